@@ -1,0 +1,49 @@
+# lvsgen: every target a user or CI needs. `make test` installs what it needs.
+SHELL := /bin/bash
+NODE_TEST := node --test --test-reporter=spec
+DEBS := ifupdown iptables ldirectord ipvsadm heartbeat qemu-system-x86 busybox-static \
+        curl cpio kmod net-tools iproute2 procps lintian rpm rpmlint shellcheck \
+        keepalived nftables
+export LVSGEN_ROOT := $(CURDIR)
+
+.PHONY: all deps npm-deps debs build test unit golden schema e2e bench fuzz clean render-example
+
+all: build
+
+# Debian packages the tests use as oracles; installed only when run as root and missing.
+debs:
+	@missing=$$(for p in $(DEBS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian packages: $$missing"; \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends $$missing; \
+	  else echo "missing Debian packages (run make test as root to install): $$missing"; fi; \
+	fi
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+npm-deps: node_modules/.package-lock.json
+
+deps: debs npm-deps
+
+build: npm-deps
+	npx tsc -p tsconfig.json
+
+# Everything: unit, golden, consumer, package and end-to-end tests.
+test: deps build
+	$(NODE_TEST) dist/test/
+
+# Rewrite golden/ from the current code. Read `git diff golden/` before committing.
+golden: build
+	UPDATE_GOLDEN=1 $(NODE_TEST) dist/test/golden/
+
+schema: build
+	node dist/src/cli/write-schema.js docs/topology.schema.json
+
+render-example: build
+	bin/lvsgen render examples/lb-nat.yaml -o out/lb-nat
+
+clean:
+	rm -rf dist out

@@ -1,0 +1,249 @@
+// Topology -> derived model: the facts the operator should not have to
+// repeat (gateways, forwarding, masquerading, aliases, routes, heartbeat files).
+import { addressKey, contains, parseCidr, splitEndpoint, type Cidr } from '../model/net.js';
+import { ROLES, type Role, type Topology, type VirtualServiceSpec } from '../model/schema.js';
+import type { Alias, CheckPage, DerivedHost, DerivedModel, Device, HeartbeatView, LdirectordView, NetAddress, RealServerLine, Route, VirtualBlock } from './model.js';
+
+export interface DeriveOptions {
+  /** Overrides every host's distro (`--distro`). */
+  distro?: string;
+  /** Secrets resolved from the topology, the environment or files. */
+  secrets: { heartbeatKey?: string };
+}
+
+const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+const byDevice = (a: { device: string }, b: { device: string }) => (a.device < b.device ? -1 : a.device > b.device ? 1 : 0);
+const net = (c: Cidr): NetAddress => ({ address: c.address, prefix: c.prefix, netmask: c.netmask, network: c.network, broadcast: c.broadcast, networkCidr: c.networkCidr });
+
+interface HostIface {
+  device: string;
+  cidr: Cidr;
+}
+
+export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
+  const names = Object.keys(t.hosts).sort();
+  const ifaces = new Map<string, HostIface[]>(
+    names.map((n) => [n, Object.entries(t.hosts[n]!.interfaces).map(([device, c]) => ({ device, cidr: parseCidr(c) })).sort(byDevice)]),
+  );
+  const hasRole = (n: string, r: Role) => (t.hosts[n]!.roles as string[]).includes(r);
+  const directors = names.filter((n) => hasRole(n, 'director'));
+  const routers = names.filter((n) => hasRole(n, 'router'));
+  /** The interface of `host` on the network that holds `address`. */
+  const ifaceFor = (host: string, address: string) => ifaces.get(host)!.find((i) => contains(i.cidr, address));
+  /** Address of real server `rs` as director `d` reaches it. */
+  const realAddress = (rs: string, d: string | undefined, forward: string): string => {
+    const own = ifaces.get(rs)!;
+    if (d !== undefined && forward !== 'ipip') {
+      const shared = own.find((i) => ifaces.get(d)!.some((x) => contains(x.cidr, i.cidr.address)));
+      if (shared) return shared.cidr.address;
+    }
+    return own[0]!.cidr.address;
+  };
+
+  const services = [...t.virtual_services].sort(compareServices);
+  const secrets: string[] = [];
+  if (opts.secrets.heartbeatKey !== undefined) secrets.push(opts.secrets.heartbeatKey);
+  for (const vs of services) if (vs.check.passwd !== undefined) secrets.push(vs.check.passwd);
+
+  const hosts = names.map((name): DerivedHost => {
+    const spec = t.hosts[name]!;
+    const roles = Object.fromEntries(ROLES.map((r) => [r, hasRole(name, r)])) as Record<Role, boolean>;
+    const own = ifaces.get(name)!;
+    const devices: Device[] = own.map((i) => ({ device: i.device, ...net(i.cidr), masquerade: [], routes: [], aliases: [] }));
+    const deviceFor = (address: string) => devices.find((d) => contains(parseCidr(`${d.address}/${d.prefix}`), address));
+    const loopbackAliases: Alias[] = [];
+    const modules = new Set<string>();
+    const isDirector = roles.director;
+    const myServices = services.filter((vs) => realServersOf(vs).some((r) => r.host === name));
+
+    // Default gateway: explicit; else the director for NAT; else a router beside us.
+    let gateway: string | undefined = spec.gateway;
+    if (gateway === undefined && myServices.some((vs) => vs.forward === 'masq') && !isDirector) {
+      const d = directors[0];
+      if (d !== undefined) gateway = ifaces.get(d)!.find((x) => own.some((i) => contains(x.cidr, i.cidr.address)))?.cidr.address;
+    }
+    if (gateway === undefined && !roles.router) {
+      for (const r of routers) {
+        const hit = ifaces.get(r)!.find((x) => own.some((i) => x.cidr.networkCidr === i.cidr.networkCidr));
+        if (hit) {
+          gateway = hit.cidr.address;
+          break;
+        }
+      }
+    }
+    const gwDevice = gateway !== undefined ? deviceFor(gateway) : undefined;
+    if (gwDevice && gateway !== undefined) gwDevice.gateway = gateway;
+
+    // Director: VIP aliases, masquerading, ip_vs_ftp, ldirectord.cf.
+    let ldirectord: LdirectordView | undefined;
+    if (isDirector) {
+      const vips = [...new Set(services.map((vs) => splitEndpoint(vs.virtual).address))].sort((a, b) => addressKey(a) - addressKey(b));
+      for (const vip of vips) {
+        const dev = deviceFor(vip);
+        if (!dev || dev.address === vip) continue;
+        const alias = `${dev.device}:${dev.aliases.length}`;
+        dev.aliases.push({ ...net(parseCidr(`${vip}/${dev.prefix}`)), device: alias, parent: dev.device, purpose: `virtual address ${vip}` });
+      }
+      for (const vs of services) {
+        if (vs.forward !== 'masq') continue;
+        for (const r of realServersOf(vs)) {
+          if (r.host === name) continue;
+          const dev = deviceFor(realAddress(r.host, name, vs.forward));
+          if (dev && !dev.masquerade.includes(dev.networkCidr)) dev.masquerade.push(dev.networkCidr);
+        }
+        if (isFtp(vs)) modules.add('ip_vs_ftp');
+      }
+      ldirectord = {
+        globals: ldirectordGlobals(t),
+        virtuals: services.map((vs) => virtualBlock(vs, name, realAddress)),
+      };
+    }
+
+    // Real server of direct routing / tunnelling: VIPs on non-ARPing loopback aliases.
+    const drVips = [...new Set(myServices.filter((vs) => vs.forward !== 'masq' && !isDirector).map((vs) => splitEndpoint(vs.virtual).address))];
+    const arpSuppression = drVips.length > 0;
+
+    // Heartbeat: loopback alias for the virtual network, ha.cf, haresources, authkeys.
+    let heartbeat: HeartbeatView | undefined;
+    const hb = t.heartbeat;
+    let gatewayDevice = gwDevice?.device;
+    if (hb !== undefined && hb.nodes.includes(name)) {
+      if (hb.virtual_network !== undefined) {
+        const vn = parseCidr(hb.virtual_network);
+        loopbackAliases.push({ ...net({ ...vn, address: vn.network }), device: 'lo:0', parent: 'lo', purpose: `virtual network ${vn.networkCidr}` });
+      }
+      heartbeat = heartbeatView(t, hb, ifaces, opts.secrets.heartbeatKey);
+      gatewayDevice ??= heartbeat.bcast;
+    }
+    for (const vip of drVips.sort((a, b) => addressKey(a) - addressKey(b))) {
+      loopbackAliases.push({ ...net(parseCidr(`${vip}/32`)), device: `lo:${loopbackAliases.length}`, parent: 'lo', purpose: `virtual address ${vip} (direct routing / tunnelling)` });
+    }
+
+    // Router: the virtual network goes to the floating address.
+    if (roles.router && hb?.virtual_network !== undefined) {
+      const via = parseCidr(hb.floating[0]!).address;
+      const dev = deviceFor(via);
+      const vn = parseCidr(hb.virtual_network);
+      if (dev) {
+        const { address: _a, ...rest } = net(vn);
+        dev.routes.push({ ...rest, via, device: dev.device } satisfies Route);
+      }
+    }
+
+    return {
+      name,
+      distro: opts.distro ?? spec.distro ?? t.defaults.distro,
+      roles,
+      devices,
+      loopbackAliases,
+      ...(gateway !== undefined && gwDevice ? { gateway: { address: gateway, device: gwDevice.device } } : {}),
+      ...(gatewayDevice !== undefined ? { gatewayDevice } : {}),
+      forwarding: isDirector || roles.router,
+      arpSuppression,
+      modules: [...modules].sort(),
+      ...(ldirectord ? { ldirectord } : {}),
+      ...(heartbeat ? { heartbeat } : {}),
+      checkPages: checkPages(myServices),
+    };
+  });
+  return { name: t.name, hosts: hosts.sort(byName), secrets };
+}
+
+function realServersOf(vs: VirtualServiceSpec): Array<{ host: string; port?: number; weight?: number }> {
+  return vs.real_servers.map((r) => (typeof r === 'string' ? { host: r } : r));
+}
+
+function isFtp(vs: VirtualServiceSpec): boolean {
+  return splitEndpoint(vs.virtual).port === 21 || vs.check.service === 'ftp';
+}
+
+/** ipvsadm's order: protocol, then address, then port. */
+function compareServices(a: VirtualServiceSpec, b: VirtualServiceSpec): number {
+  const ea = splitEndpoint(a.virtual);
+  const eb = splitEndpoint(b.virtual);
+  const proto = (p: string) => (p === 'tcp' ? 6 : 17);
+  return proto(a.protocol) - proto(b.protocol) || addressKey(ea.address) - addressKey(eb.address) || ea.port - eb.port;
+}
+
+function ldirectordGlobals(t: Topology): LdirectordView['globals'] {
+  const l = t.ldirectord;
+  const yn = (b: boolean) => (b ? 'yes' : 'no');
+  const out: LdirectordView['globals'] = [];
+  if (l.checktimeout !== undefined) out.push({ key: 'checktimeout', value: String(l.checktimeout), quoted: false });
+  if (l.negotiatetimeout !== undefined) out.push({ key: 'negotiatetimeout', value: String(l.negotiatetimeout), quoted: false });
+  if (l.checkinterval !== undefined) out.push({ key: 'checkinterval', value: String(l.checkinterval), quoted: false });
+  if (l.autoreload !== undefined) out.push({ key: 'autoreload', value: yn(l.autoreload), quoted: false });
+  if (l.fallback !== undefined) out.push({ key: 'fallback', value: l.fallback, quoted: false });
+  if (l.logfile !== undefined) out.push({ key: 'logfile', value: l.logfile, quoted: true });
+  if (l.quiescent !== undefined) out.push({ key: 'quiescent', value: yn(l.quiescent), quoted: false });
+  return out;
+}
+
+function virtualBlock(vs: VirtualServiceSpec, director: string, realAddress: (rs: string, d: string, f: string) => string): VirtualBlock {
+  const vip = splitEndpoint(vs.virtual);
+  const c = vs.check;
+  const reals: RealServerLine[] = realServersOf(vs)
+    .map((r) => ({
+      address: realAddress(r.host, director, vs.forward),
+      port: r.port ?? vip.port,
+      forward: vs.forward,
+      ...(r.weight !== undefined ? { weight: r.weight } : {}),
+      local: r.host === director,
+    }))
+    .sort((a, b) => addressKey(a.address) - addressKey(b.address) || a.port - b.port);
+  const block: VirtualBlock = { protocol: vs.protocol, address: vip.address, port: vip.port, scheduler: vs.scheduler, checktype: c.type, reals };
+  if (vs.persistent !== undefined) block.persistent = vs.persistent;
+  if (vs.netmask !== undefined) block.netmask = vs.netmask;
+  if (c.service !== undefined) block.service = c.service;
+  if (c.request !== undefined) block.request = c.request;
+  if (c.receive !== undefined) block.receive = c.receive;
+  if (c.virtualhost !== undefined) block.virtualhost = c.virtualhost;
+  if (c.login !== undefined) block.login = c.login;
+  if (c.passwd !== undefined) block.passwd = c.passwd;
+  if (c.port !== undefined) block.checkport = c.port;
+  if (c.timeout !== undefined) block.checktimeout = c.timeout;
+  return block;
+}
+
+function heartbeatView(t: Topology, hb: NonNullable<Topology['heartbeat']>, ifaces: Map<string, HostIface[]>, key: string | undefined): HeartbeatView {
+  const [n0, n1] = hb.nodes as [string, string];
+  const first = parseCidr(hb.floating[0]!);
+  const devOn = (node: string, address: string) => ifaces.get(node)!.find((i) => contains(i.cidr, address))?.device;
+  const bcast = hb.interface ?? devOn(n0, first.address) ?? ifaces.get(n0)![0]!.device;
+  // haresources must be identical on both nodes: name the device only when both agree.
+  const resources = hb.floating.map((f) => {
+    const c = parseCidr(f);
+    const d0 = devOn(n0, c.address);
+    const d1 = devOn(n1, c.address);
+    return d0 !== undefined && d0 === d1 ? `IPaddr::${c.address}/${c.prefix}/${d0}` : `IPaddr::${c.address}/${c.prefix}`;
+  });
+  return {
+    nodes: [n0, n1],
+    logfacility: 'local0',
+    keepalive: hb.keepalive,
+    deadtime: hb.deadtime,
+    initdead: hb.initdead,
+    udpport: hb.udpport,
+    bcast,
+    autoFailback: hb.auto_failback,
+    resources,
+    authMethod: hb.auth.method,
+    ...(key !== undefined ? { key } : {}),
+  };
+}
+
+function checkPages(services: VirtualServiceSpec[]): CheckPage[] {
+  const pages = new Map<string, string[]>();
+  for (const vs of services) {
+    const c = vs.check;
+    const port = splitEndpoint(vs.virtual).port;
+    const service = c.service ?? (port === 443 ? 'https' : port === 80 ? 'http' : undefined);
+    if (c.type !== 'negotiate' || (service !== 'http' && service !== 'https') || c.request === undefined || c.receive === undefined) continue;
+    const request = c.request.replace(/^\/+/, '');
+    const lines = pages.get(request) ?? [];
+    if (!lines.includes(c.receive)) lines.push(c.receive);
+    pages.set(request, lines);
+  }
+  return [...pages.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([request, lines]) => ({ request, lines }));
+}
+

@@ -1,0 +1,168 @@
+// Load a topology: bytes -> YAML document (with positions) -> schema check ->
+// cross-field checks. Pure: the caller reads the file and hands over bytes.
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import type { z } from 'zod';
+import { formatPath, TopologyError, type PathSegments, type Position, type Problem, type ProblemCode } from './problems.js';
+import { makeTopologySchema, type Topology } from './schema.js';
+import { validateTopology } from './validate.js';
+
+/** Reading limits: documented in README ("Reading limits"). */
+export const LIMITS = {
+  /** Largest topology file accepted, in bytes. */
+  maxBytes: 8 * 1024 * 1024,
+  /** YAML aliases a document may resolve (guards against alias bombs). */
+  maxAliasCount: 100,
+  /** Deepest nesting of mappings and sequences. */
+  maxDepth: 64,
+} as const;
+
+export interface LoadedTopology {
+  topology: Topology;
+  /** Position of a model path in the source, for later stages' messages. */
+  positionOf(path: PathSegments): Position | undefined;
+}
+
+/** A problem before it has a source position. */
+export interface RawProblem {
+  code: ProblemCode;
+  path: PathSegments;
+  message: string;
+  /** Point at the key rather than the value (unknown keys, bad names). */
+  atKey?: boolean;
+}
+
+export function loadTopology(bytes: Uint8Array, distros: readonly string[]): LoadedTopology {
+  if (bytes.length > LIMITS.maxBytes) {
+    throw new TopologyError([{ code: 'input-too-large', path: '', message: `file is ${bytes.length} bytes; the limit is ${LIMITS.maxBytes}` }]);
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new TopologyError([{ code: 'not-utf8', path: '', message: 'file is not valid UTF-8 text' }]);
+  }
+  const lines = new LineCounter();
+  let doc: Document.Parsed;
+  try {
+    doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true });
+  } catch (e) {
+    throw new TopologyError([{ code: 'yaml-too-deep', path: '', message: `YAML could not be parsed: ${(e as Error).message}` }]);
+  }
+  const at = (offset: number | undefined): Position | undefined => {
+    if (offset === undefined) return undefined;
+    const p = lines.linePos(offset);
+    return { line: p.line, col: p.col };
+  };
+  if (doc.errors.length > 0) {
+    throw new TopologyError(
+      doc.errors.map((e) => ({
+        code: e.code === 'DUPLICATE_KEY' ? 'yaml-duplicate-key' : 'yaml-syntax',
+        path: '',
+        message: e.message.split('\n')[0]!,
+        pos: at(e.pos[0]),
+      })),
+    );
+  }
+  if (depthOf(doc.contents) > LIMITS.maxDepth) {
+    throw new TopologyError([{ code: 'yaml-too-deep', path: '', message: `nesting deeper than ${LIMITS.maxDepth} levels` }]);
+  }
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: LIMITS.maxAliasCount });
+  } catch (e) {
+    throw new TopologyError([{ code: 'yaml-alias-limit', path: '', message: (e as Error).message }]);
+  }
+  const positionOf = (path: PathSegments, atKey = false) => at(offsetOf(doc.contents, path, atKey));
+  const toProblem = (r: RawProblem): Problem => ({
+    code: r.code,
+    path: formatPath(r.path),
+    message: r.message,
+    pos: positionOf(r.path, r.atKey ?? false),
+  });
+
+  if (data === null || data === undefined) {
+    throw new TopologyError([{ code: 'missing', path: '', message: 'the file is empty: a topology needs at least name and hosts', pos: { line: 1, col: 1 } }]);
+  }
+  const parsed = makeTopologySchema(distros).safeParse(data);
+  if (!parsed.success) {
+    throw new TopologyError(sortProblems(parsed.error.issues.flatMap(fromZodIssue).map(toProblem)));
+  }
+  const problems = validateTopology(parsed.data).map(toProblem);
+  if (problems.length > 0) throw new TopologyError(sortProblems(problems));
+  return { topology: parsed.data, positionOf: (p) => positionOf(p) };
+}
+
+function sortProblems(ps: Problem[]): Problem[] {
+  return [...ps].sort((a, b) => (a.pos?.line ?? 0) - (b.pos?.line ?? 0) || (a.pos?.col ?? 0) - (b.pos?.col ?? 0));
+}
+
+function fromZodIssue(issue: z.core.$ZodIssue): RawProblem[] {
+  const path = issue.path.map((s) => (typeof s === 'symbol' ? String(s) : s));
+  const tagged = (issue as { params?: { code?: ProblemCode } }).params?.code;
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return issue.keys.map((k) => ({ code: 'unknown-key', path: [...path, k], message: `unknown key "${k}"`, atKey: true }));
+    case 'invalid_key': {
+      const inner = issue.issues[0];
+      const code: ProblemCode = path[path.length - 2] === 'interfaces' ? 'invalid-interface' : 'invalid-hostname';
+      return [{ code, path, message: `"${String(path[path.length - 1])}": ${inner?.message ?? issue.message}`, atKey: true }];
+    }
+    case 'invalid_type':
+      if (issue.input === undefined) return [{ code: 'missing', path, message: `required field is missing (expected ${issue.expected})` }];
+      return [{ code: 'type', path, message: `expected ${issue.expected}, got ${describe(issue.input)}` }];
+    case 'invalid_value':
+      return [{ code: path.includes('scheduler') ? 'invalid-scheduler' : 'invalid-value', path, message: issue.message }];
+    case 'invalid_union': {
+      // Report the branch that got furthest: the one whose issues have the longest path.
+      const branches = issue.errors.map((errs) => errs.flatMap((e) => fromZodIssue({ ...e, path: [...issue.path, ...e.path] } as z.core.$ZodIssue)));
+      branches.sort((a, b) => Math.max(...b.map((p) => p.path.length)) - Math.max(...a.map((p) => p.path.length)));
+      const best = branches[0];
+      return best && best.length > 0 ? best : [{ code: 'type', path, message: issue.message }];
+    }
+    default: {
+      const code: ProblemCode = tagged ?? (path.includes('port') ? 'invalid-port' : 'invalid-value');
+      return [{ code, path, message: issue.message }];
+    }
+  }
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v)}`;
+  return `${typeof v} ${String(v)}`;
+}
+
+function depthOf(node: unknown, depth = 0): number {
+  if (depth > LIMITS.maxDepth) return depth;
+  if (isMap(node)) return Math.max(depth + 1, ...node.items.map((p) => depthOf(p.value, depth + 1)));
+  if (isSeq(node)) return Math.max(depth + 1, ...node.items.map((i) => depthOf(i, depth + 1)));
+  return depth;
+}
+
+/** Source offset of a model path: the value's start, or its key's with atKey. */
+function offsetOf(root: unknown, path: PathSegments, atKey: boolean): number | undefined {
+  let node: unknown = root;
+  let best = (node as Node | null)?.range?.[0];
+  for (let i = 0; i < path.length; i++) {
+    const seg = path[i]!;
+    const last = i === path.length - 1;
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+      if (!pair) return best;
+      const key = pair.key as Node;
+      if (last && atKey) return key.range?.[0] ?? best;
+      node = pair.value ?? key;
+      best = (node as Node).range?.[0] ?? key.range?.[0] ?? best;
+    } else if (isSeq(node) && typeof seg === 'number') {
+      const item = node.items[seg];
+      if (!item) return best;
+      node = item;
+      best = (item as Node).range?.[0] ?? best;
+    } else {
+      return best;
+    }
+  }
+  return best;
+}

@@ -1,0 +1,204 @@
+// The topology file's schema: one source for the validator (zod) and for the
+// published JSON Schema (docs/topology.schema.json, via z.toJSONSchema).
+// Field-level rules live here; rules that relate fields to each other live in
+// validate.ts.
+import ipaddr from 'ipaddr.js';
+import { z } from 'zod';
+import type { ProblemCode } from './problems.js';
+
+/** Scheduler names ipvsadm(8) accepts (ip_vs_*.c in the kernel). */
+export const SCHEDULERS = [
+  'rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh', 'twos',
+] as const;
+
+/** ldirectord's `service=` values (ldirectord.in, sub check_*). */
+export const CHECK_SERVICES = [
+  'http', 'https', 'ftp', 'smtp', 'pop', 'pops', 'imap', 'imaps', 'ldap', 'nntp', 'dns',
+  'mysql', 'pgsql', 'sip', 'radius', 'simpletcp', 'none',
+] as const;
+
+export const ROLES = ['director', 'real-server', 'router'] as const;
+export type Role = (typeof ROLES)[number];
+
+const code = (c: ProblemCode) => ({ params: { code: c } });
+
+export function isIPv4(s: string): boolean {
+  return ipaddr.IPv4.isValidFourPartDecimal(s);
+}
+
+export function isIPv4Cidr(s: string): boolean {
+  const m = /^([^/]+)\/(\d{1,2})$/.exec(s);
+  return m !== null && isIPv4(m[1]!) && Number(m[2]) <= 32;
+}
+
+// RFC 1123 host name label; also a safe directory name and heartbeat node name.
+const HOSTNAME_RE = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+// Linux interface names are at most 15 bytes; we also keep them safe as file
+// names (ifcfg-NAME) and interfaces(5) tokens, and reserve ':' for aliases we derive.
+const IFNAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/;
+
+/**
+ * Free text that ends up inside an ldirectord.cf quoted value. ldirectord has
+ * no escape for `"`, treats `#` as a comment start anywhere inside a virtual
+ * block, and keeps every byte up to the end of line (CR included).
+ */
+export const LDIRECTORD_TEXT_RULE =
+  'must be printable text without `"`, `#`, backslash or line breaks (ldirectord.cf has no escapes for them)';
+export function isLdirectordText(s: string): boolean {
+  return s.length > 0 && s.length <= 1024 && /^[\x20-\x7e]+$/.test(s) && !/["#\\]/.test(s) && s.trim() === s;
+}
+
+const ipv4 = z.string().refine(isIPv4, { message: 'must be an IPv4 address such as 192.168.6.1', ...code('invalid-address') });
+const cidr = z
+  .string()
+  .refine(isIPv4Cidr, { message: 'must be an IPv4 address with a prefix length, such as 192.168.6.4/24', ...code('invalid-cidr') });
+const port = z
+  .number({ message: 'must be a port number' })
+  .int({ message: 'must be an integer port' })
+  .min(1, { message: 'port must be between 1 and 65535', ...code('invalid-port') })
+  .max(65535, { message: 'port must be between 1 and 65535', ...code('invalid-port') });
+const positiveInt = z.number().int({ message: 'must be a whole number' }).positive({ message: 'must be a positive whole number' });
+const hostName = z
+  .string()
+  .regex(HOSTNAME_RE, { message: 'must be a valid host name: lower-case letters, digits and inner hyphens, 1-63 characters', ...code('invalid-hostname') });
+const ldText = z.string().refine(isLdirectordText, { message: LDIRECTORD_TEXT_RULE, ...code('invalid-text') });
+
+export const endpoint = z.string().refine(
+  (s) => {
+    const m = /^([^:]+):(\d{1,5})$/.exec(s);
+    return m !== null && isIPv4(m[1]!) && Number(m[2]) >= 1 && Number(m[2]) <= 65535;
+  },
+  { message: 'must be IPv4address:port with a port between 1 and 65535, such as 10.1.3.61:80', ...code('invalid-address') },
+);
+
+export function makeTopologySchema(distros: readonly string[]) {
+  const distro = z.enum(distros as [string, ...string[]], { message: `must be one of: ${distros.join(', ')}` });
+
+  const host = z
+    .strictObject({
+      roles: z
+        .array(z.enum(ROLES, { message: `must be one of: ${ROLES.join(', ')}` }))
+        .min(1, { message: 'a host needs at least one role' })
+        .describe('What the host does: director (runs ldirectord), real-server, router.'),
+      distro: distro.optional().describe('Overrides defaults.distro for this host.'),
+      gateway: ipv4.optional().describe('Default gateway. Derived for NAT real servers (the director) and for hosts beside a router.'),
+      interfaces: z
+        .record(
+          z.string().regex(IFNAME_RE, { message: 'interface names are 1-15 letters, digits, `_`, `.` or `-`, starting with a letter or digit', ...code('invalid-interface') }),
+          cidr,
+        )
+        .refine((r) => Object.keys(r).length > 0, { message: 'a host needs at least one interface' })
+        .describe('Interface name -> address/prefix, e.g. eth0: 192.168.6.4/24.'),
+    })
+    .describe('A machine of the cluster.');
+
+  const realServer = z.union([
+    hostName.describe('A real-server host; the port is the virtual port, weight 1.'),
+    z.strictObject({
+      host: hostName,
+      port: port.optional().describe('Port on the real server; defaults to the virtual port.'),
+      weight: z.number().int().min(0).max(65535).optional().describe('ipvsadm weight (0..65535), default 1.'),
+    }),
+  ]);
+
+  const check = z
+    .strictObject({
+      type: z.enum(['connect', 'negotiate', 'ping', 'off', 'on']).default('negotiate').describe('ldirectord checktype.'),
+      service: z.enum(CHECK_SERVICES).optional().describe('ldirectord service= (protocol spoken by a negotiate check).'),
+      request: z
+        .string()
+        .refine((s) => /^\/?[A-Za-z0-9._~-]+(?:\/[A-Za-z0-9._~-]+)*$/.test(s) && !s.split('/').some((p) => p === '..' || p === '.'), {
+          message: 'must be a relative URL path of letters, digits, `.`, `_`, `~`, `-` and `/` (no `..`); it also names the check page written on each real server',
+          ...code('invalid-text'),
+        })
+        .optional()
+        .describe('URL path requested by the check; the page is written under the real servers\' web root.'),
+      receive: ldText.optional().describe('Text the check page must contain.'),
+      virtualhost: z
+        .string()
+        .regex(/^[A-Za-z0-9.-]{1,253}$/, { message: 'must be a DNS name', ...code('invalid-text') })
+        .optional(),
+      login: ldText.optional(),
+      passwd: ldText.optional().describe('Password for the check (treated as a secret: the file becomes mode 0600).'),
+      port: port.optional().describe('checkport: the port the check connects to.'),
+      timeout: positiveInt.optional().describe('checktimeout for this virtual service.'),
+    })
+    .describe('How ldirectord checks each real server.');
+
+  const virtualService = z.strictObject({
+    virtual: endpoint.describe('Virtual address and port, e.g. 10.1.3.61:80.'),
+    protocol: z.enum(['tcp', 'udp']).default('tcp'),
+    scheduler: z
+      .enum(SCHEDULERS, { message: `unknown scheduler; ipvsadm knows ${SCHEDULERS.join(', ')}` })
+      .default('wrr')
+      .describe('ipvsadm scheduler (ldirectord defaults to wrr).'),
+    persistent: positiveInt.optional().describe('Persistence timeout in seconds.'),
+    netmask: ipv4.optional().describe('Persistence granularity netmask (only with persistent).'),
+    forward: z.enum(['masq', 'gate', 'ipip']).describe('masq = NAT, gate = direct routing, ipip = tunnelling.'),
+    check: check.default({ type: 'negotiate' }),
+    real_servers: z.array(realServer).min(1, { message: 'a virtual service needs at least one real server' }),
+  });
+
+  const secretRef = z
+    .string()
+    .regex(/^[\x21-\x7e]{8,256}$/, { message: 'must be 8-256 printable characters without spaces', ...code('invalid-text') });
+
+  const heartbeat = z.strictObject({
+    nodes: z
+      .array(hostName)
+      .length(2, { message: 'heartbeat needs exactly two nodes', ...code('heartbeat-nodes') })
+      .describe('The two nodes; the first is the preferred active node.'),
+    floating: z.array(cidr).min(1).describe('Addresses (with prefix) that move to the active node.'),
+    virtual_network: cidr.optional().describe('A CIDR network of virtual addresses every node accepts as local (loopback alias); the router routes it via the first floating address.'),
+    interface: z.string().regex(IFNAME_RE).optional().describe('Interface heartbeat talks on; default: the one on the floating address network.'),
+    keepalive: positiveInt.default(2),
+    deadtime: positiveInt.default(10),
+    initdead: positiveInt.default(60),
+    udpport: port.default(694),
+    auto_failback: z.boolean().default(false),
+    auth: z
+      .strictObject({
+        method: z.enum(['sha1', 'md5', 'crc']).default('sha1'),
+        key: secretRef.optional().describe('The shared key. Prefer key_env or key_file so the topology can be committed.'),
+        key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional().describe('Name of an environment variable holding the key.'),
+        key_file: z.string().min(1).optional().describe('File holding the key (first line), relative to the topology file.'),
+      })
+      .describe('authkeys: method and the source of the key (exactly one of key, key_env, key_file; none for crc).'),
+  });
+
+  const ldirectord = z
+    .strictObject({
+      checktimeout: positiveInt.optional(),
+      negotiatetimeout: positiveInt.optional(),
+      checkinterval: positiveInt.optional(),
+      autoreload: z.boolean().optional(),
+      logfile: ldText.optional().describe('A syslog facility such as local0, or an absolute path.'),
+      quiescent: z.boolean().optional(),
+      fallback: endpoint.optional().describe('Served when every real server is down, e.g. 127.0.0.1:80.'),
+    })
+    .describe('Global ldirectord.cf directives; unset ones are left to ldirectord\'s defaults.');
+
+  return z
+    .strictObject({
+      $schema: z.string().optional(),
+      name: hostName.describe('Cluster name: names packages and output.'),
+      defaults: z
+        .strictObject({
+          distro: distro.default('redhat').describe('Target distro of every host unless the host says otherwise.'),
+        })
+        .default({ distro: 'redhat' }),
+      hosts: z
+        .record(hostName, host)
+        .refine((r) => Object.keys(r).length > 0, { message: 'a topology needs at least one host' }),
+      ldirectord: ldirectord.default({}),
+      virtual_services: z.array(virtualService).default([]),
+      heartbeat: heartbeat.optional(),
+    })
+    .describe('An lvsgen topology: the hosts of a Linux Virtual Server cluster and what they serve.');
+}
+
+export type TopologySchema = ReturnType<typeof makeTopologySchema>;
+export type Topology = z.output<TopologySchema>;
+export type HostSpec = Topology['hosts'][string];
+export type VirtualServiceSpec = Topology['virtual_services'][number];
+export type HeartbeatSpec = NonNullable<Topology['heartbeat']>;

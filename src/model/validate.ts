@@ -1,0 +1,165 @@
+// Cross-field rules: what the schema cannot say about one field alone.
+// Runs on a schema-valid topology and returns every problem it finds.
+import type { RawProblem } from './load.js';
+import { contains, overlaps, parseCidr, splitEndpoint, type Cidr } from './net.js';
+import type { Topology } from './schema.js';
+
+interface Located {
+  host: string;
+  iface: string;
+  cidr: Cidr;
+}
+
+export function validateTopology(t: Topology): RawProblem[] {
+  const problems: RawProblem[] = [];
+  const add = (p: RawProblem) => problems.push(p);
+  const hostNames = Object.keys(t.hosts);
+  const has = (name: string) => Object.prototype.hasOwnProperty.call(t.hosts, name);
+  const roleOf = (name: string, role: string) => has(name) && (t.hosts[name]!.roles as string[]).includes(role);
+  const ifacesOf = (name: string): Located[] =>
+    has(name) ? Object.entries(t.hosts[name]!.interfaces).map(([iface, c]) => ({ host: name, iface, cidr: parseCidr(c) })) : [];
+
+  // Every address in use, to find duplicates; first come first named.
+  const seen = new Map<string, string>();
+  const claim = (address: string, owner: string, path: RawProblem['path']) => {
+    const prev = seen.get(address);
+    if (prev !== undefined && prev !== owner) {
+      add({ code: 'duplicate-address', path, message: `address ${address} is already used by ${prev}` });
+    } else seen.set(address, owner);
+  };
+
+  for (const name of hostNames) {
+    const host = t.hosts[name]!;
+    const at = ['hosts', name];
+    if (new Set(host.roles).size !== host.roles.length) add({ code: 'invalid-value', path: [...at, 'roles'], message: 'a role is listed twice' });
+    const ifs = ifacesOf(name);
+    for (const [i, a] of ifs.entries()) {
+      const p = [...at, 'interfaces', a.iface];
+      if (a.cidr.prefix < 31 && (a.cidr.address === a.cidr.network || a.cidr.address === a.cidr.broadcast)) {
+        add({ code: 'invalid-address', path: p, message: `${a.cidr.address} is the ${a.cidr.address === a.cidr.network ? 'network' : 'broadcast'} address of ${a.cidr.networkCidr}, not a host address` });
+      }
+      for (const b of ifs.slice(0, i)) {
+        if (overlaps(a.cidr, b.cidr)) add({ code: 'overlapping-networks', path: p, message: `network ${a.cidr.networkCidr} overlaps ${b.iface}'s ${b.cidr.networkCidr} on the same host` });
+      }
+      claim(a.cidr.address, `${name}.${a.iface}`, p);
+    }
+    if (host.gateway !== undefined) {
+      const gwPath = [...at, 'gateway'];
+      if (!ifs.some((a) => contains(a.cidr, host.gateway!))) {
+        add({ code: 'address-outside-network', path: gwPath, message: `gateway ${host.gateway} is not on any network of ${name}'s interfaces` });
+      } else if (ifs.some((a) => a.cidr.address === host.gateway)) {
+        add({ code: 'wrong-gateway', path: gwPath, message: `gateway ${host.gateway} is ${name}'s own address` });
+      }
+    }
+  }
+
+  const directors = hostNames.filter((n) => roleOf(n, 'director'));
+  const hbNodes = t.heartbeat?.nodes ?? [];
+
+  // Virtual services.
+  if (t.virtual_services.length > 0 && directors.length === 0) {
+    add({ code: 'no-director', path: ['virtual_services'], message: 'virtual services need a host with the director role' });
+  }
+  if (directors.length > 1 && t.virtual_services.some((v) => v.forward === 'masq')) {
+    add({ code: 'unsupported', path: ['virtual_services'], message: `NAT (masq) with ${directors.length} directors needs a floating gateway for the real servers, which lvsgen does not derive yet; use one director` });
+  }
+  const services = new Map<string, number>();
+  for (const [i, vs] of t.virtual_services.entries()) {
+    const at = ['virtual_services', i];
+    const vip = splitEndpoint(vs.virtual);
+    const key = `${vs.protocol} ${vs.virtual}`;
+    const prev = services.get(key);
+    if (prev !== undefined) add({ code: 'duplicate-virtual-service', path: [...at, 'virtual'], message: `${vs.protocol} ${vs.virtual} is already virtual_services[${prev}]` });
+    else services.set(key, i);
+    if (vs.netmask !== undefined && vs.persistent === undefined) add({ code: 'invalid-value', path: [...at, 'netmask'], message: 'netmask only applies with persistent' });
+    for (const d of directors) {
+      const dIfs = ifacesOf(d);
+      if (!dIfs.some((a) => contains(a.cidr, vip.address))) {
+        add({ code: 'virtual-address-off-network', path: [...at, 'virtual'], message: `virtual address ${vip.address} is not on any network of director ${d}` });
+      }
+    }
+    const owner = [...seen.entries()].find(([addr, o]) => addr === vip.address && !directors.some((d) => o.startsWith(`${d}.`)));
+    if (owner) add({ code: 'duplicate-address', path: [...at, 'virtual'], message: `virtual address ${vip.address} is already used by ${owner[1]}` });
+
+    const check = vs.check;
+    const service = check.service ?? (vip.port === 443 ? 'https' : vip.port === 80 ? 'http' : undefined);
+    if (check.type === 'negotiate' && (service === 'http' || service === 'https')) {
+      for (const f of ['request', 'receive'] as const) {
+        if (check[f] === undefined) add({ code: 'missing-check-field', path: [...at, 'check'], message: `a negotiate check of ${service} needs ${f}` });
+      }
+    }
+
+    const members = new Set<string>();
+    for (const [j, rs] of vs.real_servers.entries()) {
+      const rsAt = [...at, 'real_servers', j];
+      const name = typeof rs === 'string' ? rs : rs.host;
+      const port = typeof rs === 'string' ? vip.port : (rs.port ?? vip.port);
+      if (members.has(`${name}:${port}`)) add({ code: 'invalid-value', path: rsAt, message: `${name}:${port} is listed twice` });
+      members.add(`${name}:${port}`);
+      if (!has(name)) {
+        add({ code: 'undefined-host', path: rsAt, message: `no host named "${name}"` });
+        continue;
+      }
+      if (!roleOf(name, 'real-server')) {
+        add({ code: 'wrong-role', path: rsAt, message: `host "${name}" does not have the real-server role` });
+        continue;
+      }
+      if (vs.forward === 'ipip' || directors.includes(name)) continue;
+      for (const d of directors) {
+        const shared = ifacesOf(name).map((r) => ({ r, d: ifacesOf(d).find((x) => contains(x.cidr, r.cidr.address)) })).find((m) => m.d);
+        if (!shared) {
+          add({ code: 'unreachable-real-server', path: rsAt, message: `real server ${name} shares no network with director ${d} (${vs.forward === 'masq' ? 'NAT' : 'direct routing'} needs one)` });
+          continue;
+        }
+        const gw = t.hosts[name]!.gateway;
+        if (vs.forward === 'masq' && gw !== undefined && gw !== shared.d!.cidr.address) {
+          add({ code: 'wrong-gateway', path: rsAt, message: `real server ${name} sets gateway ${gw}, but NAT needs the director's ${shared.d!.cidr.address} (hosts.${name}.gateway)` });
+        }
+      }
+    }
+  }
+
+  // Heartbeat.
+  const hb = t.heartbeat;
+  if (hb !== undefined) {
+    const at = ['heartbeat'];
+    if (hb.nodes[0] === hb.nodes[1]) add({ code: 'heartbeat-nodes', path: [...at, 'nodes'], message: 'the two heartbeat nodes must be different hosts' });
+    for (const [i, n] of hb.nodes.entries()) {
+      if (!has(n)) add({ code: 'undefined-host', path: [...at, 'nodes', i], message: `no host named "${n}"` });
+      else if (roleOf(n, 'director')) add({ code: 'unsupported', path: [...at, 'nodes', i], message: `director ${n} as a heartbeat node (HA load balancing) is not supported yet` });
+    }
+    const nodeIfs = hbNodes.filter(has).map(ifacesOf);
+    for (const [i, f] of hb.floating.entries()) {
+      const c = parseCidr(f);
+      const p = [...at, 'floating', i];
+      for (const [k, ifs] of nodeIfs.entries()) {
+        if (!ifs.some((a) => a.cidr.networkCidr === c.networkCidr)) {
+          add({ code: 'floating-off-network', path: p, message: `floating address ${f} is not on a network of node ${hb.nodes[k]}` });
+        }
+      }
+      claim(c.address, `heartbeat.floating[${i}]`, p);
+    }
+    if (hb.interface !== undefined) {
+      for (const n of hbNodes.filter(has)) {
+        if (!(hb.interface in t.hosts[n]!.interfaces)) add({ code: 'invalid-interface', path: [...at, 'interface'], message: `node ${n} has no interface ${hb.interface}` });
+      }
+    }
+    if (hb.virtual_network !== undefined) {
+      const vn = parseCidr(hb.virtual_network);
+      for (const name of hostNames) {
+        for (const a of ifacesOf(name)) {
+          if (overlaps(vn, a.cidr)) add({ code: 'virtual-network-overlap', path: [...at, 'virtual_network'], message: `virtual network ${vn.networkCidr} overlaps ${name}.${a.iface}'s network ${a.cidr.networkCidr}` });
+        }
+      }
+    }
+    const sources = (['key', 'key_env', 'key_file'] as const).filter((k) => hb.auth[k] !== undefined);
+    if (hb.auth.method === 'crc' ? sources.length > 0 : sources.length !== 1) {
+      add({
+        code: 'secret-source',
+        path: [...at, 'auth'],
+        message: hb.auth.method === 'crc' ? 'crc takes no key' : `${hb.auth.method} needs exactly one of key, key_env, key_file (got ${sources.length === 0 ? 'none' : sources.join(', ')})`,
+      });
+    }
+  }
+  return problems;
+}

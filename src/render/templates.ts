@@ -1,0 +1,44 @@
+// Handlebars set up for config files: no HTML escaping (it corrupts config
+// files), strict lookups (a missing field is a bug, not an empty string), and
+// one typed quoting helper per target format. Templates never quote ad hoc.
+import Handlebars from 'handlebars';
+
+export type Template = (context: unknown) => string;
+
+const hb = Handlebars.create();
+
+/** Value of an ldirectord.cf directive that must be double-quoted (request, receive, logfile ...). */
+export function ldirectordQuote(value: string): string {
+  // Validation rejects these; reaching here with one is an internal error.
+  if (/["#\\\r\n\0]/.test(value)) throw new Error(`internal: value cannot be carried by ldirectord.cf: ${JSON.stringify(value)}`);
+  return `"${value}"`;
+}
+
+/** A POSIX shell word: single quotes, with embedded single quotes closed and escaped. */
+export function shellQuote(value: string): string {
+  if (/^[A-Za-z0-9_./:=@%+,-]+$/.test(value)) return value;
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+hb.registerHelper('ldq', (v: unknown) => ldirectordQuote(String(v)));
+hb.registerHelper('sh', (v: unknown) => shellQuote(String(v)));
+hb.registerHelper('yesno', (v: unknown) => (v ? 'yes' : 'no'));
+hb.registerHelper('onoff', (v: unknown) => (v ? 'on' : 'off'));
+hb.registerHelper('octal', (v: unknown) => `0${Number(v).toString(8)}`);
+hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+
+export function compileTemplate(source: string, name: string): Template {
+  const compiled = hb.compile(source, { noEscape: true, strict: true });
+  return (context) => {
+    try {
+      return compiled(context);
+    } catch (e) {
+      throw new Error(`template ${name}: ${(e as Error).message}`);
+    }
+  };
+}
+
+/** Partials (`{{> name}}`) come from files named `_name.hbs`. */
+export function registerPartial(name: string, source: string): void {
+  hb.registerPartial(name, source);
+}

@@ -31,7 +31,9 @@
 #
 # Env: LVSGEN_CACHE (kernel + initramfs cache, default <repo>/.cache/vm),
 #      LVSGEN_VM_MEM (MiB, default 1024), LVSGEN_VM_CPUS (default 2),
-#      LVSGEN_VM_QUIET=1 (do not print the tail of the logs on failure).
+#      LVSGEN_VM_QUIET=1 (do not print the tail of the logs on failure),
+#      LVSGEN_VM_APPEND (extra kernel command line, e.g. "loglevel=7" to see
+#      every kernel message in console.log despite `quiet`).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -81,7 +83,7 @@ timeout --kill-after=10 "$timeout_s" \
     -nographic -nodefaults -no-reboot -nic none -pidfile "$tmp/qemu.pid" \
     -monitor none -serial "file:$results/console.log" \
     -kernel "$LVSGEN_VMLINUZ" -initrd "$LVSGEN_INITRAMFS" \
-    -append "console=ttyS0 panic=-1 quiet mitigations=off lvsgen.script=$script lvsgen.moddir=$LVSGEN_MODDIR" \
+    -append "console=ttyS0 panic=-1 quiet mitigations=off lvsgen.script=$script lvsgen.moddir=$LVSGEN_MODDIR ${LVSGEN_VM_APPEND:-}" \
     -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
     -virtfs "local,path=$results,mount_tag=results,security_model=none" \
     </dev/null >"$results/qemu.out" 2>&1 &

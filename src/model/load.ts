@@ -85,7 +85,7 @@ export function loadTopology(bytes: Uint8Array, distros: readonly string[]): Loa
   }
   const parsed = makeTopologySchema(distros).safeParse(data);
   if (!parsed.success) {
-    throw new TopologyError(sortProblems(parsed.error.issues.flatMap(fromZodIssue).map(toProblem)));
+    throw new TopologyError(sortProblems(parsed.error.issues.flatMap((i) => fromZodIssue(i, data)).map(toProblem)));
   }
   const problems = validateTopology(parsed.data).map(toProblem);
   if (problems.length > 0) throw new TopologyError(sortProblems(problems));
@@ -96,8 +96,24 @@ function sortProblems(ps: Problem[]): Problem[] {
   return [...ps].sort((a, b) => (a.pos?.line ?? 0) - (b.pos?.line ?? 0) || (a.pos?.col ?? 0) - (b.pos?.col ?? 0));
 }
 
-function fromZodIssue(issue: z.core.$ZodIssue): RawProblem[] {
+function valueAt(data: unknown, path: PathSegments): unknown {
+  let v: unknown = data;
+  for (const seg of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<string | number, unknown>)[seg];
+  }
+  return v;
+}
+
+/** Fields whose values are never echoed in a message. */
+const SECRET_FIELDS = new Set(['key', 'passwd', 'key_env', 'key_file']);
+
+function fromZodIssue(issue: z.core.$ZodIssue, data: unknown): RawProblem[] {
   const path = issue.path.map((s) => (typeof s === 'symbol' ? String(s) : s));
+  const input = valueAt(data, path);
+  if (input === undefined && issue.code !== 'unrecognized_keys' && issue.code !== 'invalid_key' && path.length > 0) {
+    return [{ code: 'missing', path, message: 'required field is missing' }];
+  }
   const tagged = (issue as { params?: { code?: ProblemCode } }).params?.code;
   switch (issue.code) {
     case 'unrecognized_keys':
@@ -107,14 +123,16 @@ function fromZodIssue(issue: z.core.$ZodIssue): RawProblem[] {
       const code: ProblemCode = path[path.length - 2] === 'interfaces' ? 'invalid-interface' : 'invalid-hostname';
       return [{ code, path, message: `"${String(path[path.length - 1])}": ${inner?.message ?? issue.message}`, atKey: true }];
     }
-    case 'invalid_type':
-      if (issue.input === undefined) return [{ code: 'missing', path, message: `required field is missing (expected ${issue.expected})` }];
-      return [{ code: 'type', path, message: `expected ${issue.expected}, got ${describe(issue.input)}` }];
+    case 'invalid_type': {
+      if (issue.expected === 'int') return [{ code: 'invalid-value', path, message: 'must be a whole number' }];
+      const secret = path.some((p) => typeof p === 'string' && SECRET_FIELDS.has(p));
+      return [{ code: 'type', path, message: `expected ${issue.expected}, got ${secret ? typeof input : describe(input)}` }];
+    }
     case 'invalid_value':
       return [{ code: path.includes('scheduler') ? 'invalid-scheduler' : 'invalid-value', path, message: issue.message }];
     case 'invalid_union': {
       // Report the branch that got furthest: the one whose issues have the longest path.
-      const branches = issue.errors.map((errs) => errs.flatMap((e) => fromZodIssue({ ...e, path: [...issue.path, ...e.path] } as z.core.$ZodIssue)));
+      const branches = issue.errors.map((errs) => errs.flatMap((e) => fromZodIssue({ ...e, path: [...issue.path, ...e.path] } as z.core.$ZodIssue, data)));
       branches.sort((a, b) => Math.max(...b.map((p) => p.path.length)) - Math.max(...a.map((p) => p.path.length)));
       const best = branches[0];
       return best && best.length > 0 ? best : [{ code: 'type', path, message: issue.message }];

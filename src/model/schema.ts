@@ -60,7 +60,8 @@ const port = z
 const positiveInt = z.number().int({ message: 'must be a whole number' }).positive({ message: 'must be a positive whole number' });
 const hostName = z
   .string()
-  .regex(HOSTNAME_RE, { message: 'must be a valid host name: lower-case letters, digits and inner hyphens, 1-63 characters', ...code('invalid-hostname') });
+  .refine((s) => HOSTNAME_RE.test(s), { message: 'must be a valid host name: lower-case letters, digits and inner hyphens, 1-63 characters', ...code('invalid-hostname') })
+  .meta({ pattern: HOSTNAME_RE.source });
 const ldText = z.string().refine(isLdirectordText, { message: LDIRECTORD_TEXT_RULE, ...code('invalid-text') });
 
 export const endpoint = z.string().refine(
@@ -141,12 +142,12 @@ export function makeTopologySchema(distros: readonly string[]) {
 
   const secretRef = z
     .string()
-    .regex(/^[\x21-\x7e]{8,256}$/, { message: 'must be 8-256 printable characters without spaces', ...code('invalid-text') });
+    .refine((s) => /^[\x21-\x7e]{8,256}$/.test(s), { message: 'must be 8-256 printable characters without spaces', ...code('invalid-text') });
 
   const heartbeat = z.strictObject({
     nodes: z
       .array(hostName)
-      .length(2, { message: 'heartbeat needs exactly two nodes', ...code('heartbeat-nodes') })
+      .refine((a) => a.length === 2, { message: 'heartbeat needs exactly two nodes', ...code('heartbeat-nodes') })
       .describe('The two nodes; the first is the preferred active node.'),
     floating: z.array(cidr).min(1).describe('Addresses (with prefix) that move to the active node.'),
     virtual_network: cidr.optional().describe('A CIDR network of virtual addresses every node accepts as local (loopback alias); the router routes it via the first floating address.'),

@@ -23,8 +23,13 @@ const actionSchema = z.strictObject({
   /** Commands (Handlebars over the host). A leading `-` means a failure is only a warning. */
   run: z.array(z.string()).min(1),
 });
+const verifySchema = z.strictObject({
+  run: z.string(),
+  expect: z.string(),
+});
 const distroSchema = z.strictObject({
   description: z.string(),
+  verify: z.array(verifySchema).default([]),
   vars: z.record(z.string(), z.string()).default({}),
   files: z.array(ruleSchema),
   actions: z.record(z.string(), actionSchema).default({}),
@@ -45,8 +50,14 @@ export interface ActionRule {
   run: Template[];
 }
 
+export interface VerifyRule {
+  run: string;
+  expect: Template;
+}
+
 export interface Distro {
   name: string;
+  verify: VerifyRule[];
   description: string;
   vars: Record<string, string>;
   files: FileRule[];
@@ -94,6 +105,7 @@ function loadDistro(dir: string, name: string): Distro {
     name,
     description: d.description,
     vars: d.vars,
+    verify: d.verify.map((v) => ({ run: v.run, expect: compileTemplate(v.expect, `${file} verify ${v.run}`) })),
     files: d.files.map((r) => ({
       kind: r.kind,
       path: compileTemplate(r.path, `${file} path`),

@@ -57,11 +57,18 @@ export function renderHost(host: DerivedHost, model: DerivedModel, distro: Distr
         .map((c) => (c.startsWith('-') ? { tolerant: true, words: c.slice(1).trim() } : { tolerant: false, words: c })),
     }))
     .filter((a) => a.commands.length > 0);
+  const verify = distro.verify
+    .map((v) => ({
+      run: v.run,
+      expect: v.expect(base).split('\n').map((l) => l.trim().replace(/\s+/g, ' ')).filter((l) => l !== ''),
+    }))
+    .filter((v) => v.expect.length > 0);
   const installer = normalize(
     distro.installer({
       ...base,
       files: files.map((f) => ({ path: `/${f.path}`, mode: `0${f.mode.toString(8)}`, secret: f.secret })),
       actions,
+      verify,
     }),
   );
   const withInstaller = [...files, { path: INSTALLER, content: installer, mode: 0o755, secret: false }];

@@ -25,6 +25,7 @@ hb.registerHelper('sh', (v: unknown) => shellQuote(String(v)));
 hb.registerHelper('yesno', (v: unknown) => (v ? 'yes' : 'no'));
 hb.registerHelper('onoff', (v: unknown) => (v ? 'on' : 'off'));
 hb.registerHelper('octal', (v: unknown) => `0${Number(v).toString(8)}`);
+hb.registerHelper('upper', (v: unknown) => String(v).toUpperCase());
 hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
 
 export function compileTemplate(source: string, name: string): Template {

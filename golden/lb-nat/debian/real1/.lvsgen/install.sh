@@ -11,6 +11,7 @@
 #   install.sh --yes          ... and restart networking without asking
 #   install.sh --no-restart   ... and never restart networking
 #   install.sh --uninstall    put back the files this bundle replaced
+#   install.sh --verify       run the seeds' checks (routes, rules, modules, table)
 #   install.sh --root DIR     operate on a host filesystem mounted at DIR (commands
 #                             then run chrooted into DIR)
 set -eu
@@ -31,6 +32,7 @@ usage: install.sh [--check | --uninstall] [--yes | --no-restart] [--root DIR]
   --yes          restart networking without asking when it is needed
   --no-restart   never restart networking (print the command instead)
   --uninstall    put back the originals this bundle replaced
+  --verify       run the seeds' checks and compare what they print
   --root DIR     the host's filesystem is at DIR; commands run chrooted into it
 USAGE
 }
@@ -39,6 +41,7 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--check) action=check ;;
 	--uninstall) action=uninstall ;;
+	--verify) action=verify ;;
 	--yes) restart=yes ;;
 	--no-restart) restart=no ;;
 	--root)
@@ -150,6 +153,16 @@ restore_file() { # restore_file PATH
 	fi
 }
 
+expect() { # expect COMMAND LINE: COMMAND's output holds LINE (whitespace aside)
+	if [ -n "$root" ]; then out=$(chroot "$root" sh -c "$1" 2>&1) || true; else out=$(sh -c "$1" 2>&1) || true; fi
+	if printf '%s\n' "$out" | tr -s ' \t' '  ' | sed 's/^ //; s/ $//' | grep -qF -- "$2"; then
+		say "ok: $1: $2"
+	else
+		say "FAILED: $1: expected a line with: $2"
+		differ=1
+	fi
+}
+
 changed() { # changed PATH...: did this run replace one of them?
 	for p in "$@"; do
 		case $changed in *" $p "*) return 0 ;; esac
@@ -190,6 +203,10 @@ check)
 	check_file 0644 /etc/network/interfaces plain
 	check_file 0644 /var/www/ldirector.html plain
 	[ "$differ" -eq 0 ] && say "$host: every file is up to date."
+	exit "$differ"
+	;;
+verify)
+	expect '/sbin/ip route show 0/0' 'default via 192.168.6.1 dev eth0'
 	exit "$differ"
 	;;
 uninstall)

@@ -83,9 +83,23 @@ export function loadTopology(bytes: Uint8Array, distros: readonly string[]): Loa
   if (data === null || data === undefined) {
     throw new TopologyError([{ code: 'missing', path: '', message: 'the file is empty: a topology needs at least name and hosts', pos: { line: 1, col: 1 } }]);
   }
-  const parsed = makeTopologySchema(distros).safeParse(data);
+  const schema = makeTopologySchema(distros);
+  const parsed = schema.safeParse(data);
   if (!parsed.success) {
-    throw new TopologyError(sortProblems(parsed.error.issues.flatMap((i) => fromZodIssue(i, data)).map(toProblem)));
+    const found = parsed.error.issues.flatMap((i) => fromZodIssue(i, data));
+    // Report cross-field problems too, where the rest still parses once the
+    // bad optional fields are dropped (their defaults then apply).
+    const pruned = structuredClone(data);
+    for (const p of found) deleteAt(pruned, p.path);
+    const retry = schema.safeParse(pruned);
+    if (retry.success) {
+      const bad = found.map((p) => formatPath(p.path));
+      for (const extra of validateTopology(retry.data)) {
+        const at = formatPath(extra.path);
+        if (!bad.some((b) => at.startsWith(b) || b.startsWith(at))) found.push(extra);
+      }
+    }
+    throw new TopologyError(sortProblems(found.map(toProblem)));
   }
   const problems = validateTopology(parsed.data).map(toProblem);
   if (problems.length > 0) throw new TopologyError(sortProblems(problems));
@@ -94,6 +108,14 @@ export function loadTopology(bytes: Uint8Array, distros: readonly string[]): Loa
 
 function sortProblems(ps: Problem[]): Problem[] {
   return [...ps].sort((a, b) => (a.pos?.line ?? 0) - (b.pos?.line ?? 0) || (a.pos?.col ?? 0) - (b.pos?.col ?? 0));
+}
+
+function deleteAt(data: unknown, path: PathSegments): void {
+  const parent = valueAt(data, path.slice(0, -1));
+  const last = path[path.length - 1];
+  if (last !== undefined && parent !== null && typeof parent === 'object' && !Array.isArray(parent)) {
+    delete (parent as Record<string, unknown>)[last];
+  }
 }
 
 function valueAt(data: unknown, path: PathSegments): unknown {

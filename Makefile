@@ -35,6 +35,10 @@ build: npm-deps
 test: deps build
 	$(NODE_TEST) dist/test/
 
+# End-to-end proof only: namespaces (tier 1) and real IPVS in a VM (tier 2).
+e2e: deps build
+	$(NODE_TEST) dist/test/e2e/
+
 # Rewrite golden/ from the current code. Read `git diff golden/` before committing.
 golden: build
 	UPDATE_GOLDEN=1 $(NODE_TEST) dist/test/golden/

@@ -9,7 +9,7 @@ import { buildTree, configPaths, conffileProblems, validateEntries } from './tre
 import type { TreeNode } from './tree.js';
 import { PackageSpecError } from './types.js';
 import type { DebChangelogEntry, DebScripts, DebSpec, PackageEntry } from './types.js';
-import { writeUstar } from './ustar.js';
+import { splitUstarName, writeUstar } from './ustar.js';
 import type { UstarMember } from './ustar.js';
 
 /** Script names in the order dpkg documents them; all shipped 0755. */
@@ -67,6 +67,7 @@ function docProblems(spec: DebSpec): string[] {
     problems.push(...oneLine(`${where}.maintainer`, c.maintainer, false));
   });
   const docs = Object.values(debDocPaths(spec.name, spec.version));
+  for (const d of docs) if (splitUstarName(`./${d}`) === null) problems.push(`name: too long for '${d}' to fit ustar`);
   for (const e of spec.entries) {
     if (docs.includes(e.path)) problems.push(`entries: '${e.path}' is written by buildDeb from the spec; remove it from the entries`);
   }

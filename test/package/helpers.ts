@@ -23,6 +23,8 @@ const DEBIAN_PACKAGE: Record<string, string> = {
   cpio: 'cpio',
   busybox: 'busybox-static',
   tar: 'tar',
+  'dpkg-query': 'dpkg',
+  md5sum: 'coreutils',
 };
 
 /** Absolute path of an executable on PATH, or undefined. */
@@ -49,6 +51,19 @@ export function haveTools(t: TestContext, tools: readonly string[]): boolean {
   const pkgs = [...new Set(missing.map((m) => DEBIAN_PACKAGE[m] ?? m))].join(' ');
   const message = `missing ${missing.join(', ')}: apt-get install -y --no-install-recommends ${pkgs}`;
   if (IN_CI) assert.fail(`${message} (CI=true: oracles are mandatory)`);
+  t.skip(message);
+  return false;
+}
+
+/**
+ * True when running as root. dpkg --root and rpm --root chroot into the
+ * scratch root to run maintainer scripts, which needs root. Fails under
+ * CI=true (the proof must run there) and skips elsewhere.
+ */
+export function haveRoot(t: TestContext): boolean {
+  if (process.getuid?.() === 0) return true;
+  const message = 'needs root: dpkg/rpm --root chroot into the scratch root to run maintainer scripts';
+  if (IN_CI) assert.fail(`${message} (CI=true)`);
   t.skip(message);
   return false;
 }
@@ -91,6 +106,14 @@ export function run(cmd: string, args: readonly string[], opts: RunOptions = {})
   return result;
 }
 
+/** Run a command whose stdout is binary (rpm2cpio); fail unless it exits 0. */
+export function runBytes(cmd: string, args: readonly string[], opts: Omit<RunOptions, 'allowFailure'> = {}): Buffer {
+  const r = spawnSync(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, input: opts.input, maxBuffer: 256 * 1024 * 1024 });
+  if (r.error) throw r.error;
+  if (r.status !== 0) assert.fail(`${cmd} ${args.join(' ')} exited ${r.status}\n${r.stderr.toString('utf8')}`);
+  return r.stdout;
+}
+
 /** What the tests compare about one extracted path. */
 export interface NodeFacts {
   kind: 'dir' | 'file' | 'other';
@@ -119,4 +142,48 @@ export function snapshotTree(root: string): Map<string, NodeFacts> {
   };
   walk('');
   return out;
+}
+
+/**
+ * A file of the source tree (test/package/rpmlintrc ...). The compiled tests
+ * live in dist/, so look upwards for the checkout, unless LVSGEN_ROOT (set by
+ * the Makefile) says where it is.
+ */
+export function sourceFile(relative: string): string {
+  const roots = process.env.LVSGEN_ROOT ? [process.env.LVSGEN_ROOT] : [];
+  for (let dir = path.dirname(new URL(import.meta.url).pathname); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    roots.push(dir);
+  }
+  for (const root of roots) {
+    const candidate = path.join(root, relative);
+    if (fs.existsSync(candidate) && fs.existsSync(path.join(root, 'package.json'))) return candidate;
+  }
+  throw new Error(`cannot find ${relative} above ${import.meta.url}; set LVSGEN_ROOT`);
+}
+
+/** True for an ELF executable without a PT_INTERP program header (statically linked). */
+export function isStaticElf(bytes: Buffer): boolean {
+  if (bytes.subarray(0, 4).toString('latin1') !== '\x7fELF' || bytes[4] !== 2) return false; // ELF64 only
+  const phoff = Number(bytes.readBigUInt64LE(0x20));
+  const phentsize = bytes.readUInt16LE(0x36);
+  const phnum = bytes.readUInt16LE(0x38);
+  for (let i = 0; i < phnum; i++) if (bytes.readUInt32LE(phoff + i * phentsize) === 3) return false;
+  return true;
+}
+
+/**
+ * A static busybox to serve as /bin/sh inside scratch roots: dpkg --root and
+ * rpm --root run maintainer scripts chrooted (formats "Hints"). Fails under CI
+ * and skips elsewhere when only a dynamic busybox (or none) is installed.
+ */
+export function staticBusybox(t: TestContext): Buffer | undefined {
+  for (const candidate of ['/bin/busybox', '/usr/bin/busybox', which('busybox')]) {
+    if (candidate === undefined || !fs.existsSync(candidate)) continue;
+    const bytes = fs.readFileSync(candidate);
+    if (isStaticElf(bytes)) return bytes;
+  }
+  const message = 'no static busybox for the chroot: apt-get install -y --no-install-recommends busybox-static';
+  if (IN_CI) assert.fail(message);
+  t.skip(message);
+  return undefined;
 }

@@ -6,7 +6,7 @@ DEBS := ifupdown iptables ldirectord ipvsadm heartbeat qemu-system-x86 busybox-s
         keepalived nftables
 export LVSGEN_ROOT := $(CURDIR)
 
-.PHONY: all deps npm-deps debs build test unit golden schema e2e bench fuzz clean render-example
+.PHONY: all deps npm-deps debs build test golden schema e2e bench fuzz clean example
 
 all: build
 
@@ -46,8 +46,10 @@ golden: build
 schema: build
 	node dist/src/cli/write-schema.js docs/topology.schema.json
 
-render-example: build
+# Quick start: render both bundled examples into ./out/<example>/.
+example: build
 	bin/lvsgen render examples/lb-nat.yaml -o out/lb-nat
+	bin/lvsgen render examples/ha-cidr.yaml -o out/ha-cidr
 
 clean:
 	rm -rf dist out

@@ -1,8 +1,16 @@
-// Writing bundles to disk: DIR/<host>/<path> with modes kept, built in a
-// temporary sibling and renamed into place, so a failure never leaves a
-// partial DIR. Only a directory lvsgen wrote itself (it holds the marker) is
-// ever replaced; an unchanged tree is left untouched.
-import { chmodSync, closeSync, existsSync, fsyncSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+// Writing bundles to disk: DIR/<host>/<path> with modes kept.
+//
+// DIR is a symbolic link to a sibling directory `.DIR.lvsgen-<digest>` that
+// holds the complete tree. A render builds the new tree beside the old one,
+// then replaces the link with rename(2), which is atomic: whenever the process
+// dies, DIR names either the previous complete tree or the new complete one,
+// never a mix. Leftovers of an interrupted run are removed by the next one.
+// Only output lvsgen wrote itself is ever replaced, and an unchanged tree is
+// left untouched (no file rewritten, mtimes kept).
+import { createHash } from 'node:crypto';
+import {
+  chmodSync, closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync, writeSync,
+} from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { compareTrees, readTree, type Tree } from './tree.js';
 
@@ -12,41 +20,92 @@ const MARKER_TEXT = 'This directory is written by lvsgen render; it is replaced 
 export class OutputError extends Error {}
 
 export interface WriteResult {
+  /** The directory holding the tree (the link's target). */
   dir: string;
   written: boolean;
 }
 
+const generationPrefix = (dir: string) => `.${basename(dir)}.lvsgen-`;
+
 export function writeTree(tree: Tree, outDir: string): WriteResult {
-  const dir = resolve(outDir);
-  recoverInterrupted(dir);
-  if (existsSync(dir)) {
-    const st = lstatSync(dir);
-    if (!st.isDirectory()) throw new OutputError(`${outDir} exists and is not a directory`);
-    const entries = readdirSync(dir);
-    if (entries.length > 0 && !entries.includes(MARKER)) {
-      throw new OutputError(`${outDir} is not empty and was not written by lvsgen (no ${MARKER}); refusing to replace it`);
-    }
-    if (entries.includes(MARKER)) {
-      const { tree: have, odd } = readTree(dir, (r) => r === MARKER);
-      if (odd.length === 0 && compareTrees(tree, have, []).length === 0) return { dir, written: false };
-    }
-  }
-  const parent = dirname(dir);
+  const link = resolve(outDir);
+  const parent = dirname(link);
   mkdirSync(parent, { recursive: true });
-  const tmp = mkdtempSync(join(parent, `.${basename(dir)}.lvsgen-new-`));
+  const current = currentGeneration(link, outDir);
+  removeLeftovers(link, current);
+  if (current !== undefined) {
+    const { tree: have, odd } = readTree(current, (r) => r === MARKER);
+    if (odd.length === 0 && compareTrees(tree, have, []).length === 0) return { dir: current, written: false };
+  }
+  const target = join(parent, `${generationPrefix(link)}${digest(tree)}`);
+  rmSync(target, { recursive: true, force: true });
+  const building = `${target}.partial`;
+  rmSync(building, { recursive: true, force: true });
+  mkdirSync(building, { mode: 0o755 });
   try {
-    writeFileExclusive(join(tmp, MARKER), MARKER_TEXT, 0o644);
+    writeFileExclusive(join(building, MARKER), MARKER_TEXT, 0o644);
     for (const [rel, f] of [...tree.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      const target = join(tmp, rel);
-      mkdirSync(dirname(target), { recursive: true, mode: 0o755 });
-      writeFileExclusive(target, f.content, f.mode);
+      const path = join(building, rel);
+      mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
+      writeFileExclusive(path, f.content, f.mode);
     }
-    swapInto(tmp, dir);
+    renameSync(building, target);
+    const tmpLink = `${link}.lvsgen-link`;
+    rmSync(tmpLink, { force: true });
+    symlinkSync(basename(target), tmpLink);
+    if (current === undefined && existsSync(link)) {
+      // An empty directory the user created for us: replace it.
+      rmSync(link, { recursive: true });
+    }
+    renameSync(tmpLink, link);
   } catch (e) {
-    rmSync(tmp, { recursive: true, force: true });
+    rmSync(building, { recursive: true, force: true });
     throw e;
   }
-  return { dir, written: true };
+  if (current !== undefined && current !== target) rmSync(current, { recursive: true, force: true });
+  return { dir: target, written: true };
+}
+
+/**
+ * The tree DIR holds now: the target of lvsgen's link, undefined when DIR is
+ * absent or an empty directory. Anything else is not ours to replace.
+ */
+function currentGeneration(link: string, shown: string): string | undefined {
+  let st;
+  try {
+    st = lstatSync(link);
+  } catch {
+    return undefined;
+  }
+  if (st.isSymbolicLink()) {
+    const target = readlinkSync(link);
+    const abs = resolve(dirname(link), target);
+    if (target.includes('/') || !basename(abs).startsWith(generationPrefix(link)) || !existsSync(join(abs, MARKER))) {
+      throw new OutputError(`${shown} is a symbolic link that lvsgen did not make; refusing to replace it`);
+    }
+    return abs;
+  }
+  if (!st.isDirectory()) throw new OutputError(`${shown} exists and is not a directory`);
+  if (readdirSync(link).length > 0) {
+    throw new OutputError(`${shown} is not empty and was not written by lvsgen; refusing to replace it`);
+  }
+  return undefined;
+}
+
+/** Generations and partial trees of earlier, interrupted runs. */
+function removeLeftovers(link: string, keep: string | undefined): void {
+  const parent = dirname(link);
+  const prefix = generationPrefix(link);
+  for (const e of readdirSync(parent)) {
+    const p = join(parent, e);
+    if ((e.startsWith(prefix) && p !== keep) || e === `${basename(link)}.lvsgen-link`) rmSync(p, { recursive: true, force: true });
+  }
+}
+
+function digest(tree: Tree): string {
+  const h = createHash('sha256');
+  for (const [p, f] of [...tree.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) h.update(`${p}\0${f.mode}\0${f.content.length}\0`).update(f.content);
+  return h.digest('hex').slice(0, 16);
 }
 
 /** 'wx' refuses to follow or overwrite anything planted at the path. */
@@ -54,29 +113,9 @@ function writeFileExclusive(path: string, content: string, mode: number): void {
   const fd = openSync(path, 'wx', mode);
   try {
     writeSync(fd, content);
-    fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
   // openSync's mode is filtered by the umask; set the exact bits.
   chmodSync(path, mode);
-}
-
-/** Replace `dir` by `tmp`: the old tree is moved aside first, then removed. */
-function swapInto(tmp: string, dir: string): void {
-  const old = `${dir}.lvsgen-old`;
-  rmSync(old, { recursive: true, force: true });
-  if (existsSync(dir)) renameSync(dir, old);
-  renameSync(tmp, dir);
-  rmSync(old, { recursive: true, force: true });
-}
-
-/** A run killed between the two renames left only `dir.lvsgen-old`: put it back. */
-function recoverInterrupted(dir: string): void {
-  const old = `${dir}.lvsgen-old`;
-  if (existsSync(old) && !existsSync(dir)) renameSync(old, dir);
-  else if (existsSync(old)) rmSync(old, { recursive: true, force: true });
-  for (const e of existsSync(dirname(dir)) ? readdirSync(dirname(dir)) : []) {
-    if (e.startsWith(`.${basename(dir)}.lvsgen-new-`)) rmSync(join(dirname(dir), e), { recursive: true, force: true });
-  }
 }

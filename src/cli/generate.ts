@@ -20,8 +20,9 @@ export interface Generated {
 }
 
 let distroCache: DistroSet | undefined;
+/** The distros: the bundled ones, or those of LVSGEN_DISTROS (a folder laid out like distros/). */
 export function distros(): DistroSet {
-  distroCache ??= loadDistros();
+  distroCache ??= loadDistros(process.env.LVSGEN_DISTROS || undefined);
   return distroCache;
 }
 

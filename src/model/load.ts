@@ -56,7 +56,7 @@ export function loadTopology(bytes: Uint8Array, distros: readonly string[]): Loa
   if (doc.errors.length > 0) {
     throw new TopologyError(
       doc.errors.map((e) => ({
-        code: e.code === 'DUPLICATE_KEY' ? 'yaml-duplicate-key' : 'yaml-syntax',
+        code: e.code === 'DUPLICATE_KEY' ? 'yaml-duplicate-key' : /call stack/i.test(e.message) ? 'yaml-too-deep' : 'yaml-syntax',
         path: '',
         message: e.message.split('\n')[0]!,
         pos: at(e.pos[0]),

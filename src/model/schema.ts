@@ -117,8 +117,9 @@ export function makeTopologySchema(distros: readonly string[]) {
       receive: ldText.optional().describe('Text the check page must contain.'),
       virtualhost: z
         .string()
-        .regex(/^[A-Za-z0-9.-]{1,253}$/, { message: 'must be a DNS name', ...code('invalid-text') })
-        .optional(),
+        .refine((s) => /^[A-Za-z0-9.-]{1,253}$/.test(s), { message: 'must be a DNS name (letters, digits, `.` and `-`)', ...code('invalid-text') })
+        .optional()
+        .describe('Host header of the check request.'),
       login: ldText.optional(),
       passwd: ldText.optional().describe('Password for the check (treated as a secret: the file becomes mode 0600).'),
       port: port.optional().describe('checkport: the port the check connects to.'),

@@ -1,0 +1,127 @@
+// ldirectord is the consumer of ldirectord.cf. It has no config-test flag, but
+// every command parses the file first: `ldirectord /ABS/x.cf status` exits 3
+// ("stopped") for a valid file and 2 with "Error ... reading file" for a bad
+// one. Then, with ldirectord's own debug hook (an executable ./ipvsadm in the
+// working directory), the real daemon runs inside a scratch namespace and the
+// ipvsadm commands it issues are the seed's virtual services.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DISTROS, EXAMPLES, requireRoot, requireTools, sh, tempDir } from '../helpers.js';
+import { netns, read, render, unique } from './lib.js';
+
+const CF = 'etc/ha.d/ldirectord.cf';
+
+/** A copy under a unique basename (it names ldirectord's pid file), by absolute path. */
+function copyAs(dir: string, text: string): string {
+  const f = join(dir, `${unique('lvsgen-consumers-')}.cf`);
+  writeFileSync(f, text);
+  return f;
+}
+
+test('every ldirectord.cf passes ldirectord\'s own parser (status exits 3: valid, stopped)', async (t) => {
+  if (!requireTools(t, 'ldirectord')) return;
+  const dir = tempDir(t);
+  const seen: string[] = [];
+  for (const ex of EXAMPLES) {
+    for (const distro of DISTROS) {
+      const r = await render(t, ex, distro);
+      for (const b of r.holding(CF)) {
+        seen.push(`${ex}/${distro}/${b.host}`);
+        const f = copyAs(dir, read(r.file(b.host, CF)));
+        const s = sh('ldirectord', [f, 'status']);
+        assert.equal(s.status, 3, `${ex}/${distro}/${b.host}: ldirectord status exited ${s.status}\n${s.stdout}${s.stderr}`);
+        assert.match(s.stdout, new RegExp(`ldirectord is stopped for ${f}`));
+        assert.doesNotMatch(s.stderr, /Error/);
+      }
+    }
+  }
+  assert.deepEqual(seen, ['lb-nat/redhat/director', 'lb-nat/debian/director'], 'hosts with an ldirectord.cf');
+});
+
+test('negative controls: a corrupted ldirectord.cf makes ldirectord exit non-3 with "Error ... reading file F at line N"', async (t) => {
+  if (!requireTools(t, 'ldirectord')) return;
+  const r = await render(t, 'lb-nat', 'redhat');
+  const good = read(r.file('director', CF));
+  const goodLines = good.split('\n');
+  const dir = tempDir(t);
+  const receive = goodLines.findIndex((l) => /^\s+receive="/.test(l));
+  const autoreload = goodLines.findIndex((l) => /^autoreload=/.test(l));
+  assert.ok(receive >= 0 && autoreload >= 0);
+  const corrupt: Array<[string, string, number]> = [
+    ['an unknown directive', `${good}bogusdirective=1\n`, goodLines.length + (good.endsWith('\n') ? 0 : 1)],
+    ['a receive string holding #', goodLines.map((l, i) => (i === receive ? l.replace(/"$/, ' #1"') : l)).join('\n'), receive + 1],
+    ['a trailing space after a yes/no value', goodLines.map((l, i) => (i === autoreload ? `${l} ` : l)).join('\n'), autoreload + 1],
+  ];
+  for (const [what, text, line] of corrupt) {
+    const f = copyAs(dir, text);
+    const s = sh('ldirectord', [f, 'status']);
+    assert.notEqual(s.status, 3, `${what}: ldirectord accepted it`);
+    assert.match(s.stderr, new RegExp(`Error \\[\\d+\\] reading file ${f} at line ${line}:`), `${what}:\n${s.stderr}`);
+  }
+});
+
+/** A fake ipvsadm for ldirectord's debug hook: logs its arguments, shows an empty table. */
+const FAKE_IPVSADM = `#!/bin/sh
+printf '%s\\n' "$*" >>"$(dirname "$0")/ipvsadm.log"
+case "$*" in
+"-L -n"*)
+	echo "IP Virtual Server version 1.2.1 (size=4096)"
+	echo "Prot LocalAddress:Port Scheduler Flags"
+	echo "  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn"
+	;;
+esac
+exit 0
+`;
+
+/** The seed's ipvsadm table as ldirectord's commands: -A per service, -a per real server (masq). */
+const SEED_SERVICES = ['-A -t 10.1.3.61:21 -s rr -p 600', '-A -t 10.1.3.61:80 -s rr', '-A -t 10.1.3.61:443 -s rr'];
+const SEED_REALS = [21, 80, 443].flatMap((p) => ['192.168.6.4', '192.168.6.5'].map((ip) => `-a -t 10.1.3.61:${p} -r ${ip}:${p} -m`));
+
+for (const distro of DISTROS) {
+  test(`lb-nat/${distro}: ldirectord started on the generated file issues the seed's virtual services (fake ipvsadm, scratch namespace)`, async (t) => {
+    if (!requireRoot(t) || !requireTools(t, 'ldirectord', 'ip', 'timeout')) return;
+    const r = await render(t, 'lb-nat', distro);
+    const dir = tempDir(t);
+    const cf = join(dir, `${unique('lvsgen-consumers-')}.cf`);
+    copyFileSync(r.file('director', CF), cf);
+    writeFileSync(join(dir, 'ipvsadm'), FAKE_IPVSADM, { mode: 0o755 });
+    const log = join(dir, 'ipvsadm.log');
+    // Health checks can reach nothing: the namespace has only lo.
+    const ns = netns(t);
+    ns.ip('link', 'set', 'lo', 'up');
+    const child = spawn('timeout', ['-k', '2', '20', 'ip', 'netns', 'exec', ns.name, 'ldirectord', '-d', cf, 'start'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += String(d)));
+    const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+    t.after(async () => {
+      if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
+        process.kill(child.pid, 'SIGTERM');
+        await Promise.race([exited, sleep(3000, undefined, { ref: false })]);
+        if (child.exitCode === null && child.signalCode === null) process.kill(child.pid, 'SIGKILL');
+      }
+    });
+    const commands = () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter((l) => l !== '') : []);
+    const strip = (c: string) => c.replace(/ -[xyw] \d+/g, '');
+    const done = () => {
+      const c = commands().map(strip);
+      return [...SEED_SERVICES, ...SEED_REALS].every((x) => c.includes(x));
+    };
+    for (let i = 0; i < 150 && !done() && child.exitCode === null; i++) await sleep(100);
+    assert.ok(done(), `ldirectord did not issue the seed's table; it ran:\n${commands().join('\n')}\n${stderr.slice(-2000)}`);
+    const issued = commands().map(strip);
+    assert.deepEqual([...new Set(issued.filter((c) => c.startsWith('-A ')))].sort(), [...SEED_SERVICES].sort(), 'virtual services (-A)');
+    assert.deepEqual([...new Set(issued.filter((c) => c.startsWith('-a ')))].sort(), [...SEED_REALS].sort(), 'real servers (-a)');
+    // Stopped by its pid (timeout forwards SIGTERM): ldirectord removes its services.
+    process.kill(child.pid!, 'SIGTERM');
+    await Promise.race([exited, sleep(5000, undefined, { ref: false })]);
+    assert.deepEqual(
+      [...new Set(commands().filter((c) => c.startsWith('-D ')))].sort(),
+      SEED_SERVICES.map((s) => s.replace(/^-A (-t \S+).*$/, '-D $1')).sort(),
+      'services deleted on stop',
+    );
+  });
+}

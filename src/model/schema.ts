@@ -108,8 +108,8 @@ export function makeTopologySchema(distros: readonly string[]) {
       service: z.enum(CHECK_SERVICES).optional().describe('ldirectord service= (protocol spoken by a negotiate check).'),
       request: z
         .string()
-        .refine((s) => /^\/?[A-Za-z0-9._~-]+(?:\/[A-Za-z0-9._~-]+)*$/.test(s) && !s.split('/').some((p) => p === '..' || p === '.'), {
-          message: 'must be a relative URL path of letters, digits, `.`, `_`, `~`, `-` and `/` (no `..`); it also names the check page written on each real server',
+        .refine((s) => s.length <= 128 && /^\/?[A-Za-z0-9._~-]{1,64}(?:\/[A-Za-z0-9._~-]{1,64})*$/.test(s) && !s.split('/').some((p) => p === '..' || p === '.'), {
+          message: 'must be a URL path of at most 128 characters: letters, digits, `.`, `_`, `~`, `-` and `/`, at most 64 between slashes, no `.` or `..` parts; it also names the check page written on each real server',
           ...code('invalid-text'),
         })
         .optional()

@@ -81,6 +81,11 @@ finish() {
 			fi
 			say "restored $p" >&2
 		done
+		# Backups this run took describe a state that is back now: drop them, so a
+		# later install records the host as it will be then.
+		if [ -s "$work/new-backups" ]; then
+			while IFS= read -r b; do rm -f "$b"; done <"$work/new-backups"
+		fi
 	fi
 	rm -rf "$work"
 	exit "$status"
@@ -109,8 +114,10 @@ install_file() { # install_file MODE PATH
 		mkdirs "$(dirname "$backup$2")"
 		if [ -e "$dst" ]; then
 			cp -p "$dst" "$backup$2" || fail "cannot back up $2"
+			printf '%s\n' "$backup$2" >>"$work/new-backups"
 		else
 			: >"$backup$2.lvsgen-absent"
+			printf '%s\n' "$backup$2.lvsgen-absent" >>"$work/new-backups"
 		fi
 	fi
 	# This run's copy, for rollback.
@@ -217,7 +224,8 @@ uninstall)
 	restore_file /etc/ha.d/ha.cf
 	restore_file /etc/ha.d/haresources
 	restore_file /etc/network/interfaces
-	rmdir "$backup" "$state" 2>/dev/null || true
+	# Nothing left to restore: remove the state directory with its empty folders.
+	if [ -d "$backup" ] && [ -z "$(find "$backup" ! -type d | head -n 1)" ]; then rm -rf "$state"; fi
 	exit 0
 	;;
 esac

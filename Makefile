@@ -39,6 +39,10 @@ test: deps build
 e2e: deps build
 	$(NODE_TEST) dist/test/e2e/
 
+# Property-based tests with many more cases than CI runs (LVSGEN_FUZZ_RUNS, LVSGEN_FUZZ_SEED).
+fuzz: build
+	LVSGEN_FUZZ_RUNS=$${LVSGEN_FUZZ_RUNS:-2000} $(NODE_TEST) dist/test/hostile/property.test.js
+
 # Rewrite golden/ from the current code. Read `git diff golden/` before committing.
 golden: build
 	UPDATE_GOLDEN=1 $(NODE_TEST) dist/test/golden/

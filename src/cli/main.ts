@@ -11,6 +11,7 @@ import { formatProblem, TopologyError } from '../model/problems.js';
 import { renderIpvsadmTable } from '../render/ipvsadm-table.js';
 import { topologyJsonSchema } from './json-schema.js';
 import { distros, generate } from './generate.js';
+import { packageCommand } from './package-command.js';
 
 export const EXIT = { ok: 0, differ: 1, invalid: 2, internal: 3 } as const;
 
@@ -97,6 +98,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
         for (const d of directors) io.out(`${directors.length > 1 ? `==> ${d.name} <==\n` : ''}${renderIpvsadmTable(d, a['ipvs-version'])}`);
       },
     )
+    .command(packageCommand(io, io === stdio && process.stdout.isTTY ? process.stdout : undefined))
     .command('schema', 'Print the JSON Schema of the topology file.', {}, () => {
       io.out(`${JSON.stringify(topologyJsonSchema(distroNames), null, 2)}\n`);
     })

@@ -1,0 +1,148 @@
+// `lvsgen package TOPOLOGY -o DIR`: one artifact per host per format (a
+// reproducible tarball, a .deb and an .rpm, all written by lvsgen itself).
+// Every artifact is built in memory first, so invalid input writes nothing;
+// each is then written to a temporary file and renamed into place, so DIR
+// never holds a partial artifact.
+import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Presets, SingleBar } from 'cli-progress';
+import type { Argv, CommandModule } from 'yargs';
+import { OutputError } from '../bundle/write.js';
+import {
+  DEFAULT_MAINTAINER,
+  DEFAULT_VERSION,
+  FORMATS,
+  hostPackage,
+  packHost,
+  parseVersion,
+  sourceDateEpoch,
+} from '../package/host-package.js';
+import type { PackageFormat } from '../package/host-package.js';
+import { PackageSpecError } from '../package/types.js';
+import { distros, generate } from './generate.js';
+import type { Io } from './main.js';
+
+/**
+ * A bad option value of this command. main.ts turns an OutputError into exit
+ * code 2 with "Run lvsgen --help for usage", which is what a usage error needs.
+ */
+export class PackageUsageError extends OutputError {}
+
+interface PackageArgs {
+  topology: string;
+  out: string;
+  format?: string | string[];
+  version: string;
+  distro?: string;
+  maintainer: string;
+}
+
+/** '--format tar,deb --format rpm' -> the formats in FORMATS order, or the problems. */
+export function parseFormats(value: string | string[] | undefined): { formats: PackageFormat[]; problems: string[] } {
+  if (value === undefined) return { formats: [...FORMATS], problems: [] };
+  const asked = [value].flat().flatMap((v) => v.split(',')).map((v) => v.trim());
+  const unknown = asked.filter((f) => !(FORMATS as readonly string[]).includes(f));
+  if (asked.length === 0 || unknown.length > 0 || asked.every((f) => f === '')) {
+    return { formats: [], problems: [`--format: ${unknown.length > 0 ? `unknown format '${unknown.join("', '")}'` : 'empty'}; choose from ${FORMATS.join(', ')}`] };
+  }
+  return { formats: FORMATS.filter((f) => asked.includes(f)), problems: [] };
+}
+
+// lintian: malformed-contact unless 'Name <address>' (also rpmlint's Packager).
+const CONTACT = /^[^<>,\n]+ <[^<>@\s]+@[^<>\s]+>$/;
+
+interface Artifact {
+  host: string;
+  fileName: string;
+  bytes: Buffer;
+}
+
+/** Write `bytes` to DIR/name through a temporary sibling and a rename; mode 0644 whatever the umask. */
+function writeAtomically(dir: string, name: string, bytes: Buffer): void {
+  const tmp = join(dir, `.${name}.lvsgen-tmp-${process.pid}`);
+  try {
+    const fd = openSync(tmp, 'wx', 0o644);
+    try {
+      writeFileSync(fd, bytes);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    chmodSync(tmp, 0o644);
+    renameSync(tmp, join(dir, name));
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw new OutputError(`cannot write ${join(dir, name)} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
+/** The output directory, created if needed; temporary files of an interrupted run are removed. */
+function prepareOutput(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new OutputError(`cannot create ${dir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  if (!statSync(dir).isDirectory()) throw new OutputError(`${dir} exists and is not a directory`);
+  for (const e of readdirSync(dir)) if (e.startsWith('.') && e.includes('.lvsgen-tmp-')) rmSync(join(dir, e), { force: true });
+}
+
+/**
+ * The yargs command. `progress` is the terminal to draw a progress bar on
+ * (stdout when it is a TTY); without one, or with a single host, it prints
+ * one line per artifact.
+ */
+export function packageCommand(io: Io, progress?: NodeJS.WriteStream): CommandModule<object, PackageArgs> {
+  return {
+    command: 'package <topology>',
+    describe: 'Write a reproducible tarball, a .deb and an .rpm per host that install its files with its installer.',
+    builder: (y: Argv<object>) =>
+      y
+        .positional('topology', { type: 'string', demandOption: true })
+        .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'Directory for the artifacts (created)' })
+        .option('format', { type: 'string', describe: `Comma-separated: ${FORMATS.join(',')} (default: all)` })
+        .option('version', { type: 'string', default: DEFAULT_VERSION, describe: 'Package version: UPSTREAM or UPSTREAM-RELEASE (release 1 by default)' })
+        .option('distro', { type: 'string', choices: [...distros().keys()], describe: 'Override every host\'s distro' })
+        .option('maintainer', { type: 'string', default: DEFAULT_MAINTAINER, describe: 'Maintainer (.deb) and Packager (.rpm): "Name <address>"' }) as unknown as Argv<PackageArgs>,
+    handler: async (a) => {
+      const { formats, problems } = parseFormats(a.format);
+      const sde = sourceDateEpoch(process.env.SOURCE_DATE_EPOCH);
+      problems.push(...sde.problems);
+      if (!CONTACT.test(a.maintainer)) problems.push(`--maintainer: '${a.maintainer}' must look like 'Full Name <user@host>'`);
+      // The version's problems do not depend on the package name: check it once, before reading the topology.
+      const { identity, problems: versionProblems } = parseVersion(a.version, 'lvsgen');
+      problems.push(...versionProblems);
+      if (problems.length > 0) throw new PackageUsageError(problems.join('\n'));
+
+      const g = generate(a.topology, a.distro !== undefined ? { distro: a.distro } : {});
+      const total = g.bundles.length * formats.length;
+      const bar = progress !== undefined && g.bundles.length > 1
+        ? new SingleBar({ stream: progress, format: 'packaging {bar} {value}/{total} {artifact}', hideCursor: null }, Presets.shades_classic)
+        : undefined;
+      bar?.start(total, 0, { artifact: '' });
+      const artifacts: Artifact[] = [];
+      try {
+        for (const b of g.bundles) {
+          const pkg = hostPackage(b, { cluster: g.model.name, version: identity.version, release: identity.release, mtime: sde.mtime, maintainer: a.maintainer });
+          for (const f of formats) {
+            artifacts.push({ host: b.host, fileName: pkg.fileNames[f], bytes: await packHost(pkg, f) });
+            bar?.increment(1, { artifact: pkg.fileNames[f] });
+          }
+        }
+      } catch (e) {
+        // The writers refuse what they cannot represent (e.g. paths too long for ustar): input, not a bug.
+        if (e instanceof PackageSpecError) throw new PackageUsageError(e.message);
+        throw e;
+      } finally {
+        bar?.stop();
+      }
+
+      prepareOutput(a.out);
+      for (const art of artifacts) {
+        writeAtomically(a.out, art.fileName, art.bytes);
+        if (bar === undefined) io.out(`wrote ${join(a.out, art.fileName)}\n`);
+      }
+      if (bar !== undefined) io.out(`wrote ${artifacts.length} artifacts for ${g.bundles.length} hosts to ${a.out}\n`);
+    },
+  };
+}

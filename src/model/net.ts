@@ -12,7 +12,19 @@ export interface Cidr {
   networkCidr: string;
 }
 
-export function parseCidr(text: string): Cidr {
+const cidrCache = new Map<string, Readonly<Cidr>>();
+
+/** Parsed once per distinct text: large topologies ask for the same networks again and again. */
+export function parseCidr(text: string): Readonly<Cidr> {
+  let c = cidrCache.get(text);
+  if (c === undefined) {
+    c = Object.freeze(computeCidr(text));
+    cidrCache.set(text, c);
+  }
+  return c;
+}
+
+function computeCidr(text: string): Cidr {
   const [addr, prefix] = ipaddr.IPv4.parseCIDR(text);
   return {
     address: addr.toString(),
@@ -24,17 +36,34 @@ export function parseCidr(text: string): Cidr {
   };
 }
 
+const parsedCache = new Map<string, ipaddr.IPv4>();
+function parsed(address: string): ipaddr.IPv4 {
+  let a = parsedCache.get(address);
+  if (a === undefined) {
+    a = ipaddr.IPv4.parse(address);
+    parsedCache.set(address, a);
+  }
+  return a;
+}
+
 export function contains(net: Cidr, address: string): boolean {
-  return ipaddr.IPv4.parse(address).match(ipaddr.IPv4.parse(net.network), net.prefix);
+  return parsed(address).match(parsed(net.network), net.prefix);
 }
 
 export function overlaps(a: Cidr, b: Cidr): boolean {
   return contains(a, b.network) || contains(b, a.network);
 }
 
-/** Sort key that orders addresses numerically (as ipvsadm does). */
+const keyCache = new Map<string, number>();
+
+/** The address as a 32-bit number: ipvsadm's sort order, and cheap network tests. */
 export function addressKey(address: string): number {
-  return ipaddr.IPv4.parse(address).toByteArray().reduce((n, b) => n * 256 + b, 0);
+  let k = keyCache.get(address);
+  if (k === undefined) {
+    k = parsed(address).toByteArray().reduce((n, b) => n * 256 + b, 0);
+    keyCache.set(address, k);
+  }
+  return k;
 }
 
 export function prefixFromNetmask(mask: string): number | undefined {

@@ -6,10 +6,11 @@ import { dirname, resolve } from 'node:path';
 import { deriveModel } from '../derive/derive.js';
 import type { DerivedModel } from '../derive/model.js';
 import { loadTopology } from '../model/load.js';
-import { TopologyError } from '../model/problems.js';
+import { formatPath, TopologyError } from '../model/problems.js';
 import { resolveSecrets } from '../model/secrets.js';
 import type { Topology } from '../model/schema.js';
-import { loadDistros, type DistroSet } from '../render/distros.js';
+import { checkTargets } from '../model/targets.js';
+import { capabilitiesOf, loadDistros, type DistroSet } from '../render/distros.js';
 import { renderModel } from '../render/render.js';
 import type { HostBundle } from '../render/types.js';
 
@@ -52,6 +53,16 @@ export function generate(file: string, opts: GenerateOptions = {}): Generated {
     { env: opts.env ?? process.env, readFile: (p) => readFileSync(resolve(dirname(file), p), 'utf8') },
     loaded.positionOf,
   );
+  // What depends on each host's target distro (director backend, VRRP) is only known here.
+  const problems = checkTargets(loaded.topology, {
+    ...(opts.distro !== undefined ? { distro: opts.distro } : {}),
+    distros: names,
+    capabilities: (d) => capabilitiesOf(set.get(d)!),
+    ...(secrets.heartbeatKey !== undefined ? { heartbeatKey: secrets.heartbeatKey } : {}),
+  });
+  if (problems.length > 0) {
+    throw new TopologyError(problems.map((p) => ({ code: p.code, path: formatPath(p.path), message: p.message, pos: loaded.positionOf(p.path) })));
+  }
   const model = deriveModel(loaded.topology, { ...(opts.distro !== undefined ? { distro: opts.distro } : {}), secrets });
   return { topology: loaded.topology, model, bundles: renderModel(model, set) };
 }

@@ -1,8 +1,26 @@
 // Topology -> derived model: the facts the operator should not have to
 // repeat (gateways, forwarding, masquerading, aliases, routes, heartbeat files).
+import { createHash } from 'node:crypto';
 import { addressKey, contains, parseCidr, splitEndpoint, type Cidr } from '../model/net.js';
 import { ROLES, type Role, type Topology, type VirtualServiceSpec } from '../model/schema.js';
-import type { Alias, CheckPage, DerivedHost, DerivedModel, Device, HeartbeatView, LdirectordView, NetAddress, RealServerLine, Route, VirtualBlock } from './model.js';
+import { vrrpPassword } from '../model/targets.js';
+import type {
+  Alias,
+  CheckPage,
+  DerivedHost,
+  DerivedModel,
+  Device,
+  HeartbeatView,
+  KeepalivedCheck,
+  KeepalivedView,
+  KeepalivedVirtualServer,
+  LdirectordView,
+  NetAddress,
+  RealServerLine,
+  Route,
+  VirtualBlock,
+  VrrpView,
+} from './model.js';
 
 export interface DeriveOptions {
   /** Overrides every host's distro (`--distro`). */
@@ -42,8 +60,14 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
 
   const services = [...t.virtual_services].sort(compareServices);
   const secrets: string[] = [];
-  if (opts.secrets.heartbeatKey !== undefined) secrets.push(opts.secrets.heartbeatKey);
+  if (opts.secrets.heartbeatKey !== undefined) secrets.push(opts.secrets.heartbeatKey, vrrpPassword(opts.secrets.heartbeatKey));
   for (const vs of services) if (vs.check.passwd !== undefined) secrets.push(vs.check.passwd);
+  /** Virtual services a host is a real server of. */
+  const servicesOf = (name: string) => services.filter((vs) => realServersOf(vs).some((r) => r.host === name));
+  // Check pages first: a keepalived director checks each page by its digest.
+  const pages = new Map(names.map((n) => [n, checkPages(servicesOf(n))]));
+  const hb = t.heartbeat;
+  const floating = (hb?.floating ?? []).map((f) => parseCidr(f).address);
 
   const hosts = names.map((name): DerivedHost => {
     const spec = t.hosts[name]!;
@@ -54,7 +78,8 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
     const loopbackAliases: Alias[] = [];
     const modules = new Set<string>();
     const isDirector = roles.director;
-    const myServices = services.filter((vs) => realServersOf(vs).some((r) => r.host === name));
+    const myServices = servicesOf(name);
+    const isHaNode = hb?.nodes.includes(name) ?? false;
 
     // Default gateway: explicit; else the director for NAT; else a router beside us.
     let gateway: string | undefined = spec.gateway;
@@ -74,13 +99,15 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
     const gwDevice = gateway !== undefined ? deviceFor(gateway) : undefined;
     if (gwDevice && gateway !== undefined) gwDevice.gateway = gateway;
 
-    // Director: VIP aliases, masquerading, ip_vs_ftp, ldirectord.cf.
+    // Director: VIP aliases, masquerading, ip_vs_ftp, ldirectord.cf or keepalived's virtual servers.
     let ldirectord: LdirectordView | undefined;
+    let virtualServers: KeepalivedVirtualServer[] | undefined;
     if (isDirector) {
       const vips = [...new Set(services.map((vs) => splitEndpoint(vs.virtual).address))].sort((a, b) => addressKey(a) - addressKey(b));
       for (const vip of vips) {
         const dev = deviceFor(vip);
-        if (!dev || dev.address === vip) continue;
+        // A floating address of a director pair is VRRP's to add, never an alias.
+        if (!dev || dev.address === vip || (isHaNode && floating.includes(vip))) continue;
         const alias = `${dev.device}:${dev.aliases.length}`;
         dev.aliases.push({ ...net(parseCidr(`${vip}/${dev.prefix}`)), device: alias, parent: dev.device, purpose: `virtual address ${vip}` });
       }
@@ -93,10 +120,14 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
         }
         if (isFtp(vs)) modules.add('ip_vs_ftp');
       }
-      ldirectord = {
-        globals: ldirectordGlobals(t),
-        virtuals: services.map((vs) => virtualBlock(vs, name, realAddress)),
-      };
+      if (t.director_backend === 'keepalived') {
+        virtualServers = services.map((vs) => keepalivedVirtualServer(t, vs, name, realAddress, pages));
+      } else {
+        ldirectord = {
+          globals: ldirectordGlobals(t),
+          virtuals: services.map((vs) => virtualBlock(vs, name, realAddress)),
+        };
+      }
     }
 
     // Real server of direct routing / tunnelling: VIPs on non-ARPing loopback aliases.
@@ -105,16 +136,19 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
 
     // Heartbeat: loopback alias for the virtual network, ha.cf, haresources, authkeys.
     let heartbeat: HeartbeatView | undefined;
-    const hb = t.heartbeat;
+    let vrrp: VrrpView | undefined;
     let gatewayDevice = gwDevice?.device;
-    if (hb !== undefined && hb.nodes.includes(name)) {
+    if (hb !== undefined && isHaNode) {
       if (hb.virtual_network !== undefined) {
         const vn = parseCidr(hb.virtual_network);
         loopbackAliases.push({ ...net({ ...vn, address: vn.network }), device: 'lo:0', parent: 'lo', purpose: `virtual network ${vn.networkCidr}` });
       }
       heartbeat = heartbeatView(t, hb, ifaces, opts.secrets.heartbeatKey);
+      vrrp = vrrpView(t, hb, name, ifaces, opts.secrets.heartbeatKey);
       gatewayDevice ??= heartbeat.bcast;
     }
+    const keepalived: KeepalivedView | undefined =
+      virtualServers !== undefined || vrrp !== undefined ? { routerId: name, virtualServers: virtualServers ?? [], ...(vrrp ? { vrrp } : {}) } : undefined;
     for (const vip of drVips.sort((a, b) => addressKey(a) - addressKey(b))) {
       loopbackAliases.push({ ...net(parseCidr(`${vip}/32`)), device: `lo:${loopbackAliases.length}`, parent: 'lo', purpose: `virtual address ${vip} (direct routing / tunnelling)` });
     }
@@ -142,8 +176,9 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
       arpSuppression,
       modules: [...modules].sort(),
       ...(ldirectord ? { ldirectord } : {}),
+      ...(keepalived ? { keepalived } : {}),
       ...(heartbeat ? { heartbeat } : {}),
-      checkPages: checkPages(myServices),
+      checkPages: pages.get(name)!,
     };
   });
   return { name: t.name, hosts: hosts.sort(byName), secrets };
@@ -232,6 +267,104 @@ function heartbeatView(t: Topology, hb: NonNullable<Topology['heartbeat']>, ifac
   };
 }
 
+/** ldirectord's default service for a port, as far as lvsgen's checks care. */
+function serviceOf(vs: VirtualServiceSpec): string | undefined {
+  const port = splitEndpoint(vs.virtual).port;
+  return vs.check.service ?? (port === 443 ? 'https' : port === 80 ? 'http' : undefined);
+}
+
+const LB_KIND = { masq: 'NAT', gate: 'DR', ipip: 'TUN' } as const;
+
+/**
+ * One virtual service as a keepalived virtual_server: the same scheduler,
+ * persistence and real servers as ldirectord.cf, ldirectord's globals where
+ * keepalived has them, and each check as keepalived's checker (validation has
+ * refused the checks keepalived cannot do).
+ */
+function keepalivedVirtualServer(
+  t: Topology,
+  vs: VirtualServiceSpec,
+  director: string,
+  realAddress: (rs: string, d: string, f: string) => string,
+  pages: ReadonlyMap<string, CheckPage[]>,
+): KeepalivedVirtualServer {
+  const vip = splitEndpoint(vs.virtual);
+  const c = vs.check;
+  const l = t.ldirectord;
+  const service = serviceOf(vs);
+  const negotiatesHttp = c.type === 'negotiate' && (service === 'http' || service === 'https');
+  // ldirectord: negotiatetimeout for negotiate checks, checktimeout for the others.
+  const timeout = negotiatesHttp ? (l.negotiatetimeout ?? c.timeout ?? l.checktimeout) : (c.timeout ?? l.checktimeout);
+  const request = c.request !== undefined ? c.request.replace(/^\/+/, '') : undefined;
+  const checkFor = (host: string): KeepalivedCheck | undefined => {
+    const common = { ...(c.port !== undefined ? { connectPort: c.port } : {}), ...(timeout !== undefined ? { connectTimeout: timeout } : {}) };
+    if (c.type === 'connect') return { type: 'TCP_CHECK', ...common };
+    if (c.type === 'ping') return { type: 'PING_CHECK', ...(timeout !== undefined ? { connectTimeout: timeout } : {}) };
+    if (!negotiatesHttp || request === undefined) return undefined; // on, or negotiate of service none
+    const page = pages.get(host)!.find((p) => p.request === request)!;
+    return {
+      type: service === 'https' ? 'SSL_GET' : 'HTTP_GET',
+      path: `/${request}`,
+      digest: createHash('md5').update(page.content).digest('hex'),
+      ...(c.virtualhost !== undefined ? { virtualhost: c.virtualhost } : {}),
+      ...common,
+    };
+  };
+  const realServers = realServersOf(vs)
+    .map((r) => {
+      const check = checkFor(r.host);
+      return { address: realAddress(r.host, director, vs.forward), port: r.port ?? vip.port, weight: r.weight ?? 1, ...(check ? { check } : {}) };
+    })
+    .sort((a, b) => addressKey(a.address) - addressKey(b.address) || a.port - b.port);
+  const fallback = l.fallback !== undefined ? splitEndpoint(l.fallback) : undefined;
+  return {
+    address: vip.address,
+    port: vip.port,
+    protocol: vs.protocol === 'udp' ? 'UDP' : 'TCP',
+    lbAlgo: vs.scheduler,
+    lbKind: LB_KIND[vs.forward],
+    ...(vs.persistent !== undefined ? { persistenceTimeout: vs.persistent } : {}),
+    ...(vs.netmask !== undefined ? { persistenceGranularity: vs.netmask } : {}),
+    delayLoop: l.checkinterval ?? 10,
+    inhibitOnFailure: l.quiescent ?? false,
+    ...(fallback ? { sorryServer: fallback } : {}),
+    realServers,
+  };
+}
+
+/**
+ * The heartbeat pair as VRRP: the first node has the higher priority, as it is
+ * heartbeat's preferred node; auto_failback off becomes nopreempt (both nodes
+ * start as BACKUP, which nopreempt requires); heartbeat's keepalive becomes the
+ * advertisement interval. heartbeat's deadtime, initdead and udpport have no
+ * VRRP twin (the master is declared dead after 3 advertisements plus a skew).
+ */
+function vrrpView(t: Topology, hb: NonNullable<Topology['heartbeat']>, node: string, ifaces: Map<string, HostIface[]>, key: string | undefined): VrrpView {
+  const own = ifaces.get(node)!;
+  const devOn = (address: string) => own.find((i) => contains(i.cidr, address))?.device;
+  const first = parseCidr(hb.floating[0]!);
+  const preferred = hb.nodes[0] === node;
+  return {
+    instance: t.name,
+    interface: hb.interface ?? devOn(first.address) ?? own[0]!.device,
+    state: hb.auto_failback && preferred ? 'MASTER' : 'BACKUP',
+    priority: preferred ? 150 : 100,
+    virtualRouterId: hb.virtual_router_id ?? defaultRouterId(t.name),
+    advertInt: hb.keepalive,
+    nopreempt: !hb.auto_failback,
+    ...(key !== undefined && hb.auth.method !== 'crc' ? { authPass: vrrpPassword(key) } : {}),
+    addresses: hb.floating.map((f) => {
+      const c = parseCidr(f);
+      return { address: c.address, prefix: c.prefix, device: devOn(c.address) ?? own[0]!.device };
+    }),
+  };
+}
+
+/** A stable virtual_router_id (1-255) from the cluster name, so two lvsgen clusters on one network rarely collide. */
+export function defaultRouterId(cluster: string): number {
+  return (createHash('sha256').update(cluster).digest().readUInt16BE(0) % 255) + 1;
+}
+
 function checkPages(services: VirtualServiceSpec[]): CheckPage[] {
   const pages = new Map<string, string[]>();
   for (const vs of services) {
@@ -244,6 +377,6 @@ function checkPages(services: VirtualServiceSpec[]): CheckPage[] {
     if (!lines.includes(c.receive)) lines.push(c.receive);
     pages.set(request, lines);
   }
-  return [...pages.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([request, lines]) => ({ request, lines }));
+  return [...pages.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([request, lines]) => ({ request, lines, content: lines.map((l) => `${l}\n`).join('') }));
 }
 

@@ -91,6 +91,67 @@ export interface CheckPage {
   request: string;
   /** Lines the page holds: every receive string checked at this path. */
   lines: string[];
+  /** The page's bytes (the lines, each ending in a newline): keepalived's digest is taken over them. */
+  content: string;
+}
+
+/** A keepalived.conf(5) checker: ldirectord's check translated. */
+export interface KeepalivedCheck {
+  type: 'HTTP_GET' | 'SSL_GET' | 'TCP_CHECK' | 'PING_CHECK';
+  /** url path (HTTP_GET, SSL_GET), with its leading slash. */
+  path?: string;
+  /** MD5 of the check page lvsgen writes on this real server (what genhash prints). */
+  digest?: string;
+  virtualhost?: string;
+  connectPort?: number;
+  connectTimeout?: number;
+}
+
+export interface KeepalivedRealServer {
+  address: string;
+  port: number;
+  weight: number;
+  /** None: the real server is always in (ldirectord's checktype on, or service none). */
+  check?: KeepalivedCheck;
+}
+
+export interface KeepalivedVirtualServer {
+  address: string;
+  port: number;
+  protocol: 'TCP' | 'UDP';
+  lbAlgo: string;
+  lbKind: 'NAT' | 'DR' | 'TUN';
+  persistenceTimeout?: number;
+  persistenceGranularity?: string;
+  /** Seconds between checks: ldirectord's checkinterval (its default 10; keepalived's own would be 60). */
+  delayLoop: number;
+  /** ldirectord's quiescent=yes: a failed real server gets weight 0 instead of being removed. */
+  inhibitOnFailure: boolean;
+  /** ldirectord's fallback. */
+  sorryServer?: { address: string; port: number };
+  realServers: KeepalivedRealServer[];
+}
+
+/** The heartbeat pair as a VRRP instance (today's distros). */
+export interface VrrpView {
+  instance: string;
+  interface: string;
+  state: 'MASTER' | 'BACKUP';
+  priority: number;
+  virtualRouterId: number;
+  advertInt: number;
+  /** auto_failback off: the node that holds the addresses keeps them. */
+  nopreempt: boolean;
+  /** PASS authentication: the first 8 characters of the heartbeat key (a secret). */
+  authPass?: string;
+  /** The floating addresses, with the device that carries each on this node. */
+  addresses: Array<{ address: string; prefix: number; device: string }>;
+}
+
+export interface KeepalivedView {
+  routerId: string;
+  virtualServers: KeepalivedVirtualServer[];
+  vrrp?: VrrpView;
 }
 
 export interface DerivedHost {
@@ -107,7 +168,10 @@ export interface DerivedHost {
   /** Real server of direct routing or tunnelling: must not answer ARP for the VIPs. */
   arpSuppression: boolean;
   modules: string[];
+  /** A director with director_backend ldirectord. */
   ldirectord?: LdirectordView;
+  /** A director with director_backend keepalived, or a heartbeat node (VRRP on today's distros). */
+  keepalived?: KeepalivedView;
   heartbeat?: HeartbeatView;
   checkPages: CheckPage[];
 }

@@ -20,6 +20,13 @@ export const CHECK_SERVICES = [
 export const ROLES = ['director', 'real-server', 'router'] as const;
 export type Role = (typeof ROLES)[number];
 
+/**
+ * What runs the directors' virtual services and checks their real servers.
+ * Which ones a distro supports is distro data: the kinds its distro.yaml lists.
+ */
+export const DIRECTOR_BACKENDS = ['ldirectord', 'keepalived'] as const;
+export type DirectorBackend = (typeof DIRECTOR_BACKENDS)[number];
+
 const code = (c: ProblemCode) => ({ params: { code: c } });
 
 export function isIPv4(s: string): boolean {
@@ -80,7 +87,7 @@ export function makeTopologySchema(distros: readonly string[]) {
       roles: z
         .array(z.enum(ROLES, { message: `must be one of: ${ROLES.join(', ')}` }))
         .min(1, { message: 'a host needs at least one role' })
-        .describe('What the host does: director (runs ldirectord), real-server, router.'),
+        .describe('What the host does: director (runs ldirectord or keepalived, see director_backend), real-server, router.'),
       distro: distro.optional().describe('Overrides defaults.distro for this host.'),
       gateway: ipv4.optional().describe('Default gateway. Derived for NAT real servers (the director) and for hosts beside a router.'),
       interfaces: z
@@ -149,7 +156,7 @@ export function makeTopologySchema(distros: readonly string[]) {
     nodes: z
       .array(hostName)
       .refine((a) => a.length === 2, { message: 'heartbeat needs exactly two nodes', ...code('heartbeat-nodes') })
-      .describe('The two nodes; the first is the preferred active node.'),
+      .describe('The two nodes; the first is the preferred active node (with keepalived: the higher VRRP priority). Directors may be nodes only with director_backend keepalived.'),
     floating: z.array(cidr).min(1).describe('Addresses (with prefix) that move to the active node.'),
     virtual_network: cidr.optional().describe('A CIDR network of virtual addresses every node accepts as local (loopback alias); the router routes it via the first floating address.'),
     interface: z.string().regex(IFNAME_RE).optional().describe('Interface heartbeat talks on; default: the one on the floating address network.'),
@@ -158,6 +165,13 @@ export function makeTopologySchema(distros: readonly string[]) {
     initdead: positiveInt.default(60),
     udpport: port.default(694),
     auto_failback: z.boolean().default(false),
+    virtual_router_id: z
+      .number()
+      .int({ message: 'must be a whole number' })
+      .min(1, { message: 'must be between 1 and 255' })
+      .max(255, { message: 'must be between 1 and 255' })
+      .optional()
+      .describe('VRRP virtual_router_id on distros where keepalived carries the floating addresses (debian12, rhel9); unique per network. Default: derived from the cluster name (1-255).'),
     auth: z
       .strictObject({
         method: z.enum(['sha1', 'md5', 'crc']).default('sha1'),
@@ -165,7 +179,7 @@ export function makeTopologySchema(distros: readonly string[]) {
         key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional().describe('Name of an environment variable holding the key.'),
         key_file: z.string().min(1).optional().describe('File holding the key (first line), relative to the topology file.'),
       })
-      .describe('authkeys: method and the source of the key (exactly one of key, key_env, key_file; none for crc).'),
+      .describe('authkeys: method and the source of the key (exactly one of key, key_env, key_file; none for crc). Where keepalived carries the floating addresses, VRRP PASS authentication uses the first 8 characters of the same key (none for crc).'),
   });
 
   const ldirectord = z
@@ -192,6 +206,10 @@ export function makeTopologySchema(distros: readonly string[]) {
       hosts: z
         .record(hostName, host)
         .refine((r) => Object.keys(r).length > 0, { message: 'a topology needs at least one host' }),
+      director_backend: z
+        .enum(DIRECTOR_BACKENDS, { message: `must be one of: ${DIRECTOR_BACKENDS.join(', ')}` })
+        .default('ldirectord')
+        .describe('What runs the virtual services on the directors: ldirectord (/etc/ha.d/ldirectord.cf, the seeds\' choice) or keepalived (/etc/keepalived/keepalived.conf, a virtual_server per virtual service; with a heartbeat pair of directors, VRRP moves the floating addresses). keepalived needs a distro of today (debian12, rhel9); rhel9 ships no ldirectord.'),
       ldirectord: ldirectord.default({}),
       virtual_services: z.array(virtualService).default([]),
       heartbeat: heartbeat.optional(),

@@ -55,6 +55,9 @@ export function validateTopology(t: Topology): RawProblem[] {
 
   const directors = hostNames.filter((n) => roleOf(n, 'director'));
   const hbNodes = t.heartbeat?.nodes ?? [];
+  // A pair of directors (HA load balancing) is supported with keepalived only.
+  const haDirectors = t.director_backend === 'keepalived' ? directors.filter((d) => hbNodes.includes(d)) : [];
+  const floating = (t.heartbeat?.floating ?? []).map((f) => parseCidr(f).address);
 
   // Virtual services.
   if (t.virtual_services.length > 0 && directors.length === 0) {
@@ -87,6 +90,24 @@ export function validateTopology(t: Topology): RawProblem[] {
       for (const f of ['request', 'receive'] as const) {
         if (check[f] === undefined) add({ code: 'missing-check-field', path: [...at, 'check'], message: `a negotiate check of ${service} needs ${f}` });
       }
+    }
+    // keepalived.conf(5) checkers: HTTP_GET, SSL_GET, TCP_CHECK, PING_CHECK map
+    // ldirectord's negotiate (http, https), connect and ping; `on` is a real
+    // server without a checker. Nothing says "never add the real servers" (off),
+    // and ldirectord's other negotiate protocols have no keepalived twin.
+    if (t.director_backend === 'keepalived') {
+      if (check.type === 'off') {
+        add({ code: 'unsupported', path: [...at, 'check', 'type'], message: 'keepalived has no check type off (real servers never added); use on, connect, ping or negotiate' });
+      } else if (check.type === 'negotiate' && service !== 'http' && service !== 'https' && service !== 'none') {
+        add({
+          code: 'unsupported',
+          path: [...at, 'check', check.service !== undefined ? 'service' : 'type'],
+          message: `keepalived negotiates only http and https (HTTP_GET, SSL_GET), not ${service ?? `port ${vip.port}`}: use check type connect (TCP_CHECK)`,
+        });
+      }
+    }
+    if (haDirectors.length > 0 && !floating.includes(vip.address)) {
+      add({ code: 'unsupported', path: [...at, 'virtual'], message: `virtual address ${vip.address} must be one of heartbeat.floating: with a pair of directors, VRRP moves it to the active one` });
     }
 
     const members = new Set<string>();
@@ -126,7 +147,14 @@ export function validateTopology(t: Topology): RawProblem[] {
     if (hb.nodes[0] === hb.nodes[1]) add({ code: 'heartbeat-nodes', path: [...at, 'nodes'], message: 'the two heartbeat nodes must be different hosts' });
     for (const [i, n] of hb.nodes.entries()) {
       if (!has(n)) add({ code: 'undefined-host', path: [...at, 'nodes', i], message: `no host named "${n}"` });
-      else if (roleOf(n, 'director')) add({ code: 'unsupported', path: [...at, 'nodes', i], message: `director ${n} as a heartbeat node (HA load balancing) is not supported yet` });
+      else if (roleOf(n, 'director') && t.director_backend !== 'keepalived') {
+        add({ code: 'unsupported', path: [...at, 'nodes', i], message: `director ${n} as a heartbeat node (HA load balancing) needs director_backend: keepalived; with ldirectord it is not supported yet` });
+      } else if (haDirectors.length > 0 && !roleOf(n, 'director')) {
+        add({ code: 'unsupported', path: [...at, 'nodes', i], message: `${n} is not a director: a heartbeat pair that holds a director must be two directors` });
+      }
+    }
+    for (const d of directors) {
+      if (haDirectors.length > 0 && !hbNodes.includes(d)) add({ code: 'unsupported', path: [...at, 'nodes'], message: `director ${d} is not a heartbeat node: with a pair of directors, every director is one of the two nodes` });
     }
     const nodeIfs = hbNodes.filter(has).map(ifacesOf);
     for (const [i, f] of hb.floating.entries()) {

@@ -7,6 +7,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { z } from 'zod';
+import { DIRECTOR_BACKENDS } from '../model/schema.js';
+import type { DistroCapabilities } from '../model/targets.js';
 import { KINDS } from './kinds.js';
 import { compileTemplate, registerPartial, type Template } from './templates.js';
 
@@ -84,6 +86,16 @@ export function loadDistros(dir = DISTROS_DIR): DistroSet {
     registerPartial(f.slice(1, -'.hbs'.length), readFileSync(join(shared, f), 'utf8'));
   }
   return new Map(listDistros(dir).map((name) => [name, loadDistro(dir, name)]));
+}
+
+/**
+ * What a distro can target, read off the kinds it lists: a director backend is
+ * supported when its kind is there (ldirectord, keepalived), and heartbeat
+ * pairs become VRRP when keepalived is.
+ */
+export function capabilitiesOf(distro: Distro): DistroCapabilities {
+  const kinds = new Set(distro.files.map((f) => f.kind));
+  return { directorBackends: DIRECTOR_BACKENDS.filter((b) => kinds.has(b)), vrrp: kinds.has('keepalived') };
 }
 
 function loadDistro(dir: string, name: string): Distro {

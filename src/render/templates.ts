@@ -14,6 +14,16 @@ export function ldirectordQuote(value: string): string {
   return `"${value}"`;
 }
 
+/**
+ * A keepalived.conf string: double quotes keep `#`, `!`, braces and spaces
+ * literal (keepalived's parser splits on whitespace and starts comments at `#`
+ * and `!`); nothing escapes a `"` inside them, so validation keeps it out.
+ */
+export function keepalivedQuote(value: string): string {
+  if (value === '' || /["\x00-\x1f\x7f]/.test(value)) throw new Error(`internal: value cannot be carried by keepalived.conf: ${JSON.stringify(value.replace(/./g, '*'))}`);
+  return `"${value}"`;
+}
+
 /** A POSIX shell word: single quotes, with embedded single quotes closed and escaped. */
 export function shellQuote(value: string): string {
   if (/^[A-Za-z0-9_./:=@%+,-]+$/.test(value)) return value;
@@ -22,6 +32,7 @@ export function shellQuote(value: string): string {
 
 hb.registerHelper('ldq', (v: unknown) => ldirectordQuote(String(v)));
 hb.registerHelper('sh', (v: unknown) => shellQuote(String(v)));
+hb.registerHelper('kaq', (v: unknown) => keepalivedQuote(String(v)));
 hb.registerHelper('yesno', (v: unknown) => (v ? 'yes' : 'no'));
 hb.registerHelper('onoff', (v: unknown) => (v ? 'on' : 'off'));
 hb.registerHelper('octal', (v: unknown) => `0${Number(v).toString(8)}`);

@@ -3,7 +3,7 @@
 // Every artifact is built in memory first, so invalid input writes nothing;
 // each is then written to a temporary file and renamed into place, so DIR
 // never holds a partial artifact.
-import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
 import type { Argv, CommandModule } from 'yargs';
@@ -40,9 +40,9 @@ interface PackageArgs {
 /** '--format tar,deb --format rpm' -> the formats in FORMATS order, or the problems. */
 export function parseFormats(value: string | string[] | undefined): { formats: PackageFormat[]; problems: string[] } {
   if (value === undefined) return { formats: [...FORMATS], problems: [] };
-  const asked = [value].flat().flatMap((v) => v.split(',')).map((v) => v.trim());
+  const asked = [value].flat().flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
   const unknown = asked.filter((f) => !(FORMATS as readonly string[]).includes(f));
-  if (asked.length === 0 || unknown.length > 0 || asked.every((f) => f === '')) {
+  if (asked.length === 0 || unknown.length > 0) {
     return { formats: [], problems: [`--format: ${unknown.length > 0 ? `unknown format '${unknown.join("', '")}'` : 'empty'}; choose from ${FORMATS.join(', ')}`] };
   }
   return { formats: FORMATS.filter((f) => asked.includes(f)), problems: [] };
@@ -78,12 +78,12 @@ function writeAtomically(dir: string, name: string, bytes: Buffer): void {
 
 /** The output directory, created if needed; temporary files of an interrupted run are removed. */
 function prepareOutput(dir: string): void {
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new OutputError(`${dir} exists and is not a directory`);
   try {
     mkdirSync(dir, { recursive: true });
   } catch (e) {
     throw new OutputError(`cannot create ${dir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
-  if (!statSync(dir).isDirectory()) throw new OutputError(`${dir} exists and is not a directory`);
   for (const e of readdirSync(dir)) if (e.startsWith('.') && e.includes('.lvsgen-tmp-')) rmSync(join(dir, e), { force: true });
 }
 

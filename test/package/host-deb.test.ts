@@ -1,0 +1,215 @@
+// The .deb of every host of both examples, judged by dpkg itself: dpkg-deb
+// reads the control file, scripts and payload we meant to write, lintian
+// finds nothing beyond test/package/host-lintian-suppressed.txt, and dpkg
+// --root installs, upgrades, removes and purges a host package in a scratch
+// root with the maintainer scripts really running (chrooted, busybox as
+// /bin/sh, the distro's service commands stubbed): the files land with their
+// modes and the originals come back.
+
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { debDocPaths } from '../../src/package/deb.js';
+import { example } from '../helpers.js';
+import { haveRoot, haveTools, run, sourceFile, staticBusybox } from './helpers.js';
+import {
+  CLUSTERS,
+  bundles,
+  fileAt,
+  fileTempDir,
+  filesUnder,
+  hostFiles,
+  installerCommands,
+  packageName,
+  packageWithCli,
+  plant,
+  scratchRoot,
+  stubCommands,
+  takeStubLog,
+  writeLbNatV2,
+} from './host-fixture.js';
+
+const VERSION = '1.0.0-1';
+const dir = fileTempDir(after);
+before(async () => {
+  for (const c of CLUSTERS) await packageWithCli(example(c), path.join(dir, 'out'), '--format', 'deb');
+});
+const debOf = (cluster: string, host: string, version = VERSION, out = 'out'): string =>
+  path.resolve(dir, out, `${packageName(cluster, host)}_${version}_all.deb`);
+
+describe('host .deb: dpkg-deb', () => {
+  test('--info and --field: control fields, and postinst/prerm/postrm as executable scripts (no preinst, no conffiles)', (t) => {
+    if (!haveTools(t, ['dpkg-deb'])) return;
+    for (const c of CLUSTERS) {
+      for (const b of bundles(example(c)).bundles) {
+        const deb = debOf(c, b.host);
+        const field = (name: string): string => run('dpkg-deb', ['--field', deb, name]).stdout.trim();
+        assert.equal(field('Package'), packageName(c, b.host));
+        assert.equal(field('Version'), VERSION);
+        assert.equal(field('Architecture'), 'all');
+        assert.equal(field('Maintainer'), 'lvsgen <lvsgen@lvsgen.invalid>');
+        assert.equal(field('Section'), 'admin');
+        assert.match(field('Description'), new RegExp(`^LVS cluster ${c}: configuration of host ${b.host}\n`));
+        const info = run('dpkg-deb', ['--info', deb]).stdout;
+        for (const s of ['postinst', 'prerm', 'postrm']) assert.match(info, new RegExp(`\\*\\s+${s}\\s+#!/bin/sh`), `${b.host}: ${s}`);
+        assert.doesNotMatch(info, /preinst|conffiles/, 'nothing to do before unpacking; no file under /etc');
+      }
+    }
+  });
+
+  test('--contents: the bundle under /usr/share/<package>/ with its modes, root/root, and nothing else but the doc files', (t) => {
+    if (!haveTools(t, ['dpkg-deb'])) return;
+    for (const c of CLUSTERS) {
+      for (const b of bundles(example(c)).bundles) {
+        const name = packageName(c, b.host);
+        const listed = new Map(
+          run('dpkg-deb', ['--contents', debOf(c, b.host)]).stdout.trim().split('\n').map((l) => {
+            const cols = l.split(/\s+/);
+            return [cols.slice(5).join(' ').replace(/^\.\//, ''), { perms: cols[0]!, owner: cols[1]! }];
+          }),
+        );
+        for (const { owner } of listed.values()) assert.equal(owner, 'root/root');
+        const files = [...listed].filter(([, v]) => v.perms.startsWith('-'));
+        const docs = debDocPaths(name, VERSION);
+        const expected = new Map([
+          ...b.files.map((f) => [`usr/share/${name}/${f.path}`, f.mode] as const),
+          [docs.copyright, 0o644],
+          [docs.changelog, 0o644],
+        ]);
+        assert.deepEqual(files.map(([p]) => p).sort(), [...expected.keys()].sort(), `${name}: files`);
+        for (const [p, { perms }] of files) {
+          const mode = expected.get(p)!;
+          const want = `-${[6, 3, 0].map((s) => { const m = (mode >> s) & 7; return `${m & 4 ? 'r' : '-'}${m & 2 ? 'w' : '-'}${m & 1 ? 'x' : '-'}`; }).join('')}`;
+          assert.equal(perms, want, p);
+        }
+        for (const [p] of listed) assert.ok(p === '' || p.startsWith('usr/'), `${p}: only under /usr (never a file another package owns)`);
+      }
+    }
+  });
+
+  test('-e: the maintainer scripts pass sh -n and shellcheck -s sh', (t) => {
+    if (!haveTools(t, ['dpkg-deb', 'shellcheck'])) return;
+    for (const c of CLUSTERS) {
+      for (const b of bundles(example(c)).bundles) {
+        const ctl = path.join(dir, 'ctl', c, b.host);
+        fs.mkdirSync(path.dirname(ctl), { recursive: true });
+        run('dpkg-deb', ['-e', debOf(c, b.host), ctl]);
+        const scripts = ['postinst', 'prerm', 'postrm'].map((s) => path.join(ctl, s));
+        for (const s of scripts) run('sh', ['-n', s]);
+        run('shellcheck', ['-s', 'sh', ...scripts]);
+      }
+    }
+  });
+});
+
+describe('host .deb: lintian', () => {
+  test('no errors and no warnings beyond test/package/host-lintian-suppressed.txt, for every host of both examples', (t) => {
+    if (!haveTools(t, ['lintian'])) return;
+    const debs = CLUSTERS.flatMap((c) => bundles(example(c)).bundles.map((b) => debOf(c, b.host)));
+    const r = run('lintian', [
+      '--fail-on', 'error,warning',
+      '--suppress-tags-from-file', sourceFile('test/package/host-lintian-suppressed.txt'),
+      '--tag-display-limit', '0',
+      ...debs,
+    ], { allowFailure: true });
+    assert.equal(r.status, 0, `lintian reported:\n${r.stdout}${r.stderr}`);
+    assert.doesNotMatch(r.stdout, /^[EW]: /m);
+  });
+});
+
+/** A scratch dpkg root: busybox, stubs for every command the installers run, an empty dpkg database. */
+function dpkgRoot(at: string, busybox: Buffer, installers: readonly string[]): string {
+  const root = scratchRoot(at, busybox);
+  for (const d of ['var/lib/dpkg/info', 'var/lib/dpkg/updates', 'var/lib/dpkg/triggers']) fs.mkdirSync(path.join(root, d), { recursive: true });
+  for (const f of ['var/lib/dpkg/status', 'var/lib/dpkg/available']) fs.writeFileSync(path.join(root, f), '');
+  stubCommands(root, [...new Set(installers.flatMap(installerCommands))]);
+  return root;
+}
+
+describe('host .deb: dpkg --root', () => {
+  test('lb-nat director (debian): install, upgrade dropping a file, remove, purge; originals back, backups kept across the upgrade', async (t) => {
+    if (!haveTools(t, ['dpkg', 'dpkg-query']) || !haveRoot(t)) return;
+    const busybox = staticBusybox(t);
+    if (busybox === undefined) return;
+    const work = path.join(dir, 'dpkg-director');
+    fs.mkdirSync(work);
+    const v2yaml = writeLbNatV2(work);
+    await packageWithCli(example('lb-nat'), path.join(work, 'v1'), '--format', 'deb', '--distro', 'debian');
+    await packageWithCli(v2yaml, path.join(work, 'v2'), '--format', 'deb', '--distro', 'debian', '--version', '1.1.0');
+    const g1 = bundles(example('lb-nat'), 'debian');
+    const g2 = bundles(v2yaml, 'debian');
+    const v1files = hostFiles(g1, 'director');
+    const v2files = hostFiles(g2, 'director');
+    assert.ok(v1files.has('etc/modules') && !v2files.has('etc/modules'), 'version 2 drops /etc/modules');
+    const installer = (g: typeof g1): string => g.bundles.find((b) => b.host === 'director')!.files.find((f) => f.path === '.lvsgen/install.sh')!.content;
+    const root = dpkgRoot(work, busybox, [installer(g1), installer(g2)]);
+    const name = packageName('lb-nat', 'director');
+    const dpkg = (...args: string[]): string => run('dpkg', [`--root=${root}`, `--log=${path.join(root, 'var/log/dpkg.log')}`, ...args]).stdout;
+    const status = (): string =>
+      run('dpkg-query', [`--admindir=${path.join(root, 'var/lib/dpkg')}`, '-W', '-f=${Status} ${Version}', name], { allowFailure: true }).stdout;
+    // The host as it was: a sysctl.conf and an /etc/modules of its own, no interfaces, no ldirectord.cf.
+    const originals = { 'etc/sysctl.conf': '# the host\'s own sysctl.conf\n', 'etc/modules': '# the host\'s own modules\nloop\n' };
+    for (const [p, content] of Object.entries(originals)) plant(root, p, content);
+    const backup = 'var/lib/lvsgen/director/backup';
+
+    const out1 = dpkg('-i', debOf('lb-nat', 'director', VERSION, path.join(work, 'v1')));
+    assert.equal(status(), `install ok installed ${VERSION}`);
+    for (const [p, f] of v1files) assert.deepEqual(fileAt(root, p), f, `${p} installed with its mode`);
+    assert.deepEqual(fileAt(root, `${backup}/etc/sysctl.conf`), { content: originals['etc/sysctl.conf'], mode: 0o644 });
+    const log1 = takeStubLog(root);
+    assert.ok(log1.includes('/sbin/sysctl -p') && log1.includes('/sbin/modprobe ip_vs_ftp'), log1.join('\n'));
+    assert.ok(log1.some((l) => l.startsWith('/usr/sbin/update-rc.d ldirectord')), 'Debian\'s own tools');
+    assert.ok(!log1.some((l) => /network/.test(l)), 'networking is never restarted from dpkg');
+    assert.match(out1, /\/etc\/init\.d\/networking restart/, 'the command to run is printed instead');
+
+    // Upgrade: ldirectord.cf changes, /etc/modules is no longer managed: its original comes back.
+    dpkg('-i', debOf('lb-nat', 'director', '1.1.0-1', path.join(work, 'v2')));
+    assert.equal(status(), 'install ok installed 1.1.0-1');
+    for (const [p, f] of v2files) assert.deepEqual(fileAt(root, p), f, `${p} after the upgrade`);
+    assert.deepEqual(fileAt(root, 'etc/modules'), { content: originals['etc/modules'], mode: 0o644 }, 'dropped file: original restored');
+    assert.deepEqual(fileAt(root, `${backup}/etc/sysctl.conf`)?.content, originals['etc/sysctl.conf'], 'the original backup is kept, not replaced by version 1');
+    assert.deepEqual(takeStubLog(root).filter((l) => l.includes('ldirectord')).slice(-1), ['/etc/init.d/ldirectord start']);
+
+    dpkg('-r', name);
+    assert.equal(status(), `deinstall ok config-files 1.1.0-1`, 'postrm remains for purge');
+    assert.deepEqual(fileAt(root, 'etc/sysctl.conf'), { content: originals['etc/sysctl.conf'], mode: 0o644 });
+    assert.deepEqual(fileAt(root, 'etc/modules'), { content: originals['etc/modules'], mode: 0o644 });
+    for (const p of ['etc/network/interfaces', 'etc/ha.d/ldirectord.cf']) assert.equal(fileAt(root, p), undefined, `${p} did not exist before`);
+    assert.deepEqual(filesUnder(root, `usr/share/${name}`), [], 'the bundle is gone');
+    assert.deepEqual(filesUnder(root, 'var/lib/lvsgen'), [], 'no backup left behind');
+
+    dpkg('-P', name);
+    assert.equal(status(), '', 'purged');
+    assert.ok(!fs.existsSync(path.join(root, 'var/lib/lvsgen')), 'the installer\'s state folder is gone');
+    assert.deepEqual(fileAt(root, 'etc/sysctl.conf')?.content, originals['etc/sysctl.conf']);
+  });
+
+  test('ha-cidr node1 (debian): the secret authkeys lands 0600; purge restores the original interfaces', async (t) => {
+    if (!haveTools(t, ['dpkg', 'dpkg-query']) || !haveRoot(t)) return;
+    const busybox = staticBusybox(t);
+    if (busybox === undefined) return;
+    const work = path.join(dir, 'dpkg-node1');
+    fs.mkdirSync(work);
+    await packageWithCli(example('ha-cidr'), path.join(work, 'out'), '--format', 'deb', '--distro', 'debian');
+    const g = bundles(example('ha-cidr'), 'debian');
+    const installer = g.bundles.find((b) => b.host === 'node1')!.files.find((f) => f.path === '.lvsgen/install.sh')!.content;
+    const root = dpkgRoot(work, busybox, [installer]);
+    const name = packageName('ha-cidr', 'node1');
+    const dpkg = (...args: string[]): string => run('dpkg', [`--root=${root}`, `--log=${path.join(root, 'var/log/dpkg.log')}`, ...args]).stdout;
+    const original = 'auto lo\niface lo inet loopback\n';
+    plant(root, 'etc/network/interfaces', original);
+
+    dpkg('-i', debOf('ha-cidr', 'node1', VERSION, path.join(work, 'out')));
+    const files = hostFiles(g, 'node1');
+    for (const [p, f] of files) assert.deepEqual(fileAt(root, p), f, p);
+    assert.equal(fileAt(root, 'etc/ha.d/authkeys')?.mode, 0o600);
+    assert.equal(fileAt(root, `usr/share/${name}/etc/ha.d/authkeys`)?.mode, 0o600, 'also in the package payload');
+    assert.ok(takeStubLog(root).some((l) => l.startsWith('/usr/sbin/update-rc.d heartbeat')));
+
+    dpkg('-P', name);
+    assert.deepEqual(fileAt(root, 'etc/network/interfaces'), { content: original, mode: 0o644 });
+    for (const p of files.keys()) if (p !== 'etc/network/interfaces') assert.equal(fileAt(root, p), undefined, p);
+    assert.ok(!fs.existsSync(path.join(root, 'var/lib/lvsgen')));
+  });
+});

@@ -54,6 +54,8 @@ schema: build
 example: build
 	bin/lvsgen render examples/lb-nat.yaml -o out/lb-nat
 	bin/lvsgen render examples/ha-cidr.yaml -o out/ha-cidr
+	bin/lvsgen package examples/lb-nat.yaml -o out/packages
+	bin/lvsgen package examples/ha-cidr.yaml -o out/packages
 
 clean:
 	rm -rf dist out

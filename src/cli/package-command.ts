@@ -55,20 +55,22 @@ interface Artifact {
   host: string;
   fileName: string;
   bytes: Buffer;
+  /** 0600 when the host's bundle holds a secret (the heartbeat key ...), as render writes such files; else 0644. */
+  mode: number;
 }
 
-/** Write `bytes` to DIR/name through a temporary sibling and a rename; mode 0644 whatever the umask. */
-function writeAtomically(dir: string, name: string, bytes: Buffer): void {
+/** Write `bytes` to DIR/name through a temporary sibling and a rename, with `mode` whatever the umask. */
+function writeAtomically(dir: string, name: string, bytes: Buffer, mode: number): void {
   const tmp = join(dir, `.${name}.lvsgen-tmp-${process.pid}`);
   try {
-    const fd = openSync(tmp, 'wx', 0o644);
+    const fd = openSync(tmp, 'wx', 0o600);
     try {
       writeFileSync(fd, bytes);
       fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
-    chmodSync(tmp, 0o644);
+    chmodSync(tmp, mode);
     renameSync(tmp, join(dir, name));
   } catch (e) {
     rmSync(tmp, { force: true });
@@ -124,8 +126,9 @@ export function packageCommand(io: Io, progress?: NodeJS.WriteStream): CommandMo
       try {
         for (const b of g.bundles) {
           const pkg = hostPackage(b, { cluster: g.model.name, version: identity.version, release: identity.release, mtime: sde.mtime, maintainer: a.maintainer });
+          const mode = b.files.some((f) => f.secret) ? 0o600 : 0o644;
           for (const f of formats) {
-            artifacts.push({ host: b.host, fileName: pkg.fileNames[f], bytes: await packHost(pkg, f) });
+            artifacts.push({ host: b.host, fileName: pkg.fileNames[f], bytes: await packHost(pkg, f), mode });
             bar?.increment(1, { artifact: pkg.fileNames[f] });
           }
         }
@@ -139,8 +142,8 @@ export function packageCommand(io: Io, progress?: NodeJS.WriteStream): CommandMo
 
       prepareOutput(a.out);
       for (const art of artifacts) {
-        writeAtomically(a.out, art.fileName, art.bytes);
-        if (bar === undefined) io.out(`wrote ${join(a.out, art.fileName)}\n`);
+        writeAtomically(a.out, art.fileName, art.bytes, art.mode);
+        if (bar === undefined) io.out(`wrote ${join(a.out, art.fileName)}${art.mode === 0o600 ? ' (holds a secret: mode 0600)' : ''}\n`);
       }
       if (bar !== undefined) io.out(`wrote ${artifacts.length} artifacts for ${g.bundles.length} hosts to ${a.out}\n`);
     },

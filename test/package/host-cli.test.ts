@@ -35,6 +35,13 @@ const dir = fileTempDir(after);
 let counter = 0;
 const fresh = (): string => path.join(dir, `case-${++counter}`);
 
+/** Hosts whose bundle holds a secret (ha-cidr's heartbeat nodes): their artifacts are 0600. */
+function secretHosts(cluster: string): Set<string> {
+  return new Set(bundles(example(cluster)).bundles.filter((b) => b.files.some((f) => f.secret)).map((b) => packageName(cluster, b.host)));
+}
+const modeOf = (cluster: string, artifact: string): number =>
+  [...secretHosts(cluster)].some((n) => artifact.startsWith(`${n}-`) || artifact.startsWith(`${n}_`)) ? 0o600 : 0o644;
+
 /** The artifact names of every host of a cluster, for these formats and version. */
 function expectedNames(cluster: string, formats: readonly string[] = ['tar', 'deb', 'rpm'], version = '1.0.0', release = '1'): string[] {
   return bundles(example(cluster)).bundles.flatMap((b) => {
@@ -45,16 +52,18 @@ function expectedNames(cluster: string, formats: readonly string[] = ['tar', 'de
 }
 
 describe('lvsgen package: the command', () => {
-  test('both examples: one artifact per host per format, named after topology and host, 0644, one line each', async () => {
+  test('both examples: one artifact per host per format, named after topology and host, one line each; 0600 when it holds a secret', async () => {
     for (const c of CLUSTERS) {
       const out = fresh();
       const stdout = await packageWithCli(example(c), out);
       const names = expectedNames(c);
       assert.equal(names.length, 9, 'three hosts, three formats');
       assert.deepEqual(fs.readdirSync(out).sort(), [...names].sort(), 'exactly the artifacts, no temporary file left');
-      assert.deepEqual(stdout.trim().split('\n').sort(), names.map((n) => `wrote ${path.join(out, n)}`).sort());
-      for (const n of names) assert.equal(fs.statSync(path.join(out, n)).mode & 0o777, 0o644, n);
+      const line = (n: string): string => `wrote ${path.join(out, n)}${modeOf(c, n) === 0o600 ? ' (holds a secret: mode 0600)' : ''}`;
+      assert.deepEqual(stdout.trim().split('\n').sort(), names.map(line).sort());
+      for (const n of names) assert.equal(fs.statSync(path.join(out, n)).mode & 0o777, modeOf(c, n), n);
     }
+    assert.deepEqual([...secretHosts('ha-cidr')].sort(), ['lvsgen-ha-cidr-node1', 'lvsgen-ha-cidr-node2'], 'the heartbeat nodes hold the key');
   });
 
   test('--format picks formats (comma-separated or repeated); --version UPSTREAM-RELEASE names both', async () => {
@@ -170,7 +179,7 @@ describe('lvsgen package: reproducible', () => {
       assert.deepEqual(fs.readdirSync(out2).sort(), names);
       for (const n of names) {
         assert.ok(fs.readFileSync(path.join(out1, n)).equals(fs.readFileSync(path.join(out2, n))), `${n} differs between the builds (try diffoscope)`);
-        assert.equal(fs.statSync(path.join(out2, n)).mode & 0o777, 0o644, `${n}: 0644 whatever the umask`);
+        assert.equal(fs.statSync(path.join(out2, n)).mode & 0o777, modeOf(c, n), `${n}: mode whatever the umask`);
       }
       // tar -tv: root/root (0/0), mtime SOURCE_DATE_EPOCH, entries sorted under one top directory.
       for (const n of names.filter((x) => x.endsWith('.tar.gz'))) {

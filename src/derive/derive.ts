@@ -327,7 +327,10 @@ function keepalivedVirtualServer(
     ...(vs.netmask !== undefined ? { persistenceGranularity: vs.netmask } : {}),
     delayLoop: l.checkinterval ?? 10,
     inhibitOnFailure: l.quiescent ?? false,
-    ...(fallback ? { sorryServer: fallback } : {}),
+    // IPVS keeps the port for direct routing and tunnelling (keepalived resets a
+    // different sorry_server port with a warning; ldirectord's fallback, `gate`
+    // by default, gets the same from the kernel): only NAT maps the port.
+    ...(fallback ? { sorryServer: { address: fallback.address, port: vs.forward === 'masq' ? fallback.port : vip.port } } : {}),
     realServers,
   };
 }

@@ -116,6 +116,9 @@ export function validateTopology(t: Topology): RawProblem[] {
       const name = typeof rs === 'string' ? rs : rs.host;
       const port = typeof rs === 'string' ? vip.port : (rs.port ?? vip.port);
       if (members.has(`${name}:${port}`)) add({ code: 'invalid-value', path: rsAt, message: `${name}:${port} is listed twice` });
+      if (t.director_backend === 'keepalived' && vs.forward !== 'masq' && port !== vip.port) {
+        add({ code: 'unsupported', path: [...rsAt, 'port'], message: `port ${port} differs from the virtual port ${vip.port}: only NAT (masq) maps ports (IPVS direct routing and tunnelling keep the port, and keepalived refuses the difference)` });
+      }
       members.add(`${name}:${port}`);
       if (!has(name)) {
         add({ code: 'undefined-host', path: rsAt, message: `no host named "${name}"` });

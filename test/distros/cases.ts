@@ -48,3 +48,24 @@ export function exampleWith(name: string, backend?: string): string {
 export function bundlesOfCase(c: TodayCase): Generated {
   return generateText(exampleWith(c.example, c.backend), c.distro);
 }
+
+/** Two directors under VRRP (keepalived), direct routing to two real servers. */
+export const PAIR = `name: ha-lb
+defaults: { distro: debian12 }
+director_backend: keepalived
+hosts:
+  dir1: { roles: [director], interfaces: { eth0: 10.1.3.2/24 } }
+  dir2: { roles: [director], interfaces: { eth0: 10.1.3.3/24 } }
+  rs1: { roles: [real-server], interfaces: { eth0: 10.1.3.4/24 } }
+  rs2: { roles: [real-server], interfaces: { eth0: 10.1.3.5/24 } }
+virtual_services:
+  - virtual: 10.1.3.61:80
+    scheduler: wlc
+    forward: gate
+    check: { type: negotiate, request: alive.html, receive: I am alive }
+    real_servers: [rs1, rs2]
+heartbeat:
+  nodes: [dir1, dir2]
+  floating: [10.1.3.61/24]
+  auth: { method: sha1, key: pair-secret-0123 }
+`;

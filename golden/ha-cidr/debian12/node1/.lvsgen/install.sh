@@ -242,17 +242,17 @@ fi
 
 # network
 if changed /etc/network/interfaces /etc/network/interfaces.d/eth0; then
-	if confirm 'systemctl restart networking'; then run systemctl restart networking; fi
+	if confirm '/usr/bin/systemctl restart networking'; then run /usr/bin/systemctl restart networking; fi
 fi
 
 # loopback
 if changed /etc/network/interfaces.d/lo; then
-	run ifup lo:0
+	run /usr/sbin/ifup lo:0
 fi
 
 # keepalived
 if changed /etc/keepalived/keepalived.conf; then
-	run systemctl enable keepalived
-	run systemctl restart keepalived
+	run /usr/bin/systemctl enable keepalived
+	run /usr/bin/systemctl restart keepalived
 fi
 say "$host: done."

@@ -241,11 +241,11 @@ fi
 
 # sysctl
 if changed /etc/sysctl.d/90-lvsgen.conf; then
-	run sysctl --system
+	run /usr/sbin/sysctl --system
 fi
 
 # network
 if changed /etc/network/interfaces /etc/network/interfaces.d/eth0 /etc/network/interfaces.d/eth1; then
-	if confirm 'systemctl restart networking'; then run systemctl restart networking; fi
+	if confirm '/usr/bin/systemctl restart networking'; then run /usr/bin/systemctl restart networking; fi
 fi
 say "$host: done."

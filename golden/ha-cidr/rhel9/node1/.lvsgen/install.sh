@@ -239,22 +239,22 @@ fi
 
 # nm-reload
 if changed /etc/NetworkManager/system-connections/eth0.nmconnection /etc/NetworkManager/system-connections/lo.nmconnection; then
-	run nmcli connection reload
+	run /usr/bin/nmcli connection reload
 fi
 
 # network
 if changed /etc/NetworkManager/system-connections/eth0.nmconnection; then
-	if confirm 'nmcli connection up eth0'; then run nmcli connection up eth0; fi
+	if confirm '/usr/bin/nmcli connection up eth0'; then run /usr/bin/nmcli connection up eth0; fi
 fi
 
 # loopback
 if changed /etc/NetworkManager/system-connections/lo.nmconnection; then
-	run nmcli connection up lo
+	run /usr/bin/nmcli connection up lo
 fi
 
 # keepalived
 if changed /etc/keepalived/keepalived.conf; then
-	run systemctl enable keepalived
-	run systemctl restart keepalived
+	run /usr/bin/systemctl enable keepalived
+	run /usr/bin/systemctl restart keepalived
 fi
 say "$host: done."

@@ -238,17 +238,17 @@ fi
 
 # sysctl
 if changed /etc/sysctl.d/90-lvsgen.conf; then
-	run sysctl --system
+	run /usr/sbin/sysctl --system
 fi
 
 # nm-reload
 if changed /etc/NetworkManager/system-connections/eth0.nmconnection /etc/NetworkManager/system-connections/eth1.nmconnection; then
-	run nmcli connection reload
+	run /usr/bin/nmcli connection reload
 fi
 
 # network
 if changed /etc/NetworkManager/system-connections/eth0.nmconnection /etc/NetworkManager/system-connections/eth1.nmconnection; then
-	if confirm 'nmcli connection up eth0'; then run nmcli connection up eth0; fi
-	if confirm 'nmcli connection up eth1'; then run nmcli connection up eth1; fi
+	if confirm '/usr/bin/nmcli connection up eth0'; then run /usr/bin/nmcli connection up eth0; fi
+	if confirm '/usr/bin/nmcli connection up eth1'; then run /usr/bin/nmcli connection up eth1; fi
 fi
 say "$host: done."

@@ -254,29 +254,29 @@ fi
 
 # sysctl
 if changed /etc/sysctl.d/90-lvsgen.conf; then
-	run sysctl --system
+	run /usr/sbin/sysctl --system
 fi
 
 # modules
 if changed /etc/modules-load.d/lvsgen.conf; then
-	run modprobe ip_vs_ftp
+	run /usr/sbin/modprobe ip_vs_ftp
 fi
 
 # nftables
 if changed /etc/nftables.conf; then
-	run systemctl enable nftables
-	run systemctl reload-or-restart nftables
+	run /usr/bin/systemctl enable nftables
+	run /usr/bin/systemctl reload-or-restart nftables
 fi
 
 # network
 if changed /etc/network/interfaces /etc/network/interfaces.d/eth0 /etc/network/interfaces.d/eth1; then
-	if confirm 'systemctl restart networking'; then run systemctl restart networking; fi
+	if confirm '/usr/bin/systemctl restart networking'; then run /usr/bin/systemctl restart networking; fi
 fi
 
 # keepalived
 if changed /etc/keepalived/keepalived.conf; then
-	run_ok systemctl disable --now ldirectord
-	run systemctl enable keepalived
-	run systemctl restart keepalived
+	run_ok /usr/bin/systemctl disable --now ldirectord
+	run /usr/bin/systemctl enable keepalived
+	run /usr/bin/systemctl restart keepalived
 fi
 say "$host: done."

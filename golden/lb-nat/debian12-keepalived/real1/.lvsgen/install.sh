@@ -238,6 +238,6 @@ fi
 
 # network
 if changed /etc/network/interfaces /etc/network/interfaces.d/eth0; then
-	if confirm 'systemctl restart networking'; then run systemctl restart networking; fi
+	if confirm '/usr/bin/systemctl restart networking'; then run /usr/bin/systemctl restart networking; fi
 fi
 say "$host: done."

@@ -257,34 +257,34 @@ fi
 
 # sysctl
 if changed /etc/sysctl.d/90-lvsgen.conf; then
-	run sysctl --system
+	run /usr/sbin/sysctl --system
 fi
 
 # modules
 if changed /etc/modules-load.d/lvsgen.conf; then
-	run modprobe ip_vs_ftp
+	run /usr/sbin/modprobe ip_vs_ftp
 fi
 
 # nftables
 if changed /etc/nftables.conf; then
-	run systemctl enable nftables
-	run systemctl reload-or-restart nftables
+	run /usr/bin/systemctl enable nftables
+	run /usr/bin/systemctl reload-or-restart nftables
 fi
 
 # network
 if changed /etc/network/interfaces /etc/network/interfaces.d/eth0 /etc/network/interfaces.d/eth1; then
-	if confirm 'systemctl restart networking'; then run systemctl restart networking; fi
+	if confirm '/usr/bin/systemctl restart networking'; then run /usr/bin/systemctl restart networking; fi
 fi
 
 # systemd
 if changed /etc/systemd/system/ldirectord.service.d/lvsgen.conf; then
-	run systemctl daemon-reload
+	run /usr/bin/systemctl daemon-reload
 fi
 
 # ldirectord
 if changed /etc/ha.d/ldirectord.cf /etc/systemd/system/ldirectord.service.d/lvsgen.conf; then
-	run_ok systemctl disable --now keepalived
-	run systemctl enable ldirectord
-	run systemctl restart ldirectord
+	run_ok /usr/bin/systemctl disable --now keepalived
+	run /usr/bin/systemctl enable ldirectord
+	run /usr/bin/systemctl restart ldirectord
 fi
 say "$host: done."

@@ -251,35 +251,35 @@ fi
 
 # sysctl
 if changed /etc/sysctl.d/90-lvsgen.conf; then
-	run sysctl --system
+	run /usr/sbin/sysctl --system
 fi
 
 # modules
 if changed /etc/modules-load.d/lvsgen.conf; then
-	run modprobe ip_vs_ftp
+	run /usr/sbin/modprobe ip_vs_ftp
 fi
 
 # nftables
 if changed /etc/sysconfig/nftables.conf; then
-	run_ok systemctl disable --now firewalld
-	run systemctl enable nftables
-	run systemctl reload-or-restart nftables
+	run_ok /usr/bin/systemctl disable --now firewalld
+	run /usr/bin/systemctl enable nftables
+	run /usr/bin/systemctl reload-or-restart nftables
 fi
 
 # nm-reload
 if changed /etc/NetworkManager/system-connections/eth0.nmconnection /etc/NetworkManager/system-connections/eth1.nmconnection; then
-	run nmcli connection reload
+	run /usr/bin/nmcli connection reload
 fi
 
 # network
 if changed /etc/NetworkManager/system-connections/eth0.nmconnection /etc/NetworkManager/system-connections/eth1.nmconnection; then
-	if confirm 'nmcli connection up eth0'; then run nmcli connection up eth0; fi
-	if confirm 'nmcli connection up eth1'; then run nmcli connection up eth1; fi
+	if confirm '/usr/bin/nmcli connection up eth0'; then run /usr/bin/nmcli connection up eth0; fi
+	if confirm '/usr/bin/nmcli connection up eth1'; then run /usr/bin/nmcli connection up eth1; fi
 fi
 
 # keepalived
 if changed /etc/keepalived/keepalived.conf; then
-	run systemctl enable keepalived
-	run systemctl restart keepalived
+	run /usr/bin/systemctl enable keepalived
+	run /usr/bin/systemctl restart keepalived
 fi
 say "$host: done."

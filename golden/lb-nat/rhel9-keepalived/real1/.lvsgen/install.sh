@@ -235,11 +235,11 @@ fi
 
 # nm-reload
 if changed /etc/NetworkManager/system-connections/eth0.nmconnection; then
-	run nmcli connection reload
+	run /usr/bin/nmcli connection reload
 fi
 
 # network
 if changed /etc/NetworkManager/system-connections/eth0.nmconnection; then
-	if confirm 'nmcli connection up eth0'; then run nmcli connection up eth0; fi
+	if confirm '/usr/bin/nmcli connection up eth0'; then run /usr/bin/nmcli connection up eth0; fi
 fi
 say "$host: done."

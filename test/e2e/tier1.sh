@@ -1,0 +1,435 @@
+#!/bin/bash
+# Tier 1 of the end-to-end proof: one example cluster, one distro, on the test
+# machine's own kernel (network namespaces; no IPVS there).
+#
+#   tier1.sh EXAMPLE DISTRO BUNDLES WIRING OUT
+#
+#   EXAMPLE  lb-nat | ha-cidr (the seeds' topologies 000 and 001)
+#   BUNDLES  the output of `lvsgen render EXAMPLE --distro DISTRO`
+#   WIRING   which interface joins which LAN, and the client (see lib/cluster.sh)
+#   OUT      results: OUT/result (PASS/FAIL/KNOWN/INFO lines, see lib/checks.sh),
+#            OUT/<host>.install (installer output), OUT/ipvsadm.* (lb-nat), logs
+#   env E2E_PHASES  comma list of net,traffic,ldirectord,heartbeat (default: all
+#            that apply to EXAMPLE); OUT/prediction = `lvsgen ipvsadm` output
+#            (for ldirectord)
+#
+# Every host's bundle is applied by its own installer (`install.sh --root ROOT
+# --yes`, commands chrooted into the host's private root): Debian's interfaces
+# by ifupdown through /etc/init.d/networking, Red Hat's files by the replayed
+# initscripts (kit/redhat), sysctl, iptables, routes, loopback aliases, then the
+# daemons (ldirectord, heartbeat) by their init scripts. Then the seeds' checks,
+# traffic with negative controls, ldirectord's table against a stateful
+# ipvsadm stand-in, heartbeat's failover. Exit 0 when every check passed,
+# 1 when one failed, 2 on a usage or setup error.
+set -uo pipefail
+[ $# -eq 5 ] || { echo "usage: tier1.sh EXAMPLE DISTRO BUNDLES WIRING OUT" >&2; exit 2; }
+EXAMPLE=$1 DISTRO=$2 BUNDLES=$(cd "$3" && pwd -P) WIRING=$4 OUT=$5
+HERE=$(cd "$(dirname "$0")" && pwd -P)
+mkdir -p "$OUT" || exit 2
+OUT=$(cd "$OUT" && pwd -P)
+E2E_RESULT=$OUT/result
+: >"$E2E_RESULT"
+E2E_TIER=${E2E_TIER:-host}
+E2E_PREFIX=${E2E_PREFIX:-lv$$}
+E2E_WORK=$(mktemp -d "${TMPDIR:-/tmp}/lvsgen-e2e.XXXXXX") || exit 2
+. "$HERE/lib/cluster.sh"
+. "$HERE/lib/checks.sh"
+trap 'cluster_down; rm -rf "$E2E_WORK"' EXIT
+trap 'exit 130' INT TERM HUP
+
+case $EXAMPLE in
+lb-nat) PHASES=${E2E_PHASES:-net,traffic,ldirectord} ;;
+ha-cidr) PHASES=${E2E_PHASES:-net,traffic,heartbeat} ;;
+*) echo "tier1.sh: unknown example $EXAMPLE" >&2; exit 2 ;;
+esac
+phase() { case ,$PHASES, in *,$1,*) return 0 ;; esac; return 1; }
+info "tier1 $EXAMPLE $DISTRO phases=$PHASES kernel=$(uname -r)"
+
+# --- the cluster -------------------------------------------------------------
+t0=$SECONDS
+if ! cluster_up "$WIRING" "$BUNDLES"; then
+  fail "namespaces and host roots" "cluster_up failed"
+  finish_result; exit 1
+fi
+pass "namespaces and host roots ($((SECONDS - t0)) s)"
+
+# TLS for the real servers' https check page
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+  -keyout "$E2E_WORK/key.pem" -out "$E2E_WORK/cert.pem" -days 2 -subj /CN=lvsgen-e2e >/dev/null 2>&1 ||
+  info "openssl req failed: https checks will fail"
+
+# start_real_server HOST: the services the seed's virtual services need, as the
+# seed asks ("an HTTP daemon ... the request URLs ... should be present"): HTTP
+# on 80 and HTTPS on 443 serving the distro's web root, and a listener on 21
+# (ldirectord's connect check). Each is a process of ours, by pid.
+start_real_server() {
+  local h=$1 root; root=$(docroot_of "${E2E_DISTRO[$h]}")
+  on "$h" mkdir -p /etc/lvsgen-e2e "$root"
+  on "$h" sh -c 'cat >/etc/lvsgen-e2e/cert.pem' <"$E2E_WORK/cert.pem"
+  on "$h" sh -c 'umask 077; cat >/etc/lvsgen-e2e/key.pem' <"$E2E_WORK/key.pem"
+  on_bg "$h" busybox httpd -f -p 80 -h "$root"
+  on_bg "$h" sh -c "cd $root && exec openssl s_server -quiet -WWW -accept 443 -cert /etc/lvsgen-e2e/cert.pem -key /etc/lvsgen-e2e/key.pem </dev/null >/dev/null 2>&1"
+  on_bg "$h" busybox nc -ll -p 21 -e /bin/echo "220 $h FTP stand-in"
+}
+
+# install HOST: the bundle's installer; OUT/HOST.install keeps its output.
+install_host() {
+  local h=$1 rc
+  install_bundle "$h" --yes >"$OUT/$h.install" 2>&1
+  rc=$?
+  if [ $rc = 0 ]; then pass "install.sh on $h"; else fail "install.sh on $h" "exit $rc: $(tail -5 "$OUT/$h.install")"; fi
+  return $rc
+}
+
+# gateway_is HOST LINE: the seed's `ip route show 0/0` check. ifupdown adds the
+# route "onlink" (the seed's Debian of 2005 did not print it): compare without.
+route_default() { on "$1" ip route show 0/0 | sed 's/ onlink//' | norm; }
+
+# verify_host HOST ALLOWED...: run `install.sh --verify`; each line must be
+# "ok:", except lines matching one of the ALLOWED patterns "REGEX=why", which
+# are reported as KNOWN ("KNOWN:REGEX=why") or SKIP ("SKIP:REGEX=why").
+verify_host() {
+  local h=$1; shift
+  local out line why a kind
+  out=$(install_bundle "$h" --verify 2>&1)
+  echo "$out" >"$OUT/$h.verify"
+  while IFS= read -r line; do
+    case $line in
+    ok:*) pass "install.sh --verify on $h: ${line#ok: }" ;;
+    FAILED:*)
+      why= kind=
+      for a in "$@"; do
+        kind=${a%%:*} a=${a#*:}
+        if echo "$line" | grep -qE -- "${a%%=*}"; then why=${a#*=}; break; fi
+      done
+      if [ -z "$why" ]; then fail "install.sh --verify on $h: ${line#FAILED: }" "$out"
+      elif [ "$kind" = SKIP ]; then skipped "install.sh --verify on $h: ${line#FAILED: }" "$why"
+      else known "install.sh --verify on $h: ${line#FAILED: }" "$why"; fi
+      ;;
+    esac
+  done <<<"$out"
+}
+
+# enabled_at_boot HOST SERVICE: the seed's chkconfig / update-rc.d outcome.
+enabled_at_boot() {
+  local h=$1 s=$2
+  if [ "${E2E_DISTRO[$h]}" = redhat ]; then
+    [ "$(on "$h" chkconfig --list "$s" 2>/dev/null | awk '{print $2}')" = 2345 ]
+  else
+    on "$h" sh -c "ls /etc/rc2.d/S*$s /etc/rc3.d/S*$s /etc/rc4.d/S*$s /etc/rc5.d/S*$s" >/dev/null 2>&1
+  fi
+}
+not_enabled_at_boot() {
+  local h=$1 s=$2
+  if [ "${E2E_DISTRO[$h]}" = redhat ]; then
+    local l; l=$(on "$h" chkconfig --list "$s" 2>/dev/null | awk '{print $2}')
+    [ -z "$l" ] || [ "$l" = - ]
+  else
+    ! on "$h" sh -c "ls /etc/rc[2345].d/S*$s" >/dev/null 2>&1
+  fi
+}
+
+##############################################################################
+lbnat() {
+  local D=director R1=real1 R2=real2
+  local -A RADDR=([real1]=192.168.6.4 [real2]=192.168.6.5)
+  local VIP=10.1.3.61 GW=192.168.6.1 SRVNET=192.168.6.0/24
+  local EXT=$E2E_CLIENT_GW   # the director's external address (the client's gateway)
+  local page; page=$(cat "$BUNDLES/$R1$(docroot_of "${E2E_DISTRO[$R1]}")/ldirector.html" 2>/dev/null | head -1)
+  [ -n "$page" ] || page="Test Page"
+
+  # the real servers first (their services must answer when ldirectord starts)
+  local h
+  for h in $R1 $R2; do install_host "$h"; start_real_server "$h"; done
+  # ldirectord's https check verifies the certificate chain (LWP 6): the
+  # director trusts the test CA that signed the real servers' certificate.
+  on $D sh -c 'cat >>/etc/ssl/certs/ca-certificates.crt' <"$E2E_WORK/cert.pem"
+  install_host $D
+
+  if phase net; then
+    for h in $R1 $R2; do
+      local got; got=$(route_default "$h")
+      if [ "$got" = "default via $GW dev eth0" ]; then pass "ip route show 0/0 on $h: default via $GW dev eth0"
+      else fail "ip route show 0/0 on $h: default via $GW dev eth0" "got: $got"; fi
+    done
+    local nat; nat=$(on $D iptables -t nat -L -n 2>&1)
+    echo "$nat" >"$OUT/director.iptables"
+    if echo "$nat" | sed -n '/^Chain POSTROUTING/,/^$/p' | norm_iptables | grep -qxF "MASQUERADE all -- $SRVNET 0.0.0.0/0"; then
+      pass "iptables -t nat -L -n on $D: MASQUERADE all -- $SRVNET 0.0.0.0/0"
+    else
+      fail "iptables -t nat -L -n on $D: MASQUERADE all -- $SRVNET 0.0.0.0/0" "$nat"
+    fi
+    check "net.ipv4.ip_forward = 1 on $D" test "$(on $D sysctl -n net.ipv4.ip_forward)" = 1
+    check "net.ipv4.conf.default.rp_filter = 1 on $D" test "$(on $D sysctl -n net.ipv4.conf.default.rp_filter)" = 1
+    check "virtual address $VIP/24 on $D eth0" sh -c "ip netns exec $(ns_of $D) ip -4 addr show dev eth0 | grep -q 'inet $VIP/24 '"
+    check "the client reaches the virtual address (ARP, ping)" client ping -c 1 -W 2 "$VIP"
+    # ip_vs_ftp: the installer loads it now; the boot files load it at boot.
+    check "modprobe ip_vs_ftp run by install.sh on $D" grep -qx 'modprobe ip_vs_ftp' "$(upper_of $D)/var/log/lvsgen-e2e/modprobe.log"
+    if [ "$DISTRO" = redhat ]; then
+      : >"$(upper_of $D)/var/log/lvsgen-e2e/modprobe.log"
+      on $D sh /etc/rc.d/rc.local >/dev/null 2>&1
+      check "ip_vs_ftp loaded by /etc/rc.d/rc.local at boot on $D" grep -qx 'modprobe ip_vs_ftp' "$(upper_of $D)/var/log/lvsgen-e2e/modprobe.log"
+    else
+      check "ip_vs_ftp listed in /etc/modules on $D (loaded at boot)" sh -c "grep -v '^[[:space:]]*#' '$(upper_of $D)/etc/modules' | grep -qx ip_vs_ftp"
+    fi
+    check "ldirectord starts at boot (2345) on $D" enabled_at_boot $D ldirectord
+    check "heartbeat does not start at boot on $D" not_enabled_at_boot $D heartbeat
+    [ "$DISTRO" = redhat ] && check "iptables service starts at boot (2345) on $D" enabled_at_boot $D iptables
+    for h in $R1 $R2; do verify_host "$h"; done
+    # the director's --verify runs once ldirectord has built its table (ldirectord phase)
+  fi
+
+  if phase traffic; then
+    # The client is on the external network; like every node in the seed it
+    # has a route to the server network through the director (for this part).
+    client ip route add "$SRVNET" via "$EXT"
+    local ok body
+    for h in $R1 $R2; do
+      body=$(client "${CURL[@]}" "http://${RADDR[$h]}/ldirector.html" 2>&1)
+      if [ "$body" = "$page" ]; then pass "client gets $h's check page through $D"
+      else fail "client gets $h's check page through $D" "got: $body"; fi
+    done
+    # negative control: forwarding off in the director
+    on $D sysctl -q -w net.ipv4.ip_forward=0
+    if client "${CURL[@]}" "http://${RADDR[$R1]}/ldirector.html" >/dev/null 2>&1; then
+      fail "negative control: no answer with forwarding off on $D" "a request got through"
+    else pass "negative control: no answer with forwarding off on $D"; fi
+    on $D sysctl -q -w net.ipv4.ip_forward=1
+    check "answers again with forwarding on" client "${CURL[@]}" -o /dev/null "http://${RADDR[$R1]}/ldirector.html"
+    # negative control: the real server's default route (its return path) missing
+    local saved; saved=$(on $R1 ip route show 0/0 | head -1)
+    on $R1 ip route del default
+    if client "${CURL[@]}" "http://${RADDR[$R1]}/ldirector.html" >/dev/null 2>&1; then
+      fail "negative control: no answer from $R1 without its default route" "a request got through"
+    else pass "negative control: no answer from $R1 without its default route"; fi
+    # shellcheck disable=SC2086
+    on $R1 ip route add $saved
+    check "$R1 answers again with its default route" client "${CURL[@]}" -o /dev/null "http://${RADDR[$R1]}/ldirector.html"
+
+    # Masquerading: the real servers reach a host on the outside that has no
+    # route to the server network; it must see the director's address.
+    client ip route del "$SRVNET" via "$EXT"
+    mkdir -p "$E2E_WORK/client-www/cgi-bin"
+    # busybox httpd listens on IPv6 too: REMOTE_ADDR reads [::ffff:a.b.c.d]
+    cat >"$E2E_WORK/client-www/cgi-bin/addr" <<'CGI'
+#!/bin/sh
+a=${REMOTE_ADDR#[}; a=${a%]}; a=${a#::ffff:}
+printf 'Content-Type: text/plain\r\n\r\n%s\n' "$a"
+CGI
+    chmod 755 "$E2E_WORK/client-www/cgi-bin/addr"
+    client busybox httpd -f -p 80 -h "$E2E_WORK/client-www" &
+    E2E_BG+=($!)
+    wait_for 5 client "${CURL[@]}" -o /dev/null "http://127.0.0.1/cgi-bin/addr"
+    for h in $R1 $R2; do
+      body=$(on "$h" "${CURL[@]}" "http://$E2E_CLIENT_ADDR/cgi-bin/addr" 2>&1)
+      if [ "$body" = "$EXT" ]; then pass "the outside sees $D's address $EXT for $h (masquerading)"
+      else fail "the outside sees $D's address $EXT for $h (masquerading)" "got: $body"; fi
+    done
+    on $D iptables -t nat -D POSTROUTING -s "$SRVNET" -j MASQUERADE >/dev/null 2>&1
+    if on $R1 "${CURL[@]}" "http://$E2E_CLIENT_ADDR/cgi-bin/addr" >/dev/null 2>&1; then
+      fail "negative control: no answer from the outside without the MASQUERADE rule" "a request got through"
+    else pass "negative control: no answer from the outside without the MASQUERADE rule"; fi
+    # put the rule back the distro's way, from the generated file
+    if [ "$DISTRO" = redhat ]; then on $D /etc/init.d/iptables restart >/dev/null 2>&1
+    else on $D sh -c 'ifdown eth1 && ifup eth1' >/dev/null 2>&1; fi
+    body=$(on $R1 "${CURL[@]}" "http://$E2E_CLIENT_ADDR/cgi-bin/addr" 2>&1)
+    if [ "$body" = "$EXT" ]; then pass "masquerading again after re-applying the generated rule"
+    else fail "masquerading again after re-applying the generated rule" "got: $body"; fi
+  fi
+
+  if phase ldirectord; then ldirectord_phase; fi
+}
+
+# The fake table, normalised, without the version line.
+fake_table() { on director ipvsadm -L -n 2>&1; }
+table_is() { [ "$(fake_table | table_body)" = "$1" ]; }
+
+ldirectord_phase() {
+  local D=director R1=real1
+  local pidf=/var/run/ldirectord.ldirectord.pid started_by_installer=1
+  if on $D sh -c "test -s $pidf && kill -0 \$(cat $pidf)" 2>/dev/null; then
+    pass "ldirectord runs after install.sh on $D"
+  else
+    started_by_installer=0
+    fail "ldirectord runs after install.sh on $D" \
+      "no ldirectord process: $(grep -A2 'ldirectord start' "$OUT/$D.install" | tr '\n' ' ')$( [ "$DISTRO" = debian ] && echo " | Debian's /etc/init.d/ldirectord reads CONFIG_FILE from /etc/default/ldirectord (default /etc/ldirectord.cf); the bundle installs /etc/ha.d/ldirectord.cf and no /etc/default/ldirectord")"
+    info "starting ldirectord with the generated file explicitly: ldirectord /etc/ha.d/ldirectord.cf start"
+    on $D /usr/sbin/ldirectord /etc/ha.d/ldirectord.cf start >"$OUT/ldirectord.start" 2>&1
+  fi
+  local seed=$SEED_TABLE predicted=
+  [ -s "$OUT/prediction" ] && predicted=$(table_body <"$OUT/prediction")
+  local t=$SECONDS table_ok=1
+  if wait_for 30 table_is "$seed"; then
+    pass "ldirectord's table equals the seed's ipvsadm -L -n (after $((SECONDS - t)) s)"
+  else
+    table_ok=0
+    fail "ldirectord's table equals the seed's ipvsadm -L -n" "$(fake_table)"
+  fi
+  verify_host $D \
+    "KNOWN:MASQUERADE all --=iptables 1.8.9 on this machine prints the protocol column of -L as '0', not 'all' (fixed in iptables 1.8.10); the rule itself is checked in the net phase" \
+    "SKIP:lsmod=the test machine's kernel has no loadable modules: ip_vs_ftp is proven in the VM tier"
+  fake_table >"$OUT/ipvsadm.table"
+  if fake_table | head -1 | grep -qE "$VERSION_RE"; then pass "ipvsadm -L -n header line"; else fail "ipvsadm -L -n header line" "$(fake_table | head -1)"; fi
+  if [ -n "$predicted" ]; then
+    if [ "$(fake_table | table_body)" = "$predicted" ]; then pass "ldirectord's table equals lvsgen ipvsadm's prediction"
+    else fail "ldirectord's table equals lvsgen ipvsadm's prediction" "table: $(fake_table) prediction: $(cat "$OUT/prediction")"; fi
+  else
+    fail "ldirectord's table equals lvsgen ipvsadm's prediction" "no prediction file"
+  fi
+  cp "$(upper_of $D)/var/log/lvsgen-e2e/ipvsadm.log" "$OUT/ipvsadm.commands" 2>/dev/null
+  local c
+  for c in '-A -t 10.1.3.61:21 -s rr -p 600' '-A -t 10.1.3.61:80 -s rr' '-A -t 10.1.3.61:443 -s rr'; do
+    check "ldirectord ran ipvsadm $c" grep -qE -- "^ipvsadm $c *\$" "$OUT/ipvsadm.commands"
+  done
+  check "ldirectord added 192.168.6.4:80 as masq, weight 1" grep -qE -- '^ipvsadm -[ae] -t 10.1.3.61:80 .*-r 192.168.6.4:80 -m -w 1$' "$OUT/ipvsadm.commands"
+
+  # A real server whose check page disappears is taken out (quiescent=yes in
+  # the generated file: weight 0, the entry stays) and comes back with it.
+  local root; root=$(docroot_of "${E2E_DISTRO[$R1]}")
+  local down; down=$(echo "$SEED_TABLE" | sed -E 's#^(-> 192\.168\.6\.4:(80|443) Masq) 1 #\1 0 #')
+  if [ $table_ok = 0 ]; then
+    fail "page gone on $R1" "not tried: the table never matched the seed's"
+    fail "page back on $R1" "not tried: the table never matched the seed's"
+  else
+  on $R1 mv "$root/ldirector.html" "$root/ldirector.html.away"
+  t=$SECONDS
+  if wait_for 20 table_is "$down"; then
+    pass "page gone on $R1: 192.168.6.4:80 and :443 set to weight 0 within $((SECONDS - t)) s (checkinterval 2), :21 and real2 stay"
+  else
+    fail "page gone on $R1: 192.168.6.4:80 and :443 set to weight 0" "$(fake_table)"
+  fi
+  on $R1 mv "$root/ldirector.html.away" "$root/ldirector.html"
+  t=$SECONDS
+  if wait_for 20 table_is "$SEED_TABLE"; then pass "page back on $R1: weight 1 again within $((SECONDS - t)) s"
+  else fail "page back on $R1: weight 1 again" "$(fake_table)"; fi
+  fi
+
+  # Stopping ldirectord empties the table.
+  if [ $started_by_installer = 1 ]; then on $D /etc/init.d/ldirectord stop >"$OUT/ldirectord.stop" 2>&1
+  else on $D /usr/sbin/ldirectord /etc/ha.d/ldirectord.cf stop >"$OUT/ldirectord.stop" 2>&1; fi
+  local empty='Prot LocalAddress:Port Scheduler Flags
+-> RemoteAddress:Port Forward Weight ActiveConn InActConn'
+  if wait_for 15 table_is "$empty"; then pass "stopping ldirectord empties the table"
+  else fail "stopping ldirectord empties the table" "$(fake_table)"; fi
+  cp "$(upper_of $D)/var/log/lvsgen-e2e/ipvsadm.log" "$OUT/ipvsadm.commands" 2>/dev/null
+  grep ldirectord "$(upper_of $D)/var/log/messages" >"$OUT/ldirectord.log" 2>/dev/null
+}
+
+##############################################################################
+hacidr() {
+  local RT=router N1=node1 N2=node2
+  local GW=192.168.6.1 FLOAT=192.168.6.240 VNET=192.168.0.0/24
+  local h
+  install_host $RT
+  for h in $N1 $N2; do
+    # each node answers HTTP on every local address with its own name
+    on "$h" sh -c "mkdir -p /srv/lvsgen-e2e && echo $h >/srv/lvsgen-e2e/index.html"
+    on_bg "$h" busybox httpd -f -p 80 -h /srv/lvsgen-e2e
+  done
+  # both nodes' installers start heartbeat
+  install_host $N1 &
+  local p1=$!
+  install_host $N2
+  wait $p1
+
+  if phase net; then
+    local got; got=$(on $RT ip route list "$VNET" | norm)
+    if [ "$got" = "$VNET via $FLOAT dev eth0" ]; then pass "ip route list $VNET on $RT: $VNET via $FLOAT dev eth0"
+    else fail "ip route list $VNET on $RT: $VNET via $FLOAT dev eth0" "got: $got"; fi
+    check "net.ipv4.ip_forward = 1 on $RT" test "$(on $RT sysctl -n net.ipv4.ip_forward)" = 1
+    check "net.ipv4.conf.default.rp_filter = 1 on $RT" test "$(on $RT sysctl -n net.ipv4.conf.default.rp_filter)" = 1
+    for h in $N1 $N2; do
+      got=$(route_default "$h")
+      if [ "$got" = "default via $GW dev eth0" ]; then pass "ip route show 0/0 on $h: default via $GW dev eth0"
+      else fail "ip route show 0/0 on $h: default via $GW dev eth0" "got: $got"; fi
+      got=$(on "$h" ip -4 addr show dev lo | norm)
+      if echo "$got" | grep -qxF "inet 192.168.0.0/24 brd 192.168.0.255 scope global lo:0"; then
+        pass "lo:0 holds 192.168.0.0/24 on $h"
+      else fail "lo:0 holds 192.168.0.0/24 on $h" "$got"; fi
+      got=$(on "$h" ifconfig lo:0 2>&1 | norm)
+      if echo "$got" | grep -qF "inet 192.168.0.0 netmask 255.255.255.0"; then pass "ifconfig lo:0 on $h: inet 192.168.0.0 netmask 255.255.255.0"
+      else fail "ifconfig lo:0 on $h: inet 192.168.0.0 netmask 255.255.255.0" "$got"; fi
+      got=$(on "$h" ip route get 192.168.0.77 2>&1 | head -1 | norm)
+      case $got in "local 192.168.0.77 dev lo"*) pass "every address of $VNET is local on $h" ;;
+        *) fail "every address of $VNET is local on $h" "ip route get 192.168.0.77: $got" ;; esac
+      check "heartbeat starts at boot on $h" enabled_at_boot "$h" heartbeat
+      check "/etc/ha.d/authkeys is mode 600 on $h" test "$(on "$h" stat -c %a /etc/ha.d/authkeys)" = 600
+      verify_host "$h"
+    done
+    verify_host $RT
+  fi
+
+  if phase heartbeat || phase traffic; then heartbeat_phase; fi
+}
+
+holds() { on "$1" ip -4 addr show dev eth0 | grep -q "inet $2/"; }
+answer() { client "${CURL[@]}" "http://$1/" 2>&1; }
+answer_is() { [ "$(answer "$1")" = "$2" ]; }
+hb_running() { on "$1" sh -c 'test -s /var/run/heartbeat.pid && kill -0 $(cat /var/run/heartbeat.pid)'; }
+
+heartbeat_phase() {
+  local RT=router N1=node1 N2=node2 FLOAT=192.168.6.240 VNET=192.168.0.0/24
+  local h t
+  for h in $N1 $N2; do check "heartbeat runs on $h after install.sh" hb_running "$h"; done
+  # The client is on the outside; its gateway is the router.
+  client ip route add default via "$E2E_CLIENT_GW"
+  t=$SECONDS
+  if wait_for 60 holds $N1 $FLOAT; then pass "floating address $FLOAT on $N1 (the preferred node) within $((SECONDS - t)) s"
+  else fail "floating address $FLOAT on $N1 (the preferred node)" "$(on $N1 ip -4 addr show dev eth0)"; fi
+  if holds $N2 $FLOAT; then fail "floating address not on $N2" "$(on $N2 ip -4 addr show dev eth0)"
+  else pass "floating address not on $N2"; fi
+  local a
+  for a in 192.168.0.10 192.168.0.254; do
+    if wait_for 10 answer_is $a $N1; then pass "the client reaches $a of $VNET: answered by $N1"
+    else fail "the client reaches $a of $VNET: answered by $N1" "got: $(answer $a)"; fi
+  done
+
+  if phase traffic; then
+    # negative controls: the router's route, its forwarding, the node's lo:0
+    on $RT ip route del "$VNET" via "$FLOAT"
+    if answer_is 192.168.0.10 $N1; then fail "negative control: no answer without the router's route to $VNET" "answered"
+    else pass "negative control: no answer without the router's route to $VNET"; fi
+    on $RT ip route add "$VNET" via "$FLOAT"
+    check "answers again with the route back" wait_for 10 answer_is 192.168.0.10 $N1
+    on $RT sysctl -q -w net.ipv4.ip_forward=0
+    if answer_is 192.168.0.10 $N1; then fail "negative control: no answer with forwarding off on $RT" "answered"
+    else pass "negative control: no answer with forwarding off on $RT"; fi
+    on $RT sysctl -q -w net.ipv4.ip_forward=1
+    check "answers again with forwarding on" wait_for 10 answer_is 192.168.0.10 $N1
+    on $N1 ip addr del 192.168.0.0/24 dev lo
+    if answer_is 192.168.0.10 $N1; then fail "negative control: no answer without lo:0 on $N1" "answered"
+    else pass "negative control: no answer without lo:0 on $N1"; fi
+    on $N1 ip addr add 192.168.0.0/24 brd 192.168.0.255 dev lo label lo:0
+    check "answers again with lo:0 back" wait_for 10 answer_is 192.168.0.10 $N1
+  fi
+
+  if phase heartbeat; then
+    # Failover: stop the active node's heartbeat the init script's way.
+    on $N1 /etc/init.d/heartbeat stop >"$OUT/$N1.heartbeat-stop" 2>&1
+    t=$SECONDS
+    if wait_for 60 holds $N2 $FLOAT; then pass "heartbeat stopped on $N1: $FLOAT moves to $N2 within $((SECONDS - t)) s"
+    else fail "heartbeat stopped on $N1: $FLOAT moves to $N2" "$(on $N2 ip -4 addr show dev eth0)"; fi
+    if holds $N1 $FLOAT; then fail "$FLOAT released by $N1" "$(on $N1 ip -4 addr show dev eth0)"
+    else pass "$FLOAT released by $N1"; fi
+    t=$SECONDS
+    if wait_for 20 answer_is 192.168.0.10 $N2; then pass "the router's route to $VNET is now answered by $N2 (after $((SECONDS - t)) s)"
+    else fail "the router's route to $VNET is now answered by $N2" "got: $(answer 192.168.0.10)"; fi
+    # auto_failback off: node1 comes back and the address stays where it is.
+    on $N1 /etc/init.d/heartbeat start >"$OUT/$N1.heartbeat-start" 2>&1
+    if wait_for 40 grep -q "Status update for node $N1: status active" "$(upper_of $N2)/var/log/messages"; then
+      sleep 3
+      if holds $N2 $FLOAT && ! holds $N1 $FLOAT; then pass "auto_failback off: $N1 rejoins, $FLOAT stays on $N2"
+      else fail "auto_failback off: $N1 rejoins, $FLOAT stays on $N2" "$N1: $(on $N1 ip -4 -o addr show dev eth0) $N2: $(on $N2 ip -4 -o addr show dev eth0)"; fi
+    else
+      fail "auto_failback off: $N1 rejoins" "$N2 never saw $N1 active again"
+    fi
+  fi
+  for h in $N1 $N2; do grep -E 'heartbeat|IPaddr|ResourceManager' "$(upper_of "$h")/var/log/messages" >"$OUT/$h.heartbeat.log" 2>/dev/null; done
+}
+
+case $EXAMPLE in
+lb-nat) lbnat ;;
+ha-cidr) hacidr ;;
+esac
+info "tier1 $EXAMPLE $DISTRO took $((SECONDS - t0)) s"
+finish_result

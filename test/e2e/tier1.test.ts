@@ -1,0 +1,31 @@
+// Tier 1 of issue 4 ("Prove the clusters work"): for each example and each
+// distro, freshly rendered bundles are installed by their own installers on
+// hosts that are network namespaces of this machine (each with a private root
+// filesystem), and the states the seeds tell operators to check, the traffic
+// (with negative controls), ldirectord (against a stateful ipvsadm stand-in:
+// this kernel has no IPVS) and heartbeat's failover are checked.
+// The work is done by tier1.sh (see there and lib/cluster.sh); every check it
+// makes becomes a subtest here.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { DISTROS, EXAMPLES, requireRoot, requireTools } from '../helpers.js';
+import { E2E, predictTable, render, REQUIRED, reportChecks, runBounded, TIER1_TOOLS, wiring, workDir, writeFile } from './e2e-helpers.js';
+
+for (const name of EXAMPLES) {
+  for (const distro of DISTROS) {
+    test(`tier 1 (namespaces): ${name} on ${distro}`, { timeout: 330_000 }, async (t) => {
+      if (!requireRoot(t) || !requireTools(t, ...TIER1_TOOLS)) return;
+      const dir = workDir(t, `lvsgen-e2e-${name}-${distro}-`);
+      const bundles = join(dir, 'bundles');
+      render(name, distro, bundles);
+      const out = join(dir, 'out');
+      mkdirSync(out);
+      const wiringFile = writeFile(join(dir, 'wiring'), wiring(name, distro));
+      if (name === 'lb-nat') writeFile(join(out, 'prediction'), predictTable(name));
+      const ran = await runBounded(t, join(E2E, 'tier1.sh'), [name, distro, bundles, wiringFile, out], 300_000);
+      t.diagnostic(`tier1.sh ${name} ${distro}: ${(ran.ms / 1000).toFixed(1)} s, exit ${ran.status}`);
+      await reportChecks(t, join(out, 'result'), ran, REQUIRED[name]!);
+    });
+  }
+}

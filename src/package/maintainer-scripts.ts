@@ -1,15 +1,15 @@
 // The maintainer scripts of a host package: Handlebars templates in
-// distros/_shared/templates/ (deb-*.sh.hbs, rpm-*.sh.hbs and the partial
-// _package-restore.hbs), rendered from an already derived context. They only
-// call the bundle's own installer (the same one the tarball carries) and
-// undo what it did; they never evaluate model text.
+// distros/_shared/templates/ (deb-*.sh.hbs, rpm-*.sh.hbs), rendered from an
+// already derived context. They only call the bundle's own installer (the same
+// one the tarball carries), which also puts back the originals of files an
+// earlier version managed; they never evaluate model text.
 // Argument conventions: deb-postinst(5) and friends; rpm's $1 counts the
 // instances left afterwards (formats §5).
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DISTROS_DIR } from '../render/distros.js';
-import { compileTemplate, registerPartial } from '../render/templates.js';
+import { compileTemplate } from '../render/templates.js';
 import type { Template } from '../render/templates.js';
 import type { DebScripts, RpmScripts } from './types.js';
 
@@ -44,7 +44,6 @@ const RPM: Record<keyof Required<RpmScripts>, string | undefined> = {
   postun: 'rpm-postun.sh.hbs',
   posttrans: undefined,
 };
-const PARTIAL = '_package-restore.hbs';
 
 let cache: Map<string, Template> | undefined;
 
@@ -55,7 +54,6 @@ let cache: Map<string, Template> | undefined;
 function templates(): Map<string, Template> {
   if (cache !== undefined) return cache;
   const dir = join(DISTROS_DIR, '_shared', 'templates');
-  registerPartial(PARTIAL.slice(1, -'.hbs'.length), readFileSync(join(dir, PARTIAL), 'utf8'));
   const names = [...Object.values(DEB), ...Object.values(RPM)].filter((n): n is string => n !== undefined);
   cache = new Map(names.map((n) => [n, compileTemplate(readFileSync(join(dir, n), 'utf8'), join(dir, n))]));
   return cache;

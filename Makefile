@@ -3,7 +3,7 @@ SHELL := /bin/bash
 NODE_TEST := node --test --test-reporter=spec
 DEBS := ifupdown iptables ldirectord ipvsadm heartbeat qemu-system-x86 busybox-static \
         curl cpio kmod net-tools iproute2 procps lintian rpm rpmlint shellcheck \
-        keepalived nftables
+        keepalived nftables network-manager dbus-daemon
 export LVSGEN_ROOT := $(CURDIR)
 
 .PHONY: all deps npm-deps debs build test golden schema e2e bench fuzz clean example

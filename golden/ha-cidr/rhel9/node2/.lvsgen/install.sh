@@ -170,6 +170,26 @@ expect() { # expect COMMAND LINE: COMMAND's output holds LINE (whitespace aside)
 	fi
 }
 
+managed() { # managed PATH: is PATH one of this bundle's files?
+	case $1 in
+	/etc/NetworkManager/system-connections/lvsgen-eth0.nmconnection) return 0 ;;
+	/etc/NetworkManager/system-connections/lvsgen-lo.nmconnection) return 0 ;;
+	/etc/keepalived/keepalived.conf) return 0 ;;
+	esac
+	return 1
+}
+
+# Originals of files that an earlier bundle for this host installed and this
+# one does not (a newer topology dropped them): put them back.
+restore_unmanaged() {
+	[ -d "$backup" ] || return 0
+	find "$backup" -type f | sort | while IFS= read -r kept; do
+		p=${kept#"$backup"}
+		p=${p%.lvsgen-absent}
+		managed "$p" || restore_file "$p"
+	done
+}
+
 changed() { # changed PATH...: did this run replace one of them?
 	for p in "$@"; do
 		case $changed in *" $p "*) return 0 ;; esac
@@ -207,8 +227,8 @@ confirm() { # confirm COMMAND: may we restart networking?
 
 case $action in
 check)
-	check_file 0600 /etc/NetworkManager/system-connections/eth0.nmconnection plain
-	check_file 0600 /etc/NetworkManager/system-connections/lo.nmconnection plain
+	check_file 0600 /etc/NetworkManager/system-connections/lvsgen-eth0.nmconnection plain
+	check_file 0600 /etc/NetworkManager/system-connections/lvsgen-lo.nmconnection plain
 	check_file 0600 /etc/keepalived/keepalived.conf secret
 	[ "$differ" -eq 0 ] && say "$host: every file is up to date."
 	exit "$differ"
@@ -219,18 +239,20 @@ verify)
 	exit "$differ"
 	;;
 uninstall)
-	restore_file /etc/NetworkManager/system-connections/eth0.nmconnection
-	restore_file /etc/NetworkManager/system-connections/lo.nmconnection
+	restore_file /etc/NetworkManager/system-connections/lvsgen-eth0.nmconnection
+	restore_file /etc/NetworkManager/system-connections/lvsgen-lo.nmconnection
 	restore_file /etc/keepalived/keepalived.conf
+	restore_unmanaged
 	# Nothing left to restore: remove the state directory with its empty folders.
 	if [ -d "$backup" ] && [ -z "$(find "$backup" ! -type d | head -n 1)" ]; then rm -rf "$state"; fi
 	exit 0
 	;;
 esac
 
-install_file 0600 /etc/NetworkManager/system-connections/eth0.nmconnection
-install_file 0600 /etc/NetworkManager/system-connections/lo.nmconnection
+install_file 0600 /etc/NetworkManager/system-connections/lvsgen-eth0.nmconnection
+install_file 0600 /etc/NetworkManager/system-connections/lvsgen-lo.nmconnection
 install_file 0600 /etc/keepalived/keepalived.conf
+restore_unmanaged
 
 if [ "$changed" = ' ' ]; then
 	say "$host: every file is up to date; nothing to do."
@@ -238,18 +260,18 @@ if [ "$changed" = ' ' ]; then
 fi
 
 # nm-reload
-if changed /etc/NetworkManager/system-connections/eth0.nmconnection /etc/NetworkManager/system-connections/lo.nmconnection; then
+if changed /etc/NetworkManager/system-connections/lvsgen-eth0.nmconnection /etc/NetworkManager/system-connections/lvsgen-lo.nmconnection; then
 	run /usr/bin/nmcli connection reload
 fi
 
 # network
-if changed /etc/NetworkManager/system-connections/eth0.nmconnection; then
-	if confirm '/usr/bin/nmcli connection up eth0'; then run /usr/bin/nmcli connection up eth0; fi
+if changed /etc/NetworkManager/system-connections/lvsgen-eth0.nmconnection; then
+	if confirm '/usr/bin/nmcli connection up lvsgen-eth0'; then run /usr/bin/nmcli connection up lvsgen-eth0; fi
 fi
 
 # loopback
-if changed /etc/NetworkManager/system-connections/lo.nmconnection; then
-	run /usr/bin/nmcli connection up lo
+if changed /etc/NetworkManager/system-connections/lvsgen-lo.nmconnection; then
+	run /usr/bin/nmcli connection up lvsgen-lo
 fi
 
 # keepalived

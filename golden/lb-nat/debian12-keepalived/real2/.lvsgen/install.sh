@@ -170,6 +170,26 @@ expect() { # expect COMMAND LINE: COMMAND's output holds LINE (whitespace aside)
 	fi
 }
 
+managed() { # managed PATH: is PATH one of this bundle's files?
+	case $1 in
+	/etc/network/interfaces) return 0 ;;
+	/etc/network/interfaces.d/eth0) return 0 ;;
+	/var/www/html/ldirector.html) return 0 ;;
+	esac
+	return 1
+}
+
+# Originals of files that an earlier bundle for this host installed and this
+# one does not (a newer topology dropped them): put them back.
+restore_unmanaged() {
+	[ -d "$backup" ] || return 0
+	find "$backup" -type f | sort | while IFS= read -r kept; do
+		p=${kept#"$backup"}
+		p=${p%.lvsgen-absent}
+		managed "$p" || restore_file "$p"
+	done
+}
+
 changed() { # changed PATH...: did this run replace one of them?
 	for p in "$@"; do
 		case $changed in *" $p "*) return 0 ;; esac
@@ -221,6 +241,7 @@ uninstall)
 	restore_file /etc/network/interfaces
 	restore_file /etc/network/interfaces.d/eth0
 	restore_file /var/www/html/ldirector.html
+	restore_unmanaged
 	# Nothing left to restore: remove the state directory with its empty folders.
 	if [ -d "$backup" ] && [ -z "$(find "$backup" ! -type d | head -n 1)" ]; then rm -rf "$state"; fi
 	exit 0
@@ -230,6 +251,7 @@ esac
 install_file 0644 /etc/network/interfaces
 install_file 0644 /etc/network/interfaces.d/eth0
 install_file 0644 /var/www/html/ldirector.html
+restore_unmanaged
 
 if [ "$changed" = ' ' ]; then
 	say "$host: every file is up to date; nothing to do."

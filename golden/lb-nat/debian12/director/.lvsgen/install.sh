@@ -170,6 +170,31 @@ expect() { # expect COMMAND LINE: COMMAND's output holds LINE (whitespace aside)
 	fi
 }
 
+managed() { # managed PATH: is PATH one of this bundle's files?
+	case $1 in
+	/etc/ha.d/ldirectord.cf) return 0 ;;
+	/etc/modules-load.d/lvsgen.conf) return 0 ;;
+	/etc/network/interfaces) return 0 ;;
+	/etc/network/interfaces.d/eth0) return 0 ;;
+	/etc/network/interfaces.d/eth1) return 0 ;;
+	/etc/nftables.conf) return 0 ;;
+	/etc/sysctl.d/90-lvsgen.conf) return 0 ;;
+	/etc/systemd/system/ldirectord.service.d/lvsgen.conf) return 0 ;;
+	esac
+	return 1
+}
+
+# Originals of files that an earlier bundle for this host installed and this
+# one does not (a newer topology dropped them): put them back.
+restore_unmanaged() {
+	[ -d "$backup" ] || return 0
+	find "$backup" -type f | sort | while IFS= read -r kept; do
+		p=${kept#"$backup"}
+		p=${p%.lvsgen-absent}
+		managed "$p" || restore_file "$p"
+	done
+}
+
 changed() { # changed PATH...: did this run replace one of them?
 	for p in "$@"; do
 		case $changed in *" $p "*) return 0 ;; esac
@@ -235,6 +260,7 @@ uninstall)
 	restore_file /etc/nftables.conf
 	restore_file /etc/sysctl.d/90-lvsgen.conf
 	restore_file /etc/systemd/system/ldirectord.service.d/lvsgen.conf
+	restore_unmanaged
 	# Nothing left to restore: remove the state directory with its empty folders.
 	if [ -d "$backup" ] && [ -z "$(find "$backup" ! -type d | head -n 1)" ]; then rm -rf "$state"; fi
 	exit 0
@@ -249,6 +275,7 @@ install_file 0644 /etc/network/interfaces.d/eth1
 install_file 0755 /etc/nftables.conf
 install_file 0644 /etc/sysctl.d/90-lvsgen.conf
 install_file 0644 /etc/systemd/system/ldirectord.service.d/lvsgen.conf
+restore_unmanaged
 
 if [ "$changed" = ' ' ]; then
 	say "$host: every file is up to date; nothing to do."

@@ -170,6 +170,29 @@ expect() { # expect COMMAND LINE: COMMAND's output holds LINE (whitespace aside)
 	fi
 }
 
+managed() { # managed PATH: is PATH one of this bundle's files?
+	case $1 in
+	/etc/NetworkManager/system-connections/lvsgen-eth0.nmconnection) return 0 ;;
+	/etc/NetworkManager/system-connections/lvsgen-eth1.nmconnection) return 0 ;;
+	/etc/keepalived/keepalived.conf) return 0 ;;
+	/etc/modules-load.d/lvsgen.conf) return 0 ;;
+	/etc/sysconfig/nftables.conf) return 0 ;;
+	/etc/sysctl.d/90-lvsgen.conf) return 0 ;;
+	esac
+	return 1
+}
+
+# Originals of files that an earlier bundle for this host installed and this
+# one does not (a newer topology dropped them): put them back.
+restore_unmanaged() {
+	[ -d "$backup" ] || return 0
+	find "$backup" -type f | sort | while IFS= read -r kept; do
+		p=${kept#"$backup"}
+		p=${p%.lvsgen-absent}
+		managed "$p" || restore_file "$p"
+	done
+}
+
 changed() { # changed PATH...: did this run replace one of them?
 	for p in "$@"; do
 		case $changed in *" $p "*) return 0 ;; esac
@@ -207,8 +230,8 @@ confirm() { # confirm COMMAND: may we restart networking?
 
 case $action in
 check)
-	check_file 0600 /etc/NetworkManager/system-connections/eth0.nmconnection plain
-	check_file 0600 /etc/NetworkManager/system-connections/eth1.nmconnection plain
+	check_file 0600 /etc/NetworkManager/system-connections/lvsgen-eth0.nmconnection plain
+	check_file 0600 /etc/NetworkManager/system-connections/lvsgen-eth1.nmconnection plain
 	check_file 0644 /etc/keepalived/keepalived.conf plain
 	check_file 0644 /etc/modules-load.d/lvsgen.conf plain
 	check_file 0600 /etc/sysconfig/nftables.conf plain
@@ -225,24 +248,26 @@ verify)
 	exit "$differ"
 	;;
 uninstall)
-	restore_file /etc/NetworkManager/system-connections/eth0.nmconnection
-	restore_file /etc/NetworkManager/system-connections/eth1.nmconnection
+	restore_file /etc/NetworkManager/system-connections/lvsgen-eth0.nmconnection
+	restore_file /etc/NetworkManager/system-connections/lvsgen-eth1.nmconnection
 	restore_file /etc/keepalived/keepalived.conf
 	restore_file /etc/modules-load.d/lvsgen.conf
 	restore_file /etc/sysconfig/nftables.conf
 	restore_file /etc/sysctl.d/90-lvsgen.conf
+	restore_unmanaged
 	# Nothing left to restore: remove the state directory with its empty folders.
 	if [ -d "$backup" ] && [ -z "$(find "$backup" ! -type d | head -n 1)" ]; then rm -rf "$state"; fi
 	exit 0
 	;;
 esac
 
-install_file 0600 /etc/NetworkManager/system-connections/eth0.nmconnection
-install_file 0600 /etc/NetworkManager/system-connections/eth1.nmconnection
+install_file 0600 /etc/NetworkManager/system-connections/lvsgen-eth0.nmconnection
+install_file 0600 /etc/NetworkManager/system-connections/lvsgen-eth1.nmconnection
 install_file 0644 /etc/keepalived/keepalived.conf
 install_file 0644 /etc/modules-load.d/lvsgen.conf
 install_file 0600 /etc/sysconfig/nftables.conf
 install_file 0644 /etc/sysctl.d/90-lvsgen.conf
+restore_unmanaged
 
 if [ "$changed" = ' ' ]; then
 	say "$host: every file is up to date; nothing to do."
@@ -267,14 +292,14 @@ if changed /etc/sysconfig/nftables.conf; then
 fi
 
 # nm-reload
-if changed /etc/NetworkManager/system-connections/eth0.nmconnection /etc/NetworkManager/system-connections/eth1.nmconnection; then
+if changed /etc/NetworkManager/system-connections/lvsgen-eth0.nmconnection /etc/NetworkManager/system-connections/lvsgen-eth1.nmconnection; then
 	run /usr/bin/nmcli connection reload
 fi
 
 # network
-if changed /etc/NetworkManager/system-connections/eth0.nmconnection /etc/NetworkManager/system-connections/eth1.nmconnection; then
-	if confirm '/usr/bin/nmcli connection up eth0'; then run /usr/bin/nmcli connection up eth0; fi
-	if confirm '/usr/bin/nmcli connection up eth1'; then run /usr/bin/nmcli connection up eth1; fi
+if changed /etc/NetworkManager/system-connections/lvsgen-eth0.nmconnection /etc/NetworkManager/system-connections/lvsgen-eth1.nmconnection; then
+	if confirm '/usr/bin/nmcli connection up lvsgen-eth0'; then run /usr/bin/nmcli connection up lvsgen-eth0; fi
+	if confirm '/usr/bin/nmcli connection up lvsgen-eth1'; then run /usr/bin/nmcli connection up lvsgen-eth1; fi
 fi
 
 # keepalived

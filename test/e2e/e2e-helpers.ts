@@ -11,6 +11,13 @@ import { parse } from 'yaml';
 import { example, REPO, sh, tempDir } from '../helpers.js';
 
 export const E2E = join(REPO, 'test', 'e2e');
+
+/**
+ * The distros this proof covers: the seeds' Red Hat and Debian of 2005, whose
+ * installers the kit knows how to run (kit/redhat replays Red Hat's
+ * initscripts; Debian's ifupdown and init scripts are the test machine's own).
+ */
+export const SEED_DISTROS = ['redhat', 'debian'] as const;
 export const LVSGEN = join(REPO, 'bin', 'lvsgen');
 
 /** The tools the proof runs (the real consumers of the generated files). */

@@ -34,6 +34,7 @@ E2E_PREFIX=${E2E_PREFIX:-lv$$}
 E2E_WORK=$(mktemp -d "${TMPDIR:-/tmp}/lvsgen-e2e.XXXXXX") || exit 2
 . "$HERE/lib/cluster.sh"
 . "$HERE/lib/checks.sh"
+. "$HERE/lib/hosts.sh"
 trap 'cluster_down; rm -rf "$E2E_WORK"' EXIT
 trap 'exit 130' INT TERM HUP
 
@@ -53,81 +54,7 @@ if ! cluster_up "$WIRING" "$BUNDLES"; then
 fi
 pass "namespaces and host roots ($((SECONDS - t0)) s)"
 
-# TLS for the real servers' https check page
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-  -keyout "$E2E_WORK/key.pem" -out "$E2E_WORK/cert.pem" -days 2 -subj /CN=lvsgen-e2e >/dev/null 2>&1 ||
-  info "openssl req failed: https checks will fail"
-
-# start_real_server HOST: the services the seed's virtual services need, as the
-# seed asks ("an HTTP daemon ... the request URLs ... should be present"): HTTP
-# on 80 and HTTPS on 443 serving the distro's web root, and a listener on 21
-# (ldirectord's connect check). Each is a process of ours, by pid.
-start_real_server() {
-  local h=$1 root; root=$(docroot_of "${E2E_DISTRO[$h]}")
-  on "$h" mkdir -p /etc/lvsgen-e2e "$root"
-  on "$h" sh -c 'cat >/etc/lvsgen-e2e/cert.pem' <"$E2E_WORK/cert.pem"
-  on "$h" sh -c 'umask 077; cat >/etc/lvsgen-e2e/key.pem' <"$E2E_WORK/key.pem"
-  on_bg "$h" busybox httpd -f -p 80 -h "$root"
-  on_bg "$h" sh -c "cd $root && exec openssl s_server -quiet -WWW -accept 443 -cert /etc/lvsgen-e2e/cert.pem -key /etc/lvsgen-e2e/key.pem </dev/null >/dev/null 2>&1"
-  on_bg "$h" busybox nc -ll -p 21 -e /bin/echo "220 $h FTP stand-in"
-}
-
-# install HOST: the bundle's installer; OUT/HOST.install keeps its output.
-install_host() {
-  local h=$1 rc
-  install_bundle "$h" --yes >"$OUT/$h.install" 2>&1
-  rc=$?
-  if [ $rc = 0 ]; then pass "install.sh on $h"; else fail "install.sh on $h" "exit $rc: $(tail -5 "$OUT/$h.install")"; fi
-  return $rc
-}
-
-# gateway_is HOST LINE: the seed's `ip route show 0/0` check. ifupdown adds the
-# route "onlink" (the seed's Debian of 2005 did not print it): compare without.
-route_default() { on "$1" ip route show 0/0 | sed 's/ onlink//' | norm; }
-
-# verify_host HOST ALLOWED...: run `install.sh --verify`; each line must be
-# "ok:", except lines matching one of the ALLOWED patterns "REGEX=why", which
-# are reported as KNOWN ("KNOWN:REGEX=why") or SKIP ("SKIP:REGEX=why").
-verify_host() {
-  local h=$1; shift
-  local out line why a kind
-  out=$(install_bundle "$h" --verify 2>&1)
-  echo "$out" >"$OUT/$h.verify"
-  while IFS= read -r line; do
-    case $line in
-    ok:*) pass "install.sh --verify on $h: ${line#ok: }" ;;
-    FAILED:*)
-      why= kind=
-      for a in "$@"; do
-        kind=${a%%:*} a=${a#*:}
-        if echo "$line" | grep -qE -- "${a%%=*}"; then why=${a#*=}; break; fi
-      done
-      if [ -z "$why" ]; then fail "install.sh --verify on $h: ${line#FAILED: }" "$out"
-      elif [ "$kind" = SKIP ]; then skipped "install.sh --verify on $h: ${line#FAILED: }" "$why"
-      else known "install.sh --verify on $h: ${line#FAILED: }" "$why"; fi
-      ;;
-    esac
-  done <<<"$out"
-}
-
-# enabled_at_boot HOST SERVICE: the seed's chkconfig / update-rc.d outcome.
-enabled_at_boot() {
-  local h=$1 s=$2
-  if [ "${E2E_DISTRO[$h]}" = redhat ]; then
-    [ "$(on "$h" chkconfig --list "$s" 2>/dev/null | awk '{print $2}')" = 2345 ]
-  else
-    on "$h" sh -c "ls /etc/rc2.d/S*$s /etc/rc3.d/S*$s /etc/rc4.d/S*$s /etc/rc5.d/S*$s" >/dev/null 2>&1
-  fi
-}
-not_enabled_at_boot() {
-  local h=$1 s=$2
-  if [ "${E2E_DISTRO[$h]}" = redhat ]; then
-    local l; l=$(on "$h" chkconfig --list "$s" 2>/dev/null | awk '{print $2}')
-    [ -z "$l" ] || [ "$l" = - ]
-  else
-    ! on "$h" sh -c "ls /etc/rc[2345].d/S*$s" >/dev/null 2>&1
-  fi
-}
+make_test_cert
 
 ##############################################################################
 lbnat() {
@@ -143,7 +70,7 @@ lbnat() {
   for h in $R1 $R2; do install_host "$h"; start_real_server "$h"; done
   # ldirectord's https check verifies the certificate chain (LWP 6): the
   # director trusts the test CA that signed the real servers' certificate.
-  on $D sh -c 'cat >>/etc/ssl/certs/ca-certificates.crt' <"$E2E_WORK/cert.pem"
+  trust_test_cert $D
   install_host $D
 
   if phase net; then
@@ -259,7 +186,7 @@ ldirectord_phase() {
   local seed=$SEED_TABLE predicted=
   [ -s "$OUT/prediction" ] && predicted=$(table_body <"$OUT/prediction")
   local t=$SECONDS table_ok=1
-  if wait_for 30 table_is "$seed"; then
+  if wait_for 20 table_is "$seed"; then
     pass "ldirectord's table equals the seed's ipvsadm -L -n (after $((SECONDS - t)) s)"
   else
     table_ok=0

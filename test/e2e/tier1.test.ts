@@ -8,24 +8,28 @@
 // makes becomes a subtest here.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'node:test';
-import { DISTROS, EXAMPLES, requireRoot, requireTools } from '../helpers.js';
-import { E2E, predictTable, render, REQUIRED, reportChecks, runBounded, TIER1_TOOLS, wiring, workDir, writeFile } from './e2e-helpers.js';
+import { describe, it } from 'node:test';
+import { EXAMPLES, requireRoot, requireTools } from '../helpers.js';
+import { E2E, predictTable, render, REQUIRED, reportChecks, runBounded, SEED_DISTROS, TIER1_TOOLS, wiring, workDir, writeFile } from './e2e-helpers.js';
 
-for (const name of EXAMPLES) {
-  for (const distro of DISTROS) {
-    test(`tier 1 (namespaces): ${name} on ${distro}`, { timeout: 330_000 }, async (t) => {
-      if (!requireRoot(t) || !requireTools(t, ...TIER1_TOOLS)) return;
-      const dir = workDir(t, `lvsgen-e2e-${name}-${distro}-`);
-      const bundles = join(dir, 'bundles');
-      render(name, distro, bundles);
-      const out = join(dir, 'out');
-      mkdirSync(out);
-      const wiringFile = writeFile(join(dir, 'wiring'), wiring(name, distro));
-      if (name === 'lb-nat') writeFile(join(out, 'prediction'), predictTable(name));
-      const ran = await runBounded(t, join(E2E, 'tier1.sh'), [name, distro, bundles, wiringFile, out], 300_000);
-      t.diagnostic(`tier1.sh ${name} ${distro}: ${(ran.ms / 1000).toFixed(1)} s, exit ${ran.status}`);
-      await reportChecks(t, join(out, 'result'), ran, REQUIRED[name]!);
-    });
+// The four clusters share nothing (their own namespaces, bridges inside
+// namespaces, their own roots): they run side by side.
+describe('tier 1 (namespaces)', { concurrency: true }, () => {
+  for (const name of EXAMPLES) {
+    for (const distro of SEED_DISTROS) {
+      it(`${name} on ${distro}`, { timeout: 330_000 }, async (t) => {
+        if (!requireRoot(t) || !requireTools(t, ...TIER1_TOOLS)) return;
+        const dir = workDir(t, `lvsgen-e2e-${name}-${distro}-`);
+        const bundles = join(dir, 'bundles');
+        render(name, distro, bundles);
+        const out = join(dir, 'out');
+        mkdirSync(out);
+        const wiringFile = writeFile(join(dir, 'wiring'), wiring(name, distro));
+        if (name === 'lb-nat') writeFile(join(out, 'prediction'), predictTable(name));
+        const ran = await runBounded(t, join(E2E, 'tier1.sh'), [name, distro, bundles, wiringFile, out], 300_000);
+        t.diagnostic(`tier1.sh ${name} ${distro}: ${(ran.ms / 1000).toFixed(1)} s, exit ${ran.status}`);
+        await reportChecks(t, join(out, 'result'), ran, REQUIRED[name]!);
+      });
+    }
   }
-}
+});

@@ -164,6 +164,12 @@ e2e_keeper() { # e2e_keeper HOST
       mkdir -p "$r/run/lock" "$r/run/network" "$r/run/sendsigs.omit.d"
       chmod 1777 "$r/run/lock"
       mount -t tmpfs -o mode=1777,size=64m tmpfs "$r/tmp"
+      # the running kernel'"'"'s modules, when they are a mount of their own (the VM)
+      kver=$(uname -r)
+      if [ -d "/lib/modules/$kver" ] && mountpoint -q "/lib/modules/$kver"; then
+        mkdir -p "$r/lib/modules/$kver"
+        mount --bind "/lib/modules/$kver" "$r/lib/modules/$kver"
+      fi
       hostname "$h"
       echo ok >"$base/ready"
       exec sleep 7200

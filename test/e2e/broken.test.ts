@@ -5,9 +5,9 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { describe, it } from 'node:test';
 import { requireRoot, requireTools } from '../helpers.js';
-import { E2E, parseResult, predictTable, render, runBounded, TIER1_TOOLS, wiring, workDir, writeFile } from './e2e-helpers.js';
+import { E2E, nsPrefix, parseResult, predictTable, render, runBounded, TIER1_TOOLS, wiring, workDir, writeFile } from './e2e-helpers.js';
 
 interface Case {
   title: string;
@@ -83,8 +83,10 @@ const CASES: Case[] = [
   },
 ];
 
+// Independent clusters: the cases run side by side.
+describe('a broken generated file fails the proof', { concurrency: true }, () => {
 for (const c of CASES) {
-  test(`a broken generated file fails the proof: ${c.title}`, { timeout: 200_000 }, async (t) => {
+  it(c.title, { timeout: 200_000 }, async (t) => {
     if (!requireRoot(t) || !requireTools(t, ...TIER1_TOOLS)) return;
     const dir = workDir(t, `lvsgen-e2e-broken-`);
     const bundles = join(dir, 'bundles');
@@ -95,7 +97,8 @@ for (const c of CASES) {
     mkdirSync(out);
     const wiringFile = writeFile(join(dir, 'wiring'), wiring(c.example, c.distro));
     if (c.example === 'lb-nat') writeFile(join(out, 'prediction'), predictTable(c.example));
-    const ran = await runBounded(t, join(E2E, 'tier1.sh'), [c.example, c.distro, bundles, wiringFile, out], 180_000, { E2E_PHASES: c.phases });
+    const prefix = nsPrefix();
+    const ran = await runBounded(t, join(E2E, 'tier1.sh'), [c.example, c.distro, bundles, wiringFile, out], 180_000, { E2E_PHASES: c.phases, E2E_PREFIX: prefix, TMPDIR: dir }, prefix);
     t.diagnostic(`tier1.sh (${c.phases}): ${(ran.ms / 1000).toFixed(1)} s, exit ${ran.status}`);
     const lines = parseResult(readFileSync(join(out, 'result'), 'utf8'));
     const tail = ran.output.split('\n').slice(-30).join('\n');
@@ -115,3 +118,4 @@ for (const c of CASES) {
     }
   });
 }
+});

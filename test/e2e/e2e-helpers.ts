@@ -22,7 +22,7 @@ export const LVSGEN = join(REPO, 'bin', 'lvsgen');
 
 /** The tools the proof runs (the real consumers of the generated files). */
 export const TIER1_TOOLS = [
-  'ip', 'bridge', 'unshare', 'nsenter', 'chroot', 'mount', 'ifup', 'ifdown', 'ifquery', 'iptables',
+  'ip', 'unshare', 'nsenter', 'chroot', 'mount', 'ifup', 'ifdown', 'ifquery', 'iptables',
   'iptables-restore', 'sysctl', 'route', 'ifconfig', 'ldirectord', 'perl', 'curl', 'busybox', 'openssl',
   'ping', 'update-rc.d', '/usr/libexec/heartbeat/heartbeat', '/etc/ha.d/resource.d/IPaddr', 'timeout',
 ];
@@ -88,12 +88,40 @@ export interface Ran {
   ms: number;
 }
 
+let runs = 0;
+/** A namespace prefix of our own for one proof run (its E2E_PREFIX). */
+export function nsPrefix(): string {
+  return `lv${process.pid}r${++runs}`;
+}
+
+/**
+ * The safety net behind a script's own trap: every network namespace whose
+ * name starts with PREFIX- (only ours: the prefix holds this process's pid)
+ * loses its processes, by pid, and is deleted.
+ */
+export function removeNamespaces(prefix: string): string[] {
+  const list = sh('ip', ['netns', 'list']).stdout.split('\n').map((l) => l.split(' ')[0]!).filter((n) => n.startsWith(`${prefix}-`));
+  for (const ns of list) {
+    const pids = sh('ip', ['netns', 'pids', ns]).stdout.split(/\s+/).filter((p) => /^\d+$/.test(p)).map(Number);
+    for (const p of pids) try { process.kill(p, 'SIGKILL'); } catch { /* gone */ }
+    sh('ip', ['netns', 'del', ns]);
+  }
+  return list;
+}
+
 /**
  * Run a proof script, bounded: at the limit it gets SIGTERM (its trap removes
  * its namespaces and processes), 20 s later SIGKILL for its process group. A
- * test that ends early (t.after) stops it the same way.
+ * test that ends early (t.after) stops it the same way. With `prefix`, any
+ * namespace the script left behind is removed afterwards (removeNamespaces).
  */
-export function runBounded(t: TestContext, cmd: string, args: string[], limitMs: number, env: NodeJS.ProcessEnv = {}): Promise<Ran> {
+export function runBounded(t: TestContext, cmd: string, args: string[], limitMs: number, env: NodeJS.ProcessEnv = {}, prefix?: string): Promise<Ran> {
+  if (prefix) {
+    t.after(() => {
+      const left = removeNamespaces(prefix);
+      if (left.length) t.diagnostic(`removed namespaces the script left: ${left.join(' ')}`);
+    });
+  }
   return new Promise((resolve) => {
     const started = Date.now();
     const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });

@@ -32,8 +32,11 @@ E2E_RESULT=$OUT/result
 E2E_TIER=${E2E_TIER:-host}
 E2E_PREFIX=${E2E_PREFIX:-lv$$}
 E2E_WORK=$(mktemp -d "${TMPDIR:-/tmp}/lvsgen-e2e.XXXXXX") || exit 2
+# shellcheck source=lib/cluster.sh
 . "$HERE/lib/cluster.sh"
+# shellcheck source=lib/checks.sh
 . "$HERE/lib/checks.sh"
+# shellcheck source=lib/hosts.sh
 . "$HERE/lib/hosts.sh"
 trap 'cluster_down; rm -rf "$E2E_WORK"' EXIT
 trap 'exit 130' INT TERM HUP
@@ -94,7 +97,7 @@ lbnat() {
     check "modprobe ip_vs_ftp run by install.sh on $D" grep -qx 'modprobe ip_vs_ftp' "$(upper_of $D)/var/log/lvsgen-e2e/modprobe.log"
     if [ "$DISTRO" = redhat ]; then
       : >"$(upper_of $D)/var/log/lvsgen-e2e/modprobe.log"
-      on $D sh /etc/rc.d/rc.local >/dev/null 2>&1
+      on $D timeout 30 sh /etc/rc.d/rc.local >/dev/null 2>&1
       check "ip_vs_ftp loaded by /etc/rc.d/rc.local at boot on $D" grep -qx 'modprobe ip_vs_ftp' "$(upper_of $D)/var/log/lvsgen-e2e/modprobe.log"
     else
       check "ip_vs_ftp listed in /etc/modules on $D (loaded at boot)" sh -c "grep -v '^[[:space:]]*#' '$(upper_of $D)/etc/modules' | grep -qx ip_vs_ftp"
@@ -110,7 +113,7 @@ lbnat() {
     # The client is on the external network; like every node in the seed it
     # has a route to the server network through the director (for this part).
     client ip route add "$SRVNET" via "$EXT"
-    local ok body
+    local body
     for h in $R1 $R2; do
       body=$(client "${CURL[@]}" "http://${RADDR[$h]}/ldirector.html" 2>&1)
       if [ "$body" = "$page" ]; then pass "client gets $h's check page through $D"
@@ -157,8 +160,8 @@ CGI
       fail "negative control: no answer from the outside without the MASQUERADE rule" "a request got through"
     else pass "negative control: no answer from the outside without the MASQUERADE rule"; fi
     # put the rule back the distro's way, from the generated file
-    if [ "$DISTRO" = redhat ]; then on $D /etc/init.d/iptables restart >/dev/null 2>&1
-    else on $D sh -c 'ifdown eth1 && ifup eth1' >/dev/null 2>&1; fi
+    if [ "$DISTRO" = redhat ]; then on $D timeout 30 /etc/init.d/iptables restart >/dev/null 2>&1
+    else on $D timeout 30 sh -c 'ifdown eth1 && ifup eth1' >/dev/null 2>&1; fi
     body=$(on $R1 "${CURL[@]}" "http://$E2E_CLIENT_ADDR/cgi-bin/addr" 2>&1)
     if [ "$body" = "$EXT" ]; then pass "masquerading again after re-applying the generated rule"
     else fail "masquerading again after re-applying the generated rule" "got: $body"; fi
@@ -181,7 +184,7 @@ ldirectord_phase() {
     fail "ldirectord runs after install.sh on $D" \
       "no ldirectord process: $(grep -A2 'ldirectord start' "$OUT/$D.install" | tr '\n' ' ')$( [ "$DISTRO" = debian ] && echo " | Debian's /etc/init.d/ldirectord reads CONFIG_FILE from /etc/default/ldirectord (default /etc/ldirectord.cf); the bundle installs /etc/ha.d/ldirectord.cf and no /etc/default/ldirectord")"
     info "starting ldirectord with the generated file explicitly: ldirectord /etc/ha.d/ldirectord.cf start"
-    on $D /usr/sbin/ldirectord /etc/ha.d/ldirectord.cf start >"$OUT/ldirectord.start" 2>&1
+    on $D timeout 60 /usr/sbin/ldirectord /etc/ha.d/ldirectord.cf start >"$OUT/ldirectord.start" 2>&1
   fi
   local seed=$SEED_TABLE predicted=
   [ -s "$OUT/prediction" ] && predicted=$(table_body <"$OUT/prediction")
@@ -232,8 +235,8 @@ ldirectord_phase() {
   fi
 
   # Stopping ldirectord empties the table.
-  if [ $started_by_installer = 1 ]; then on $D /etc/init.d/ldirectord stop >"$OUT/ldirectord.stop" 2>&1
-  else on $D /usr/sbin/ldirectord /etc/ha.d/ldirectord.cf stop >"$OUT/ldirectord.stop" 2>&1; fi
+  if [ $started_by_installer = 1 ]; then on $D timeout 60 /etc/init.d/ldirectord stop >"$OUT/ldirectord.stop" 2>&1
+  else on $D timeout 60 /usr/sbin/ldirectord /etc/ha.d/ldirectord.cf stop >"$OUT/ldirectord.stop" 2>&1; fi
   local empty='Prot LocalAddress:Port Scheduler Flags
 -> RemoteAddress:Port Forward Weight ActiveConn InActConn'
   if wait_for 15 table_is "$empty"; then pass "stopping ldirectord empties the table"
@@ -332,7 +335,7 @@ heartbeat_phase() {
 
   if phase heartbeat; then
     # Failover: stop the active node's heartbeat the init script's way.
-    on $N1 /etc/init.d/heartbeat stop >"$OUT/$N1.heartbeat-stop" 2>&1
+    on $N1 timeout 90 /etc/init.d/heartbeat stop >"$OUT/$N1.heartbeat-stop" 2>&1
     t=$SECONDS
     if wait_for 60 holds $N2 $FLOAT; then pass "heartbeat stopped on $N1: $FLOAT moves to $N2 within $((SECONDS - t)) s"
     else fail "heartbeat stopped on $N1: $FLOAT moves to $N2" "$(on $N2 ip -4 addr show dev eth0)"; fi
@@ -342,7 +345,7 @@ heartbeat_phase() {
     if wait_for 20 answer_is 192.168.0.10 $N2; then pass "the router's route to $VNET is now answered by $N2 (after $((SECONDS - t)) s)"
     else fail "the router's route to $VNET is now answered by $N2" "got: $(answer 192.168.0.10)"; fi
     # auto_failback off: node1 comes back and the address stays where it is.
-    on $N1 /etc/init.d/heartbeat start >"$OUT/$N1.heartbeat-start" 2>&1
+    on $N1 timeout 60 /etc/init.d/heartbeat start >"$OUT/$N1.heartbeat-start" 2>&1
     if wait_for 40 grep -q "Status update for node $N1: status active" "$(upper_of $N2)/var/log/messages"; then
       sleep 3
       if holds $N2 $FLOAT && ! holds $N1 $FLOAT; then pass "auto_failback off: $N1 rejoins, $FLOAT stays on $N2"

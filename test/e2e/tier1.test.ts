@@ -10,7 +10,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { EXAMPLES, requireRoot, requireTools } from '../helpers.js';
-import { E2E, predictTable, render, REQUIRED, reportChecks, runBounded, SEED_DISTROS, TIER1_TOOLS, wiring, workDir, writeFile } from './e2e-helpers.js';
+import { E2E, nsPrefix, predictTable, render, REQUIRED, reportChecks, runBounded, SEED_DISTROS, TIER1_TOOLS, wiring, workDir, writeFile } from './e2e-helpers.js';
 
 // The four clusters share nothing (their own namespaces, bridges inside
 // namespaces, their own roots): they run side by side.
@@ -26,7 +26,9 @@ describe('tier 1 (namespaces)', { concurrency: true }, () => {
         mkdirSync(out);
         const wiringFile = writeFile(join(dir, 'wiring'), wiring(name, distro));
         if (name === 'lb-nat') writeFile(join(out, 'prediction'), predictTable(name));
-        const ran = await runBounded(t, join(E2E, 'tier1.sh'), [name, distro, bundles, wiringFile, out], 300_000);
+        const prefix = nsPrefix();
+        // TMPDIR: the script's work directory (host roots) lives inside ours
+        const ran = await runBounded(t, join(E2E, 'tier1.sh'), [name, distro, bundles, wiringFile, out], 300_000, { E2E_PREFIX: prefix, TMPDIR: dir }, prefix);
         t.diagnostic(`tier1.sh ${name} ${distro}: ${(ran.ms / 1000).toFixed(1)} s, exit ${ran.status}`);
         await reportChecks(t, join(out, 'result'), ran, REQUIRED[name]!);
       });

@@ -258,10 +258,10 @@ cluster_up() {
 
 # install_bundle HOST [ARGS...]: run HOST's generated installer against HOST's
 # root (install.sh --root ROOT --yes ...), from HOST's namespaces; its commands
-# run chrooted into that root. Output goes to stdout.
+# run chrooted into that root. Output goes to stdout. Bounded (180 s).
 install_bundle() {
   local h=$1; shift
-  outside "$h" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin TMPDIR=/tmp LANG=C.UTF-8 \
+  outside "$h" timeout -k 5 "${E2E_INSTALL_TIMEOUT:-180}" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin TMPDIR=/tmp LANG=C.UTF-8 \
     ${E2E_INSTALL_ENV:-} \
     sh "$E2E_BUNDLES/$h/.lvsgen/install.sh" --root "${E2E_ROOT[$h]}" "$@"
 }
@@ -276,7 +276,7 @@ cluster_down() {
       pids="$pids $(ip netns pids "$ns" 2>/dev/null)"
     done
     for p in "${E2E_KEEPER[@]}"; do pids="$pids $p"; done
-    pids=$(echo $pids)
+    pids=$(echo "$pids" | xargs)
     [ -n "$pids" ] || break
     # shellcheck disable=SC2086
     if [ $i = 1 ]; then kill -TERM $pids 2>/dev/null; else kill -KILL $pids 2>/dev/null; fi

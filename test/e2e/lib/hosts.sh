@@ -54,7 +54,7 @@ verify_host() {
     case $line in
     ok:*) pass "${E2E_TAG:+$E2E_TAG }install.sh --verify on $h: ${line#ok: }" ;;
     FAILED:*)
-      why= kind=
+      why='' kind=''
       for a in "$@"; do
         kind=${a%%:*} a=${a#*:}
         if echo "$line" | grep -qE -- "${a%%=*}"; then why=${a#*=}; break; fi

@@ -38,8 +38,12 @@ HERE=$(cd "$(dirname "$0")/.." && pwd -P)
 E2E_RESULT=$RES/tier2.result
 : >"$E2E_RESULT"
 E2E_TIER=vm
+E2E_INSTALL_TIMEOUT=300   # TCG: a process start costs 0.1-0.2 s
+# shellcheck source=lib/cluster.sh
 . "$HERE/lib/cluster.sh"
+# shellcheck source=lib/checks.sh
 . "$HERE/lib/checks.sh"
+# shellcheck source=lib/hosts.sh
 . "$HERE/lib/hosts.sh"
 info "kernel $(uname -r); $(ipvsadm --version 2>&1 | head -1)"
 
@@ -88,7 +92,7 @@ run_lbnat() { # run_lbnat DISTRO
     by_installer=0
     fail "$tag ldirectord runs after install.sh" "$(grep -A2 'ldirectord start' "$OUT/$D.install" | tr '\n' ' ')"
     info "$tag starting ldirectord with the generated file explicitly"
-    on $D /usr/sbin/ldirectord /etc/ha.d/ldirectord.cf start >"$OUT/ldirectord.start" 2>&1
+    on $D timeout 120 /usr/sbin/ldirectord /etc/ha.d/ldirectord.cf start >"$OUT/ldirectord.start" 2>&1
   fi
 
   t=$SECONDS
@@ -144,8 +148,8 @@ run_lbnat() { # run_lbnat DISTRO
   else fail "$tag $R1's web server back: weight 1 again" "$(table)"; fi
 
   # Stopping ldirectord empties the table.
-  if [ $by_installer = 1 ]; then on $D /etc/init.d/ldirectord stop >"$OUT/ldirectord.stop" 2>&1
-  else on $D /usr/sbin/ldirectord /etc/ha.d/ldirectord.cf stop >"$OUT/ldirectord.stop" 2>&1; fi
+  if [ $by_installer = 1 ]; then on $D timeout 120 /etc/init.d/ldirectord stop >"$OUT/ldirectord.stop" 2>&1
+  else on $D timeout 120 /usr/sbin/ldirectord /etc/ha.d/ldirectord.cf stop >"$OUT/ldirectord.stop" 2>&1; fi
   local empty='Prot LocalAddress:Port Scheduler Flags
 -> RemoteAddress:Port Forward Weight ActiveConn InActConn'
   if wait_for 30 table_is "$empty"; then pass "$tag stopping ldirectord empties the table"

@@ -313,7 +313,7 @@ function keepalivedVirtualServer(
   const realServers = realServersOf(vs)
     .map((r) => {
       const check = checkFor(r.host);
-      return { address: realAddress(r.host, director, vs.forward), port: r.port ?? vip.port, weight: r.weight ?? 1, ...(check ? { check } : {}) };
+      return { address: realAddress(r.host, director, vs.forward), port: r.port ?? vip.port, weight: r.weight ?? 1, local: r.host === director, ...(check ? { check } : {}) };
     })
     .sort((a, b) => addressKey(a.address) - addressKey(b.address) || a.port - b.port);
   const fallback = l.fallback !== undefined ? splitEndpoint(l.fallback) : undefined;

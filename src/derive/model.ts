@@ -111,6 +111,8 @@ export interface KeepalivedRealServer {
   address: string;
   port: number;
   weight: number;
+  /** The real server is the director itself (ipvsadm shows Local). */
+  local: boolean;
   /** None: the real server is always in (ldirectord's checktype on, or service none). */
   check?: KeepalivedCheck;
 }

@@ -6,6 +6,21 @@ import type { DerivedHost } from '../derive/model.js';
 import { addressKey } from '../model/net.js';
 
 const FORWARD = { masq: 'Masq', gate: 'Route', ipip: 'Tunnel' } as const;
+const LB_KIND = { NAT: 'masq', DR: 'gate', TUN: 'ipip' } as const;
+
+/** The director's services, whichever backend (ldirectord, keepalived) puts them in the kernel: the table is the same. */
+function servicesOf(director: DerivedHost) {
+  if (director.ldirectord) return director.ldirectord.virtuals;
+  return (director.keepalived?.virtualServers ?? []).map((v) => ({
+    protocol: v.protocol.toLowerCase(),
+    address: v.address,
+    port: v.port,
+    scheduler: v.lbAlgo,
+    persistent: v.persistenceTimeout,
+    netmask: v.persistenceGranularity,
+    reals: v.realServers.map((r) => ({ address: r.address, port: r.port, forward: LB_KIND[v.lbKind], weight: r.weight, local: r.local })),
+  }));
+}
 
 export function renderIpvsadmTable(director: DerivedHost, version = '1.0.4'): string {
   const lines = [
@@ -13,7 +28,7 @@ export function renderIpvsadmTable(director: DerivedHost, version = '1.0.4'): st
     'Prot LocalAddress:Port Scheduler Flags',
     '  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn',
   ];
-  for (const v of director.ldirectord?.virtuals ?? []) {
+  for (const v of servicesOf(director)) {
     let line = `${v.protocol.toUpperCase()}  ${v.address}:${v.port} ${v.scheduler}`;
     if (v.persistent !== undefined) {
       line += ` persistent ${v.persistent}`;

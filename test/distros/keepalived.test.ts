@@ -9,6 +9,7 @@ import { chmodSync, cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { defaultRouterId } from '../../src/derive/derive.js';
+import { renderIpvsadmTable } from '../../src/render/ipvsadm-table.js';
 import { requireRoot, requireTools, sh, tempDir } from '../helpers.js';
 import { bundlesOfCase, caseName, exampleWith, generateText, PAIR, TODAY_CASES } from './cases.js';
 import { netns, ok, renderCase, spawnIn, until } from './lib.js';
@@ -130,6 +131,19 @@ test('a director pair: keepalived carries both the virtual servers and the float
     assert.match(fileOf(g, r, '/etc/network/interfaces.d/lo').content, /address 10\.1\.3\.61\/32/);
     assert.match(fileOf(g, r, '/etc/sysctl.d/90-lvsgen.conf').content, /^net\.ipv4\.conf\.all\.arp_ignore = 1$/m);
   }
+});
+
+test('lvsgen ipvsadm predicts the same kernel table whichever backend fills it (NAT, direct routing, tunnelling, a local real server, persistence masks)', () => {
+  const table = (text: string) => {
+    const g = generateText(text, 'debian12');
+    return g.model.hosts.filter((h) => h.roles.director).map((h) => renderIpvsadmTable(h)).join('');
+  };
+  for (const [name, text] of [['lb-nat', exampleWith('lb-nat')], ['kitchen', KITCHEN.replace('director_backend: keepalived\n', '')]] as const) {
+    const ldirectord = table(text);
+    assert.match(ldirectord, /^TCP {2}/m, name);
+    assert.equal(table(`${text}\ndirector_backend: keepalived\n`), ldirectord, name);
+  }
+  assert.match(table(KITCHEN), /persistent 300 mask 255\.255\.255\.0\n {2}-> 10\.0\.0\.1:80 +Local +2 /);
 });
 
 /** Every keepalived.conf the cases, the director pair and the kitchen sink produce, written to a temp dir. */

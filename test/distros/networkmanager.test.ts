@@ -1,5 +1,5 @@
 // rhel9's NetworkManager keyfiles read back and applied by NetworkManager
-// itself (Debian 12's NetworkManager 1.42.4; RHEL 9.2 ships 1.42.2), not by a
+// itself (Debian 12's NetworkManager 1.42.4; RHEL 9.2 ships a 1.42 too), not by a
 // parser of ours: for each host of each rhel9 case, a scratch network
 // namespace gets one veth per device of the host, a private mount namespace
 // puts the host's keyfiles at /etc/NetworkManager/system-connections (tmpfs

@@ -15,6 +15,7 @@ interface Case {
   distro: string;
   file: string; // host/path in the bundle
   edit: (text: string) => string;
+  also?: string[]; // more files that get the same edit
   phases: string;
   mustFail: string[]; // check-name prefixes
   mustPass: string[];
@@ -81,6 +82,16 @@ const CASES: Case[] = [
     mustFail: ['ip route list 192.168.0.0/24 on router'],
     mustPass: ['install.sh on router', 'lo:0 holds 192.168.0.0/24 on node1', 'ip route show 0/0 on node2'],
   },
+  {
+    title: 'ha-cidr/redhat: ha.cf on both nodes with auto_failback on',
+    example: 'ha-cidr', distro: 'redhat',
+    file: 'node1/etc/ha.d/ha.cf',
+    edit: replace(/^auto_failback off$/m, 'auto_failback on'),
+    also: ['node2/etc/ha.d/ha.cf'],
+    phases: 'heartbeat',
+    mustFail: ['auto_failback off: node1 rejoins'],
+    mustPass: ['floating address 192.168.6.240 on node1', 'heartbeat stopped on node1: 192.168.6.240 moves to node2'],
+  },
 ];
 
 // Independent clusters: the cases run side by side.
@@ -91,8 +102,10 @@ for (const c of CASES) {
     const dir = workDir(t, `lvsgen-e2e-broken-`);
     const bundles = join(dir, 'bundles');
     render(c.example, c.distro, bundles);
-    const path = join(bundles, c.file);
-    writeFileSync(path, c.edit(readFileSync(path, 'utf8')));
+    for (const f of [c.file, ...(c.also ?? [])]) {
+      const path = join(bundles, f);
+      writeFileSync(path, c.edit(readFileSync(path, 'utf8')));
+    }
     const out = join(dir, 'out');
     mkdirSync(out);
     const wiringFile = writeFile(join(dir, 'wiring'), wiring(c.example, c.distro));

@@ -344,14 +344,18 @@ heartbeat_phase() {
     t=$SECONDS
     if wait_for 20 answer_is 192.168.0.10 $N2; then pass "the router's route to $VNET is now answered by $N2 (after $((SECONDS - t)) s)"
     else fail "the router's route to $VNET is now answered by $N2" "got: $(answer 192.168.0.10)"; fi
-    # auto_failback off: node1 comes back and the address stays where it is.
+    # auto_failback off: node1 comes back, finishes its resource negotiation
+    # ("Initial resource acquisition complete") and the address stays on node2.
+    local log1 seen
+    log1=$(upper_of $N1)/var/log/messages
+    seen=$(grep -c 'Initial resource acquisition complete' "$log1")
     on $N1 timeout 60 /etc/init.d/heartbeat start >"$OUT/$N1.heartbeat-start" 2>&1
-    if wait_for 40 grep -q "Status update for node $N1: status active" "$(upper_of $N2)/var/log/messages"; then
-      sleep 3
+    if wait_for 60 sh -c "[ \$(grep -c 'Initial resource acquisition complete' '$log1') -gt $seen ]"; then
+      sleep 1
       if holds $N2 $FLOAT && ! holds $N1 $FLOAT; then pass "auto_failback off: $N1 rejoins, $FLOAT stays on $N2"
       else fail "auto_failback off: $N1 rejoins, $FLOAT stays on $N2" "$N1: $(on $N1 ip -4 -o addr show dev eth0) $N2: $(on $N2 ip -4 -o addr show dev eth0)"; fi
     else
-      fail "auto_failback off: $N1 rejoins" "$N2 never saw $N1 active again"
+      fail "auto_failback off: $N1 rejoins" "$N1 never completed its resource negotiation: $(tail -5 "$log1")"
     fi
   fi
   for h in $N1 $N2; do grep -E 'heartbeat|IPaddr|ResourceManager' "$(upper_of "$h")/var/log/messages" >"$OUT/$h.heartbeat.log" 2>/dev/null; done

@@ -96,7 +96,7 @@ run_lbnat() { # run_lbnat DISTRO
   fi
 
   t=$SECONDS
-  if wait_for 60 table_is "$SEED_TABLE"; then pass "$tag ipvsadm -L -n equals the seed's table (after $((SECONDS - t)) s)"
+  if wait_for 120 table_is "$SEED_TABLE"; then pass "$tag ipvsadm -L -n equals the seed's table (after $((SECONDS - t)) s)"
   else fail "$tag ipvsadm -L -n equals the seed's table" "$(table)"; fi
   table >"$OUT/ipvsadm.table"
   if table | head -1 | grep -qE "$VERSION_RE"; then pass "$tag ipvsadm -L -n header: $(table | head -1)"
@@ -135,7 +135,7 @@ run_lbnat() { # run_lbnat DISTRO
   kill "${WEB_PID[$R1]}" 2>/dev/null
   local down; down=$(echo "$SEED_TABLE" | sed -E 's#^(-> 192\.168\.6\.4:80 Masq) 1 #\1 0 #')
   t=$SECONDS
-  if wait_for 40 table_is "$down"; then
+  if wait_for 60 table_is "$down"; then
     pass "$tag $R1's web server stopped: 192.168.6.4:80 weight 0 within $((SECONDS - t)) s (checkinterval 2, quiescent=yes)"
   else fail "$tag $R1's web server stopped: 192.168.6.4:80 weight 0" "$(table)"; fi
   answers=()
@@ -144,7 +144,7 @@ run_lbnat() { # run_lbnat DISTRO
   else fail "$tag the service keeps answering, from $R2 only" "got ${answers[*]}"; fi
   on_bg $R1 busybox httpd -f -p 80 -h "$(docroot_of "$DISTRO")"
   t=$SECONDS
-  if wait_for 40 table_is "$SEED_TABLE"; then pass "$tag $R1's web server back: weight 1 again within $((SECONDS - t)) s"
+  if wait_for 60 table_is "$SEED_TABLE"; then pass "$tag $R1's web server back: weight 1 again within $((SECONDS - t)) s"
   else fail "$tag $R1's web server back: weight 1 again" "$(table)"; fi
 
   # Stopping ldirectord empties the table.
@@ -152,7 +152,7 @@ run_lbnat() { # run_lbnat DISTRO
   else on $D timeout 120 /usr/sbin/ldirectord /etc/ha.d/ldirectord.cf stop >"$OUT/ldirectord.stop" 2>&1; fi
   local empty='Prot LocalAddress:Port Scheduler Flags
 -> RemoteAddress:Port Forward Weight ActiveConn InActConn'
-  if wait_for 30 table_is "$empty"; then pass "$tag stopping ldirectord empties the table"
+  if wait_for 60 table_is "$empty"; then pass "$tag stopping ldirectord empties the table"
   else fail "$tag stopping ldirectord empties the table" "$(table)"; fi
   if ask whoami.html >/dev/null 2>&1; then fail "$tag no answer on 10.1.3.61:80 without ldirectord" "answered"
   else pass "$tag no answer on 10.1.3.61:80 without ldirectord"; fi

@@ -74,6 +74,8 @@ lbnat() {
   # ldirectord's https check verifies the certificate chain (LWP 6): the
   # director trusts the test CA that signed the real servers' certificate.
   trust_test_cert $D
+  boot_state $D ldirectord off
+  boot_state $D heartbeat on
   install_host $D
 
   if phase net; then
@@ -256,6 +258,7 @@ hacidr() {
     on "$h" sh -c "mkdir -p /srv/lvsgen-e2e && echo $h >/srv/lvsgen-e2e/index.html"
     on_bg "$h" busybox httpd -f -p 80 -h /srv/lvsgen-e2e
   done
+  for h in $N1 $N2; do boot_state "$h" heartbeat off; done
   # both nodes' installers start heartbeat
   install_host $N1 &
   local p1=$!

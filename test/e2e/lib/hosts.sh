@@ -86,3 +86,17 @@ not_enabled_at_boot() {
   fi
 }
 
+
+# boot_state HOST SERVICE on|off: how SERVICE starts at boot before the
+# installer runs (the opposite of what the installer must achieve, so that the
+# enabled_at_boot checks prove the installer's work, not the machine's links).
+boot_state() {
+  local h=$1 s=$2 st=$3
+  if [ "${E2E_DISTRO[$h]}" = redhat ]; then
+    if [ "$st" = on ]; then on "$h" chkconfig --level 2345 "$s" on; else on "$h" chkconfig --del "$s"; fi
+  else
+    on "$h" sh -c "rm -f /etc/rc[0-6S].d/[SK][0-9][0-9]$s"
+    [ "$st" = on ] && on "$h" update-rc.d "$s" defaults >/dev/null 2>&1
+  fi
+  return 0
+}

@@ -227,7 +227,7 @@ test('genhash (keepalived\'s own digest tool) fetching each real server\'s check
       chmodSync(root, 0o755);
       spawnIn(t, ns, 'busybox', ['httpd', '-f', '-p', '127.0.0.1:80', '-h', root]);
       const hash = () => ns.exec('genhash', ['-s', '127.0.0.1', '-p', '80', '-u', '/ldirector.html']);
-      await until(`httpd in ${ns.name}`, () => hash().status === 0, 10_000);
+      await until(`httpd in ${ns.name}`, () => hash().status === 0, 30_000);
       const got = /([0-9a-f]{32})/.exec(ok(hash(), 'genhash').stdout)?.[1];
       for (const d of digests) assert.equal(got, d, `${caseName(c)}/${host}: genhash ${got}, keepalived.conf ${d}`);
       writeFileSync(join(root, 'ldirector.html'), 'Test Page changed\n');

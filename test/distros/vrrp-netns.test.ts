@@ -58,15 +58,15 @@ test('ha-cidr/debian12 in namespaces: keepalived moves the floating address to n
     ]);
   // node1 first (both start as BACKUP with nopreempt: the first to time out becomes master).
   const k1 = keepalived('node1');
-  await until('node1 to hold the floating address', () => holds('node1'), 20_000);
+  await until('node1 to hold the floating address', () => holds('node1'), 30_000);
   const k2 = keepalived('node2');
-  await until('the router to reach the virtual network', ping, 10_000);
+  await until('the router to reach the virtual network', ping, 30_000);
   assert.equal(routerSees(), macOf('node1'), 'the router reaches the floating address at node1');
   assert.equal(holds('node2'), false, `node2 stays backup:\n${k2.output()}`);
 
   await stop(k1);
-  await until(`node2 to take over:\n${k2.output()}`, () => holds('node2'), 20_000);
+  await until(`node2 to take over:\n${k2.output()}`, () => holds('node2'), 30_000);
   assert.equal(holds('node1'), false, 'node1 gave the address up');
-  await until('the router to reach the virtual network again', ping, 10_000);
+  await until('the router to reach the virtual network again', ping, 30_000);
   assert.equal(routerSees(), macOf('node2'), 'gratuitous ARP moved the router to node2');
 });

@@ -3,7 +3,7 @@ SHELL := /bin/bash
 NODE_TEST := node --test --test-reporter=spec
 DEBS := ifupdown iptables ldirectord ipvsadm heartbeat qemu-system-x86 busybox-static \
         curl cpio kmod net-tools iproute2 procps lintian rpm rpmlint shellcheck \
-        keepalived nftables network-manager dbus-daemon
+        keepalived nftables systemd network-manager dbus-daemon
 export LVSGEN_ROOT := $(CURDIR)
 
 .PHONY: all deps npm-deps debs build test golden schema e2e bench fuzz clean example
@@ -11,12 +11,16 @@ export LVSGEN_ROOT := $(CURDIR)
 all: build
 
 # Debian packages the tests use as oracles; installed only when run as root and missing.
+# A temporary policy-rc.d keeps their daemons (NetworkManager, heartbeat, ...) from
+# starting on the test machine itself: the tests start them in namespaces.
 debs:
 	@missing=$$(for p in $(DEBS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing Debian packages: $$missing"; \
+	    policy=; if [ ! -e /usr/sbin/policy-rc.d ]; then policy=/usr/sbin/policy-rc.d; printf '#!/bin/sh\nexit 101\n' > $$policy; chmod 755 $$policy; fi; \
 	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends $$missing; \
+	    status=$$?; [ -z "$$policy" ] || rm -f $$policy; [ $$status -eq 0 ] || exit $$status; \
 	  else echo "missing Debian packages (run make test as root to install): $$missing"; fi; \
 	fi
 

@@ -100,3 +100,10 @@ boot_state() {
   fi
   return 0
 }
+
+# ldirectord_runs HOST: a live ldirectord, by its pid file: /var/run/ldirectord.
+# CFGNAME.pid, CFGNAME being "ldirectord" when started without a file (Red Hat's
+# init script) and the file's basename when named (Debian's passes CONFIG_FILE).
+ldirectord_runs() {
+  on "$1" sh -c 'for f in /var/run/ldirectord.*.pid; do [ -s "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null && exit 0; done; exit 1'
+}

@@ -1,8 +1,8 @@
 // `lvsgen package TOPOLOGY -o DIR`: one artifact per host per format (a
 // reproducible tarball, a .deb and an .rpm, all written by lvsgen itself).
 // Every artifact is built in memory first, so invalid input writes nothing;
-// each is then written to a temporary file and renamed into place, so DIR
-// never holds a partial artifact.
+// all are then written to temporary files and renamed into place together, so
+// DIR never holds a partial artifact.
 import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
@@ -59,22 +59,31 @@ interface Artifact {
   mode: number;
 }
 
-/** Write `bytes` to DIR/name through a temporary sibling and a rename, with `mode` whatever the umask. */
-function writeAtomically(dir: string, name: string, bytes: Buffer, mode: number): void {
-  const tmp = join(dir, `.${name}.lvsgen-tmp-${process.pid}`);
+/**
+ * Write every artifact to a temporary sibling first (synced, with its mode
+ * whatever the umask), then rename them all into place: a run that dies while
+ * writing leaves the previous artifacts untouched, and the renames that make
+ * the new ones visible take microseconds.
+ */
+function writeAll(dir: string, artifacts: readonly Artifact[]): void {
+  const staged: Array<{ tmp: string; name: string }> = [];
   try {
-    const fd = openSync(tmp, 'wx', 0o600);
-    try {
-      writeFileSync(fd, bytes);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+    for (const art of artifacts) {
+      const tmp = join(dir, `.${art.fileName}.lvsgen-tmp-${process.pid}`);
+      staged.push({ tmp, name: art.fileName });
+      const fd = openSync(tmp, 'wx', 0o600);
+      try {
+        writeFileSync(fd, art.bytes);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      chmodSync(tmp, art.mode);
     }
-    chmodSync(tmp, mode);
-    renameSync(tmp, join(dir, name));
+    for (const { tmp, name } of staged) renameSync(tmp, join(dir, name));
   } catch (e) {
-    rmSync(tmp, { force: true });
-    throw new OutputError(`cannot write ${join(dir, name)} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    for (const { tmp } of staged) rmSync(tmp, { force: true });
+    throw new OutputError(`cannot write the artifacts to ${dir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
 }
 
@@ -141,9 +150,9 @@ export function packageCommand(io: Io, progress?: NodeJS.WriteStream): CommandMo
       }
 
       prepareOutput(a.out);
-      for (const art of artifacts) {
-        writeAtomically(a.out, art.fileName, art.bytes, art.mode);
-        if (bar === undefined) io.out(`wrote ${join(a.out, art.fileName)}${art.mode === 0o600 ? ' (holds a secret: mode 0600)' : ''}\n`);
+      writeAll(a.out, artifacts);
+      if (bar === undefined) {
+        for (const art of artifacts) io.out(`wrote ${join(a.out, art.fileName)}${art.mode === 0o600 ? ' (holds a secret: mode 0600)' : ''}\n`);
       }
       if (bar !== undefined) io.out(`wrote ${artifacts.length} artifacts for ${g.bundles.length} hosts to ${a.out}\n`);
     },

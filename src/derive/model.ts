@@ -1,15 +1,10 @@
 // The derived model: everything the renderers need, already decided, sorted
 // and named. Renderers format it; they never decide (STYLE.md rules 5, 6).
+import type { Cidr } from '../model/net.js';
 import type { Role } from '../model/schema.js';
 
-export interface NetAddress {
-  address: string;
-  prefix: number;
-  netmask: string;
-  network: string;
-  broadcast: string;
-  networkCidr: string;
-}
+/** An address with its network facts, as model/net.ts computes them. */
+export type NetAddress = Cidr;
 
 export interface Route extends Omit<NetAddress, 'address'> {
   via: string;

@@ -1,9 +1,18 @@
 // Bundles as trees of files: flatten them (DIR/<host>/<path>), mask secrets,
 // read a tree back from disk, and compare two trees as unified diffs.
 import { lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { createTwoFilesPatch } from 'diff';
 import type { HostBundle } from '../render/types.js';
+
+// The diff library is loaded only when a difference is shown: render, validate
+// and package never need it, and every process would pay for loading it.
+type DiffModule = typeof import('diff');
+let diffModule: DiffModule | undefined;
+function createTwoFilesPatch(oldName: string, newName: string, oldText: string, newText: string): string {
+  diffModule ??= createRequire(import.meta.url)('diff') as DiffModule;
+  return diffModule.createTwoFilesPatch(oldName, newName, oldText, newText);
+}
 
 export interface TreeFile {
   content: string;

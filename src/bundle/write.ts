@@ -9,10 +9,10 @@
 // left untouched (no file rewritten, mtimes kept).
 import { createHash } from 'node:crypto';
 import {
-  chmodSync, closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync, writeSync,
+  closeSync, existsSync, fchmodSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, writeSync,
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { compareTrees, readTree, type Tree } from './tree.js';
+import type { Tree, TreeFile } from './tree.js';
 
 export const MARKER = '.lvsgen-output';
 const MARKER_TEXT = 'This directory is written by lvsgen render; it is replaced as a whole on each render.\n';
@@ -33,21 +33,26 @@ export function writeTree(tree: Tree, outDir: string): WriteResult {
   mkdirSync(parent, { recursive: true });
   const current = currentGeneration(link, outDir);
   removeLeftovers(link, current);
-  if (current !== undefined) {
-    const { tree: have, odd } = readTree(current, (r) => r === MARKER);
-    if (odd.length === 0 && compareTrees(tree, have, []).length === 0) return { dir: current, written: false };
-  }
-  const target = join(parent, `${generationPrefix(link)}${digest(tree)}`);
+  const entries = [...tree.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  if (current !== undefined && holdsExactly(current, tree)) return { dir: current, written: false };
+  const target = join(parent, `${generationPrefix(link)}${digest(entries)}`);
   rmSync(target, { recursive: true, force: true });
   const building = `${target}.partial`;
   rmSync(building, { recursive: true, force: true });
   mkdirSync(building, { mode: 0o755 });
   try {
     writeFileExclusive(join(building, MARKER), MARKER_TEXT, 0o644);
-    for (const [rel, f] of [...tree.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      const path = join(building, rel);
-      mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
-      writeFileExclusive(path, f.content, f.mode);
+    // Directories made so far (the tree is fresh): one mkdir per directory, not one per file.
+    const made = new Set<string>(['']);
+    const makeDir = (rel: string): void => {
+      if (made.has(rel)) return;
+      makeDir(parentOf(rel));
+      mkdirSync(join(building, rel), { mode: 0o755 });
+      made.add(rel);
+    };
+    for (const [rel, f] of entries) {
+      makeDir(parentOf(rel));
+      writeFileExclusive(join(building, rel), f.content, f.mode);
     }
     renameSync(building, target);
     const tmpLink = `${link}.lvsgen-link`;
@@ -102,10 +107,45 @@ function removeLeftovers(link: string, keep: string | undefined): void {
   }
 }
 
-function digest(tree: Tree): string {
+/** 'a/b/c' -> 'a/b'; 'c' -> ''. */
+function parentOf(rel: string): string {
+  const i = rel.lastIndexOf('/');
+  return i === -1 ? '' : rel.slice(0, i);
+}
+
+function digest(entries: ReadonlyArray<readonly [string, TreeFile]>): string {
   const h = createHash('sha256');
-  for (const [p, f] of [...tree.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) h.update(`${p}\0${f.mode}\0${f.content.length}\0`).update(f.content);
+  for (const [p, f] of entries) h.update(`${p}\0${f.mode}\0${f.content.length}\0`).update(f.content);
   return h.digest('hex').slice(0, 16);
+}
+
+/**
+ * Whether `dir` holds exactly `tree` (lvsgen's marker aside): the same regular
+ * files with the same bytes and modes, and nothing else but directories.
+ * Stops at the first difference; a link or special file is one.
+ */
+function holdsExactly(dir: string, tree: Tree): boolean {
+  let found = 0;
+  const walk = (rel: string): boolean => {
+    for (const e of readdirSync(rel === '' ? dir : join(dir, rel), { withFileTypes: true })) {
+      const r = rel === '' ? e.name : `${rel}/${e.name}`;
+      if (r === MARKER) continue;
+      if (e.isDirectory()) {
+        if (!walk(r)) return false;
+        continue;
+      }
+      if (!e.isFile()) return false;
+      const want = tree.get(r);
+      if (want === undefined) return false;
+      const path = join(dir, r);
+      const st = lstatSync(path);
+      if (!st.isFile() || (st.mode & 0o7777) !== want.mode || st.size !== Buffer.byteLength(want.content)) return false;
+      if (!readFileSync(path).equals(Buffer.from(want.content))) return false;
+      found++;
+    }
+    return true;
+  };
+  return walk('') && found === tree.size;
 }
 
 /** 'wx' refuses to follow or overwrite anything planted at the path. */
@@ -113,9 +153,9 @@ function writeFileExclusive(path: string, content: string, mode: number): void {
   const fd = openSync(path, 'wx', mode);
   try {
     writeSync(fd, content);
+    // openSync's mode is filtered by the umask; set the exact bits.
+    fchmodSync(fd, mode);
   } finally {
     closeSync(fd);
   }
-  // openSync's mode is filtered by the umask; set the exact bits.
-  chmodSync(path, mode);
 }

@@ -48,22 +48,38 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
   const routers = names.filter((n) => hasRole(n, 'router'));
   /** The interface of `host` on the network that holds `address`. */
   const ifaceFor = (host: string, address: string) => ifaces.get(host)!.find((i) => contains(i.cidr, address));
-  /** Address of real server `rs` as director `d` reaches it. */
+  /** Address of real server `rs` as director `d` reaches it: asked per service, so found once per pair. */
+  const reached = new Map<string, Map<string, string>>();
   const realAddress = (rs: string, d: string | undefined, forward: string): string => {
     const own = ifaces.get(rs)!;
-    if (d !== undefined && forward !== 'ipip') {
-      const shared = own.find((i) => ifaces.get(d)!.some((x) => contains(x.cidr, i.cidr.address)));
-      if (shared) return shared.cidr.address;
+    if (d === undefined || forward === 'ipip') return own[0]!.cidr.address;
+    let byReal = reached.get(d);
+    if (byReal === undefined) reached.set(d, (byReal = new Map()));
+    let address = byReal.get(rs);
+    if (address === undefined) {
+      const dIfaces = ifaces.get(d)!;
+      const shared = own.find((i) => dIfaces.some((x) => contains(x.cidr, i.cidr.address)));
+      address = (shared ?? own[0]!).cidr.address;
+      byReal.set(rs, address);
     }
-    return own[0]!.cidr.address;
+    return address;
   };
 
   const services = [...t.virtual_services].sort(compareServices);
   const secrets: string[] = [];
   if (opts.secrets.heartbeatKey !== undefined) secrets.push(opts.secrets.heartbeatKey, vrrpPassword(opts.secrets.heartbeatKey));
   for (const vs of services) if (vs.check.passwd !== undefined) secrets.push(vs.check.passwd);
-  /** Virtual services a host is a real server of. */
-  const servicesOf = (name: string) => services.filter((vs) => realServersOf(vs).some((r) => r.host === name));
+  // Virtual services each host is a real server of, in service order, each once:
+  // indexed in one pass rather than searched per host (hosts x services x real servers).
+  const servicesByHost = new Map<string, VirtualServiceSpec[]>();
+  for (const vs of services) {
+    for (const r of realServersOf(vs)) {
+      const mine = servicesByHost.get(r.host);
+      if (mine === undefined) servicesByHost.set(r.host, [vs]);
+      else if (mine[mine.length - 1] !== vs) mine.push(vs);
+    }
+  }
+  const servicesOf = (name: string): readonly VirtualServiceSpec[] => servicesByHost.get(name) ?? [];
   // Check pages first: a keepalived director checks each page by its digest.
   const pages = new Map(names.map((n) => [n, checkPages(servicesOf(n))]));
   const hb = t.heartbeat;
@@ -74,7 +90,14 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
     const roles = Object.fromEntries(ROLES.map((r) => [r, hasRole(name, r)])) as Record<Role, boolean>;
     const own = ifaces.get(name)!;
     const devices: Device[] = own.map((i) => ({ device: i.device, ...net(i.cidr), masquerade: [], routes: [], aliases: [] }));
-    const deviceFor = (address: string) => devices.find((d) => contains(parseCidr(`${d.address}/${d.prefix}`), address));
+    // A director asks once per real server per service: remember each address's device.
+    const devicesOf = new Map<string, Device | undefined>();
+    const deviceFor = (address: string): Device | undefined => {
+      if (devicesOf.has(address)) return devicesOf.get(address);
+      const dev = devices.find((d) => contains(parseCidr(`${d.address}/${d.prefix}`), address));
+      devicesOf.set(address, dev);
+      return dev;
+    };
     const loopbackAliases: Alias[] = [];
     const modules = new Set<string>();
     const isDirector = roles.director;
@@ -296,6 +319,13 @@ function keepalivedVirtualServer(
   // ldirectord: negotiatetimeout for negotiate checks, checktimeout for the others.
   const timeout = negotiatesHttp ? (l.negotiatetimeout ?? c.timeout ?? l.checktimeout) : (c.timeout ?? l.checktimeout);
   const request = c.request !== undefined ? c.request.replace(/^\/+/, '') : undefined;
+  // Real servers mostly serve the same page: digest each distinct content once.
+  const digests = new Map<string, string>();
+  const md5Of = (content: string): string => {
+    let d = digests.get(content);
+    if (d === undefined) digests.set(content, (d = createHash('md5').update(content).digest('hex')));
+    return d;
+  };
   const checkFor = (host: string): KeepalivedCheck | undefined => {
     const common = { ...(c.port !== undefined ? { connectPort: c.port } : {}), ...(timeout !== undefined ? { connectTimeout: timeout } : {}) };
     if (c.type === 'connect') return { type: 'TCP_CHECK', ...common };
@@ -305,7 +335,7 @@ function keepalivedVirtualServer(
     return {
       type: service === 'https' ? 'SSL_GET' : 'HTTP_GET',
       path: `/${request}`,
-      digest: createHash('md5').update(page.content).digest('hex'),
+      digest: md5Of(page.content),
       ...(c.virtualhost !== undefined ? { virtualhost: c.virtualhost } : {}),
       ...common,
     };
@@ -368,7 +398,7 @@ export function defaultRouterId(cluster: string): number {
   return (createHash('sha256').update(cluster).digest().readUInt16BE(0) % 255) + 1;
 }
 
-function checkPages(services: VirtualServiceSpec[]): CheckPage[] {
+function checkPages(services: readonly VirtualServiceSpec[]): CheckPage[] {
   const pages = new Map<string, string[]>();
   for (const vs of services) {
     const c = vs.check;

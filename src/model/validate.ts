@@ -16,8 +16,33 @@ export function validateTopology(t: Topology): RawProblem[] {
   const hostNames = Object.keys(t.hosts);
   const has = (name: string) => Object.prototype.hasOwnProperty.call(t.hosts, name);
   const roleOf = (name: string, role: string) => has(name) && (t.hosts[name]!.roles as string[]).includes(role);
-  const ifacesOf = (name: string): Located[] =>
-    has(name) ? Object.entries(t.hosts[name]!.interfaces).map(([iface, c]) => ({ host: name, iface, cidr: parseCidr(c) })) : [];
+  // Each host's interfaces, parsed once: the checks below ask for them per
+  // real server, per director, per service.
+  const located = new Map<string, readonly Located[]>();
+  const ifacesOf = (name: string): readonly Located[] => {
+    if (!has(name)) return [];
+    let ifs = located.get(name);
+    if (ifs === undefined) {
+      ifs = Object.entries(t.hosts[name]!.interfaces).map(([iface, c]) => ({ host: name, iface, cidr: parseCidr(c) }));
+      located.set(name, ifs);
+    }
+    return ifs;
+  };
+  /** The first interface pair by which real server `rs` and director `d` share a network (d's side), or undefined; once per pair. */
+  const sharedPairs = new Map<string, Map<string, Located | undefined>>();
+  const sharedWith = (rs: string, d: string): Located | undefined => {
+    let byDirector = sharedPairs.get(rs);
+    if (byDirector === undefined) sharedPairs.set(rs, (byDirector = new Map()));
+    if (byDirector.has(d)) return byDirector.get(d);
+    const dIfs = ifacesOf(d);
+    let found: Located | undefined;
+    for (const r of ifacesOf(rs)) {
+      found = dIfs.find((x) => contains(x.cidr, r.cidr.address));
+      if (found) break;
+    }
+    byDirector.set(d, found);
+    return found;
+  };
 
   // Every address in use, to find duplicates; first come first named.
   const seen = new Map<string, string>();
@@ -81,8 +106,10 @@ export function validateTopology(t: Topology): RawProblem[] {
         add({ code: 'virtual-address-off-network', path: [...at, 'virtual'], message: `virtual address ${vip.address} is not on any network of director ${d}` });
       }
     }
-    const owner = [...seen.entries()].find(([addr, o]) => addr === vip.address && !directors.some((d) => o.startsWith(`${d}.`)));
-    if (owner) add({ code: 'duplicate-address', path: [...at, 'virtual'], message: `virtual address ${vip.address} is already used by ${owner[1]}` });
+    const owner = seen.get(vip.address);
+    if (owner !== undefined && !directors.some((d) => owner.startsWith(`${d}.`))) {
+      add({ code: 'duplicate-address', path: [...at, 'virtual'], message: `virtual address ${vip.address} is already used by ${owner}` });
+    }
 
     const check = vs.check;
     const service = check.service ?? (vip.port === 443 ? 'https' : vip.port === 80 ? 'http' : undefined);
@@ -130,14 +157,14 @@ export function validateTopology(t: Topology): RawProblem[] {
       }
       if (vs.forward === 'ipip' || directors.includes(name)) continue;
       for (const d of directors) {
-        const shared = ifacesOf(name).map((r) => ({ r, d: ifacesOf(d).find((x) => contains(x.cidr, r.cidr.address)) })).find((m) => m.d);
+        const shared = sharedWith(name, d);
         if (!shared) {
           add({ code: 'unreachable-real-server', path: rsAt, message: `real server ${name} shares no network with director ${d} (${vs.forward === 'masq' ? 'NAT' : 'direct routing'} needs one)` });
           continue;
         }
         const gw = t.hosts[name]!.gateway;
-        if (vs.forward === 'masq' && gw !== undefined && gw !== shared.d!.cidr.address) {
-          add({ code: 'wrong-gateway', path: rsAt, message: `real server ${name} sets gateway ${gw}, but NAT needs the director's ${shared.d!.cidr.address} (hosts.${name}.gateway)` });
+        if (vs.forward === 'masq' && gw !== undefined && gw !== shared.cidr.address) {
+          add({ code: 'wrong-gateway', path: rsAt, message: `real server ${name} sets gateway ${gw}, but NAT needs the director's ${shared.cidr.address} (hosts.${name}.gateway)` });
         }
       }
     }

@@ -4,7 +4,6 @@
 // modes (never the umask), uid/gid 0 with uname/gname root, one fixed mtime,
 // and a gzip header without timestamp (formats §2.3 deb 4, §6 "determinism").
 
-import { TarArchive } from 'archiver';
 import type { EntryData } from 'archiver';
 import { gzipDeterministic } from './gzip.js';
 import { DIR_MODE, buildTree, validateEntries } from './tree.js';
@@ -49,6 +48,9 @@ function headerData(name: string, node: TreeNode, mtime: number): TarHeaderData 
 
 /** Uncompressed tar bytes from archiver, entries appended in tree order. */
 async function packTar(nodes: readonly TreeNode[], opts: TarOptions): Promise<Buffer> {
+  // Loaded on first use: only `lvsgen package` needs it, and it is among the
+  // slowest modules to load (every other command would pay for it at start).
+  const { TarArchive } = await import('archiver');
   const archive = new TarArchive({});
   const chunks: Buffer[] = [];
   const done = new Promise<void>((resolve, reject) => {

@@ -39,11 +39,21 @@ hb.registerHelper('octal', (v: unknown) => `0${Number(v).toString(8)}`);
 hb.registerHelper('upper', (v: unknown) => String(v).toUpperCase());
 hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
 
+// Compiled once per distinct source: distros share templates (install.sh,
+// ldirectord.cf ...) and many path and command templates are the same text,
+// and compiling is a good part of a small render's time.
+const compiledBySource = new Map<string, HandlebarsTemplateDelegate>();
+
 export function compileTemplate(source: string, name: string): Template {
-  const compiled = hb.compile(source, { noEscape: true, strict: true });
+  let compiled = compiledBySource.get(source);
+  if (compiled === undefined) {
+    compiled = hb.compile(source, { noEscape: true, strict: true });
+    compiledBySource.set(source, compiled);
+  }
+  const run = compiled;
   return (context) => {
     try {
-      return compiled(context);
+      return run(context);
     } catch (e) {
       throw new Error(`template ${name}: ${(e as Error).message}`);
     }

@@ -3,7 +3,8 @@ SHELL := /bin/bash
 NODE_TEST := node --test --test-reporter=spec
 DEBS := ifupdown iptables ldirectord ipvsadm heartbeat qemu-system-x86 busybox-static \
         curl cpio kmod net-tools iproute2 procps lintian rpm rpmlint shellcheck \
-        keepalived nftables systemd network-manager dbus-daemon
+        keepalived nftables systemd network-manager dbus-daemon \
+        ansible time
 export LVSGEN_ROOT := $(CURDIR)
 
 .PHONY: all deps npm-deps debs build test golden schema e2e bench fuzz clean example
@@ -42,6 +43,11 @@ test: deps build
 # End-to-end proof only: namespaces (tier 1) and real IPVS in a VM (tier 2).
 e2e: deps build
 	$(NODE_TEST) dist/test/e2e/
+
+# Benchmarks at fleet scale, side by side with an Ansible playbook (about an hour):
+# writes docs/benchmarks.md and docs/benchmarks.json. BENCH_ARGS='--sizes 10,100 ...' narrows it.
+bench: deps build
+	node dist/bench/run.js --json docs/benchmarks.json --md docs/benchmarks.md $(BENCH_ARGS)
 
 # Property-based tests with many more cases than CI runs (LVSGEN_FUZZ_RUNS, LVSGEN_FUZZ_SEED).
 fuzz: build

@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { requireRoot, requireTools } from '../helpers.js';
-import { E2E, nsPrefix, parseResult, predictTable, render, runBounded, TIER1_TOOLS, wiring, workDir, writeFile } from './e2e-helpers.js';
+import { DISTRO_TOOLS, E2E, nsPrefix, parseResult, predictTable, render, runBounded, TIER1_TOOLS, wiring, workDir, writeFile } from './e2e-helpers.js';
 
 interface Case {
   title: string;
@@ -92,13 +92,32 @@ const CASES: Case[] = [
     mustFail: ['auto_failback off: node1 rejoins'],
     mustPass: ['floating address 192.168.6.240 on node1', 'heartbeat stopped on node1: 192.168.6.240 moves to node2'],
   },
+  {
+    title: 'lb-nat/debian12: the director\'s nftables.conf without its masquerade rule',
+    example: 'lb-nat', distro: 'debian12',
+    file: 'director/etc/nftables.conf',
+    edit: dropLines(/^\s*ip saddr \S+ masquerade$/),
+    phases: 'net,traffic',
+    mustFail: ['nft list table ip lvsgen on director: ip saddr 192.168.6.0/24 masquerade', 'the outside sees director\'s address 10.1.3.1 for real1'],
+    mustPass: ['install.sh on director', 'nftables.service is active on director', 'ip route show 0/0 on real1', 'client gets real1\'s check page'],
+  },
+  {
+    title: 'ha-cidr/debian12: keepalived.conf on both nodes without nopreempt (auto_failback on)',
+    example: 'ha-cidr', distro: 'debian12',
+    file: 'node1/etc/keepalived/keepalived.conf',
+    edit: dropLines(/^\s*nopreempt$/),
+    also: ['node2/etc/keepalived/keepalived.conf'],
+    phases: 'vrrp',
+    mustFail: ['auto_failback off: node1 rejoins'],
+    mustPass: ['floating address 192.168.6.240 on node1', 'keepalived stopped on node1: 192.168.6.240 moves to node2', 'negative control: keepalived stopped on both nodes'],
+  },
 ];
 
 // Independent clusters: the cases run side by side.
 describe('a broken generated file fails the proof', { concurrency: true }, () => {
 for (const c of CASES) {
   it(c.title, { timeout: 200_000 }, async (t) => {
-    if (!requireRoot(t) || !requireTools(t, ...TIER1_TOOLS)) return;
+    if (!requireRoot(t) || !requireTools(t, ...TIER1_TOOLS, ...(DISTRO_TOOLS[c.distro] ?? []))) return;
     const dir = workDir(t, `lvsgen-e2e-broken-`);
     const bundles = join(dir, 'bundles');
     render(c.example, c.distro, bundles);

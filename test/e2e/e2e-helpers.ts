@@ -18,6 +18,12 @@ export const E2E = join(REPO, 'test', 'e2e');
  * initscripts; Debian's ifupdown and init scripts are the test machine's own).
  */
 export const SEED_DISTROS = ['redhat', 'debian'] as const;
+/**
+ * The distros tier 1 runs: the seeds' and Debian 12 (ifupdown drop-ins,
+ * sysctl.d, modules-load.d, nftables, systemd units driven through kit/debian12's
+ * systemctl; ha-cidr's pair as keepalived VRRP).
+ */
+export const TIER1_DISTROS = [...SEED_DISTROS, 'debian12'] as const;
 export const LVSGEN = join(REPO, 'bin', 'lvsgen');
 
 /** The tools the proof runs (the real consumers of the generated files). */
@@ -26,6 +32,11 @@ export const TIER1_TOOLS = [
   'iptables-restore', 'sysctl', 'route', 'ifconfig', 'ldirectord', 'perl', 'curl', 'busybox', 'openssl',
   'ping', 'update-rc.d', '/usr/libexec/heartbeat/heartbeat', '/etc/ha.d/resource.d/IPaddr', 'timeout',
 ];
+
+/** What a distro's hosts run beyond TIER1_TOOLS (the machine's systemctl is kept for enable/disable). */
+export const DISTRO_TOOLS: Record<string, string[]> = {
+  debian12: ['nft', 'keepalived', 'systemctl'],
+};
 
 /** `lvsgen render EXAMPLE -o DIR --distro DISTRO`, with the real CLI. */
 export function render(name: string, distro: string, dir: string): void {
@@ -197,6 +208,21 @@ export function writeFile(path: string, text: string): string {
 }
 
 /** Checks each run must reach (so a script that stops early fails). */
+export function required(name: string, distro: string): string[] {
+  const list = REQUIRED[name]!;
+  if (distro !== 'debian12') return list;
+  // Debian 12: the masquerading rule is nftables', the pair is keepalived's VRRP
+  return [
+    ...list.map((c) => c
+      .replace(/^iptables -t nat -L -n on director$/, 'nft list table ip lvsgen on director')
+      .replace(/^heartbeat stopped on node1$/, 'keepalived stopped on node1')),
+    ...(name === 'lb-nat'
+      ? ['nftables starts at boot', 'ldirectord.service is active on director', 'systemctl reload nftables again on director']
+      : ['keepalived runs on node1', 'keepalived runs on node2', 'negative control: keepalived stopped on both nodes']),
+    `no unit on ${name === 'lb-nat' ? 'director' : 'node1'} ran from files changed`,
+  ];
+}
+
 export const REQUIRED: Record<string, string[]> = {
   'lb-nat': [
     'install.sh on director',

@@ -9,18 +9,22 @@
 #   WIRING   which interface joins which LAN, and the client (see lib/cluster.sh)
 #   OUT      results: OUT/result (PASS/FAIL/KNOWN/INFO lines, see lib/checks.sh),
 #            OUT/<host>.install (installer output), OUT/ipvsadm.* (lb-nat), logs
-#   env E2E_PHASES  comma list of net,traffic,ldirectord,heartbeat (default: all
-#            that apply to EXAMPLE); OUT/prediction = `lvsgen ipvsadm` output
-#            (for ldirectord)
+#   DISTRO   redhat | debian (the seeds' 2005 systems) | debian12 (systemd,
+#            drop-ins, nftables; ha-cidr's pair runs keepalived's VRRP)
+#   env E2E_PHASES  comma list of net,traffic,ldirectord,heartbeat,vrrp (default:
+#            all that apply to EXAMPLE and DISTRO); OUT/prediction = `lvsgen
+#            ipvsadm` output (for ldirectord)
 #
 # Every host's bundle is applied by its own installer (`install.sh --root ROOT
 # --yes`, commands chrooted into the host's private root): Debian's interfaces
 # by ifupdown through /etc/init.d/networking, Red Hat's files by the replayed
 # initscripts (kit/redhat), sysctl, iptables, routes, loopback aliases, then the
-# daemons (ldirectord, heartbeat) by their init scripts. Then the seeds' checks,
-# traffic with negative controls, ldirectord's table against a stateful
-# ipvsadm stand-in, heartbeat's failover. Exit 0 when every check passed,
-# 1 when one failed, 2 on a usage or setup error.
+# daemons (ldirectord, heartbeat) by their init scripts; Debian 12's drop-ins
+# by ifupdown, sysctl --system, nftables and the daemons (ldirectord,
+# keepalived) through their systemd units (kit/debian12's systemctl). Then the
+# seeds' checks, traffic with negative controls, ldirectord's table against a
+# stateful ipvsadm stand-in, heartbeat's or VRRP's failover. Exit 0 when every
+# check passed, 1 when one failed, 2 on a usage or setup error.
 set -uo pipefail
 [ $# -eq 5 ] || { echo "usage: tier1.sh EXAMPLE DISTRO BUNDLES WIRING OUT" >&2; exit 2; }
 EXAMPLE=$1 DISTRO=$2 BUNDLES=$(cd "$3" && pwd -P) WIRING=$4 OUT=$5
@@ -38,12 +42,18 @@ E2E_WORK=$(mktemp -d "${TMPDIR:-/tmp}/lvsgen-e2e.XXXXXX") || exit 2
 . "$HERE/lib/checks.sh"
 # shellcheck source=lib/hosts.sh
 . "$HERE/lib/hosts.sh"
-trap 'cluster_down; rm -rf "$E2E_WORK"' EXIT
+# LVSGEN_E2E_KEEP=1 keeps the hosts' roots (their upper layers: logs, journals)
+trap 'cluster_down; [ -n "${LVSGEN_E2E_KEEP:-}" ] || rm -rf "$E2E_WORK"' EXIT
 trap 'exit 130' INT TERM HUP
 
+case $DISTRO in
+redhat | debian) HA=heartbeat ;;
+debian12) HA=vrrp ;;   # the heartbeat pair is a keepalived VRRP pair there
+*) echo "tier1.sh: unknown distro $DISTRO" >&2; exit 2 ;;
+esac
 case $EXAMPLE in
 lb-nat) PHASES=${E2E_PHASES:-net,traffic,ldirectord} ;;
-ha-cidr) PHASES=${E2E_PHASES:-net,traffic,heartbeat} ;;
+ha-cidr) PHASES=${E2E_PHASES:-net,traffic,$HA} ;;
 *) echo "tier1.sh: unknown example $EXAMPLE" >&2; exit 2 ;;
 esac
 phase() { case ,$PHASES, in *,$1,*) return 0 ;; esac; return 1; }
@@ -74,8 +84,12 @@ lbnat() {
   # ldirectord's https check verifies the certificate chain (LWP 6): the
   # director trusts the test CA that signed the real servers' certificate.
   trust_test_cert $D
+  # the other way round from what the installer must leave: ldirectord off, and
+  # on (the seeds') heartbeat, on debian12 the other director backend, keepalived
+  local other=heartbeat
+  [ "$DISTRO" = debian12 ] && other=keepalived
   boot_state $D ldirectord off
-  boot_state $D heartbeat on
+  boot_state $D $other on
   install_host $D
 
   if phase net; then
@@ -84,12 +98,16 @@ lbnat() {
       if [ "$got" = "default via $GW dev eth0" ]; then pass "ip route show 0/0 on $h: default via $GW dev eth0"
       else fail "ip route show 0/0 on $h: default via $GW dev eth0" "got: $got"; fi
     done
-    local nat; nat=$(on $D iptables -t nat -L -n 2>&1)
-    echo "$nat" >"$OUT/director.iptables"
-    if echo "$nat" | sed -n '/^Chain POSTROUTING/,/^$/p' | norm_iptables | grep -qxF "MASQUERADE all -- $SRVNET 0.0.0.0/0"; then
-      pass "iptables -t nat -L -n on $D: MASQUERADE all -- $SRVNET 0.0.0.0/0"
+    if [ "$DISTRO" = debian12 ]; then
+      masquerade_nft_check
     else
-      fail "iptables -t nat -L -n on $D: MASQUERADE all -- $SRVNET 0.0.0.0/0" "$nat"
+      local nat; nat=$(on $D iptables -t nat -L -n 2>&1)
+      echo "$nat" >"$OUT/director.iptables"
+      if echo "$nat" | sed -n '/^Chain POSTROUTING/,/^$/p' | norm_iptables | grep -qxF "MASQUERADE all -- $SRVNET 0.0.0.0/0"; then
+        pass "iptables -t nat -L -n on $D: MASQUERADE all -- $SRVNET 0.0.0.0/0"
+      else
+        fail "iptables -t nat -L -n on $D: MASQUERADE all -- $SRVNET 0.0.0.0/0" "$nat"
+      fi
     fi
     check "net.ipv4.ip_forward = 1 on $D" test "$(on $D sysctl -n net.ipv4.ip_forward)" = 1
     check "net.ipv4.conf.default.rp_filter = 1 on $D" test "$(on $D sysctl -n net.ipv4.conf.default.rp_filter)" = 1
@@ -101,11 +119,22 @@ lbnat() {
       : >"$(upper_of $D)/var/log/lvsgen-e2e/modprobe.log"
       on $D timeout 30 sh /etc/rc.d/rc.local >/dev/null 2>&1
       check "ip_vs_ftp loaded by /etc/rc.d/rc.local at boot on $D" grep -qx 'modprobe ip_vs_ftp' "$(upper_of $D)/var/log/lvsgen-e2e/modprobe.log"
+    elif [ "$DISTRO" = debian12 ]; then
+      # systemd-modules-load reads every modules-load.d/*.conf: one module a line, # and ; comments
+      check "ip_vs_ftp listed in /etc/modules-load.d/lvsgen.conf on $D (loaded at boot)" \
+        sh -c "grep -v '^[[:space:]]*[#;]' '$(upper_of $D)/etc/modules-load.d/lvsgen.conf' | grep -qx ip_vs_ftp"
     else
       check "ip_vs_ftp listed in /etc/modules on $D (loaded at boot)" sh -c "grep -v '^[[:space:]]*#' '$(upper_of $D)/etc/modules' | grep -qx ip_vs_ftp"
     fi
-    check "ldirectord starts at boot (2345) on $D" enabled_at_boot $D ldirectord
-    check "heartbeat does not start at boot on $D" not_enabled_at_boot $D heartbeat
+    if [ "$DISTRO" = debian12 ]; then
+      check "ldirectord starts at boot (systemctl is-enabled) on $D" enabled_at_boot $D ldirectord
+      check "keepalived (the other backend) does not start at boot on $D" not_enabled_at_boot $D keepalived
+      check "nftables starts at boot (systemctl is-enabled) on $D" enabled_at_boot $D nftables
+      check "nftables.service is active on $D" on $D systemctl is-active nftables
+    else
+      check "ldirectord starts at boot (2345) on $D" enabled_at_boot $D ldirectord
+      check "heartbeat does not start at boot on $D" not_enabled_at_boot $D heartbeat
+    fi
     [ "$DISTRO" = redhat ] && check "iptables service starts at boot (2345) on $D" enabled_at_boot $D iptables
     for h in $R1 $R2; do verify_host "$h"; done
     # the director's --verify runs once ldirectord has built its table (ldirectord phase)
@@ -157,19 +186,44 @@ CGI
       if [ "$body" = "$EXT" ]; then pass "the outside sees $D's address $EXT for $h (masquerading)"
       else fail "the outside sees $D's address $EXT for $h (masquerading)" "got: $body"; fi
     done
-    on $D iptables -t nat -D POSTROUTING -s "$SRVNET" -j MASQUERADE >/dev/null 2>&1
+    if [ "$DISTRO" = debian12 ]; then on $D nft delete table ip lvsgen >/dev/null 2>&1
+    else on $D iptables -t nat -D POSTROUTING -s "$SRVNET" -j MASQUERADE >/dev/null 2>&1; fi
     if on $R1 "${CURL[@]}" "http://$E2E_CLIENT_ADDR/cgi-bin/addr" >/dev/null 2>&1; then
       fail "negative control: no answer from the outside without the MASQUERADE rule" "a request got through"
     else pass "negative control: no answer from the outside without the MASQUERADE rule"; fi
     # put the rule back the distro's way, from the generated file
     if [ "$DISTRO" = redhat ]; then on $D timeout 30 /etc/init.d/iptables restart >/dev/null 2>&1
+    elif [ "$DISTRO" = debian12 ]; then on $D timeout 30 systemctl reload nftables >/dev/null 2>&1
     else on $D timeout 30 sh -c 'ifdown eth1 && ifup eth1' >/dev/null 2>&1; fi
     body=$(on $R1 "${CURL[@]}" "http://$E2E_CLIENT_ADDR/cgi-bin/addr" 2>&1)
     if [ "$body" = "$EXT" ]; then pass "masquerading again after re-applying the generated rule"
     else fail "masquerading again after re-applying the generated rule" "got: $body"; fi
+    if [ "$DISTRO" = debian12 ]; then
+      # the ruleset replaces only its own table: loaded once more (over a live
+      # table this time), there is still one table and one rule
+      on $D timeout 30 systemctl reload nftables >/dev/null 2>&1
+      local rs; rs=$(on $D nft list ruleset 2>&1)
+      if [ "$(echo "$rs" | grep -c '^table ip lvsgen ')" = 1 ] && [ "$(echo "$rs" | norm | grep -cxF "ip saddr $SRVNET masquerade")" = 1 ]; then
+        pass "systemctl reload nftables again on $D: one table ip lvsgen, one masquerade rule"
+      else fail "systemctl reload nftables again on $D: one table ip lvsgen, one masquerade rule" "$rs"; fi
+    fi
   fi
 
   if phase ldirectord; then ldirectord_phase; fi
+}
+
+# debian12: the seed's masquerading check with today's tool. `nft list table ip
+# lvsgen` must show the rule in a chain on the nat postrouting hook.
+masquerade_nft_check() {
+  local D=director SRVNET=192.168.6.0/24 nft
+  nft=$(on $D nft list table ip lvsgen 2>&1)
+  echo "$nft" >"$OUT/director.nft"
+  if echo "$nft" | norm | grep -qxF "ip saddr $SRVNET masquerade" &&
+    echo "$nft" | norm | grep -qxF 'type nat hook postrouting priority srcnat; policy accept;'; then
+    pass "nft list table ip lvsgen on $D: ip saddr $SRVNET masquerade (nat, postrouting)"
+  else
+    fail "nft list table ip lvsgen on $D: ip saddr $SRVNET masquerade (nat, postrouting)" "$nft"
+  fi
 }
 
 # The fake table, normalised, without the version line.
@@ -181,6 +235,7 @@ ldirectord_phase() {
   local started_by_installer=1
   if ldirectord_runs $D; then
     pass "ldirectord runs after install.sh on $D"
+    [ "$DISTRO" = debian12 ] && check "ldirectord.service is active on $D" on $D systemctl is-active ldirectord
   else
     started_by_installer=0
     fail "ldirectord runs after install.sh on $D" \
@@ -236,8 +291,9 @@ ldirectord_phase() {
   fi
 
   # Stopping ldirectord empties the table.
-  if [ $started_by_installer = 1 ]; then on $D timeout 60 /etc/init.d/ldirectord stop >"$OUT/ldirectord.stop" 2>&1
-  else on $D timeout 60 /usr/sbin/ldirectord /etc/ha.d/ldirectord.cf stop >"$OUT/ldirectord.stop" 2>&1; fi
+  if [ $started_by_installer = 0 ]; then on $D timeout 60 /usr/sbin/ldirectord /etc/ha.d/ldirectord.cf stop >"$OUT/ldirectord.stop" 2>&1
+  elif [ "$DISTRO" = debian12 ]; then on $D timeout 60 systemctl stop ldirectord >"$OUT/ldirectord.stop" 2>&1
+  else on $D timeout 60 /etc/init.d/ldirectord stop >"$OUT/ldirectord.stop" 2>&1; fi
   local empty='Prot LocalAddress:Port Scheduler Flags
 -> RemoteAddress:Port Forward Weight ActiveConn InActConn'
   if wait_for 15 table_is "$empty"; then pass "stopping ldirectord empties the table"
@@ -257,12 +313,22 @@ hacidr() {
     on "$h" sh -c "mkdir -p /srv/lvsgen-e2e && echo $h >/srv/lvsgen-e2e/index.html"
     on_bg "$h" busybox httpd -f -p 80 -h /srv/lvsgen-e2e
   done
-  for h in $N1 $N2; do boot_state "$h" heartbeat off; done
-  # both nodes' installers start heartbeat
-  install_host $N1 &
-  local p1=$!
-  install_host $N2
-  wait $p1
+  if [ $HA = heartbeat ]; then
+    for h in $N1 $N2; do boot_state "$h" heartbeat off; done
+    # both nodes' installers start heartbeat
+    install_host $N1 &
+    local p1=$!
+    install_host $N2
+    wait $p1
+  else
+    for h in $N1 $N2; do boot_state "$h" keepalived off; done
+    # both nodes' installers start keepalived. Both are BACKUP with nopreempt
+    # (auto_failback off): the first whose master-down timer runs out becomes
+    # master, node1 when they start together (its higher priority makes its skew
+    # shorter) or node1 first, as here.
+    install_host $N1
+    install_host $N2
+  fi
 
   if phase net; then
     local got; got=$(on $RT ip route list "$VNET" | norm)
@@ -284,30 +350,66 @@ hacidr() {
       got=$(on "$h" ip route get 192.168.0.77 2>&1 | head -1 | norm)
       case $got in "local 192.168.0.77 dev lo"*) pass "every address of $VNET is local on $h" ;;
         *) fail "every address of $VNET is local on $h" "ip route get 192.168.0.77: $got" ;; esac
-      check "heartbeat starts at boot on $h" enabled_at_boot "$h" heartbeat
-      check "/etc/ha.d/authkeys is mode 600 on $h" test "$(on "$h" stat -c %a /etc/ha.d/authkeys)" = 600
+      if [ $HA = heartbeat ]; then
+        check "heartbeat starts at boot on $h" enabled_at_boot "$h" heartbeat
+        check "/etc/ha.d/authkeys is mode 600 on $h" test "$(on "$h" stat -c %a /etc/ha.d/authkeys)" = 600
+      else
+        check "keepalived starts at boot (systemctl is-enabled) on $h" enabled_at_boot "$h" keepalived
+        check "/etc/keepalived/keepalived.conf (VRRP password) is mode 600 on $h" test "$(on "$h" stat -c %a /etc/keepalived/keepalived.conf)" = 600
+      fi
       verify_host "$h"
     done
     verify_host $RT
   fi
 
-  if phase heartbeat || phase traffic; then heartbeat_phase; fi
+  if phase $HA || phase traffic; then failover_phase; fi
 }
 
 holds() { on "$1" ip -4 addr show dev eth0 | grep -q "inet $2/"; }
 answer() { client "${CURL[@]}" "http://$1/" 2>&1; }
 answer_is() { [ "$(answer "$1")" = "$2" ]; }
 hb_running() { on "$1" sh -c 'test -s /var/run/heartbeat.pid && kill -0 $(cat /var/run/heartbeat.pid)'; }
+# The pair's daemon: heartbeat by its init script, or (debian12) keepalived by
+# its systemd unit (the unit's own ExecStart: `keepalived --dont-fork`; with no
+# virtual_server in keepalived.conf it starts only its VRRP process).
+ha_name() { if [ $HA = heartbeat ]; then echo heartbeat; else echo keepalived; fi; }
+ha_running() { if [ $HA = heartbeat ]; then hb_running "$1"; else on "$1" systemctl is-active keepalived; fi; }
+ha_stop() {
+  if [ $HA = heartbeat ]; then on "$1" timeout 90 /etc/init.d/heartbeat stop
+  else on "$1" timeout 90 systemctl stop keepalived; fi
+}
+ha_start() {
+  if [ $HA = heartbeat ]; then on "$1" timeout 60 /etc/init.d/heartbeat start
+  else on "$1" timeout 60 systemctl start keepalived; fi
+}
+# How often HOST has settled as the one not holding the resources: heartbeat's
+# resource negotiation done, or keepalived's VRRP instance in BACKUP state.
+ha_settled() {
+  local log; log=$(upper_of "$1")/var/log/messages
+  if [ $HA = heartbeat ]; then grep -c 'Initial resource acquisition complete' "$log"
+  else grep -c 'Keepalived_vrrp.*(ha-cidr) Entering BACKUP STATE' "$log"; fi
+}
+settled_more() { [ "$(ha_settled "$1")" -gt "$2" ]; }
 
-heartbeat_phase() {
+failover_phase() {
   local RT=router N1=node1 N2=node2 FLOAT=192.168.6.240 VNET=192.168.0.0/24
-  local h t
-  for h in $N1 $N2; do check "heartbeat runs on $h after install.sh" hb_running "$h"; done
+  local h t ha; ha=$(ha_name)
+  for h in $N1 $N2; do check "$ha runs on $h after install.sh" ha_running "$h"; done
   # The client is on the outside; its gateway is the router.
-  client ip route add default via "$E2E_CLIENT_GW"
+  client ip route replace default via "$E2E_CLIENT_GW"
   t=$SECONDS
   if wait_for 60 holds $N1 $FLOAT; then pass "floating address $FLOAT on $N1 (the preferred node) within $((SECONDS - t)) s"
-  else fail "floating address $FLOAT on $N1 (the preferred node)" "$(on $N1 ip -4 addr show dev eth0)"; fi
+  else
+    fail "floating address $FLOAT on $N1 (the preferred node)" "$(on $N1 ip -4 addr show dev eth0)"
+    # the rest would only wait out its bounds: say so, quickly
+    local c why="not tried: $FLOAT never came up on $N1"
+    for c in "the client reaches 192.168.0.10 of $VNET" "negative control: no answer without the router's route to $VNET" \
+      "$ha stopped on $N1: $FLOAT moves to $N2" "the router's route to $VNET is now answered by $N2" "auto_failback off: $N1 rejoins"; do
+      fail "$c" "$why"
+    done
+    [ $HA = vrrp ] && fail "negative control: keepalived stopped on both nodes" "$why"
+    return
+  fi
   if holds $N2 $FLOAT; then fail "floating address not on $N2" "$(on $N2 ip -4 addr show dev eth0)"
   else pass "floating address not on $N2"; fi
   local a
@@ -335,37 +437,78 @@ heartbeat_phase() {
     check "answers again with lo:0 back" wait_for 10 answer_is 192.168.0.10 $N1
   fi
 
-  if phase heartbeat; then
-    # Failover: stop the active node's heartbeat the init script's way.
-    on $N1 timeout 90 /etc/init.d/heartbeat stop >"$OUT/$N1.heartbeat-stop" 2>&1
+  if phase $HA; then
+    # Failover: stop the active node's daemon the distro's way.
+    ha_stop $N1 >"$OUT/$N1.$ha-stop" 2>&1
     t=$SECONDS
-    if wait_for 60 holds $N2 $FLOAT; then pass "heartbeat stopped on $N1: $FLOAT moves to $N2 within $((SECONDS - t)) s"
-    else fail "heartbeat stopped on $N1: $FLOAT moves to $N2" "$(on $N2 ip -4 addr show dev eth0)"; fi
+    if wait_for 60 holds $N2 $FLOAT; then pass "$ha stopped on $N1: $FLOAT moves to $N2 within $((SECONDS - t)) s"
+    else fail "$ha stopped on $N1: $FLOAT moves to $N2" "$(on $N2 ip -4 addr show dev eth0)"; fi
     if holds $N1 $FLOAT; then fail "$FLOAT released by $N1" "$(on $N1 ip -4 addr show dev eth0)"
     else pass "$FLOAT released by $N1"; fi
     t=$SECONDS
     if wait_for 20 answer_is 192.168.0.10 $N2; then pass "the router's route to $VNET is now answered by $N2 (after $((SECONDS - t)) s)"
     else fail "the router's route to $VNET is now answered by $N2" "got: $(answer 192.168.0.10)"; fi
-    # auto_failback off: node1 comes back, finishes its resource negotiation
-    # ("Initial resource acquisition complete") and the address stays on node2.
+    # auto_failback off: node1 comes back, settles (heartbeat: "Initial
+    # resource acquisition complete"; VRRP: BACKUP state, then the master-down
+    # interval and 2 s more: a preempting node1 discards node2's advertisements
+    # of lower priority and takes over when that interval, 3 x advert_int plus
+    # its skew, runs out) and the address stays on node2.
     local log1 seen
     log1=$(upper_of $N1)/var/log/messages
-    seen=$(grep -c 'Initial resource acquisition complete' "$log1")
-    on $N1 timeout 60 /etc/init.d/heartbeat start >"$OUT/$N1.heartbeat-start" 2>&1
-    if wait_for 60 sh -c "[ \$(grep -c 'Initial resource acquisition complete' '$log1') -gt $seen ]"; then
-      sleep 1
+    seen=$(ha_settled $N1)
+    ha_start $N1 >"$OUT/$N1.$ha-start" 2>&1
+    if wait_for 60 settled_more $N1 "$seen"; then
+      if [ $HA = heartbeat ]; then sleep 1
+      else
+        local adv; adv=$(awk '$1 == "advert_int" { print $2 }' "$BUNDLES/$N1/etc/keepalived/keepalived.conf")
+        sleep $((3 * ${adv:-1} + 2))
+      fi
       if holds $N2 $FLOAT && ! holds $N1 $FLOAT; then pass "auto_failback off: $N1 rejoins, $FLOAT stays on $N2"
       else fail "auto_failback off: $N1 rejoins, $FLOAT stays on $N2" "$N1: $(on $N1 ip -4 -o addr show dev eth0) $N2: $(on $N2 ip -4 -o addr show dev eth0)"; fi
     else
-      fail "auto_failback off: $N1 rejoins" "$N1 never completed its resource negotiation: $(tail -5 "$log1")"
+      fail "auto_failback off: $N1 rejoins" "$N1 never settled: $(tail -5 "$log1")"
+    fi
+    if [ $HA = vrrp ]; then
+      # negative control: with keepalived stopped on both nodes nobody holds the
+      # floating address, and once the router's ARP entry for it is gone (as it
+      # ages out) the virtual network is out of reach
+      ha_stop $N1 >>"$OUT/$N1.$ha-stop" 2>&1
+      ha_stop $N2 >"$OUT/$N2.$ha-stop" 2>&1
+      on $RT ip neigh flush dev eth0
+      if holds $N1 $FLOAT || holds $N2 $FLOAT || answer_is 192.168.0.10 $N2 || answer_is 192.168.0.10 $N1; then
+        fail "negative control: keepalived stopped on both nodes, nobody holds $FLOAT or answers for $VNET" "$N1: $(on $N1 ip -4 -o addr show dev eth0) $N2: $(on $N2 ip -4 -o addr show dev eth0) answer: $(answer 192.168.0.10)"
+      else pass "negative control: keepalived stopped on both nodes, nobody holds $FLOAT or answers for $VNET"; fi
     fi
   fi
-  for h in $N1 $N2; do grep -E 'heartbeat|IPaddr|ResourceManager' "$(upper_of "$h")/var/log/messages" >"$OUT/$h.heartbeat.log" 2>/dev/null; done
+  for h in $N1 $N2; do grep -E 'heartbeat|IPaddr|ResourceManager|Keepalived' "$(upper_of "$h")/var/log/messages" >"$OUT/$h.$ha.log" 2>/dev/null; done
+}
+
+# debian12: what the systemctl stand-in saw. No unit ran from files changed
+# since systemd read them without a daemon-reload in between, and the units'
+# own output (the journal) is kept. Then each installer once more: every file
+# is in place, so it changes nothing and runs nothing.
+systemd_checks() {
+  local h log out j
+  for h in "${E2E_HOSTS[@]}"; do
+    out=$(install_bundle "$h" --yes 2>&1)
+    echo "$out" >"$OUT/$h.install-again"
+    if echo "$out" | grep -qxF "$h: every file is up to date; nothing to do." && ! echo "$out" | grep -q '^+ '; then
+      pass "install.sh again on $h: nothing to do, no command run"
+    else fail "install.sh again on $h: nothing to do, no command run" "$out"; fi
+    log=$(upper_of "$h")/var/log/lvsgen-e2e/systemctl.log
+    cp "$log" "$OUT/$h.systemctl.log" 2>/dev/null
+    for j in "$(upper_of "$h")"/var/log/lvsgen-e2e/journal/*.log; do
+      [ -e "$j" ] && cp "$j" "$OUT/$h.journal.$(basename "$j")"
+    done
+    if grep -q '^stale ' "$log" 2>/dev/null; then fail "no unit on $h ran from files changed without a daemon-reload" "$(grep '^stale ' "$log")"
+    else pass "no unit on $h ran from files changed without a daemon-reload"; fi
+  done
 }
 
 case $EXAMPLE in
 lb-nat) lbnat ;;
 ha-cidr) hacidr ;;
 esac
+[ "$DISTRO" = debian12 ] && systemd_checks
 info "tier1 $EXAMPLE $DISTRO took $((SECONDS - t0)) s"
 finish_result

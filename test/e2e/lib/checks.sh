@@ -54,6 +54,7 @@ VERSION_RE='^IP Virtual Server version [0-9]+\.[0-9]+\.[0-9]+ \(size=[0-9]+\)$'
 
 # The web roots of the seeds' distributions (Apache's DocumentRoot): where each
 # real server's web server serves the check page from.
-docroot_of() { case $1 in redhat) echo /var/www/html ;; *) echo /var/www ;; esac; }
+# (Debian 12's apache2 serves /var/www/html too: distros/debian12 web_root.)
+docroot_of() { case $1 in redhat | debian12) echo /var/www/html ;; *) echo /var/www ;; esac; }
 
 CURL=(curl -sS --noproxy '*' --connect-timeout 2 --max-time 4)

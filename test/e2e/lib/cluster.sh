@@ -13,7 +13,8 @@
 #     writes (/etc/network/interfaces, /etc/ha.d/..., /var/lib/lvsgen/...) lands
 #     in the upper layer; the machine's files are never touched.
 #   - the distro kit: Red Hat's initscripts replayed (kit/redhat: /etc/init.d/
-#     network, ifup, ifdown, iptables, chkconfig, ldirectord) and, on the test
+#     network, ifup, ifdown, iptables, chkconfig, ldirectord), a systemctl that
+#     runs the machine's units for Debian 12 (kit/debian12) and, on the test
 #     machine's kernel (E2E_TIER=host), stand-ins for what that kernel cannot do
 #     (kit/host: ipvsadm with a table in a file, modprobe that records, sysctl
 #     that never writes global keys). In the VM (E2E_TIER=vm) the real ones run.
@@ -118,6 +119,13 @@ e2e_seed_root() { # e2e_seed_root HOST DISTRO UPPER
     cp -a "$E2E_KIT/redhat/." "$u/"
     mkdir -p "$u/etc/sysconfig"
     printf 'NETWORKING=yes\nHOSTNAME=%s\n' "$h" >"$u/etc/sysconfig/network"
+  fi
+  if [ "$d" = debian12 ]; then
+    # No systemd runs as the host's pid 1: kit/debian12's systemctl runs the
+    # machine's own units (see there); the real one edits the unit symlinks.
+    mkdir -p "$u/usr/bin"
+    cp /usr/bin/systemctl "$u/usr/lib/lvsgen-e2e/systemctl.real"
+    install -m 0755 "$E2E_KIT/debian12/usr/bin/systemctl" "$u/usr/bin/systemctl"
   fi
   if [ "$E2E_TIER" = host ]; then
     mkdir -p "$u/usr/sbin"
@@ -253,7 +261,23 @@ cluster_up() {
   done
   for h in "${E2E_HOSTS[@]}"; do
     wait_for 10 on "$h" test -S /dev/log || e2e_log "host $h: no syslog socket"
+    [ "${E2E_DISTRO[$h]}" = debian12 ] && e2e_boot_systemd "$h"
   done
+  return 0
+}
+
+# What a Debian 12 host's boot leaves behind that its installer relies on:
+# systemd-tmpfiles' legacy.conf makes /run/lock/subsys (ldirectord.service's
+# ExecStartPost touches a file there), networking.service has run `ifup -a`
+# (lo, from the stock interfaces file) and is active, and systemd has read the
+# units the installer will drive (so a drop-in written later needs the
+# daemon-reload the stand-in checks for).
+e2e_boot_systemd() {
+  local h=$1
+  on "$h" mkdir -p /run/lock/subsys
+  on "$h" timeout 60 systemctl start networking || e2e_log "host $h: networking.service did not start"
+  on "$h" systemctl is-active networking.service nftables.service ldirectord.service keepalived.service >/dev/null 2>&1
+  return 0
 }
 
 # install_bundle HOST [ARGS...]: run HOST's generated installer against HOST's

@@ -67,10 +67,13 @@ verify_host() {
   done <<<"$out"
 }
 
-# enabled_at_boot HOST SERVICE: the seed's chkconfig / update-rc.d outcome.
+# enabled_at_boot HOST SERVICE: the seed's chkconfig / update-rc.d outcome
+# (debian12: `systemctl is-enabled`, the unit's [Install] symlinks).
 enabled_at_boot() {
   local h=$1 s=$2
-  if [ "${E2E_DISTRO[$h]}" = redhat ]; then
+  if [ "${E2E_DISTRO[$h]}" = debian12 ]; then
+    [ "$(on "$h" systemctl is-enabled "$s" 2>&1)" = enabled ]
+  elif [ "${E2E_DISTRO[$h]}" = redhat ]; then
     [ "$(on "$h" chkconfig --list "$s" 2>/dev/null | awk '{print $2}')" = 2345 ]
   else
     on "$h" sh -c "ls /etc/rc2.d/S*$s /etc/rc3.d/S*$s /etc/rc4.d/S*$s /etc/rc5.d/S*$s" >/dev/null 2>&1
@@ -78,7 +81,9 @@ enabled_at_boot() {
 }
 not_enabled_at_boot() {
   local h=$1 s=$2
-  if [ "${E2E_DISTRO[$h]}" = redhat ]; then
+  if [ "${E2E_DISTRO[$h]}" = debian12 ]; then
+    [ "$(on "$h" systemctl is-enabled "$s" 2>&1)" = disabled ]
+  elif [ "${E2E_DISTRO[$h]}" = redhat ]; then
     local l; l=$(on "$h" chkconfig --list "$s" 2>/dev/null | awk '{print $2}')
     [ -z "$l" ] || [ "$l" = - ]
   else
@@ -92,7 +97,9 @@ not_enabled_at_boot() {
 # enabled_at_boot checks prove the installer's work, not the machine's links).
 boot_state() {
   local h=$1 s=$2 st=$3
-  if [ "${E2E_DISTRO[$h]}" = redhat ]; then
+  if [ "${E2E_DISTRO[$h]}" = debian12 ]; then
+    if [ "$st" = on ]; then on "$h" systemctl enable "$s" >/dev/null 2>&1; else on "$h" systemctl disable "$s" >/dev/null 2>&1; fi
+  elif [ "${E2E_DISTRO[$h]}" = redhat ]; then
     if [ "$st" = on ]; then on "$h" chkconfig --level 2345 "$s" on; else on "$h" chkconfig --del "$s"; fi
   else
     on "$h" sh -c "rm -f /etc/rc[0-6S].d/[SK][0-9][0-9]$s"

@@ -44,7 +44,9 @@ export function loadTopology(bytes: Uint8Array, distros: readonly string[]): Loa
   const lines = new LineCounter();
   let doc: Document.Parsed;
   try {
-    doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true });
+    // Duplicate keys are found below with a Set: the library's own check compares
+    // each key with every earlier one, quadratic in the number of hosts.
+    doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false, prettyErrors: false, strict: true });
   } catch (e) {
     throw new TopologyError([{ code: 'yaml-too-deep', path: '', message: `YAML could not be parsed: ${(e as Error).message}` }]);
   }
@@ -62,6 +64,10 @@ export function loadTopology(bytes: Uint8Array, distros: readonly string[]): Loa
         pos: at(e.pos[0]),
       })),
     );
+  }
+  const duplicates = duplicateKeys(doc.contents);
+  if (duplicates.length > 0) {
+    throw new TopologyError(duplicates.map((k) => ({ code: 'yaml-duplicate-key', path: '', message: `map keys must be unique: "${k.key}" appears again`, pos: at(k.offset) })));
   }
   if (depthOf(doc.contents) > LIMITS.maxDepth) {
     throw new TopologyError([{ code: 'yaml-too-deep', path: '', message: `nesting deeper than ${LIMITS.maxDepth} levels` }]);
@@ -172,6 +178,25 @@ function describe(v: unknown): string {
   if (typeof v === 'object') return 'a mapping';
   if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v)}`;
   return `${typeof v} ${String(v)}`;
+}
+
+/** Keys that repeat within one mapping, with the offset of each repetition. */
+function duplicateKeys(root: unknown): Array<{ key: string; offset: number | undefined }> {
+  const out: Array<{ key: string; offset: number | undefined }> = [];
+  const visit = (node: unknown, depth: number) => {
+    if (depth > LIMITS.maxDepth) return;
+    if (isMap(node)) {
+      const seen = new Set<string>();
+      for (const pair of node.items) {
+        const key = isScalar(pair.key) ? `${typeof pair.key.value}:${String(pair.key.value)}` : undefined;
+        if (key !== undefined && seen.has(key)) out.push({ key: String((pair.key as { value: unknown }).value), offset: (pair.key as Node).range?.[0] });
+        if (key !== undefined) seen.add(key);
+        visit(pair.value, depth + 1);
+      }
+    } else if (isSeq(node)) for (const item of node.items) visit(item, depth + 1);
+  };
+  visit(root, 0);
+  return out;
 }
 
 function depthOf(node: unknown, depth = 0): number {

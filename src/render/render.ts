@@ -78,6 +78,9 @@ export function renderHost(host: DerivedHost, model: DerivedModel, distro: Distr
 
 /** LF line ends and exactly one final newline. */
 function normalize(text: string): string {
+  // Most files already are: keep them as they are rather than copying every
+  // file twice (at N=10,000 that is hundreds of MB of garbage).
+  if (text.endsWith('\n') && !text.endsWith('\n\n') && !text.includes('\r')) return text;
   return `${text.replace(/\r\n?/g, '\n').replace(/\n+$/, '')}\n`;
 }
 

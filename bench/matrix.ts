@@ -37,6 +37,8 @@ export interface Options {
   json?: string;
   md?: string;
   smoke: boolean;
+  /** Write only the report, from this results file. */
+  reportFrom?: string;
 }
 
 export interface FleetResult {
@@ -76,7 +78,7 @@ export interface Machine {
 
 export interface BenchResults {
   generated: string;
-  options: Omit<Options, 'work' | 'json' | 'md'>;
+  options: Omit<Options, 'work' | 'json' | 'md' | 'reportFrom'>;
   machine: Machine;
   fleet: FleetResult[];
   ansible: AnsibleResult[];

@@ -13,6 +13,8 @@ export interface Sample {
   wall: number;
   /** User + system seconds of the process and its children. */
   cpu: number;
+  /** User seconds alone: the computing, without the kernel's share (file system work shows as system time). */
+  user: number;
   /** Peak resident set size, bytes (the largest of the process and its children). */
   rss: number;
 }
@@ -25,6 +27,11 @@ export interface Ran extends Sample {
 
 export function haveGnuTime(): boolean {
   return existsSync(GNU_TIME);
+}
+
+/** Per-run ratios a[i] / b[i] of two steps measured in the same runs (paired, so a slow moment slows both). */
+export function pairedRatios(a: readonly Sample[], b: readonly Sample[], of: (s: Sample) => number = (s) => s.wall): Summary {
+  return summarize(a.map((x, i) => of(x) / of(b[i]!)));
 }
 
 /** Run `cmd args` to completion under GNU time; throws when it fails and `check` is set (the default). */
@@ -47,7 +54,7 @@ export function measure(cmd: string, args: readonly string[], opts: { cwd?: stri
     // GNU time writes "Command exited with non-zero status N" first when it did.
     const last = readFileSync(out, 'utf8').trim().split('\n').pop() ?? '';
     const [user, sys, maxKb] = last.split(' ').map(Number);
-    return { status, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), wall, cpu: (user ?? NaN) + (sys ?? NaN), rss: (maxKb ?? NaN) * 1024 };
+    return { status, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), wall, cpu: (user ?? NaN) + (sys ?? NaN), user: user ?? NaN, rss: (maxKb ?? NaN) * 1024 };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -70,6 +77,7 @@ export function summarize(values: readonly number[]): Summary {
 export interface Measured {
   wall: Summary;
   cpu: Summary;
+  user: Summary;
   rss: Summary;
   samples: Sample[];
 }
@@ -78,8 +86,9 @@ export function summarizeSamples(samples: readonly Sample[]): Measured {
   return {
     wall: summarize(samples.map((s) => s.wall)),
     cpu: summarize(samples.map((s) => s.cpu)),
+    user: summarize(samples.map((s) => s.user)),
     rss: summarize(samples.map((s) => s.rss)),
-    samples: samples.map((s) => ({ wall: round(s.wall), cpu: round(s.cpu), rss: s.rss })),
+    samples: samples.map((s) => ({ wall: round(s.wall), cpu: round(s.cpu), user: round(s.user), rss: s.rss })),
   };
 }
 

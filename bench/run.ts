@@ -3,6 +3,7 @@
 //   node dist/bench/run.js [--sizes 10,100,1000,10000] [--layouts single,pair]
 //     [--runs 5] [--large-runs 3] [--ansible-sizes 10,100] [--ansible-runs 3]
 //     [--work DIR] [--json FILE] [--md FILE] [--smoke]
+//   node dist/bench/run.js --report-from docs/benchmarks.json --md docs/benchmarks.md
 //
 // Every measurement is a whole process (bin/lvsgen, cp, tar, ansible-playbook)
 // timed from outside: wall time, CPU time and peak RSS, several runs with the
@@ -39,6 +40,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--json') o.json = resolve(v());
     else if (a === '--md') o.md = resolve(v());
     else if (a === '--smoke') o.smoke = true;
+    else if (a === '--report-from') o.reportFrom = resolve(v());
     else throw new Error(`unknown argument ${a}`);
   }
   if (o.smoke) Object.assign(o, { sizes: [10], runs: 1, largeRuns: 1, ansibleSizes: o.ansibleSizes.length > 0 ? [10] : [], ansibleRuns: 1 });
@@ -206,7 +208,7 @@ export function runBenchmark(o: Options): BenchResults {
   const work = o.work ?? mkdtempSync(join(tmpdir(), 'lvsgen-bench-'));
   mkdirSync(work, { recursive: true });
   const started = Date.now();
-  const { work: _w, json: _j, md: _m, ...options } = o;
+  const { work: _w, json: _j, md: _m, reportFrom: _r, ...options } = o;
   const results: BenchResults = { generated: new Date().toISOString(), options, machine: describeMachine(work), fleet: [], ansible: [], fairness: [] };
   try {
     if (o.ansibleSizes.length > 0) {
@@ -233,6 +235,12 @@ export function runBenchmark(o: Options): BenchResults {
 
 function main(): number {
   const o = parseArgs(process.argv.slice(2));
+  if (o.reportFrom !== undefined) {
+    // Only the report, from the results of an earlier run (e.g. after editing bench/profile-findings.md).
+    const saved = JSON.parse(readFileSync(o.reportFrom, 'utf8')) as BenchResults;
+    writeFileSync(o.md ?? '/dev/stdout', renderReport(saved));
+    return 0;
+  }
   const results = runBenchmark(o);
   const json = `${JSON.stringify(results, null, 2)}\n`;
   if (o.json) writeFileSync(o.json, json);

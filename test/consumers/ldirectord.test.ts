@@ -116,7 +116,12 @@ for (const distro of DISTROS) {
     assert.deepEqual([...new Set(issued.filter((c) => c.startsWith('-A ')))].sort(), [...SEED_SERVICES].sort(), 'virtual services (-A)');
     assert.deepEqual([...new Set(issued.filter((c) => c.startsWith('-a ')))].sort(), [...SEED_REALS].sort(), 'real servers (-a)');
     // Stopped by its pid (timeout forwards SIGTERM): ldirectord removes its services.
+    // Let it settle into its check loop first: a SIGTERM that lands while it is
+    // still setting up (seen on a loaded machine) ends it before its handler is in place.
+    await sleep(2000);
     process.kill(child.pid!, 'SIGTERM');
+    const deleted = () => commands().filter((c) => c.startsWith('-D ')).length >= SEED_SERVICES.length;
+    for (let i = 0; i < 100 && !deleted(); i++) await sleep(100);
     await Promise.race([exited, sleep(5000, undefined, { ref: false })]);
     assert.deepEqual(
       [...new Set(commands().filter((c) => c.startsWith('-D ')))].sort(),

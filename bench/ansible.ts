@@ -42,10 +42,9 @@ export function ansibleEnv(c: LbNatCase): NodeJS.ProcessEnv {
   return { ...process.env, ANSIBLE_CONFIG: ANSIBLE_CFG, ANSIBLE_HOME: join(c.dir, '.ansible'), ANSIBLE_LOCAL_TEMP: join(c.dir, '.ansible', 'tmp') };
 }
 
-/** One timed run of the playbook, from an empty output directory. */
-export function runPlaybook(c: LbNatCase): Ran {
-  rmSync(c.ansibleOut, { recursive: true, force: true });
-  return measure('ansible-playbook', ['-i', c.inventory, PLAYBOOK], { env: ansibleEnv(c) });
+/** One timed run of the playbook into `out` (by default the inventory's), which must not exist yet. */
+export function runPlaybook(c: LbNatCase, out = c.ansibleOut): Ran {
+  return measure('ansible-playbook', ['-i', c.inventory, PLAYBOOK, '-e', `out=${out}`], { env: ansibleEnv(c) });
 }
 
 export interface Fairness {

@@ -115,23 +115,21 @@ function fleet(layout: Layout, n: number, runs: number, work: string): FleetResu
   mkdirSync(dir, { recursive: true });
   const topology = join(dir, 'topology.yaml');
   writeFileSync(topology, scaledTopology({ realServers: n, services: SERVICES, ...LAYOUTS[layout].options }));
-  const out = join(dir, 'out');
-  const copy = join(dir, 'copy');
-  const pk = join(dir, 'packages');
-  const tars = join(dir, 'tars');
   const samples: Partial<Record<StepId, Sample[]>> = {};
   const add = (id: StepId, s: Sample) => (samples[id] ??= []).push(s);
   const unchanged = { runs: 0, filesChecked: 0, changed: 0, linkKept: true, message: '' };
   let size = { files: 0, bytes: 0 };
   let hosts = 0;
-  const clean = (...paths: string[]) => {
-    for (const p of paths) rmSync(p, { recursive: true, force: true });
-    for (const e of readdirSync(dir)) if (e.startsWith('.out.lvsgen-')) rmSync(join(dir, e), { recursive: true, force: true });
-  };
 
   for (let r = 0; r < runs; r++) {
     log(`${layout} N=${n} run ${r + 1}/${runs}`);
-    clean(out, copy, pk, tars);
+    // Every step writes into a directory of its own and nothing is deleted
+    // until the whole benchmark is done: on ext4 (here mounted with discard),
+    // creating files right after deleting many is several times slower, and
+    // whichever step followed a deletion would pay for it.
+    const rd = join(dir, `run-${r + 1}`);
+    mkdirSync(rd);
+    const out = join(rd, 'out');
     const v = measure(node, [LVSGEN, 'validate', topology]);
     add('validate', v);
     hosts = Number(/\((\d+) hosts/.exec(v.stdout)?.[1] ?? NaN);
@@ -150,27 +148,19 @@ function fleet(layout: Layout, n: number, runs: number, work: string): FleetResu
     for (const [p, f] of before.files) if (after.files.get(p) !== f) unchanged.changed++;
     unchanged.changed += [...after.files.keys()].filter((p) => !before.files.has(p)).length;
 
-    add('cp', measure('cp', ['-a', tree, copy]));
-    rmSync(copy, { recursive: true, force: true });
+    add('cp', measure('cp', ['-a', tree, join(rd, 'copy')]));
 
-    for (const f of ['tar', 'deb', 'rpm'] as const) {
-      add(`package-${f}`, measure(node, [LVSGEN, 'package', topology, '-o', pk, '--format', f]));
-      rmSync(pk, { recursive: true, force: true });
-    }
-    add('package-all', measure(node, [LVSGEN, 'package', topology, '-o', pk]));
-    rmSync(pk, { recursive: true, force: true });
+    for (const f of ['tar', 'deb', 'rpm'] as const) add(`package-${f}`, measure(node, [LVSGEN, 'package', topology, '-o', join(rd, `packages-${f}`), '--format', f]));
+    add('package-all', measure(node, [LVSGEN, 'package', topology, '-o', join(rd, 'packages')]));
 
+    const tars = join(rd, 'tars');
     mkdirSync(tars);
     // The host directories of the tree (not lvsgen's marker file): one archive each, as the playbook does.
     add('tar-hosts', measure('sh', ['-c', 'cd "$1" && for h in */; do tar -czf "$2/${h%/}.tar.gz" "${h%/}" || exit 1; done', 'tar-hosts', tree, tars]));
-    rmSync(tars, { recursive: true, force: true });
-    mkdirSync(tars);
-    add('tar-one', measure('tar', ['-czf', join(tars, 'all.tar.gz'), '-C', tree, '.']));
-    rmSync(tars, { recursive: true, force: true });
+    add('tar-one', measure('tar', ['-czf', join(rd, 'all.tar.gz'), '-C', tree, '.']));
   }
   const steps: Partial<Record<StepId, Measured>> = {};
   for (const s of STEPS) if (samples[s.id]) steps[s.id] = summarizeSamples(samples[s.id]!);
-  clean(out, copy, pk, tars);
   return { layout, n, hosts, files: size.files, bytes: size.bytes, topologyBytes: statSync(topology).size, steps, unchanged };
 }
 
@@ -178,26 +168,25 @@ function sideBySide(n: number, runs: number, work: string): AnsibleResult {
   const dir = join(work, `ansible-${n}`);
   rmSync(dir, { recursive: true, force: true });
   const c = writeLbNat(n, dir);
-  const out = join(dir, 'lvsgen-out');
-  const pk = join(dir, 'lvsgen-packages');
   const playbook: Sample[] = [];
   const render: Sample[] = [];
   const packageTar: Sample[] = [];
   let fairness: Fairness | undefined;
   for (let r = 0; r < runs; r++) {
     log(`ansible side by side N=${n} run ${r + 1}/${runs}`);
-    playbook.push(runPlaybook(c));
-    rmSync(out, { recursive: true, force: true });
-    for (const e of readdirSync(dir)) if (e.startsWith('.lvsgen-out.lvsgen-')) rmSync(join(dir, e), { recursive: true, force: true });
+    // Fresh directories every run, nothing deleted in between (see fleet()).
+    const rd = join(dir, `run-${r + 1}`);
+    const ansibleOut = join(rd, 'ansible-out');
+    const out = join(rd, 'lvsgen-out');
+    mkdirSync(rd);
+    playbook.push(runPlaybook(c, ansibleOut));
     render.push(measure(node, [LVSGEN, 'render', c.topology, '-o', out]));
-    rmSync(pk, { recursive: true, force: true });
-    packageTar.push(measure(node, [LVSGEN, 'package', c.topology, '-o', pk, '--format', 'tar']));
+    packageTar.push(measure(node, [LVSGEN, 'package', c.topology, '-o', join(rd, 'lvsgen-packages'), '--format', 'tar']));
     // The same files, every run: otherwise the times compare different work.
-    fairness ??= compareOutputs(n, out, c.ansibleOut);
+    const f = compareOutputs(n, out, ansibleOut);
+    if (fairness === undefined || !f.equal) fairness = f;
   }
-  const hosts = n + 1;
-  rmSync(dir, { recursive: true, force: true });
-  return { n, hosts, playbook: summarizeSamples(playbook), render: summarizeSamples(render), packageTar: summarizeSamples(packageTar), fairness: fairness! };
+  return { n, hosts: n + 1, playbook: summarizeSamples(playbook), render: summarizeSamples(render), packageTar: summarizeSamples(packageTar), fairness: fairness! };
 }
 
 export function runBenchmark(o: Options): BenchResults {
@@ -210,6 +199,8 @@ export function runBenchmark(o: Options): BenchResults {
   const started = Date.now();
   const { work: _w, json: _j, md: _m, reportFrom: _r, ...options } = o;
   const results: BenchResults = { generated: new Date().toISOString(), options, machine: describeMachine(work), fleet: [], ansible: [], fairness: [] };
+  // Let the file system finish what earlier deletions left it to do.
+  spawnSync('sync');
   try {
     if (o.ansibleSizes.length > 0) {
       log('Ansible fairness check at N=10');
@@ -226,7 +217,9 @@ export function runBenchmark(o: Options): BenchResults {
       if (!a.fairness.equal) throw new Error(`the playbook's output differs from lvsgen's at N=${n}:\n  ${a.fairness.differences.slice(0, 20).join('\n  ')}`);
     }
   } finally {
+    // Only now: deleting slows the file system down for a while (see fleet()).
     if (o.work === undefined) rmSync(work, { recursive: true, force: true });
+    else for (const e of readdirSync(work)) if (/^(single|pair|ansible|fairness)-\d+$/.test(e)) rmSync(join(work, e), { recursive: true, force: true });
   }
   results.machine.loadEnd = loadavg().map((x) => round(x, 2));
   results.durationSeconds = Math.round((Date.now() - started) / 1000);

@@ -60,6 +60,8 @@ export interface AnsibleResult {
   playbook: Measured;
   render: Measured;
   packageTar: Measured;
+  /** cp -a of lvsgen's output and tar -czf of each host: what copying and archiving the finished files costs in C. */
+  floor?: Measured;
   fairness: Fairness;
 }
 

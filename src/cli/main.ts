@@ -1,8 +1,9 @@
 // The CLI: a function from arguments to an exit code (bin/lvsgen is a shim).
 // Exit codes: 0 success, 1 differences found (diff), 2 invalid input or
 // usage, 3 internal error.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import { compareGolden, MODES_FILE } from '../bundle/golden.js';
 import { compareTrees, readTree, treeOf } from '../bundle/tree.js';
@@ -23,6 +24,12 @@ export interface Io {
 const stdio: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
 
 class UsageError extends Error {}
+
+/** lvsgen's own version, from its package.json (three levels up, from dist/src/cli as from the bundle beside it). */
+function lvsgenVersion(): string {
+  const file = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'package.json');
+  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+}
 
 export async function main(argv: string[], io: Io = stdio): Promise<number> {
   let code: number = EXIT.ok;
@@ -105,6 +112,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     .demandCommand(1, 'Name a command.')
     .strict()
     .help()
+    // Not yargs' --version: `package --version V` is the packages' version.
     .version(false)
     .wrap(Math.min(100, process.stdout.columns ?? 100))
     .exitProcess(false)
@@ -113,6 +121,10 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       throw new UsageError(msg);
     });
 
+  if (argv.length === 1 && argv[0] === '--version') {
+    io.out(`${lvsgenVersion()}\n`);
+    return EXIT.ok;
+  }
   try {
     let helpOut = '';
     await parser.parseAsync(argv, {}, (_err, _argv, output) => {

@@ -2,8 +2,9 @@
 // reproducible tarball, a .deb and an .rpm, all written by lvsgen itself).
 // Every artifact is built in memory first, so invalid input writes nothing;
 // all are then written to temporary files and renamed into place together, so
-// DIR never holds a partial artifact.
-import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+// DIR never holds a partial artifact. Artifacts already there, byte for byte,
+// are left untouched.
+import { chmodSync, closeSync, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
 import type { Argv, CommandModule } from 'yargs';
@@ -59,16 +60,33 @@ interface Artifact {
   mode: number;
 }
 
+/** Whether `path` is already this artifact: a regular file with the same mode and bytes. */
+function alreadyThere(path: string, art: Artifact): boolean {
+  try {
+    const st = lstatSync(path);
+    return st.isFile() && (st.mode & 0o7777) === art.mode && st.size === art.bytes.length && readFileSync(path).equals(art.bytes);
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Write every artifact to a temporary sibling first (synced, with its mode
  * whatever the umask), then rename them all into place: a run that dies while
  * writing leaves the previous artifacts untouched, and the renames that make
- * the new ones visible take microseconds.
+ * the new ones visible take microseconds. An artifact already in place byte
+ * for byte is left alone (same inode and mtime), so make, rsync and
+ * repository tools see no change. Returns the names of those left alone.
  */
-function writeAll(dir: string, artifacts: readonly Artifact[]): void {
+function writeAll(dir: string, artifacts: readonly Artifact[]): Set<string> {
   const staged: Array<{ tmp: string; name: string }> = [];
+  const unchanged = new Set<string>();
   try {
     for (const art of artifacts) {
+      if (alreadyThere(join(dir, art.fileName), art)) {
+        unchanged.add(art.fileName);
+        continue;
+      }
       const tmp = join(dir, `.${art.fileName}.lvsgen-tmp-${process.pid}`);
       staged.push({ tmp, name: art.fileName });
       const fd = openSync(tmp, 'wx', 0o600);
@@ -81,6 +99,7 @@ function writeAll(dir: string, artifacts: readonly Artifact[]): void {
       chmodSync(tmp, art.mode);
     }
     for (const { tmp, name } of staged) renameSync(tmp, join(dir, name));
+    return unchanged;
   } catch (e) {
     for (const { tmp } of staged) rmSync(tmp, { force: true });
     throw new OutputError(`cannot write the artifacts to ${dir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
@@ -150,11 +169,17 @@ export function packageCommand(io: Io, progress?: NodeJS.WriteStream): CommandMo
       }
 
       prepareOutput(a.out);
-      writeAll(a.out, artifacts);
+      const unchanged = writeAll(a.out, artifacts);
       if (bar === undefined) {
-        for (const art of artifacts) io.out(`wrote ${join(a.out, art.fileName)}${art.mode === 0o600 ? ' (holds a secret: mode 0600)' : ''}\n`);
+        for (const art of artifacts) {
+          const secret = art.mode === 0o600 ? ' (holds a secret: mode 0600)' : '';
+          io.out(unchanged.has(art.fileName) ? `unchanged ${join(a.out, art.fileName)}${secret}\n` : `wrote ${join(a.out, art.fileName)}${secret}\n`);
+        }
       }
-      if (bar !== undefined) io.out(`wrote ${artifacts.length} artifacts for ${g.bundles.length} hosts to ${a.out}\n`);
+      if (bar !== undefined) {
+        const kept = unchanged.size > 0 ? ` (${unchanged.size} unchanged, left as they were)` : '';
+        io.out(`wrote ${artifacts.length - unchanged.size} artifacts for ${g.bundles.length} hosts to ${a.out}${kept}\n`);
+      }
     },
   };
 }

@@ -165,3 +165,9 @@ test('docs/topology.schema.json is generated from the validator schema (run make
   const published = JSON.parse(readFileSync(join(REPO, 'docs/topology.schema.json'), 'utf8'));
   assert.deepEqual(published, topologyJsonSchema(listDistros()));
 });
+
+test('--version prints the version of package.json, exit 0', async () => {
+  const r = await cli('--version');
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, `${(JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string }).version}\n`);
+});

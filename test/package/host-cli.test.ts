@@ -86,6 +86,31 @@ describe('lvsgen package: the command', () => {
     assert.equal(fs.readFileSync(path.join(out, first!)).subarray(0, 8).toString('latin1'), '!<arch>\n');
   });
 
+  test('packaging again without a change leaves every artifact as it was (inode, mtime); a change rewrites only what differs', async () => {
+    const out = fresh();
+    await packageWithCli(example('ha-cidr'), out);
+    const names = expectedNames('ha-cidr');
+    const stamp = () => new Map(names.map((n) => {
+      const st = fs.statSync(path.join(out, n), { bigint: true });
+      return [n, `${st.ino} ${st.mtimeNs}`];
+    }));
+    const before = stamp();
+    const again = await packageWithCli(example('ha-cidr'), out);
+    assert.deepEqual(stamp(), before, 'no artifact rewritten');
+    assert.deepEqual(again.trim().split('\n').map((l) => l.split(' ')[0]), names.map(() => 'unchanged'));
+    // A tampered artifact is not "the same": it is replaced, and only it.
+    const [victim, ...rest] = names;
+    fs.writeFileSync(path.join(out, victim!), 'tampered');
+    const third = await packageWithCli(example('ha-cidr'), out);
+    const after = stamp();
+    assert.notEqual(after.get(victim!), before.get(victim!));
+    for (const n of rest) assert.equal(after.get(n), before.get(n), n);
+    assert.match(third, new RegExp(`^wrote ${path.join(out, victim!).replace(/[.]/g, '\\.')}`, 'm'));
+    // A new version gets new names; the artifacts of the old one stay beside them.
+    await packageWithCli(example('ha-cidr'), out, '--version', '1.0.1');
+    assert.equal(fs.readdirSync(out).length, names.length * 2);
+  });
+
   test('bad input or usage: exit 2, a message naming the problem, nothing written', async () => {
     const cases: [string[], RegExp][] = [
       [['--version', '1.0_beta'], /--version 1\.0_beta: .*upstream part/],

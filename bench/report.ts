@@ -208,7 +208,7 @@ export function renderReport(r: BenchResults): string {
       ['load average (1, 5, 15 min)', `${m.loadStart.join(', ')} at the start, ${m.loadEnd?.join(', ') ?? '-'} at the end`],
     ]),
     '',
-    'The machine is shared: other jobs (test suites, a qemu virtual machine) ran during the benchmark, so',
+    'The machine is a virtual machine on a shared host, and other work may run beside the benchmark, so',
     'absolute times vary from run to run; the min and max show by how much.',
     '',
     '## Method',

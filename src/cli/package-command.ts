@@ -175,8 +175,7 @@ export function packageCommand(io: Io, progress?: NodeJS.WriteStream): CommandMo
           const secret = art.mode === 0o600 ? ' (holds a secret: mode 0600)' : '';
           io.out(unchanged.has(art.fileName) ? `unchanged ${join(a.out, art.fileName)}${secret}\n` : `wrote ${join(a.out, art.fileName)}${secret}\n`);
         }
-      }
-      if (bar !== undefined) {
+      } else {
         const kept = unchanged.size > 0 ? ` (${unchanged.size} unchanged, left as they were)` : '';
         io.out(`wrote ${artifacts.length - unchanged.size} artifacts for ${g.bundles.length} hosts to ${a.out}${kept}\n`);
       }

@@ -2,13 +2,13 @@
 // Exit codes: 0 success, 1 differences found (diff), 2 invalid input or
 // usage, 3 internal error.
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import yargs from 'yargs';
 import { compareGolden, MODES_FILE } from '../bundle/golden.js';
 import { compareTrees, readTree, treeOf } from '../bundle/tree.js';
 import { MARKER, OutputError, writeTree } from '../bundle/write.js';
 import { formatProblem, TopologyError } from '../model/problems.js';
+import { LVSGEN_ROOT } from '../render/distros.js';
 import { renderIpvsadmTable } from '../render/ipvsadm-table.js';
 import { topologyJsonSchema } from './json-schema.js';
 import { distros, generate } from './generate.js';
@@ -25,10 +25,9 @@ const stdio: Io = { out: (s) => process.stdout.write(s), err: (s) => process.std
 
 class UsageError extends Error {}
 
-/** lvsgen's own version, from its package.json (three levels up, from dist/src/cli as from the bundle beside it). */
+/** lvsgen's own version, from its package.json. */
 function lvsgenVersion(): string {
-  const file = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'package.json');
-  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+  return (JSON.parse(readFileSync(join(LVSGEN_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 }
 
 export async function main(argv: string[], io: Io = stdio): Promise<number> {

@@ -69,7 +69,12 @@ export interface Distro {
 
 export type DistroSet = ReadonlyMap<string, Distro>;
 
-export const DISTROS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'distros');
+/**
+ * lvsgen's own folder (package.json, distros/): three levels above this
+ * module in dist/src/render, as above the bundle in dist/src/cli.
+ */
+export const LVSGEN_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+export const DISTROS_DIR = join(LVSGEN_ROOT, 'distros');
 const SHARED = '_shared';
 
 /** Names of the distros in a distros/ folder (folders not starting with `_`). */

@@ -3,28 +3,14 @@
 // from, byte for byte, for every command.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { example, REPO, tempDir } from '../helpers.js';
+import { snapshotTree } from '../package/helpers.js';
 
 const BIN = join(REPO, 'bin', 'lvsgen');
 const BUNDLE = join(REPO, 'dist', 'src', 'cli', 'lvsgen.cjs');
-
-/** relative path -> mode and SHA-256 of every file under root (links followed at the root only). */
-function files(root: string): Map<string, string> {
-  const m = new Map<string, string>();
-  const walk = (rel: string) => {
-    for (const e of readdirSync(join(root, rel), { withFileTypes: true })) {
-      const r = rel === '' ? e.name : `${rel}/${e.name}`;
-      if (e.isDirectory()) walk(r);
-      else m.set(r, `${(lstatSync(join(root, r)).mode & 0o7777).toString(8)} ${createHash('sha256').update(readFileSync(join(root, r))).digest('hex')}`);
-    }
-  };
-  walk('');
-  return m;
-}
 
 function run(bundled: boolean, args: string[], cwd: string) {
   const env: NodeJS.ProcessEnv = { ...process.env, LVSGEN_TRACE_START: '1' };
@@ -72,7 +58,7 @@ test('bundle and modules: the same output, messages and exit code for every comm
       const o = join(dir, `${i}-${bundled ? 'bundle' : 'modules'}`);
       const r = run(bundled, c.args(o), dir);
       const text = (s: string) => s.split(o).join('OUT');
-      return { status: r.status, stdout: text(r.stdout), stderr: text(r.stderr), tree: c.out === 'render' || c.out === 'package' ? files(o) : undefined };
+      return { status: r.status, stdout: text(r.stdout), stderr: text(r.stderr), tree: c.out === 'render' || c.out === 'package' ? snapshotTree(o) : undefined };
     });
     const what = c.args('OUT').join(' ');
     assert.equal(got[0]!.status, got[1]!.status, what);

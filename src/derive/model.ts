@@ -1,5 +1,5 @@
 // The derived model: everything the renderers need, already decided, sorted
-// and named. Renderers format it; they never decide (STYLE.md rules 5, 6).
+// and named. Renderers format it; they never decide: templates hold layout, not logic.
 import type { Cidr } from '../model/net.js';
 import type { Role } from '../model/schema.js';
 

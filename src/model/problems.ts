@@ -1,6 +1,6 @@
 // Problems found in a topology: every one carries a code, the model path it
 // concerns, the YAML position and a plain message. Validation collects them
-// all and fails once (see STYLE.md, "Validate everything at once").
+// all and fails once, so an operator fixes a topology in one round.
 
 export type ProblemCode =
   | 'read-error'

@@ -1,4 +1,7 @@
-// cpio "newc" writer for the rpm payload (formats §2.2 "Payload").
+// cpio "newc" writer for the rpm payload: the "New ASCII Format" of cpio(5)
+// (https://man.freebsd.org/cgi/man.cgi?query=cpio&sektion=5), which rpm's
+// format.md names as the payload format
+// (https://github.com/rpm-software-management/rpm/blob/master/docs/manual/format.md).
 
 /** One cpio member; `name` is written as given ('./usr/share/x'). */
 export interface CpioMember {

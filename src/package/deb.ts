@@ -1,6 +1,8 @@
 // A native .deb writer (format 2.0): ar archive of debian-binary,
 // control.tar.gz and data.tar.gz, byte-identical for identical specs.
-// Facts: formats §2.1 (man 5 deb, deb-control, deb-md5sums, deb-conffiles).
+// Facts: deb(5) (https://manpages.debian.org/bookworm/dpkg-dev/deb.5.en.html),
+// deb-control(5), deb-md5sums(5), deb-conffiles(5) and deb-changelog(5), the
+// same site's pages beside it.
 
 import { createHash } from 'node:crypto';
 import { gzipDeterministic } from './gzip.js';
@@ -79,7 +81,8 @@ function docProblems(spec: DebSpec): string[] {
 /**
  * Where buildDeb puts the copyright and changelog (Debian Policy 12.5, 12.7):
  * a version with a Debian revision ('1.0-1') is non-native and wants
- * changelog.Debian.gz, a native one changelog.gz (formats §2.1 "control file").
+ * changelog.Debian.gz, a native one changelog.gz (lintian's
+ * debian-changelog-file-missing-or-wrong-name and changelog-file-missing-in-native-package).
  */
 export function debDocPaths(name: string, version: string): { copyright: string; changelog: string } {
   const changelog = version.includes('-') ? 'changelog.Debian.gz' : 'changelog.gz';
@@ -221,7 +224,8 @@ function arField(value: string, width: number): string {
 
 /**
  * One ar member: 60-byte header (name 16, mtime 12, uid 6, gid 6, mode 8,
- * size 10, '`\n'), data padded to an even length with '\n' (formats §2.1 "ar").
+ * size 10, '`\n'), data padded to an even length with '\n' (deb(5); the
+ * common ar format of ar(5), https://man.freebsd.org/cgi/man.cgi?query=ar&sektion=5).
  */
 function arMember(name: string, data: Buffer, mtime: number): Buffer[] {
   const header =

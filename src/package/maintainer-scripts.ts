@@ -4,7 +4,9 @@
 // one the tarball carries), which also puts back the originals of files an
 // earlier version managed; they never evaluate model text.
 // Argument conventions: deb-postinst(5) and friends; rpm's $1 counts the
-// instances left afterwards (formats §5).
+// instances left afterwards: %pre/%post get 1 on install and >= 2 on upgrade,
+// %preun/%postun 1 on upgrade and 0 on erase (Fedora's Packaging Guidelines,
+// "Scriptlets", https://docs.fedoraproject.org/en-US/packaging-guidelines/Scriptlets/).
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,5 +1,7 @@
 // The rpm header structure shared by the signature and the main header
-// (formats §2.2 "Header structure"): magic, index of {tag, type, offset,
+// (rpm's docs/manual/format.md "Header" and hregions.md,
+// https://github.com/rpm-software-management/rpm/tree/master/docs/manual):
+// magic, index of {tag, type, offset,
 // count}, then the data store, with a region entry first whose trailer sits
 // at the end of the data.
 

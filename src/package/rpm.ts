@@ -1,7 +1,24 @@
 // A native .rpm writer: lead (v3.0), signature header, main header and a
 // gzipped cpio payload, byte-identical for identical specs.
-// Facts: formats §2.2 (rpm's format.md, signatures_digests.md, hregions.md)
-// and the pitfall list in formats §2.3 "rpm" (cited as "pitfall N").
+// Facts: rpm's format.md, signatures_digests.md, hregions.md and tags.md
+// (https://github.com/rpm-software-management/rpm/tree/master/docs/manual),
+// and what `rpm -K`, `rpm --root -i` and rpmlint reject, numbered below and
+// cited as "pitfall N" where the code avoids them:
+//   3. the signature header is padded to a multiple of 8 bytes;
+//   4. the size tags (SIZE, LONGSIZE, PAYLOADSIZE) match what follows;
+//   5. every digest is there: SHA1 and SHA256 of the header, MD5 of header +
+//      payload, SHA256 of the compressed payload;
+//   6. FILEDIGESTALGO 8 (SHA-256) needs rpmlib(FileDigests); without SHA-256
+//      file digests FIPS hosts fail with "cpio: Digest mismatch";
+//   7. the rpmlib() requires the layout uses (CompressedFileNames,
+//      FileDigests, PayloadFilesHavePrefix);
+//   8. the file arrays sorted by path (strcmp), the cpio in the same order;
+//   9. SOURCERPM present, or rpm takes the package for a source package;
+//  10. SUMMARY, DESCRIPTION and GROUP as I18NSTRING;
+//  11. /etc, /usr and such not listed as directories: they belong to the
+//      `filesystem` package and would conflict with it;
+//  12. a gzip payload (xz or zstd need more rpmlib() requires and older rpm
+//      cannot read them).
 
 import { createHash } from 'node:crypto';
 import { writeCpio } from './cpio.js';
@@ -187,7 +204,7 @@ function fileFlags(n: TreeNode, config: ReadonlySet<string>): number {
   return n.path.startsWith('usr/share/doc/') ? RPMFILE_DOC : 0;
 }
 
-/** The parallel file arrays of the main header (formats §2.2 "Files"). */
+/** The parallel file arrays of the main header (tags.md: BASENAMES, DIRNAMES, DIRINDEXES, FILEMODES, ...). */
 function addFileList(h: HeaderBuilder, spec: RpmSpec, nodes: readonly TreeNode[]): void {
   const config = configPaths(spec.entries, spec.conffiles ?? []);
   const dirnames = new Map<string, number>(); // dirname -> its index, in first-seen order

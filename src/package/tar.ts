@@ -2,7 +2,8 @@
 //
 // Reproducible means: entries sorted with every parent directory, explicit
 // modes (never the umask), uid/gid 0 with uname/gname root, one fixed mtime,
-// and a gzip header without timestamp (formats §2.3 deb 4, §6 "determinism").
+// and a gzip header without timestamp (MTIME 0, RFC 1952 2.3.1), as the
+// Reproducible Builds project asks (https://reproducible-builds.org/docs/archives/).
 
 import type { EntryData } from 'archiver';
 import { gzipDeterministic } from './gzip.js';

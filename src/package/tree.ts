@@ -17,7 +17,8 @@ export interface TreeNode {
 export const DIR_MODE = 0o755;
 
 // Portable, shell- and conffile-safe characters only: conffiles and md5sums
-// are whitespace-separated lists, and ustar names are ASCII (formats §2.3 deb 4).
+// are whitespace-separated lists (deb-conffiles(5), deb-md5sums(5)), and we
+// write no pax headers, so ustar names stay ASCII.
 const SEGMENT = /^[A-Za-z0-9._+@,:=%~-]+$/;
 
 /** Problems with one entry path, each prefixed with where it was found. */
@@ -78,7 +79,7 @@ export function parentDirs(path: string): string[] {
 /**
  * Byte order of ASCII paths. A parent always sorts before its children because
  * it is a prefix of them; rpm also needs the file arrays in this strcmp order
- * (formats §2.2 "sorted by path").
+ * (rpm's format.md: the file arrays are sorted by path).
  */
 export function comparePaths(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;

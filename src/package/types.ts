@@ -1,6 +1,9 @@
 // Types shared by the package writers (tar.ts, deb.ts, rpm.ts).
-// Facts behind every choice: /work/shared/reference/packaging-formats.md
-// (cited below as "formats §x").
+// The formats: deb(5), deb-control(5), deb-conffiles(5), deb-md5sums(5)
+// (https://manpages.debian.org/bookworm/dpkg-dev/deb.5.en.html and its
+// neighbours) and rpm's docs/manual/format.md
+// (https://github.com/rpm-software-management/rpm/tree/master/docs/manual);
+// each writer cites the part it relies on.
 
 /**
  * One regular file of a package.
@@ -24,7 +27,8 @@ export interface TarOptions {
 
 /**
  * Debian maintainer scripts (deb-preinst(5) and friends). Each must start
- * with '#!' because dpkg executes it directly; it is shipped 0755 (formats §2.1).
+ * with '#!' because dpkg executes it directly; it is shipped 0755 (deb-postinst(5);
+ * lintian's maintainer-script-lacks-shebang and control-file-has-bad-permissions).
  */
 export interface DebScripts {
   preinst?: string;
@@ -73,7 +77,8 @@ export interface DebSpec {
   homepage?: string;
   /**
    * Extra conffiles (relative paths of entries). Every entry under etc/ is a
-   * conffile anyway, because lintian errors on any that is not (formats §2.1).
+   * conffile anyway, because lintian errors on any that is not
+   * (file-in-etc-not-marked-as-conffile; Debian Policy 10.7.2).
    */
   conffiles?: string[];
   scripts?: DebScripts;
@@ -90,7 +95,7 @@ export interface DebSpec {
   mtime: number;
 }
 
-/** rpm scriptlets; each runs under /bin/sh, `$1` counts instances (formats §5). */
+/** rpm scriptlets; each runs under /bin/sh, `$1` counts instances (maintainer-scripts.ts says how). */
 export interface RpmScripts {
   pre?: string;
   post?: string;

@@ -1,6 +1,8 @@
 // A small synchronous POSIX ustar writer for the .deb's control.tar and
 // data.tar. (The user-facing tarball is made with archiver in tar.ts; the .deb
-// needs a synchronous writer, and dpkg accepts plain ustar: formats §2.1 "tar".)
+// needs a synchronous writer, and dpkg accepts plain ustar: deb(5). The header
+// layout is POSIX's ustar interchange format, pax(1) "ustar Interchange Format",
+// https://pubs.opengroup.org/onlinepubs/9799919799/utilities/pax.html.)
 
 /** One member: `name` is written as given ('./usr/', './usr/x'). */
 export interface UstarMember {
@@ -17,7 +19,7 @@ const BLOCK = 512;
  * Split a name into ustar's name (100) and prefix (155) fields at a '/'.
  * Picks the shortest prefix that makes the name fit (as tar-stream does), so a
  * valid split is found whenever one exists. Null when the name cannot fit or
- * is not ASCII (we do not write pax headers: formats §2.3 deb 4).
+ * is not ASCII (we do not write pax extended headers).
  */
 export function splitUstarName(full: string): { name: string; prefix: string } | null {
   if (!/^[\x20-\x7e]*$/.test(full)) return null;
@@ -40,7 +42,7 @@ function octal(value: number, width: number): string {
   return `${digits}\0`;
 }
 
-/** One 512-byte ustar header; uid/gid 0 and uname/gname root (formats §2.1). */
+/** One 512-byte ustar header; uid/gid 0 and uname/gname root (what dpkg-deb writes, and reproducible). */
 function header(m: UstarMember, mtime: number): Buffer {
   const split = splitUstarName(m.name);
   if (split === null) throw new RangeError(`tar name does not fit ustar: ${m.name}`);

@@ -1,7 +1,7 @@
 // The `ipvsadm -L -n` table a director shows once every real server passes its
-// check, in ipvsadm's own format (printf strings of ipvsadm.c; see
-// shared/reference/ultramonkey-facts.md): services sorted by protocol, address,
-// port; destinations by address, then port.
+// check, in ipvsadm's own format (the printf strings of print_service_entry
+// and print_title in ipvsadm.c, https://git.kernel.org/pub/scm/utils/kernel/ipvsadm/ipvsadm.git):
+// services sorted by protocol, address, port; destinations by address, then port.
 import type { DerivedHost } from '../derive/model.js';
 import { addressKey } from '../model/net.js';
 

@@ -22,7 +22,7 @@ async function built(t: TestContext): Promise<{ dir: string; v1: string; v2: str
 /**
  * The directories the package must own: its own ones only. Shared ones
  * (/usr, /usr/share, /etc) would conflict with the filesystem package
- * (formats §2.3 rpm pitfall 11).
+ * (pitfall 11 in src/package/rpm.ts).
  */
 function ownedDirs(variant: 1 | 2): string[] {
   const dirs = new Set<string>();
@@ -185,7 +185,7 @@ describe('rpm: rpm --root', () => {
     assert.ok(fs.existsSync(at(`${CONFFILE_PATH}.rpmsave`)), 'edited conffile saved as .rpmsave');
     ok('-e', `${NAME}-sh`);
 
-    // $1 counts the instances left afterwards (formats §5 table).
+    // $1 counts the instances left afterwards (src/package/maintainer-scripts.ts).
     assert.deepEqual(fs.readFileSync(at(SCRIPT_LOG), 'utf8').trim().split('\n'), [
       'pre 1', 'post 1',
       'pre 2', 'post 2', 'preun 1', 'postun 1',

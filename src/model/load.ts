@@ -2,7 +2,7 @@
 // cross-field checks. Pure: the caller reads the file and hands over bytes.
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
-import { formatPath, TopologyError, type PathSegments, type Position, type Problem, type ProblemCode } from './problems.js';
+import { formatPath, TopologyError, type PathSegments, type Position, type Problem, type ProblemCode, type RawProblem } from './problems.js';
 import { makeTopologySchema, type Topology } from './schema.js';
 import { validateTopology } from './validate.js';
 
@@ -20,15 +20,6 @@ export interface LoadedTopology {
   topology: Topology;
   /** Position of a model path in the source, for later stages' messages. */
   positionOf(path: PathSegments): Position | undefined;
-}
-
-/** A problem before it has a source position. */
-export interface RawProblem {
-  code: ProblemCode;
-  path: PathSegments;
-  message: string;
-  /** Point at the key rather than the value (unknown keys, bad names). */
-  atKey?: boolean;
 }
 
 export function loadTopology(bytes: Uint8Array, distros: readonly string[]): LoadedTopology {

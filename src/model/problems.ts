@@ -54,6 +54,19 @@ export interface Problem {
 /** The path segments as they appear in the parsed document. */
 export type PathSegments = ReadonlyArray<string | number>;
 
+/**
+ * A problem before it has a source position: what the checks that see only
+ * the parsed topology (validate.ts, targets.ts) return. load.ts, which holds
+ * the document, turns model paths into positions.
+ */
+export interface RawProblem {
+  code: ProblemCode;
+  path: PathSegments;
+  message: string;
+  /** Point at the key rather than the value (unknown keys, bad names). */
+  atKey?: boolean;
+}
+
 export function formatPath(segments: PathSegments): string {
   let out = '';
   for (const s of segments) {

@@ -2,7 +2,7 @@
 // it can run and whether keepalived (VRRP) carries its floating addresses.
 // The distro data itself lives with the renderer; the caller (the pipeline)
 // passes what each distro can do, so this stays pure and below render/.
-import type { RawProblem } from './load.js';
+import type { RawProblem } from './problems.js';
 import type { DirectorBackend, Topology } from './schema.js';
 
 export interface DistroCapabilities {

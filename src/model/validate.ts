@@ -1,6 +1,6 @@
 // Cross-field rules: what the schema cannot say about one field alone.
 // Runs on a schema-valid topology and returns every problem it finds.
-import type { RawProblem } from './load.js';
+import type { RawProblem } from './problems.js';
 import { contains, overlaps, parseCidr, splitEndpoint, type Cidr } from './net.js';
 import type { Topology } from './schema.js';
 

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, describe, test } from 'node:test';
 import yargs from 'yargs';
-import { packageCommand } from '../../src/cli/package-command.js';
+import { packageCommand } from '../../src/cli/commands/package.js';
 import { DEFAULT_SOURCE_DATE_EPOCH } from '../../src/package/host-package.js';
 import { cli, example, REPO } from '../helpers.js';
 import { haveRoot, haveTools, run, runBytes, snapshotTree, staticBusybox } from './helpers.js';

@@ -8,7 +8,7 @@ import { chmodSync, closeSync, existsSync, fsyncSync, lstatSync, mkdirSync, open
 import { join } from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
 import type { Argv, CommandModule } from 'yargs';
-import { OutputError } from '../bundle/write.js';
+import { OutputError } from '../../bundle/write.js';
 import {
   DEFAULT_MAINTAINER,
   DEFAULT_VERSION,
@@ -17,17 +17,11 @@ import {
   packHost,
   parseVersion,
   sourceDateEpoch,
-} from '../package/host-package.js';
-import type { PackageFormat } from '../package/host-package.js';
-import { PackageSpecError } from '../package/types.js';
-import { distros, generate } from './generate.js';
-import type { Io } from './main.js';
-
-/**
- * A bad option value of this command. main.ts turns an OutputError into exit
- * code 2 with "Run lvsgen --help for usage", which is what a usage error needs.
- */
-export class PackageUsageError extends OutputError {}
+} from '../../package/host-package.js';
+import type { HostPackage, PackageFormat } from '../../package/host-package.js';
+import { PackageSpecError } from '../../package/types.js';
+import { distros, generate } from '../generate.js';
+import { count, inTopologyFile, TopologyFileError, UsageError, type Io } from '../io.js';
 
 interface PackageArgs {
   topology: string;
@@ -118,6 +112,20 @@ function prepareOutput(dir: string): void {
 }
 
 /**
+ * One artifact's bytes. The writers refuse what they cannot represent (e.g.
+ * paths too long for ustar): that is the topology's problem, not a bug, so it
+ * is reported like the topology's other problems, under its file name.
+ */
+async function packArtifact(file: string, pkg: HostPackage, format: PackageFormat): Promise<Buffer> {
+  try {
+    return await packHost(pkg, format);
+  } catch (e) {
+    if (!(e instanceof PackageSpecError)) throw e;
+    throw new TopologyFileError(file, e.problems.map((p) => ({ code: 'unsupported' as const, path: '', message: `cannot build ${pkg.fileNames[format]}: ${p}` })));
+  }
+}
+
+/**
  * The yargs command. `progress` is the terminal to draw a progress bar on
  * (stdout when it is a TTY); without one, or with a single host, it prints
  * one line per artifact.
@@ -142,9 +150,9 @@ export function packageCommand(io: Io, progress?: NodeJS.WriteStream): CommandMo
       // The version's problems do not depend on the package name: check it once, before reading the topology.
       const { identity, problems: versionProblems } = parseVersion(a.version, 'lvsgen');
       problems.push(...versionProblems);
-      if (problems.length > 0) throw new PackageUsageError(problems.join('\n'));
+      if (problems.length > 0) throw new UsageError(problems.join('\n'));
 
-      const g = generate(a.topology, a.distro !== undefined ? { distro: a.distro } : {});
+      const g = inTopologyFile(a.topology, () => generate(a.topology, a.distro !== undefined ? { distro: a.distro } : {}));
       const total = g.bundles.length * formats.length;
       const bar = progress !== undefined && g.bundles.length > 1
         ? new SingleBar({ stream: progress, format: 'packaging {bar} {value}/{total} {artifact}', hideCursor: null }, Presets.shades_classic)
@@ -156,14 +164,10 @@ export function packageCommand(io: Io, progress?: NodeJS.WriteStream): CommandMo
           const pkg = hostPackage(b, { cluster: g.model.name, version: identity.version, release: identity.release, mtime: sde.mtime, maintainer: a.maintainer });
           const mode = b.files.some((f) => f.secret) ? 0o600 : 0o644;
           for (const f of formats) {
-            artifacts.push({ host: b.host, fileName: pkg.fileNames[f], bytes: await packHost(pkg, f), mode });
+            artifacts.push({ host: b.host, fileName: pkg.fileNames[f], bytes: await packArtifact(a.topology, pkg, f), mode });
             bar?.increment(1, { artifact: pkg.fileNames[f] });
           }
         }
-      } catch (e) {
-        // The writers refuse what they cannot represent (e.g. paths too long for ustar): input, not a bug.
-        if (e instanceof PackageSpecError) throw new PackageUsageError(e.message);
-        throw e;
       } finally {
         bar?.stop();
       }
@@ -177,7 +181,7 @@ export function packageCommand(io: Io, progress?: NodeJS.WriteStream): CommandMo
         }
       } else {
         const kept = unchanged.size > 0 ? ` (${unchanged.size} unchanged, left as they were)` : '';
-        io.out(`wrote ${artifacts.length - unchanged.size} artifacts for ${g.bundles.length} hosts to ${a.out}${kept}\n`);
+        io.out(`wrote ${count(artifacts.length - unchanged.size, 'artifact')} for ${count(g.bundles.length, 'host')} to ${a.out}${kept}\n`);
       }
     },
   };

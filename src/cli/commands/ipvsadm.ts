@@ -1,0 +1,31 @@
+// `lvsgen ipvsadm TOPOLOGY`: the table each director should show once every
+// real server passes its check.
+import type { CommandModule } from 'yargs';
+import { renderIpvsadmTable } from '../../render/ipvsadm-table.js';
+import { generate } from '../generate.js';
+import { inTopologyFile, UsageError, type Io } from '../io.js';
+
+interface IpvsadmArgs {
+  topology: string;
+  host?: string;
+  'ipvs-version': string;
+}
+
+export function ipvsadmCommand(io: Io): CommandModule<object, IpvsadmArgs> {
+  return {
+    command: 'ipvsadm <topology>',
+    describe: 'Print the `ipvsadm -L -n` table each director should show once every real server passes its check.',
+    builder: (y) =>
+      y
+        .positional('topology', { type: 'string', demandOption: true })
+        .option('host', { type: 'string', describe: 'Only this director' })
+        .option('ipvs-version', { type: 'string', default: '1.0.4', describe: 'Version shown in the first line' }),
+    handler: (a) => {
+      const g = inTopologyFile(a.topology, () => generate(a.topology));
+      const directors = g.model.hosts.filter((h) => h.roles.director && (a.host === undefined || h.name === a.host));
+      if (a.host !== undefined && directors.length === 0) throw new UsageError(`--host ${a.host}: no director of that name`);
+      if (directors.length === 0) io.err('no director in this topology\n');
+      for (const d of directors) io.out(`${directors.length > 1 ? `==> ${d.name} <==\n` : ''}${renderIpvsadmTable(d, a['ipvs-version'])}`);
+    },
+  };
+}

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { bundlesOf, cli, example, REPO } from '../helpers.js';
+import { bundlesOf, cli, example, REPO } from '../support/index.js';
 
 const SEEDS = join(REPO, '..', 'shared', 'seeds');
 const seed000 = readFileSync(join(SEEDS, '000_1fafbd577229bfe8.txt'), 'utf8');

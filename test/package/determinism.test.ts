@@ -11,7 +11,7 @@ import { debDocPaths } from '../../src/package/deb.js';
 import { NAME, buildAll, debSpec } from '../support/package-fixture.js';
 import { requireTools, run, runBytes, snapshotTree, tempDir } from '../support/index.js';
 
-const FIXTURE_URL = pathToFileURL(path.join(path.dirname(new URL(import.meta.url).pathname), 'fixture.js')).href;
+const FIXTURE_URL = pathToFileURL(path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'support', 'package-fixture.js')).href;
 
 /**
  * Build the fixture in a child node process under `umask`, in `cwd`, with

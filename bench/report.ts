@@ -213,7 +213,7 @@ export function renderReport(r: BenchResults): string {
     '',
     '## Method',
     '',
-    `- Topologies come from test/scale.ts: N real servers over /24 server networks (250 each), ${SERVICES} virtual`,
+    `- Topologies come from test/support/scale.ts: N real servers over /24 server networks (250 each), ${SERVICES} virtual`,
     '  services on one virtual address, every real server in every service, in two layouts:',
     ...(Object.keys(LAYOUTS) as Layout[]).map((l) => `  - **${l}**: ${LAYOUTS[l].label};`),
     '- every measurement is a whole process, timed from outside: wall time by the benchmark\'s clock, CPU',

@@ -14,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
-import { scaledTopology } from '../test/scale.js';
+import { scaledTopology } from '../test/support/scale.js';
 import { ansibleFairness, ansibleVersion, compareOutputs, LVSGEN, runPlaybook, writeLbNat, type Fairness } from './ansible.js';
 import { haveGnuTime, measure, round, summarizeSamples, type Measured, type Sample } from './measure.js';
 import { renderReport } from './report.js';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { ansibleFairness } from '../../bench/ansible.js';
 import { STEPS, type BenchResults } from '../../bench/matrix.js';
-import { REPO, requireTools, tempDir } from '../helpers.js';
+import { REPO, requireTools, tempDir } from '../support/index.js';
 
 test('the benchmark runs at N=10 (both layouts, every step, the side by side) and writes its report', (t) => {
   if (!requireTools(t, '/usr/bin/time', 'ansible-playbook')) return;

@@ -6,8 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { example, REPO, tempDir } from '../helpers.js';
-import { snapshotTree } from '../package/helpers.js';
+import { example, REPO, snapshotTree, tempDir } from '../support/index.js';
 
 const BIN = join(REPO, 'bin', 'lvsgen');
 const BUNDLE = join(REPO, 'dist', 'src', 'cli', 'lvsgen.cjs');

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { writeTree } from '../../src/bundle/write.js';
 import { topologyJsonSchema } from '../../src/cli/json-schema.js';
 import { listDistros } from '../../src/render/distros.js';
-import { cli, example, REPO, sh, tempDir } from '../helpers.js';
+import { cli, example, REPO, sh, tempDir } from '../support/index.js';
 
 const KEY = 'example-only-change-me';
 

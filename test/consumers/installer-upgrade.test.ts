@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
-import { cli, example, requireRoot, requireTools, sh, tempDir } from '../helpers.js';
+import { cli, example, requireRoot, requireTools, sh, tempDir } from '../support/index.js';
 
 const STUB = '#!/bin/sh\nexit 0\n';
 

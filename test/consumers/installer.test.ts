@@ -14,8 +14,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { bundlesOf, DISTROS, EXAMPLES, requireRoot, requireTools, sh, tempDir, type Ran } from '../helpers.js';
-import { installerCommands, ok, read, render, type InstallerCommand } from './lib.js';
+import { bundlesOf, DISTROS, EXAMPLES, type InstallerCommand, installerCommands, ok, type Ran, read, render, requireRoot, requireTools, sh, tempDir } from '../support/index.js';
 
 const STUB_LOG = 'lvsgen-stub.log';
 const STUB = `#!/bin/sh

@@ -10,8 +10,7 @@ import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DISTROS, EXAMPLES, requireRoot, requireTools, sh, tempDir } from '../helpers.js';
-import { netns, read, render, unique } from './lib.js';
+import { bareNetns, DISTROS, EXAMPLES, read, render, requireRoot, requireTools, sh, tempDir, unique } from '../support/index.js';
 
 const CF = 'etc/ha.d/ldirectord.cf';
 
@@ -91,7 +90,7 @@ for (const distro of DISTROS) {
     writeFileSync(join(dir, 'ipvsadm'), FAKE_IPVSADM, { mode: 0o755 });
     const log = join(dir, 'ipvsadm.log');
     // Health checks can reach nothing: the namespace has only lo.
-    const ns = netns(t);
+    const ns = bareNetns(t);
     ns.ip('link', 'set', 'lo', 'up');
     const child = spawn('timeout', ['-k', '2', '20', 'ip', 'netns', 'exec', ns.name, 'ldirectord', '-d', cf, 'start'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';

@@ -7,8 +7,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { DISTROS, EXAMPLES, have, requireRoot, requireTools, sh, tempDir } from '../helpers.js';
-import { kernelConfig, lines, netns, norm, ok, read, render, sourced, sysctlEntries, type Netns } from './lib.js';
+import { bareNetns, DISTROS, EXAMPLES, have, kernelConfig, lines, type Netns, norm, ok, read, render, requireRoot, requireTools, sh, sourced, sysctlEntries, tempDir } from '../support/index.js';
 
 const IFACES = 'etc/network/interfaces';
 const RULE = '-A POSTROUTING -s 192.168.6.0/24 -j MASQUERADE';
@@ -52,7 +51,7 @@ for (const ex of EXAMPLES) {
         else assert.deepEqual(other, [], `${host}: Debian's stock file sets no other key`);
 
         // net.* lines: applied for real, in a scratch namespace only.
-        const ns = netns(t);
+        const ns = bareNetns(t);
         const netFile = join(scratch, `${host}-net.conf`);
         writeFileSync(netFile, read(file).split('\n').filter((l) => /^\s*net[./]/.test(l)).join('\n') + '\n');
         const hostBefore = sh('sysctl', ['-n', ...Object.keys(netWant)]).stdout;
@@ -123,7 +122,7 @@ test('lb-nat/redhat: /etc/sysconfig/iptables applies with iptables-restore in a 
   const r = await render(t, 'lb-nat', 'redhat');
   assert.deepEqual(r.holding('etc/sysconfig/iptables').map((b) => b.host), ['director']);
   const file = r.file('director', 'etc/sysconfig/iptables');
-  const ns = netns(t);
+  const ns = bareNetns(t);
   const fam = iptablesFamily(ns);
   t.diagnostic(`iptables family: ${fam.name}`);
   ok(ns.exec(fam.restore, [file]), `${fam.restore} ${file}`);
@@ -139,7 +138,7 @@ test('lb-nat/redhat: /etc/sysconfig/iptables applies with iptables-restore in a 
   const text = read(file);
   assert.ok(text.split('\n').includes(RULE));
   writeFileSync(bad, text.replace(`${RULE}\n`, `${RULE.replace('MASQUERADE', 'MASQUERAID')}\n`));
-  const ns2 = netns(t);
+  const ns2 = bareNetns(t);
   const failed = ns2.exec(fam.restore, [bad]);
   assert.notEqual(failed.status, 0, `${fam.restore} accepted an unknown target`);
   assert.match(failed.stderr, new RegExp(`Error occurred at line: ${text.split('\n').indexOf(RULE) + 1}\\b`));
@@ -150,7 +149,7 @@ test('lb-nat/debian: bringing the director\'s eth1 up for real runs its up line:
   if (!canRun(t, 'ifup', 'ifdown', 'iptables', 'iptables-save')) return;
   const r = await render(t, 'lb-nat', 'debian');
   const file = r.file('director', IFACES);
-  const ns = netns(t);
+  const ns = bareNetns(t);
   ns.veth('eth1');
   const state = tempDir(t, 'lvsgen-ifstate-');
   ok(ns.exec('ifup', ['--no-scripts', '-i', file, '--state-dir', state, 'eth1']), 'ifup eth1');
@@ -212,7 +211,7 @@ for (const ex of EXAMPLES) {
     assert.deepEqual(r.holding(IFACES).map((b) => b.host).sort(), Object.keys(want).sort());
     for (const [host, w] of Object.entries(want)) {
       const file = r.file(host, IFACES);
-      const ns = netns(t);
+      const ns = bareNetns(t);
       const physical = [...new Set(lines(ok(sh('ifquery', ['-i', file, '-l']), 'ifquery -l').stdout).map((i) => i.split(':')[0]!))].filter((i) => i !== 'lo');
       for (const i of physical) ns.veth(i);
       const state = tempDir(t, 'lvsgen-ifstate-');
@@ -238,7 +237,7 @@ test('ha-cidr/redhat: static-routes replayed the initscripts way on the router g
   // initscripts: grep "^any" static-routes | while read ignore args; do route add -$args; done
   const replay = 'grep "^any" "$1" | { s=0; while read ignore args; do route add -$args || s=1; done; exit $s; }';
 
-  const ns = netns(t);
+  const ns = bareNetns(t);
   ns.veth(eth0.DEVICE!);
   ok(ns.ip('addr', 'add', `${eth0.IPADDR}/${eth0.NETMASK}`, 'dev', eth0.DEVICE!), 'router address');
   ok(ns.ip('link', 'set', eth0.DEVICE!, 'up'), 'eth0 up');
@@ -246,7 +245,7 @@ test('ha-cidr/redhat: static-routes replayed the initscripts way on the router g
   assert.equal(norm(ns.ip('route', 'list', '192.168.0.0/24').stdout), '192.168.0.0/24 via 192.168.6.240 dev eth0');
 
   // Negative control: the gateway is unreachable without the router's address on eth0.
-  const bare = netns(t);
+  const bare = bareNetns(t);
   bare.veth('eth0');
   ok(bare.ip('link', 'set', 'eth0', 'up'), 'eth0 up');
   assert.notEqual(bare.exec('bash', ['-c', replay, 'replay', routes]).status, 0);
@@ -261,7 +260,7 @@ for (const ex of EXAMPLES) {
     assert.deepEqual(servers.map((b) => b.host), ex === 'lb-nat' ? ['real1', 'real2'] : ['node1', 'node2']);
     for (const b of servers) {
       const v = sourced(r.file(b.host, 'etc/sysconfig/network-scripts/ifcfg-eth0'));
-      const ns = netns(t);
+      const ns = bareNetns(t);
       ns.veth(v.DEVICE!);
       ok(ns.ip('addr', 'add', `${v.IPADDR}/${v.NETMASK}`, 'dev', v.DEVICE!), `${b.host}: address`);
       ok(ns.ip('link', 'set', v.DEVICE!, 'up'), 'up');

@@ -7,8 +7,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { DISTROS, EXAMPLES, requireTools, sh, tempDir } from '../helpers.js';
-import { lines, ok, read, render, sourced, type Vars } from './lib.js';
+import { DISTROS, EXAMPLES, lines, ok, read, render, requireTools, sh, sourced, tempDir, type Vars } from '../support/index.js';
 
 const IFACES = 'etc/network/interfaces';
 const NM24 = '255.255.255.0';

@@ -10,9 +10,7 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { defaultRouterId } from '../../src/derive/derive.js';
 import { renderIpvsadmTable } from '../../src/render/ipvsadm-table.js';
-import { requireRoot, requireTools, sh, tempDir } from '../helpers.js';
-import { bundlesOfCase, caseName, exampleWith, generateText, PAIR, TODAY_CASES } from './cases.js';
-import { netns, ok, renderCase, spawnIn, until } from './lib.js';
+import { bundlesOfCase, caseName, exampleWith, generateText, netns, ok, PAIR, renderCase, requireRoot, requireTools, sh, spawnIn, tempDir, TODAY_CASES, until } from '../support/index.js';
 
 const KA = '/etc/keepalived/keepalived.conf';
 const HA = exampleWith('ha-cidr');

@@ -19,9 +19,7 @@ import { chmodSync, copyFileSync, mkdirSync, readdirSync, writeFileSync } from '
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import type { DerivedHost } from '../../src/derive/model.js';
-import { requireRoot, requireTools, sh, tempDir, type Ran } from '../helpers.js';
-import { bundlesOfCase, caseName, TODAY_CASES } from './cases.js';
-import { link, netns, renderCase, type Netns, type Rendered } from './lib.js';
+import { bundlesOfCase, caseName, link, netns, type Netns, type Ran, renderCase, type Rendered, requireRoot, requireTools, sh, tempDir, TODAY_CASES } from '../support/index.js';
 
 const KEYFILES = '/etc/NetworkManager/system-connections';
 

@@ -8,9 +8,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { requireRoot, requireTools, sh, tempDir } from '../helpers.js';
-import { caseName, TODAY_CASES } from './cases.js';
-import { ifupAll, interfacesOf, link, netns, ok, renderCase, spawnIn, until } from './lib.js';
+import { caseName, ifupAll, interfacesOf, link, netns, ok, renderCase, requireRoot, requireTools, sh, spawnIn, tempDir, TODAY_CASES, until } from '../support/index.js';
 
 const RULESET: Record<string, string> = { debian12: '/etc/nftables.conf', rhel9: '/etc/sysconfig/nftables.conf' };
 

@@ -6,9 +6,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { requireRoot, requireTools, sh, tempDir } from '../helpers.js';
-import { caseName, PAIR, TODAY_CASES } from './cases.js';
-import { interfacesOf, link, netns, ok, renderCase, renderText, type Rendered } from './lib.js';
+import { caseName, interfacesOf, link, netns, ok, PAIR, renderCase, type Rendered, renderText, requireRoot, requireTools, sh, tempDir, TODAY_CASES } from '../support/index.js';
 
 const DROPIN = '/etc/systemd/system/ldirectord.service.d/lvsgen.conf';
 const VENDOR_UNIT = '/lib/systemd/system/ldirectord.service';

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { TopologyError } from '../../src/model/problems.js';
-import { exampleWith, generateText, PAIR } from './cases.js';
+import { exampleWith, generateText, PAIR } from '../support/index.js';
 
 const LB = exampleWith('lb-nat');
 const LB_KA = exampleWith('lb-nat', 'keepalived');

@@ -9,9 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { requireRoot, requireTools, tempDir } from '../helpers.js';
-import { TODAY_CASES } from './cases.js';
-import { ifupAll, interfacesOf, lan, link, netns, ok, renderCase, spawnIn, stop, until, type Netns } from './lib.js';
+import { ifupAll, interfacesOf, lan, link, netns, type Netns, ok, renderCase, requireRoot, requireTools, spawnIn, stop, tempDir, TODAY_CASES, until } from '../support/index.js';
 
 const FLOATING = '192.168.6.240';
 

@@ -1,6 +1,6 @@
 // Golden trees: golden/<example>/<distro>/ must equal what the code renders.
 // UPDATE_GOLDEN=1 (make golden) rewrites them; a mismatch prints the diff and
-// that command; a missing or stale golden tree fails.
+// that command; a missing or stale golden tree, or one two cases produce, fails.
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,8 +8,7 @@ import { test } from 'node:test';
 import { compareGolden, writeGolden } from '../../src/bundle/golden.js';
 import { treeOf } from '../../src/bundle/tree.js';
 import type { Generated } from '../../src/cli/generate.js';
-import { bundlesOfCase, caseName, TODAY_CASES } from '../distros/cases.js';
-import { bundlesOf, DISTROS, EXAMPLES, REPO } from '../helpers.js';
+import { bundlesOfCase, caseName, GOLDEN_CASES, REPO } from '../support/index.js';
 
 const GOLDEN = join(REPO, 'golden');
 const update = process.env.UPDATE_GOLDEN === '1';
@@ -33,16 +32,14 @@ function golden(name: string, render: () => Generated): void {
   });
 }
 
-// The seeds' distros: each example as it is.
-for (const ex of EXAMPLES) {
-  for (const distro of DISTROS) golden(`${ex}/${distro}`, () => bundlesOf(ex, distro));
-}
-// Today's distros, with each director backend that applies (golden/<example>/<distro>[-<backend>]).
-for (const c of TODAY_CASES) golden(caseName(c), () => bundlesOfCase(c));
+// Every case of the one table (test/support/cases.ts): golden/<example>/<tree>.
+for (const c of GOLDEN_CASES) golden(caseName(c), () => bundlesOfCase(c));
 
 test('no stale golden trees: every golden/<example>/<distro> is produced by a test', () => {
   if (!existsSync(GOLDEN)) return assert.fail('golden/ is missing: run make golden');
-  const known = new Set([...EXAMPLES.flatMap((e) => DISTROS.map((d) => `${e}/${d}`)), ...TODAY_CASES.map(caseName)]);
+  const names = GOLDEN_CASES.map(caseName);
+  assert.deepEqual(names.filter((n, i) => names.indexOf(n) !== i), [], 'golden trees produced by more than one case');
+  const known = new Set(names);
   const found = readdirSync(GOLDEN).flatMap((e) => readdirSync(join(GOLDEN, e)).map((d) => `${e}/${d}`));
   assert.deepEqual(found.filter((f) => !known.has(f)), [], 'stale golden trees: remove them');
 });

@@ -5,8 +5,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { cli, REPO, tempDir } from '../helpers.js';
-import { scaledTopology } from '../scale.js';
+import { cli, REPO, tempDir } from '../support/index.js';
+import { scaledTopology } from '../support/scale.js';
 
 const KILLS = 24;
 

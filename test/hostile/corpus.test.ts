@@ -8,7 +8,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { LIMITS } from '../../src/model/load.js';
-import { cli, example, REPO, tempDir } from '../helpers.js';
+import { cli, example, REPO, tempDir } from '../support/index.js';
 
 const CORPUS = join(REPO, 'test/hostile/corpus');
 

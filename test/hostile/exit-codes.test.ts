@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { example, REPO, sh, tempDir } from '../helpers.js';
+import { example, REPO, sh, tempDir } from '../support/index.js';
 
 const lvsgen = join(REPO, 'bin/lvsgen');
 

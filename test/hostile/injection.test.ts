@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse, stringify } from 'yaml';
-import { cli, example, requireTools, sh, tempDir } from '../helpers.js';
+import { cli, example, requireTools, sh, tempDir } from '../support/index.js';
 
 const HOSTILE = [
   '"', 'a"b', "it's", '#', 'a # b', 'Test Page"\n\treal=6.6.6.6:80 masq', '$(reboot)', '`reboot`', 'a; reboot', 'a && reboot',

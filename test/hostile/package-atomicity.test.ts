@@ -7,8 +7,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { REPO, sh, tempDir } from '../helpers.js';
-import { scaledTopology } from '../scale.js';
+import { REPO, sh, tempDir } from '../support/index.js';
+import { scaledTopology } from '../support/scale.js';
 
 const KILLS = 16;
 const lvsgen = join(REPO, 'bin/lvsgen');

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { cli, example, tempDir } from '../helpers.js';
+import { cli, example, tempDir } from '../support/index.js';
 
 test('a symbolic link planted inside the output is replaced, never followed', async (t) => {
   const dir = tempDir(t);

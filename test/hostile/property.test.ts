@@ -10,8 +10,8 @@ import fc from 'fast-check';
 import { stringify } from 'yaml';
 import { treeOf, type Tree } from '../../src/bundle/tree.js';
 import { generate } from '../../src/cli/generate.js';
-import { requireTools, sh, tempDir } from '../helpers.js';
-import { topologyArb } from './arbitrary.js';
+import { requireTools, sh, tempDir } from '../support/index.js';
+import { topologyArb } from '../support/arbitrary.js';
 
 const RUNS = Number(process.env.LVSGEN_FUZZ_RUNS ?? 40);
 const CONSUMER_RUNS = Math.max(8, Math.floor(RUNS / 4));

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { loadTopology } from '../../src/model/load.js';
 import { TopologyError, type Problem } from '../../src/model/problems.js';
-import { example } from '../helpers.js';
+import { example } from '../support/index.js';
 
 const DISTROS = ['debian', 'redhat'];
 const load = (text: string) => loadTopology(new TextEncoder().encode(text), DISTROS);

@@ -22,9 +22,8 @@ import {
   debSpec,
   identity,
   sampleEntries,
-} from './fixture.js';
-import { haveRoot, haveTools, run, snapshotTree, sourceFile, staticBusybox, tempDir } from './helpers.js';
-import type { NodeFacts } from './helpers.js';
+} from '../support/package-fixture.js';
+import { type NodeFacts, requireRoot, requireTools, run, snapshotTree, sourceFile, staticBusybox, tempDir } from '../support/index.js';
 
 const V1 = debVersion(identity(1));
 const V2 = debVersion(identity(2));
@@ -52,7 +51,7 @@ function expectedTree(variant: 1 | 2): Map<string, NodeFacts> {
 
 describe('deb: dpkg-deb', () => {
   test('--info and --field read the control file we meant to write', async (t) => {
-    if (!haveTools(t, ['dpkg-deb'])) return;
+    if (!requireTools(t, 'dpkg-deb')) return;
     const { v1 } = await built(t);
     const info = run('dpkg-deb', ['--info', v1]).stdout;
     for (const script of ['preinst', 'postinst', 'prerm', 'postrm']) {
@@ -71,7 +70,7 @@ describe('deb: dpkg-deb', () => {
   });
 
   test('--contents lists root-owned entries with our modes, long name intact', async (t) => {
-    if (!haveTools(t, ['dpkg-deb'])) return;
+    if (!requireTools(t, 'dpkg-deb')) return;
     const { v1 } = await built(t);
     const lines = run('dpkg-deb', ['--contents', v1]).stdout.trim().split('\n');
     const listed = new Map(lines.map((l) => {
@@ -86,7 +85,7 @@ describe('deb: dpkg-deb', () => {
   });
 
   test('-x extracts exactly the expected tree; -e gives conffiles and md5sums that match it', async (t) => {
-    if (!haveTools(t, ['dpkg-deb', 'md5sum'])) return;
+    if (!requireTools(t, 'dpkg-deb', 'md5sum')) return;
     const { dir, v1 } = await built(t);
     const root = path.join(dir, 'x');
     const ctl = path.join(dir, 'ctl');
@@ -109,7 +108,7 @@ describe('deb: dpkg-deb', () => {
 
 describe('deb: lintian', () => {
   test('no errors and no warnings beyond test/package/lintian-overrides.txt', async (t) => {
-    if (!haveTools(t, ['lintian'])) return;
+    if (!requireTools(t, 'lintian')) return;
     const { v1 } = await built(t);
     const r = run('lintian', [
       '--fail-on', 'error,warning',
@@ -136,7 +135,7 @@ function dpkgRoot(dir: string, busybox: Buffer): string {
 
 describe('deb: dpkg --root', () => {
   test('install, conffile kept on upgrade, remove, purge, with the scripts run in order', async (t) => {
-    if (!haveTools(t, ['dpkg', 'dpkg-query']) || !haveRoot(t)) return;
+    if (!requireTools(t, 'dpkg', 'dpkg-query') || !requireRoot(t)) return;
     const busybox = staticBusybox(t);
     if (busybox === undefined) return;
     const { dir, v1, v2 } = await built(t);

@@ -8,10 +8,10 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { debDocPaths } from '../../src/package/deb.js';
-import { NAME, buildAll, debSpec } from './fixture.js';
-import { haveTools, run, runBytes, snapshotTree, tempDir } from './helpers.js';
+import { NAME, buildAll, debSpec } from '../support/package-fixture.js';
+import { requireTools, run, runBytes, snapshotTree, tempDir } from '../support/index.js';
 
-const FIXTURE_URL = pathToFileURL(path.join(path.dirname(new URL(import.meta.url).pathname), 'fixture.js')).href;
+const FIXTURE_URL = pathToFileURL(path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'support', 'package-fixture.js')).href;
 
 /**
  * Build the fixture in a child node process under `umask`, in `cwd`, with
@@ -44,7 +44,7 @@ describe('determinism', () => {
 
 describe('one payload, three formats', () => {
   test('tar, deb data and rpm payload extract to the same files and modes', async (t) => {
-    if (!haveTools(t, ['tar', 'dpkg-deb', 'rpm2cpio', 'cpio'])) return;
+    if (!requireTools(t, 'tar', 'dpkg-deb', 'rpm2cpio', 'cpio')) return;
     const dir = tempDir(t);
     const built = await buildAll(path.join(dir, 'out'));
     const fromTar = path.join(dir, 'tar');

@@ -13,38 +13,32 @@ import { after, describe, test } from 'node:test';
 import yargs from 'yargs';
 import { packageCommand } from '../../src/cli/commands/package.js';
 import { DEFAULT_SOURCE_DATE_EPOCH } from '../../src/package/host-package.js';
-import { cli, example, REPO } from '../helpers.js';
-import { haveRoot, haveTools, run, runBytes, snapshotTree, staticBusybox } from './helpers.js';
-import type { NodeFacts } from './helpers.js';
+import { cli, example, EXAMPLES, generateFile, installerPrograms, type NodeFacts, REPO, requireRoot, requireTools, run, runBytes, snapshotTree, staticBusybox, tempDir } from '../support/index.js';
 import {
-  CLUSTERS,
-  bundles,
   fileAt,
-  fileTempDir,
   hostFiles,
-  installerCommands,
   packageName,
   packageWithCli,
   plant,
   scratchRoot,
   stubCommands,
   takeStubLog,
-} from './host-fixture.js';
+} from '../support/host-package.js';
 
-const dir = fileTempDir(after);
+const dir = tempDir(after);
 let counter = 0;
 const fresh = (): string => path.join(dir, `case-${++counter}`);
 
 /** Hosts whose bundle holds a secret (ha-cidr's heartbeat nodes): their artifacts are 0600. */
 function secretHosts(cluster: string): Set<string> {
-  return new Set(bundles(example(cluster)).bundles.filter((b) => b.files.some((f) => f.secret)).map((b) => packageName(cluster, b.host)));
+  return new Set(generateFile(example(cluster)).bundles.filter((b) => b.files.some((f) => f.secret)).map((b) => packageName(cluster, b.host)));
 }
 const modeOf = (cluster: string, artifact: string): number =>
   [...secretHosts(cluster)].some((n) => artifact.startsWith(`${n}-`) || artifact.startsWith(`${n}_`)) ? 0o600 : 0o644;
 
 /** The artifact names of every host of a cluster, for these formats and version. */
 function expectedNames(cluster: string, formats: readonly string[] = ['tar', 'deb', 'rpm'], version = '1.0.0', release = '1'): string[] {
-  return bundles(example(cluster)).bundles.flatMap((b) => {
+  return generateFile(example(cluster)).bundles.flatMap((b) => {
     const n = packageName(cluster, b.host);
     const all: Record<string, string> = { tar: `${n}-${version}.tar.gz`, deb: `${n}_${version}-${release}_all.deb`, rpm: `${n}-${version}-${release}.noarch.rpm` };
     return formats.map((f) => all[f]!);
@@ -53,7 +47,7 @@ function expectedNames(cluster: string, formats: readonly string[] = ['tar', 'de
 
 describe('lvsgen package: the command', () => {
   test('both examples: one artifact per host per format, named after topology and host, one line each; 0600 when it holds a secret', async () => {
-    for (const c of CLUSTERS) {
+    for (const c of EXAMPLES) {
       const out = fresh();
       const stdout = await packageWithCli(example(c), out);
       const names = expectedNames(c);
@@ -190,11 +184,11 @@ function packageInChild(topology: string, out: string, umask: string, cwd: strin
 
 describe('lvsgen package: reproducible', () => {
   test('two builds under different TZ, umask, working directory and locale are byte-identical', (t) => {
-    if (!haveTools(t, ['tar'])) return;
+    if (!requireTools(t, 'tar')) return;
     const SDE = '1700000000';
     const scratch = fresh();
     fs.mkdirSync(scratch);
-    for (const c of CLUSTERS) {
+    for (const c of EXAMPLES) {
       const out1 = path.join(dir, `repro-${c}-1`);
       const out2 = path.join(dir, `repro-${c}-2`);
       packageInChild(example(c), out1, '022', scratch, { SOURCE_DATE_EPOCH: SDE, TZ: 'UTC', LC_ALL: 'C' });
@@ -222,7 +216,7 @@ describe('lvsgen package: reproducible', () => {
   });
 
   test('without SOURCE_DATE_EPOCH every timestamp is the fixed default', (t) => {
-    if (!haveTools(t, ['tar', 'rpm'])) return;
+    if (!requireTools(t, 'tar', 'rpm')) return;
     const out = fresh();
     const env = { ...process.env };
     delete env.SOURCE_DATE_EPOCH;
@@ -238,11 +232,11 @@ describe('lvsgen package: reproducible', () => {
 
 describe('lvsgen package: one bundle, three artifacts', () => {
   test('the tarball, the .deb and the .rpm of every host extract to the bundle: same files, bytes and modes', async (t) => {
-    if (!haveTools(t, ['tar', 'dpkg-deb', 'rpm2cpio', 'cpio'])) return;
-    for (const c of CLUSTERS) {
+    if (!requireTools(t, 'tar', 'dpkg-deb', 'rpm2cpio', 'cpio')) return;
+    for (const c of EXAMPLES) {
       const out = fresh();
       await packageWithCli(example(c), out);
-      for (const b of bundles(example(c)).bundles) {
+      for (const b of generateFile(example(c)).bundles) {
         const name = packageName(c, b.host);
         const [tarball, deb, rpmFile] = ['tar', 'deb', 'rpm'].map((f) => path.join(out, expectedNames(c, [f]).find((n) => n.startsWith(`${name}-`) || n.startsWith(`${name}_`))!));
         const x = path.join(out, `x-${b.host}`);
@@ -266,15 +260,15 @@ describe('lvsgen package: one bundle, three artifacts', () => {
   });
 
   test('the tarball as the README deploys it: unpack, --check, install (commands chrooted into --root), --check again, --uninstall', async (t) => {
-    if (!haveTools(t, ['tar', 'chroot']) || !haveRoot(t)) return;
+    if (!requireTools(t, 'tar', 'chroot') || !requireRoot(t)) return;
     const busybox = staticBusybox(t);
     if (busybox === undefined) return;
     const out = fresh();
     await packageWithCli(example('ha-cidr'), out, '--format', 'tar');
-    const g = bundles(example('ha-cidr'));
+    const g = generateFile(example('ha-cidr'));
     const node1 = g.bundles.find((b) => b.host === 'node1')!;
     const root = scratchRoot(out, busybox);
-    stubCommands(root, installerCommands(node1.files.find((f) => f.path === '.lvsgen/install.sh')!.content));
+    stubCommands(root, installerPrograms(node1.files.find((f) => f.path === '.lvsgen/install.sh')!.content));
     plant(root, 'etc/sysconfig/network', 'NETWORKING=yes\nHOSTNAME=node1\n');
     const unpacked = path.join(out, 'unpacked');
     fs.mkdirSync(unpacked);

@@ -11,16 +11,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { debDocPaths } from '../../src/package/deb.js';
-import { example } from '../helpers.js';
-import { haveRoot, haveTools, run, sourceFile, staticBusybox } from './helpers.js';
+import { example, EXAMPLES, generateFile, installerPrograms, requireRoot, requireTools, run, sourceFile, staticBusybox, tempDir } from '../support/index.js';
 import {
-  CLUSTERS,
-  bundles,
   fileAt,
-  fileTempDir,
   filesUnder,
   hostFiles,
-  installerCommands,
   packageName,
   packageWithCli,
   plant,
@@ -28,21 +23,21 @@ import {
   stubCommands,
   takeStubLog,
   writeLbNatV2,
-} from './host-fixture.js';
+} from '../support/host-package.js';
 
 const VERSION = '1.0.0-1';
-const dir = fileTempDir(after);
+const dir = tempDir(after);
 before(async () => {
-  for (const c of CLUSTERS) await packageWithCli(example(c), path.join(dir, 'out'), '--format', 'deb');
+  for (const c of EXAMPLES) await packageWithCli(example(c), path.join(dir, 'out'), '--format', 'deb');
 });
 const debOf = (cluster: string, host: string, version = VERSION, out = 'out'): string =>
   path.resolve(dir, out, `${packageName(cluster, host)}_${version}_all.deb`);
 
 describe('host .deb: dpkg-deb', () => {
   test('--info and --field: control fields, and postinst/prerm/postrm as executable scripts (no preinst, no conffiles)', (t) => {
-    if (!haveTools(t, ['dpkg-deb'])) return;
-    for (const c of CLUSTERS) {
-      for (const b of bundles(example(c)).bundles) {
+    if (!requireTools(t, 'dpkg-deb')) return;
+    for (const c of EXAMPLES) {
+      for (const b of generateFile(example(c)).bundles) {
         const deb = debOf(c, b.host);
         const field = (name: string): string => run('dpkg-deb', ['--field', deb, name]).stdout.trim();
         assert.equal(field('Package'), packageName(c, b.host));
@@ -59,9 +54,9 @@ describe('host .deb: dpkg-deb', () => {
   });
 
   test('--contents: the bundle under /usr/share/<package>/ with its modes, root/root, and nothing else but the doc files', (t) => {
-    if (!haveTools(t, ['dpkg-deb'])) return;
-    for (const c of CLUSTERS) {
-      for (const b of bundles(example(c)).bundles) {
+    if (!requireTools(t, 'dpkg-deb')) return;
+    for (const c of EXAMPLES) {
+      for (const b of generateFile(example(c)).bundles) {
         const name = packageName(c, b.host);
         const listed = new Map(
           run('dpkg-deb', ['--contents', debOf(c, b.host)]).stdout.trim().split('\n').map((l) => {
@@ -89,9 +84,9 @@ describe('host .deb: dpkg-deb', () => {
   });
 
   test('-e: the maintainer scripts pass sh -n and shellcheck -s sh', (t) => {
-    if (!haveTools(t, ['dpkg-deb', 'shellcheck'])) return;
-    for (const c of CLUSTERS) {
-      for (const b of bundles(example(c)).bundles) {
+    if (!requireTools(t, 'dpkg-deb', 'shellcheck')) return;
+    for (const c of EXAMPLES) {
+      for (const b of generateFile(example(c)).bundles) {
         const ctl = path.join(dir, 'ctl', c, b.host);
         fs.mkdirSync(path.dirname(ctl), { recursive: true });
         run('dpkg-deb', ['-e', debOf(c, b.host), ctl]);
@@ -105,8 +100,8 @@ describe('host .deb: dpkg-deb', () => {
 
 describe('host .deb: lintian', () => {
   test('no errors and no warnings beyond test/package/host-lintian-suppressed.txt, for every host of both examples', (t) => {
-    if (!haveTools(t, ['lintian'])) return;
-    const debs = CLUSTERS.flatMap((c) => bundles(example(c)).bundles.map((b) => debOf(c, b.host)));
+    if (!requireTools(t, 'lintian')) return;
+    const debs = EXAMPLES.flatMap((c) => generateFile(example(c)).bundles.map((b) => debOf(c, b.host)));
     const r = run('lintian', [
       '--fail-on', 'error,warning',
       '--suppress-tags-from-file', sourceFile('test/package/host-lintian-suppressed.txt'),
@@ -123,13 +118,13 @@ function dpkgRoot(at: string, busybox: Buffer, installers: readonly string[]): s
   const root = scratchRoot(at, busybox);
   for (const d of ['var/lib/dpkg/info', 'var/lib/dpkg/updates', 'var/lib/dpkg/triggers']) fs.mkdirSync(path.join(root, d), { recursive: true });
   for (const f of ['var/lib/dpkg/status', 'var/lib/dpkg/available']) fs.writeFileSync(path.join(root, f), '');
-  stubCommands(root, [...new Set(installers.flatMap(installerCommands))]);
+  stubCommands(root, [...new Set(installers.flatMap(installerPrograms))]);
   return root;
 }
 
 describe('host .deb: dpkg --root', () => {
   test('lb-nat director (debian): install, upgrade dropping a file, remove, purge; originals back, backups kept across the upgrade', async (t) => {
-    if (!haveTools(t, ['dpkg', 'dpkg-query']) || !haveRoot(t)) return;
+    if (!requireTools(t, 'dpkg', 'dpkg-query') || !requireRoot(t)) return;
     const busybox = staticBusybox(t);
     if (busybox === undefined) return;
     const work = path.join(dir, 'dpkg-director');
@@ -137,8 +132,8 @@ describe('host .deb: dpkg --root', () => {
     const v2yaml = writeLbNatV2(work);
     await packageWithCli(example('lb-nat'), path.join(work, 'v1'), '--format', 'deb', '--distro', 'debian');
     await packageWithCli(v2yaml, path.join(work, 'v2'), '--format', 'deb', '--distro', 'debian', '--version', '1.1.0');
-    const g1 = bundles(example('lb-nat'), 'debian');
-    const g2 = bundles(v2yaml, 'debian');
+    const g1 = generateFile(example('lb-nat'), 'debian');
+    const g2 = generateFile(v2yaml, 'debian');
     const v1files = hostFiles(g1, 'director');
     const v2files = hostFiles(g2, 'director');
     assert.ok(v1files.has('etc/modules') && !v2files.has('etc/modules'), 'version 2 drops /etc/modules');
@@ -186,13 +181,13 @@ describe('host .deb: dpkg --root', () => {
   });
 
   test('ha-cidr node1 (debian): the secret authkeys lands 0600; purge restores the original interfaces', async (t) => {
-    if (!haveTools(t, ['dpkg', 'dpkg-query']) || !haveRoot(t)) return;
+    if (!requireTools(t, 'dpkg', 'dpkg-query') || !requireRoot(t)) return;
     const busybox = staticBusybox(t);
     if (busybox === undefined) return;
     const work = path.join(dir, 'dpkg-node1');
     fs.mkdirSync(work);
     await packageWithCli(example('ha-cidr'), path.join(work, 'out'), '--format', 'deb', '--distro', 'debian');
-    const g = bundles(example('ha-cidr'), 'debian');
+    const g = generateFile(example('ha-cidr'), 'debian');
     const installer = g.bundles.find((b) => b.host === 'node1')!.files.find((f) => f.path === '.lvsgen/install.sh')!.content;
     const root = dpkgRoot(work, busybox, [installer]);
     const name = packageName('ha-cidr', 'node1');

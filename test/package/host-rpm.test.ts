@@ -11,16 +11,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { hostPackage } from '../../src/package/host-package.js';
-import { example } from '../helpers.js';
-import { haveRoot, haveTools, run, runBytes, sourceFile, staticBusybox } from './helpers.js';
+import { example, EXAMPLES, generateFile, installerPrograms, requireRoot, requireTools, run, runBytes, sourceFile, staticBusybox, tempDir } from '../support/index.js';
 import {
-  CLUSTERS,
-  bundles,
   fileAt,
-  fileTempDir,
   filesUnder,
   hostFiles,
-  installerCommands,
   packageName,
   packageWithCli,
   plant,
@@ -28,20 +23,20 @@ import {
   stubCommands,
   takeStubLog,
   writeLbNatV2,
-} from './host-fixture.js';
+} from '../support/host-package.js';
 
-const dir = fileTempDir(after);
+const dir = tempDir(after);
 before(async () => {
-  for (const c of CLUSTERS) await packageWithCli(example(c), path.join(dir, 'out'), '--format', 'rpm');
+  for (const c of EXAMPLES) await packageWithCli(example(c), path.join(dir, 'out'), '--format', 'rpm');
 });
 const rpmOf = (cluster: string, host: string, version = '1.0.0-1', out = 'out'): string =>
   path.resolve(dir, out, `${packageName(cluster, host)}-${version}.noarch.rpm`);
 const everyHost = (): { cluster: string; host: string }[] =>
-  CLUSTERS.flatMap((c) => bundles(example(c)).bundles.map((b) => ({ cluster: c, host: b.host })));
+  EXAMPLES.flatMap((c) => generateFile(example(c)).bundles.map((b) => ({ cluster: c, host: b.host })));
 
 describe('host .rpm: queries', () => {
   test('rpm -Kv: header SHA256 and SHA1, payload SHA256 and MD5 OK for every host', (t) => {
-    if (!haveTools(t, ['rpm'])) return;
+    if (!requireTools(t, 'rpm')) return;
     for (const { cluster, host } of everyHost()) {
       const out = run('rpm', ['-Kv', rpmOf(cluster, host)]).stdout;
       for (const line of ['Header SHA256 digest: OK', 'Header SHA1 digest: OK', 'Payload SHA256 digest: OK', 'MD5 digest: OK']) {
@@ -52,9 +47,9 @@ describe('host .rpm: queries', () => {
   });
 
   test('rpm -qp --scripts: %post, %preun and %postun exactly as rendered, nothing else', (t) => {
-    if (!haveTools(t, ['rpm'])) return;
-    for (const c of CLUSTERS) {
-      const g = bundles(example(c));
+    if (!requireTools(t, 'rpm')) return;
+    for (const c of EXAMPLES) {
+      const g = generateFile(example(c));
       for (const b of g.bundles) {
         const want = hostPackage(b, { cluster: c, version: '1.0.0', release: '1', mtime: 0, maintainer: 'x <x@x.x>' }).rpm.scripts!;
         const got = run('rpm', ['-qp', '--scripts', rpmOf(c, b.host)]).stdout;
@@ -71,9 +66,9 @@ describe('host .rpm: queries', () => {
   });
 
   test('rpm -qp --dump and rpm2cpio | cpio: the bundle under /usr/share/<package>/ with sizes, SHA-256 and modes; only the package\'s own directories', (t) => {
-    if (!haveTools(t, ['rpm', 'rpm2cpio', 'cpio'])) return;
-    for (const c of CLUSTERS) {
-      for (const b of bundles(example(c)).bundles) {
+    if (!requireTools(t, 'rpm', 'rpm2cpio', 'cpio')) return;
+    for (const c of EXAMPLES) {
+      for (const b of generateFile(example(c)).bundles) {
         const name = packageName(c, b.host);
         const share = `/usr/share/${name}`;
         const dirs = new Set<string>([share]);
@@ -99,7 +94,7 @@ describe('host .rpm: queries', () => {
 
 describe('host .rpm: rpmlint', () => {
   test('no errors and no warnings beyond test/package/host.rpmlintrc, for every host of both examples', (t) => {
-    if (!haveTools(t, ['rpmlint'])) return;
+    if (!requireTools(t, 'rpmlint')) return;
     const rpms = everyHost().map(({ cluster, host }) => rpmOf(cluster, host));
     const r = run('rpmlint', ['-r', sourceFile('test/package/host.rpmlintrc'), ...rpms], { allowFailure: true });
     assert.equal(r.status, 0, `rpmlint reported:\n${r.stdout}${r.stderr}`);
@@ -109,7 +104,7 @@ describe('host .rpm: rpmlint', () => {
 
 describe('host .rpm: rpm --root', () => {
   test('lb-nat director (redhat): install, verify, upgrade dropping a file, erase; originals back, backups kept across the upgrade', async (t) => {
-    if (!haveTools(t, ['rpm']) || !haveRoot(t)) return;
+    if (!requireTools(t, 'rpm') || !requireRoot(t)) return;
     const busybox = staticBusybox(t);
     if (busybox === undefined) return;
     const work = path.join(dir, 'rpm-director');
@@ -117,14 +112,14 @@ describe('host .rpm: rpm --root', () => {
     const v2yaml = writeLbNatV2(work);
     await packageWithCli(example('lb-nat'), path.join(work, 'v1'), '--format', 'rpm', '--distro', 'redhat');
     await packageWithCli(v2yaml, path.join(work, 'v2'), '--format', 'rpm', '--distro', 'redhat', '--version', '1.1.0');
-    const g1 = bundles(example('lb-nat'), 'redhat');
-    const g2 = bundles(v2yaml, 'redhat');
+    const g1 = generateFile(example('lb-nat'), 'redhat');
+    const g2 = generateFile(v2yaml, 'redhat');
     const v1files = hostFiles(g1, 'director');
     const v2files = hostFiles(g2, 'director');
     assert.ok(v1files.has('etc/rc.d/rc.local') && !v2files.has('etc/rc.d/rc.local'), 'version 2 drops rc.local');
     const installer = (g: typeof g1): string => g.bundles.find((b) => b.host === 'director')!.files.find((f) => f.path === '.lvsgen/install.sh')!.content;
     const root = scratchRoot(work, busybox);
-    stubCommands(root, [...new Set([installer(g1), installer(g2)].flatMap(installerCommands))]);
+    stubCommands(root, [...new Set([installer(g1), installer(g2)].flatMap(installerPrograms))]);
     const name = packageName('lb-nat', 'director');
     // The database goes inside the root whatever this host's macros say. --nodeps:
     // /bin/sh is busybox, which no package in the scratch database provides.

@@ -12,12 +12,11 @@ import { after, describe, test } from 'node:test';
 import type { TestContext } from 'node:test';
 import { hostPackage } from '../../src/package/host-package.js';
 import type { HostPackage } from '../../src/package/host-package.js';
-import { example } from '../helpers.js';
-import { haveRoot, haveTools, run, staticBusybox, which } from './helpers.js';
-import { STUB_LOG, bundles, fileTempDir, plant, scratchRoot, takeStubLog } from './host-fixture.js';
+import { example, generateFile, requireRoot, requireTools, run, staticBusybox, tempDir, which } from '../support/index.js';
+import { STUB_LOG, plant, scratchRoot, takeStubLog } from '../support/host-package.js';
 
-const dir = fileTempDir(after);
-const director = bundles(example('lb-nat')).bundles.find((b) => b.host === 'director')!;
+const dir = tempDir(after);
+const director = generateFile(example('lb-nat')).bundles.find((b) => b.host === 'director')!;
 const pkg: HostPackage = hostPackage(director, { cluster: 'lb-nat', version: '1.0.0', release: '1', mtime: 1700000000, maintainer: 'x <x@example.org>' });
 const share = `usr/share/${pkg.identity.name}`;
 const state = 'var/lib/lvsgen/director';
@@ -50,7 +49,7 @@ function runScript(busybox: Buffer, script: string, args: readonly string[], ins
 }
 
 function ready(t: TestContext): Buffer | undefined {
-  if (!haveTools(t, ['chroot']) || !haveRoot(t)) return undefined;
+  if (!requireTools(t, 'chroot') || !requireRoot(t)) return undefined;
   return staticBusybox(t);
 }
 
@@ -122,7 +121,7 @@ describe('rpm scriptlets under sh', () => {
   });
 
   test('every script passes sh -n and shellcheck -s sh', (t) => {
-    if (!haveTools(t, ['shellcheck'])) return;
+    if (!requireTools(t, 'shellcheck')) return;
     const files = Object.entries({ ...pkg.deb.scripts, ...pkg.rpm.scripts }).map(([name, body]) => {
       const f = path.join(dir, `${name}.sh`);
       // rpm scriptlets have no #! line: rpm runs them with /bin/sh.

@@ -10,8 +10,8 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import type { TestContext } from 'node:test';
 import { buildRpm } from '../../src/package/rpm.js';
-import { CONFFILE_PATH, MAINTAINER, NAME, SCRIPT_LOG, SDE, buildAll, rpmSpec, sampleEntries } from './fixture.js';
-import { haveRoot, haveTools, run, runBytes, snapshotTree, sourceFile, staticBusybox, tempDir } from './helpers.js';
+import { CONFFILE_PATH, MAINTAINER, NAME, SCRIPT_LOG, SDE, buildAll, rpmSpec, sampleEntries } from '../support/package-fixture.js';
+import { requireRoot, requireTools, run, runBytes, snapshotTree, sourceFile, staticBusybox, tempDir } from '../support/index.js';
 
 /** Build version 1 and 2 into a fresh temp dir. */
 async function built(t: TestContext): Promise<{ dir: string; v1: string; v2: string }> {
@@ -50,7 +50,7 @@ function expectedDump(variant: 1 | 2): string[] {
 
 describe('rpm: queries', () => {
   test('rpm -Kv: header SHA256 and SHA1, payload SHA256 and MD5 all OK', async (t) => {
-    if (!haveTools(t, ['rpm'])) return;
+    if (!requireTools(t, 'rpm')) return;
     const { v1 } = await built(t);
     const out = run('rpm', ['-Kv', v1]).stdout;
     for (const line of ['Header SHA256 digest: OK', 'Header SHA1 digest: OK', 'Payload SHA256 digest: OK', 'MD5 digest: OK']) {
@@ -60,7 +60,7 @@ describe('rpm: queries', () => {
   });
 
   test('rpm -qp reads back the tags, relations and scriptlets we wrote', async (t) => {
-    if (!haveTools(t, ['rpm'])) return;
+    if (!requireTools(t, 'rpm')) return;
     const { v1 } = await built(t);
     const qf = '%{NAME} %{VERSION} %{RELEASE} %{ARCH} %{OS} %{BUILDTIME} %{BUILDHOST} %{PACKAGER} ' +
       '%{PAYLOADFORMAT} %{PAYLOADCOMPRESSOR} %{FILEDIGESTALGO} %{SOURCERPM} %{LICENSE} %{GROUP}';
@@ -89,7 +89,7 @@ describe('rpm: queries', () => {
   });
 
   test('rpm -qp --dump lists exactly our files and own directories, sorted, with digests and modes', async (t) => {
-    if (!haveTools(t, ['rpm'])) return;
+    if (!requireTools(t, 'rpm')) return;
     const { v1 } = await built(t);
     const dump = run('rpm', ['-qp', '--dump', v1]).stdout.trim().split('\n');
     assert.deepEqual(dump, expectedDump(1));
@@ -97,7 +97,7 @@ describe('rpm: queries', () => {
   });
 
   test('rpm2cpio | cpio reads the payload in header order; extraction gives our files and modes', async (t) => {
-    if (!haveTools(t, ['rpm2cpio', 'cpio'])) return;
+    if (!requireTools(t, 'rpm2cpio', 'cpio')) return;
     const { dir, v1 } = await built(t);
     const cpio = runBytes('rpm2cpio', [v1]);
     const listing = run('cpio', ['-t', '--quiet'], { input: cpio }).stdout.trim().split('\n');
@@ -116,7 +116,7 @@ describe('rpm: queries', () => {
 
 describe('rpm: rpmlint', () => {
   test('no errors and no warnings beyond test/package/rpmlintrc', async (t) => {
-    if (!haveTools(t, ['rpmlint'])) return;
+    if (!requireTools(t, 'rpmlint')) return;
     const { v1 } = await built(t);
     const r = run('rpmlint', ['-r', sourceFile('test/package/rpmlintrc'), v1], { allowFailure: true });
     assert.equal(r.status, 0, `rpmlint reported:\n${r.stdout}${r.stderr}`);
@@ -138,7 +138,7 @@ function shProvider(busybox: Buffer): Buffer {
 
 describe('rpm: rpm --root', () => {
   test('install, verify, upgrade keeping an edited conffile, erase, with the scriptlets run in order', async (t) => {
-    if (!haveTools(t, ['rpm']) || !haveRoot(t)) return;
+    if (!requireTools(t, 'rpm') || !requireRoot(t)) return;
     const busybox = staticBusybox(t);
     if (busybox === undefined) return;
     const { dir, v1, v2 } = await built(t);

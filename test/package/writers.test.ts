@@ -20,7 +20,7 @@ import { packTarGz } from '../../src/package/tar.js';
 import { PackageSpecError } from '../../src/package/types.js';
 import type { PackageEntry } from '../../src/package/types.js';
 import { splitUstarName } from '../../src/package/ustar.js';
-import { LONG_PATH, SDE, debSpec, rpmSpec, sampleEntries } from './fixture.js';
+import { LONG_PATH, SDE, debSpec, rpmSpec, sampleEntries } from '../support/package-fixture.js';
 
 /** One parsed ustar header. */
 interface RawTarEntry {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { bundlesOf, cli, example, REPO } from '../helpers.js';
+import { bundlesOf, cli, example, REPO } from '../support/index.js';
 
 /** A seed's excerpt, without the header lines (`% `) that name its source. */
 const excerpt = (name: string) =>

@@ -1,29 +1,19 @@
-// Shared by the host-package tests: build the examples' artifacts with the
-// real CLI, a second version of lb-nat to upgrade to, and scratch roots in
-// which dpkg --root and rpm --root run the maintainer scripts chrooted:
-// busybox as /bin/sh and the tools the installer uses, logging stubs for the
-// distro's service commands. Runs nothing on import.
+// Fixtures of the host-package tests (test/package/host-*): a second version
+// of lb-nat to upgrade to, and scratch roots in which dpkg --root and rpm
+// --root run the maintainer scripts chrooted: busybox as /bin/sh and the
+// tools the installer uses, logging stubs for the distro's service commands.
+// Runs nothing on import.
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { generate } from '../../src/cli/generate.js';
 import type { Generated } from '../../src/cli/generate.js';
 import { hostPackageName } from '../../src/package/host-package.js';
-import { cli, example } from '../helpers.js';
-import { run } from './helpers.js';
+import { example } from './env.js';
+import { cli, run } from './proc.js';
 
-export const CLUSTERS = ['lb-nat', 'ha-cidr'] as const;
 /** Where the stubs log '<command> <args>' inside a scratch root. */
 export const STUB_LOG = 'var/log/lvsgen-stubs.log';
-
-/** A temp dir for a whole test file (node:test's `after` removes it). */
-export function fileTempDir(after: (fn: () => void) => void, prefix = 'lvsgen-hostpkg-'): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  after(() => fs.rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 /** `lvsgen package` in process; fails the test unless it exits 0. */
 export async function packageWithCli(topology: string, out: string, ...args: string[]): Promise<string> {
@@ -44,11 +34,6 @@ export function writeLbNatV2(dir: string): string {
   const file = path.join(dir, 'lb-nat-v2.yaml');
   fs.writeFileSync(file, v2);
   return file;
-}
-
-/** The generated bundles, to compare the artifacts with. */
-export function bundles(topology: string, distro?: string): Generated {
-  return generate(topology, distro !== undefined ? { distro } : {});
 }
 
 export function packageName(cluster: string, host: string): string {
@@ -80,17 +65,6 @@ export function scratchRoot(dir: string, busybox: Buffer): string {
   fs.writeFileSync(path.join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
   fs.writeFileSync(path.join(root, 'etc/group'), 'root:x:0:\n');
   return root;
-}
-
-/**
- * The absolute commands an installer runs (`run` / `run_ok` lines and the
- * network restart it offers), read from its text so that distro data may
- * change without touching the tests.
- */
-export function installerCommands(installer: string): string[] {
-  const out = new Set<string>();
-  for (const m of installer.matchAll(/^\s*(?:if confirm '[^']*'; then )?run(?:_ok)? (\/[^\s;]+)/gm)) out.add(m[1]!);
-  return [...out].sort();
 }
 
 /** Replace each command by a script that logs '<command> <args>' to STUB_LOG and succeeds. */

@@ -1,64 +1,58 @@
-// Helpers for the tests of today's distros: render a case with the CLI into a
-// temp dir, scratch network namespaces joined by veths (removed by t.after),
-// background processes started inside them (ended by pid), ifupdown pointed
-// at a bundle. Imported by the *.test.ts files of this folder.
+// Scratch network namespaces (removed by t.after, which checks they are gone),
+// veths and bridged LANs between them, processes started inside them (ended
+// by pid), and ifupdown pointed at a bundle's interfaces files.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { cli, sh, tempDir, type Ran } from '../helpers.js';
-import { exampleWith, type TodayCase } from './cases.js';
-
-export interface Rendered {
-  dir: string;
-  /** Absolute path of a file of a host's bundle. */
-  file(host: string, path: string): string;
-  read(host: string, path: string): string;
-}
-
-/** Render topology text with the CLI (the user's path) for `distro` into a fresh temp dir. */
-export async function renderText(t: TestContext, text: string, distro: string): Promise<Rendered> {
-  const dir = tempDir(t, 'lvsgen-distros-');
-  writeFileSync(join(dir, 'topology.yaml'), text);
-  const out = join(dir, 'out');
-  const r = await cli('render', join(dir, 'topology.yaml'), '-o', out, '--distro', distro);
-  assert.equal(r.status, 0, `lvsgen render --distro ${distro}: ${r.stderr}`);
-  const file = (host: string, path: string) => join(out, host, path.replace(/^\//, ''));
-  return { dir: out, file, read: (host, path) => readFileSync(file(host, path), 'utf8') };
-}
-
-export const renderCase = (t: TestContext, c: TodayCase) => renderText(t, exampleWith(c.example, c.backend), c.distro);
-
-/** Exit status 0, or fail with everything the command printed. */
-export function ok(r: Ran, what: string): Ran {
-  assert.equal(r.status, 0, `${what} exited ${r.status}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  return r;
-}
-
-let counter = 0;
-/** A name unique to this process and call (namespaces, veths, pid files). */
-export const unique = (prefix: string) => `${prefix}${process.pid % 100000}x${++counter}`;
+import { ok, sh, stop, unique, type Ran } from './proc.js';
+import type { Rendered } from './render.js';
 
 export interface Netns {
   name: string;
-  exec(cmd: string, args: string[]): Ran;
+  /** Run a command inside the namespace. */
+  exec(cmd: string, args: string[], input?: string): Ran;
   ip(...args: string[]): Ran;
+  /** Create a veth pair inside the namespace: `ifname` for the host files, its peer up (carrier). */
+  veth(ifname: string): void;
 }
 
-/** A scratch network namespace with lo up; t.after deletes it (and what is inside). */
+/**
+ * A scratch network namespace with lo up, as a host has it. t.after deletes
+ * the veths made in it with `veth`, then the namespace, and checks it is gone.
+ */
 export function netns(t: TestContext, prefix = 'lvd'): Netns {
+  const ns = scratch(t, prefix);
+  ok(ns.ip('link', 'set', 'lo', 'up'), 'lo up');
+  return ns;
+}
+
+/** A scratch network namespace exactly as `ip netns add` leaves it (lo down); removed as netns's. */
+export function bareNetns(t: TestContext, prefix = 'lvsgen-c'): Netns {
+  return scratch(t, prefix);
+}
+
+function scratch(t: TestContext, prefix: string): Netns {
   const name = unique(prefix);
   ok(sh('ip', ['netns', 'add', name]), `ip netns add ${name}`);
+  const veths: string[] = [];
   t.after(() => {
+    for (const v of veths) sh('ip', ['-n', name, 'link', 'del', v]);
     sh('ip', ['netns', 'del', name]);
+    assert.ok(!sh('ip', ['netns', 'list']).stdout.split('\n').some((l) => l.split(' ')[0] === name), `namespace ${name} still exists`);
   });
   const ns: Netns = {
     name,
-    exec: (cmd, args) => sh('ip', ['netns', 'exec', name, cmd, ...args]),
+    exec: (cmd, args, input) => sh('ip', ['netns', 'exec', name, cmd, ...args], input !== undefined ? { input } : {}),
     ip: (...args) => sh('ip', ['-n', name, ...args]),
+    veth(ifname) {
+      const peer = `p${veths.length}-${ifname.replace(/[^a-z0-9]/g, '')}`.slice(0, 15);
+      ok(ns.ip('link', 'add', ifname, 'type', 'veth', 'peer', 'name', peer), `veth ${ifname}`);
+      veths.push(ifname);
+      ok(ns.ip('link', 'set', peer, 'up'), `link set ${peer} up`);
+    },
   };
-  ok(ns.ip('link', 'set', 'lo', 'up'), 'lo up');
   return ns;
 }
 
@@ -99,28 +93,6 @@ export function spawnIn(t: TestContext, ns: Netns, cmd: string, args: string[]):
   child.stderr!.on('data', (d) => (output += String(d)));
   t.after(() => stop(child));
   return Object.assign(child, { output: () => output });
-}
-
-/** End a spawned process and wait for it. */
-export async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const done = new Promise<void>((res) => child.once('exit', () => res()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await done;
-  clearTimeout(timer);
-}
-
-export const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
-
-/** Poll `probe` until it returns true, or fail after `ms` with `what`. */
-export async function until(what: string, probe: () => boolean, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (probe()) return;
-    await sleep(250);
-  }
-  assert.fail(`timed out after ${ms} ms waiting for ${what}`);
 }
 
 /**

@@ -1,0 +1,72 @@
+// The one table of golden cases: every (example, distro, director backend)
+// that golden/ holds a tree for, used by test/golden and test/distros; and
+// the topologies the tests share.
+
+/** The bundled examples (examples/<name>.yaml). */
+export const EXAMPLES = ['lb-nat', 'ha-cidr'] as const;
+/** The seeds' distros (Red Hat and Debian of 2005). */
+export const DISTROS = ['redhat', 'debian'] as const;
+/** Today's distros. */
+export const TODAY_DISTROS = ['debian12', 'rhel9'] as const;
+
+export type Example = (typeof EXAMPLES)[number];
+export type SeedDistro = (typeof DISTROS)[number];
+export type TodayDistro = (typeof TODAY_DISTROS)[number];
+
+export interface GoldenCase {
+  example: Example;
+  distro: SeedDistro | TodayDistro;
+  /** Set in the topology (director_backend); unset: the example as it is (ldirectord). */
+  backend?: 'keepalived';
+  /** The golden tree: golden/<example>/<tree>. */
+  tree: string;
+}
+
+export type TodayCase = GoldenCase & { distro: TodayDistro };
+
+/**
+ * Every golden tree, each produced by exactly one case. The seeds' distros
+ * render each example as it is; today's distros with each director backend
+ * that applies: rhel9 ships no ldirectord, and ha-cidr has no director, so
+ * its bundles do not depend on the backend.
+ */
+export const GOLDEN_CASES: readonly GoldenCase[] = [
+  { example: 'lb-nat', distro: 'redhat', tree: 'redhat' },
+  { example: 'lb-nat', distro: 'debian', tree: 'debian' },
+  { example: 'ha-cidr', distro: 'redhat', tree: 'redhat' },
+  { example: 'ha-cidr', distro: 'debian', tree: 'debian' },
+  { example: 'lb-nat', distro: 'debian12', tree: 'debian12' },
+  { example: 'lb-nat', distro: 'debian12', backend: 'keepalived', tree: 'debian12-keepalived' },
+  { example: 'lb-nat', distro: 'rhel9', backend: 'keepalived', tree: 'rhel9-keepalived' },
+  { example: 'ha-cidr', distro: 'debian12', tree: 'debian12' },
+  { example: 'ha-cidr', distro: 'rhel9', tree: 'rhel9' },
+];
+
+const isToday = (c: GoldenCase): c is TodayCase => (TODAY_DISTROS as readonly string[]).includes(c.distro);
+
+/** The golden cases on today's distros (test/distros runs these), in table order. */
+export const TODAY_CASES: readonly TodayCase[] = GOLDEN_CASES.filter(isToday);
+
+/** A case's golden tree, relative to golden/: <example>/<tree>. */
+export const caseName = (c: GoldenCase) => `${c.example}/${c.tree}`;
+
+/** Two directors under VRRP (keepalived), direct routing to two real servers. */
+export const PAIR = `name: ha-lb
+defaults: { distro: debian12 }
+director_backend: keepalived
+hosts:
+  dir1: { roles: [director], interfaces: { eth0: 10.1.3.2/24 } }
+  dir2: { roles: [director], interfaces: { eth0: 10.1.3.3/24 } }
+  rs1: { roles: [real-server], interfaces: { eth0: 10.1.3.4/24 } }
+  rs2: { roles: [real-server], interfaces: { eth0: 10.1.3.5/24 } }
+virtual_services:
+  - virtual: 10.1.3.61:80
+    scheduler: wlc
+    forward: gate
+    check: { type: negotiate, request: alive.html, receive: I am alive }
+    real_servers: [rs1, rs2]
+heartbeat:
+  nodes: [dir1, dir2]
+  floating: [10.1.3.61/24]
+  auth: { method: sha1, key: pair-secret-0123 }
+`;

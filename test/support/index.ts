@@ -1,0 +1,33 @@
+// test/support: the one support module of the tests (test/e2e included,
+// through test/helpers.ts). Tests import it as '../support/index.js'; it runs
+// nothing on import. By concern:
+//   env.ts       REPO, example(), sourceFile(); the CI rule (CI=true or CI=1:
+//                a missing tool, root or static busybox fails instead of
+//                skipping); which/have, requireTools, requireRoot, staticBusybox
+//   tmp.ts       tempDir (removed by t.after or a file's `after`), withTempDir
+//   proc.ts      sh (returns what happened), run/runBytes (fail unless exit 0),
+//                ok, cli (the CLI in process), unique, stop, sleep, until
+//   netns.ts     netns (lo up) and bareNetns (as `ip netns add` leaves it),
+//                both removed and checked gone by t.after; link, lan, spawnIn,
+//                interfacesOf, ifupAll
+//   render.ts    generateFile/bundlesOf/generateText/bundlesOfCase (the
+//                pipeline in process); render/renderText/renderCase (the CLI
+//                into a temp dir) and their one Rendered type
+//   cases.ts     EXAMPLES, DISTROS, TODAY_DISTROS; GOLDEN_CASES, the one table
+//                of golden cases (TODAY_CASES is its today's-distros part),
+//                caseName; PAIR
+//   files.ts     read, snapshotTree
+//   consumers.ts norm, lines, sysctlEntries, sourced, installerCommands,
+//                installerPrograms, kernelConfig
+// Fixtures, imported from their own file (not re-exported here, to keep their
+// dependencies out of the other tests): scale.ts (scaledTopology),
+// arbitrary.ts (fast-check topologies), package-fixture.ts (the synthetic
+// package), host-package.ts (scratch roots and stubs for the host packages).
+export * from './cases.js';
+export * from './consumers.js';
+export * from './env.js';
+export * from './files.js';
+export * from './netns.js';
+export * from './proc.js';
+export * from './render.js';
+export * from './tmp.js';

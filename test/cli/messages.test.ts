@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import type { TreeDifference } from '../../src/bundle/tree.js';
 import { diffReport } from '../../src/cli/commands/diff.js';
 import { count } from '../../src/cli/io.js';
-import { cli, example, tempDir } from '../helpers.js';
+import { cli, example, tempDir } from '../support/index.js';
 
 const HELP = 'Run lvsgen --help for usage.';
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { CI, REPO, requireTools, sh, tempDir } from '../helpers.js';
+import { CI, REPO, requireTools, sh, tempDir } from '../support/index.js';
 
 /** Is REPO a git work tree? (An unpacked tarball of lvsgen is not.) */
 function isGitCheckout(): boolean {

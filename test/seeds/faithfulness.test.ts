@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { bundlesOf, cli, example, REPO } from '../support/index.js';
+import { bundlesOf, cli, example, installerCommands, REPO } from '../support/index.js';
 
 /** A seed's excerpt, without the header lines (`% `) that name its source. */
 const excerpt = (name: string) =>
@@ -18,17 +18,6 @@ const excerpt = (name: string) =>
 const seed000 = excerpt('seed-000.txt');
 const seed001 = excerpt('seed-001.txt');
 const squash = (s: string) => s.replace(/\s+/g, ' ').trim();
-
-/** Commands of the installer, one per line, without the run/run_ok/confirm wrappers. */
-function installerCommands(script: string): string[] {
-  return script.split('\n').flatMap((l) => {
-    const t = l.trim();
-    const confirmed = /^if confirm .*; then run (.*); fi$/.exec(t);
-    if (confirmed) return [confirmed[1]!];
-    const m = /^(?:run|run_ok) (.*)$/.exec(t);
-    return m ? [m[1]!] : [];
-  });
-}
 
 interface Snippet {
   /** Exactly as in the seed. */
@@ -147,7 +136,7 @@ for (const s of S) {
     assert.ok(bundle, `no host ${s.host}`);
     const installer = bundle.files.find((f) => f.path === '.lvsgen/install.sh')!.content;
     if (s.file === 'install') {
-      const cmds = installerCommands(installer);
+      const cmds = installerCommands(installer).map((c) => c.command);
       for (const c of s.commands!) assert.ok(cmds.includes(c), `${s.host} installer does not run: ${c}\nit runs:\n${cmds.join('\n')}`);
       return;
     }

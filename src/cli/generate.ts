@@ -1,24 +1,13 @@
-// The pipeline in one call, for the commands: read the topology file, load
-// and validate it, resolve secrets, derive, render. The only I/O here is
-// reading the topology (and a key file it names).
+// The pipeline's edge for the commands: load the distros (once), read the
+// topology file, and run the pure pipeline (src/pipeline.ts) with this
+// process's environment and a reader for key files beside the topology.
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { deriveModel } from '../derive/derive.js';
-import type { DerivedModel } from '../derive/model.js';
-import { loadTopology } from '../model/load.js';
-import { formatPath, TopologyError } from '../model/problems.js';
-import { resolveSecrets } from '../model/secrets.js';
-import type { Topology } from '../model/schema.js';
-import { checkTargets } from '../model/targets.js';
-import { capabilitiesOf, loadDistros, type DistroSet } from '../render/distros.js';
-import { renderModel } from '../render/render.js';
-import type { HostBundle } from '../render/types.js';
+import { TopologyError } from '../model/problems.js';
+import { checkDistroOption, runPipeline, type Generated } from '../pipeline.js';
+import { loadDistros, type DistroSet } from '../render/distros.js';
 
-export interface Generated {
-  topology: Topology;
-  model: DerivedModel;
-  bundles: HostBundle[];
-}
+export type { Generated };
 
 let distroCache: DistroSet | undefined;
 /** The distros: the bundled ones, or those of LVSGEN_DISTROS (a folder laid out like distros/). */
@@ -43,26 +32,13 @@ export interface GenerateOptions {
 
 export function generate(file: string, opts: GenerateOptions = {}): Generated {
   const set = distros();
-  const names = [...set.keys()];
-  if (opts.distro !== undefined && !set.has(opts.distro)) {
-    throw new TopologyError([{ code: 'invalid-value', path: '', message: `--distro ${opts.distro}: unknown distro; known: ${names.join(', ')}` }]);
-  }
-  const loaded = loadTopology(readTopology(file), names);
-  const secrets = resolveSecrets(
-    loaded.topology,
-    { env: opts.env ?? process.env, readFile: (p) => readFileSync(resolve(dirname(file), p), 'utf8') },
-    loaded.positionOf,
-  );
-  // What depends on each host's target distro (director backend, VRRP) is only known here.
-  const problems = checkTargets(loaded.topology, {
+  // An unknown --distro is refused before the file is read.
+  checkDistroOption(set, opts.distro);
+  return runPipeline(readTopology(file), {
+    distros: set,
     ...(opts.distro !== undefined ? { distro: opts.distro } : {}),
-    distros: names,
-    capabilities: (d) => capabilitiesOf(set.get(d)!),
-    ...(secrets.heartbeatKey !== undefined ? { heartbeatKey: secrets.heartbeatKey } : {}),
+    env: opts.env ?? process.env,
+    // A key file's relative path is relative to the topology file.
+    readKeyFile: (p) => readFileSync(resolve(dirname(file), p), 'utf8'),
   });
-  if (problems.length > 0) {
-    throw new TopologyError(problems.map((p) => ({ code: p.code, path: formatPath(p.path), message: p.message, pos: loaded.positionOf(p.path) })));
-  }
-  const model = deriveModel(loaded.topology, { ...(opts.distro !== undefined ? { distro: opts.distro } : {}), secrets });
-  return { topology: loaded.topology, model, bundles: renderModel(model, set) };
 }

@@ -1,7 +1,9 @@
-// Distros are data: distros/<name>/distro.yaml says which artifact kinds a
-// host of that distro gets, where they go, which template renders them and
-// which commands apply them. Templates are looked up in the distro's folder,
-// then in distros/_shared/. This module is the only one that reads them.
+// Distros are data: distros/<name>/distro.yaml says what a host of that distro
+// can run (capabilities), which artifact kinds it gets, where they go, which
+// template renders them and which commands apply them. Templates are looked up
+// in the distro's folder, then in distros/_shared/. Reading the folder
+// (readDistroFiles) is the only I/O; building a distro set from its text
+// (distroSet) is pure, so tests can build one in memory.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,11 +11,11 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 import { DIRECTOR_BACKENDS } from '../model/schema.js';
 import type { DistroCapabilities } from '../model/targets.js';
-import { KINDS } from './kinds.js';
-import { compileTemplate, registerPartial, type Template } from './templates.js';
+import { KIND_NAMES, type KindName } from './kinds.js';
+import { createTemplateEngine, type Template, type TemplateEngine } from './templates.js';
 
 const ruleSchema = z.strictObject({
-  kind: z.string().refine((k) => k in KINDS, { message: `unknown kind; known: ${Object.keys(KINDS).join(', ')}` }),
+  kind: z.enum(KIND_NAMES, { message: `unknown kind; known: ${KIND_NAMES.join(', ')}` }),
   path: z.string().regex(/^(\/|\{\{)/, { message: 'must be an absolute path (it may start with a {{variable}})' }),
   template: z.string(),
   mode: z.string().regex(/^0[0-7]{3}$/).default('0644'),
@@ -29,16 +31,31 @@ const verifySchema = z.strictObject({
   run: z.string(),
   expect: z.string(),
 });
+const capabilitiesSchema = z.strictObject({
+  /** What can run a director's virtual services here (the topology's director_backend). */
+  director_backends: z.array(z.enum(DIRECTOR_BACKENDS)),
+  /** What a topology's heartbeat: pair becomes: heartbeat's files, or a keepalived VRRP instance. */
+  heartbeat_pair: z.enum(['heartbeat', 'vrrp']),
+  /** The firewall a NAT director's masquerading is written for. */
+  firewall: z.enum(['iptables', 'nftables']),
+});
 const distroSchema = z.strictObject({
   description: z.string(),
+  capabilities: capabilitiesSchema,
   verify: z.array(verifySchema).default([]),
   vars: z.record(z.string(), z.string()).default({}),
   files: z.array(ruleSchema),
   actions: z.record(z.string(), actionSchema).default({}),
 });
 
+/** What a distro can do, as its distro.yaml states it; the checks of model/targets.ts read the DistroCapabilities part. */
+export interface Capabilities extends DistroCapabilities {
+  heartbeatPair: 'heartbeat' | 'vrrp';
+  firewall: 'iptables' | 'nftables';
+}
+
 export interface FileRule {
-  kind: string;
+  kind: KindName;
   path: Template;
   pathSource: string;
   template: Template;
@@ -61,6 +78,7 @@ export interface Distro {
   name: string;
   verify: VerifyRule[];
   description: string;
+  capabilities: Capabilities;
   vars: Record<string, string>;
   files: FileRule[];
   actions: ActionRule[];
@@ -70,12 +88,30 @@ export interface Distro {
 export type DistroSet = ReadonlyMap<string, Distro>;
 
 /**
- * lvsgen's own folder (package.json, distros/): three levels above this
- * module in dist/src/render, as above the bundle in dist/src/cli.
+ * lvsgen's own folder (package.json, distros/): the first folder above this
+ * module holding lvsgen's package.json. Walking up rather than counting
+ * levels finds it from the compiled modules (dist/src/render) and from the
+ * bundle (dist/src/cli/lvsgen.cjs) alike, and from an installed copy.
  */
-export const LVSGEN_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+export const LVSGEN_ROOT = findRoot(dirname(fileURLToPath(import.meta.url)));
 export const DISTROS_DIR = join(LVSGEN_ROOT, 'distros');
 const SHARED = '_shared';
+
+function findRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (isLvsgenPackage(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`internal: no package.json of lvsgen in ${from} or above it`);
+  }
+}
+
+function isLvsgenPackage(file: string): boolean {
+  if (!existsSync(file)) return false;
+  try {
+    return (JSON.parse(readFileSync(file, 'utf8')) as { name?: unknown }).name === 'lvsgen';
+  } catch {
+    return false; // someone else's unreadable package.json: keep looking
+  }
+}
 
 /** Names of the distros in a distros/ folder (folders not starting with `_`). */
 export function listDistros(dir = DISTROS_DIR): string[] {
@@ -85,53 +121,128 @@ export function listDistros(dir = DISTROS_DIR): string[] {
     .sort();
 }
 
-export function loadDistros(dir = DISTROS_DIR): DistroSet {
-  const shared = join(dir, SHARED, 'templates');
-  for (const f of readdirSync(shared).filter((n) => /^_.+\.hbs$/.test(n)).sort()) {
-    registerPartial(f.slice(1, -'.hbs'.length), readFileSync(join(shared, f), 'utf8'));
+/**
+ * A distros/ folder as text, by path inside it: `debian/distro.yaml`,
+ * `debian/templates/interfaces.hbs`, `_shared/templates/_arp.hbs` ...
+ */
+export type DistroFiles = ReadonlyMap<string, string>;
+
+/** Reads what distroSet needs from a distros/ folder: every distro.yaml and every template. */
+export function readDistroFiles(dir = DISTROS_DIR): DistroFiles {
+  const files = new Map<string, string>();
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (!e.isDirectory()) continue;
+    const yaml = join(dir, e.name, 'distro.yaml');
+    if (existsSync(yaml)) files.set(`${e.name}/distro.yaml`, readFileSync(yaml, 'utf8'));
+    const templates = join(dir, e.name, 'templates');
+    if (!existsSync(templates)) continue;
+    for (const t of readdirSync(templates).filter((n) => n.endsWith('.hbs'))) {
+      files.set(`${e.name}/templates/${t}`, readFileSync(join(templates, t), 'utf8'));
+    }
   }
-  return new Map(listDistros(dir).map((name) => [name, loadDistro(dir, name)]));
+  return files;
+}
+
+export function loadDistros(dir = DISTROS_DIR): DistroSet {
+  return distroSet(readDistroFiles(dir), dir);
 }
 
 /**
- * What a distro can target, read off the kinds it lists: a director backend is
- * supported when its kind is there (ldirectord, keepalived), and heartbeat
- * pairs become VRRP when keepalived is.
+ * The distros of a folder's text, with a template engine of their own: the
+ * partials (`{{> name}}`, from `_shared/templates/_name.hbs`) are this set's,
+ * and each distinct template source is compiled once for the set. `dir` only
+ * names files in messages.
  */
-export function capabilitiesOf(distro: Distro): DistroCapabilities {
-  const kinds = new Set(distro.files.map((f) => f.kind));
-  return { directorBackends: DIRECTOR_BACKENDS.filter((b) => kinds.has(b)), vrrp: kinds.has('keepalived') };
+export function distroSet(files: DistroFiles, dir: string): DistroSet {
+  const engine = createTemplateEngine();
+  const partial = new RegExp(`^${SHARED}/templates/_(.+)\\.hbs$`);
+  for (const path of [...files.keys()].sort()) {
+    const m = partial.exec(path);
+    if (m) engine.registerPartial(m[1]!, files.get(path)!);
+  }
+  const names = [...files.keys()]
+    .map((p) => /^([^_/][^/]*)\/distro\.yaml$/.exec(p)?.[1])
+    .filter((n): n is string => n !== undefined)
+    .sort();
+  return new Map(names.map((name) => [name, buildDistro(files, dir, name, engine)]));
 }
 
-function loadDistro(dir: string, name: string): Distro {
+function buildDistro(files: DistroFiles, dir: string, name: string, engine: TemplateEngine): Distro {
   const file = join(dir, name, 'distro.yaml');
-  const parsed = distroSchema.safeParse(parse(readFileSync(file, 'utf8')));
+  const parsed = distroSchema.safeParse(parse(files.get(`${name}/distro.yaml`)!));
   if (!parsed.success) {
     throw new Error(`${file}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   }
   const d = parsed.data;
   const template = (t: string) => {
-    const own = join(dir, name, 'templates', t);
-    const path = existsSync(own) ? own : join(dir, SHARED, 'templates', t);
-    return compileTemplate(readFileSync(path, 'utf8'), path);
+    for (const folder of [name, SHARED]) {
+      const source = files.get(`${folder}/templates/${t}`);
+      if (source !== undefined) return engine.compile(source, join(dir, folder, 'templates', t));
+    }
+    throw new Error(`${file}: template ${t} is in neither ${join(dir, name, 'templates')} nor ${join(dir, SHARED, 'templates')}`);
   };
   for (const r of d.files) {
     for (const a of r.then) if (!(a in d.actions)) throw new Error(`${file}: file ${r.path} names unknown action ${a}`);
   }
+  const capabilities: Capabilities = {
+    directorBackends: DIRECTOR_BACKENDS.filter((b) => d.capabilities.director_backends.includes(b)),
+    vrrp: d.capabilities.heartbeat_pair === 'vrrp',
+    heartbeatPair: d.capabilities.heartbeat_pair,
+    firewall: d.capabilities.firewall,
+  };
+  const inconsistent = capabilityProblems(capabilities, new Set(d.files.map((r) => r.kind)));
+  if (inconsistent.length > 0) throw new Error(`${file}: ${inconsistent.join('; ')}`);
   return {
     name,
     description: d.description,
+    capabilities,
     vars: d.vars,
-    verify: d.verify.map((v) => ({ run: v.run, expect: compileTemplate(v.expect, `${file} verify ${v.run}`) })),
+    verify: d.verify.map((v) => ({ run: v.run, expect: engine.compile(v.expect, `${file} verify ${v.run}`) })),
     files: d.files.map((r) => ({
       kind: r.kind,
-      path: compileTemplate(r.path, `${file} path`),
+      path: engine.compile(r.path, `${file} path`),
       pathSource: r.path,
       template: template(r.template),
       mode: parseInt(r.mode, 8),
       then: r.then,
     })),
-    actions: Object.entries(d.actions).map(([n, a]) => ({ name: n, confirm: a.confirm, run: a.run.map((c) => compileTemplate(c, `${file} action ${n}`)) })),
+    actions: Object.entries(d.actions).map(([n, a]) => ({ name: n, confirm: a.confirm, run: a.run.map((c) => engine.compile(c, `${file} action ${n}`)) })),
     installer: template('install.sh.hbs'),
   };
+}
+
+/**
+ * The kinds each capability needs (a claim the files cannot keep is a broken
+ * distro), and the kinds only a capability may bring (heartbeat's files on a
+ * VRRP distro would be installed and never used; an ldirectord.cf where the
+ * checks refuse ldirectord directors would never be written). Debian (sarge)
+ * writes its iptables lines into /etc/network/interfaces, hence no kind
+ * required for firewall: iptables.
+ */
+const CLAIMS: ReadonlyArray<{ claim: string; holds: (c: Capabilities) => boolean; requires: readonly KindName[]; allows?: readonly KindName[] }> = [
+  { claim: 'director_backends: ldirectord', holds: (c) => c.directorBackends.includes('ldirectord'), requires: ['ldirectord'] },
+  { claim: 'director_backends: keepalived', holds: (c) => c.directorBackends.includes('keepalived'), requires: ['keepalived'] },
+  { claim: 'heartbeat_pair: vrrp', holds: (c) => c.heartbeatPair === 'vrrp', requires: ['keepalived'] },
+  { claim: 'heartbeat_pair: heartbeat', holds: (c) => c.heartbeatPair === 'heartbeat', requires: ['ha-cf', 'haresources', 'authkeys'] },
+  { claim: 'firewall: nftables', holds: (c) => c.firewall === 'nftables', requires: ['masquerade'] },
+  { claim: 'firewall: iptables', holds: (c) => c.firewall === 'iptables', requires: [], allows: ['iptables'] },
+];
+
+export function capabilityProblems(c: Capabilities, kinds: ReadonlySet<KindName>): string[] {
+  const problems: string[] = [];
+  for (const rule of CLAIMS) {
+    if (!rule.holds(c)) continue;
+    const missing = rule.requires.filter((k) => !kinds.has(k));
+    if (missing.length > 0) problems.push(`capabilities say ${rule.claim}, but files list no ${missing.join(', ')} kind`);
+  }
+  // keepalived for the directors alone would still write VRRP for a heartbeat pair.
+  if (kinds.has('keepalived') && c.heartbeatPair !== 'vrrp') {
+    problems.push(`files list the keepalived kind, which writes a heartbeat pair's VRRP instance, but capabilities say heartbeat_pair: ${c.heartbeatPair}`);
+  }
+  for (const k of new Set(CLAIMS.flatMap((r) => [...r.requires, ...(r.allows ?? [])]))) {
+    if (!kinds.has(k) || k === 'keepalived') continue;
+    const by = CLAIMS.filter((r) => r.requires.includes(k) || r.allows?.includes(k));
+    if (!by.some((r) => r.holds(c))) problems.push(`files list the ${k} kind, but capabilities claim none of ${by.map((r) => r.claim).join(', ')}`);
+  }
+  return problems;
 }

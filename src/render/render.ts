@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { DerivedHost, DerivedModel } from '../derive/model.js';
 import type { Distro, DistroSet } from './distros.js';
-import { KINDS } from './kinds.js';
+import { KINDS, type BaseContext } from './kinds.js';
 import { INSTALLER, MANIFEST, type BundleFile, type HostBundle } from './types.js';
 
 export const GENERATOR = 'lvsgen';
@@ -20,7 +20,7 @@ export function renderModel(model: DerivedModel, distros: DistroSet): HostBundle
 const SAFE_PATH = /^\/(?:[A-Za-z0-9_.:~-]+\/)*[A-Za-z0-9_.:~-]+$/;
 
 export function renderHost(host: DerivedHost, model: DerivedModel, distro: Distro): HostBundle {
-  const base = {
+  const base: BaseContext = {
     host,
     cluster: model.name,
     distro: { name: distro.name, ...distro.vars },
@@ -29,7 +29,7 @@ export function renderHost(host: DerivedHost, model: DerivedModel, distro: Distr
   const files: BundleFile[] = [];
   const triggers = new Map<string, string[]>();
   for (const rule of distro.files) {
-    for (const ctx of KINDS[rule.kind]!(host)) {
+    for (const ctx of KINDS[rule.kind].contexts(host)) {
       const context = { ...base, ...ctx };
       const hostPath = rule.path(context);
       if (!SAFE_PATH.test(hostPath) || hostPath.split('/').some((s) => s === '..' || s === '.')) {

@@ -1,11 +1,14 @@
 // Handlebars set up for config files: no HTML escaping (it corrupts config
 // files), strict lookups (a missing field is a bug, not an empty string), and
 // one typed quoting helper per target format. Templates never quote ad hoc.
+//
+// Each distro set gets its own engine (a Handlebars environment of its own):
+// partials come from that set's _shared/templates, so two sets loaded side by
+// side (the bundled distros and a test's, or LVSGEN_DISTROS) never see each
+// other's partials, and nothing is registered on Handlebars itself.
 import Handlebars from 'handlebars';
 
 export type Template = (context: unknown) => string;
-
-const hb = Handlebars.create();
 
 /** Value of an ldirectord.cf directive that must be double-quoted (request, receive, logfile ...). */
 export function ldirectordQuote(value: string): string {
@@ -30,37 +33,57 @@ export function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
-hb.registerHelper('ldq', (v: unknown) => ldirectordQuote(String(v)));
-hb.registerHelper('sh', (v: unknown) => shellQuote(String(v)));
-hb.registerHelper('kaq', (v: unknown) => keepalivedQuote(String(v)));
-hb.registerHelper('yesno', (v: unknown) => (v ? 'yes' : 'no'));
-hb.registerHelper('onoff', (v: unknown) => (v ? 'on' : 'off'));
-hb.registerHelper('octal', (v: unknown) => `0${Number(v).toString(8)}`);
-hb.registerHelper('upper', (v: unknown) => String(v).toUpperCase());
-hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+export interface TemplateEngine {
+  /** Compiles `source` (once per distinct source in this engine); `name` labels its errors. */
+  compile(source: string, name: string): Template;
+  /** `{{> name}}` in this engine's templates. */
+  registerPartial(name: string, source: string): void;
+}
 
-// Compiled once per distinct source: distros share templates (install.sh,
-// ldirectord.cf ...) and many path and command templates are the same text,
-// and compiling is a good part of a small render's time.
-const compiledBySource = new Map<string, HandlebarsTemplateDelegate>();
+export function createTemplateEngine(): TemplateEngine {
+  const hb = Handlebars.create();
+  hb.registerHelper('ldq', (v: unknown) => ldirectordQuote(String(v)));
+  hb.registerHelper('sh', (v: unknown) => shellQuote(String(v)));
+  hb.registerHelper('kaq', (v: unknown) => keepalivedQuote(String(v)));
+  hb.registerHelper('yesno', (v: unknown) => (v ? 'yes' : 'no'));
+  hb.registerHelper('onoff', (v: unknown) => (v ? 'on' : 'off'));
+  hb.registerHelper('octal', (v: unknown) => `0${Number(v).toString(8)}`);
+  hb.registerHelper('upper', (v: unknown) => String(v).toUpperCase());
+  hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
 
-export function compileTemplate(source: string, name: string): Template {
-  let compiled = compiledBySource.get(source);
-  if (compiled === undefined) {
-    compiled = hb.compile(source, { noEscape: true, strict: true });
-    compiledBySource.set(source, compiled);
-  }
-  const run = compiled;
-  return (context) => {
-    try {
-      return run(context);
-    } catch (e) {
-      throw new Error(`template ${name}: ${(e as Error).message}`);
-    }
+  // Compiled once per distinct source: distros share templates (install.sh,
+  // ldirectord.cf ...) and many path and command templates are the same text,
+  // and compiling is a good part of a small render's time.
+  const compiledBySource = new Map<string, HandlebarsTemplateDelegate>();
+  return {
+    compile(source, name) {
+      let compiled = compiledBySource.get(source);
+      if (compiled === undefined) {
+        compiled = hb.compile(source, { noEscape: true, strict: true });
+        compiledBySource.set(source, compiled);
+      }
+      const run = compiled;
+      return (context) => {
+        try {
+          return run(context);
+        } catch (e) {
+          throw new Error(`template ${name}: ${(e as Error).message}`);
+        }
+      };
+    },
+    registerPartial(name, source) {
+      hb.registerPartial(name, source);
+    },
   };
 }
 
-/** Partials (`{{> name}}`) come from files named `_name.hbs`. */
-export function registerPartial(name: string, source: string): void {
-  hb.registerPartial(name, source);
+let standalone: TemplateEngine | undefined;
+
+/**
+ * A template outside any distro set (the packages' maintainer scripts): an
+ * engine of its own, with the helpers and no partials.
+ */
+export function compileTemplate(source: string, name: string): Template {
+  standalone ??= createTemplateEngine();
+  return standalone.compile(source, name);
 }

@@ -1,0 +1,218 @@
+// What the derived model decides, from topologies held here as text and run
+// through the pure pipeline (no file is read but the bundled distros): the
+// facts an operator should not have to repeat.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { DerivedHost } from '../../src/derive/model.js';
+import { TopologyError } from '../../src/model/problems.js';
+import { runPipeline, type Generated, type PipelineOptions } from '../../src/pipeline.js';
+import { loadDistros } from '../../src/render/distros.js';
+
+const DISTROS = loadDistros();
+const noKeyFile = (p: string): string => {
+  throw new Error(`no key file expected, asked for ${p}`);
+};
+
+function run(text: string, opts: Partial<PipelineOptions> = {}): Generated {
+  return runPipeline(text, { distros: DISTROS, env: {}, readKeyFile: noKeyFile, ...opts });
+}
+
+function host(g: Generated, name: string): DerivedHost {
+  const h = g.model.hosts.find((x) => x.name === name);
+  assert.ok(h, `no host ${name}`);
+  return h;
+}
+
+function file(g: Generated, hostName: string, path: string): string {
+  const f = g.bundles.find((b) => b.host === hostName)?.files.find((x) => x.path === path);
+  assert.ok(f, `${hostName} has no ${path}`);
+  return f.content;
+}
+
+/** The problems a topology is refused with, as `path: code`. */
+function refused(text: string, opts: Partial<PipelineOptions> = {}): string[] {
+  try {
+    run(text, opts);
+  } catch (e) {
+    if (e instanceof TopologyError) return e.problems.map((p) => `${p.path}: ${p.code}`);
+    throw e;
+  }
+  assert.fail('the topology was accepted');
+}
+
+/** One director in front of two real servers, on two server networks. */
+const NAT = (forward: string, extra = '') => `
+name: t
+defaults: { distro: debian12 }
+hosts:
+  director:
+    roles: [director]
+    interfaces: { eth0: 10.1.3.1/24, eth1: 192.168.6.1/24, eth2: 192.168.7.1/24 }
+  real1:
+    roles: [real-server]
+    interfaces: { eth0: 192.168.6.4/24 }
+  real2:
+    roles: [real-server]
+    interfaces: { eth0: 192.168.7.5/24 }
+${extra}
+virtual_services:
+  - virtual: 10.1.3.61:80
+    forward: ${forward}
+    check: { type: connect }
+    real_servers: [real1, real2]
+`;
+
+test("a NAT real server's default gateway is the director's address on its network", () => {
+  const g = run(NAT('masq'));
+  assert.deepEqual(host(g, 'real1').gateway, { address: '192.168.6.1', device: 'eth0' });
+  assert.deepEqual(host(g, 'real2').gateway, { address: '192.168.7.1', device: 'eth0' });
+  assert.equal(host(g, 'director').gateway, undefined, 'the director has none');
+  assert.match(file(g, 'real2', 'etc/network/interfaces.d/eth0'), /gateway 192\.168\.7\.1\b/);
+});
+
+test('a direct-routing real server gets no gateway from the director', () => {
+  assert.equal(host(run(NAT('gate')), 'real1').gateway, undefined);
+});
+
+const ROUTED = (auth = '{ method: crc }', node1 = '') => `
+name: t
+defaults: { distro: debian12 }
+hosts:
+  router:
+    roles: [router]
+    interfaces: { eth0: 192.168.6.1/24, eth1: 10.1.3.1/24 }
+  node1:
+    roles: [real-server]
+    interfaces: { eth0: 192.168.6.2/24 }
+${node1}
+  node2:
+    roles: [real-server]
+    interfaces: { eth0: 192.168.6.3/24 }
+heartbeat:
+  nodes: [node1, node2]
+  floating: [192.168.6.240/24]
+  auth: ${auth}
+`;
+
+test('an explicit gateway wins over the derived one', () => {
+  const g = run(ROUTED(undefined, '    gateway: 192.168.6.254'));
+  assert.deepEqual(host(g, 'node1').gateway, { address: '192.168.6.254', device: 'eth0' });
+  assert.deepEqual(host(g, 'node2').gateway, { address: '192.168.6.1', device: 'eth0' }, 'the other node keeps the router');
+  const dr = run(NAT('gate').replace('interfaces: { eth0: 192.168.6.4/24 }', 'interfaces: { eth0: 192.168.6.4/24 }\n    gateway: 192.168.6.254'));
+  assert.deepEqual(host(dr, 'real1').gateway, { address: '192.168.6.254', device: 'eth0' });
+});
+
+test('directors and routers forward; real servers do not', () => {
+  const g = run(ROUTED());
+  assert.equal(host(g, 'router').forwarding, true);
+  assert.equal(host(g, 'node1').forwarding, false);
+  assert.deepEqual(host(g, 'node1').gateway, { address: '192.168.6.1', device: 'eth0' }, 'a host beside a router routes through it');
+  assert.equal(host(run(NAT('masq')), 'director').forwarding, true);
+  assert.equal(host(run(NAT('masq')), 'real1').forwarding, false);
+  assert.match(file(g, 'router', 'etc/sysctl.d/90-lvsgen.conf'), /^net\.ipv4\.ip_forward = 1$/m);
+});
+
+test('a NAT director masquerades each server network on the device facing it, and only for NAT', () => {
+  const d = host(run(NAT('masq')), 'director');
+  assert.deepEqual(
+    d.devices.map((x) => [x.device, x.masquerade]),
+    [
+      ['eth0', []],
+      ['eth1', ['192.168.6.0/24']],
+      ['eth2', ['192.168.7.0/24']],
+    ],
+  );
+  assert.deepEqual(host(run(NAT('gate')), 'director').devices.flatMap((x) => x.masquerade), []);
+});
+
+test('ip_vs_ftp is loaded for FTP (port 21) through NAT, not for direct routing', () => {
+  const ftp = (forward: string) => NAT(forward).replace('10.1.3.61:80', '10.1.3.61:21');
+  const g = run(ftp('masq'));
+  assert.deepEqual(host(g, 'director').modules, ['ip_vs_ftp']);
+  assert.match(file(g, 'director', 'etc/modules-load.d/lvsgen.conf'), /^ip_vs_ftp$/m);
+  assert.deepEqual(host(run(ftp('gate')), 'director').modules, []);
+  assert.deepEqual(host(run(NAT('masq')), 'director').modules, [], 'port 80 needs no helper');
+});
+
+test('virtual addresses become aliases eth0:0, eth0:1 ... of the device on their network', () => {
+  const two = NAT('masq').replace(
+    'virtual_services:',
+    `virtual_services:
+  - virtual: 10.1.3.62:80
+    forward: masq
+    check: { type: connect }
+    real_servers: [real1]`,
+  );
+  const eth0 = host(run(two), 'director').devices.find((x) => x.device === 'eth0')!;
+  assert.deepEqual(
+    eth0.aliases.map((a) => [a.device, a.parent, a.address, a.prefix]),
+    [
+      ['eth0:0', 'eth0', '10.1.3.61', 24],
+      ['eth0:1', 'eth0', '10.1.3.62', 24],
+    ],
+  );
+  // The director's own address as the virtual one needs no alias.
+  const own = host(run(NAT('masq').replace('10.1.3.61:80', '10.1.3.1:80')), 'director');
+  assert.deepEqual(own.devices.flatMap((x) => x.aliases), []);
+});
+
+const KEYED = (auth: string) => `
+name: t
+defaults: { distro: redhat }
+hosts:
+  node1:
+    roles: [real-server]
+    interfaces: { eth0: 192.168.6.2/24 }
+  node2:
+    roles: [real-server]
+    interfaces: { eth0: 192.168.6.3/24 }
+heartbeat:
+  nodes: [node1, node2]
+  floating: [192.168.6.240/24]
+  auth: ${auth}
+`;
+
+test('key_env is read from the environment passed in, not from the process', () => {
+  const name = 'LVSGEN_DERIVE_TEST_KEY';
+  const g = run(KEYED(`{ method: sha1, key_env: ${name} }`), { env: { [name]: 'from-the-passed-env' } });
+  assert.equal(host(g, 'node1').heartbeat?.key, 'from-the-passed-env');
+  assert.match(file(g, 'node1', 'etc/ha.d/authkeys'), /^1 sha1 from-the-passed-env$/m);
+  process.env[name] = 'from-the-process';
+  try {
+    assert.deepEqual(refused(KEYED(`{ method: sha1, key_env: ${name} }`), { env: {} }), ['heartbeat.auth.key_env: secret-source']);
+  } finally {
+    delete process.env[name];
+  }
+});
+
+test('key_file is read through the reader passed in, with the path as the topology gives it', () => {
+  const asked: string[] = [];
+  const g = run(KEYED('{ method: md5, key_file: keys/ha.key }'), {
+    readKeyFile: (p) => {
+      asked.push(p);
+      return 'from-the-reader\nsecond line ignored\n';
+    },
+  });
+  assert.deepEqual(asked, ['keys/ha.key']);
+  assert.equal(host(g, 'node2').heartbeat?.key, 'from-the-reader');
+});
+
+test('a key file the reader cannot find is a problem at heartbeat.auth.key_file', () => {
+  const missing = (p: string): string => {
+    throw Object.assign(new Error(`ENOENT: ${p}`), { code: 'ENOENT' });
+  };
+  assert.throws(
+    () => run(KEYED('{ method: sha1, key_file: keys/none.key }'), { readKeyFile: missing }),
+    (e: unknown) =>
+      e instanceof TopologyError &&
+      e.problems.length === 1 &&
+      e.problems[0]!.path === 'heartbeat.auth.key_file' &&
+      e.problems[0]!.code === 'secret-source' &&
+      /cannot read the key file: ENOENT/.test(e.problems[0]!.message),
+  );
+});
+
+test('--distro is checked against the distro set passed in', () => {
+  assert.deepEqual(refused(NAT('masq'), { distro: 'no-such-distro' }), [': invalid-value']);
+  assert.equal(run(NAT('masq'), { distro: 'redhat' }).bundles.every((b) => b.distro === 'redhat'), true);
+});

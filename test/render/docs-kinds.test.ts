@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { KIND_NAMES } from '../../src/render/kinds.js';
 import { KINDS_BEGIN, KINDS_END, kindsTable, withKindsTable } from '../../src/render/kinds-table.js';
-import { REPO } from '../helpers.js';
+import { REPO } from '../support/index.js';
 
 const DOC = join(REPO, 'docs', 'distros.md');
 

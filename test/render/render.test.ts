@@ -9,7 +9,7 @@ import { TopologyError } from '../../src/model/problems.js';
 import { runPipeline, type Generated } from '../../src/pipeline.js';
 import { DISTROS_DIR, distroSet, loadDistros, LVSGEN_ROOT, readDistroFiles, type DistroFiles, type DistroSet } from '../../src/render/distros.js';
 import { KINDS } from '../../src/render/kinds.js';
-import { REPO } from '../helpers.js';
+import { REPO } from '../support/index.js';
 
 const FILES = readDistroFiles();
 

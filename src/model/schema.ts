@@ -22,7 +22,7 @@ export type Role = (typeof ROLES)[number];
 
 /**
  * What runs the directors' virtual services and checks their real servers.
- * Which ones a distro supports is distro data: the kinds its distro.yaml lists.
+ * Which ones a distro supports is distro data: the capabilities its distro.yaml states.
  */
 export const DIRECTOR_BACKENDS = ['ldirectord', 'keepalived'] as const;
 export type DirectorBackend = (typeof DIRECTOR_BACKENDS)[number];

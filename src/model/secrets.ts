@@ -31,7 +31,7 @@ export function resolveSecrets(t: Topology, src: SecretSources, positionOf: (p: 
     try {
       key = src.readFile(auth.key_file).split(/\r?\n/)[0];
     } catch (e) {
-      fail('key_file', `cannot read the key file: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
+      fail('key_file', `cannot read the key file ${auth.key_file}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
     }
   }
   // Never echo the key itself in a message.

@@ -6,7 +6,7 @@ import type { RawProblem } from './problems.js';
 import type { DirectorBackend, Topology } from './schema.js';
 
 export interface DistroCapabilities {
-  /** The director backends this distro writes files for (the kinds its distro.yaml lists). */
+  /** The director backends this distro supports (capabilities.director_backends in its distro.yaml). */
   directorBackends: readonly DirectorBackend[];
   /** Heartbeat pairs become VRRP (keepalived) rather than heartbeat files. */
   vrrp: boolean;

@@ -208,7 +208,7 @@ test('a key file the reader cannot find is a problem at heartbeat.auth.key_file'
       e.problems.length === 1 &&
       e.problems[0]!.path === 'heartbeat.auth.key_file' &&
       e.problems[0]!.code === 'secret-source' &&
-      /cannot read the key file: ENOENT/.test(e.problems[0]!.message),
+      /cannot read the key file keys\/none.key: ENOENT/.test(e.problems[0]!.message),
   );
 });
 

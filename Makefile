@@ -5,7 +5,6 @@ DEBS := ifupdown iptables ldirectord ipvsadm heartbeat qemu-system-x86 busybox-s
         curl cpio kmod net-tools iproute2 procps lintian rpm rpmlint shellcheck \
         keepalived nftables systemd network-manager dbus-daemon \
         ansible time
-export LVSGEN_ROOT := $(CURDIR)
 
 .PHONY: all deps npm-deps debs build test golden schema docs e2e bench fuzz clean example
 

@@ -29,8 +29,8 @@ test('a fresh clone with nothing beside it passes the seed, golden and model sui
   // The dependencies are installed ones, not part of the repository: the
   // clone uses this checkout's node_modules rather than the network.
   symlinkSync(join(REPO, 'node_modules'), join(clone, 'node_modules'), 'dir');
-  // Nothing may lead back to this checkout: LVSGEN_ROOT (the Makefile exports
-  // it) and LVSGEN_DISTROS are dropped; so is NODE_TEST_CONTEXT, which would
+  // Nothing may lead back to this checkout: LVSGEN_* variables (LVSGEN_DISTROS
+  // names a distros folder) are dropped; so is NODE_TEST_CONTEXT, which would
   // make the inner test runner report to this one instead of printing TAP.
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LVSGEN_') && k !== 'NODE_TEST_CONTEXT'));
   const built = sh(join(clone, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'], { cwd: clone, env, timeout: 180_000 });

@@ -6,8 +6,8 @@
 // file and passes the real environment) and tests on in-memory topologies.
 import { deriveModel } from './derive/derive.js';
 import type { DerivedModel } from './derive/model.js';
-import { loadTopology } from './model/load.js';
-import { formatPath, TopologyError } from './model/problems.js';
+import { checkTopology } from './model/load.js';
+import { isWarning, sortProblems, TopologyError, type Problem } from './model/problems.js';
 import { resolveSecrets } from './model/secrets.js';
 import type { Topology } from './model/schema.js';
 import { checkTargets } from './model/targets.js';
@@ -19,7 +19,18 @@ export interface Generated {
   topology: Topology;
   model: DerivedModel;
   bundles: HostBundle[];
+  /** Problems that did not stop the run (a key that is not available to validate or diff). */
+  warnings: Problem[];
+  /**
+   * Set when the heartbeat key was not available (`missingSecret: 'warning'`):
+   * the bundles then hold this stand-in instead, and the files that hold it
+   * say nothing about the real ones.
+   */
+  keyStandIn?: string;
 }
+
+/** What the bundles hold in place of a heartbeat key that is not available (valid as a key, never a real one). */
+export const KEY_STAND_IN = 'lvsgen-heartbeat-key-not-available';
 
 export interface PipelineOptions {
   /** The distros hosts may target (render/distros.ts loads them). */
@@ -30,6 +41,14 @@ export interface PipelineOptions {
   env: Readonly<Record<string, string | undefined>>;
   /** Reads `heartbeat.auth.key_file` as the topology names it (resolving a relative path is the caller's). */
   readKeyFile(path: string): string;
+  /** How messages name a key file (default: as the topology names it). */
+  keyFileName?(path: string): string;
+  /**
+   * A key source that is not there (key_env unset, key_file unreadable): an
+   * error (default; render, package), or a warning for the commands that do
+   * not need the key (validate, diff).
+   */
+  missingSecret?: 'error' | 'warning';
 }
 
 /** `--distro` must name a distro of the set. */
@@ -39,24 +58,45 @@ export function checkDistroOption(set: DistroSet, distro: string | undefined): v
   }
 }
 
-/** Throws TopologyError with every problem of the input; anything else it throws is a bug. */
+/**
+ * Throws TopologyError with every problem of the input, found in one pass:
+ * schema, cross-field, secret and target problems together (and the
+ * warnings); anything else it throws is a bug.
+ */
 export function runPipeline(topology: string | Uint8Array, opts: PipelineOptions): Generated {
   const set = opts.distros;
   const names = [...set.keys()];
   checkDistroOption(set, opts.distro);
   const bytes = typeof topology === 'string' ? new TextEncoder().encode(topology) : topology;
-  const loaded = loadTopology(bytes, names);
-  const secrets = resolveSecrets(loaded.topology, { env: opts.env, readFile: opts.readKeyFile }, loaded.positionOf);
-  // What depends on each host's target distro (director backend, VRRP) is only known here.
-  const problems = checkTargets(loaded.topology, {
-    ...(opts.distro !== undefined ? { distro: opts.distro } : {}),
-    distros: names,
-    capabilities: (d) => set.get(d)!.capabilities,
-    ...(secrets.heartbeatKey !== undefined ? { heartbeatKey: secrets.heartbeatKey } : {}),
-  });
-  if (problems.length > 0) {
-    throw new TopologyError(problems.map((p) => ({ code: p.code, path: formatPath(p.path), message: p.message, pos: loaded.positionOf(p.path) })));
+  const checked = checkTopology(bytes, names);
+  const problems = [...checked.problems];
+  const t = checked.understood;
+  let heartbeatKey: string | undefined;
+  let keyStandIn: string | undefined;
+  if (t !== undefined) {
+    // The key's source, unless the schema already found heartbeat.auth broken.
+    if (!checked.damaged(['heartbeat', 'auth'])) {
+      const s = resolveSecrets(t, { env: opts.env, readFile: opts.readKeyFile, ...(opts.keyFileName ? { fileName: opts.keyFileName } : {}) }, opts.missingSecret ?? 'error');
+      problems.push(...checked.admit(s.problems));
+      heartbeatKey = s.secrets.heartbeatKey;
+      if (s.unavailable && (opts.missingSecret ?? 'error') === 'warning') keyStandIn = KEY_STAND_IN;
+    }
+    // What depends on each host's target distro (director backend, VRRP) is only known here.
+    problems.push(
+      ...checked.admit(
+        checkTargets(t, {
+          ...(opts.distro !== undefined ? { distro: opts.distro } : {}),
+          distros: names,
+          capabilities: (d) => set.get(d)!.capabilities,
+          ...(heartbeatKey !== undefined ? { heartbeatKey } : {}),
+        }),
+      ),
+    );
   }
-  const model = deriveModel(loaded.topology, { ...(opts.distro !== undefined ? { distro: opts.distro } : {}), secrets });
-  return { topology: loaded.topology, model, bundles: renderModel(model, set) };
+  const sorted = sortProblems(problems);
+  const warnings = sorted.filter(isWarning);
+  if (t === undefined || sorted.length > warnings.length) throw new TopologyError(sorted);
+  const secrets = { ...(heartbeatKey !== undefined ? { heartbeatKey } : keyStandIn !== undefined ? { heartbeatKey: keyStandIn } : {}) };
+  const model = deriveModel(t, { ...(opts.distro !== undefined ? { distro: opts.distro } : {}), secrets });
+  return { topology: t, model, bundles: renderModel(model, set), warnings, ...(keyStandIn !== undefined ? { keyStandIn } : {}) };
 }

@@ -2,7 +2,7 @@
 // topology file, and run the pure pipeline (src/pipeline.ts) with this
 // process's environment and a reader for key files beside the topology.
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { TopologyError } from '../model/problems.js';
 import { checkDistroOption, runPipeline, type Generated } from '../pipeline.js';
 import { loadDistros, type DistroSet } from '../render/distros.js';
@@ -28,6 +28,8 @@ export function readTopology(file: string): Uint8Array {
 export interface GenerateOptions {
   distro?: string;
   env?: Readonly<Record<string, string | undefined>>;
+  /** 'warning' for the commands that do not need the heartbeat key (validate, diff): see PipelineOptions. */
+  missingSecret?: 'error' | 'warning';
 }
 
 export function generate(file: string, opts: GenerateOptions = {}): Generated {
@@ -40,5 +42,8 @@ export function generate(file: string, opts: GenerateOptions = {}): Generated {
     env: opts.env ?? process.env,
     // A key file's relative path is relative to the topology file.
     readKeyFile: (p) => readFileSync(resolve(dirname(file), p), 'utf8'),
+    // Messages name it as one would from here: beside the topology file as it was named.
+    keyFileName: (p) => (isAbsolute(p) ? p : join(dirname(file), p)),
+    ...(opts.missingSecret !== undefined ? { missingSecret: opts.missingSecret } : {}),
   });
 }

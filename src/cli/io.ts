@@ -1,7 +1,7 @@
 // What main.ts and the commands share: where they print, the exit codes, and
 // the errors main turns into exit codes. It lives apart from main.ts so that
 // the commands need not import the module that imports them.
-import { TopologyError, type Problem } from '../model/problems.js';
+import { formatProblem, isWarning, TopologyError, type Problem } from '../model/problems.js';
 
 /** 0 success, 1 differences found (diff), 2 invalid input or usage, 3 internal error. */
 export const EXIT = { ok: 0, differ: 1, invalid: 2, internal: 3 } as const;
@@ -48,4 +48,16 @@ export function inTopologyFile<T>(file: string, f: () => T): T {
     if (e instanceof TopologyError) throw new TopologyFileError(file, e.problems);
     throw e;
   }
+}
+
+/** Warnings of a run that went on (validate, diff): one line each on stderr, as problems are printed. */
+export function printWarnings(io: Io, file: string, warnings: readonly Problem[]): void {
+  for (const w of warnings) io.err(`${formatProblem(file, w)}\n`);
+}
+
+/** The last line after a topology's problems: "2 problems; nothing written", with the warnings counted apart. */
+export function problemSummary(problems: readonly Problem[]): string {
+  const warnings = problems.filter(isWarning).length;
+  const errors = problems.length - warnings;
+  return `${count(errors, 'problem')}${warnings > 0 ? `, ${count(warnings, 'warning')}` : ''}; nothing written`;
 }

@@ -15,7 +15,7 @@ import { renderCommand } from './commands/render.js';
 import { schemaCommand } from './commands/schema.js';
 import { validateCommand } from './commands/validate.js';
 import { distros } from './generate.js';
-import { count, EXIT, stdio, TopologyFileError, UsageError, type Io } from './io.js';
+import { EXIT, problemSummary, stdio, TopologyFileError, UsageError, type Io } from './io.js';
 
 /** lvsgen's own version, from its package.json. */
 function lvsgenVersion(): string {
@@ -66,7 +66,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
   } catch (e) {
     if (e instanceof TopologyFileError) {
       for (const p of e.problems) io.err(`${formatProblem(e.file, p)}\n`);
-      io.err(`${count(e.problems.length, 'problem')}; nothing written\n`);
+      io.err(`${problemSummary(e.problems)}\n`);
       return EXIT.invalid;
     }
     if (e instanceof UsageError) {

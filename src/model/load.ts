@@ -1,9 +1,13 @@
-// Load a topology: bytes -> YAML document (with positions) -> schema check ->
-// cross-field checks. Pure: the caller reads the file and hands over bytes.
+// Load a topology: bytes -> YAML document (with positions) -> schema check and
+// cross-field checks in one pass (the cross-field rules also run on what
+// passed the schema when something did not: salvage.ts). Pure: the caller
+// reads the file and hands over bytes.
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
-import { formatPath, TopologyError, type PathSegments, type Position, type Problem, type ProblemCode, type RawProblem } from './problems.js';
-import { makeTopologySchema, type Topology } from './schema.js';
+import { formatPath, sortProblems, TopologyError, type PathSegments, type Position, type Problem, type ProblemCode, type RawProblem } from './problems.js';
+import { isPlainObject, knownKeys, remap, salvage, startsWith } from './salvage.js';
+import { makeTopologySchema, type Topology, type TopologySchema } from './schema.js';
+import { didYouMean, suggest } from './suggest.js';
 import { validateTopology } from './validate.js';
 
 /** Reading limits: documented in README ("Reading limits"). */
@@ -22,7 +26,130 @@ export interface LoadedTopology {
   positionOf(path: PathSegments): Position | undefined;
 }
 
+/**
+ * What one pass over a topology found: every problem of the schema and the
+ * cross-field rules, and what the later checks (secrets, targets) need to
+ * add theirs to the same list.
+ */
+export interface CheckedTopology {
+  /** Every problem so far, in the order of the file, each once. */
+  problems: Problem[];
+  /**
+   * The topology as far as it could be understood: the valid topology when
+   * `problems` is empty; else, where the file is a mapping, what passed the
+   * schema (see salvage.ts), for the cross-field and later checks.
+   */
+  understood?: Topology;
+  positionOf(path: PathSegments): Position | undefined;
+  /**
+   * Later checks' problems about `understood`, positioned, with their paths
+   * (and the indices their messages name) mapped back to the file's, and
+   * without those that follow from the schema problems already found: at or
+   * above a path that holds one, naming a host whose own fields are broken,
+   * about the whole topology when a host, the defaults or the backend is
+   * broken, or naming the heartbeat when it is broken.
+   */
+  admit(raw: readonly RawProblem[]): Problem[];
+  /** Whether a schema problem lies at or under `path`. */
+  damaged(path: PathSegments): boolean;
+}
+
+/** Throws TopologyError with every problem of the schema and the cross-field rules. */
 export function loadTopology(bytes: Uint8Array, distros: readonly string[]): LoadedTopology {
+  const c = checkTopology(bytes, distros);
+  if (c.problems.length > 0 || c.understood === undefined) throw new TopologyError(c.problems);
+  return { topology: c.understood, positionOf: c.positionOf };
+}
+
+/** One pass: the schema and the cross-field rules together. Never throws for bad input. */
+export function checkTopology(bytes: Uint8Array, distros: readonly string[]): CheckedTopology {
+  const nothing = (problems: Problem[]): CheckedTopology => ({ problems, positionOf: () => undefined, admit: () => [], damaged: () => true });
+  let yaml: ParsedYaml;
+  try {
+    yaml = parseYaml(bytes);
+  } catch (e) {
+    if (e instanceof TopologyError) return nothing(e.problems);
+    throw e;
+  }
+  const { data, at } = yaml;
+  const positionOf = (path: PathSegments) => at(path, false);
+  const hostNames = isPlainObject(data) && isPlainObject(data.hosts) ? Object.keys(data.hosts) : [];
+  const toProblem = (r: RawProblem): Problem => {
+    const pos = r.pos ?? (r.file === undefined ? at(r.path, r.atKey ?? false) : undefined);
+    const p: Problem = {
+      code: r.code,
+      path: formatPath(r.path),
+      message: r.message,
+      ...(pos !== undefined ? { pos } : {}),
+      ...(r.suggestion !== undefined ? { suggestion: r.suggestion } : {}),
+      ...(r.severity !== undefined ? { severity: r.severity } : {}),
+      ...(r.file !== undefined ? { file: r.file } : {}),
+    };
+    return withHostSuggestion(p, r.path, data, hostNames);
+  };
+
+  if (data === null || data === undefined) {
+    return nothing([{ code: 'missing', path: '', message: 'the file is empty: a topology needs at least name and hosts', pos: { line: 1, col: 1 } }]);
+  }
+  const schema = makeTopologySchema(distros);
+  const parsed = schema.safeParse(data);
+  if (parsed.success) {
+    const admit = (raw: readonly RawProblem[]) => raw.map(toProblem);
+    return { problems: sortProblems(admit(validateTopology(parsed.data))), understood: parsed.data, positionOf, admit, damaged: () => false };
+  }
+
+  const bad = parsed.error.issues.flatMap((i) => fromZodIssue(i, data, schema));
+  const badPaths = bad.map((p) => p.path);
+  const damaged = (path: PathSegments) => badPaths.some((b) => startsWith(b, path));
+  const kept = new WeakMap<object, number[]>();
+  let understood: Topology | undefined;
+  if (isPlainObject(data)) {
+    // A bad cluster name must not hide the rest: no rule reads it.
+    const named = schema.shape.name.safeParse(data.name).success ? data : { ...data, name: 'lvsgen' };
+    const s = salvage(schema, named, kept);
+    if (s.ok) understood = s.value as Topology;
+  }
+  const brokenHosts = [...new Set(badPaths.filter((b) => b[0] === 'hosts' && b.length >= 2).map((b) => String(b[1])))];
+  const naming = brokenHosts.map((h) => new RegExp(`(?<![A-Za-z0-9-])${h.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![A-Za-z0-9-])`));
+  // What depends on every host's roles and distros: the virtual services' director, the backend's support.
+  const wholeBroken = brokenHosts.length > 0 || badPaths.some((b) => b.length <= 1 || b[0] === 'defaults' || b[0] === 'director_backend');
+  const heartbeatBroken = damaged(['heartbeat']);
+  const admit = (raw: readonly RawProblem[]): Problem[] => {
+    if (understood === undefined) return [];
+    const out: Problem[] = [];
+    for (const r of raw) {
+      const m = remap(understood, r, kept);
+      if (badPaths.some((b) => startsWith(b, m.path) || startsWith(m.path, b))) continue;
+      if (naming.some((re) => re.test(m.message))) continue;
+      if (wholeBroken && m.path.length <= 1) continue;
+      if (heartbeatBroken && m.path[0] !== 'heartbeat' && m.message.includes('heartbeat')) continue;
+      out.push(toProblem(m));
+    }
+    return out;
+  };
+  const problems = [...bad.map(toProblem), ...(understood !== undefined ? admit(validateTopology(understood)) : [])];
+  return { problems: sortProblems(problems), ...(understood !== undefined ? { understood } : {}), positionOf, admit, damaged };
+}
+
+/** A reference to a host that is not there: the host names closest to it. */
+function withHostSuggestion(p: Problem, path: PathSegments, data: unknown, hostNames: readonly string[]): Problem {
+  const reference = p.code === 'undefined-host' || (p.code === 'invalid-hostname' && (path[0] === 'virtual_services' || path[0] === 'heartbeat'));
+  if (!reference || p.suggestion !== undefined) return p;
+  const v = valueAt(data, path);
+  const name = typeof v === 'string' ? v : isPlainObject(v) && typeof v.host === 'string' ? v.host : undefined;
+  if (name === undefined) return p;
+  const close = suggest(name, hostNames);
+  if (close.length === 0) return p;
+  return { ...p, message: `${p.message}; ${didYouMean(close)}`, suggestion: close[0]! };
+}
+
+interface ParsedYaml {
+  data: unknown;
+  at(path: PathSegments, atKey: boolean): Position | undefined;
+}
+
+/** Bytes -> data with positions; throws TopologyError for what stops the reading (limits, encoding, YAML errors). */
+function parseYaml(bytes: Uint8Array): ParsedYaml {
   if (bytes.length > LIMITS.maxBytes) {
     throw new TopologyError([{ code: 'input-too-large', path: '', message: `file is ${bytes.length} bytes; the limit is ${LIMITS.maxBytes}` }]);
   }
@@ -69,50 +196,7 @@ export function loadTopology(bytes: Uint8Array, distros: readonly string[]): Loa
   } catch (e) {
     throw new TopologyError([{ code: 'yaml-alias-limit', path: '', message: (e as Error).message }]);
   }
-  const positionOf = (path: PathSegments, atKey = false) => at(offsetOf(doc.contents, path, atKey));
-  const toProblem = (r: RawProblem): Problem => ({
-    code: r.code,
-    path: formatPath(r.path),
-    message: r.message,
-    pos: positionOf(r.path, r.atKey ?? false),
-  });
-
-  if (data === null || data === undefined) {
-    throw new TopologyError([{ code: 'missing', path: '', message: 'the file is empty: a topology needs at least name and hosts', pos: { line: 1, col: 1 } }]);
-  }
-  const schema = makeTopologySchema(distros);
-  const parsed = schema.safeParse(data);
-  if (!parsed.success) {
-    const found = parsed.error.issues.flatMap((i) => fromZodIssue(i, data));
-    // Report cross-field problems too, where the rest still parses once the
-    // bad optional fields are dropped (their defaults then apply).
-    const pruned = structuredClone(data);
-    for (const p of found) deleteAt(pruned, p.path);
-    const retry = schema.safeParse(pruned);
-    if (retry.success) {
-      const bad = found.map((p) => formatPath(p.path));
-      for (const extra of validateTopology(retry.data)) {
-        const at = formatPath(extra.path);
-        if (!bad.some((b) => at.startsWith(b) || b.startsWith(at))) found.push(extra);
-      }
-    }
-    throw new TopologyError(sortProblems(found.map(toProblem)));
-  }
-  const problems = validateTopology(parsed.data).map(toProblem);
-  if (problems.length > 0) throw new TopologyError(sortProblems(problems));
-  return { topology: parsed.data, positionOf: (p) => positionOf(p) };
-}
-
-function sortProblems(ps: Problem[]): Problem[] {
-  return [...ps].sort((a, b) => (a.pos?.line ?? 0) - (b.pos?.line ?? 0) || (a.pos?.col ?? 0) - (b.pos?.col ?? 0));
-}
-
-function deleteAt(data: unknown, path: PathSegments): void {
-  const parent = valueAt(data, path.slice(0, -1));
-  const last = path[path.length - 1];
-  if (last !== undefined && parent !== null && typeof parent === 'object' && !Array.isArray(parent)) {
-    delete (parent as Record<string, unknown>)[last];
-  }
+  return { data, at: (path, atKey) => at(offsetOf(doc.contents, path, atKey)) };
 }
 
 function valueAt(data: unknown, path: PathSegments): unknown {
@@ -127,7 +211,7 @@ function valueAt(data: unknown, path: PathSegments): unknown {
 /** Fields whose values are never echoed in a message. */
 const SECRET_FIELDS = new Set(['key', 'passwd', 'key_env', 'key_file']);
 
-function fromZodIssue(issue: z.core.$ZodIssue, data: unknown): RawProblem[] {
+function fromZodIssue(issue: z.core.$ZodIssue, data: unknown, schema: TopologySchema): RawProblem[] {
   const path = issue.path.map((s) => (typeof s === 'symbol' ? String(s) : s));
   const input = valueAt(data, path);
   if (input === undefined && issue.code !== 'unrecognized_keys' && issue.code !== 'invalid_key' && path.length > 0) {
@@ -135,8 +219,22 @@ function fromZodIssue(issue: z.core.$ZodIssue, data: unknown): RawProblem[] {
   }
   const tagged = (issue as { params?: { code?: ProblemCode } }).params?.code;
   switch (issue.code) {
-    case 'unrecognized_keys':
-      return issue.keys.map((k) => ({ code: 'unknown-key', path: [...path, k], message: `unknown key "${k}"`, atKey: true }));
+    case 'unrecognized_keys': {
+      // Prefer the keys the mapping does not have yet: `role` beside no `roles`.
+      const known = knownKeys(schema, path);
+      const here = valueAt(data, path);
+      const absent = known.filter((k) => !(isPlainObject(here) && k in here));
+      return issue.keys.map((k) => {
+        const close = suggest(k, absent).length > 0 ? suggest(k, absent) : suggest(k, known);
+        return {
+          code: 'unknown-key',
+          path: [...path, k],
+          message: `unknown key "${k}"${close.length > 0 ? `; ${didYouMean(close)}` : ''}`,
+          atKey: true,
+          ...(close.length > 0 ? { suggestion: close[0]! } : {}),
+        };
+      });
+    }
     case 'invalid_key': {
       const inner = issue.issues[0];
       const code: ProblemCode = path[path.length - 2] === 'interfaces' ? 'invalid-interface' : 'invalid-hostname';
@@ -147,11 +245,20 @@ function fromZodIssue(issue: z.core.$ZodIssue, data: unknown): RawProblem[] {
       const secret = path.some((p) => typeof p === 'string' && SECRET_FIELDS.has(p));
       return [{ code: 'type', path, message: `expected ${issue.expected}, got ${secret ? typeof input : describe(input)}` }];
     }
-    case 'invalid_value':
-      return [{ code: path.includes('scheduler') ? 'invalid-scheduler' : 'invalid-value', path, message: issue.message }];
+    case 'invalid_value': {
+      // An enum: a role, a distro, a scheduler, a forwarding method, ... (never a secret's).
+      const secret = path.some((p) => typeof p === 'string' && SECRET_FIELDS.has(p));
+      const close = typeof input === 'string' && !secret ? suggest(input, issue.values.filter((v): v is string => typeof v === 'string')) : [];
+      return [{
+        code: path.includes('scheduler') ? 'invalid-scheduler' : 'invalid-value',
+        path,
+        message: close.length > 0 ? `${issue.message}; ${didYouMean(close)}` : issue.message,
+        ...(close.length > 0 ? { suggestion: close[0]! } : {}),
+      }];
+    }
     case 'invalid_union': {
       // Report the branch that got furthest: the one whose issues have the longest path.
-      const branches = issue.errors.map((errs) => errs.flatMap((e) => fromZodIssue({ ...e, path: [...issue.path, ...e.path] } as z.core.$ZodIssue, data)));
+      const branches = issue.errors.map((errs) => errs.flatMap((e) => fromZodIssue({ ...e, path: [...issue.path, ...e.path] } as z.core.$ZodIssue, data, schema)));
       branches.sort((a, b) => Math.max(...b.map((p) => p.path.length)) - Math.max(...a.map((p) => p.path.length)));
       const best = branches[0];
       return best && best.length > 0 ? best : [{ code: 'type', path, message: issue.message }];

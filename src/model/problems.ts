@@ -49,6 +49,15 @@ export interface Problem {
   path: string;
   message: string;
   pos?: Position;
+  /** What the value most likely should be ("did you mean"), also in the message. */
+  suggestion?: string;
+  /** A warning does not stop the command (a secret that is not available to validate or diff). Default: error. */
+  severity?: 'error' | 'warning';
+  /**
+   * The file the problem is in when it is not the topology itself (a key
+   * file's content), as the topology names it; `pos` is then in that file.
+   */
+  file?: string;
 }
 
 /** The path segments as they appear in the parsed document. */
@@ -65,6 +74,11 @@ export interface RawProblem {
   message: string;
   /** Point at the key rather than the value (unknown keys, bad names). */
   atKey?: boolean;
+  suggestion?: string;
+  severity?: 'error' | 'warning';
+  /** See Problem.file; `pos` is then the position in that file. */
+  file?: string;
+  pos?: Position;
 }
 
 export function formatPath(segments: PathSegments): string {
@@ -77,10 +91,33 @@ export function formatPath(segments: PathSegments): string {
   return out;
 }
 
+/** `FILE:LINE:COL: error [code] path: message`; FILE is the problem's own file (a key file) when it has one. */
 export function formatProblem(file: string, p: Problem): string {
-  const where = p.pos ? `${file}:${p.pos.line}:${p.pos.col}` : file;
+  const f = p.file ?? file;
+  const where = p.pos ? `${f}:${p.pos.line}:${p.pos.col}` : f;
   const path = p.path === '' ? '' : ` ${p.path}:`;
-  return `${where}: error [${p.code}]${path} ${p.message}`;
+  return `${where}: ${p.severity ?? 'error'} [${p.code}]${path} ${p.message}`;
+}
+
+export const isWarning = (p: Problem): boolean => p.severity === 'warning';
+
+/**
+ * Problems in the order of the file (those of other files, such as a key
+ * file, after the topology's; those without a position first), each once.
+ */
+export function sortProblems(ps: readonly Problem[]): Problem[] {
+  const seen = new Set<string>();
+  const once = ps.filter((p) => {
+    const k = JSON.stringify([p.file ?? '', p.pos?.line ?? 0, p.pos?.col ?? 0, p.code, p.path, p.message]);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+  const fileRank = (p: Problem) => (p.file === undefined ? '' : `1${p.file}`);
+  return once.sort(
+    (a, b) =>
+      fileRank(a).localeCompare(fileRank(b)) || (a.pos?.line ?? 0) - (b.pos?.line ?? 0) || (a.pos?.col ?? 0) - (b.pos?.col ?? 0),
+  );
 }
 
 /** Thrown by the pure stages when input is invalid; the CLI turns it into exit code 2. */

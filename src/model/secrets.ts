@@ -1,42 +1,75 @@
 // Secrets (the heartbeat key) may live in the topology, an environment
 // variable or a file, so topology files can be committed without them.
 // The caller passes the environment and a file reader: this stays pure.
-import { formatPath, TopologyError, type PathSegments, type Position } from './problems.js';
+//
+// A source that is not there (the variable unset, the file missing or
+// unreadable) is an error when the key is needed (render, package) and a
+// warning when it is not (validate, diff): `missing`. A key that is there but
+// not a valid key is an error either way; when it came from a key file the
+// problem is in that file. A key never appears in a message.
+import type { RawProblem } from './problems.js';
 import type { Topology } from './schema.js';
 
 export interface SecretSources {
   env: Readonly<Record<string, string | undefined>>;
   /** Reads a key file; relative paths are the caller's to resolve. */
   readFile(path: string): string;
+  /** How messages name a key file the topology names `path` (say, relative to the topology's directory); default `path`. */
+  fileName?(path: string): string;
 }
 
 export interface ResolvedSecrets {
   heartbeatKey?: string;
 }
 
-const KEY_RE = /^[\x21-\x7e]{8,256}$/;
+export interface SecretResult {
+  secrets: ResolvedSecrets;
+  problems: RawProblem[];
+  /** The key's source is not there (reported as a warning when `missing` is 'warning'): no key. */
+  unavailable: boolean;
+}
 
-export function resolveSecrets(t: Topology, src: SecretSources, positionOf: (p: PathSegments) => Position | undefined): ResolvedSecrets {
+const KEY_RE = /^[\x21-\x7e]{8,256}$/;
+const KEY_RULE = 'must be 8-256 printable characters without spaces';
+
+export function resolveSecrets(t: Topology, src: SecretSources, missing: 'error' | 'warning' = 'error'): SecretResult {
+  const none: SecretResult = { secrets: {}, problems: [], unavailable: false };
   const auth = t.heartbeat?.auth;
-  if (auth === undefined || auth.method === 'crc') return {};
-  const fail = (field: string, message: string): never => {
-    const path = ['heartbeat', 'auth', field];
-    throw new TopologyError([{ code: 'secret-source', path: formatPath(path), message, pos: positionOf(path) }]);
-  };
-  let key: string | undefined = auth.key;
+  if (auth === undefined || auth.method === 'crc') return none;
+  const sources = (['key', 'key_env', 'key_file'] as const).filter((k) => auth[k] !== undefined);
+  // None or several: validate.ts reports it (secret-source at heartbeat.auth).
+  if (sources.length !== 1) return none;
+  const unavailable = (field: string, message: string): SecretResult => ({
+    secrets: {},
+    problems: [{ code: 'secret-source', path: ['heartbeat', 'auth', field], message: missing === 'warning' ? `${message}; the key is needed to render and package` : message, ...(missing === 'warning' ? { severity: 'warning' as const } : {}) }],
+    unavailable: true,
+  });
+  const invalid = (p: Omit<RawProblem, 'code' | 'path'>, field: string): SecretResult => ({
+    secrets: {},
+    problems: [{ code: 'secret-source', path: ['heartbeat', 'auth', field], ...p }],
+    unavailable: false,
+  });
+
   if (auth.key_env !== undefined) {
-    key = src.env[auth.key_env];
-    if (key === undefined || key === '') fail('key_env', `environment variable ${auth.key_env} is not set`);
-  } else if (auth.key_file !== undefined) {
+    const key = src.env[auth.key_env];
+    if (key === undefined || key === '') return unavailable('key_env', `environment variable ${auth.key_env} is not set`);
+    if (!KEY_RE.test(key)) return invalid({ message: `the key in environment variable ${auth.key_env} ${KEY_RULE}` }, 'key_env');
+    return { ...none, secrets: { heartbeatKey: key } };
+  }
+  if (auth.key_file !== undefined) {
+    const name = src.fileName?.(auth.key_file) ?? auth.key_file;
+    let text: string;
     try {
-      key = src.readFile(auth.key_file).split(/\r?\n/)[0];
+      text = src.readFile(auth.key_file);
     } catch (e) {
-      fail('key_file', `cannot read the key file ${auth.key_file}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
+      const code = (e as NodeJS.ErrnoException).code ?? 'error';
+      return unavailable('key_file', `cannot read the key file ${auth.key_file}: ${code}${name !== auth.key_file ? ` (${name})` : ''}`);
     }
+    const key = text.split(/\r?\n/)[0]!;
+    // The problem is in the key file, on its first line, the key.
+    if (!KEY_RE.test(key)) return invalid({ message: `the key (the first line of the key file) ${KEY_RULE}`, file: name, pos: { line: 1, col: 1 } }, 'key_file');
+    return { ...none, secrets: { heartbeatKey: key } };
   }
-  // Never echo the key itself in a message.
-  if (key === undefined || !KEY_RE.test(key)) {
-    fail(auth.key_env !== undefined ? 'key_env' : auth.key_file !== undefined ? 'key_file' : 'key', 'the key must be 8-256 printable characters without spaces');
-  }
-  return { heartbeatKey: key! };
+  // Inline: the schema has checked it.
+  return { ...none, secrets: { heartbeatKey: auth.key! } };
 }

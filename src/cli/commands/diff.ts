@@ -4,10 +4,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { compareGolden, MODES_FILE } from '../../bundle/golden.js';
-import { compareTrees, readTree, treeOf, type TreeDifference } from '../../bundle/tree.js';
+import { compareTrees, readTree, treeOf, type Tree, type TreeDifference } from '../../bundle/tree.js';
 import { MARKER } from '../../bundle/write.js';
 import { distros, generate } from '../generate.js';
-import { inTopologyFile, UsageError, type Io } from '../io.js';
+import { inTopologyFile, printWarnings, UsageError, type Io } from '../io.js';
 
 interface DiffArgs {
   topology: string;
@@ -28,6 +28,17 @@ export function diffReport(diffs: readonly TreeDifference[]): { out: string; sum
   return { out, summary };
 }
 
+/**
+ * Without the heartbeat key the generated files that hold it carry a stand-in:
+ * their content differences say nothing and are left out (named in `skipped`);
+ * a file missing, extra or with another mode still counts.
+ */
+export function withoutStandIn(diffs: readonly TreeDifference[], tree: Tree, standIn: string | undefined): { diffs: TreeDifference[]; skipped: string[] } {
+  if (standIn === undefined) return { diffs: [...diffs], skipped: [] };
+  const holds = (p: string) => tree.get(p)?.content.includes(standIn) ?? false;
+  return { diffs: diffs.filter((d) => !(d.kind === 'content' && holds(d.path))), skipped: diffs.filter((d) => d.kind === 'content' && holds(d.path)).map((d) => d.path) };
+}
+
 /** `onDiffer` is called when something differs: main then exits with EXIT.differ. */
 export function diffCommand(io: Io, onDiffer: () => void): CommandModule<object, DiffArgs> {
   return {
@@ -39,12 +50,16 @@ export function diffCommand(io: Io, onDiffer: () => void): CommandModule<object,
         .option('against', { type: 'string', demandOption: true, describe: 'Directory to compare with: <host>/<path> inside' })
         .option('distro', { type: 'string', choices: [...distros().keys()], describe: 'Override every host\'s distro' }),
     handler: (a) => {
-      const g = inTopologyFile(a.topology, () => generate(a.topology, a.distro !== undefined ? { distro: a.distro } : {}));
+      // A key source that is not there is a warning: the files that hold the key are then not compared.
+      const g = inTopologyFile(a.topology, () => generate(a.topology, { ...(a.distro !== undefined ? { distro: a.distro } : {}), missingSecret: 'warning' }));
       if (!existsSync(a.against)) throw new UsageError(`--against ${a.against}: no such directory`);
+      printWarnings(io, a.topology, g.warnings);
       const tree = treeOf(g.bundles);
-      const diffs = existsSync(join(a.against, MODES_FILE))
+      const all = existsSync(join(a.against, MODES_FILE))
         ? compareGolden(a.against, tree, g.model.secrets)
         : compareTrees(tree, readTree(a.against, (r) => r === MARKER).tree, g.model.secrets, { have: a.against, want: 'generated' });
+      const { diffs, skipped } = withoutStandIn(all, tree, g.keyStandIn);
+      for (const p of skipped) io.err(`${p}: not compared (it holds the heartbeat key, which is not available)\n`);
       const { out, summary } = diffReport(diffs);
       io.out(out);
       if (summary !== '') {

@@ -3,7 +3,7 @@
 import type { CommandModule } from 'yargs';
 import { renderIpvsadmTable } from '../../render/ipvsadm-table.js';
 import { generate } from '../generate.js';
-import { inTopologyFile, UsageError, type Io } from '../io.js';
+import { inTopologyFile, printWarnings, UsageError, type Io } from '../io.js';
 
 interface IpvsadmArgs {
   topology: string;
@@ -21,7 +21,9 @@ export function ipvsadmCommand(io: Io): CommandModule<object, IpvsadmArgs> {
         .option('host', { type: 'string', describe: 'Only this director' })
         .option('ipvs-version', { type: 'string', default: '1.0.4', describe: 'Version shown in the first line' }),
     handler: (a) => {
-      const g = inTopologyFile(a.topology, () => generate(a.topology));
+      // The table needs no key: a key source that is not there is a warning.
+      const g = inTopologyFile(a.topology, () => generate(a.topology, { missingSecret: 'warning' }));
+      printWarnings(io, a.topology, g.warnings);
       const directors = g.model.hosts.filter((h) => h.roles.director && (a.host === undefined || h.name === a.host));
       if (a.host !== undefined && directors.length === 0) throw new UsageError(`--host ${a.host}: no director of that name`);
       if (directors.length === 0) io.err('no director in this topology\n');

@@ -143,8 +143,11 @@ export function validateTopology(t: Topology): RawProblem[] {
       const name = typeof rs === 'string' ? rs : rs.host;
       const port = typeof rs === 'string' ? vip.port : (rs.port ?? vip.port);
       if (members.has(`${name}:${port}`)) add({ code: 'invalid-value', path: rsAt, message: `${name}:${port} is listed twice` });
-      if (t.director_backend === 'keepalived' && vs.forward !== 'masq' && port !== vip.port) {
-        add({ code: 'unsupported', path: [...rsAt, 'port'], message: `port ${port} differs from the virtual port ${vip.port}: only NAT (masq) maps ports (IPVS direct routing and tunnelling keep the port, and keepalived refuses the difference)` });
+      // IPVS direct routing rewrites only the MAC address and tunnelling wraps the
+      // packet whole: both keep the destination port, so a real server on another
+      // port never sees the traffic (keepalived refuses it; ldirectord passed it on).
+      if (vs.forward !== 'masq' && port !== vip.port) {
+        add({ code: 'invalid-port', path: [...rsAt, 'port'], message: `port ${port} differs from the virtual port ${vip.port}: IPVS direct routing and tunnelling keep the port; only NAT (masq) maps ports` });
       }
       members.add(`${name}:${port}`);
       if (!has(name)) {

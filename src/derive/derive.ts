@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { addressKey, contains, parseCidr, splitEndpoint, type Cidr } from '../model/net.js';
 import { ROLES, type Role, type Topology, type VirtualServiceSpec } from '../model/schema.js';
 import { vrrpPassword } from '../model/targets.js';
+import { impliedDns } from '../model/validate.js';
 import type {
   Alias,
   CheckPage,
@@ -252,7 +253,10 @@ function virtualBlock(vs: VirtualServiceSpec, director: string, realAddress: (rs
   const block: VirtualBlock = { protocol: vs.protocol, address: vip.address, port: vip.port, scheduler: vs.scheduler, checktype: c.type, reals };
   if (vs.persistent !== undefined) block.persistent = vs.persistent;
   if (vs.netmask !== undefined) block.netmask = vs.netmask;
-  if (c.service !== undefined) block.service = c.service;
+  // Port 53 over UDP is checked as dns (validation has asked for request and
+  // receive): stated in the file, so the check does not rest on ldirectord's own guess.
+  const service = c.service ?? (c.type === 'negotiate' ? impliedDns(vs.protocol, vip.port) : undefined);
+  if (service !== undefined) block.service = service;
   if (c.request !== undefined) block.request = c.request;
   if (c.receive !== undefined) block.receive = c.receive;
   if (c.virtualhost !== undefined) block.virtualhost = c.virtualhost;
@@ -293,7 +297,7 @@ function heartbeatView(t: Topology, hb: NonNullable<Topology['heartbeat']>, ifac
 /** ldirectord's default service for a port, as far as lvsgen's checks care. */
 function serviceOf(vs: VirtualServiceSpec): string | undefined {
   const port = splitEndpoint(vs.virtual).port;
-  return vs.check.service ?? (port === 443 ? 'https' : port === 80 ? 'http' : undefined);
+  return vs.check.service ?? (port === 443 ? 'https' : port === 80 ? 'http' : undefined) ?? impliedDns(vs.protocol, port);
 }
 
 const LB_KIND = { masq: 'NAT', gate: 'DR', ipip: 'TUN' } as const;
@@ -316,8 +320,9 @@ function keepalivedVirtualServer(
   const l = t.ldirectord;
   const service = serviceOf(vs);
   const negotiatesHttp = c.type === 'negotiate' && (service === 'http' || service === 'https');
+  const negotiatesDns = c.type === 'negotiate' && service === 'dns';
   // ldirectord: negotiatetimeout for negotiate checks, checktimeout for the others.
-  const timeout = negotiatesHttp ? (l.negotiatetimeout ?? c.timeout ?? l.checktimeout) : (c.timeout ?? l.checktimeout);
+  const timeout = negotiatesHttp || negotiatesDns ? (l.negotiatetimeout ?? c.timeout ?? l.checktimeout) : (c.timeout ?? l.checktimeout);
   const request = c.request !== undefined ? c.request.replace(/^\/+/, '') : undefined;
   // Real servers mostly serve the same page: digest each distinct content once.
   const digests = new Map<string, string>();
@@ -330,6 +335,10 @@ function keepalivedVirtualServer(
     const common = { ...(c.port !== undefined ? { connectPort: c.port } : {}), ...(timeout !== undefined ? { connectTimeout: timeout } : {}) };
     if (c.type === 'connect') return { type: 'TCP_CHECK', ...common };
     if (c.type === 'ping') return { type: 'PING_CHECK', ...(timeout !== undefined ? { connectTimeout: timeout } : {}) };
+    // keepalived.conf(5) DNS_CHECK: a query of `type` for `name` to the real server;
+    // it is up when the answer holds such a record (keepalived does not compare
+    // the address, which ldirectord's check_dns does with receive).
+    if (negotiatesDns && request !== undefined) return { type: 'DNS_CHECK', dnsType: 'A', dnsName: request, ...common };
     if (!negotiatesHttp || request === undefined) return undefined; // on, or negotiate of service none
     const page = pages.get(host)!.find((p) => p.request === request)!;
     return {

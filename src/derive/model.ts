@@ -92,7 +92,10 @@ export interface CheckPage {
 
 /** A keepalived.conf(5) checker: ldirectord's check translated. */
 export interface KeepalivedCheck {
-  type: 'HTTP_GET' | 'SSL_GET' | 'TCP_CHECK' | 'PING_CHECK';
+  type: 'HTTP_GET' | 'SSL_GET' | 'TCP_CHECK' | 'PING_CHECK' | 'DNS_CHECK';
+  /** DNS_CHECK: the record type queried (A) and the name resolved (ldirectord's request). */
+  dnsType?: 'A';
+  dnsName?: string;
   /** url path (HTTP_GET, SSL_GET), with its leading slash. */
   path?: string;
   /** MD5 of the check page lvsgen writes on this real server (what genhash prints). */

@@ -2,7 +2,7 @@
 // Runs on a schema-valid topology and returns every problem it finds.
 import type { RawProblem } from './problems.js';
 import { contains, overlaps, parseCidr, splitEndpoint, type Cidr } from './net.js';
-import type { Topology } from './schema.js';
+import { isIPv4, type Topology } from './schema.js';
 
 interface Located {
   host: string;
@@ -112,7 +112,8 @@ export function validateTopology(t: Topology): RawProblem[] {
     }
 
     const check = vs.check;
-    const service = check.service ?? (vip.port === 443 ? 'https' : vip.port === 80 ? 'http' : undefined);
+    const service = check.service ?? (vip.port === 443 ? 'https' : vip.port === 80 ? 'http' : undefined) ?? impliedDns(vs.protocol, vip.port);
+    for (const p of serviceCheckProblems(vs.protocol, check, service, at)) add(p);
     if (check.type === 'negotiate' && (service === 'http' || service === 'https')) {
       for (const f of ['request', 'receive'] as const) {
         if (check[f] === undefined) add({ code: 'missing-check-field', path: [...at, 'check'], message: `a negotiate check of ${service} needs ${f}` });
@@ -125,11 +126,11 @@ export function validateTopology(t: Topology): RawProblem[] {
     if (t.director_backend === 'keepalived') {
       if (check.type === 'off') {
         add({ code: 'unsupported', path: [...at, 'check', 'type'], message: 'keepalived has no check type off (real servers never added); use on, connect, ping or negotiate' });
-      } else if (check.type === 'negotiate' && service !== 'http' && service !== 'https' && service !== 'none') {
+      } else if (check.type === 'negotiate' && service !== 'http' && service !== 'https' && service !== 'none' && !(service === 'dns' && vs.protocol === 'udp')) {
         add({
           code: 'unsupported',
           path: [...at, 'check', check.service !== undefined ? 'service' : 'type'],
-          message: `keepalived negotiates only http and https (HTTP_GET, SSL_GET), not ${service ?? `port ${vip.port}`}: use check type connect (TCP_CHECK)`,
+          message: `keepalived negotiates only http and https (HTTP_GET, SSL_GET) and dns over udp (DNS_CHECK), not ${service ?? `port ${vip.port}`}${vs.protocol === 'tcp' ? ': use check type connect (TCP_CHECK)' : ''}`,
         });
       }
     }
@@ -143,8 +144,11 @@ export function validateTopology(t: Topology): RawProblem[] {
       const name = typeof rs === 'string' ? rs : rs.host;
       const port = typeof rs === 'string' ? vip.port : (rs.port ?? vip.port);
       if (members.has(`${name}:${port}`)) add({ code: 'invalid-value', path: rsAt, message: `${name}:${port} is listed twice` });
-      if (t.director_backend === 'keepalived' && vs.forward !== 'masq' && port !== vip.port) {
-        add({ code: 'unsupported', path: [...rsAt, 'port'], message: `port ${port} differs from the virtual port ${vip.port}: only NAT (masq) maps ports (IPVS direct routing and tunnelling keep the port, and keepalived refuses the difference)` });
+      // IPVS direct routing rewrites only the MAC address and tunnelling wraps the
+      // packet whole: both keep the destination port, so a real server on another
+      // port never sees the traffic (keepalived refuses it; ldirectord passed it on).
+      if (vs.forward !== 'masq' && port !== vip.port) {
+        add({ code: 'invalid-port', path: [...rsAt, 'port'], message: `port ${port} differs from the virtual port ${vip.port}: IPVS direct routing and tunnelling keep the port; only NAT (masq) maps ports` });
       }
       members.add(`${name}:${port}`);
       if (!has(name)) {
@@ -220,4 +224,42 @@ export function validateTopology(t: Topology): RawProblem[] {
     }
   }
   return problems;
+}
+
+/** ldirectord's service for port 53 over UDP (ld_port_to_service: domain); lvsgen checks it as dns. */
+export function impliedDns(protocol: 'tcp' | 'udp', port: number): 'dns' | undefined {
+  return protocol === 'udp' && port === 53 ? 'dns' : undefined;
+}
+
+/** Services ldirectord speaks over UDP (check_dns, check_radius, check_sip); the others are TCP protocols. */
+const UDP_SERVICES = new Set(['dns', 'radius', 'sip', 'none']);
+
+/**
+ * A check must be able to test its service. Over UDP, ldirectord's connect
+ * check only opens a UDP socket (check_connect -> ld_open_socket: nothing is
+ * sent, so it succeeds whether anything listens) and keepalived's TCP_CHECK
+ * connects over TCP, which a UDP-only service never accepts: both are refused.
+ * A dns check resolves `request` (a name) and ldirectord's check_dns wants an
+ * A record whose address matches `receive` (without one it is always down).
+ */
+function serviceCheckProblems(protocol: 'tcp' | 'udp', check: Topology['virtual_services'][number]['check'], service: string | undefined, at: Array<string | number>): RawProblem[] {
+  const out: RawProblem[] = [];
+  if (protocol === 'udp' && check.type === 'connect') {
+    out.push({ code: 'unsupported', path: [...at, 'check', 'type'], message: 'a connect check cannot test a UDP service (ldirectord only opens a UDP socket, which succeeds with nothing listening; keepalived\'s TCP_CHECK connects over TCP): use negotiate with service dns, ping, or on' });
+  }
+  if (protocol === 'udp' && check.type === 'negotiate' && service !== undefined && !UDP_SERVICES.has(service)) {
+    out.push({ code: 'unsupported', path: [...at, 'check', check.service !== undefined ? 'service' : 'type'], message: `${service} is not spoken over UDP: a UDP service negotiates dns, radius, sip or none` });
+  }
+  if (check.type === 'negotiate' && service === 'dns') {
+    for (const f of ['request', 'receive'] as const) {
+      if (check[f] === undefined) out.push({ code: 'missing-check-field', path: [...at, 'check'], message: `a dns check needs ${f} (${f === 'request' ? 'the name to resolve' : 'the address its A record must hold'})` });
+    }
+    if (check.request !== undefined && !/^\/?(?=.{1,253}$)[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.?$/.test(check.request)) {
+      out.push({ code: 'invalid-value', path: [...at, 'check', 'request'], message: 'a dns check resolves request: it must be a DNS name such as www.example.com' });
+    }
+    if (check.receive !== undefined && !isIPv4(check.receive)) {
+      out.push({ code: 'invalid-value', path: [...at, 'check', 'receive'], message: 'a dns check compares receive with the A record: it must be an IPv4 address such as 10.0.0.80' });
+    }
+  }
+  return out;
 }

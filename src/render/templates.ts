@@ -18,6 +18,21 @@ export function ldirectordQuote(value: string): string {
 }
 
 /**
+ * ldirectord.cf `receive=`: ldirectord matches it as a Perl regular expression
+ * (ldirectord.in, check_http and the other checks: `$res->content =~ /$recstr/`),
+ * so `[OK]` would be a character class and `ok (` kills the daemon ("Unmatched (
+ * in regex"). lvsgen's receive is literal text: every Perl metacharacter gets a
+ * backslash (what Perl's quotemeta does for them), then the value is quoted.
+ * The interpolated pattern is not interpolated again, and ldirectord's parser
+ * keeps backslashes (it only strips from `#` and needs no `"`), so `\[` reaches
+ * the regex as written.
+ */
+export function ldirectordRegex(value: string): string {
+  if (/["#\r\n\0]/.test(value)) throw new Error(`internal: value cannot be carried by ldirectord.cf: ${JSON.stringify(value)}`);
+  return `"${value.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&')}"`;
+}
+
+/**
  * A keepalived.conf string: double quotes keep `#`, `!`, braces and spaces
  * literal (keepalived's parser splits on whitespace and starts comments at `#`
  * and `!`); nothing escapes a `"` inside them, so validation keeps it out.
@@ -43,6 +58,7 @@ export interface TemplateEngine {
 export function createTemplateEngine(): TemplateEngine {
   const hb = Handlebars.create();
   hb.registerHelper('ldq', (v: unknown) => ldirectordQuote(String(v)));
+  hb.registerHelper('ldre', (v: unknown) => ldirectordRegex(String(v)));
   hb.registerHelper('sh', (v: unknown) => shellQuote(String(v)));
   hb.registerHelper('kaq', (v: unknown) => keepalivedQuote(String(v)));
   hb.registerHelper('yesno', (v: unknown) => (v ? 'yes' : 'no'));

@@ -59,7 +59,7 @@ const CASES: Case[] = [
   {
     name: 'keepalived: a direct-routing real server on another port',
     text: PAIR.replace('real_servers: [rs1, rs2]', 'real_servers: [rs1, { host: rs2, port: 8080 }]'),
-    problems: [['unsupported', 'virtual_services[0].real_servers[1].port']],
+    problems: [['invalid-port', 'virtual_services[0].real_servers[1].port']],
   },
   { name: 'virtual_router_id 0', text: HA.replace('auth: {', 'virtual_router_id: 0\n  auth: {'), distro: 'debian12', problems: [['invalid-value', 'heartbeat.virtual_router_id']] },
   { name: 'virtual_router_id 256', text: HA.replace('auth: {', 'virtual_router_id: 256\n  auth: {'), distro: 'debian12', problems: [['invalid-value', 'heartbeat.virtual_router_id']] },

@@ -40,7 +40,8 @@ function topologyWith(field: Field, value: string): unknown {
 /** The directive a field becomes in ldirectord.cf, and how it is written. */
 const DIRECTIVE: Partial<Record<Field, (v: string) => string>> = {
   request: (v) => `\trequest="${v}"`,
-  receive: (v) => `\treceive="${v}"`,
+  // ldirectord matches receive= as a Perl regex: the text arrives with its metacharacters escaped.
+  receive: (v) => `\treceive="${v.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&')}"`,
   login: (v) => `\tlogin="${v}"`,
   passwd: (v) => `\tpasswd="${v}"`,
   virtualhost: (v) => `\tvirtualhost=${v}`,

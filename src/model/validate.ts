@@ -119,14 +119,22 @@ export function validateTopology(t: Topology): RawProblem[] {
         if (check[f] === undefined) add({ code: 'missing-check-field', path: [...at, 'check'], message: `a negotiate check of ${service} needs ${f}` });
       }
     }
+    // checktype=off: "no checking will take place and no real or fallback
+    // servers will be activated" (ldirectord(8)), so the service never carries
+    // traffic; keepalived has no such checker at all. Refused for both backends.
+    if (check.type === 'off') {
+      add({
+        code: 'unsupported',
+        path: [...at, 'check', 'type'],
+        message: `check type off activates no real server (${t.director_backend === 'keepalived' ? 'keepalived has no such checker' : 'ldirectord then adds neither the real servers nor the fallback'}): use on (always in, unchecked), connect, ping or negotiate`,
+      });
+    }
     // keepalived.conf(5) checkers: HTTP_GET, SSL_GET, TCP_CHECK, PING_CHECK map
     // ldirectord's negotiate (http, https), connect and ping; `on` is a real
-    // server without a checker. Nothing says "never add the real servers" (off),
-    // and ldirectord's other negotiate protocols have no keepalived twin.
+    // server without a checker. ldirectord's other negotiate protocols have no
+    // keepalived twin.
     if (t.director_backend === 'keepalived') {
-      if (check.type === 'off') {
-        add({ code: 'unsupported', path: [...at, 'check', 'type'], message: 'keepalived has no check type off (real servers never added); use on, connect, ping or negotiate' });
-      } else if (check.type === 'negotiate' && service !== 'http' && service !== 'https' && service !== 'none' && !(service === 'dns' && vs.protocol === 'udp')) {
+      if (check.type === 'negotiate' && service !== 'http' && service !== 'https' && service !== 'none' && !(service === 'dns' && vs.protocol === 'udp')) {
         add({
           code: 'unsupported',
           path: [...at, 'check', check.service !== undefined ? 'service' : 'type'],

@@ -119,6 +119,16 @@ export function validateTopology(t: Topology): RawProblem[] {
         if (check[f] === undefined) add({ code: 'missing-check-field', path: [...at, 'check'], message: `a negotiate check of ${service} needs ${f}` });
       }
     }
+    // checktype=off: "no checking will take place and no real or fallback
+    // servers will be activated" (ldirectord(8)), so the service never carries
+    // traffic; keepalived has no such checker at all. Refused for both backends.
+    if (check.type === 'off') {
+      add({
+        code: 'unsupported',
+        path: [...at, 'check', 'type'],
+        message: 'check type off activates no real server (ldirectord then adds neither the real servers nor the fallback; keepalived has no such checker): use on (always in, unchecked), connect, ping or negotiate',
+      });
+    }
     if (haDirectors.length > 0 && !floating.includes(vip.address)) {
       add({ code: 'unsupported', path: [...at, 'virtual'], message: `virtual address ${vip.address} must be one of heartbeat.floating: with a pair of directors, VRRP moves it to the active one` });
     }
@@ -212,8 +222,8 @@ export function validateTopology(t: Topology): RawProblem[] {
 /**
  * keepalived.conf(5) checkers: HTTP_GET, SSL_GET, TCP_CHECK, PING_CHECK map
  * ldirectord's negotiate (http, https), connect and ping; `on` is a real
- * server without a checker. Nothing says "never add the real servers" (off),
- * and ldirectord's other negotiate protocols have no keepalived twin. Asked
+ * server without a checker (off is refused for both backends by
+ * validateTopology). ldirectord's other negotiate protocols have no keepalived twin. Asked
  * by model/targets.ts for the services of a topology whose directors run keepalived.
  */
 export function keepalivedCheckProblems(vs: Topology['virtual_services'][number], at: Array<string | number>): RawProblem[] {
@@ -221,9 +231,7 @@ export function keepalivedCheckProblems(vs: Topology['virtual_services'][number]
   const check = vs.check;
   const vip = splitEndpoint(vs.virtual);
   const service = check.service ?? (vip.port === 443 ? 'https' : vip.port === 80 ? 'http' : undefined) ?? impliedDns(vs.protocol, vip.port);
-  if (check.type === 'off') {
-    out.push({ code: 'unsupported', path: [...at, 'check', 'type'], message: 'keepalived has no check type off (real servers never added); use on, connect, ping or negotiate' });
-  } else if (check.type === 'negotiate' && service !== 'http' && service !== 'https' && service !== 'none' && !(service === 'dns' && vs.protocol === 'udp')) {
+  if (check.type === 'negotiate' && service !== 'http' && service !== 'https' && service !== 'none' && !(service === 'dns' && vs.protocol === 'udp')) {
     out.push({
       code: 'unsupported',
       path: [...at, 'check', check.service !== undefined ? 'service' : 'type'],

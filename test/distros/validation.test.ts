@@ -29,6 +29,17 @@ const CASES: Case[] = [
     problems: [['unsupported', 'virtual_services[0].check.type']],
   },
   {
+    name: 'ldirectord activates no real server under check type off (ldirectord(8): "no real or fallback servers will be activated")',
+    text: LB.replace('check: { type: connect }', 'check: { type: "off" }'),
+    problems: [['unsupported', 'virtual_services[0].check.type']],
+  },
+  {
+    name: '... on every distro that runs ldirectord',
+    text: LB.replace('check: { type: connect }', 'check: { type: "off" }'),
+    distro: 'debian12',
+    problems: [['unsupported', 'virtual_services[0].check.type']],
+  },
+  {
     name: 'keepalived negotiates no ftp',
     text: LB_KA.replace('check: { type: connect }', 'check: { type: negotiate, service: ftp }'),
     distro: 'debian12',

@@ -6,9 +6,9 @@ import { basename, dirname, join } from 'node:path';
 import { OutputError } from '../bundle/write.js';
 
 /** Writes `content` to `file` whole, unless it already holds it with `mode`; true when written. */
-export function writeFileWhole(file: string, content: string, mode = 0o644): boolean {
+export function writeFileWhole(file: string, content: string | Buffer, mode = 0o644): boolean {
   try {
-    if ((statSync(file).mode & 0o7777) === mode && readFileSync(file, 'utf8') === content) return false;
+    if ((statSync(file).mode & 0o7777) === mode && readFileSync(file).equals(Buffer.from(content))) return false;
   } catch {
     // Not there (or unreadable): written below, where a real problem shows.
   }

@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { addressKey, contains, parseCidr, splitEndpoint, type Cidr } from '../model/net.js';
 import { ROLES, type Role, type Topology, type VirtualServiceSpec } from '../model/schema.js';
+import { fallbackOf } from '../model/fallback.js';
 import { vrrpPassword } from '../model/targets.js';
 import { impliedDns } from '../model/validate.js';
 import type {
@@ -149,7 +150,7 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
       } else {
         ldirectord = {
           globals: ldirectordGlobals(t),
-          virtuals: services.map((vs) => virtualBlock(vs, name, realAddress)),
+          virtuals: services.map((vs) => virtualBlock(t, vs, name, realAddress)),
         };
       }
     }
@@ -232,13 +233,14 @@ function ldirectordGlobals(t: Topology): LdirectordView['globals'] {
   if (l.negotiatetimeout !== undefined) out.push({ key: 'negotiatetimeout', value: String(l.negotiatetimeout), quoted: false });
   if (l.checkinterval !== undefined) out.push({ key: 'checkinterval', value: String(l.checkinterval), quoted: false });
   if (l.autoreload !== undefined) out.push({ key: 'autoreload', value: yn(l.autoreload), quoted: false });
-  if (l.fallback !== undefined) out.push({ key: 'fallback', value: l.fallback, quoted: false });
+  // No global fallback= line: ldirectord would give it to every service, tcp and
+  // udp, with method gate; each block that it fits carries its own (fallbackOf).
   if (l.logfile !== undefined) out.push({ key: 'logfile', value: l.logfile, quoted: true });
   if (l.quiescent !== undefined) out.push({ key: 'quiescent', value: yn(l.quiescent), quoted: false });
   return out;
 }
 
-function virtualBlock(vs: VirtualServiceSpec, director: string, realAddress: (rs: string, d: string, f: string) => string): VirtualBlock {
+function virtualBlock(t: Topology, vs: VirtualServiceSpec, director: string, realAddress: (rs: string, d: string, f: string) => string): VirtualBlock {
   const vip = splitEndpoint(vs.virtual);
   const c = vs.check;
   const reals: RealServerLine[] = realServersOf(vs)
@@ -264,6 +266,8 @@ function virtualBlock(vs: VirtualServiceSpec, director: string, realAddress: (rs
   if (c.passwd !== undefined) block.passwd = c.passwd;
   if (c.port !== undefined) block.checkport = c.port;
   if (c.timeout !== undefined) block.checktimeout = c.timeout;
+  const fb = fallbackOf(t, vs);
+  if (fb !== undefined) block.fallback = { address: fb.address, port: fb.port, forward: vs.forward };
   return block;
 }
 
@@ -355,7 +359,7 @@ function keepalivedVirtualServer(
       return { address: realAddress(r.host, director, vs.forward), port: r.port ?? vip.port, weight: r.weight ?? 1, local: r.host === director, ...(check ? { check } : {}) };
     })
     .sort((a, b) => addressKey(a.address) - addressKey(b.address) || a.port - b.port);
-  const fallback = l.fallback !== undefined ? splitEndpoint(l.fallback) : undefined;
+  const fallback = fallbackOf(t, vs);
   return {
     address: vip.address,
     port: vip.port,
@@ -366,10 +370,8 @@ function keepalivedVirtualServer(
     ...(vs.netmask !== undefined ? { persistenceGranularity: vs.netmask } : {}),
     delayLoop: l.checkinterval ?? 10,
     inhibitOnFailure: l.quiescent ?? false,
-    // IPVS keeps the port for direct routing and tunnelling (keepalived resets a
-    // different sorry_server port with a warning; ldirectord's fallback, `gate`
-    // by default, gets the same from the kernel): only NAT maps the port.
-    ...(fallback ? { sorryServer: { address: fallback.address, port: vs.forward === 'masq' ? fallback.port : vip.port } } : {}),
+    // Validation has kept a direct-routing or tunnelled sorry server on the virtual port.
+    ...(fallback ? { sorryServer: { address: fallback.address, port: fallback.port, lbKind: LB_KIND[vs.forward] } } : {}),
     realServers,
   };
 }

@@ -57,6 +57,8 @@ export interface VirtualBlock {
   passwd?: string;
   checkport?: number;
   checktimeout?: number;
+  /** The sorry server, with the service's forwarding method (ldirectord's default, gate, is wrong under NAT). */
+  fallback?: { address: string; port: number; forward: 'masq' | 'gate' | 'ipip' };
   reals: RealServerLine[];
 }
 
@@ -127,8 +129,8 @@ export interface KeepalivedVirtualServer {
   delayLoop: number;
   /** ldirectord's quiescent=yes: a failed real server gets weight 0 instead of being removed. */
   inhibitOnFailure: boolean;
-  /** ldirectord's fallback. */
-  sorryServer?: { address: string; port: number };
+  /** The sorry server (the service's or the cluster default), with the service's lb_kind. */
+  sorryServer?: { address: string; port: number; lbKind: 'NAT' | 'DR' | 'TUN' };
   realServers: KeepalivedRealServer[];
 }
 

@@ -2,8 +2,8 @@
 // repeat (gateways, forwarding, masquerading, aliases, routes, heartbeat files).
 import { createHash } from 'node:crypto';
 import { addressKey, contains, parseCidr, splitEndpoint, type Cidr } from '../model/net.js';
-import { ROLES, type Role, type Topology, type VirtualServiceSpec } from '../model/schema.js';
 import { fallbackOf } from '../model/fallback.js';
+import { ROLES, type DirectorBackend, type Role, type Topology, type VirtualServiceSpec } from '../model/schema.js';
 import { vrrpPassword } from '../model/targets.js';
 import { impliedDns } from '../model/validate.js';
 import type {
@@ -29,6 +29,8 @@ export interface DeriveOptions {
   distro?: string;
   /** Secrets resolved from the topology, the environment or files. */
   secrets: { heartbeatKey?: string };
+  /** What each director runs (model/targets.ts directorBackends); unset: the topology's director_backend, else ldirectord. */
+  backends?: ReadonlyMap<string, DirectorBackend>;
 }
 
 const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
@@ -145,7 +147,7 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
         }
         if (isFtp(vs)) modules.add('ip_vs_ftp');
       }
-      if (t.director_backend === 'keepalived') {
+      if ((opts.backends?.get(name) ?? t.director_backend ?? 'ldirectord') === 'keepalived') {
         virtualServers = services.map((vs) => keepalivedVirtualServer(t, vs, name, realAddress, pages));
       } else {
         ldirectord = {

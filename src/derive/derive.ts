@@ -18,8 +18,10 @@ import type {
   KeepalivedVirtualServer,
   LdirectordView,
   NetAddress,
+  PairView,
   RealServerLine,
   Route,
+  ServiceView,
   VirtualBlock,
   VrrpView,
 } from './model.js';
@@ -208,7 +210,27 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
       checkPages: pages.get(name)!,
     };
   });
-  return { name: t.name, hosts: hosts.sort(byName), secrets };
+  const serviceViews = services.map((vs): ServiceView => {
+    const vip = splitEndpoint(vs.virtual);
+    const service = vs.check.type === 'negotiate' ? serviceOf(vs) : undefined;
+    return {
+      protocol: vs.protocol,
+      address: vip.address,
+      port: vip.port,
+      scheduler: vs.scheduler,
+      forward: vs.forward,
+      ...(vs.persistent !== undefined ? { persistent: vs.persistent } : {}),
+      checktype: vs.check.type,
+      ...(service !== undefined ? { service } : {}),
+      directors,
+      reals: realServersOf(vs).map((r) => ({ host: r.host, port: r.port ?? vip.port, weight: r.weight ?? 1 })),
+    };
+  });
+  const pair: PairView | undefined =
+    hb !== undefined
+      ? { nodes: [hb.nodes[0]!, hb.nodes[1]!], floating: [...hb.floating], ...(hb.virtual_network !== undefined ? { virtualNetwork: parseCidr(hb.virtual_network).networkCidr } : {}) }
+      : undefined;
+  return { name: t.name, hosts: hosts.sort(byName), services: serviceViews, ...(pair ? { pair } : {}), secrets };
 }
 
 function realServersOf(vs: VirtualServiceSpec): Array<{ host: string; port?: number; weight?: number }> {

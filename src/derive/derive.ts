@@ -2,7 +2,8 @@
 // repeat (gateways, forwarding, masquerading, aliases, routes, heartbeat files).
 import { createHash } from 'node:crypto';
 import { addressKey, contains, parseCidr, splitEndpoint, type Cidr } from '../model/net.js';
-import { ROLES, type Role, type Topology, type VirtualServiceSpec } from '../model/schema.js';
+import { fallbackOf } from '../model/fallback.js';
+import { ROLES, type DirectorBackend, type Role, type Topology, type VirtualServiceSpec } from '../model/schema.js';
 import { vrrpPassword } from '../model/targets.js';
 import { impliedDns } from '../model/validate.js';
 import type {
@@ -17,8 +18,10 @@ import type {
   KeepalivedVirtualServer,
   LdirectordView,
   NetAddress,
+  PairView,
   RealServerLine,
   Route,
+  ServiceView,
   VirtualBlock,
   VrrpView,
 } from './model.js';
@@ -28,6 +31,8 @@ export interface DeriveOptions {
   distro?: string;
   /** Secrets resolved from the topology, the environment or files. */
   secrets: { heartbeatKey?: string };
+  /** What each director runs (model/targets.ts directorBackends); unset: the topology's director_backend, else ldirectord. */
+  backends?: ReadonlyMap<string, DirectorBackend>;
 }
 
 const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
@@ -144,12 +149,12 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
         }
         if (isFtp(vs)) modules.add('ip_vs_ftp');
       }
-      if (t.director_backend === 'keepalived') {
+      if ((opts.backends?.get(name) ?? t.director_backend ?? 'ldirectord') === 'keepalived') {
         virtualServers = services.map((vs) => keepalivedVirtualServer(t, vs, name, realAddress, pages));
       } else {
         ldirectord = {
           globals: ldirectordGlobals(t),
-          virtuals: services.map((vs) => virtualBlock(vs, name, realAddress)),
+          virtuals: services.map((vs) => virtualBlock(t, vs, name, realAddress)),
         };
       }
     }
@@ -205,7 +210,27 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
       checkPages: pages.get(name)!,
     };
   });
-  return { name: t.name, hosts: hosts.sort(byName), secrets };
+  const serviceViews = services.map((vs): ServiceView => {
+    const vip = splitEndpoint(vs.virtual);
+    const service = vs.check.type === 'negotiate' ? serviceOf(vs) : undefined;
+    return {
+      protocol: vs.protocol,
+      address: vip.address,
+      port: vip.port,
+      scheduler: vs.scheduler,
+      forward: vs.forward,
+      ...(vs.persistent !== undefined ? { persistent: vs.persistent } : {}),
+      checktype: vs.check.type,
+      ...(service !== undefined ? { service } : {}),
+      directors,
+      reals: realServersOf(vs).map((r) => ({ host: r.host, port: r.port ?? vip.port, weight: r.weight ?? 1 })),
+    };
+  });
+  const pair: PairView | undefined =
+    hb !== undefined
+      ? { nodes: [hb.nodes[0]!, hb.nodes[1]!], floating: [...hb.floating], ...(hb.virtual_network !== undefined ? { virtualNetwork: parseCidr(hb.virtual_network).networkCidr } : {}) }
+      : undefined;
+  return { name: t.name, hosts: hosts.sort(byName), services: serviceViews, ...(pair ? { pair } : {}), secrets };
 }
 
 function realServersOf(vs: VirtualServiceSpec): Array<{ host: string; port?: number; weight?: number }> {
@@ -232,13 +257,14 @@ function ldirectordGlobals(t: Topology): LdirectordView['globals'] {
   if (l.negotiatetimeout !== undefined) out.push({ key: 'negotiatetimeout', value: String(l.negotiatetimeout), quoted: false });
   if (l.checkinterval !== undefined) out.push({ key: 'checkinterval', value: String(l.checkinterval), quoted: false });
   if (l.autoreload !== undefined) out.push({ key: 'autoreload', value: yn(l.autoreload), quoted: false });
-  if (l.fallback !== undefined) out.push({ key: 'fallback', value: l.fallback, quoted: false });
+  // No global fallback= line: ldirectord would give it to every service, tcp and
+  // udp, with method gate; each block that it fits carries its own (fallbackOf).
   if (l.logfile !== undefined) out.push({ key: 'logfile', value: l.logfile, quoted: true });
   if (l.quiescent !== undefined) out.push({ key: 'quiescent', value: yn(l.quiescent), quoted: false });
   return out;
 }
 
-function virtualBlock(vs: VirtualServiceSpec, director: string, realAddress: (rs: string, d: string, f: string) => string): VirtualBlock {
+function virtualBlock(t: Topology, vs: VirtualServiceSpec, director: string, realAddress: (rs: string, d: string, f: string) => string): VirtualBlock {
   const vip = splitEndpoint(vs.virtual);
   const c = vs.check;
   const reals: RealServerLine[] = realServersOf(vs)
@@ -264,6 +290,8 @@ function virtualBlock(vs: VirtualServiceSpec, director: string, realAddress: (rs
   if (c.passwd !== undefined) block.passwd = c.passwd;
   if (c.port !== undefined) block.checkport = c.port;
   if (c.timeout !== undefined) block.checktimeout = c.timeout;
+  const fb = fallbackOf(t, vs);
+  if (fb !== undefined) block.fallback = { address: fb.address, port: fb.port, forward: vs.forward };
   return block;
 }
 
@@ -355,7 +383,7 @@ function keepalivedVirtualServer(
       return { address: realAddress(r.host, director, vs.forward), port: r.port ?? vip.port, weight: r.weight ?? 1, local: r.host === director, ...(check ? { check } : {}) };
     })
     .sort((a, b) => addressKey(a.address) - addressKey(b.address) || a.port - b.port);
-  const fallback = l.fallback !== undefined ? splitEndpoint(l.fallback) : undefined;
+  const fallback = fallbackOf(t, vs);
   return {
     address: vip.address,
     port: vip.port,
@@ -366,10 +394,8 @@ function keepalivedVirtualServer(
     ...(vs.netmask !== undefined ? { persistenceGranularity: vs.netmask } : {}),
     delayLoop: l.checkinterval ?? 10,
     inhibitOnFailure: l.quiescent ?? false,
-    // IPVS keeps the port for direct routing and tunnelling (keepalived resets a
-    // different sorry_server port with a warning; ldirectord's fallback, `gate`
-    // by default, gets the same from the kernel): only NAT maps the port.
-    ...(fallback ? { sorryServer: { address: fallback.address, port: vs.forward === 'masq' ? fallback.port : vip.port } } : {}),
+    // Validation has kept a direct-routing or tunnelled sorry server on the virtual port.
+    ...(fallback ? { sorryServer: { address: fallback.address, port: fallback.port, lbKind: LB_KIND[vs.forward] } } : {}),
     realServers,
   };
 }

@@ -383,12 +383,12 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
     for (const n of [n1, n2]) add({ id: `ha.runs.${n}`, name: `${daemon} runs on ${n}`, expected: `${daemon} running after install.sh`, run: ['ha-runs', n, kind] });
     add({ id: 'ha.holds', name: `${floating.join(', ')} on ${n1} (the preferred node), not on ${n2}`, expected: `within initdead (${initdead} s) and a margin`, run: ['ha-holds', n1, n2, String(initdead), ...floating] });
     for (const t of targets) add({ id: `ha.answer.${n1}.${t.address}`, name: `client ${t.client} reaches ${t.address}: answered by ${n1}`, expected: `${n1}`, run: ['answer', t.client, t.address, String(probePort), n1] });
-    add({ id: 'ha.failover', name: `${daemon} stopped on ${n1}: ${floating.join(', ')} move to ${n2}`, expected: `on ${n2} within the dead time (${deadtime} s) and a margin, released by ${n1}`, run: ['ha-failover', n1, n2, kind, String(deadtime), ...floating] });
+    add({ id: 'ha.failover', name: `${daemon} stopped on ${n1}: ${floating.join(', ')} ${floating.length === 1 ? 'moves' : 'move'} to ${n2}`, expected: `on ${n2} within the dead time (${deadtime} s) and a margin, released by ${n1}`, run: ['ha-failover', n1, n2, kind, String(deadtime), ...floating] });
     for (const t of targets) add({ id: `ha.answer.${n2}.${t.address}`, name: `client ${t.client} reaches ${t.address}: answered by ${n2}`, expected: `${n2}`, run: ['answer', t.client, t.address, String(probePort), n2] });
     const back = pair.auto_failback;
     add({
       id: 'ha.failback',
-      name: `${n1} started again: ${back ? `auto_failback on, ${floating.join(', ')} back on ${n1}` : `auto_failback off${kind === 'vrrp' ? ' (nopreempt)' : ''}, ${floating.join(', ')} stay on ${n2}`}`,
+      name: `${n1} started again: ${back ? `auto_failback on, ${floating.join(', ')} back on ${n1}` : `auto_failback off${kind === 'vrrp' ? ' (nopreempt)' : ''}, ${floating.join(', ')} ${floating.length === 1 ? 'stays' : 'stay'} on ${n2}`}`,
       expected: back ? `on ${n1}, not on ${n2}` : `on ${n2}, not on ${n1}, once ${n1} has settled`,
       run: ['ha-failback', n1, n2, kind, back ? 'back' : 'stay', String(kind === 'vrrp' ? 3 * pair.keepalive + 2 : 1), ...floating],
     });
@@ -401,7 +401,7 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
   for (const h of hosts) {
     needs.add(`distro:${h.distro}`);
     if (h.ldirectord) needs.add('ldirectord');
-    if (h.keepalived) needs.add('keepalived');
+    if (h.roles.director && !h.ldirectord && h.keepalived) needs.add('keepalived');
   }
   if (pair) needs.add(opts.distro(byName.get(pair.nodes[0]!)!.distro).pair);
   for (const s of servers) if (s.kind === 'https') needs.add('openssl');
@@ -443,6 +443,7 @@ export function planText(plan: LabPlan, run: (c: LabCheck) => boolean = () => tr
     const arg = s.kind === 'dns' ? `${s.dnsName ?? 'lvsgen.invalid'}=${s.dnsAddress ?? '192.0.2.1'}` : s.root ?? '-';
     lines.push(['server', s.host, s.kind, s.protocol, String(s.port), arg]);
   }
-  for (const c of plan.checks) if (run(c)) lines.push(['check', c.id, ...c.run]);
+  // the install checks are reported by the install records
+  for (const c of plan.checks) if (run(c) && c.run[0] !== 'install') lines.push(['check', c.id, ...c.run]);
   return lines.map((l) => `${l.map(field).join('\t')}\n`).join('');
 }

@@ -47,5 +47,5 @@ export function labTools(plan: LabPlan): Tool[] {
 /** The one message for what is missing: the tools, and the packages that have them. */
 export function missingMessage(missing: readonly Tool[]): string {
   const pkgs = [...new Set(missing.map((m) => m.package))].sort();
-  return `lvsgen lab needs ${missing.map((m) => m.tool).join(', ')}: install ${pkgs.join(' ')} (Debian: apt-get install ${pkgs.join(' ')})`;
+  return `missing ${missing.map((m) => m.tool).join(', ')}: install ${pkgs.join(' ')} (Debian: apt-get install ${pkgs.join(' ')})`;
 }

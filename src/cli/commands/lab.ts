@@ -113,7 +113,7 @@ export function labCommand(io: Io, setCode: (code: number) => void): CommandModu
         writeTree(treeOf(g.bundles), join(dir, 'bundles'));
         mkdirSync(join(dir, 'prediction'));
         for (const d of plan.directors) writeFileSync(join(dir, 'prediction', d), renderIpvsadmTable(g.model.hosts.find((h) => h.name === d)!));
-        writeFileSync(join(dir, 'plan'), planText(plan, (c) => runs(c) && c.run[0] !== 'install'));
+        writeFileSync(join(dir, 'plan'), planText(plan, runs));
         for (const c of plan.checks.filter((x) => !runs(x))) {
           const r: CheckResult = { id: c.id, name: c.name, expected: c.expected, status: 'not-run', seen: notRunWhy };
           results.push(r);

@@ -2,7 +2,7 @@
 // repeat (gateways, forwarding, masquerading, aliases, routes, heartbeat files).
 import { createHash } from 'node:crypto';
 import { addressKey, contains, parseCidr, splitEndpoint, type Cidr } from '../model/net.js';
-import { ROLES, type Role, type Topology, type VirtualServiceSpec } from '../model/schema.js';
+import { ROLES, type DirectorBackend, type Role, type Topology, type VirtualServiceSpec } from '../model/schema.js';
 import { vrrpPassword } from '../model/targets.js';
 import { impliedDns } from '../model/validate.js';
 import type {
@@ -17,8 +17,10 @@ import type {
   KeepalivedVirtualServer,
   LdirectordView,
   NetAddress,
+  PairView,
   RealServerLine,
   Route,
+  ServiceView,
   VirtualBlock,
   VrrpView,
 } from './model.js';
@@ -28,6 +30,8 @@ export interface DeriveOptions {
   distro?: string;
   /** Secrets resolved from the topology, the environment or files. */
   secrets: { heartbeatKey?: string };
+  /** What each director runs (model/targets.ts directorBackends); unset: the topology's director_backend, else ldirectord. */
+  backends?: ReadonlyMap<string, DirectorBackend>;
 }
 
 const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
@@ -144,7 +148,7 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
         }
         if (isFtp(vs)) modules.add('ip_vs_ftp');
       }
-      if (t.director_backend === 'keepalived') {
+      if ((opts.backends?.get(name) ?? t.director_backend ?? 'ldirectord') === 'keepalived') {
         virtualServers = services.map((vs) => keepalivedVirtualServer(t, vs, name, realAddress, pages));
       } else {
         ldirectord = {
@@ -205,7 +209,27 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
       checkPages: pages.get(name)!,
     };
   });
-  return { name: t.name, hosts: hosts.sort(byName), secrets };
+  const serviceViews = services.map((vs): ServiceView => {
+    const vip = splitEndpoint(vs.virtual);
+    const service = vs.check.type === 'negotiate' ? serviceOf(vs) : undefined;
+    return {
+      protocol: vs.protocol,
+      address: vip.address,
+      port: vip.port,
+      scheduler: vs.scheduler,
+      forward: vs.forward,
+      ...(vs.persistent !== undefined ? { persistent: vs.persistent } : {}),
+      checktype: vs.check.type,
+      ...(service !== undefined ? { service } : {}),
+      directors,
+      reals: realServersOf(vs).map((r) => ({ host: r.host, port: r.port ?? vip.port, weight: r.weight ?? 1 })),
+    };
+  });
+  const pair: PairView | undefined =
+    hb !== undefined
+      ? { nodes: [hb.nodes[0]!, hb.nodes[1]!], floating: [...hb.floating], ...(hb.virtual_network !== undefined ? { virtualNetwork: parseCidr(hb.virtual_network).networkCidr } : {}) }
+      : undefined;
+  return { name: t.name, hosts: hosts.sort(byName), services: serviceViews, ...(pair ? { pair } : {}), secrets };
 }
 
 function realServersOf(vs: VirtualServiceSpec): Array<{ host: string; port?: number; weight?: number }> {

@@ -156,7 +156,7 @@ export function makeTopologySchema(distros: readonly string[]) {
     nodes: z
       .array(hostName)
       .refine((a) => a.length === 2, { message: 'heartbeat needs exactly two nodes', ...code('heartbeat-nodes') })
-      .describe('The two nodes; the first is the preferred active node (with keepalived: the higher VRRP priority). Directors may be nodes only with director_backend keepalived.'),
+      .describe('The two nodes; the first is the preferred active node (with keepalived: the higher VRRP priority). Two directors as nodes are a pair of directors (HA load balancing).'),
     floating: z.array(cidr).min(1).describe('Addresses (with prefix) that move to the active node.'),
     virtual_network: cidr.optional().describe('A CIDR network of virtual addresses every node accepts as local (loopback alias); the router routes it via the first floating address.'),
     interface: z.string().regex(IFNAME_RE).optional().describe('Interface heartbeat talks on; default: the one on the floating address network.'),
@@ -208,8 +208,8 @@ export function makeTopologySchema(distros: readonly string[]) {
         .refine((r) => Object.keys(r).length > 0, { message: 'a topology needs at least one host' }),
       director_backend: z
         .enum(DIRECTOR_BACKENDS, { message: `must be one of: ${DIRECTOR_BACKENDS.join(', ')}` })
-        .default('ldirectord')
-        .describe('What runs the virtual services on the directors: ldirectord (/etc/ha.d/ldirectord.cf, the seeds\' choice) or keepalived (/etc/keepalived/keepalived.conf, a virtual_server per virtual service; with a heartbeat pair of directors, VRRP moves the floating addresses). keepalived needs a distro of today (debian12, rhel9); rhel9 ships no ldirectord.'),
+        .optional()
+        .describe('What runs the virtual services on the directors: ldirectord (/etc/ha.d/ldirectord.cf, the seeds\' choice) or keepalived (/etc/keepalived/keepalived.conf, a virtual_server per virtual service). Unset: each director runs its distro\'s own (the first of its distro.yaml capabilities.director_backends: ldirectord on redhat, debian and debian12, keepalived on rhel9), and keepalived where a pair of directors is carried by VRRP (debian12, rhel9). keepalived needs a distro of today (debian12, rhel9); rhel9 ships no ldirectord.'),
       ldirectord: ldirectord.default({}),
       virtual_services: z.array(virtualService).default([]),
       heartbeat: heartbeat.optional(),

@@ -80,8 +80,8 @@ export function validateTopology(t: Topology): RawProblem[] {
 
   const directors = hostNames.filter((n) => roleOf(n, 'director'));
   const hbNodes = t.heartbeat?.nodes ?? [];
-  // A pair of directors (HA load balancing) is supported with keepalived only.
-  const haDirectors = t.director_backend === 'keepalived' ? directors.filter((d) => hbNodes.includes(d)) : [];
+  // A pair of directors (HA load balancing): the heartbeat nodes are directors.
+  const haDirectors = directors.filter((d) => hbNodes.includes(d));
   const floating = (t.heartbeat?.floating ?? []).map((f) => parseCidr(f).address);
 
   // Virtual services.
@@ -119,20 +119,15 @@ export function validateTopology(t: Topology): RawProblem[] {
         if (check[f] === undefined) add({ code: 'missing-check-field', path: [...at, 'check'], message: `a negotiate check of ${service} needs ${f}` });
       }
     }
-    // keepalived.conf(5) checkers: HTTP_GET, SSL_GET, TCP_CHECK, PING_CHECK map
-    // ldirectord's negotiate (http, https), connect and ping; `on` is a real
-    // server without a checker. Nothing says "never add the real servers" (off),
-    // and ldirectord's other negotiate protocols have no keepalived twin.
-    if (t.director_backend === 'keepalived') {
-      if (check.type === 'off') {
-        add({ code: 'unsupported', path: [...at, 'check', 'type'], message: 'keepalived has no check type off (real servers never added); use on, connect, ping or negotiate' });
-      } else if (check.type === 'negotiate' && service !== 'http' && service !== 'https' && service !== 'none' && !(service === 'dns' && vs.protocol === 'udp')) {
-        add({
-          code: 'unsupported',
-          path: [...at, 'check', check.service !== undefined ? 'service' : 'type'],
-          message: `keepalived negotiates only http and https (HTTP_GET, SSL_GET) and dns over udp (DNS_CHECK), not ${service ?? `port ${vip.port}`}${vs.protocol === 'tcp' ? ': use check type connect (TCP_CHECK)' : ''}`,
-        });
-      }
+    // checktype=off: "no checking will take place and no real or fallback
+    // servers will be activated" (ldirectord(8)), so the service never carries
+    // traffic; keepalived has no such checker at all. Refused for both backends.
+    if (check.type === 'off') {
+      add({
+        code: 'unsupported',
+        path: [...at, 'check', 'type'],
+        message: 'check type off activates no real server (ldirectord then adds neither the real servers nor the fallback; keepalived has no such checker): use on (always in, unchecked), connect, ping or negotiate',
+      });
     }
     if (haDirectors.length > 0 && !floating.includes(vip.address)) {
       add({ code: 'unsupported', path: [...at, 'virtual'], message: `virtual address ${vip.address} must be one of heartbeat.floating: with a pair of directors, VRRP moves it to the active one` });
@@ -181,9 +176,7 @@ export function validateTopology(t: Topology): RawProblem[] {
     if (hb.nodes[0] === hb.nodes[1]) add({ code: 'heartbeat-nodes', path: [...at, 'nodes'], message: 'the two heartbeat nodes must be different hosts' });
     for (const [i, n] of hb.nodes.entries()) {
       if (!has(n)) add({ code: 'undefined-host', path: [...at, 'nodes', i], message: `no host named "${n}"` });
-      else if (roleOf(n, 'director') && t.director_backend !== 'keepalived') {
-        add({ code: 'unsupported', path: [...at, 'nodes', i], message: `director ${n} as a heartbeat node (HA load balancing) needs director_backend: keepalived; with ldirectord it is not supported yet` });
-      } else if (haDirectors.length > 0 && !roleOf(n, 'director')) {
+      else if (haDirectors.length > 0 && !roleOf(n, 'director')) {
         add({ code: 'unsupported', path: [...at, 'nodes', i], message: `${n} is not a director: a heartbeat pair that holds a director must be two directors` });
       }
     }
@@ -224,6 +217,28 @@ export function validateTopology(t: Topology): RawProblem[] {
     }
   }
   return problems;
+}
+
+/**
+ * keepalived.conf(5) checkers: HTTP_GET, SSL_GET, TCP_CHECK, PING_CHECK map
+ * ldirectord's negotiate (http, https), connect and ping; `on` is a real
+ * server without a checker (off is refused for both backends by
+ * validateTopology). ldirectord's other negotiate protocols have no keepalived twin. Asked
+ * by model/targets.ts for the services of a topology whose directors run keepalived.
+ */
+export function keepalivedCheckProblems(vs: Topology['virtual_services'][number], at: Array<string | number>): RawProblem[] {
+  const out: RawProblem[] = [];
+  const check = vs.check;
+  const vip = splitEndpoint(vs.virtual);
+  const service = check.service ?? (vip.port === 443 ? 'https' : vip.port === 80 ? 'http' : undefined) ?? impliedDns(vs.protocol, vip.port);
+  if (check.type === 'negotiate' && service !== 'http' && service !== 'https' && service !== 'none' && !(service === 'dns' && vs.protocol === 'udp')) {
+    out.push({
+      code: 'unsupported',
+      path: [...at, 'check', check.service !== undefined ? 'service' : 'type'],
+      message: `keepalived negotiates only http and https (HTTP_GET, SSL_GET) and dns over udp (DNS_CHECK), not ${service ?? `port ${vip.port}`}${vs.protocol === 'tcp' ? ': use check type connect (TCP_CHECK)' : ''}`,
+    });
+  }
+  return out;
 }
 
 /** ldirectord's service for port 53 over UDP (ld_port_to_service: domain); lvsgen checks it as dns. */

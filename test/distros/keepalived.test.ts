@@ -101,7 +101,7 @@ test('the VRRP password is the heartbeat key\'s first 8 characters: the file is 
 });
 
 test('virtual servers follow ldirectord.cf: scheduler, NAT, persistence, quiescent, checks as TCP_CHECK and HTTP_GET/SSL_GET with the check page\'s MD5', () => {
-  const g = bundlesOfCase(TODAY_CASES.find((c) => c.tree === 'rhel9-keepalived')!);
+  const g = bundlesOfCase(TODAY_CASES.find((c) => c.example === 'lb-nat' && c.tree === 'rhel9')!);
   const c = conf(g, 'director');
   const page = fileOf(g, 'real1', '/var/www/html/ldirector.html').content;
   const md5 = createHash('md5').update(page).digest('hex');
@@ -170,7 +170,7 @@ test('keepalived --config-test accepts every generated keepalived.conf without a
   const files = allConfigs(t);
   assert.deepEqual(
     [...new Set(files.map((f) => f.name.split('/').slice(0, 2).join('/')))].sort(),
-    ['ha-cidr/debian12', 'ha-cidr/rhel9', 'ha-lb/debian12', 'ha-lb/rhel9', 'kitchen/debian12', 'kitchen/rhel9', 'lb-nat/debian12-keepalived', 'lb-nat/rhel9-keepalived'],
+    ['ha-cidr/debian12', 'ha-cidr/rhel9', 'ha-lb/debian12', 'ha-lb/rhel9', 'kitchen/debian12', 'kitchen/rhel9', 'lb-nat/debian12-keepalived', 'lb-nat/rhel9'],
     'which bundles hold a keepalived.conf',
   );
   const check = (file: string) => {

@@ -113,7 +113,7 @@ test('NAT: the checks, what needs IPVS and what does not', () => {
   assert.deepEqual(p.needs, ['distro:debian', 'ldirectord']);
 });
 
-test('direct routing: the virtual address on the real servers\' loopback, no masquerading, a check-off service never stopped', () => {
+test('direct routing: the virtual address on the real servers\' loopback, no masquerading, a check-on service never stopped', () => {
   const p = plan(`
 name: dr
 hosts:
@@ -127,7 +127,7 @@ virtual_services:
     real_servers: [r1, r2]
   - virtual: 198.51.100.80:7000
     forward: gate
-    check: { type: off }
+    check: { type: on }
     real_servers: [r1]
 `);
   assert.deepEqual(p.lans, [{ name: 'lan0', network: '198.51.100.0/24' }]);
@@ -136,7 +136,7 @@ virtual_services:
   assert.ok(!p.checks.some((c) => c.id.startsWith('masq.')));
   assert.deepEqual(p.servers.map((s) => `${s.host} ${s.kind} ${s.port}`), ['r1 https 443', 'r2 https 443', 'r1 banner 7000']);
   assert.ok(p.checks.some((c) => c.id === 'down.d1.tcp.198.51.100.80.443.r2'));
-  assert.ok(!p.checks.some((c) => c.id.startsWith('down.d1.tcp.198.51.100.80.7000')), 'checktype off: never taken out');
+  assert.ok(!p.checks.some((c) => c.id.startsWith('down.d1.tcp.198.51.100.80.7000')), 'checktype on: never taken out');
   assert.deepEqual(p.needs, ['distro:redhat', 'ldirectord', 'openssl']);
 });
 

@@ -9,6 +9,7 @@ import { OutputError } from '../bundle/write.js';
 import { formatProblem } from '../model/problems.js';
 import { LVSGEN_ROOT } from '../render/distros.js';
 import { diffCommand } from './commands/diff.js';
+import { graphCommand } from './commands/graph.js';
 import { ipvsadmCommand } from './commands/ipvsadm.js';
 import { packageCommand } from './commands/package.js';
 import { renderCommand } from './commands/render.js';
@@ -39,6 +40,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     .command(diffCommand(io, () => (code = EXIT.differ)))
     .command(ipvsadmCommand(io))
     .command(packageCommand(io, io === stdio && process.stdout.isTTY ? process.stdout : undefined))
+    .command(graphCommand(io))
     .command(schemaCommand(io))
     .demandCommand(1, 'Name a command.')
     .strict()

@@ -2,6 +2,7 @@
 // repeat (gateways, forwarding, masquerading, aliases, routes, heartbeat files).
 import { createHash } from 'node:crypto';
 import { addressKey, contains, facing, parseCidr, splitEndpoint, type Cidr } from '../model/net.js';
+import { fallbackOf } from '../model/fallback.js';
 import { ROLES, type DirectorBackend, type Role, type Topology, type VirtualServiceSpec } from '../model/schema.js';
 import { vrrpPassword } from '../model/targets.js';
 import { impliedDns } from '../model/validate.js';
@@ -20,8 +21,10 @@ import type {
   KeepalivedVirtualServer,
   LdirectordView,
   NetAddress,
+  PairView,
   RealServerLine,
   Route,
+  ServiceView,
   VirtualBlock,
   VrrpView,
 } from './model.js';
@@ -182,7 +185,7 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
       } else {
         ldirectord = {
           globals: ldirectordGlobals(t),
-          virtuals: services.map((vs, i) => virtualBlock(vs, ds[i]!)),
+          virtuals: services.map((vs, i) => virtualBlock(t, vs, ds[i]!)),
         };
       }
     }
@@ -239,7 +242,27 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
       checkPages: pages.get(name)!,
     };
   });
-  return { name: t.name, hosts: hosts.sort(byName), secrets };
+  const serviceViews = services.map((vs): ServiceView => {
+    const vip = splitEndpoint(vs.virtual);
+    const service = vs.check.type === 'negotiate' ? serviceOf(vs) : undefined;
+    return {
+      protocol: vs.protocol,
+      address: vip.address,
+      port: vip.port,
+      scheduler: vs.scheduler,
+      forward: vs.forward,
+      ...(vs.persistent !== undefined ? { persistent: vs.persistent } : {}),
+      checktype: vs.check.type,
+      ...(service !== undefined ? { service } : {}),
+      directors,
+      reals: realServersOf(vs).map((r) => ({ host: r.host, port: r.port ?? vip.port, weight: r.weight ?? 1 })),
+    };
+  });
+  const pair: PairView | undefined =
+    hb !== undefined
+      ? { nodes: [hb.nodes[0]!, hb.nodes[1]!], floating: [...hb.floating], ...(hb.virtual_network !== undefined ? { virtualNetwork: parseCidr(hb.virtual_network).networkCidr } : {}) }
+      : undefined;
+  return { name: t.name, hosts: hosts.sort(byName), services: serviceViews, ...(pair ? { pair } : {}), secrets };
 }
 
 function realServersOf(vs: VirtualServiceSpec): Array<{ host: string; port?: number; weight?: number }> {
@@ -266,14 +289,15 @@ function ldirectordGlobals(t: Topology): LdirectordView['globals'] {
   if (l.negotiatetimeout !== undefined) out.push({ key: 'negotiatetimeout', value: String(l.negotiatetimeout), quoted: false });
   if (l.checkinterval !== undefined) out.push({ key: 'checkinterval', value: String(l.checkinterval), quoted: false });
   if (l.autoreload !== undefined) out.push({ key: 'autoreload', value: yn(l.autoreload), quoted: false });
-  if (l.fallback !== undefined) out.push({ key: 'fallback', value: l.fallback, quoted: false });
+  // No global fallback= line: ldirectord would give it to every service, tcp and
+  // udp, with method gate; each block that it fits carries its own (fallbackOf).
   if (l.logfile !== undefined) out.push({ key: 'logfile', value: l.logfile, quoted: true });
   if (l.quiescent !== undefined) out.push({ key: 'quiescent', value: yn(l.quiescent), quoted: false });
   return out;
 }
 
 /** ldirectord.cf's view of one director service: its block, with the check ldirectord runs. */
-function virtualBlock(vs: VirtualServiceSpec, ds: DirectorService): VirtualBlock {
+function virtualBlock(t: Topology, vs: VirtualServiceSpec, ds: DirectorService): VirtualBlock {
   const c = vs.check;
   const reals: RealServerLine[] = ds.reals.map((r) => ({ address: r.address, port: r.port, forward: ds.forward, ...(r.weight !== undefined ? { weight: r.weight } : {}), local: r.local }));
   const block: VirtualBlock = { protocol: ds.protocol, address: ds.address, port: ds.port, scheduler: ds.scheduler, checktype: c.type, reals };
@@ -290,6 +314,8 @@ function virtualBlock(vs: VirtualServiceSpec, ds: DirectorService): VirtualBlock
   if (c.passwd !== undefined) block.passwd = c.passwd;
   if (c.port !== undefined) block.checkport = c.port;
   if (c.timeout !== undefined) block.checktimeout = c.timeout;
+  const fb = fallbackOf(t, vs);
+  if (fb !== undefined) block.fallback = { address: fb.address, port: fb.port, forward: vs.forward };
   return block;
 }
 
@@ -378,7 +404,7 @@ function keepalivedVirtualServer(
     const check = checkFor(r.host);
     return { address: r.address, port: r.port, weight: r.weight ?? 1, local: r.local, ...(check ? { check } : {}) };
   });
-  const fallback = l.fallback !== undefined ? splitEndpoint(l.fallback) : undefined;
+  const fallback = fallbackOf(t, vs);
   return {
     address: vip.address,
     port: vip.port,
@@ -389,10 +415,8 @@ function keepalivedVirtualServer(
     ...(vs.netmask !== undefined ? { persistenceGranularity: vs.netmask } : {}),
     delayLoop: l.checkinterval ?? 10,
     inhibitOnFailure: l.quiescent ?? false,
-    // IPVS keeps the port for direct routing and tunnelling (keepalived resets a
-    // different sorry_server port with a warning; ldirectord's fallback, `gate`
-    // by default, gets the same from the kernel): only NAT maps the port.
-    ...(fallback ? { sorryServer: { address: fallback.address, port: vs.forward === 'masq' ? fallback.port : vip.port } } : {}),
+    // Validation has kept a direct-routing or tunnelled sorry server on the virtual port.
+    ...(fallback ? { sorryServer: { address: fallback.address, port: fallback.port, lbKind: LB_KIND[vs.forward] } } : {}),
     realServers,
   };
 }

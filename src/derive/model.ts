@@ -92,6 +92,8 @@ export interface VirtualBlock {
   passwd?: string;
   checkport?: number;
   checktimeout?: number;
+  /** The sorry server, with the service's forwarding method (ldirectord's default, gate, is wrong under NAT). */
+  fallback?: { address: string; port: number; forward: 'masq' | 'gate' | 'ipip' };
   reals: RealServerLine[];
 }
 
@@ -162,8 +164,8 @@ export interface KeepalivedVirtualServer {
   delayLoop: number;
   /** ldirectord's quiescent=yes: a failed real server gets weight 0 instead of being removed. */
   inhibitOnFailure: boolean;
-  /** ldirectord's fallback. */
-  sorryServer?: { address: string; port: number };
+  /** The sorry server (the service's or the cluster default), with the service's lb_kind. */
+  sorryServer?: { address: string; port: number; lbKind: 'NAT' | 'DR' | 'TUN' };
   realServers: KeepalivedRealServer[];
 }
 
@@ -213,9 +215,39 @@ export interface DerivedHost {
   checkPages: CheckPage[];
 }
 
+/** A virtual service as the cluster offers it, whichever backend runs it (views such as the graph read it). */
+export interface ServiceView {
+  protocol: 'tcp' | 'udp';
+  address: string;
+  port: number;
+  scheduler: string;
+  forward: 'masq' | 'gate' | 'ipip';
+  persistent?: number;
+  checktype: string;
+  /** What a negotiate check speaks (http, https, dns, ...), stated or implied by the port. */
+  service?: string;
+  /** The directors that run it, sorted. */
+  directors: string[];
+  /** Its real servers, by host, in the topology's order. */
+  reals: Array<{ host: string; port: number; weight: number }>;
+}
+
+/** The heartbeat (or VRRP) pair: which nodes, which addresses move between them. */
+export interface PairView {
+  /** The preferred active node first (heartbeat's haresources node, VRRP's higher priority). */
+  nodes: [string, string];
+  /** Floating addresses with their prefix, as the topology gives them. */
+  floating: string[];
+  /** The CIDR network both nodes accept as local (loopback alias), if any. */
+  virtualNetwork?: string;
+}
+
 export interface DerivedModel {
   name: string;
   hosts: DerivedHost[];
+  /** Every virtual service in ipvsadm's order (protocol, address, port). */
+  services: ServiceView[];
+  pair?: PairView;
   /** Every secret value in the model: masked wherever output is shown. */
   secrets: string[];
 }

@@ -4,9 +4,9 @@ NODE_TEST := node --test --test-reporter=spec
 DEBS := ifupdown iptables ldirectord ipvsadm heartbeat qemu-system-x86 busybox-static \
         curl cpio kmod net-tools iproute2 procps lintian rpm rpmlint shellcheck \
         keepalived nftables systemd network-manager dbus-daemon \
-        ansible time
+        ansible time chromium fonts-dejavu-core graphviz
 
-.PHONY: all deps npm-deps debs build test golden schema docs e2e bench fuzz clean example
+.PHONY: all deps npm-deps debs build test golden schema docs graphs e2e bench fuzz clean example
 
 all: build
 
@@ -71,6 +71,10 @@ schema: build
 # Rewrite docs/distros.md's kind table from src/render/kinds.ts (a test fails while they differ).
 docs: build
 	node dist/src/cli/write-docs.js docs/distros.md
+
+# Rewrite docs/graphs/<example>.svg, the diagrams the README shows (a test fails while they are stale).
+graphs: build
+	for e in lb-nat ha-cidr; do bin/lvsgen graph examples/$$e.yaml -o docs/graphs/$$e.svg || exit; done
 
 # Quick start: render both bundled examples into ./out/<example>/.
 example: build

@@ -10,7 +10,7 @@ import { checkTopology } from './model/load.js';
 import { isWarning, sortProblems, TopologyError, type Problem } from './model/problems.js';
 import { resolveSecrets } from './model/secrets.js';
 import type { Topology } from './model/schema.js';
-import { checkTargets } from './model/targets.js';
+import { checkTargets, directorBackends } from './model/targets.js';
 import type { DistroSet } from './render/distros.js';
 import { renderModel } from './render/render.js';
 import type { HostBundle } from './render/types.js';
@@ -97,6 +97,7 @@ export function runPipeline(topology: string | Uint8Array, opts: PipelineOptions
   const warnings = sorted.filter(isWarning);
   if (t === undefined || sorted.length > warnings.length) throw new TopologyError(sorted);
   const secrets = { ...(heartbeatKey !== undefined ? { heartbeatKey } : keyStandIn !== undefined ? { heartbeatKey: keyStandIn } : {}) };
-  const model = deriveModel(t, { ...(opts.distro !== undefined ? { distro: opts.distro } : {}), secrets });
+  const backends = directorBackends(t, { ...(opts.distro !== undefined ? { distro: opts.distro } : {}), capabilities: (d) => set.get(d)!.capabilities });
+  const model = deriveModel(t, { ...(opts.distro !== undefined ? { distro: opts.distro } : {}), secrets, backends });
   return { topology: t, model, bundles: renderModel(model, set), warnings, ...(keyStandIn !== undefined ? { keyStandIn } : {}) };
 }

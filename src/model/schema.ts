@@ -79,6 +79,15 @@ export const endpoint = z.string().refine(
   { message: 'must be IPv4address:port with a port between 1 and 65535, such as 10.1.3.61:80', ...code('invalid-address') },
 );
 
+/** A sorry server: `ADDRESS` (the virtual port) or `ADDRESS:PORT`. */
+export const fallbackEndpoint = z.string().refine(
+  (s) => {
+    const m = /^([^:]+)(?::(\d{1,5}))?$/.exec(s);
+    return m !== null && isIPv4(m[1]!) && (m[2] === undefined || (Number(m[2]) >= 1 && Number(m[2]) <= 65535));
+  },
+  { message: 'must be an IPv4 address, with :port or without (then the virtual port), such as 127.0.0.1:80', ...code('invalid-address') },
+);
+
 export function makeTopologySchema(distros: readonly string[]) {
   const distro = z.enum(distros as [string, ...string[]], { message: `must be one of: ${distros.join(', ')}` });
 
@@ -145,6 +154,9 @@ export function makeTopologySchema(distros: readonly string[]) {
     netmask: ipv4.optional().describe('Persistence granularity netmask (only with persistent).'),
     forward: z.enum(['masq', 'gate', 'ipip']).describe('masq = NAT, gate = direct routing, ipip = tunnelling.'),
     check: check.default({ type: 'negotiate' }),
+    fallback: fallbackEndpoint
+      .optional()
+      .describe('Sorry server when every real server is down, e.g. 127.0.0.1:8080 or 10.1.3.9 (then the virtual port); added with this service\'s protocol and forwarding method (ldirectord `fallback=ip:port METHOD`, keepalived `sorry_server` and `sorry_server_lvs_method`). Overrides ldirectord.fallback. Direct routing and tunnelling keep the virtual port.'),
     real_servers: z.array(realServer).min(1, { message: 'a virtual service needs at least one real server' }),
   });
 
@@ -156,7 +168,7 @@ export function makeTopologySchema(distros: readonly string[]) {
     nodes: z
       .array(hostName)
       .refine((a) => a.length === 2, { message: 'heartbeat needs exactly two nodes', ...code('heartbeat-nodes') })
-      .describe('The two nodes; the first is the preferred active node (with keepalived: the higher VRRP priority). Directors may be nodes only with director_backend keepalived.'),
+      .describe('The two nodes; the first is the preferred active node (with keepalived: the higher VRRP priority). Two directors as nodes are a pair of directors (HA load balancing).'),
     floating: z.array(cidr).min(1).describe('Addresses (with prefix) that move to the active node.'),
     virtual_network: cidr.optional().describe('A CIDR network of virtual addresses every node accepts as local (loopback alias); the router routes it via the first floating address.'),
     interface: z.string().regex(IFNAME_RE).optional().describe('Interface heartbeat talks on; default: the one on the floating address network.'),
@@ -190,7 +202,9 @@ export function makeTopologySchema(distros: readonly string[]) {
       autoreload: z.boolean().optional(),
       logfile: ldText.optional().describe('A syslog facility such as local0, or an absolute path.'),
       quiescent: z.boolean().optional(),
-      fallback: endpoint.optional().describe('Served when every real server is down, e.g. 127.0.0.1:80.'),
+      fallback: fallbackEndpoint
+        .optional()
+        .describe('Default sorry server, for the virtual services it fits: those without a fallback of their own whose virtual port is its port (all of them when it has no port, e.g. 127.0.0.1). Each service gets it with its own protocol and forwarding method.'),
     })
     .describe('Global ldirectord.cf directives; unset ones are left to ldirectord\'s defaults.');
 
@@ -208,8 +222,8 @@ export function makeTopologySchema(distros: readonly string[]) {
         .refine((r) => Object.keys(r).length > 0, { message: 'a topology needs at least one host' }),
       director_backend: z
         .enum(DIRECTOR_BACKENDS, { message: `must be one of: ${DIRECTOR_BACKENDS.join(', ')}` })
-        .default('ldirectord')
-        .describe('What runs the virtual services on the directors: ldirectord (/etc/ha.d/ldirectord.cf, the seeds\' choice) or keepalived (/etc/keepalived/keepalived.conf, a virtual_server per virtual service; with a heartbeat pair of directors, VRRP moves the floating addresses). keepalived needs a distro of today (debian12, rhel9); rhel9 ships no ldirectord.'),
+        .optional()
+        .describe('What runs the virtual services on the directors: ldirectord (/etc/ha.d/ldirectord.cf, the seeds\' choice) or keepalived (/etc/keepalived/keepalived.conf, a virtual_server per virtual service). Unset: each director runs its distro\'s own (the first of its distro.yaml capabilities.director_backends: ldirectord on redhat, debian and debian12, keepalived on rhel9), and keepalived where a pair of directors is carried by VRRP (debian12, rhel9). keepalived needs a distro of today (debian12, rhel9); rhel9 ships no ldirectord.'),
       ldirectord: ldirectord.default({}),
       virtual_services: z.array(virtualService).default([]),
       heartbeat: heartbeat.optional(),

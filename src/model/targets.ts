@@ -4,9 +4,10 @@
 // passes what each distro can do, so this stays pure and below render/.
 import type { RawProblem } from './problems.js';
 import type { DirectorBackend, Topology } from './schema.js';
+import { keepalivedCheckProblems } from './validate.js';
 
 export interface DistroCapabilities {
-  /** The director backends this distro supports (capabilities.director_backends in its distro.yaml). */
+  /** The director backends this distro supports (capabilities.director_backends in its distro.yaml), its own first. */
   directorBackends: readonly DirectorBackend[];
   /** Heartbeat pairs become VRRP (keepalived) rather than heartbeat files. */
   vrrp: boolean;
@@ -30,35 +31,92 @@ export function vrrpPassword(key: string): string {
   return key.slice(0, VRRP_PASS_LENGTH);
 }
 
+/**
+ * What each director runs: the topology's director_backend; unset, its
+ * distro's own (the first of capabilities.director_backends), except that a
+ * director of a pair runs keepalived where VRRP carries the pair (one daemon
+ * for the floating addresses and the virtual services, as RHEL's and Debian's
+ * keepalived packages are meant to be used). A distro that runs no backend
+ * gets none here: checkTargets refuses it.
+ */
+export function directorBackends(t: Topology, opts: Pick<TargetOptions, 'distro' | 'capabilities'>): Map<string, DirectorBackend> {
+  const out = new Map<string, DirectorBackend>();
+  const nodes = t.heartbeat?.nodes ?? [];
+  for (const h of Object.keys(t.hosts).sort()) {
+    if (!(t.hosts[h]!.roles as string[]).includes('director')) continue;
+    const caps = opts.capabilities(opts.distro ?? t.hosts[h]!.distro ?? t.defaults.distro);
+    const paired = nodes.includes(h) && caps.vrrp && caps.directorBackends.includes('keepalived');
+    const chosen = t.director_backend ?? (paired ? 'keepalived' : caps.directorBackends[0]);
+    if (chosen !== undefined) out.set(h, chosen);
+  }
+  return out;
+}
+
 export function checkTargets(t: Topology, opts: TargetOptions): RawProblem[] {
   const problems: RawProblem[] = [];
   const distroOf = (host: string) => opts.distro ?? t.hosts[host]!.distro ?? t.defaults.distro;
   const names = Object.keys(t.hosts).sort();
+  const backends = directorBackends(t, opts);
 
-  // One problem per distro that cannot run the chosen backend, naming its directors.
-  const backend = t.director_backend;
-  const refused = new Map<string, string[]>();
+  // One problem per distro that cannot run the chosen backend (or none at all), naming its directors.
+  const refused = new Map<string, { backend: DirectorBackend | undefined; hosts: string[] }>();
   for (const h of names) {
     if (!(t.hosts[h]!.roles as string[]).includes('director')) continue;
     const d = distroOf(h);
-    if (!opts.capabilities(d).directorBackends.includes(backend)) refused.set(d, [...(refused.get(d) ?? []), h]);
+    const backend = backends.get(h);
+    if (backend !== undefined && opts.capabilities(d).directorBackends.includes(backend)) continue;
+    const r = refused.get(d) ?? { backend, hosts: [] };
+    r.hosts.push(h);
+    refused.set(d, r);
   }
-  for (const [d, hosts] of refused) {
+  for (const [d, { backend, hosts }] of refused) {
     const can = opts.capabilities(d).directorBackends;
+    const who = `${hosts.length > 1 ? 'directors' : 'director'} ${hosts.join(', ')} ${hosts.length > 1 ? 'target' : 'targets'} ${d}`;
+    if (backend === undefined) {
+      const others = opts.distros.filter((x) => opts.capabilities(x).directorBackends.length > 0);
+      problems.push({ code: 'unsupported', path: ['hosts', hosts[0]!, 'roles'], message: `${who}, which runs no director backend: use ${others.length > 0 ? `a distro that does (${others.join(', ')})` : 'another distro'}` });
+      continue;
+    }
     const others = opts.distros.filter((x) => opts.capabilities(x).directorBackends.includes(backend));
     const fix = [
       ...(others.length > 0 ? [`a distro that runs ${backend} (${others.join(', ')})`] : []),
       ...can.map((b) => `director_backend: ${b}`),
+      ...(t.director_backend !== undefined && can.length > 0 ? ['no director_backend (each distro\'s own)'] : []),
     ].join(' or ');
     problems.push({
       code: 'unsupported',
       path: ['director_backend'],
-      message: `director_backend is ${backend}, but ${hosts.length > 1 ? 'directors' : 'director'} ${hosts.join(', ')} ${hosts.length > 1 ? 'target' : 'targets'} ${d}, which runs ${can.length > 0 ? can.join(', ') : 'no director backend'} only: use ${fix}`,
+      message: `director_backend is ${backend}, but ${who}, which runs ${can.length > 0 ? can.join(', ') : 'no director backend'} only: use ${fix}`,
     });
   }
 
-  // keepalived.conf quotes the VRRP password with `"` and has no escape for `"` inside it.
+  // A pair of directors: what carries its floating addresses must agree with what runs its services.
   const hb = t.heartbeat;
+  const clashing: string[] = [];
+  for (const [i, n] of (hb?.nodes ?? []).entries()) {
+    const backend = backends.get(n);
+    if (backend === undefined) continue;
+    const caps = opts.capabilities(distroOf(n));
+    if (!caps.directorBackends.includes(backend)) continue; // refused above
+    if (caps.vrrp && backend !== 'keepalived') clashing.push(n);
+    else if (!caps.vrrp) {
+      problems.push({ code: 'unsupported', path: ['heartbeat', 'nodes', i], message: `director ${n} as a heartbeat node (HA load balancing) on ${distroOf(n)} is not supported yet` });
+    }
+  }
+  if (clashing.length > 0) {
+    problems.push({
+      code: 'unsupported',
+      path: ['director_backend'],
+      message: `director_backend is ${t.director_backend ?? 'ldirectord'}, but ${clashing.join(' and ')} ${clashing.length > 1 ? 'are heartbeat nodes' : 'is a heartbeat node'} on ${[...new Set(clashing.map(distroOf))].join(', ')}, where keepalived (VRRP) carries a pair's floating addresses and one daemon drives IPVS: use director_backend: keepalived, or leave it unset`,
+    });
+  }
+
+  // keepalived's checkers cannot do every check ldirectord does.
+  if ([...backends.values()].includes('keepalived')) {
+    for (const [i, vs] of t.virtual_services.entries()) problems.push(...keepalivedCheckProblems(vs, ['virtual_services', i]));
+  }
+
+  // keepalived.conf quotes the VRRP password with `"` and has no escape for `"` inside it.
   if (hb !== undefined && opts.heartbeatKey !== undefined && hb.nodes.some((n) => n in t.hosts && opts.capabilities(distroOf(n)).vrrp)) {
     if (vrrpPassword(opts.heartbeatKey).includes('"')) {
       const field = hb.auth.key_env !== undefined ? 'key_env' : hb.auth.key_file !== undefined ? 'key_file' : 'key';

@@ -1,7 +1,8 @@
 // Cross-field rules: what the schema cannot say about one field alone.
 // Runs on a schema-valid topology and returns every problem it finds.
 import type { RawProblem } from './problems.js';
-import { contains, overlaps, parseCidr, splitEndpoint, type Cidr } from './net.js';
+import { contains, facing, overlaps, parseCidr, splitEndpoint, type Cidr } from './net.js';
+import { fallbackOf } from './fallback.js';
 import { isIPv4, type Topology } from './schema.js';
 
 interface Located {
@@ -28,18 +29,13 @@ export function validateTopology(t: Topology): RawProblem[] {
     }
     return ifs;
   };
-  /** The first interface pair by which real server `rs` and director `d` share a network (d's side), or undefined; once per pair. */
+  /** The director interface facing real server `rs` (model/net.ts facing), or undefined; once per pair. */
   const sharedPairs = new Map<string, Map<string, Located | undefined>>();
   const sharedWith = (rs: string, d: string): Located | undefined => {
     let byDirector = sharedPairs.get(rs);
     if (byDirector === undefined) sharedPairs.set(rs, (byDirector = new Map()));
     if (byDirector.has(d)) return byDirector.get(d);
-    const dIfs = ifacesOf(d);
-    let found: Located | undefined;
-    for (const r of ifacesOf(rs)) {
-      found = dIfs.find((x) => contains(x.cidr, r.cidr.address));
-      if (found) break;
-    }
+    const found = facing(ifacesOf(rs), ifacesOf(d))?.director;
     byDirector.set(d, found);
     return found;
   };
@@ -80,8 +76,8 @@ export function validateTopology(t: Topology): RawProblem[] {
 
   const directors = hostNames.filter((n) => roleOf(n, 'director'));
   const hbNodes = t.heartbeat?.nodes ?? [];
-  // A pair of directors (HA load balancing) is supported with keepalived only.
-  const haDirectors = t.director_backend === 'keepalived' ? directors.filter((d) => hbNodes.includes(d)) : [];
+  // A pair of directors (HA load balancing): the heartbeat nodes are directors.
+  const haDirectors = directors.filter((d) => hbNodes.includes(d));
   const floating = (t.heartbeat?.floating ?? []).map((f) => parseCidr(f).address);
 
   // Virtual services.
@@ -119,19 +115,31 @@ export function validateTopology(t: Topology): RawProblem[] {
         if (check[f] === undefined) add({ code: 'missing-check-field', path: [...at, 'check'], message: `a negotiate check of ${service} needs ${f}` });
       }
     }
-    // keepalived.conf(5) checkers: HTTP_GET, SSL_GET, TCP_CHECK, PING_CHECK map
-    // ldirectord's negotiate (http, https), connect and ping; `on` is a real
-    // server without a checker. Nothing says "never add the real servers" (off),
-    // and ldirectord's other negotiate protocols have no keepalived twin.
-    if (t.director_backend === 'keepalived') {
-      if (check.type === 'off') {
-        add({ code: 'unsupported', path: [...at, 'check', 'type'], message: 'keepalived has no check type off (real servers never added); use on, connect, ping or negotiate' });
-      } else if (check.type === 'negotiate' && service !== 'http' && service !== 'https' && service !== 'none' && !(service === 'dns' && vs.protocol === 'udp')) {
-        add({
-          code: 'unsupported',
-          path: [...at, 'check', check.service !== undefined ? 'service' : 'type'],
-          message: `keepalived negotiates only http and https (HTTP_GET, SSL_GET) and dns over udp (DNS_CHECK), not ${service ?? `port ${vip.port}`}${vs.protocol === 'tcp' ? ': use check type connect (TCP_CHECK)' : ''}`,
-        });
+    // checktype=off: "no checking will take place and no real or fallback
+    // servers will be activated" (ldirectord(8)), so the service never carries
+    // traffic; keepalived has no such checker at all. Refused for both backends.
+    if (check.type === 'off') {
+      add({
+        code: 'unsupported',
+        path: [...at, 'check', 'type'],
+        message: 'check type off activates no real server (ldirectord then adds neither the real servers nor the fallback; keepalived has no such checker): use on (always in, unchecked), connect, ping or negotiate',
+      });
+    }
+    const fb = fallbackOf(t, vs);
+    if (fb !== undefined) {
+      const fbAt = fb.from === 'service' ? [...at, 'fallback'] : ['ldirectord', 'fallback'];
+      // Validated per service: the default is written into each block it fits.
+      if (vs.forward !== 'masq' && fb.port !== vip.port) {
+        add({ code: 'invalid-port', path: fbAt, message: `fallback port ${fb.port} differs from the virtual port ${vip.port}: IPVS direct routing and tunnelling keep the port; only NAT (masq) maps ports` });
+      }
+      // NAT and direct routing reach a server only on a network the director is
+      // on (or on the director itself: 127.0.0.0/8, its own addresses); tunnelling reaches any.
+      const local = fb.address.startsWith('127.');
+      for (const d of vs.forward === 'ipip' || local ? [] : directors) {
+        const dIfs = ifacesOf(d);
+        if (dIfs.some((a) => a.cidr.address === fb.address) || dIfs.some((a) => contains(a.cidr, fb.address))) continue;
+        const message = `fallback ${fb.address} is on no network of director ${d} (${vs.forward === 'masq' ? 'NAT' : 'direct routing'} reaches a sorry server only there, or on the director itself such as 127.0.0.1)`;
+        if (!problems.some((p) => p.message === message && p.path.join('.') === fbAt.join('.'))) add({ code: 'unreachable-real-server', path: fbAt, message });
       }
     }
     if (haDirectors.length > 0 && !floating.includes(vip.address)) {
@@ -181,9 +189,7 @@ export function validateTopology(t: Topology): RawProblem[] {
     if (hb.nodes[0] === hb.nodes[1]) add({ code: 'heartbeat-nodes', path: [...at, 'nodes'], message: 'the two heartbeat nodes must be different hosts' });
     for (const [i, n] of hb.nodes.entries()) {
       if (!has(n)) add({ code: 'undefined-host', path: [...at, 'nodes', i], message: `no host named "${n}"` });
-      else if (roleOf(n, 'director') && t.director_backend !== 'keepalived') {
-        add({ code: 'unsupported', path: [...at, 'nodes', i], message: `director ${n} as a heartbeat node (HA load balancing) needs director_backend: keepalived; with ldirectord it is not supported yet` });
-      } else if (haDirectors.length > 0 && !roleOf(n, 'director')) {
+      else if (haDirectors.length > 0 && !roleOf(n, 'director')) {
         add({ code: 'unsupported', path: [...at, 'nodes', i], message: `${n} is not a director: a heartbeat pair that holds a director must be two directors` });
       }
     }
@@ -224,6 +230,28 @@ export function validateTopology(t: Topology): RawProblem[] {
     }
   }
   return problems;
+}
+
+/**
+ * keepalived.conf(5) checkers: HTTP_GET, SSL_GET, TCP_CHECK, PING_CHECK map
+ * ldirectord's negotiate (http, https), connect and ping; `on` is a real
+ * server without a checker (off is refused for both backends by
+ * validateTopology). ldirectord's other negotiate protocols have no keepalived twin. Asked
+ * by model/targets.ts for the services of a topology whose directors run keepalived.
+ */
+export function keepalivedCheckProblems(vs: Topology['virtual_services'][number], at: Array<string | number>): RawProblem[] {
+  const out: RawProblem[] = [];
+  const check = vs.check;
+  const vip = splitEndpoint(vs.virtual);
+  const service = check.service ?? (vip.port === 443 ? 'https' : vip.port === 80 ? 'http' : undefined) ?? impliedDns(vs.protocol, vip.port);
+  if (check.type === 'negotiate' && service !== 'http' && service !== 'https' && service !== 'none' && !(service === 'dns' && vs.protocol === 'udp')) {
+    out.push({
+      code: 'unsupported',
+      path: [...at, 'check', check.service !== undefined ? 'service' : 'type'],
+      message: `keepalived negotiates only http and https (HTTP_GET, SSL_GET) and dns over udp (DNS_CHECK), not ${service ?? `port ${vip.port}`}${vs.protocol === 'tcp' ? ': use check type connect (TCP_CHECK)' : ''}`,
+    });
+  }
+  return out;
 }
 
 /** ldirectord's service for port 53 over UDP (ld_port_to_service: domain); lvsgen checks it as dns. */

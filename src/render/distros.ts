@@ -32,7 +32,7 @@ const verifySchema = z.strictObject({
   expect: z.string(),
 });
 const capabilitiesSchema = z.strictObject({
-  /** What can run a director's virtual services here (the topology's director_backend). */
+  /** What can run a director's virtual services here (the topology's director_backend); the first is the default. */
   director_backends: z.array(z.enum(DIRECTOR_BACKENDS)),
   /** What a topology's heartbeat: pair becomes: heartbeat's files, or a keepalived VRRP instance. */
   heartbeat_pair: z.enum(['heartbeat', 'vrrp']),
@@ -185,7 +185,8 @@ function buildDistro(files: DistroFiles, dir: string, name: string, engine: Temp
     for (const a of r.then) if (!(a in d.actions)) throw new Error(`${file}: file ${r.path} names unknown action ${a}`);
   }
   const capabilities: Capabilities = {
-    directorBackends: DIRECTOR_BACKENDS.filter((b) => d.capabilities.director_backends.includes(b)),
+    // In the file's order: the first is what a director runs when the topology does not say.
+    directorBackends: [...new Set(d.capabilities.director_backends)],
     vrrp: d.capabilities.heartbeat_pair === 'vrrp',
     heartbeatPair: d.capabilities.heartbeat_pair,
     firewall: d.capabilities.firewall,

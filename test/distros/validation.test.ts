@@ -21,10 +21,21 @@ interface Case {
 const CASES: Case[] = [
   { name: 'keepalived on the seeds\' Red Hat', text: LB_KA, problems: [['unsupported', 'director_backend']] },
   { name: 'keepalived with --distro debian (the seeds\' Debian)', text: LB_KA, distro: 'debian', problems: [['unsupported', 'director_backend']] },
-  { name: 'ldirectord (the default) on rhel9, which ships none', text: LB, distro: 'rhel9', problems: [['unsupported', 'director_backend']] },
+  { name: 'ldirectord (set) on rhel9, which ships none', text: exampleWith('lb-nat', 'ldirectord'), distro: 'rhel9', problems: [['unsupported', 'director_backend']] },
   {
     name: 'keepalived has no check type off',
     text: LB_KA.replace('check: { type: connect }', 'check: { type: "off" }'),
+    distro: 'debian12',
+    problems: [['unsupported', 'virtual_services[0].check.type']],
+  },
+  {
+    name: 'ldirectord activates no real server under check type off (ldirectord(8): "no real or fallback servers will be activated")',
+    text: LB.replace('check: { type: connect }', 'check: { type: "off" }'),
+    problems: [['unsupported', 'virtual_services[0].check.type']],
+  },
+  {
+    name: '... on every distro that runs ldirectord',
+    text: LB.replace('check: { type: connect }', 'check: { type: "off" }'),
     distro: 'debian12',
     problems: [['unsupported', 'virtual_services[0].check.type']],
   },
@@ -41,10 +52,10 @@ const CASES: Case[] = [
     problems: [['unsupported', 'virtual_services[0].check.type']],
   },
   {
-    name: 'a director as a heartbeat node needs keepalived',
-    text: PAIR.replace('director_backend: keepalived\n', ''),
+    name: 'ldirectord for a pair of directors that VRRP carries (one daemon drives IPVS)',
+    text: PAIR.replace('director_backend: keepalived', 'director_backend: ldirectord'),
     distro: 'debian12',
-    problems: [['unsupported', 'heartbeat.nodes[0]'], ['unsupported', 'heartbeat.nodes[1]']],
+    problems: [['unsupported', 'director_backend']],
   },
   {
     name: 'a director pair: every virtual address must float',
@@ -112,4 +123,22 @@ test('accepted: every example on today\'s distros with the backends they run, an
   generateText(HA, 'rhel9');
   generateText(PAIR, 'debian12');
   generateText(PAIR, 'rhel9');
+});
+
+test('the distro\'s own backend when the topology does not say: ldirectord where it is shipped, keepalived on rhel9 and for a VRRP pair', () => {
+  const backendOf = (text: string, distro: string) =>
+    Object.fromEntries(
+      generateText(text, distro)
+        .model.hosts.filter((h) => h.roles.director)
+        .map((h) => [h.name, h.ldirectord ? 'ldirectord' : h.keepalived?.virtualServers.length ? 'keepalived' : 'none']),
+    );
+  for (const d of ['redhat', 'debian', 'debian12']) assert.deepEqual(backendOf(LB, d), { director: 'ldirectord' }, d);
+  assert.deepEqual(backendOf(LB, 'rhel9'), { director: 'keepalived' });
+  const pair = PAIR.replace('director_backend: keepalived\n', '');
+  for (const d of ['debian12', 'rhel9']) assert.deepEqual(backendOf(pair, d), { dir1: 'keepalived', dir2: 'keepalived' }, d);
+  // An explicit backend still wins where the distro runs it.
+  assert.deepEqual(backendOf(LB_KA, 'debian12'), { director: 'keepalived' });
+  // Without director_backend, rhel9 renders lb-nat as it does with director_backend: keepalived.
+  const files = (text: string) => generateText(text, 'rhel9').bundles.map((b) => b.files.map((f) => [b.host, f.path, f.content]));
+  assert.deepEqual(files(LB), files(LB_KA));
 });

@@ -37,7 +37,7 @@ export const GOLDEN_CASES: readonly GoldenCase[] = [
   { example: 'ha-cidr', distro: 'debian', tree: 'debian' },
   { example: 'lb-nat', distro: 'debian12', tree: 'debian12' },
   { example: 'lb-nat', distro: 'debian12', backend: 'keepalived', tree: 'debian12-keepalived' },
-  { example: 'lb-nat', distro: 'rhel9', backend: 'keepalived', tree: 'rhel9-keepalived' },
+  { example: 'lb-nat', distro: 'rhel9', tree: 'rhel9' },
   { example: 'ha-cidr', distro: 'debian12', tree: 'debian12' },
   { example: 'ha-cidr', distro: 'rhel9', tree: 'rhel9' },
 ];

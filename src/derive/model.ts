@@ -1,7 +1,7 @@
 // The derived model: everything the renderers need, already decided, sorted
 // and named. Renderers format it; they never decide: templates hold layout, not logic.
 import type { Cidr } from '../model/net.js';
-import type { Role } from '../model/schema.js';
+import type { DirectorBackend, Role } from '../model/schema.js';
 
 /** An address with its network facts, as model/net.ts computes them. */
 export type NetAddress = Cidr;
@@ -31,6 +31,41 @@ export interface Alias extends NetAddress {
   purpose: string;
 }
 
+/** A real server of a director service, as that director reaches it. */
+export interface DirectorReal {
+  host: string;
+  address: string;
+  port: number;
+  /** Set when the topology gives one; ipvsadm's default is 1. */
+  weight?: number;
+  /** The real server is the director itself (ipvsadm shows Local). */
+  local: boolean;
+}
+
+/**
+ * One virtual service on one director, whichever backend puts it in the
+ * kernel: derived once; ldirectord.cf (VirtualBlock), keepalived.conf
+ * (KeepalivedVirtualServer), the ipvsadm prediction and --verify are views of it.
+ */
+export interface DirectorService {
+  protocol: 'tcp' | 'udp';
+  address: string;
+  port: number;
+  scheduler: string;
+  persistent?: number;
+  netmask?: string;
+  forward: 'masq' | 'gate' | 'ipip';
+  /** Sorted by address, then port (ipvsadm's order). */
+  reals: DirectorReal[];
+}
+
+export interface DirectorView {
+  /** What puts the services in the kernel (model/targets.ts directorBackends). */
+  backend: DirectorBackend;
+  /** In ipvsadm's order: protocol, address, port. */
+  services: DirectorService[];
+}
+
 export interface RealServerLine {
   address: string;
   port: number;
@@ -57,6 +92,8 @@ export interface VirtualBlock {
   passwd?: string;
   checkport?: number;
   checktimeout?: number;
+  /** The sorry server, with the service's forwarding method (ldirectord's default, gate, is wrong under NAT). */
+  fallback?: { address: string; port: number; forward: 'masq' | 'gate' | 'ipip' };
   reals: RealServerLine[];
 }
 
@@ -127,8 +164,8 @@ export interface KeepalivedVirtualServer {
   delayLoop: number;
   /** ldirectord's quiescent=yes: a failed real server gets weight 0 instead of being removed. */
   inhibitOnFailure: boolean;
-  /** ldirectord's fallback. */
-  sorryServer?: { address: string; port: number };
+  /** The sorry server (the service's or the cluster default), with the service's lb_kind. */
+  sorryServer?: { address: string; port: number; lbKind: 'NAT' | 'DR' | 'TUN' };
   realServers: KeepalivedRealServer[];
 }
 
@@ -170,6 +207,8 @@ export interface DerivedHost {
   /** Real server of direct routing or tunnelling: must not answer ARP for the VIPs. */
   arpSuppression: boolean;
   modules: string[];
+  /** A director: its services, whichever backend runs them. */
+  director?: DirectorView;
   /** A director with director_backend ldirectord. */
   ldirectord?: LdirectordView;
   /** A director with director_backend keepalived, or a heartbeat node (VRRP on today's distros). */

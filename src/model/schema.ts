@@ -79,6 +79,15 @@ export const endpoint = z.string().refine(
   { message: 'must be IPv4address:port with a port between 1 and 65535, such as 10.1.3.61:80', ...code('invalid-address') },
 );
 
+/** A sorry server: `ADDRESS` (the virtual port) or `ADDRESS:PORT`. */
+export const fallbackEndpoint = z.string().refine(
+  (s) => {
+    const m = /^([^:]+)(?::(\d{1,5}))?$/.exec(s);
+    return m !== null && isIPv4(m[1]!) && (m[2] === undefined || (Number(m[2]) >= 1 && Number(m[2]) <= 65535));
+  },
+  { message: 'must be an IPv4 address, with :port or without (then the virtual port), such as 127.0.0.1:80', ...code('invalid-address') },
+);
+
 export function makeTopologySchema(distros: readonly string[]) {
   const distro = z.enum(distros as [string, ...string[]], { message: `must be one of: ${distros.join(', ')}` });
 
@@ -153,6 +162,9 @@ export function makeTopologySchema(distros: readonly string[]) {
     netmask: ipv4.optional().describe('Persistence granularity netmask (only with persistent).'),
     forward: z.enum(['masq', 'gate', 'ipip']).describe('masq = NAT, gate = direct routing, ipip = tunnelling.'),
     check: check.default({ type: 'negotiate' }),
+    fallback: fallbackEndpoint
+      .optional()
+      .describe('Sorry server when every real server is down, e.g. 127.0.0.1:8080 or 10.1.3.9 (then the virtual port); added with this service\'s protocol and forwarding method (ldirectord `fallback=ip:port METHOD`, keepalived `sorry_server` and `sorry_server_lvs_method`). Overrides ldirectord.fallback. Direct routing and tunnelling keep the virtual port.'),
     real_servers: z.array(realServer).min(1, { message: 'a virtual service needs at least one real server' }),
   });
 
@@ -198,7 +210,9 @@ export function makeTopologySchema(distros: readonly string[]) {
       autoreload: z.boolean().optional(),
       logfile: ldText.optional().describe('A syslog facility such as local0, or an absolute path.'),
       quiescent: z.boolean().optional(),
-      fallback: endpoint.optional().describe('Served when every real server is down, e.g. 127.0.0.1:80.'),
+      fallback: fallbackEndpoint
+        .optional()
+        .describe('Default sorry server, for the virtual services it fits: those without a fallback of their own whose virtual port is its port (all of them when it has no port, e.g. 127.0.0.1). Each service gets it with its own protocol and forwarding method.'),
     })
     .describe('Global ldirectord.cf directives; unset ones are left to ldirectord\'s defaults.');
 

@@ -1,7 +1,8 @@
 // Cross-field rules: what the schema cannot say about one field alone.
 // Runs on a schema-valid topology and returns every problem it finds.
 import type { RawProblem } from './problems.js';
-import { contains, overlaps, parseCidr, splitEndpoint, type Cidr } from './net.js';
+import { contains, facing, overlaps, parseCidr, splitEndpoint, type Cidr } from './net.js';
+import { fallbackOf } from './fallback.js';
 import { isIPv4, type Topology } from './schema.js';
 
 interface Located {
@@ -28,18 +29,13 @@ export function validateTopology(t: Topology): RawProblem[] {
     }
     return ifs;
   };
-  /** The first interface pair by which real server `rs` and director `d` share a network (d's side), or undefined; once per pair. */
+  /** The director interface facing real server `rs` (model/net.ts facing), or undefined; once per pair. */
   const sharedPairs = new Map<string, Map<string, Located | undefined>>();
   const sharedWith = (rs: string, d: string): Located | undefined => {
     let byDirector = sharedPairs.get(rs);
     if (byDirector === undefined) sharedPairs.set(rs, (byDirector = new Map()));
     if (byDirector.has(d)) return byDirector.get(d);
-    const dIfs = ifacesOf(d);
-    let found: Located | undefined;
-    for (const r of ifacesOf(rs)) {
-      found = dIfs.find((x) => contains(x.cidr, r.cidr.address));
-      if (found) break;
-    }
+    const found = facing(ifacesOf(rs), ifacesOf(d))?.director;
     byDirector.set(d, found);
     return found;
   };
@@ -128,6 +124,23 @@ export function validateTopology(t: Topology): RawProblem[] {
         path: [...at, 'check', 'type'],
         message: 'check type off activates no real server (ldirectord then adds neither the real servers nor the fallback; keepalived has no such checker): use on (always in, unchecked), connect, ping or negotiate',
       });
+    }
+    const fb = fallbackOf(t, vs);
+    if (fb !== undefined) {
+      const fbAt = fb.from === 'service' ? [...at, 'fallback'] : ['ldirectord', 'fallback'];
+      // Validated per service: the default is written into each block it fits.
+      if (vs.forward !== 'masq' && fb.port !== vip.port) {
+        add({ code: 'invalid-port', path: fbAt, message: `fallback port ${fb.port} differs from the virtual port ${vip.port}: IPVS direct routing and tunnelling keep the port; only NAT (masq) maps ports` });
+      }
+      // NAT and direct routing reach a server only on a network the director is
+      // on (or on the director itself: 127.0.0.0/8, its own addresses); tunnelling reaches any.
+      const local = fb.address.startsWith('127.');
+      for (const d of vs.forward === 'ipip' || local ? [] : directors) {
+        const dIfs = ifacesOf(d);
+        if (dIfs.some((a) => a.cidr.address === fb.address) || dIfs.some((a) => contains(a.cidr, fb.address))) continue;
+        const message = `fallback ${fb.address} is on no network of director ${d} (${vs.forward === 'masq' ? 'NAT' : 'direct routing'} reaches a sorry server only there, or on the director itself such as 127.0.0.1)`;
+        if (!problems.some((p) => p.message === message && p.path.join('.') === fbAt.join('.'))) add({ code: 'unreachable-real-server', path: fbAt, message });
+      }
     }
     if (haDirectors.length > 0 && !floating.includes(vip.address)) {
       add({ code: 'unsupported', path: [...at, 'virtual'], message: `virtual address ${vip.address} must be one of heartbeat.floating: with a pair of directors, VRRP moves it to the active one` });

@@ -198,8 +198,8 @@ test('keepalived --config-test accepts every generated keepalived.conf without a
 test('the kitchen sink translates every option: persistence_granularity, sorry_server, inhibit_on_failure, weights, udp, PING_CHECK, no checker for on/none, TUN, virtualhost, connect_port, per-check timeouts', () => {
   const c = conf(generateText(KITCHEN, 'debian12'), 'lb');
   const vs = (port: number) => new RegExp(`virtual_server 10\\.0\\.0\\.100 ${port} \\{([^]*?)\\n\\}`).exec(c)![1]!;
-  assert.match(vs(80), /\tdelay_loop 5\n\tlb_algo wlc\n\tlb_kind DR\n\tpersistence_timeout 300\n\tpersistence_granularity 255\.255\.255\.0\n\tprotocol TCP\n\tinhibit_on_failure\n\tsorry_server 127\.0\.0\.1 80\n/);
-  assert.match(vs(443), /\tsorry_server 127\.0\.0\.1 443\n/, 'direct routing keeps the port');
+  assert.match(vs(80), /\tdelay_loop 5\n\tlb_algo wlc\n\tlb_kind DR\n\tpersistence_timeout 300\n\tpersistence_granularity 255\.255\.255\.0\n\tprotocol TCP\n\tinhibit_on_failure\n\tsorry_server 127\.0\.0\.1 80\n\tsorry_server_lvs_method DR\n/);
+  assert.doesNotMatch(vs(443), /sorry_server/, 'the default (port 80) fits only services on port 80 (test/distros/sorry-server.test.ts)');
   assert.match(vs(80), /real_server 10\.0\.0\.1 80 \{\n\t\tweight 2\n/);
   assert.match(vs(80), /real_server 10\.0\.0\.12 80 \{\n\t\tweight 0\n/);
   assert.match(vs(80), /path \/health\/check\.html\n\t\t\t\tdigest [0-9a-f]{32}\n\t\t\t\tvirtualhost www\.example\.com\n\t\t\t\}\n\t\t\tconnect_port 8080\n\t\t\tconnect_timeout 7\n/);

@@ -22,7 +22,8 @@
 // Fixtures, imported from their own file (not re-exported here, to keep their
 // dependencies out of the other tests): scale.ts (scaledTopology),
 // arbitrary.ts (fast-check topologies), package-fixture.ts (the synthetic
-// package), host-package.ts (scratch roots and stubs for the host packages).
+// package), host-package.ts (scratch roots and stubs for the host packages),
+// ldirectord-run.ts (ldirectord run in a namespace, its ipvsadm commands logged).
 export * from './cases.js';
 export * from './consumers.js';
 export * from './env.js';

@@ -4,7 +4,7 @@
 // the plan and the predicted tables, lab/lab.sh run in a process group of its
 // own, its results printed as they come, and cleanup on every way out.
 import { spawn, spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -25,6 +25,7 @@ interface LabArgs {
   vm?: boolean;
   keep: boolean;
   report?: string;
+  bundles?: string;
 }
 
 /** A problem with the machine, not the topology: exit 2, nothing created. */
@@ -68,7 +69,8 @@ export function labCommand(io: Io, setCode: (code: number) => void): CommandModu
         .option('distro', { type: 'string', choices: [...distros().keys()], describe: 'Override every host\'s distro' })
         .option('vm', { type: 'boolean', describe: 'Run the lab inside a VM with real IPVS (--no-vm: namespaces on this kernel even without IPVS)' })
         .option('keep', { type: 'boolean', default: false, describe: 'Keep the hosts\' roots and the logs, and say where' })
-        .option('report', { type: 'string', describe: 'Also write the results as JSON to FILE' }),
+        .option('report', { type: 'string', describe: 'Also write the results as JSON to FILE' })
+        .option('bundles', { type: 'string', describe: 'Install these bundles (a `lvsgen render` output, perhaps edited) instead of rendering the topology' }),
     handler: async (a) => {
       const g = inTopologyFile(a.topology, () => generate(a.topology, a.distro !== undefined ? { distro: a.distro } : {}));
       const set = distros();
@@ -81,6 +83,10 @@ export function labCommand(io: Io, setCode: (code: number) => void): CommandModu
       const unsupported = plan.hosts.filter((h) => !LAB_DISTROS.includes(h.distro));
       if (unsupported.length) {
         throw new UsageError(`the lab builds hosts of ${LAB_DISTROS.join(', ')}; not yet ${[...new Set(unsupported.map((h) => h.distro))].join(', ')} (${unsupported.map((h) => h.name).join(', ')}): try --distro`);
+      }
+      if (a.bundles !== undefined) {
+        const absent = plan.hosts.filter((h) => !existsSync(join(a.bundles!, h.name, '.lvsgen', 'install.sh'))).map((h) => h.name);
+        if (absent.length) throw new UsageError(`--bundles ${a.bundles}: no bundle (HOST/.lvsgen/install.sh) for ${absent.join(', ')}`);
       }
       if (a.vm === true) throw new LabUnavailable('--vm: the VM mode is not built yet; run the lab in namespaces (--no-vm)');
       // preflight: nothing is created before every need is met
@@ -110,7 +116,8 @@ export function labCommand(io: Io, setCode: (code: number) => void): CommandModu
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
       try {
-        writeTree(treeOf(g.bundles), join(dir, 'bundles'));
+        if (a.bundles !== undefined) cpSync(a.bundles, join(dir, 'bundles'), { recursive: true, dereference: true });
+        else writeTree(treeOf(g.bundles), join(dir, 'bundles'));
         mkdirSync(join(dir, 'prediction'));
         for (const d of plan.directors) writeFileSync(join(dir, 'prediction', d), renderIpvsadmTable(g.model.hosts.find((h) => h.name === d)!));
         writeFileSync(join(dir, 'plan'), planText(plan, runs));

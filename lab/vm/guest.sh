@@ -20,7 +20,7 @@ RES=${1:-${LVSGEN_RESULTS:-}}
 HERE=$(cd "$(dirname "$0")/.." && pwd -P)
 export LAB_TIER=vm LAB_PREFIX=vm LAB_OUT=$RES/out
 # TCG: a process start costs 0.1-0.2 s
-export LAB_INSTALL_TIMEOUT=300 LAB_SLOW=3
+export LAB_INSTALL_TIMEOUT=900 LAB_SLOW=3
 LAB_WORK=$(mktemp -d /run/lvsgen-lab.XXXXXX) || exit 2
 export LAB_WORK
 bash "$HERE/lab.sh" "$(cat "$RES/lab-dir")" >"$RES/results"

@@ -100,8 +100,8 @@ const CASES: Case[] = [
   },
 ];
 
-// Independent labs: three side by side.
-describe('a broken generated file fails exactly the checks that depend on it', { concurrency: 3 }, () => {
+// Independent labs: four side by side.
+describe('a broken generated file fails exactly the checks that depend on it', { concurrency: 4 }, () => {
   for (const c of CASES) {
     it(c.title, { timeout: 900_000 }, async (t) => {
       const plan = labPlan(readFileSync(example(c.example), 'utf8'), c.distro);

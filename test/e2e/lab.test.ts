@@ -4,7 +4,7 @@
 // distros, a pair whose addresses fail back). Each check of each lab is a
 // subtest; on this kernel (no IPVS) exactly the checks that need IPVS are
 // reported not run, and the exit status is 4. The labs share nothing (their
-// own namespaces, roots and temporary directories): three run side by side.
+// own namespaces, roots and temporary directories): four run side by side.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -95,7 +95,7 @@ function cases(): Case[] {
   return out;
 }
 
-describe('lvsgen lab, namespace mode', { concurrency: 3 }, () => {
+describe('lvsgen lab, namespace mode', { concurrency: 4 }, () => {
   for (const c of cases()) {
     it(c.title, { timeout: 900_000 }, async (t) => {
       const plan = labPlan(c.text, c.distro);

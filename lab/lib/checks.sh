@@ -25,4 +25,5 @@ norm() { sed -e 's/[[:space:]]\+/ /g' -e 's/^ //' -e 's/ $//'; }
 # connection counters of each real server set to 0 (they count traffic).
 table_body() { sed 1d | norm | sed -E 's/^(-> [0-9.:]+ [A-Za-z]+ [0-9]+) [0-9]+ [0-9]+$/\1 0 0/'; }
 
+# shellcheck disable=SC2034 # used by lab.sh
 CURL=(curl -sS --noproxy '*' --connect-timeout 2 --max-time 4)

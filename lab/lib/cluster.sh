@@ -263,6 +263,7 @@ cluster_up() {
       ip -n "$lan_ns" link set "$port" up
       ip -n "$cns" addr add "$c" dev eth0
       ip -n "$cns" link set eth0 up
+      # shellcheck disable=SC2034 # read by lab.sh
       LAB_CLIENT_ADDR[$a]=${c%/*}
       [ "$d" = - ] || ip -n "$cns" route add default via "$d"
       ;;

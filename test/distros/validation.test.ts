@@ -183,12 +183,12 @@ test('HA + LB under heartbeat: haresources names the IPaddr2 resources and ldire
     const hr = file('lvs1', 'etc/ha.d/haresources');
     assert.equal(hr, file('lvs2', 'etc/ha.d/haresources'), d);
     assert.match(hr, /^lvs1 IPaddr2::10\.1\.3\.61\/24\/eth0 IPaddr2::192\.168\.6\.1\/24\/eth1 ldirectord::ldirectord\.cf\n/m);
-    const installer = file('lvs1', '.lvsgen/install.sh');
+    const installer = file('lvs1', '.lvsgen/plan');
     assert.match(installer, d === 'redhat' ? /chkconfig --del ldirectord/ : /update-rc\.d -f ldirectord remove/);
     assert.doesNotMatch(installer, /chkconfig --level 2345 ldirectord on|update-rc\.d ldirectord start|chkconfig --del heartbeat|update-rc\.d -f heartbeat remove/);
     assert.match(installer, d === 'redhat' ? /chkconfig --level 2345 heartbeat on/ : /update-rc\.d heartbeat defaults/);
     // The single director of seed 000 keeps the reverse.
-    const lb = generateText(LB, d).bundles.find((b) => b.host === 'director')!.files.find((f) => f.path === '.lvsgen/install.sh')!.content;
+    const lb = generateText(LB, d).bundles.find((b) => b.host === 'director')!.files.find((f) => f.path === '.lvsgen/plan')!.content;
     assert.match(lb, d === 'redhat' ? /chkconfig --level 2345 ldirectord on/ : /update-rc\.d ldirectord start 2 3 4 5 \./);
   }
 });

@@ -12,7 +12,7 @@ import { after, describe, test } from 'node:test';
 import { renderGraph, GRAPH_FORMATS } from '../../src/graph/graph.js';
 import { graphView } from '../../src/graph/view.js';
 import type { Generated } from '../../src/pipeline.js';
-import { cli, EXAMPLES, generateText, bundlesOf, PAIR, requireTools, sh, sourceFile, tempDir } from '../support/index.js';
+import { ALL_EXAMPLES, cli, generateText, bundlesOf, PAIR, requireTools, sh, sourceFile, tempDir } from '../support/index.js';
 import { scaledTopology } from '../support/scale.js';
 import { dumpDom, pngPixels, screenshot } from './browser.js';
 
@@ -48,7 +48,7 @@ const HELD: Record<string, string> = {
 };
 
 const models = new Map<string, Generated>([
-  ...EXAMPLES.map((e) => [e, bundlesOf(e)] as const),
+  ...ALL_EXAMPLES.map((e) => [e, bundlesOf(e)] as const),
   ...Object.entries(HELD).map(([k, text]) => [k, generateText(text)] as const),
 ]);
 
@@ -269,7 +269,7 @@ describe('graph: the command', () => {
 });
 
 describe('graph: docs/graphs is current', () => {
-  for (const e of EXAMPLES) {
+  for (const e of ALL_EXAMPLES) {
     test(`docs/graphs/${e}.svg is what lvsgen graph draws (make graphs rewrites it)`, () => {
       const file = sourceFile(`docs/graphs/${e}.svg`);
       assert.ok(existsSync(file), `${file} is missing: run make graphs`);
@@ -279,7 +279,7 @@ describe('graph: docs/graphs is current', () => {
 
   test('the README shows the diagram of each example', () => {
     const readme = readFileSync(sourceFile('README.md'), 'utf8');
-    for (const e of EXAMPLES) assert.ok(readme.includes(`(docs/graphs/${e}.svg)`), `README shows docs/graphs/${e}.svg`);
+    for (const e of ALL_EXAMPLES) assert.ok(readme.includes(`(docs/graphs/${e}.svg)`), `README shows docs/graphs/${e}.svg`);
   });
 });
 

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import type { DerivedHost, DerivedModel } from '../derive/model.js';
 import type { Distro, DistroSet } from './distros.js';
 import { KINDS, type BaseContext } from './kinds.js';
-import { INSTALLER, MANIFEST, type BundleFile, type HostBundle } from './types.js';
+import { INSTALLER, MANIFEST, type BundleFile, type HostAction, type HostBundle } from './types.js';
 
 export const GENERATOR = 'lvsgen';
 
@@ -44,7 +44,7 @@ export function renderHost(host: DerivedHost, model: DerivedModel, distro: Distr
   }
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 
-  const actions = distro.actions
+  const actions: HostAction[] = distro.actions
     .filter((a) => triggers.has(a.name))
     .map((a) => ({
       name: a.name,
@@ -73,7 +73,7 @@ export function renderHost(host: DerivedHost, model: DerivedModel, distro: Distr
   );
   const withInstaller = [...files, { path: INSTALLER, content: installer, mode: 0o755, secret: false }];
   const manifest = { path: MANIFEST, content: renderManifest(host, distro.name, model.name, withInstaller), mode: 0o644, secret: false };
-  return { host: host.name, distro: distro.name, files: [...withInstaller, manifest].sort((a, b) => (a.path < b.path ? -1 : 1)) };
+  return { host: host.name, distro: distro.name, files: [...withInstaller, manifest].sort((a, b) => (a.path < b.path ? -1 : 1)), actions };
 }
 
 /** LF line ends and exactly one final newline. */

@@ -5,7 +5,8 @@
 // the trees and prints one of the views (text.ts, markdown.ts, html.ts).
 import type { Tree } from '../bundle/tree.js';
 import type { PairView } from '../derive/model.js';
-import { INSTALLER, MANIFEST, type HostBundle } from '../render/types.js';
+import { parsePlan } from '../render/plan.js';
+import { INSTALLER, MANIFEST, PLAN, type HostBundle } from '../render/types.js';
 import { maskFile } from './mask.js';
 
 export interface FileChange {
@@ -19,7 +20,7 @@ export interface FileChange {
   newMode?: number;
   /** The file holds a secret, and the secret is all that changed: the masked texts are equal. */
   secretOnly: boolean;
-  /** A new host's installer: counted, not shown (it is the same program for every host). */
+  /** A new host's installer: counted, not shown (the same program in every bundle; its plan is shown). */
   hidden: boolean;
 }
 
@@ -133,18 +134,21 @@ function fileChange(rel: string, h: { content: string; mode: number } | undefine
 }
 
 /**
- * The actions install.sh runs: those whose triggers (distro.yaml's `then` of
- * each file) include a file it installs anew or changes. A file the topology
- * no longer implies is put back to the host's original by the installer and
- * triggers nothing.
+ * The actions install.sh runs, read from the host's plan (.lvsgen/plan, the
+ * data the installer runs from): those whose triggers (distro.yaml's `then`
+ * of each file) include a file it installs anew or changes. A file the
+ * topology no longer implies is put back to the host's original by the
+ * installer and triggers nothing.
  */
 function actionsFor(bundle: HostBundle, files: readonly FileChange[]): ActionRun[] {
   const touched = new Set(files.filter((f) => f.kind !== 'removed').map((f) => f.path));
-  return bundle.actions
-    .map((a) => ({
+  const plan = bundle.files.find((f) => f.path === PLAN);
+  if (plan === undefined) throw new Error(`internal: the bundle of ${bundle.host} has no ${PLAN}`);
+  return parsePlan(plan.content)
+    .actions.map((a) => ({
       name: a.name,
       confirm: a.confirm,
-      commands: a.commands.map((c) => (c.tolerant ? `${c.words} (a failure is only a warning)` : c.words)),
+      commands: a.commands.map((c) => (c.tolerant ? `${c.words.join(' ')} (a failure is only a warning)` : c.words.join(' '))),
       because: a.triggers.filter((t) => touched.has(t)),
     }))
     .filter((a) => a.because.length > 0);

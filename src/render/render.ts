@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { DerivedHost, DerivedModel } from '../derive/model.js';
 import type { Distro, DistroSet } from './distros.js';
+import type { Template } from './templates.js';
 import { KINDS, type BaseContext } from './kinds.js';
 import { commandWords, renderPlan, type Plan } from './plan.js';
 import { INSTALLER, MANIFEST, PLAN, type BundleFile, type HostBundle } from './types.js';
@@ -46,6 +47,13 @@ export function renderHost(host: DerivedHost, model: DerivedModel, distro: Distr
   }
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 
+  // Each template may render several lines (one per device ...); a leading `-`: a failure only warns.
+  const commands = (templates: Template[]) =>
+    templates
+      .flatMap((t) => t(base).split('\n'))
+      .map((c) => c.trim())
+      .filter((c) => c !== '')
+      .map((c) => (c.startsWith('-') ? { tolerant: true, words: commandWords(c.slice(1)) } : { tolerant: false, words: commandWords(c) }));
   const plan: Plan = {
     host: host.name,
     files: files.map((f) => ({ path: `/${f.path}`, mode: f.mode, merge: 'replace', secret: f.secret })),
@@ -55,13 +63,10 @@ export function renderHost(host: DerivedHost, model: DerivedModel, distro: Distr
         name: a.name,
         confirm: a.confirm,
         triggers: [...new Set(triggers.get(a.name))].sort(),
-        commands: a.run
-          .flatMap((t) => t(base).split('\n'))
-          .map((c) => c.trim())
-          .filter((c) => c !== '')
-          .map((c) => (c.startsWith('-') ? { tolerant: true, words: commandWords(c.slice(1)) } : { tolerant: false, words: commandWords(c) })),
+        before: commands(a.before),
+        commands: commands(a.run),
       }))
-      .filter((a) => a.commands.length > 0),
+      .filter((a) => a.commands.length > 0 || a.before.length > 0),
     verify: distro.verify
       .map((v) => ({
         words: commandWords(v.run),

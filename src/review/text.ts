@@ -35,7 +35,6 @@ export function summaryText(r: Review, p: Paint): string {
     if (h.status === 'changed' && h.actions.length === 0) out.push('  then    nothing to run');
   }
   if (r.pair) out.push('', p.bold(pairLine(r.pair)));
-  for (const n of r.notCompared) out.push('', `${n}: not compared (it holds the heartbeat key, which is not available)`);
   return `${out.join('\n')}\n`;
 }
 

@@ -99,6 +99,8 @@ export function diffCommand(io: Io, onDiffer: () => void, isTTY = false): Comman
       if (a.format === 'markdown') io.out(reviewMarkdown(review));
       else if (a.format === 'html') io.out(reviewHtml(review));
       else {
+        // On stderr, as warnings are: a comparison that could not be made is no difference.
+        for (const n of review.notCompared) io.err(`${n}: not compared (it holds the heartbeat key, which is not available)\n`);
         const paint = useColour(a.color, isTTY, process.env) ? COLOUR : PLAIN;
         io.out(a.stat ? statText(review, paint) : reviewText(review, paint));
         io.err(differSummary(review));

@@ -227,6 +227,7 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
     return {
       name,
       distro: opts.distro ?? spec.distro ?? t.defaults.distro,
+      manageAddress: spec.manage_address ?? devices[0]!.address,
       roles,
       devices,
       loopbackAliases,

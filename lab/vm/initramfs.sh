@@ -27,7 +27,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-repo=$(cd "$here/../../.." && pwd)
+repo=$(cd "$here/../.." && pwd)
 cache=${LVSGEN_CACHE:-$repo/.cache/vm}
 log() { echo "initramfs.sh: $*" >&2; }
 die() { log "error: $*"; exit 1; }

@@ -20,7 +20,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-repo=$(cd "$here/../../.." && pwd)
+repo=$(cd "$here/../.." && pwd)
 cache=${LVSGEN_CACHE:-$repo/.cache/vm}
 log() { echo "kernel.sh: $*" >&2; }
 die() { log "error: $*"; exit 1; }

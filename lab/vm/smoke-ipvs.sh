@@ -1,7 +1,7 @@
 #!/bin/bash
 # Guest script (runs INSIDE the VM started by run.sh): prove real IPVS works.
 #
-#   test/e2e/vm/run.sh test/e2e/vm/smoke-ipvs.sh RESULTS_DIR [TIMEOUT]
+#   lab/vm/run.sh lab/vm/smoke-ipvs.sh RESULTS_DIR [TIMEOUT]
 #
 # Builds the lb-nat cluster of seed 000_1fafbd577229bfe8 out of network
 # namespaces, configures IPVS by hand with the real ipvsadm and checks:
@@ -32,7 +32,7 @@
 set -uo pipefail
 
 if [ "${LVSGEN_VM:-}" != 1 ]; then
-  echo "smoke-ipvs.sh: refusing to run outside the lvsgen VM (use test/e2e/vm/run.sh)" >&2
+  echo "smoke-ipvs.sh: refusing to run outside the lvsgen VM (use lab/vm/run.sh)" >&2
   exit 2
 fi
 res=${1:-${LVSGEN_RESULTS:-}}

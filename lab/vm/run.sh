@@ -2,7 +2,7 @@
 # Run a script as root inside a qemu virtual machine booting Debian's own kernel
 # (real IPVS and every other module available, autoloaded on demand).
 #
-# Usage: test/e2e/vm/run.sh GUEST_SCRIPT RESULTS_DIR [TIMEOUT_SECONDS]
+# Usage: lab/vm/run.sh GUEST_SCRIPT RESULTS_DIR [TIMEOUT_SECONDS]
 #
 #   GUEST_SCRIPT     host path of the script to run in the guest. The guest sees
 #                    the host root read-only (with a throw-away tmpfs overlay on

@@ -106,6 +106,7 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
     };
     const loopbackAliases: Alias[] = [];
     const modules = new Set<string>();
+    const ipvsSysctls: DerivedHost['ipvsSysctls'] = [];
     const isDirector = roles.director;
     const myServices = servicesOf(name);
     const isHaNode = hb?.nodes.includes(name) ?? false;
@@ -148,6 +149,16 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
           if (dev && !dev.masquerade.includes(dev.networkCidr)) dev.masquerade.push(dev.networkCidr);
         }
         if (isFtp(vs)) modules.add('ip_vs_ftp');
+      }
+      // A failed real server is quiesced (weight 0) by default in both backends,
+      // and a persistent client keeps going to it until its template expires:
+      // expire_quiescent_template drops the template of a quiesced server, and
+      // expire_nodest_conn ends the connections of a removed one at their next
+      // packet instead of dropping them silently (ipvs-sysctl, the kernel's
+      // Documentation/networking/ipvs-sysctl.rst; ldirectord(8), quiescent).
+      if (services.some((vs) => vs.persistent !== undefined)) {
+        ipvsSysctls.push({ key: 'net.ipv4.vs.expire_nodest_conn', value: '1' }, { key: 'net.ipv4.vs.expire_quiescent_template', value: '1' });
+        modules.add('ip_vs');
       }
       if ((opts.backends?.get(name) ?? t.director_backend ?? 'ldirectord') === 'keepalived') {
         virtualServers = services.map((vs) => keepalivedVirtualServer(t, vs, name, realAddress, pages));
@@ -204,6 +215,7 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
       forwarding: isDirector || roles.router,
       arpSuppression,
       modules: [...modules].sort(),
+      ipvsSysctls,
       ...(ldirectord ? { ldirectord } : {}),
       ...(keepalived ? { keepalived } : {}),
       ...(heartbeat ? { heartbeat } : {}),
@@ -393,7 +405,8 @@ function keepalivedVirtualServer(
     ...(vs.persistent !== undefined ? { persistenceTimeout: vs.persistent } : {}),
     ...(vs.netmask !== undefined ? { persistenceGranularity: vs.netmask } : {}),
     delayLoop: l.checkinterval ?? 10,
-    inhibitOnFailure: l.quiescent ?? false,
+    // ldirectord(8): quiescent "Default: yes"; both backends do the same to a failed server.
+    inhibitOnFailure: l.quiescent ?? true,
     // Validation has kept a direct-routing or tunnelled sorry server on the virtual port.
     ...(fallback ? { sorryServer: { address: fallback.address, port: fallback.port, lbKind: LB_KIND[vs.forward] } } : {}),
     realServers,

@@ -127,7 +127,7 @@ export interface KeepalivedVirtualServer {
   persistenceGranularity?: string;
   /** Seconds between checks: ldirectord's checkinterval (its default 10; keepalived's own would be 60). */
   delayLoop: number;
-  /** ldirectord's quiescent=yes: a failed real server gets weight 0 instead of being removed. */
+  /** ldirectord's quiescent (its default yes): a failed real server gets weight 0 instead of being removed. */
   inhibitOnFailure: boolean;
   /** The sorry server (the service's or the cluster default), with the service's lb_kind. */
   sorryServer?: { address: string; port: number; lbKind: 'NAT' | 'DR' | 'TUN' };
@@ -170,6 +170,11 @@ export interface DerivedHost {
   /** Real server of direct routing or tunnelling: must not answer ARP for the VIPs. */
   arpSuppression: boolean;
   modules: string[];
+  /**
+   * IPVS keys (net.ipv4.vs.*) a director sets: they exist only once ip_vs is
+   * loaded, so `modules` then holds ip_vs, loaded at boot before them.
+   */
+  ipvsSysctls: Array<{ key: string; value: string }>;
   /** A director with director_backend ldirectord. */
   ldirectord?: LdirectordView;
   /** A director with director_backend keepalived, or a heartbeat node (VRRP on today's distros). */

@@ -70,10 +70,14 @@ export interface SysctlContext {
   arpSuppression: boolean;
   /** Every device, for the per-device ARP keys. */
   arpDevices: string[];
+  /** net.ipv4.vs.* keys of a director (ip_vs is then among the boot modules). */
+  ipvsSysctls: Array<{ key: string; value: string }>;
 }
 
 export interface BootModulesContext {
   modules: string[];
+  /** net.ipv4.vs.* keys, for a boot script that sets them once ip_vs is loaded (Red Hat's rc.local). */
+  ipvsSysctls: Array<{ key: string; value: string }>;
 }
 
 /** The networks a NAT director masquerades (iptables and nftables alike). */
@@ -195,12 +199,12 @@ export const KINDS = {
     per: 'forwarding or ARP-suppressing host',
     usedFor: 'sysctl.conf or a sysctl.d drop-in',
     contexts: (h): SysctlContext[] =>
-      one(h.forwarding || h.arpSuppression, { forwarding: h.forwarding, arpSuppression: h.arpSuppression, arpDevices: h.devices.map((d) => d.device) }),
+      one(h.forwarding || h.arpSuppression, { forwarding: h.forwarding, arpSuppression: h.arpSuppression, arpDevices: h.devices.map((d) => d.device), ipvsSysctls: h.ipvsSysctls }),
   },
   'boot-modules': {
-    per: 'host that needs modules (`ip_vs_ftp`)',
+    per: 'host that needs modules (`ip_vs_ftp`; `ip_vs` before IPVS sysctls)',
     usedFor: 'rc.local, /etc/modules, modules-load.d',
-    contexts: (h): BootModulesContext[] => one(h.modules.length > 0, { modules: h.modules }),
+    contexts: (h): BootModulesContext[] => one(h.modules.length > 0, { modules: h.modules, ipvsSysctls: h.ipvsSysctls }),
   },
   iptables: {
     per: 'NAT director (`masquerade`: its networks)',

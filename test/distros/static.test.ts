@@ -3,7 +3,7 @@
 // scratch namespace), the debian12 interfaces files (ifquery, ifup -n), the
 // modules-load.d files, and the installers (shellcheck).
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { caseName, interfacesOf, link, netns, ok, PAIR, renderCase, type Rendered, renderText, requireRoot, requireTools, sh, tempDir, TODAY_CASES } from '../support/index.js';
@@ -60,8 +60,15 @@ test('every sysctl.d drop-in applies in a scratch namespace (net.* keys only, so
       const ns = netns(t, 'lvs');
       const peer = netns(t, 'lvq');
       for (const dev of new Set(entries.map(([k]) => /^net\.ipv4\.conf\.([^.]+)\./.exec(k)?.[1]).filter((d) => d !== undefined && d !== 'all' && d !== 'default'))) link(ns, dev!, peer, dev!);
-      ok(ns.exec('sysctl', ['-p', r.file(h, '/etc/sysctl.d/90-lvsgen.conf')]), `${name}/${h}: sysctl -p`);
-      for (const [k, v] of entries) assert.equal(ns.exec('sysctl', ['-n', k]).stdout.trim(), v, `${name}/${h}: ${k}`);
+      // net.ipv4.vs.* exist only with IPVS (ip_vs loaded), which a test kernel may
+      // lack: then they are left out here (the VM tier, tier2-vm, sets them for real).
+      const ipvs = existsSync('/proc/sys/net/ipv4/vs');
+      const applying = entries.filter(([k]) => ipvs || !k.startsWith('net.ipv4.vs.'));
+      if (applying.length < entries.length) t.diagnostic(`${name}/${h}: no IPVS in this kernel, not applied here: ${entries.filter((e) => !applying.includes(e)).map(([k]) => k).join(', ')}`);
+      const file = join(tempDir(t), 'applying.conf');
+      writeFileSync(file, applying.map(([k, v]) => `${k} = ${v}\n`).join(''));
+      ok(ns.exec('sysctl', ['-p', ipvs ? r.file(h, '/etc/sysctl.d/90-lvsgen.conf') : file]), `${name}/${h}: sysctl -p`);
+      for (const [k, v] of applying) assert.equal(ns.exec('sysctl', ['-n', k]).stdout.trim(), v, `${name}/${h}: ${k}`);
       applied++;
     }
   }
@@ -89,14 +96,14 @@ test('every debian12 interfaces file with its drop-ins parses (ifquery) and ifup
   }
 });
 
-test('modules-load.d: one module name a line, ip_vs_ftp on the FTP director (seed 000), nothing elsewhere', async (t) => {
+test('modules-load.d: one module name a line, ip_vs (its persistent service\'s IPVS keys) and ip_vs_ftp on the FTP director (seed 000), nothing elsewhere', async (t) => {
   for (const { name, r } of await everything(t)) {
     for (const h of hostsOf(r)) {
       const present = has(r, h, '/etc/modules-load.d/lvsgen.conf');
       if (name.startsWith('lb-nat/') && h === 'director') {
         assert.ok(present, `${name}: the director loads ip_vs_ftp`);
         const lines = sh('cat', [r.file(h, '/etc/modules-load.d/lvsgen.conf')]).stdout.split('\n').filter((l) => l !== '' && !l.startsWith('#'));
-        assert.deepEqual(lines, ['ip_vs_ftp']);
+        assert.deepEqual(lines, ['ip_vs', 'ip_vs_ftp']);
       } else assert.equal(present, false, `${name}/${h}`);
     }
   }

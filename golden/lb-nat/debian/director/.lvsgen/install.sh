@@ -240,6 +240,7 @@ check)
 	;;
 verify)
 	expect '/sbin/iptables -t nat -L -n' 'MASQUERADE all -- 192.168.6.0/24 0.0.0.0/0'
+	expect /sbin/lsmod ip_vs
 	expect /sbin/lsmod ip_vs_ftp
 	expect '/sbin/ipvsadm -L -n' 'TCP 10.1.3.61:21 rr'
 	expect '/sbin/ipvsadm -L -n' 'TCP 10.1.3.61:80 rr'
@@ -276,14 +277,15 @@ if changed /etc/network/interfaces; then
 	if confirm '/etc/init.d/networking restart'; then run /etc/init.d/networking restart; fi
 fi
 
+# modules
+if changed /etc/modules; then
+	run /sbin/modprobe ip_vs
+	run /sbin/modprobe ip_vs_ftp
+fi
+
 # sysctl
 if changed /etc/sysctl.conf; then
 	run_ok /sbin/sysctl -p
-fi
-
-# modules
-if changed /etc/modules; then
-	run /sbin/modprobe ip_vs_ftp
 fi
 
 # ldirectord

@@ -244,6 +244,7 @@ check)
 	;;
 verify)
 	expect '/sbin/iptables -t nat -L -n' 'MASQUERADE all -- 192.168.6.0/24 0.0.0.0/0'
+	expect /sbin/lsmod ip_vs
 	expect /sbin/lsmod ip_vs_ftp
 	expect '/sbin/ipvsadm -L -n' 'TCP 10.1.3.61:21 rr'
 	expect '/sbin/ipvsadm -L -n' 'TCP 10.1.3.61:80 rr'
@@ -298,7 +299,10 @@ fi
 
 # modules
 if changed /etc/rc.d/rc.local; then
+	run /sbin/modprobe ip_vs
 	run /sbin/modprobe ip_vs_ftp
+	run /sbin/sysctl -w net.ipv4.vs.expire_nodest_conn=1
+	run /sbin/sysctl -w net.ipv4.vs.expire_quiescent_template=1
 fi
 
 # ldirectord

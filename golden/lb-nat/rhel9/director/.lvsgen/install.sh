@@ -242,6 +242,7 @@ check)
 	;;
 verify)
 	expect 'nft list table ip lvsgen' 'ip saddr 192.168.6.0/24 masquerade'
+	expect lsmod ip_vs
 	expect lsmod ip_vs_ftp
 	expect 'ipvsadm -L -n' 'TCP 10.1.3.61:21 rr'
 	expect 'ipvsadm -L -n' 'TCP 10.1.3.61:80 rr'
@@ -275,14 +276,15 @@ if [ "$changed" = ' ' ]; then
 	exit 0
 fi
 
+# modules
+if changed /etc/modules-load.d/lvsgen.conf; then
+	run /usr/sbin/modprobe ip_vs
+	run /usr/sbin/modprobe ip_vs_ftp
+fi
+
 # sysctl
 if changed /etc/sysctl.d/90-lvsgen.conf; then
 	run /usr/sbin/sysctl --system
-fi
-
-# modules
-if changed /etc/modules-load.d/lvsgen.conf; then
-	run /usr/sbin/modprobe ip_vs_ftp
 fi
 
 # nftables

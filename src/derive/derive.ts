@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { addressKey, contains, parseCidr, splitEndpoint, type Cidr } from '../model/net.js';
 import { fallbackOf } from '../model/fallback.js';
+import { isFtp } from '../model/ftp.js';
 import { ROLES, type DirectorBackend, type Role, type Topology, type VirtualServiceSpec } from '../model/schema.js';
 import { vrrpPassword } from '../model/targets.js';
 import { impliedDns } from '../model/validate.js';
@@ -107,6 +108,7 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
     const loopbackAliases: Alias[] = [];
     const modules = new Set<string>();
     const ipvsSysctls: DerivedHost['ipvsSysctls'] = [];
+    const ftpPorts = new Set<number>();
     const isDirector = roles.director;
     const myServices = servicesOf(name);
     const isHaNode = hb?.nodes.includes(name) ?? false;
@@ -148,7 +150,10 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
           const dev = deviceFor(realAddress(r.host, name, vs.forward));
           if (dev && !dev.masquerade.includes(dev.networkCidr)) dev.masquerade.push(dev.networkCidr);
         }
-        if (isFtp(vs)) modules.add('ip_vs_ftp');
+        if (isFtp(vs)) {
+          modules.add('ip_vs_ftp');
+          ftpPorts.add(splitEndpoint(vs.virtual).port);
+        }
       }
       // A failed real server is quiesced (weight 0) by default in both backends,
       // and a persistent client keeps going to it until its template expires:
@@ -215,6 +220,7 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
       forwarding: isDirector || roles.router,
       arpSuppression,
       modules: [...modules].sort(),
+      moduleLoads: [...modules].sort().map((module) => ({ module, options: module === 'ip_vs_ftp' ? ftpPortsOption(ftpPorts) : '' })),
       ipvsSysctls,
       ...(ldirectord ? { ldirectord } : {}),
       ...(keepalived ? { keepalived } : {}),
@@ -249,9 +255,17 @@ function realServersOf(vs: VirtualServiceSpec): Array<{ host: string; port?: num
   return vs.real_servers.map((r) => (typeof r === 'string' ? { host: r } : r));
 }
 
-function isFtp(vs: VirtualServiceSpec): boolean {
-  return splitEndpoint(vs.virtual).port === 21 || vs.check.service === 'ftp';
+/**
+ * ip_vs_ftp watches only port 21 unless loaded with `ports=` (ip_vs_ftp.c:
+ * module_param_array(ports, ...), "Ports to monitor for FTP control
+ * commands", at most IP_VS_APP_MAX_PORTS = 8); IPVS binds the helper by the
+ * virtual port. '' when 21 alone is balanced (the default needs no option).
+ */
+export function ftpPortsOption(ports: ReadonlySet<number>): string {
+  const sorted = [...ports].sort((a, b) => a - b);
+  return sorted.length === 0 || (sorted.length === 1 && sorted[0] === 21) ? '' : `ports=${sorted.join(',')}`;
 }
+
 
 /** ipvsadm's order: protocol, then address, then port. */
 function compareServices(a: VirtualServiceSpec, b: VirtualServiceSpec): number {

@@ -170,6 +170,8 @@ export interface DerivedHost {
   /** Real server of direct routing or tunnelling: must not answer ARP for the VIPs. */
   arpSuppression: boolean;
   modules: string[];
+  /** The same modules, each with its options ('' for none): what a boot script or the installer passes to modprobe. */
+  moduleLoads: Array<{ module: string; options: string }>;
   /**
    * IPVS keys (net.ipv4.vs.*) a director sets: they exist only once ip_vs is
    * loaded, so `modules` then holds ip_vs, loaded at boot before them.

@@ -76,8 +76,15 @@ export interface SysctlContext {
 
 export interface BootModulesContext {
   modules: string[];
+  /** Each module with its options ('' for none), for a file that loads them itself (rc.local, /etc/modules). */
+  moduleLoads: Array<{ module: string; options: string }>;
   /** net.ipv4.vs.* keys, for a boot script that sets them once ip_vs is loaded (Red Hat's rc.local). */
   ipvsSysctls: Array<{ key: string; value: string }>;
+}
+
+export interface ModuleOptionsContext {
+  /** Modules with options, each once. */
+  options: Array<{ module: string; options: string }>;
 }
 
 /** The networks a NAT director masquerades (iptables and nftables alike). */
@@ -204,7 +211,15 @@ export const KINDS = {
   'boot-modules': {
     per: 'host that needs modules (`ip_vs_ftp`; `ip_vs` before IPVS sysctls)',
     usedFor: 'rc.local, /etc/modules, modules-load.d',
-    contexts: (h): BootModulesContext[] => one(h.modules.length > 0, { modules: h.modules, ipvsSysctls: h.ipvsSysctls }),
+    contexts: (h): BootModulesContext[] => one(h.modules.length > 0, { modules: h.modules, moduleLoads: h.moduleLoads, ipvsSysctls: h.ipvsSysctls }),
+  },
+  'module-options': {
+    per: 'host loading a module with options (`ip_vs_ftp ports=` for FTP on other ports than 21)',
+    usedFor: 'modprobe.d options, read by modprobe at boot and by the installer',
+    contexts: (h): ModuleOptionsContext[] => {
+      const options = h.moduleLoads.filter((m) => m.options !== '');
+      return one(options.length > 0, { options });
+    },
   },
   iptables: {
     per: 'NAT director (`masquerade`: its networks)',

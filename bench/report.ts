@@ -173,7 +173,7 @@ function ansibleTable(as: AnsibleResult[]): string {
 
 function unchangedTable(r: BenchResults): string {
   return table(
-    ['layout', 'N', 'files checked', 'runs', 'files with a new size, mtime or inode', 'output link kept', 'lvsgen said', 're-render wall'],
+    ['layout', 'N', 'files checked', 'runs', 'files with a new size, mtime or inode', 'output directory untouched', 'lvsgen said', 're-render wall'],
     r.fleet.map((f) => [f.layout, n0(f.n), n0(f.unchanged.filesChecked), f.unchanged.runs, f.unchanged.changed, f.unchanged.linkKept ? 'yes' : 'NO', `\`${f.unchanged.message}\``, spread(f.steps.rerender?.wall)]),
   );
 }
@@ -272,7 +272,7 @@ export function renderReport(r: BenchResults): string {
     '## Re-rendering an unchanged topology',
     '',
     'After each fresh render the benchmark records size, mtime (ns) and inode of every file, renders again, and',
-    'compares: nothing may change, and the output link must point at the same tree. Tools that look at mtimes',
+    'compares: nothing may change, the output directory itself included (inode, mtime). Tools that look at mtimes',
     '(make, rsync, package caches) therefore see no change.',
     '',
     unchangedTable(r),

@@ -73,9 +73,14 @@ function describeMachine(work: string): Machine {
   };
 }
 
-/** path -> "size mtime inode" of every file under the rendered tree, and the link's target. */
+/**
+ * path -> "size mtime inode" of every file under the rendered tree, and the
+ * inode and mtime of the output directory itself (`link`, named when the
+ * output was a symbolic link: the saved results keep the key).
+ */
 function snapshot(out: string): { link: string; files: Map<string, string> } {
   const root = realpathSync(out);
+  const top = lstatSync(root, { bigint: true });
   const files = new Map<string, string>();
   const walk = (rel: string) => {
     for (const e of readdirSync(rel === '' ? root : join(root, rel), { withFileTypes: true })) {
@@ -88,7 +93,7 @@ function snapshot(out: string): { link: string; files: Map<string, string> } {
     }
   };
   walk('');
-  return { link: root, files };
+  return { link: `${root} ${top.ino} ${top.mtimeNs}`, files };
 }
 
 function treeSize(root: string): { files: number; bytes: number } {

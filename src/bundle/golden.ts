@@ -1,8 +1,10 @@
 // Golden trees: golden/<example>/<distro>/<host>/<path>, mirroring each host's
-// filesystem, plus MODES (git keeps no modes) listing every file's mode.
+// filesystem, plus MODES (git keeps no modes) listing every file's mode; the
+// static installer is left out (test/golden checks each bundle's copy).
 // Secrets are stored masked. Updating is always explicit (make golden).
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { INSTALLER } from '../render/types.js';
 import { compareTrees, maskSecrets, readTree, type Tree, type TreeDifference } from './tree.js';
 
 export const MODES_FILE = 'MODES';
@@ -11,6 +13,9 @@ export function goldenTree(tree: Tree, secrets: readonly string[]): Tree {
   const out: Tree = new Map();
   const modes: string[] = ['# mode path: the permission bits of every file in this golden tree'];
   for (const [p, f] of [...tree.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    // The installer is one static program (distros/_shared/install.sh), the same
+    // in every bundle: golden trees hold the plans it reads, not copies of it.
+    if (p.endsWith(`/${INSTALLER}`)) continue;
     out.set(p, { content: maskSecrets(f.content, secrets), mode: 0o644, secret: false });
     modes.push(`0${f.mode.toString(8)} ${p}`);
   }

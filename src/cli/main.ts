@@ -11,6 +11,7 @@ import { LVSGEN_ROOT } from '../render/distros.js';
 import { diffCommand } from './commands/diff.js';
 import { graphCommand } from './commands/graph.js';
 import { ipvsadmCommand } from './commands/ipvsadm.js';
+import { LabUnavailable, labCommand } from './commands/lab.js';
 import { packageCommand } from './commands/package.js';
 import { renderCommand } from './commands/render.js';
 import { schemaCommand } from './commands/schema.js';
@@ -41,6 +42,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     .command(ipvsadmCommand(io))
     .command(packageCommand(io, io === stdio && process.stdout.isTTY ? process.stdout : undefined))
     .command(graphCommand(io))
+    .command(labCommand(io, (c) => (code = c)))
     .command(schemaCommand(io))
     .demandCommand(1, 'Name a command.')
     .strict()
@@ -76,6 +78,11 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       return EXIT.invalid;
     }
     // The arguments were fine; what they name could not be written (or replaced): --help would not help.
+    // The machine cannot run the lab (not root, a tool missing): nothing was created.
+    if (e instanceof LabUnavailable) {
+      io.err(`lvsgen lab: ${e.message}\n`);
+      return EXIT.invalid;
+    }
     if (e instanceof OutputError) {
       io.err(`lvsgen: ${e.message}\n`);
       return EXIT.invalid;

@@ -1,7 +1,7 @@
 // Topology -> derived model: the facts the operator should not have to
 // repeat (gateways, forwarding, masquerading, aliases, routes, heartbeat files).
 import { createHash } from 'node:crypto';
-import { addressKey, contains, parseCidr, splitEndpoint, type Cidr } from '../model/net.js';
+import { addressKey, contains, facing, parseCidr, splitEndpoint, type Cidr } from '../model/net.js';
 import { fallbackOf } from '../model/fallback.js';
 import { isFtp } from '../model/ftp.js';
 import { ROLES, type DirectorBackend, type Role, type Topology, type VirtualServiceSpec } from '../model/schema.js';
@@ -13,6 +13,9 @@ import type {
   DerivedHost,
   DerivedModel,
   Device,
+  DirectorReal,
+  DirectorService,
+  DirectorView,
   HeartbeatView,
   KeepalivedCheck,
   KeepalivedView,
@@ -54,7 +57,6 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
   const directors = names.filter((n) => hasRole(n, 'director'));
   const routers = names.filter((n) => hasRole(n, 'router'));
   /** The interface of `host` on the network that holds `address`. */
-  const ifaceFor = (host: string, address: string) => ifaces.get(host)!.find((i) => contains(i.cidr, address));
   /** Address of real server `rs` as director `d` reaches it: asked per service, so found once per pair. */
   const reached = new Map<string, Map<string, string>>();
   const realAddress = (rs: string, d: string | undefined, forward: string): string => {
@@ -64,13 +66,38 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
     if (byReal === undefined) reached.set(d, (byReal = new Map()));
     let address = byReal.get(rs);
     if (address === undefined) {
-      const dIfaces = ifaces.get(d)!;
-      const shared = own.find((i) => dIfaces.some((x) => contains(x.cidr, i.cidr.address)));
-      address = (shared ?? own[0]!).cidr.address;
+      address = (facing(own, ifaces.get(d)!)?.real ?? own[0]!).cidr.address;
       byReal.set(rs, address);
     }
     return address;
   };
+  /**
+   * A director's virtual services, derived once: the neutral model that
+   * ldirectord.cf, keepalived.conf, the ipvsadm prediction and --verify view.
+   */
+  const directorServices = (d: string): DirectorService[] =>
+    services.map((vs) => {
+      const vip = splitEndpoint(vs.virtual);
+      const reals = realServersOf(vs)
+        .map((r): DirectorReal => ({
+          host: r.host,
+          address: realAddress(r.host, d, vs.forward),
+          port: r.port ?? vip.port,
+          ...(r.weight !== undefined ? { weight: r.weight } : {}),
+          local: r.host === d,
+        }))
+        .sort((a, b) => addressKey(a.address) - addressKey(b.address) || a.port - b.port);
+      return {
+        protocol: vs.protocol,
+        address: vip.address,
+        port: vip.port,
+        scheduler: vs.scheduler,
+        ...(vs.persistent !== undefined ? { persistent: vs.persistent } : {}),
+        ...(vs.netmask !== undefined ? { netmask: vs.netmask } : {}),
+        forward: vs.forward,
+        reals,
+      };
+    });
 
   const services = [...t.virtual_services].sort(compareServices);
   const secrets: string[] = [];
@@ -117,7 +144,7 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
     let gateway: string | undefined = spec.gateway;
     if (gateway === undefined && myServices.some((vs) => vs.forward === 'masq') && !isDirector) {
       const d = directors[0];
-      if (d !== undefined) gateway = ifaces.get(d)!.find((x) => own.some((i) => contains(x.cidr, i.cidr.address)))?.cidr.address;
+      if (d !== undefined) gateway = facing(own, ifaces.get(d)!)?.director.cidr.address;
     }
     if (gateway === undefined && !roles.router) {
       for (const r of routers) {
@@ -134,7 +161,10 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
     // Director: VIP aliases, masquerading, ip_vs_ftp, ldirectord.cf or keepalived's virtual servers.
     let ldirectord: LdirectordView | undefined;
     let virtualServers: KeepalivedVirtualServer[] | undefined;
+    let director: DirectorView | undefined;
     if (isDirector) {
+      const backend = opts.backends?.get(name) ?? t.director_backend ?? 'ldirectord';
+      director = { backend, services: directorServices(name) };
       const vips = [...new Set(services.map((vs) => splitEndpoint(vs.virtual).address))].sort((a, b) => addressKey(a) - addressKey(b));
       for (const vip of vips) {
         const dev = deviceFor(vip);
@@ -143,11 +173,11 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
         const alias = `${dev.device}:${dev.aliases.length}`;
         dev.aliases.push({ ...net(parseCidr(`${vip}/${dev.prefix}`)), device: alias, parent: dev.device, purpose: `virtual address ${vip}` });
       }
-      for (const vs of services) {
+      for (const [i, vs] of services.entries()) {
         if (vs.forward !== 'masq') continue;
-        for (const r of realServersOf(vs)) {
-          if (r.host === name) continue;
-          const dev = deviceFor(realAddress(r.host, name, vs.forward));
+        for (const r of director.services[i]!.reals) {
+          if (r.local) continue;
+          const dev = deviceFor(r.address);
           if (dev && !dev.masquerade.includes(dev.networkCidr)) dev.masquerade.push(dev.networkCidr);
         }
         if (isFtp(vs)) {
@@ -165,12 +195,13 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
         ipvsSysctls.push({ key: 'net.ipv4.vs.expire_nodest_conn', value: '1' }, { key: 'net.ipv4.vs.expire_quiescent_template', value: '1' });
         modules.add('ip_vs');
       }
-      if ((opts.backends?.get(name) ?? t.director_backend ?? 'ldirectord') === 'keepalived') {
-        virtualServers = services.map((vs) => keepalivedVirtualServer(t, vs, name, realAddress, pages));
+      const ds = director.services;
+      if (backend === 'keepalived') {
+        virtualServers = services.map((vs, i) => keepalivedVirtualServer(t, vs, ds[i]!, pages));
       } else {
         ldirectord = {
           globals: ldirectordGlobals(t),
-          virtuals: services.map((vs) => virtualBlock(t, vs, name, realAddress)),
+          virtuals: services.map((vs, i) => virtualBlock(t, vs, ds[i]!)),
         };
       }
     }
@@ -222,6 +253,7 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
       modules: [...modules].sort(),
       moduleLoads: [...modules].sort().map((module) => ({ module, options: module === 'ip_vs_ftp' ? ftpPortsOption(ftpPorts) : '' })),
       ipvsSysctls,
+      ...(director ? { director } : {}),
       ...(ldirectord ? { ldirectord } : {}),
       ...(keepalived ? { keepalived } : {}),
       ...(heartbeat ? { heartbeat } : {}),
@@ -290,24 +322,16 @@ function ldirectordGlobals(t: Topology): LdirectordView['globals'] {
   return out;
 }
 
-function virtualBlock(t: Topology, vs: VirtualServiceSpec, director: string, realAddress: (rs: string, d: string, f: string) => string): VirtualBlock {
-  const vip = splitEndpoint(vs.virtual);
+/** ldirectord.cf's view of one director service: its block, with the check ldirectord runs. */
+function virtualBlock(t: Topology, vs: VirtualServiceSpec, ds: DirectorService): VirtualBlock {
   const c = vs.check;
-  const reals: RealServerLine[] = realServersOf(vs)
-    .map((r) => ({
-      address: realAddress(r.host, director, vs.forward),
-      port: r.port ?? vip.port,
-      forward: vs.forward,
-      ...(r.weight !== undefined ? { weight: r.weight } : {}),
-      local: r.host === director,
-    }))
-    .sort((a, b) => addressKey(a.address) - addressKey(b.address) || a.port - b.port);
-  const block: VirtualBlock = { protocol: vs.protocol, address: vip.address, port: vip.port, scheduler: vs.scheduler, checktype: c.type, reals };
-  if (vs.persistent !== undefined) block.persistent = vs.persistent;
-  if (vs.netmask !== undefined) block.netmask = vs.netmask;
+  const reals: RealServerLine[] = ds.reals.map((r) => ({ address: r.address, port: r.port, forward: ds.forward, ...(r.weight !== undefined ? { weight: r.weight } : {}), local: r.local }));
+  const block: VirtualBlock = { protocol: ds.protocol, address: ds.address, port: ds.port, scheduler: ds.scheduler, checktype: c.type, reals };
+  if (ds.persistent !== undefined) block.persistent = ds.persistent;
+  if (ds.netmask !== undefined) block.netmask = ds.netmask;
   // Port 53 over UDP is checked as dns (validation has asked for request and
   // receive): stated in the file, so the check does not rest on ldirectord's own guess.
-  const service = c.service ?? (c.type === 'negotiate' ? impliedDns(vs.protocol, vip.port) : undefined);
+  const service = c.service ?? (c.type === 'negotiate' ? impliedDns(vs.protocol, ds.port) : undefined);
   if (service !== undefined) block.service = service;
   if (c.request !== undefined) block.request = c.request;
   if (c.receive !== undefined) block.receive = c.receive;
@@ -365,8 +389,7 @@ const LB_KIND = { masq: 'NAT', gate: 'DR', ipip: 'TUN' } as const;
 function keepalivedVirtualServer(
   t: Topology,
   vs: VirtualServiceSpec,
-  director: string,
-  realAddress: (rs: string, d: string, f: string) => string,
+  ds: DirectorService,
   pages: ReadonlyMap<string, CheckPage[]>,
 ): KeepalivedVirtualServer {
   const vip = splitEndpoint(vs.virtual);
@@ -403,12 +426,10 @@ function keepalivedVirtualServer(
       ...common,
     };
   };
-  const realServers = realServersOf(vs)
-    .map((r) => {
-      const check = checkFor(r.host);
-      return { address: realAddress(r.host, director, vs.forward), port: r.port ?? vip.port, weight: r.weight ?? 1, local: r.host === director, ...(check ? { check } : {}) };
-    })
-    .sort((a, b) => addressKey(a.address) - addressKey(b.address) || a.port - b.port);
+  const realServers = ds.reals.map((r) => {
+    const check = checkFor(r.host);
+    return { address: r.address, port: r.port, weight: r.weight ?? 1, local: r.local, ...(check ? { check } : {}) };
+  });
   const fallback = fallbackOf(t, vs);
   return {
     address: vip.address,

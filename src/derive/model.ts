@@ -1,7 +1,7 @@
 // The derived model: everything the renderers need, already decided, sorted
 // and named. Renderers format it; they never decide: templates hold layout, not logic.
 import type { Cidr } from '../model/net.js';
-import type { Role } from '../model/schema.js';
+import type { DirectorBackend, Role } from '../model/schema.js';
 
 /** An address with its network facts, as model/net.ts computes them. */
 export type NetAddress = Cidr;
@@ -29,6 +29,41 @@ export interface Alias extends NetAddress {
   parent: string;
   /** Why the alias exists, for a comment in the file. */
   purpose: string;
+}
+
+/** A real server of a director service, as that director reaches it. */
+export interface DirectorReal {
+  host: string;
+  address: string;
+  port: number;
+  /** Set when the topology gives one; ipvsadm's default is 1. */
+  weight?: number;
+  /** The real server is the director itself (ipvsadm shows Local). */
+  local: boolean;
+}
+
+/**
+ * One virtual service on one director, whichever backend puts it in the
+ * kernel: derived once; ldirectord.cf (VirtualBlock), keepalived.conf
+ * (KeepalivedVirtualServer), the ipvsadm prediction and --verify are views of it.
+ */
+export interface DirectorService {
+  protocol: 'tcp' | 'udp';
+  address: string;
+  port: number;
+  scheduler: string;
+  persistent?: number;
+  netmask?: string;
+  forward: 'masq' | 'gate' | 'ipip';
+  /** Sorted by address, then port (ipvsadm's order). */
+  reals: DirectorReal[];
+}
+
+export interface DirectorView {
+  /** What puts the services in the kernel (model/targets.ts directorBackends). */
+  backend: DirectorBackend;
+  /** In ipvsadm's order: protocol, address, port. */
+  services: DirectorService[];
 }
 
 export interface RealServerLine {
@@ -177,6 +212,8 @@ export interface DerivedHost {
    * loaded, so `modules` then holds ip_vs, loaded at boot before them.
    */
   ipvsSysctls: Array<{ key: string; value: string }>;
+  /** A director: its services, whichever backend runs them. */
+  director?: DirectorView;
   /** A director with director_backend ldirectord. */
   ldirectord?: LdirectordView;
   /** A director with director_backend keepalived, or a heartbeat node (VRRP on today's distros). */

@@ -75,3 +75,19 @@ export function splitEndpoint(text: string): { address: string; port: number } {
   const i = text.lastIndexOf(':');
   return { address: text.slice(0, i), port: Number(text.slice(i + 1)) };
 }
+
+/**
+ * Where a real server and a director share a network: the first of the real
+ * server's interfaces (in the order given) whose address lies on one of the
+ * director's networks, with that director interface. The one answer to
+ * "which director interface faces this server" for validation (an
+ * unreachable real server, a NAT gateway) and derivation (the address the
+ * director reaches, the masqueraded network, the derived gateway).
+ */
+export function facing<T extends { cidr: Cidr }>(real: readonly T[], director: readonly T[]): { real: T; director: T } | undefined {
+  for (const r of real) {
+    const d = director.find((x) => contains(x.cidr, r.cidr.address));
+    if (d !== undefined) return { real: r, director: d };
+  }
+  return undefined;
+}

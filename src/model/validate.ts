@@ -1,7 +1,7 @@
 // Cross-field rules: what the schema cannot say about one field alone.
 // Runs on a schema-valid topology and returns every problem it finds.
 import type { RawProblem } from './problems.js';
-import { contains, overlaps, parseCidr, splitEndpoint, type Cidr } from './net.js';
+import { contains, facing, overlaps, parseCidr, splitEndpoint, type Cidr } from './net.js';
 import { fallbackOf } from './fallback.js';
 import { IP_VS_FTP_MAX_PORTS, isFtp } from './ftp.js';
 import { isIPv4, type Topology } from './schema.js';
@@ -30,18 +30,13 @@ export function validateTopology(t: Topology): RawProblem[] {
     }
     return ifs;
   };
-  /** The first interface pair by which real server `rs` and director `d` share a network (d's side), or undefined; once per pair. */
+  /** The director interface facing real server `rs` (model/net.ts facing), or undefined; once per pair. */
   const sharedPairs = new Map<string, Map<string, Located | undefined>>();
   const sharedWith = (rs: string, d: string): Located | undefined => {
     let byDirector = sharedPairs.get(rs);
     if (byDirector === undefined) sharedPairs.set(rs, (byDirector = new Map()));
     if (byDirector.has(d)) return byDirector.get(d);
-    const dIfs = ifacesOf(d);
-    let found: Located | undefined;
-    for (const r of ifacesOf(rs)) {
-      found = dIfs.find((x) => contains(x.cidr, r.cidr.address));
-      if (found) break;
-    }
+    const found = facing(ifacesOf(rs), ifacesOf(d))?.director;
     byDirector.set(d, found);
     return found;
   };

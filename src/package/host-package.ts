@@ -36,7 +36,7 @@ export const DEFAULT_VERSION = '1.0.0';
  * that there is no such address.
  */
 export const DEFAULT_MAINTAINER = 'lvsgen <lvsgen@lvsgen.invalid>';
-/** Where install.sh keeps its state (see install.sh.hbs: state, backup). */
+/** Where install.sh keeps its state (see distros/_shared/install.sh: state, backup). */
 export const STATE_ROOT = '/var/lib/lvsgen';
 
 /** `lvsgen-<cluster>-<host>`: both names are lower-case RFC 1123 labels, so it is a valid deb and rpm name. */

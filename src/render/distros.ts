@@ -45,7 +45,7 @@ const distroSchema = z.strictObject({
   verify: z.array(verifySchema).default([]),
   vars: z.record(z.string(), z.string()).default({}),
   files: z.array(ruleSchema),
-  actions: z.record(z.string(), actionSchema).default({}),
+  actions: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, { message: 'an action name is lower-case letters, digits, - and _' }), actionSchema).default({}),
 });
 
 /** What a distro can do, as its distro.yaml states it; the checks of model/targets.ts read the DistroCapabilities part. */
@@ -82,7 +82,8 @@ export interface Distro {
   vars: Record<string, string>;
   files: FileRule[];
   actions: ActionRule[];
-  installer: Template;
+  /** The static installer's bytes (_shared/install.sh): the same program in every bundle. */
+  installer: string;
 }
 
 export type DistroSet = ReadonlyMap<string, Distro>;
@@ -127,9 +128,14 @@ export function listDistros(dir = DISTROS_DIR): string[] {
  */
 export type DistroFiles = ReadonlyMap<string, string>;
 
-/** Reads what distroSet needs from a distros/ folder: every distro.yaml and every template. */
+/** The static installer, in the distros/ folder: the one program every bundle carries as .lvsgen/install.sh. */
+export const INSTALLER_SOURCE = `${SHARED}/install.sh`;
+
+/** Reads what distroSet needs from a distros/ folder: every distro.yaml, every template and the installer. */
 export function readDistroFiles(dir = DISTROS_DIR): DistroFiles {
   const files = new Map<string, string>();
+  const installer = join(dir, INSTALLER_SOURCE);
+  if (existsSync(installer)) files.set(INSTALLER_SOURCE, readFileSync(installer, 'utf8'));
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     if (!e.isDirectory()) continue;
     const yaml = join(dir, e.name, 'distro.yaml');
@@ -208,8 +214,14 @@ function buildDistro(files: DistroFiles, dir: string, name: string, engine: Temp
       then: r.then,
     })),
     actions: Object.entries(d.actions).map(([n, a]) => ({ name: n, confirm: a.confirm, run: a.run.map((c) => engine.compile(c, `${file} action ${n}`)) })),
-    installer: template('install.sh.hbs'),
+    installer: installer(files, dir),
   };
+}
+
+function installer(files: DistroFiles, dir: string): string {
+  const text = files.get(INSTALLER_SOURCE);
+  if (text === undefined) throw new Error(`${join(dir, INSTALLER_SOURCE)}: the installer is missing`);
+  return text;
 }
 
 /**

@@ -1,10 +1,12 @@
-// Derived model + distros -> one bundle per host: every host file, the
-// installer that puts them in place, and a manifest. Pure.
+// Derived model + distros -> one bundle per host: every host file, the plan
+// that says how to put them in place (.lvsgen/plan, see plan.ts), the static
+// installer that reads it, and a manifest. Pure.
 import { createHash } from 'node:crypto';
 import type { DerivedHost, DerivedModel } from '../derive/model.js';
 import type { Distro, DistroSet } from './distros.js';
 import { KINDS, type BaseContext } from './kinds.js';
-import { INSTALLER, MANIFEST, type BundleFile, type HostBundle } from './types.js';
+import { commandWords, renderPlan, type Plan } from './plan.js';
+import { INSTALLER, MANIFEST, PLAN, type BundleFile, type HostBundle } from './types.js';
 
 export const GENERATOR = 'lvsgen';
 
@@ -44,34 +46,34 @@ export function renderHost(host: DerivedHost, model: DerivedModel, distro: Distr
   }
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 
-  const actions = distro.actions
-    .filter((a) => triggers.has(a.name))
-    .map((a) => ({
-      name: a.name,
-      confirm: a.confirm,
-      triggers: [...new Set(triggers.get(a.name))].sort(),
-      commands: a.run
-        .flatMap((t) => t(base).split('\n'))
-        .map((c) => c.trim())
-        .filter((c) => c !== '')
-        .map((c) => (c.startsWith('-') ? { tolerant: true, words: c.slice(1).trim() } : { tolerant: false, words: c })),
-    }))
-    .filter((a) => a.commands.length > 0);
-  const verify = distro.verify
-    .map((v) => ({
-      run: v.run,
-      expect: v.expect(base).split('\n').map((l) => l.trim().replace(/\s+/g, ' ')).filter((l) => l !== ''),
-    }))
-    .filter((v) => v.expect.length > 0);
-  const installer = normalize(
-    distro.installer({
-      ...base,
-      files: files.map((f) => ({ path: `/${f.path}`, mode: `0${f.mode.toString(8)}`, secret: f.secret })),
-      actions,
-      verify,
-    }),
-  );
-  const withInstaller = [...files, { path: INSTALLER, content: installer, mode: 0o755, secret: false }];
+  const plan: Plan = {
+    host: host.name,
+    files: files.map((f) => ({ path: `/${f.path}`, mode: f.mode, merge: 'replace', secret: f.secret })),
+    actions: distro.actions
+      .filter((a) => triggers.has(a.name))
+      .map((a) => ({
+        name: a.name,
+        confirm: a.confirm,
+        triggers: [...new Set(triggers.get(a.name))].sort(),
+        commands: a.run
+          .flatMap((t) => t(base).split('\n'))
+          .map((c) => c.trim())
+          .filter((c) => c !== '')
+          .map((c) => (c.startsWith('-') ? { tolerant: true, words: commandWords(c.slice(1)) } : { tolerant: false, words: commandWords(c) })),
+      }))
+      .filter((a) => a.commands.length > 0),
+    verify: distro.verify
+      .map((v) => ({
+        words: commandWords(v.run),
+        expect: v.expect(base).split('\n').map((l) => l.trim().replace(/\s+/g, ' ')).filter((l) => l !== ''),
+      }))
+      .filter((v) => v.expect.length > 0),
+  };
+  const meta: BundleFile[] = [
+    { path: INSTALLER, content: distro.installer, mode: 0o755, secret: false },
+    { path: PLAN, content: renderPlan(plan, `${GENERATOR} plan: host ${host.name}, distro ${distro.name}, cluster ${model.name}`), mode: 0o644, secret: false },
+  ];
+  const withInstaller = [...files, ...meta];
   const manifest = { path: MANIFEST, content: renderManifest(host, distro.name, model.name, withInstaller), mode: 0o644, secret: false };
   return { host: host.name, distro: distro.name, files: [...withInstaller, manifest].sort((a, b) => (a.path < b.path ? -1 : 1)) };
 }

@@ -22,3 +22,5 @@ export interface HostBundle {
 export const META_DIR = '.lvsgen';
 export const INSTALLER = `${META_DIR}/install.sh`;
 export const MANIFEST = `${META_DIR}/manifest`;
+/** The host's plan, read by the installer (see plan.ts). */
+export const PLAN = `${META_DIR}/plan`;

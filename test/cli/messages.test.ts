@@ -43,7 +43,7 @@ test('validate counts hosts and virtual services in the singular and plural', as
   }
   const r = await cli('render', one, '-o', join(dir, 'out'));
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /: 1 host, \d+ files\n$/);
+  assert.match(r.stdout, /: 1 host, (\d+) files \(\1 written, 0 removed\)\n$/);
 });
 
 test('diff: "1 file differs", "2 files differ", after the patches', async (t) => {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
-import { cli, example, requireRoot, requireTools, sh, tempDir } from '../support/index.js';
+import { cli, example, installerPrograms, requireRoot, requireTools, sh, tempDir } from '../support/index.js';
 
 const STUB = '#!/bin/sh\nexit 0\n';
 
@@ -27,9 +27,9 @@ test('an upgrade that drops a file puts its original back; --uninstall restores 
   copyFileSync(sh('sh', ['-c', 'command -v busybox']).stdout.trim(), join(root, 'bin/sh'));
   chmodSync(join(root, 'bin/sh'), 0o755);
   for (const v of [v1, v2]) {
-    for (const m of readFileSync(join(v, 'director/.lvsgen/install.sh'), 'utf8').matchAll(/^\s*(?:run|run_ok|if confirm .*; then run) (\/\S+)/gm)) {
-      mkdirSync(join(root, dirname(m[1]!)), { recursive: true });
-      writeFileSync(join(root, m[1]!), STUB, { mode: 0o755 });
+    for (const program of installerPrograms(readFileSync(join(v, 'director/.lvsgen/plan'), 'utf8'))) {
+      mkdirSync(join(root, dirname(program)), { recursive: true });
+      writeFileSync(join(root, program), STUB, { mode: 0o755 });
     }
   }
   const originals = { 'etc/rc.d/rc.local': '#!/bin/sh\n# the host\'s own rc.local\n', 'etc/sysctl.conf': '# the host\'s own sysctl.conf\n' };

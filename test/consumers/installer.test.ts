@@ -1,7 +1,7 @@
 // Every host's .lvsgen/install.sh run for real against a scratch root
 // (`install.sh --root DIR`): DIR holds a static busybox as /bin/sh and a stub
-// at every absolute command path the installer runs (found in its run,
-// run_ok and confirm lines); the installer runs them chrooted into DIR and
+// at every absolute command path the host's plan (.lvsgen/plan) has the
+// installer run; the installer runs them chrooted into DIR and
 // each stub appends its argv to DIR/lvsgen-stub.log (LVSGEN_STUB_FAIL names
 // the one command that should fail).
 //
@@ -120,7 +120,7 @@ async function hostOf(t: TestContext, ex: string, distro: string, host: string):
     b.files.filter((f) => !f.path.startsWith('.lvsgen/')).map((f) => `/${f.path}`),
     'manifest lists every host file',
   );
-  const commands = installerCommands(script);
+  const commands = installerCommands(read(join(bundle, '.lvsgen/plan')));
   assert.ok(commands.length > 0, 'the installer runs commands');
   return { ex, distro, host, bundle, script, installer, commands, files, secret: new Set(files.filter((f) => f.sha256 === '-').map((f) => f.path)) };
 }

@@ -24,7 +24,7 @@ virtual_services:
 ${ports.map((p) => `  - virtual: 10.0.0.100:${p}\n    forward: ${forward}\n    check: { type: connect${p === 21 ? '' : ', service: ftp'} }\n    real_servers: [f1]\n`).join('')}`;
 
 const files = (text: string) => new Map(generateText(text).bundles.find((b) => b.host === 'lb')!.files.map((f) => [f.path, f.content.toString()]));
-const modprobes = (f: Map<string, string>) => installerCommands(f.get('.lvsgen/install.sh')!).map((c) => c.command).filter((c) => c.includes('modprobe ip_vs_ftp'));
+const modprobes = (f: Map<string, string>) => installerCommands(f.get('.lvsgen/plan')!).map((c) => c.command).filter((c) => c.includes('modprobe ip_vs_ftp'));
 function problems(text: string): Problem[] {
   try {
     loadTopology(new TextEncoder().encode(text), ['debian', 'redhat', 'debian12', 'rhel9']);

@@ -55,7 +55,7 @@ for (const distro of ['redhat', 'debian', 'debian12', 'rhel9']) {
       assert.ok(load >= 0 && sets.every((i) => i > load), `rc.local loads ip_vs, then sets the keys:\n${modules}`);
       assert.equal(sh('sh', ['-n'], { input: modules! }).status, 0, 'rc.local parses');
     }
-    const cmds = installerCommands(f.get('.lvsgen/install.sh')!).map((c) => c.command);
+    const cmds = installerCommands(f.get('.lvsgen/plan')!).map((c) => c.command);
     const modprobe = cmds.findIndex((c) => / ip_vs$/.test(c) && c.includes('modprobe'));
     // The commands that apply the keys: the sysctl file's (sysctl -p, --system), or Red Hat's sysctl -w.
     const setting = sysctl !== undefined ? /sysctl (-p|--system)/ : /sysctl -w net\.ipv4\.vs\./;
@@ -67,7 +67,7 @@ for (const distro of ['redhat', 'debian', 'debian12', 'rhel9']) {
     const f = files(topology(distro, ''));
     assert.deepEqual(ipvsKeys(f.get(SYSCTL_FILE[distro] ?? 'etc/sysctl.conf')), []);
     assert.ok(!modulesOf(f.get(MODULES_FILE[distro]!)).includes('ip_vs'));
-    assert.doesNotMatch(f.get('.lvsgen/install.sh')!, /net\.ipv4\.vs\./);
+    assert.doesNotMatch(f.get('.lvsgen/plan')!, /net\.ipv4\.vs\./);
   });
 }
 

@@ -1,7 +1,8 @@
 // Today's distros, file by file, with each file's own consumer: the ldirectord
 // unit drop-in (systemd-analyze verify), the sysctl.d drop-ins (applied in a
 // scratch namespace), the debian12 interfaces files (ifquery, ifup -n), the
-// modules-load.d files, and the installers (shellcheck).
+// modules-load.d files. The installer, one static program, is checked once
+// by test/consumers/static.test.ts.
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -109,9 +110,3 @@ test('modules-load.d: one module name a line, ip_vs (its persistent service\'s I
   }
 });
 
-test('the installers of today\'s distros pass shellcheck', async (t) => {
-  if (!requireTools(t, 'shellcheck')) return;
-  for (const { name, r } of await everything(t)) {
-    for (const h of hostsOf(r)) ok(sh('shellcheck', ['-s', 'sh', r.file(h, '/.lvsgen/install.sh')]), `${name}/${h}: shellcheck`);
-  }
-});

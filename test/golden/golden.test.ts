@@ -2,7 +2,7 @@
 // UPDATE_GOLDEN=1 (make golden) rewrites them; a mismatch prints the diff and
 // that command; a missing or stale golden tree, or one two cases produce, fails.
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { compareGolden, writeGolden } from '../../src/bundle/golden.js';
@@ -11,6 +11,9 @@ import type { Generated } from '../../src/cli/generate.js';
 import { bundlesOfCase, caseName, GOLDEN_CASES, REPO } from '../support/index.js';
 
 const GOLDEN = join(REPO, 'golden');
+// Every bundle carries the same static installer: the golden trees hold the
+// plans it reads, and this test checks each bundle's copy against its source.
+const INSTALLER = readFileSync(join(REPO, 'distros/_shared/install.sh'), 'utf8');
 const update = process.env.UPDATE_GOLDEN === '1';
 
 function golden(name: string, render: () => Generated): void {
@@ -18,6 +21,10 @@ function golden(name: string, render: () => Generated): void {
     const g = render();
     const dir = join(GOLDEN, name);
     const tree = treeOf(g.bundles);
+    // The golden trees leave the installer out (src/bundle/golden.ts): each copy is checked here.
+    const installers = [...tree].filter(([p]) => p.endsWith('/.lvsgen/install.sh'));
+    assert.equal(installers.length, new Set(g.bundles.map((b) => b.host)).size, 'one installer per host');
+    for (const [p, f] of installers) assert.ok(f.content === INSTALLER && f.mode === 0o755, `${p} is not distros/_shared/install.sh, mode 0755`);
     if (update) {
       writeGolden(dir, tree, g.model.secrets);
       return;

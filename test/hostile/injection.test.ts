@@ -96,8 +96,8 @@ test(`injection: ${FIELDS.length} fields x ${HOSTILE.length} hostile strings are
       }
       for (const installer of ['director', 'node1', 'real1']) {
         try {
-          const script = readFileSync(join(out, installer, '.lvsgen/install.sh'), 'utf8');
-          if (value.length > 2 && !/^[a-z0-9.-]+$/.test(value)) assert.ok(!script.includes(value), `${label}: the installer carries model text`);
+          const plan = readFileSync(join(out, installer, '.lvsgen/plan'), 'utf8');
+          if (value.length > 2 && !/^[a-z0-9.-]+$/.test(value)) assert.ok(!plan.includes(value), `${label}: the plan carries model text`);
         } catch (e) {
           if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
         }

@@ -1,7 +1,7 @@
 // No topology or planted file can make lvsgen write outside the output
 // directory or through a symbolic link.
 import assert from 'node:assert/strict';
-import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { cli, example, tempDir } from '../support/index.js';
@@ -13,17 +13,15 @@ test('a symbolic link planted inside the output is replaced, never followed', as
   const victim = join(dir, 'victim');
   writeFileSync(victim, 'precious\n');
   const planted = join(out, 'director/etc/sysctl.conf');
-  // Plant inside the tree the output link points to.
-  const real = join(dir, readlinkSync(out), 'director/etc/sysctl.conf');
-  rmSync(real);
-  symlinkSync(victim, real);
+  rmSync(planted);
+  symlinkSync(victim, planted);
   const r = await cli('render', example('lb-nat'), '-o', out);
   assert.equal(r.status, 0, r.stderr);
   assert.equal(readFileSync(victim, 'utf8'), 'precious\n');
   assert.ok(lstatSync(planted).isFile(), 'the output holds a regular file again');
 });
 
-test('links planted where lvsgen builds its next tree are removed, not followed', async (t) => {
+test('links planted where earlier versions built their trees are removed, not followed', async (t) => {
   const dir = tempDir(t);
   const out = join(dir, 'out');
   const elsewhere = join(dir, 'elsewhere');

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { stringify } from 'yaml';
+import { parsePlan } from '../../src/render/plan.js';
 import { treeOf, type Tree } from '../../src/bundle/tree.js';
 import { generate } from '../../src/cli/generate.js';
 import { requireTools, sh, tempDir } from '../support/index.js';
@@ -83,7 +84,7 @@ test(`property (${RUNS} cases, seed ${SEED}): renaming a host changes only files
   );
 });
 
-test(`property (${CONSUMER_RUNS} cases, seed ${SEED}): outputs pass ldirectord's parser, ifquery, bash -n and sh -n`, (t) => {
+test(`property (${CONSUMER_RUNS} cases, seed ${SEED}): outputs pass ldirectord's parser, ifquery, bash -n and the plan parser`, (t) => {
   if (!requireTools(t, 'ldirectord', 'ifquery', 'bash')) return;
   const dir = tempDir(t);
   let i = 0;
@@ -105,9 +106,8 @@ test(`property (${CONSUMER_RUNS} cases, seed ${SEED}): outputs pass ldirectord's
         } else if (p.includes('/etc/sysconfig/')) {
           const r = sh('bash', ['-n', file]);
           assert.equal(r.status, 0, `bash -n rejects ${p}: ${r.stderr}`);
-        } else if (p.endsWith('.lvsgen/install.sh')) {
-          const r = sh('sh', ['-n', file]);
-          assert.equal(r.status, 0, `sh -n rejects ${p}: ${r.stderr}`);
+        } else if (p.endsWith('.lvsgen/plan')) {
+          assert.doesNotThrow(() => parsePlan(f.content), `the plan ${p} does not parse`);
         }
       }
       i++;

@@ -268,7 +268,7 @@ describe('lvsgen package: one bundle, three artifacts', () => {
     const g = generateFile(example('ha-cidr'));
     const node1 = g.bundles.find((b) => b.host === 'node1')!;
     const root = scratchRoot(out, busybox);
-    stubCommands(root, installerPrograms(node1.files.find((f) => f.path === '.lvsgen/install.sh')!.content));
+    stubCommands(root, installerPrograms(node1.files.find((f) => f.path === '.lvsgen/plan')!.content));
     plant(root, 'etc/sysconfig/network', 'NETWORKING=yes\nHOSTNAME=node1\n');
     const unpacked = path.join(out, 'unpacked');
     fs.mkdirSync(unpacked);

@@ -113,12 +113,12 @@ describe('host .deb: lintian', () => {
   });
 });
 
-/** A scratch dpkg root: busybox, stubs for every command the installers run, an empty dpkg database. */
-function dpkgRoot(at: string, busybox: Buffer, installers: readonly string[]): string {
+/** A scratch dpkg root: busybox, stubs for every command the plans have the installer run, an empty dpkg database. */
+function dpkgRoot(at: string, busybox: Buffer, plans: readonly string[]): string {
   const root = scratchRoot(at, busybox);
   for (const d of ['var/lib/dpkg/info', 'var/lib/dpkg/updates', 'var/lib/dpkg/triggers']) fs.mkdirSync(path.join(root, d), { recursive: true });
   for (const f of ['var/lib/dpkg/status', 'var/lib/dpkg/available']) fs.writeFileSync(path.join(root, f), '');
-  stubCommands(root, [...new Set(installers.flatMap(installerPrograms))]);
+  stubCommands(root, [...new Set(plans.flatMap(installerPrograms))]);
   return root;
 }
 
@@ -137,8 +137,8 @@ describe('host .deb: dpkg --root', () => {
     const v1files = hostFiles(g1, 'director');
     const v2files = hostFiles(g2, 'director');
     assert.ok(v1files.has('etc/modules') && !v2files.has('etc/modules'), 'version 2 drops /etc/modules');
-    const installer = (g: typeof g1): string => g.bundles.find((b) => b.host === 'director')!.files.find((f) => f.path === '.lvsgen/install.sh')!.content;
-    const root = dpkgRoot(work, busybox, [installer(g1), installer(g2)]);
+    const planOf = (g: typeof g1): string => g.bundles.find((b) => b.host === 'director')!.files.find((f) => f.path === '.lvsgen/plan')!.content;
+    const root = dpkgRoot(work, busybox, [planOf(g1), planOf(g2)]);
     const name = packageName('lb-nat', 'director');
     const dpkg = (...args: string[]): string => run('dpkg', [`--root=${root}`, `--log=${path.join(root, 'var/log/dpkg.log')}`, ...args]).stdout;
     const status = (): string =>
@@ -188,8 +188,8 @@ describe('host .deb: dpkg --root', () => {
     fs.mkdirSync(work);
     await packageWithCli(example('ha-cidr'), path.join(work, 'out'), '--format', 'deb', '--distro', 'debian');
     const g = generateFile(example('ha-cidr'), 'debian');
-    const installer = g.bundles.find((b) => b.host === 'node1')!.files.find((f) => f.path === '.lvsgen/install.sh')!.content;
-    const root = dpkgRoot(work, busybox, [installer]);
+    const plan = g.bundles.find((b) => b.host === 'node1')!.files.find((f) => f.path === '.lvsgen/plan')!.content;
+    const root = dpkgRoot(work, busybox, [plan]);
     const name = packageName('ha-cidr', 'node1');
     const dpkg = (...args: string[]): string => run('dpkg', [`--root=${root}`, `--log=${path.join(root, 'var/log/dpkg.log')}`, ...args]).stdout;
     const original = 'auto lo\niface lo inet loopback\n';

@@ -117,9 +117,9 @@ describe('host .rpm: rpm --root', () => {
     const v1files = hostFiles(g1, 'director');
     const v2files = hostFiles(g2, 'director');
     assert.ok(v1files.has('etc/rc.d/rc.local') && !v2files.has('etc/rc.d/rc.local'), 'version 2 drops rc.local');
-    const installer = (g: typeof g1): string => g.bundles.find((b) => b.host === 'director')!.files.find((f) => f.path === '.lvsgen/install.sh')!.content;
+    const planOf = (g: typeof g1): string => g.bundles.find((b) => b.host === 'director')!.files.find((f) => f.path === '.lvsgen/plan')!.content;
     const root = scratchRoot(work, busybox);
-    stubCommands(root, [...new Set([installer(g1), installer(g2)].flatMap(installerPrograms))]);
+    stubCommands(root, [...new Set([planOf(g1), planOf(g2)].flatMap(installerPrograms))]);
     const name = packageName('lb-nat', 'director');
     // The database goes inside the root whatever this host's macros say. --nodeps:
     // /bin/sh is busybox, which no package in the scratch database provides.

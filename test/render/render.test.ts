@@ -153,5 +153,5 @@ test("lvsgen's root is the folder of its package.json, found from the module", (
   assert.equal(LVSGEN_ROOT, REPO);
   assert.equal((JSON.parse(readFileSync(join(LVSGEN_ROOT, 'package.json'), 'utf8')) as { name: string }).name, 'lvsgen');
   assert.equal(DISTROS_DIR, join(REPO, 'distros'));
-  assert.ok(existsSync(join(DISTROS_DIR, '_shared', 'templates', 'install.sh.hbs')));
+  assert.ok(existsSync(join(DISTROS_DIR, '_shared', 'install.sh')));
 });

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { parsePlan } from '../../src/render/plan.js';
 import { bundlesOf, cli, example, installerCommands, REPO } from '../support/index.js';
 
 /** A seed's excerpt, without the header lines (`% `) that name its source. */
@@ -80,10 +81,10 @@ const S: Snippet[] = [
   ...(['redhat', 'debian'] as const).map((distro): Snippet => ({ seed: seed000, example: 'lb-nat', distro, host: 'director', file: 'install', text: '/sbin/modprobe ip_vs_ftp', commands: ['/sbin/modprobe ip_vs_ftp'] })),
   { seed: seed000, example: 'lb-nat', distro: 'debian', host: 'director', file: 'etc/modules', text: 'ip_vs_ftp' },
   // Seed 000: verification commands, run by install.sh --verify.
-  ...(['redhat', 'debian'] as const).map((distro): Snippet => ({ seed: seed000, example: 'lb-nat', distro, host: 'director', file: '.lvsgen/install.sh', text: '/sbin/iptables -t nat -L -n' })),
-  ...(['redhat', 'debian'] as const).map((distro): Snippet => ({ seed: seed000, example: 'lb-nat', distro, host: 'director', file: '.lvsgen/install.sh', text: 'MASQUERADE all -- 192.168.6.0/24 0.0.0.0/0' })),
-  ...(['redhat', 'debian'] as const).map((distro): Snippet => ({ seed: seed000, example: 'lb-nat', distro, host: 'director', file: '.lvsgen/install.sh', text: '/sbin/lsmod' })),
-  ...(['redhat', 'debian'] as const).map((distro): Snippet => ({ seed: seed000, example: 'lb-nat', distro, host: 'real1', file: '.lvsgen/install.sh', text: '/sbin/ip route show 0/0 default via 192.168.6.1 dev eth0' })),
+  ...(['redhat', 'debian'] as const).map((distro): Snippet => ({ seed: seed000, example: 'lb-nat', distro, host: 'director', file: '.lvsgen/plan', text: '/sbin/iptables -t nat -L -n' })),
+  ...(['redhat', 'debian'] as const).map((distro): Snippet => ({ seed: seed000, example: 'lb-nat', distro, host: 'director', file: '.lvsgen/plan', text: 'MASQUERADE all -- 192.168.6.0/24 0.0.0.0/0' })),
+  ...(['redhat', 'debian'] as const).map((distro): Snippet => ({ seed: seed000, example: 'lb-nat', distro, host: 'director', file: '.lvsgen/plan', text: '/sbin/lsmod' })),
+  ...(['redhat', 'debian'] as const).map((distro): Snippet => ({ seed: seed000, example: 'lb-nat', distro, host: 'real1', file: '.lvsgen/plan', text: '/sbin/ip route show 0/0 default via 192.168.6.1 dev eth0' })),
   // Seed 000: real servers.
   {
     seed: seed000, example: 'lb-nat', distro: 'redhat', host: 'real1', file: 'etc/sysconfig/network-scripts/ifcfg-eth0',
@@ -105,7 +106,7 @@ const S: Snippet[] = [
   ...(['redhat', 'debian'] as const).map((distro): Snippet => ({ seed: seed001, example: 'ha-cidr', distro, host: 'router', file: 'install', text: '/sbin/sysctl -p', commands: ['/sbin/sysctl -p'] })),
   { seed: seed001, example: 'ha-cidr', distro: 'redhat', host: 'router', file: 'etc/sysconfig/static-routes', text: 'any net 192.168.0.0 netmask 255.255.255.0 gw 192.168.6.240' },
   { seed: seed001, example: 'ha-cidr', distro: 'redhat', host: 'router', file: 'install', text: '/etc/init.d/network restart', commands: ['/etc/init.d/network restart'] },
-  ...(['redhat', 'debian'] as const).map((distro): Snippet => ({ seed: seed001, example: 'ha-cidr', distro, host: 'router', file: '.lvsgen/install.sh', text: '192.168.0.0/24 via 192.168.6.240 dev eth0' })),
+  ...(['redhat', 'debian'] as const).map((distro): Snippet => ({ seed: seed001, example: 'ha-cidr', distro, host: 'router', file: '.lvsgen/plan', text: '192.168.0.0/24 via 192.168.6.240 dev eth0' })),
   {
     seed: seed001, example: 'ha-cidr', distro: 'debian', host: 'router', file: 'etc/network/interfaces',
     text: 'auto eth0 iface eth0 inet static address 192.168.6.1 netmask 255.255.255.0 up ip route add 192.168.0.0/24 via 192.168.6.240 pre-down ip route del 192.168.0.0/24 via 192.168.6.240',
@@ -134,9 +135,9 @@ for (const s of S) {
     const g = bundlesOf(s.example, s.distro);
     const bundle = g.bundles.find((b) => b.host === s.host);
     assert.ok(bundle, `no host ${s.host}`);
-    const installer = bundle.files.find((f) => f.path === '.lvsgen/install.sh')!.content;
+    const plan = bundle.files.find((f) => f.path === '.lvsgen/plan')!.content;
     if (s.file === 'install') {
-      const cmds = installerCommands(installer).map((c) => c.command);
+      const cmds = installerCommands(plan).map((c) => c.command);
       for (const c of s.commands!) assert.ok(cmds.includes(c), `${s.host} installer does not run: ${c}\nit runs:\n${cmds.join('\n')}`);
       return;
     }
@@ -144,7 +145,8 @@ for (const s of S) {
     assert.ok(file, `${s.host} has no ${s.file}`);
     const want = s.fix ? s.text.replace(s.fix[0], s.fix[1]) : s.text;
     // Comments may sit between the lines of a snippet in a file: compare with them dropped too.
-    const content = file.path.endsWith('install.sh') ? file.content.replace(/'/g, '') : file.content;
+    // The plan's checks, each command followed by the lines it must print, as the seed shows them.
+    const content = file.path === '.lvsgen/plan' ? parsePlan(file.content).verify.map((v) => [v.words.join(' '), ...v.expect].join('\n')).join('\n') : file.content;
     const bare = content.split('\n').filter((l) => !/^\s*#/.test(l) || /^\s*# (Enables|Masquerade|\(the seed)/.test(l)).join('\n');
     assert.ok(squash(content).includes(squash(want)) || squash(bare).includes(squash(want)), `${s.host}:${s.file} lacks:\n${want}\n---\n${content}`);
   });

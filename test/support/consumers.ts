@@ -3,6 +3,7 @@
 // commands an installer runs, the kernel's own configuration.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { parsePlan } from '../../src/render/plan.js';
 import { ok, sh } from './proc.js';
 
 /** Collapse runs of blanks, drop trailing ones. */
@@ -29,41 +30,30 @@ export function sysctlEntries(text: string): Array<[string, string]> {
   return out;
 }
 
-/** The commands an installer runs (through run, run_ok or confirm+run), in script order. */
+/** The commands a plan has the installer run, in run order. */
 export interface InstallerCommand {
   command: string;
   kind: 'run' | 'run_ok';
   /** Asked for through confirm (the network restart). */
   confirmed: boolean;
-  /** The files of its enclosing `if changed FILE...; then` block: it runs when one of them was installed. */
+  /** Its action's files: it runs when one of them was installed. */
   when: string[];
 }
 
-export function installerCommands(script: string): InstallerCommand[] {
-  const out: InstallerCommand[] = [];
-  let when: string[] = [];
-  for (const line of script.split('\n')) {
-    if (/^\s*(run|run_ok|confirm|changed)\(\)/.test(line) || /^\s*#/.test(line)) continue;
-    const block = /^\s*if changed ([^;]+); then\s*$/.exec(line);
-    if (block) when = block[1]!.trim().split(/\s+/);
-    else if (/^\s*fi\s*$/.test(line)) when = [];
-    const re = /\b(run_ok|run) (\/[^;]*?)\s*(?:;|$)/g;
-    for (let m = re.exec(line); m !== null; m = re.exec(line)) {
-      out.push({ command: m[2]!, kind: m[1] as 'run' | 'run_ok', confirmed: /\bconfirm '/.test(line), when });
-    }
-  }
-  return out;
+/** The commands of a plan (.lvsgen/plan's text), read as data by parsePlan. */
+export function installerCommands(planText: string): InstallerCommand[] {
+  return parsePlan(planText).actions.flatMap((a) =>
+    a.commands.map((c) => ({ command: c.words.join(' '), kind: c.tolerant ? ('run_ok' as const) : ('run' as const), confirmed: a.confirm, when: a.triggers })),
+  );
 }
 
 /**
- * The absolute programs an installer runs (the first word of its `run` /
- * `run_ok` lines and of the network restart it offers), sorted, each once:
- * what a scratch root must stub.
+ * The absolute programs a plan has the installer run (the first word of each
+ * command, the network restart it offers included), sorted, each once: what a
+ * scratch root must stub.
  */
-export function installerPrograms(installer: string): string[] {
-  const out = new Set<string>();
-  for (const m of installer.matchAll(/^\s*(?:if confirm '[^']*'; then )?run(?:_ok)? (\/[^\s;]+)/gm)) out.add(m[1]!);
-  return [...out].sort();
+export function installerPrograms(planText: string): string[] {
+  return [...new Set(parsePlan(planText).actions.flatMap((a) => a.commands.map((c) => c.words[0]!)).filter((w) => w.startsWith('/')))].sort();
 }
 
 export type Vars = Record<string, string>;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { compareGolden, MODES_FILE } from '../../bundle/golden.js';
 import { compareTrees, readTree, treeOf, type Tree, type TreeDifference } from '../../bundle/tree.js';
-import { MARKER } from '../../bundle/write.js';
+import { isWriterEntry, JOURNAL, PENDING } from '../../bundle/write.js';
 import { distros, generate } from '../generate.js';
 import { inTopologyFile, printWarnings, UsageError, type Io } from '../io.js';
 
@@ -54,10 +54,13 @@ export function diffCommand(io: Io, onDiffer: () => void): CommandModule<object,
       const g = inTopologyFile(a.topology, () => generate(a.topology, { ...(a.distro !== undefined ? { distro: a.distro } : {}), missingSecret: 'warning' }));
       if (!existsSync(a.against)) throw new UsageError(`--against ${a.against}: no such directory`);
       printWarnings(io, a.topology, g.warnings);
+      if (existsSync(join(a.against, PENDING, JOURNAL))) {
+        io.err(`${a.against}: holds an interrupted render (lvsgen render completes it); compared as it is\n`);
+      }
       const tree = treeOf(g.bundles);
       const all = existsSync(join(a.against, MODES_FILE))
         ? compareGolden(a.against, tree, g.model.secrets)
-        : compareTrees(tree, readTree(a.against, (r) => r === MARKER).tree, g.model.secrets, { have: a.against, want: 'generated' });
+        : compareTrees(tree, readTree(a.against, isWriterEntry).tree, g.model.secrets, { have: a.against, want: 'generated' });
       const { diffs, skipped } = withoutStandIn(all, tree, g.keyStandIn);
       for (const p of skipped) io.err(`${p}: not compared (it holds the heartbeat key, which is not available)\n`);
       const { out, summary } = diffReport(diffs);

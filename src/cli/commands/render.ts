@@ -18,13 +18,14 @@ export function renderCommand(io: Io): CommandModule<object, RenderArgs> {
     builder: (y) =>
       y
         .positional('topology', { type: 'string', demandOption: true })
-        .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'Output directory (created; replaced as a whole if lvsgen wrote it)' })
+        .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'Output directory (created, or updated in place if lvsgen wrote it)' })
         .option('distro', { type: 'string', choices: [...distros().keys()], describe: 'Override every host\'s distro' }),
     handler: (a) => {
       const g = inTopologyFile(a.topology, () => generate(a.topology, a.distro !== undefined ? { distro: a.distro } : {}));
       const result = writeTree(treeOf(g.bundles), a.out);
       const what = `${count(g.bundles.length, 'host')}, ${count(g.bundles.reduce((n, b) => n + b.files.length, 0), 'file')}`;
-      io.out(result.written ? `wrote ${a.out}: ${what}\n` : `${a.out} is up to date (${what})\n`);
+      const changes = `${result.changed.length} written, ${result.removed.length} removed`;
+      io.out(result.written ? `wrote ${a.out}: ${what} (${changes})\n` : `${a.out} is up to date (${what})\n`);
     },
   };
 }

@@ -1,0 +1,332 @@
+#!/bin/sh
+# lvsgen's installer: the same program in every bundle. What it does on this
+# host is data, read from the bundle's .lvsgen/plan (written by lvsgen; the
+# record format is described in lvsgen's src/render/plan.ts):
+#
+#   lvsgen-plan 1                       format version
+#   host NAME                           the host the bundle is for
+#   file MODE MERGE SECRECY PATH        a file to install (MERGE: replace)
+#   action NAME now|ask                 an action, run when one of its
+#   when NAME PATH                        files changed, asking first (ask)
+#   run NAME must|may WORD...             its commands (may: only a warning)
+#   verify N WORD...                    what --verify runs, and a line
+#   expect N LINE                         its output must hold
+#
+# The plan is read with `read -r`, never evaluated: a command's words are split
+# on spaces with globbing off and run as "$@".
+#
+# Each file is replaced atomically; the original is kept once under
+# /var/lib/lvsgen/<host>/backup; if a step fails, every file this run replaced
+# is put back. Running it again changes nothing.
+#
+#   install.sh --check        show what would change (unified diffs), change nothing
+#   install.sh                install, then apply (asks before restarting networking)
+#   install.sh --yes          ... and restart networking without asking
+#   install.sh --no-restart   ... and never restart networking
+#   install.sh --uninstall    put back the files this bundle replaced
+#   install.sh --verify       run the seeds' checks (routes, rules, modules, table)
+#   install.sh --root DIR     operate on a host filesystem mounted at DIR (commands
+#                             then run chrooted into DIR)
+set -eu
+umask 077
+
+bundle=$(cd "$(dirname "$0")/.." && pwd -P)
+plan=$bundle/.lvsgen/plan
+root=/
+action=install
+restart=ask
+
+usage() {
+	cat <<'USAGE'
+usage: install.sh [--check | --uninstall | --verify] [--yes | --no-restart] [--root DIR]
+  --check        show what would change (unified diffs) and change nothing;
+                 exit 1 when something differs
+  (no option)    install the files, then run the commands that apply them
+  --yes          restart networking without asking when it is needed
+  --no-restart   never restart networking (print the command instead)
+  --uninstall    put back the originals this bundle replaced
+  --verify       run the seeds' checks and compare what they print
+  --root DIR     the host's filesystem is at DIR; commands run chrooted into it
+USAGE
+}
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--check) action=check ;;
+	--uninstall) action=uninstall ;;
+	--verify) action=verify ;;
+	--yes) restart=yes ;;
+	--no-restart) restart=no ;;
+	--root)
+		[ $# -ge 2 ] || { echo "install.sh: --root needs a directory" >&2; exit 2; }
+		root=$2
+		shift
+		;;
+	--root=*) root=${1#--root=} ;;
+	-h | --help) usage; exit 0 ;;
+	*) echo "install.sh: unknown option: $1" >&2; usage >&2; exit 2 ;;
+	esac
+	shift
+done
+[ -d "$root" ] || { echo "install.sh: no such directory: $root" >&2; exit 2; }
+root=$(cd "$root" && pwd -P)
+[ "$root" = / ] && root=
+
+[ -f "$plan" ] || { echo "install.sh: no plan at $plan" >&2; exit 2; }
+# The first record names the format; a plan of another lvsgen is refused whole.
+[ "$(grep -v '^#' "$plan" | head -n 1)" = 'lvsgen-plan 1' ] ||
+	{ echo "install.sh: $plan is not a plan of format 1" >&2; exit 2; }
+host=$(sed -n 's/^host \([a-z0-9][a-z0-9_-]*\)$/\1/p' "$plan")
+[ -n "$host" ] || { echo "install.sh: $plan names no host" >&2; exit 2; }
+
+state=$root/var/lib/lvsgen/$host
+backup=$state/backup
+work=$(mktemp -d "${TMPDIR:-/tmp}/lvsgen-install.XXXXXX")
+changed=' '
+differ=0
+failed=
+
+say() { printf '%s\n' "$*"; }
+
+# On failure, put back every file this run replaced, newest first.
+finish() {
+	status=$?
+	if [ "$status" -ne 0 ] && [ -s "$work/journal" ]; then
+		say "install.sh: ${failed:-a step failed}; restoring the files this run replaced" >&2
+		sort -r "$work/journal" | while IFS= read -r p; do
+			if [ -e "$work/absent$p" ]; then
+				rm -f "$root$p"
+			else
+				{ cp -p "$work/prev$p" "$root$p.lvsgen-new" && mv -f "$root$p.lvsgen-new" "$root$p"; } || say "cannot restore $p" >&2
+			fi
+			say "restored $p" >&2
+		done
+		# Backups this run took describe a state that is back now: drop them, so a
+		# later install records the host as it will be then.
+		if [ -s "$work/new-backups" ]; then
+			while IFS= read -r b; do rm -f "$b"; done <"$work/new-backups"
+		fi
+	fi
+	rm -rf "$work"
+	exit "$status"
+}
+trap finish EXIT
+trap 'exit 130' INT TERM HUP
+
+fail() {
+	failed=$1
+	say "install.sh: $1" >&2
+	exit 1
+}
+
+mkdirs() { (umask 022 && mkdir -p "$1"); }
+
+# The plan's records of one kind, without the kind: `records file` prints
+# "MODE MERGE SECRECY PATH" lines. Every loop below reads such a list on fd 3,
+# so that stdin stays the operator's terminal (confirm asks on it).
+records() {
+	sed -n "s/^$1 //p" "$plan"
+}
+records file >"$work/files"
+records file | sed 's/^[^ ]* [^ ]* [^ ]* //' >"$work/managed"
+# Every file record is understood before anything changes.
+while IFS=' ' read -r mode merge secrecy path <&3; do
+	case $mode in 0[0-7][0-7][0-7]) ;; *) fail "plan: bad mode $mode of $path" ;; esac
+	[ "$merge" = replace ] || fail "plan: $path: this installer cannot merge by $merge"
+	case $secrecy in plain | secret) ;; *) fail "plan: bad secrecy $secrecy of $path" ;; esac
+	case $path in /*) ;; *) fail "plan: not an absolute path: $path" ;; esac
+done 3<"$work/files"
+
+same() { # same MODE PATH: the host already has this file, with this mode
+	[ -f "$root$2" ] && [ ! -L "$root$2" ] && cmp -s "$bundle$2" "$root$2" &&
+		[ "$(stat -c %a "$root$2")" = "${1#0}" ]
+}
+
+install_file() { # install_file MODE PATH
+	same "$1" "$2" && return 0
+	dst=$root$2
+	# The original, once: kept across runs and upgrades, restored by --uninstall.
+	if [ ! -e "$backup$2" ] && [ ! -e "$backup$2.lvsgen-absent" ]; then
+		mkdirs "$(dirname "$backup$2")"
+		if [ -e "$dst" ]; then
+			cp -p "$dst" "$backup$2" || fail "cannot back up $2"
+			printf '%s\n' "$backup$2" >>"$work/new-backups"
+		else
+			: >"$backup$2.lvsgen-absent"
+			printf '%s\n' "$backup$2.lvsgen-absent" >>"$work/new-backups"
+		fi
+	fi
+	# This run's copy, for rollback.
+	mkdir -p "$(dirname "$work/prev$2")" "$(dirname "$work/absent$2")"
+	if [ -e "$dst" ]; then cp -p "$dst" "$work/prev$2"; else : >"$work/absent$2"; fi
+	printf '%s\n' "$2" >>"$work/journal"
+	mkdirs "$(dirname "$dst")" || fail "cannot create the directory of $2"
+	{ cp "$bundle$2" "$dst.lvsgen-new" && chmod "$1" "$dst.lvsgen-new" && mv -f "$dst.lvsgen-new" "$dst"; } ||
+		{ rm -f "$dst.lvsgen-new"; fail "cannot install $2"; }
+	changed="$changed$2 "
+	say "installed $2"
+}
+
+check_file() { # check_file MODE PATH SECRECY
+	same "$1" "$2" && return 0
+	differ=1
+	if [ -f "$root$2" ]; then
+		have=$(stat -c %a "$root$2")
+		[ "$have" = "${1#0}" ] || say "mode of $2: is 0$have, will be $1"
+		cmp -s "$bundle$2" "$root$2" && return 0
+		old=$root$2
+	else
+		old=/dev/null
+	fi
+	if [ "$3" = secret ]; then
+		say "--- $2 differs (it holds a secret: content not shown)"
+	else
+		diff -u -L "$2 (on the host)" -L "$2 (generated)" "$old" "$bundle$2" || true
+	fi
+}
+
+restore_file() { # restore_file PATH
+	if [ -e "$backup$1" ]; then
+		{ cp -p "$backup$1" "$root$1.lvsgen-new" && mv -f "$root$1.lvsgen-new" "$root$1"; } || fail "cannot restore $1"
+		rm -f "$backup$1"
+		say "restored $1"
+	elif [ -e "$backup$1.lvsgen-absent" ]; then
+		rm -f "$root$1" "$backup$1.lvsgen-absent"
+		say "removed $1"
+	fi
+}
+
+# Originals of files that an earlier bundle for this host installed and this
+# one does not (a newer topology dropped them): put them back.
+restore_unmanaged() {
+	[ -d "$backup" ] || return 0
+	find "$backup" -type f | sort >"$work/kept"
+	while IFS= read -r kept <&3; do
+		p=${kept#"$backup"}
+		p=${p%.lvsgen-absent}
+		grep -qxF -- "$p" "$work/managed" || restore_file "$p"
+	done 3<"$work/kept"
+}
+
+changed() { # changed PATH: did this run replace it?
+	case $changed in *" $1 "*) return 0 ;; esac
+	return 1
+}
+
+# Runs a command given as one line of plain words: split on spaces with
+# globbing off, never evaluated. Chrooted when --root is given.
+invoke() { # invoke WORDS
+	set -f
+	# shellcheck disable=SC2086 # splitting the plan's words is the point
+	set -- $1
+	set +f
+	if [ -n "$root" ]; then chroot "$root" "$@" 3<&-; else "$@" 3<&-; fi
+}
+
+run() { # run WORDS: a failure stops the install (and rolls it back)
+	say "+ $1"
+	invoke "$1" || fail "command failed: $1"
+}
+
+run_ok() { # run_ok WORDS: a failure is only a warning
+	say "+ $1"
+	invoke "$1" || say "warning: command failed (ignored): $1" >&2
+}
+
+confirm() { # confirm WORDS: may we restart networking?
+	say "To apply the network configuration: $1"
+	say "This restarts networking and can cut connections to this host, yours included."
+	case $restart in
+	yes) return 0 ;;
+	no) say "Not restarting (--no-restart): run it yourself when ready."; return 1 ;;
+	esac
+	if [ -t 0 ]; then
+		printf 'Restart networking now? [y/N] '
+		read -r answer || answer=
+		case $answer in [yY]*) return 0 ;; esac
+		say "Not restarting: run it yourself when ready."
+	else
+		say "Not restarting: no terminal to ask on. Run it yourself, or pass --yes."
+	fi
+	return 1
+}
+
+expect() { # expect WORDS LINE: the command's output holds LINE (whitespace aside)
+	out=$(invoke "$1" 2>&1) || true
+	# iptables 1.8.9 lists the protocol "all" as 0: read it as the seeds show it.
+	if printf '%s\n' "$out" | tr -s ' \t' '  ' | sed 's/^ //; s/ $//; s/^MASQUERADE 0 --/MASQUERADE all --/' | grep -qF -- "$2"; then
+		say "ok: $1: $2"
+	else
+		say "FAILED: $1: expected a line with: $2"
+		differ=1
+	fi
+}
+
+case $action in
+check)
+	while IFS=' ' read -r mode merge secrecy path <&3; do
+		check_file "$mode" "$path" "$secrecy"
+	done 3<"$work/files"
+	[ "$differ" -eq 0 ] && say "$host: every file is up to date."
+	exit "$differ"
+	;;
+verify)
+	records verify >"$work/verify"
+	records expect >"$work/expect"
+	while IFS=' ' read -r n words <&3; do
+		sed -n "s/^$n //p" "$work/expect" >"$work/lines"
+		while IFS= read -r line <&4; do
+			expect "$words" "$line"
+		done 4<"$work/lines"
+	done 3<"$work/verify"
+	exit "$differ"
+	;;
+uninstall)
+	while IFS=' ' read -r mode merge secrecy path <&3; do
+		restore_file "$path"
+	done 3<"$work/files"
+	restore_unmanaged
+	# Nothing left to restore: remove the state directory with its empty folders.
+	if [ -d "$backup" ] && [ -z "$(find "$backup" ! -type d | head -n 1)" ]; then rm -rf "$state"; fi
+	exit 0
+	;;
+esac
+
+while IFS=' ' read -r mode merge secrecy path <&3; do
+	install_file "$mode" "$path"
+done 3<"$work/files"
+restore_unmanaged
+
+if [ "$changed" = ' ' ]; then
+	say "$host: every file is up to date; nothing to do."
+	exit 0
+fi
+
+# The actions, in the plan's order: `action` starts one, its `when` records
+# say whether it is due, its `run` records are its commands.
+grep -E '^(action|when|run) ' "$plan" >"$work/actions" || true
+due=no
+while IFS=' ' read -r kind _ rest <&3; do
+	case $kind in
+	action)
+		due=no
+		ask=$rest
+		;;
+	when)
+		if changed "$rest"; then due=yes; fi
+		;;
+	run)
+		[ "$due" = yes ] || continue
+		need=${rest%% *}
+		words=${rest#* }
+		if [ "$ask" = ask ]; then
+			if confirm "$words"; then run "$words"; fi
+		elif [ "$need" = may ]; then
+			run_ok "$words"
+		else
+			run "$words"
+		fi
+		;;
+	esac
+done 3<"$work/actions"
+say "$host: done."

@@ -1,0 +1,316 @@
+#!/bin/bash
+# lab.sh: the machinery of `lvsgen lab` (see docs/lab.md). It builds the hosts
+# of a plan as network namespaces with private roots, installs every host's
+# bundle with its own installer, starts the lab's servers and runs the plan's
+# checks, reporting on file descriptor 3 (lib/checks.sh). The plan, the bundles
+# and the expected tables come from lvsgen (src/lab/plan.ts); nothing here knows
+# a topology.
+#
+#   lab.sh DIR      DIR/plan, DIR/bundles/<host>/, DIR/prediction/<director>;
+#                   logs go to DIR/out/ (installer output, verify output, the
+#                   hosts' syslogs, the stand-ins' command logs)
+#   env LAB_PREFIX  names of the lab's namespaces (PREFIX-host, PREFIX-lan, ...)
+#       LAB_TIER    host: this machine's kernel, without IPVS (kit/host's
+#                   stand-ins for ipvsadm, modprobe and global sysctls); vm:
+#                   the real ones
+#       LAB_KEEP=1  keep the hosts' roots (DIR/work)
+# Exit 0 when the lab ran to its end (the results say what passed), 2 when it
+# could not be built. Everything it starts is ended by pid on exit, Ctrl-C or
+# failure (cluster_down), and its namespaces are deleted.
+set -uo pipefail
+[ $# -eq 1 ] || { echo "usage: lab.sh DIR" >&2; exit 2; }
+DIR=$(cd "$1" && pwd -P) || exit 2
+HERE=$(cd "$(dirname "$0")" && pwd -P)
+OUT=$DIR/out
+mkdir -p "$OUT" "$DIR/work" || exit 2
+# results to fd 3 (the caller's stdout), everything else to the log
+exec 3>&1 1>>"$OUT/lab.log" 2>&1
+LAB_TIER=${LAB_TIER:-host}
+LAB_PREFIX=${LAB_PREFIX:-lab$$}
+LAB_WORK=$DIR/work
+lab_log() { echo "[$(date +%T)] $*"; }
+# shellcheck source=lib/checks.sh
+. "$HERE/lib/checks.sh"
+# shellcheck source=lib/cluster.sh
+. "$HERE/lib/cluster.sh"
+# shellcheck source=lib/hosts.sh
+. "$HERE/lib/hosts.sh"
+trap 'cluster_down; [ -n "${LAB_KEEP:-}" ] || rm -rf "$LAB_WORK"' EXIT
+trap 'exit 130' INT TERM HUP
+
+PLAN=$DIR/plan
+BUNDLES=$DIR/bundles
+declare -a INSTALLS=() SERVERS=() CHECKS=()
+while IFS= read -r line; do
+  case ${line%%$'\t'*} in
+  install) INSTALLS+=("${line#install$'\t'}") ;;
+  server) SERVERS+=("${line#server$'\t'}") ;;
+  check) CHECKS+=("${line#check$'\t'}") ;;
+  esac
+done <"$PLAN"
+
+progress "building $(grep -c '^host' "$PLAN") hosts, $(grep -c '^lan' "$PLAN") LANs and $(grep -c '^client' "$PLAN") clients in namespaces ($LAB_PREFIX-*)"
+t0=$SECONDS
+if ! cluster_up "$PLAN" "$BUNDLES"; then
+  echo "lab: the namespaces and host roots could not be built (see $OUT/lab.log)" >&2
+  printf 'PROGRESS\tthe namespaces and host roots could not be built: %s\n' "$(tail -3 "$OUT/lab.log" | tr '\n' ' ')" >&3
+  exit 2
+fi
+# every client answers /cgi-bin/addr with the address it was reached from
+for c in "${LAB_CLIENTS[@]}"; do
+  mkdir -p "$LAB_WORK/clients/$c/cgi-bin"
+  # busybox httpd listens on IPv6 too: REMOTE_ADDR reads [::ffff:a.b.c.d]
+  cat >"$LAB_WORK/clients/$c/cgi-bin/addr" <<'CGI'
+#!/bin/sh
+a=${REMOTE_ADDR#[}; a=${a%]}; a=${a#::ffff:}
+printf 'Content-Type: text/plain\r\n\r\n%s\n' "$a"
+CGI
+  chmod 755 "$LAB_WORK/clients/$c/cgi-bin/addr"
+  client "$c" busybox httpd -f -p 80 -h "$LAB_WORK/clients/$c" &
+  LAB_BG+=($!)
+done
+progress "hosts up in $((SECONDS - t0)) s"
+grep -q $'\thttps\t' "$PLAN" && make_test_cert
+
+# --- install, in the plan's order; each host's servers start once it is installed
+install_one() {
+  local h=$1 rc
+  install_bundle "$h" --yes >"$OUT/$h.install" 2>&1
+  rc=$?
+  if [ $rc = 0 ]; then pass "install.$h" "exit 0"
+  else fail "install.$h" "exit $rc: $(tail -5 "$OUT/$h.install")"; fi
+}
+for group in "${INSTALLS[@]}"; do
+  IFS=$'\t' read -r -a hs <<<"$group"
+  progress "installing ${hs[*]} with $(if [ ${#hs[@]} = 1 ]; then echo its; else echo their; fi) own install.sh"
+  pids=()
+  for h in "${hs[@]}"; do
+    trust_test_cert "$h"
+    install_one "$h" &
+    pids+=($!)
+  done
+  for p in "${pids[@]}"; do wait "$p"; done
+  for s in "${SERVERS[@]}"; do
+    IFS=$'\t' read -r sh kind proto port arg <<<"$s"
+    for h in "${hs[@]}"; do [ "$sh" = "$h" ] && start_server "$h" "$kind" "$proto" "$port" "$arg"; done
+  done
+done
+
+# --- the checks ---------------------------------------------------------------
+ipvsadm_note() { [ "$LAB_TIER" = host ] && echo " (the lab's ipvsadm stand-in: this kernel has no IPVS)"; }
+holds() { on "$1" ip -4 -o addr show | grep -q "inet $2/"; }
+holds_all() { local h=$1 f; shift; for f in "$@"; do holds "$h" "$f" || return 1; done; }
+holds_none() { local h=$1 f; shift; for f in "$@"; do holds "$h" "$f" && return 1; done; return 0; }
+addrs_of() { on "$1" ip -4 -o addr show | awk '{print $2, $4}' | tr '\n' ' '; }
+the_table() { on "$1" ipvsadm -L -n 2>&1 | table_body; }
+predicted() { table_body <"$DIR/prediction/$1"; }
+table_is() { [ "$(the_table "$1")" = "$2" ]; }
+# the predicted table with one real server's line at weight 0 (ldirectord's
+# quiescent=yes, keepalived's inhibit_on_failure) or removed
+table_without() { # table_without DIRECTOR PROTO VIP:PORT RIP:PORT zero|gone
+  predicted "$1" | awk -v svc="$(echo "$2" | tr '[:lower:]' '[:upper:]') $3" -v real="$4" -v how="$5" '
+    !/^->/ { cur = $1 " " $2 }
+    /^->/ && cur == svc && $2 == real { if (how == "gone") next; $4 = 0 }
+    { print }'
+}
+ha_running() { # HOST KIND
+  if [ "$2" = heartbeat ]; then on "$1" sh -c 'test -s /var/run/heartbeat.pid && kill -0 $(cat /var/run/heartbeat.pid)'
+  else on "$1" systemctl is-active keepalived; fi
+}
+ha_stop() {
+  if [ "${LAB_DISTRO[$1]}" = debian12 ] || [ "$2" = vrrp ]; then on "$1" timeout 90 systemctl stop "$(ha_daemon "$2")"
+  else on "$1" timeout 90 /etc/init.d/heartbeat stop; fi
+}
+ha_start() {
+  if [ "${LAB_DISTRO[$1]}" = debian12 ] || [ "$2" = vrrp ]; then on "$1" timeout 60 systemctl start "$(ha_daemon "$2")"
+  else on "$1" timeout 60 /etc/init.d/heartbeat start; fi
+}
+ha_daemon() { if [ "$1" = heartbeat ]; then echo heartbeat; else echo keepalived; fi; }
+# How often HOST has settled as the node not holding the resources: heartbeat's
+# resource negotiation done, or keepalived's VRRP instance in BACKUP state.
+ha_settled() {
+  local log; log=$(upper_of "$1")/var/log/messages
+  if [ "$2" = heartbeat ]; then grep -c 'Initial resource acquisition complete' "$log"
+  else grep -c 'Keepalived_vrrp.*Entering BACKUP STATE' "$log"; fi
+}
+settled_more() { [ "$(ha_settled "$1" "$2")" -gt "$3" ]; }
+answer() { client "$1" "${CURL[@]}" "http://$2:$3/" 2>&1; }
+answer_is() { [ "$(answer "$1" "$2" "$3")" = "$4" ]; }
+
+# one request to a virtual service; prints who answered
+ask() { # ask CLIENT PROTO ADDR PORT KIND
+  local c=$1 proto=$2 a=$3 p=$4 kind=$5
+  case $kind in
+  http) client "$c" "${CURL[@]}" "http://$a:$p/lvsgen-lab-host.txt" ;;
+  https) client "$c" "${CURL[@]}" -k "https://$a:$p/lvsgen-lab-host.txt" ;;
+  banner) client "$c" timeout 4 busybox nc -w 2 "$a" "$p" </dev/null | head -1 | awk '{print $2}' ;;
+  udp-echo) echo lab | client "$c" timeout 4 busybox nc -u -w 1 "$a" "$p" | head -1 | sed 's/: .*//' ;;
+  dns) client "$c" timeout 4 perl -e '
+        use IO::Socket::INET; my $s = IO::Socket::INET->new(PeerAddr => $ARGV[0], PeerPort => $ARGV[1], Proto => "udp") or exit 1;
+        $s->send(pack("n6", 4242, 0x0100, 1, 0, 0, 0) . "\x05lvsgen\x03lab\x00" . pack("n2", 16, 1));
+        my $r; $s->recv($r, 4096); exit 1 unless defined $r && length $r > 12;
+        my ($host) = $r =~ /\x00\x10\x00\x01\x00\x00\x00\x00..(?:.)(.+)$/s; print "$host\n";' "$a" "$p" ;;
+  esac
+}
+
+run_check() {
+  local id=$1 kind=$2; shift 2
+  local got t
+  case $kind in
+  addr)
+    got=$(on "$1" ip -4 -o addr show dev "$2" 2>&1)
+    if echo "$got" | grep -q "inet $3 "; then pass "$id" "inet $3 on $2"; else fail "$id" "$(echo "$got" | awk '{print $4, $NF}' | tr '\n' ' ')"; fi
+    ;;
+  route)
+    got=$(on "$1" ip route list "$2" 2>&1 | sed 's/ onlink//' | norm)
+    if [ "$got" = "$2 via $3 dev $4" ]; then pass "$id" "$got"; else fail "$id" "${got:-no route}"; fi
+    ;;
+  local)
+    got=$(on "$1" ip route get "$2" 2>&1 | head -1 | norm)
+    case $got in "local $2 dev lo"*) pass "$id" "$got" ;; *) fail "$id" "$got" ;; esac
+    ;;
+  gateway)
+    got=$(route_default "$1")
+    if [ "$got" = "default via $2 dev $3" ]; then pass "$id" "$got"; else fail "$id" "${got:-no default route}"; fi
+    ;;
+  sysctl)
+    got=$(on "$1" sysctl -n "$2" 2>&1)
+    if [ "$got" = "$3" ]; then pass "$id" "$2 = $got"; else fail "$id" "$2 = $got"; fi
+    ;;
+  ping)
+    if wait_for 5 client "$1" ping -c 1 -W 1 "$2"; then pass "$id" "echo reply from $2"
+    else fail "$id" "no echo reply: $(client "$1" ping -c 1 -W 1 "$2" 2>&1 | tail -2 | tr '\n' ' ')"; fi
+    ;;
+  masq)
+    got=$(on "$1" "${CURL[@]}" "http://${LAB_CLIENT_ADDR[$2]}/cgi-bin/addr" 2>&1)
+    if [ "$got" = "$3" ]; then pass "$id" "the client sees $got"; else fail "$id" "the client sees: $got"; fi
+    ;;
+  table)
+    local want; want=$(predicted "$1")
+    t=$SECONDS
+    if wait_for 40 table_is "$1" "$want"; then pass "$id" "the predicted table after $((SECONDS - t)) s$(ipvsadm_note)"
+    else fail "$id" "$(the_table "$1" | tr '\n' '|')$(ipvsadm_note)"; fi
+    ;;
+  realdown)
+    local d=$1 h=$2 proto=$3 port=$4 vip=$5 rip=$6 weight=$7
+    local zero gone want; want=$(predicted "$d")
+    zero=$(table_without "$d" "$proto" "$vip" "$rip" zero)
+    gone=$(table_without "$d" "$proto" "$vip" "$rip" gone)
+    if ! table_is "$d" "$want"; then fail "$id" "not tried: the table is not the predicted one before: $(the_table "$d" | tr '\n' '|')"; return; fi
+    stop_server "$h" "$proto" "$port"
+    t=$SECONDS
+    local out=
+    local end=$((SECONDS + 40)) cur
+    while :; do
+      cur=$(the_table "$d")
+      [ "$cur" = "$zero" ] && out="at weight 0" && break
+      [ "$cur" = "$gone" ] && out="removed" && break
+      [ $SECONDS -ge $end ] && break
+      sleep 0.5
+    done
+    local took=$((SECONDS - t))
+    restart_server "$h" "$proto" "$port"
+    if [ -z "$out" ]; then fail "$id" "$rip still in: $(echo "$cur" | tr '\n' '|')"; wait_for 40 table_is "$d" "$want"; return; fi
+    t=$SECONDS
+    if wait_for 40 table_is "$d" "$want"; then pass "$id" "$rip $out after $took s, back at weight $weight after $((SECONDS - t)) s$(ipvsadm_note)"
+    else fail "$id" "$rip $out after $took s, but not back: $(the_table "$d" | tr '\n' '|')"; fi
+    ;;
+  service)
+    local c=$1 proto=$2 a=$3 p=$4 k=$5 n=$6 how=$7; shift 7
+    local -A count=()
+    local i who seen=
+    for ((i = 0; i < n; i++)); do
+      who=$(ask "$c" "$proto" "$a" "$p" "$k" 2>/dev/null | head -1)
+      count[${who:-none}]=$((${count[${who:-none}]:-0} + 1))
+    done
+    for who in "${!count[@]}"; do seen="$seen$who=${count[$who]} "; done
+    seen=${seen% }
+    local ok=1 total=0 e
+    for e in "$@"; do total=$((total + ${e#*=})); done
+    [ -n "${count[none]:-}" ] && ok=0
+    if [ "$how" = persistent ]; then [ ${#count[@]} = 1 ] || ok=0
+    else
+      for e in "$@"; do
+        local got=${count[${e%%=*}]:-0}
+        [ "$got" -gt 0 ] || ok=0
+        # weighted: each within half of its share either way
+        if [ "$how" = weighted ]; then
+          local share=$((n * ${e#*=} / total))
+          [ $((2 * got)) -ge "$share" ] && [ "$got" -le $((share + share / 2 + 1)) ] || ok=0
+        fi
+      done
+    fi
+    if [ $ok = 1 ]; then pass "$id" "$n requests: $seen"; else fail "$id" "$n requests: $seen"; fi
+    ;;
+  ha-runs)
+    if wait_for 10 ha_running "$1" "$2"; then pass "$id" "$(ha_daemon "$2") running"
+    else fail "$id" "no $(ha_daemon "$2"): $(tail -3 "$OUT/$1.install" | tr '\n' ' ')"; fi
+    ;;
+  ha-holds)
+    local n1=$1 n2=$2 limit=$3; shift 3
+    t=$SECONDS
+    if wait_for $((limit + 30)) holds_all "$n1" "$@"; then
+      if holds_none "$n2" "$@"; then pass "$id" "on $n1 after $((SECONDS - t)) s; $n2 holds none"
+      else fail "$id" "on $n1, but $n2 holds some too: $(addrs_of "$n2")"; fi
+    else fail "$id" "$n1: $(addrs_of "$n1")"; fi
+    ;;
+  answer)
+    if wait_for 15 answer_is "$1" "$2" "$3" "$4"; then pass "$id" "answered by $4"
+    else fail "$id" "got: $(answer "$1" "$2" "$3")"; fi
+    ;;
+  ha-failover)
+    local n1=$1 n2=$2 k=$3 limit=$4; shift 4
+    ha_stop "$n1" "$k" >"$OUT/$n1.ha-stop" 2>&1
+    t=$SECONDS
+    if wait_for $((limit + 20)) holds_all "$n2" "$@"; then
+      if holds_none "$n1" "$@"; then pass "$id" "on $n2 after $((SECONDS - t)) s; released by $n1"
+      else fail "$id" "on $n2 after $((SECONDS - t)) s, but $n1 still holds: $(addrs_of "$n1")"; fi
+    else fail "$id" "not on $n2 after $((limit + 20)) s: $(addrs_of "$n2")"; fi
+    ;;
+  ha-failback)
+    local n1=$1 n2=$2 k=$3 how=$4 settle=$5; shift 5
+    local before; before=$(ha_settled "$n1" "$k")
+    ha_start "$n1" "$k" >"$OUT/$n1.ha-start" 2>&1
+    if [ "$how" = back ]; then
+      t=$SECONDS
+      if wait_for 90 holds_all "$n1" "$@" && wait_for 10 holds_none "$n2" "$@"; then pass "$id" "back on $n1 after $((SECONDS - t)) s"
+      else fail "$id" "$n1: $(addrs_of "$n1"); $n2: $(addrs_of "$n2")"; fi
+    elif wait_for 90 settled_more "$n1" "$k" "$before"; then
+      sleep "$settle"
+      if holds_all "$n2" "$@" && holds_none "$n1" "$@"; then pass "$id" "$n1 settled as backup; still on $n2"
+      else fail "$id" "$n1: $(addrs_of "$n1"); $n2: $(addrs_of "$n2")"; fi
+    else fail "$id" "$n1 never settled: $(tail -5 "$(upper_of "$n1")/var/log/messages" | tr '\n' ' ')"; fi
+    ;;
+  verify)
+    local h=$1 out line n=0
+    out=$(install_bundle "$h" --verify 2>&1)
+    echo "$out" >"$OUT/$h.verify"
+    while IFS= read -r line; do
+      case $line in
+      ok:*) pass "$id" "ok" "${line#ok: }"; n=$((n + 1)) ;;
+      FAILED:*lsmod*)
+        n=$((n + 1))
+        if [ "$LAB_TIER" = host ]; then notrun "$id" "this kernel loads no modules (no IPVS): the VM mode runs it" "${line#FAILED: }"
+        else fail "$id" "$line" "${line#FAILED: }"; fi
+        ;;
+      FAILED:*) fail "$id" "$line" "${line#FAILED: }"; n=$((n + 1)) ;;
+      esac
+    done <<<"$out"
+    [ $n -gt 0 ] || fail "$id" "no check line: $(echo "$out" | tail -3)"
+    ;;
+  *) fail "$id" "lab.sh: unknown check kind $kind" ;;
+  esac
+}
+
+progress "running $(echo "${#CHECKS[@]}") checks"
+for c in "${CHECKS[@]}"; do
+  IFS=$'\t' read -r -a args <<<"$c"
+  run_check "${args[@]}"
+done
+# the hosts' logs, for a post-mortem
+for h in "${LAB_HOSTS[@]}"; do
+  cp "$(upper_of "$h")/var/log/messages" "$OUT/$h.messages" 2>/dev/null
+  cp "$(upper_of "$h")/var/log/lvsgen-lab/ipvsadm.log" "$OUT/$h.ipvsadm.log" 2>/dev/null
+done
+progress "done in $((SECONDS - t0)) s"
+exit 0

@@ -1,0 +1,27 @@
+# shellcheck shell=bash
+# Results, as `lvsgen lab` reads them from file descriptor 3 (lab.sh points it
+# at the lab's stdout and everything else at its log):
+#   PROGRESS<TAB>text
+#   PASS<TAB>ID<TAB>what was seen[<TAB>part]
+#   FAIL<TAB>ID<TAB>what was seen[<TAB>part]
+#   NOTRUN<TAB>ID<TAB>why[<TAB>part]
+# ID is a check of the plan; a check with parts (install.sh --verify: one per
+# line) reports each part under the same ID. Seen texts are kept on one line.
+
+oneline() { printf '%s' "$1" | tr '\n\t' '| ' | cut -c1-1500; }
+result() { # result KIND ID SEEN [PART]
+  if [ -n "${4:-}" ]; then printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$(oneline "$3")" "$(oneline "$4")" >&3
+  else printf '%s\t%s\t%s\n' "$1" "$2" "$(oneline "$3")" >&3; fi
+  lab_log "$1 $2 ${4:-}: $3"
+}
+pass() { result PASS "$@"; }
+fail() { result FAIL "$@"; }
+notrun() { result NOTRUN "$@"; }
+progress() { printf 'PROGRESS\t%s\n' "$*" >&3; lab_log "$*"; }
+
+# Whitespace runs to one space, no leading/trailing space.
+norm() { sed -e 's/[[:space:]]\+/ /g' -e 's/^ //' -e 's/ $//'; }
+# An `ipvsadm -L -n` table without its version line, normalised.
+table_body() { sed 1d | norm; }
+
+CURL=(curl -sS --noproxy '*' --connect-timeout 2 --max-time 4)

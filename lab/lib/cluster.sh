@@ -1,0 +1,320 @@
+# shellcheck shell=bash
+# Hosts of an lvsgen cluster as network namespaces, each with a private root
+# filesystem: what `lvsgen lab` builds (sourced by lab/lab.sh, in namespaces on
+# this machine or inside the lab's VM).
+#
+# Every host H of the topology gets
+#   - a network namespace  $LAB_PREFIX-H  (veth "ethN" into the LAN bridges),
+#   - a mount, UTS and IPC namespace held open by a "keeper" process (sleep),
+#     with hostname H,
+#   - a private root: an overlay of the machine's own / (read-only lower) with a
+#     writable upper layer under $LAB_WORK/hosts/H, plus fresh /proc, /sys of its
+#     netns, a small /dev, tmpfs /run and /tmp. Whatever the host's installer
+#     writes (/etc/network/interfaces, /etc/ha.d/..., /var/lib/lvsgen/...) lands
+#     in the upper layer; the machine's files are never touched.
+#   - the distro kit: Red Hat's initscripts replayed (kit/redhat: /etc/init.d/
+#     network, ifup, ifdown, iptables, chkconfig, ldirectord), a systemctl that
+#     runs the machine's units for Debian 12 (kit/debian12) and, on the test
+#     machine's kernel (LAB_TIER=host), stand-ins for what that kernel cannot do
+#     (kit/host: ipvsadm with a table in a file, modprobe that records, sysctl
+#     that never writes global keys). In the VM (LAB_TIER=vm) the real ones run.
+#   - syslogd (busybox) writing the host's /var/log/messages, as the seeds tell
+#     operators to read ldirectord's and heartbeat's logs there.
+# Commands run "on" a host through nsenter into those namespaces and chroot.
+#
+# Cleanup (cluster_down, also from an EXIT trap): every process in the test's
+# network namespaces is ended by its pid (ip netns pids), then the namespaces
+# are deleted and the work directory removed.
+#
+# Required before sourcing: LAB_PREFIX (unique, short), LAB_WORK (empty dir),
+# LAB_TIER (host|vm). The plan (cluster_up) says which interface joins
+# which LAN; addresses come only from the bundles.
+
+LAB_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+LAB_DIR=$(dirname "$LAB_LIB")
+LAB_KIT=$LAB_DIR/kit
+declare -A LAB_KEEPER=() LAB_DISTRO=() LAB_ROOT=() LAB_CLIENT_ADDR=()
+LAB_CLIENTS=()
+LAB_HOSTS=()
+LAB_NS=()
+LAB_LANS=()
+LAB_BG=()
+
+lab_log() { echo "[$(date +%T)] $*" >&2; }
+
+ns_of() { echo "$LAB_PREFIX-$1"; }
+
+# --- running things on hosts ------------------------------------------------
+# on HOST CMD...: run CMD inside HOST's namespaces, chrooted into its root.
+on() {
+  local h=$1; shift
+  nsenter -t "${LAB_KEEPER[$h]}" -m -u -i -n -- chroot "${LAB_ROOT[$h]}" \
+    /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    HOME=/root TERM=dumb LANG=C.UTF-8 ${LAB_ONENV:-} "$@"
+}
+# on_bg HOST CMD...: same, in the background; the pid is appended to LAB_BG
+# and left in LAB_LAST_PID.
+on_bg() {
+  local h=$1; shift
+  nsenter -t "${LAB_KEEPER[$h]}" -m -u -i -n -- chroot "${LAB_ROOT[$h]}" \
+    /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    HOME=/root TERM=dumb LANG=C.UTF-8 "$@" &
+  LAB_LAST_PID=$!
+  LAB_BG+=("$LAB_LAST_PID")
+}
+# outside HOST CMD...: in HOST's namespaces but not chrooted (the machine's
+# files are visible; HOST's root is at ${LAB_ROOT[HOST]}).
+outside() {
+  local h=$1; shift
+  nsenter -t "${LAB_KEEPER[$h]}" -m -u -i -n -- "$@"
+}
+# client NAME CMD...: run CMD in the client namespace NAME.
+client() { local c=$1; shift; ip netns exec "$(ns_of "$c")" "$@"; }
+# A path of HOST's root as the test machine sees it (read-only use: the upper
+# layer, i.e. what was written on that host).
+upper_of() { echo "$LAB_WORK/hosts/$1/upper"; }
+
+# wait_for SECONDS CMD...: retry CMD every 0.3 s until it succeeds or time runs out.
+wait_for() {
+  local limit=$1; shift
+  local end=$((SECONDS + limit))
+  while :; do
+    "$@" >/dev/null 2>&1 && return 0
+    [ $SECONDS -ge $end ] && return 1
+    sleep 0.3
+  done
+}
+
+# --- building ---------------------------------------------------------------
+# veth pair under random names in the root namespace, moved and renamed.
+lab_link() { # lab_link NS_A IF_A NS_B IF_B
+  local a="v$RANDOM$RANDOM" b="v$RANDOM$RANDOM"
+  ip link add "$a" type veth peer name "$b" &&
+    ip link set "$a" netns "$1" && ip -n "$1" link set "$a" name "$2" &&
+    ip link set "$b" netns "$3" && ip -n "$3" link set "$b" name "$4"
+}
+
+# Populate HOST's upper layer before its overlay is mounted: the distro kit and
+# the identity every installed host already has (hostname, hosts file; on Red
+# Hat the stock /etc/sysconfig/network and ifcfg-lo).
+lab_seed_root() { # lab_seed_root HOST DISTRO UPPER
+  local h=$1 d=$2 u=$3
+  mkdir -p "$u/etc" "$u/usr/lib/lvsgen-lab" "$u/var/log/lvsgen-lab" "$u/var/lib/lvsgen-lab"
+  echo "$h" >"$u/etc/hostname"
+  {
+    echo "127.0.0.1	localhost"
+    echo "127.0.1.1	$h"
+  } >"$u/etc/hosts"
+  # The machine's own interfaces file is not this host's: start from Debian's
+  # stock one (lo only), as a freshly installed host has it.
+  mkdir -p "$u/etc/network"
+  printf 'auto lo\niface lo inet loopback\n' >"$u/etc/network/interfaces"
+  # ifupdown hooks of the test machine (systemd-resolved) have no business here.
+  local hook
+  for hook in /etc/network/if-*.d/*; do
+    [ -e "$hook" ] || continue
+    mkdir -p "$u$(dirname "$hook")"
+    ln -sf /bin/true "$u$hook"
+  done
+  # the lab's own servers (udp-server)
+  cp -a "$LAB_KIT/lab/." "$u/usr/lib/lvsgen-lab/"
+  if [ "$d" = redhat ]; then
+    cp -a "$LAB_KIT/redhat/." "$u/"
+    mkdir -p "$u/etc/sysconfig"
+    printf 'NETWORKING=yes\nHOSTNAME=%s\n' "$h" >"$u/etc/sysconfig/network"
+  fi
+  if [ "$d" = debian12 ]; then
+    # No systemd runs as the host's pid 1: kit/debian12's systemctl runs the
+    # machine's own units (see there); the real one edits the unit symlinks.
+    mkdir -p "$u/usr/bin"
+    cp /usr/bin/systemctl "$u/usr/lib/lvsgen-lab/systemctl.real"
+    install -m 0755 "$LAB_KIT/debian12/usr/bin/systemctl" "$u/usr/bin/systemctl"
+  fi
+  if [ "$LAB_TIER" = host ]; then
+    mkdir -p "$u/usr/sbin"
+    cp /usr/sbin/sysctl "$u/usr/lib/lvsgen-lab/sysctl.real" 2>/dev/null ||
+      cp /sbin/sysctl "$u/usr/lib/lvsgen-lab/sysctl.real"
+    install -m 0755 "$LAB_KIT/host/sysctl" "$u/usr/sbin/sysctl"
+    install -m 0755 "$LAB_KIT/host/modprobe" "$u/usr/sbin/modprobe"
+    install -m 0755 "$LAB_KIT/host/ipvsadm" "$u/usr/sbin/ipvsadm"
+  fi
+}
+
+# The keeper: enters the netns, unshares mount+UTS+IPC, mounts HOST's root and
+# sleeps; its pid is the handle for nsenter.
+lab_keeper() { # lab_keeper HOST
+  local h=$1 ns; ns=$(ns_of "$1")
+  local base=$LAB_WORK/hosts/$h
+  local r=$base/root ready=$base/ready
+  local ro_sys=0
+  [ "$LAB_TIER" = host ] && ro_sys=1
+  ip netns exec "$ns" unshare --mount --uts --ipc --propagation private \
+    bash -c '
+      set -e
+      base=$1 r=$2 h=$3 ro_sys=$4 lower=${5:-/}
+      mount -t overlay overlay -o "lowerdir=$lower,upperdir=$base/upper,workdir=$base/work" "$r"
+      mount -t proc proc "$r/proc"
+      mount --rbind /sys "$r/sys"
+      if [ "$ro_sys" = 1 ]; then
+        # Only net.* is this namespace'"'"'s own: the rest of /proc/sys is read-only.
+        mount --bind "$r/proc/sys" "$r/proc/sys"
+        mount -o remount,bind,ro "$r/proc/sys"
+        mount --bind /proc/sys/net "$r/proc/sys/net"
+      fi
+      mount -t tmpfs -o mode=0755,size=8m tmpfs "$r/dev"
+      for n in null zero full random urandom tty; do
+        : >"$r/dev/$n"; mount --bind "/dev/$n" "$r/dev/$n"
+      done
+      mkdir -p "$r/dev/pts" "$r/dev/shm"
+      mount -t tmpfs -o mode=1777,size=16m tmpfs "$r/dev/shm"
+      ln -s /proc/self/fd "$r/dev/fd"
+      ln -s /proc/self/fd/0 "$r/dev/stdin"
+      ln -s /proc/self/fd/1 "$r/dev/stdout"
+      ln -s /proc/self/fd/2 "$r/dev/stderr"
+      mount -t tmpfs -o mode=0755,size=32m tmpfs "$r/run"
+      mkdir -p "$r/run/lock" "$r/run/network" "$r/run/sendsigs.omit.d"
+      chmod 1777 "$r/run/lock"
+      mount -t tmpfs -o mode=1777,size=64m tmpfs "$r/tmp"
+      # the running kernel'"'"'s modules, when they are a mount of their own (the VM)
+      kver=$(uname -r)
+      if [ -d "/lib/modules/$kver" ] && mountpoint -q "/lib/modules/$kver"; then
+        mkdir -p "$r/lib/modules/$kver"
+        mount --bind "/lib/modules/$kver" "$r/lib/modules/$kver"
+      fi
+      hostname "$h"
+      echo ok >"$base/ready"
+      exec sleep 7200
+    ' keeper "$base" "$r" "$h" "$ro_sys" "${LAB_LOWER:-/}" \
+    >"$base/keeper.log" 2>&1 &
+  LAB_KEEPER[$h]=$!
+  if ! wait_for 20 test -s "$ready"; then
+    lab_log "host $h: root did not come up: $(cat "$base/keeper.log")"
+    return 1
+  fi
+}
+
+# cluster_up PLAN BUNDLES: build every LAN, host and client of the plan
+# (src/lab/plan.ts writes it; tab-separated records):
+#   lan NAME NETWORK             a LAN (a bridge in the LAN namespace)
+#   host NAME DISTRO             a host; its bundle is BUNDLES/NAME
+#   link HOST IFACE LAN          HOST's IFACE is plugged into LAN
+#   client NAME LAN ADDR/PREFIX GATEWAY|-   a client namespace of the lab's own
+cluster_up() {
+  local plan=$1 bundles=$2
+  LAB_BUNDLES=$bundles
+  local lan_ns kind a b c d
+  lan_ns=$(ns_of lan)
+  ip netns add "$lan_ns" || return 1
+  LAB_NS+=("$lan_ns")
+  ip -n "$lan_ns" link set lo up
+  local -A bridge=()
+  local nbr=0
+  while IFS=$'\t' read -r kind a b c d _; do
+    case $kind in
+    lan)
+      bridge[$a]=br$nbr
+      ip -n "$lan_ns" link add "br$nbr" type bridge || return 1
+      # no STP delay: ports forward at once
+      ip -n "$lan_ns" link set "br$nbr" type bridge forward_delay 0 stp_state 0 2>/dev/null
+      ip -n "$lan_ns" link set "br$nbr" up
+      LAB_LANS+=("$a")
+      nbr=$((nbr + 1))
+      ;;
+    host)
+      LAB_HOSTS+=("$a")
+      LAB_DISTRO[$a]=$b
+      local ns; ns=$(ns_of "$a")
+      ip netns add "$ns" || return 1
+      LAB_NS+=("$ns")
+      local base=$LAB_WORK/hosts/$a
+      mkdir -p "$base/upper" "$base/work" "$base/root"
+      LAB_ROOT[$a]=$base/root
+      lab_seed_root "$a" "$b" "$base/upper"
+      ;;
+    link)
+      local port="p$RANDOM$RANDOM"
+      lab_link "$(ns_of "$a")" "$b" "$lan_ns" "$port" || return 1
+      ip -n "$lan_ns" link set "$port" master "${bridge[$c]}"
+      ip -n "$lan_ns" link set "$port" up
+      ;;
+    client)
+      local cns; cns=$(ns_of "$a")
+      ip netns add "$cns" || return 1
+      LAB_NS+=("$cns")
+      LAB_CLIENTS+=("$a")
+      ip -n "$cns" link set lo up
+      local port="p$RANDOM$RANDOM"
+      lab_link "$cns" eth0 "$lan_ns" "$port" || return 1
+      ip -n "$lan_ns" link set "$port" master "${bridge[$b]}"
+      ip -n "$lan_ns" link set "$port" up
+      ip -n "$cns" addr add "$c" dev eth0
+      ip -n "$cns" link set eth0 up
+      LAB_CLIENT_ADDR[$a]=${c%/*}
+      [ "$d" = - ] || ip -n "$cns" route add default via "$d"
+      ;;
+    esac
+  done <"$plan"
+  local h
+  for h in "${LAB_HOSTS[@]}"; do
+    lab_keeper "$h" || return 1
+    # a booted host: loopback up, its own syslog
+    on "$h" ip link set lo up
+    on_bg "$h" busybox syslogd -n -O /var/log/messages
+  done
+  for h in "${LAB_HOSTS[@]}"; do
+    wait_for 10 on "$h" test -S /dev/log || lab_log "host $h: no syslog socket"
+    [ "${LAB_DISTRO[$h]}" = debian12 ] && lab_boot_systemd "$h"
+  done
+  return 0
+}
+
+# What a Debian 12 host's boot leaves behind that its installer relies on:
+# systemd-tmpfiles' legacy.conf makes /run/lock/subsys (ldirectord.service's
+# ExecStartPost touches a file there), networking.service has run `ifup -a`
+# (lo, from the stock interfaces file) and is active, and systemd has read the
+# units the installer will drive (so a drop-in written later needs the
+# daemon-reload the stand-in checks for).
+lab_boot_systemd() {
+  local h=$1
+  on "$h" mkdir -p /run/lock/subsys
+  on "$h" timeout 60 systemctl start networking || lab_log "host $h: networking.service did not start"
+  on "$h" systemctl is-active networking.service nftables.service ldirectord.service keepalived.service >/dev/null 2>&1
+  return 0
+}
+
+# install_bundle HOST [ARGS...]: run HOST's generated installer against HOST's
+# root (install.sh --root ROOT --yes ...), from HOST's namespaces; its commands
+# run chrooted into that root. Output goes to stdout. Bounded (180 s).
+install_bundle() {
+  local h=$1; shift
+  outside "$h" timeout -k 5 "${LAB_INSTALL_TIMEOUT:-180}" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin TMPDIR=/tmp LANG=C.UTF-8 \
+    ${LAB_INSTALL_ENV:-} \
+    sh "$LAB_BUNDLES/$h/.lvsgen/install.sh" --root "${LAB_ROOT[$h]}" "$@"
+}
+
+# End every process in the test's namespaces, by pid, then the namespaces.
+cluster_down() {
+  local ns pids p i
+  for p in "${LAB_BG[@]}"; do kill "$p" 2>/dev/null; done
+  for i in 1 2; do
+    pids=
+    for ns in "${LAB_NS[@]}"; do
+      pids="$pids $(ip netns pids "$ns" 2>/dev/null)"
+    done
+    for p in "${LAB_KEEPER[@]}"; do pids="$pids $p"; done
+    pids=$(echo "$pids" | xargs)
+    [ -n "$pids" ] || break
+    # shellcheck disable=SC2086
+    if [ $i = 1 ]; then kill -TERM $pids 2>/dev/null; else kill -KILL $pids 2>/dev/null; fi
+    local end=$((SECONDS + 5))
+    while [ $SECONDS -lt $end ]; do
+      local alive=
+      for p in $pids; do kill -0 "$p" 2>/dev/null && alive=1; done
+      [ -z "$alive" ] && break
+      sleep 0.2
+    done
+  done
+  for p in "${LAB_BG[@]}"; do wait "$p" 2>/dev/null; done
+  for ns in "${LAB_NS[@]}"; do ip netns del "$ns" 2>/dev/null; done
+  LAB_NS=()
+}

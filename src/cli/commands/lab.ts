@@ -1,0 +1,161 @@
+// `lvsgen lab TOPOLOGY`: build the topology as a working cluster on this
+// machine and check it (docs/lab.md). The plan is pure (src/lab/plan.ts); this
+// is its edge: preflight (root, tools), a temporary directory with the bundles,
+// the plan and the predicted tables, lab/lab.sh run in a process group of its
+// own, its results printed as they come, and cleanup on every way out.
+import { spawn, spawnSync } from 'node:child_process';
+import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, isAbsolute, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { CommandModule } from 'yargs';
+import { treeOf } from '../../bundle/tree.js';
+import { writeTree } from '../../bundle/write.js';
+import { NEEDS_IPVS, planLab, planText, type LabCheck } from '../../lab/plan.js';
+import { exitStatus, formatResult, formatSummary, parseLabLine, resultOf, summarize, unreported, type CheckResult } from '../../lab/report.js';
+import { LAB_DISTROS, labTools, missingMessage } from '../../lab/tools.js';
+import { renderIpvsadmTable } from '../../render/ipvsadm-table.js';
+import { LVSGEN_ROOT } from '../../render/distros.js';
+import { distros, generate } from '../generate.js';
+import { inTopologyFile, UsageError, type Io } from '../io.js';
+
+interface LabArgs {
+  topology: string;
+  distro?: string;
+  vm?: boolean;
+  keep: boolean;
+  report?: string;
+}
+
+/** A problem with the machine, not the topology: exit 2, nothing created. */
+export class LabUnavailable extends Error {
+  override readonly name = 'LabUnavailable';
+}
+
+function onPath(tool: string): boolean {
+  const ok = (f: string) => { try { accessSync(f, constants.X_OK); return true; } catch { return false; } };
+  if (isAbsolute(tool)) return ok(tool);
+  return (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(delimiter).concat(['/usr/sbin', '/sbin']).some((d) => ok(join(d, tool)));
+}
+
+/** The kernel's IPVS: /proc/net/ip_vs once ip_vs is loaded (or built in). */
+export function kernelHasIpvs(): boolean {
+  return existsSync('/proc/net/ip_vs');
+}
+
+/** Names of the lab's namespaces: short (ip netns), and unique to this run. */
+function labPrefix(): string {
+  return `lab${process.pid.toString(36)}${Math.floor(Math.random() * 36 ** 3).toString(36)}`;
+}
+
+/** The safety net behind lab.sh's own trap: namespaces PREFIX-* lose their processes (by pid) and go. */
+function removeNamespaces(prefix: string): void {
+  const list = (spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout ?? '').split('\n').map((l) => l.split(' ')[0]!).filter((n) => n.startsWith(`${prefix}-`));
+  for (const ns of list) {
+    const pids = (spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).stdout ?? '').split(/\s+/).filter((p) => /^\d+$/.test(p));
+    for (const p of pids) try { process.kill(Number(p), 'SIGKILL'); } catch { /* gone */ }
+    spawnSync('ip', ['netns', 'del', ns]);
+  }
+}
+
+export function labCommand(io: Io, setCode: (code: number) => void): CommandModule<object, LabArgs> {
+  return {
+    command: 'lab <topology>',
+    describe: 'Build the topology as namespaces on this machine, install every host with its own installer and check that the cluster works (run as root; see docs/lab.md).',
+    builder: (y) =>
+      y
+        .positional('topology', { type: 'string', demandOption: true })
+        .option('distro', { type: 'string', choices: [...distros().keys()], describe: 'Override every host\'s distro' })
+        .option('vm', { type: 'boolean', describe: 'Run the lab inside a VM with real IPVS (--no-vm: namespaces on this kernel even without IPVS)' })
+        .option('keep', { type: 'boolean', default: false, describe: 'Keep the hosts\' roots and the logs, and say where' })
+        .option('report', { type: 'string', describe: 'Also write the results as JSON to FILE' }),
+    handler: async (a) => {
+      const g = inTopologyFile(a.topology, () => generate(a.topology, a.distro !== undefined ? { distro: a.distro } : {}));
+      const set = distros();
+      const plan = planLab(g.model, g.topology, {
+        distro: (name) => {
+          const d = set.get(name)!;
+          return { webRoot: d.vars.web_root ?? '/var/www/html', pair: d.capabilities.heartbeatPair };
+        },
+      });
+      const unsupported = plan.hosts.filter((h) => !LAB_DISTROS.includes(h.distro));
+      if (unsupported.length) {
+        throw new UsageError(`the lab builds hosts of ${LAB_DISTROS.join(', ')}; not yet ${[...new Set(unsupported.map((h) => h.distro))].join(', ')} (${unsupported.map((h) => h.name).join(', ')}): try --distro`);
+      }
+      if (a.vm === true) throw new LabUnavailable('--vm: the VM mode is not built yet; run the lab in namespaces (--no-vm)');
+      // preflight: nothing is created before every need is met
+      if (process.getuid?.() !== 0) throw new LabUnavailable('lvsgen lab must run as root (it creates network namespaces and mounts)');
+      const missing = labTools(plan).filter((t) => !onPath(t.tool));
+      if (missing.length) throw new LabUnavailable(missingMessage(missing));
+
+      const ipvs = kernelHasIpvs();
+      // The namespace mode never changes this machine's kernel state: ipvsadm,
+      // modprobe and global sysctls are the lab's stand-ins, so what needs IPVS
+      // in the kernel is not run there.
+      const notRunWhy = ipvs
+        ? 'needs IPVS in the kernel: the namespace mode drives an ipvsadm stand-in (--vm runs it under real IPVS)'
+        : 'needs IPVS, which this kernel lacks: the namespace mode drives an ipvsadm stand-in (--vm runs it under real IPVS)';
+      const runs = (c: LabCheck) => c.needs !== NEEDS_IPVS;
+      io.out(`lvsgen lab ${plan.cluster}: ${plan.hosts.length} hosts (${[...new Set(plan.hosts.map((h) => h.distro))].join(', ')}), ${plan.lans.length} LANs, ${plan.clients.length} clients, in namespaces on this kernel${ipvs ? '' : ' (it has no IPVS)'}; ${plan.checks.filter(runs).length} checks to run, ${plan.checks.filter((c) => !runs(c)).length} not run\n`);
+
+      const dir = mkdtempSync(join(tmpdir(), 'lvsgen-lab-'));
+      const prefix = labPrefix();
+      const results: CheckResult[] = [];
+      let child: ReturnType<typeof spawn> | undefined;
+      let interrupted = false;
+      const onSignal = () => {
+        interrupted = true;
+        if (child?.pid !== undefined) try { process.kill(child.pid, 'SIGTERM'); } catch { /* gone */ }
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      try {
+        writeTree(treeOf(g.bundles), join(dir, 'bundles'));
+        mkdirSync(join(dir, 'prediction'));
+        for (const d of plan.directors) writeFileSync(join(dir, 'prediction', d), renderIpvsadmTable(g.model.hosts.find((h) => h.name === d)!));
+        writeFileSync(join(dir, 'plan'), planText(plan, runs));
+        for (const c of plan.checks.filter((x) => !runs(x))) {
+          const r: CheckResult = { id: c.id, name: c.name, expected: c.expected, status: 'not-run', seen: notRunWhy };
+          results.push(r);
+        }
+        const byId = new Map(plan.checks.map((c) => [c.id, c]));
+        const reported = new Set<string>(results.map((r) => r.id));
+        const status = await new Promise<number | null>((resolve) => {
+          child = spawn('bash', [join(LVSGEN_ROOT, 'lab', 'lab.sh'), dir], {
+            detached: true,
+            stdio: ['ignore', 'pipe', 'inherit'],
+            env: { ...process.env, LAB_PREFIX: prefix, LAB_TIER: 'host', ...(a.keep ? { LAB_KEEP: '1' } : {}) },
+          });
+          createInterface({ input: child.stdout! }).on('line', (line) => {
+            const l = parseLabLine(line);
+            if (l === undefined) return;
+            if (l.kind === 'progress') { io.out(`... ${l.text}\n`); return; }
+            const c = byId.get(l.id);
+            if (!c) return;
+            reported.add(c.id);
+            const r = resultOf(c, l);
+            results.push(r);
+            io.out(`${formatResult(r)}\n`);
+          });
+          child.on('close', (code) => resolve(code));
+        });
+        removeNamespaces(prefix);
+        const why = interrupted ? 'not run to its end: interrupted' : `not reached: the lab stopped early (lab.sh exit ${status}; log ${a.keep ? join(dir, 'out', 'lab.log') : 'removed: run with --keep'})`;
+        for (const r of unreported(plan.checks, reported, why)) { results.push(r); io.out(`${formatResult(r)}\n`); }
+        for (const r of results.filter((x) => x.status === 'not-run' && plan.checks.some((c) => c.id === x.id && !runs(c)))) io.out(`${formatResult(r)}\n`);
+        const s = summarize(results);
+        io.out(`${formatSummary(s)}\n`);
+        if (a.report !== undefined) {
+          writeFileSync(a.report, `${JSON.stringify({ cluster: plan.cluster, mode: 'namespaces', ipvs, ...s, checks: results }, null, 2)}\n`);
+        }
+        if (a.keep) io.out(`kept: ${dir} (the hosts' roots under work/hosts/<host>/upper, logs under out/)\n`);
+        setCode(interrupted ? 130 : exitStatus(s));
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        removeNamespaces(prefix);
+        if (!a.keep) rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}

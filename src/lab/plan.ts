@@ -1,0 +1,449 @@
+// The lab's plan: what `lvsgen lab` builds and checks, derived from a
+// topology's derived model alone (pure; the CLI writes it, lab/lab.sh runs it).
+//
+// - the wiring: a LAN per IPv4 network of the hosts' interfaces, each host on
+//   the networks its interfaces name, and a client (a namespace of the lab's
+//   own) on every network that holds a virtual or floating address, on every
+//   other network of a director (the outside a masquerading director's real
+//   servers reach), and on every network of a router (the clients beyond it);
+// - the install order: routers, then real servers (their services must answer
+//   when a director's checks start), then directors; a pair's nodes together;
+// - the servers the lab starts on each real server for each service, and a
+//   "who am I" page on each node of a pair;
+// - the checks, each with what it expects, in the order they run.
+//
+// Nothing here names an example: every value comes from the model.
+import type { DerivedHost, DerivedModel, KeepalivedVirtualServer, VirtualBlock } from '../derive/model.js';
+import { addressKey, contains, parseCidr } from '../model/net.js';
+import type { Topology } from '../model/schema.js';
+
+/** What the lab needs to know of a distro (from its distro.yaml). */
+export interface LabDistro {
+  /** The web root the check pages go under (vars.web_root). */
+  webRoot: string;
+  /** How a heartbeat pair runs there (capabilities.heartbeat_pair). */
+  pair: 'heartbeat' | 'vrrp';
+}
+
+export interface LabLan {
+  /** A short name of the lab's own (lan0, lan1, ...). */
+  name: string;
+  /** The network, e.g. 192.168.6.0/24. */
+  network: string;
+}
+
+export interface LabClient {
+  /** c0, c1, ...: a namespace of the lab's own on one LAN. */
+  name: string;
+  lan: string;
+  address: string;
+  prefix: number;
+  /** Its default gateway: a router's or director's address on that LAN. */
+  gateway?: string;
+}
+
+export type ServerKind = 'http' | 'https' | 'banner' | 'udp-echo' | 'dns' | 'whoami';
+
+/** A small server the lab runs on a host, answering as that host. */
+export interface LabServer {
+  host: string;
+  kind: ServerKind;
+  protocol: 'tcp' | 'udp';
+  port: number;
+  /** http, https: the directory served (the distro's web root). */
+  root?: string;
+  /** dns: the name it answers and the address it gives (the check's request and receive). */
+  dnsName?: string;
+  dnsAddress?: string;
+}
+
+/** Why a check cannot run without IPVS in the kernel. */
+export const NEEDS_IPVS = 'ipvs';
+
+export interface LabCheck {
+  /** Unique in the plan; what lab.sh reports results under. */
+  id: string;
+  /** One line: what is checked, on which host. */
+  name: string;
+  /** What a pass looks like, for the report. */
+  expected: string;
+  /** Set when the check needs the kernel's IPVS: not run in namespaces on a kernel without it. */
+  needs?: typeof NEEDS_IPVS;
+  /** For lab.sh: the check's kind and arguments (no tab or newline in any). */
+  run: string[];
+}
+
+export interface LabPlan {
+  cluster: string;
+  lans: LabLan[];
+  hosts: Array<{ name: string; distro: string }>;
+  links: Array<{ host: string; iface: string; lan: string }>;
+  clients: LabClient[];
+  /** Each entry installs together (a pair's nodes start side by side). */
+  installOrder: string[][];
+  servers: LabServer[];
+  checks: LabCheck[];
+  /** Directors whose `ipvsadm -L -n` the lab compares with `lvsgen ipvsadm`. */
+  directors: string[];
+  /** The daemons and tools the hosts run (for the CLI's preflight). */
+  needs: string[];
+}
+
+export interface PlanOptions {
+  distro(name: string): LabDistro;
+}
+
+interface Service {
+  director: string;
+  protocol: 'tcp' | 'udp';
+  address: string;
+  port: number;
+  scheduler: string;
+  persistent?: number;
+  kind: Exclude<ServerKind, 'whoami'>;
+  /** A real server stopped is taken out by the director's checks (not so for checktype on/off/ping). */
+  checked: boolean;
+  dnsName?: string;
+  dnsAddress?: string;
+  reals: Array<{ address: string; port: number; weight: number; forward: string; local: boolean }>;
+  backend: 'ldirectord' | 'keepalived';
+}
+
+/** What a virtual service is, for the server the lab starts behind it. */
+export function serverKind(protocol: 'tcp' | 'udp', port: number, service: string | undefined): Exclude<ServerKind, 'whoami'> {
+  if (protocol === 'udp') return service === 'dns' ? 'dns' : 'udp-echo';
+  if (service === 'https' || (service === undefined && port === 443)) return 'https';
+  if (service === 'http' || (service === undefined && port === 80)) return 'http';
+  return 'banner';
+}
+
+function fromLdirectord(director: string, v: VirtualBlock): Service {
+  const kind = serverKind(v.protocol, v.port, v.service);
+  return {
+    director,
+    protocol: v.protocol,
+    address: v.address,
+    port: v.port,
+    scheduler: v.scheduler,
+    ...(v.persistent !== undefined ? { persistent: v.persistent } : {}),
+    kind,
+    checked: !['on', 'off', 'ping'].includes(v.checktype) && v.service !== 'none',
+    ...(kind === 'dns' && v.request !== undefined ? { dnsName: v.request } : {}),
+    ...(kind === 'dns' && v.receive !== undefined ? { dnsAddress: v.receive } : {}),
+    reals: v.reals.map((r) => ({ address: r.address, port: r.port, weight: r.weight ?? 1, forward: r.forward, local: r.local })),
+    backend: 'ldirectord',
+  };
+}
+
+const LB_KIND = { NAT: 'masq', DR: 'gate', TUN: 'ipip' } as const;
+
+function fromKeepalived(director: string, v: KeepalivedVirtualServer): Service {
+  const protocol = v.protocol === 'UDP' ? 'udp' : 'tcp';
+  const first = v.realServers.find((r) => r.check !== undefined)?.check;
+  const service = first?.type === 'DNS_CHECK' ? 'dns' : first?.type === 'SSL_GET' ? 'https' : first?.type === 'HTTP_GET' ? 'http' : undefined;
+  const kind = serverKind(protocol, v.port, service);
+  return {
+    director,
+    protocol,
+    address: v.address,
+    port: v.port,
+    scheduler: v.lbAlgo,
+    ...(v.persistenceTimeout !== undefined ? { persistent: v.persistenceTimeout } : {}),
+    kind,
+    checked: first !== undefined && first.type !== 'PING_CHECK',
+    ...(first?.dnsName !== undefined ? { dnsName: first.dnsName } : {}),
+    reals: v.realServers.map((r) => ({ address: r.address, port: r.port, weight: r.weight, forward: LB_KIND[v.lbKind], local: r.local })),
+    backend: 'keepalived',
+  };
+}
+
+function servicesOf(h: DerivedHost): Service[] {
+  if (!h.roles.director) return [];
+  if (h.ldirectord) return h.ldirectord.virtuals.map((v) => fromLdirectord(h.name, v));
+  return (h.keepalived?.virtualServers ?? []).map((v) => fromKeepalived(h.name, v));
+}
+
+const ipOf = (n: number) => [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
+
+/** The name lab.sh shows for a server on the wire: TCP 10.1.3.61:80. */
+const endpoint = (protocol: string, address: string, port: number) => `${protocol.toUpperCase()} ${address}:${port}`;
+
+/** How many requests prove that every real server answers: enough for each weight to show. */
+function requestsFor(s: Service): number {
+  const live = s.reals.filter((r) => r.weight > 0);
+  const total = live.reduce((n, r) => n + r.weight, 0);
+  return Math.min(60, Math.max(6, 3 * total));
+}
+
+export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptions): LabPlan {
+  const hosts = [...model.hosts].sort((a, b) => a.name.localeCompare(b.name));
+  const byName = new Map(hosts.map((h) => [h.name, h]));
+
+  // --- LANs: one per network of the hosts' interfaces, in address order.
+  const nets = new Map<string, { network: string; prefix: number }>();
+  for (const h of hosts) for (const d of h.devices) nets.set(d.networkCidr, { network: d.network, prefix: d.prefix });
+  const sortedNets = [...nets.keys()].sort((a, b) => addressKey(a.split('/')[0]!) - addressKey(b.split('/')[0]!) || a.localeCompare(b));
+  const lans: LabLan[] = sortedNets.map((network, i) => ({ name: `lan${i}`, network }));
+  const lanOf = new Map(lans.map((l) => [l.network, l.name]));
+  const lanFor = (address: string) => lans.find((l) => contains(parseCidr(l.network), address));
+  const links = hosts.flatMap((h) => h.devices.map((d) => ({ host: h.name, iface: d.device, lan: lanOf.get(d.networkCidr)! })));
+
+  // --- addresses in use per LAN (hosts, aliases, virtual and floating addresses)
+  const used = new Set<string>();
+  for (const h of hosts) for (const d of h.devices) {
+    used.add(d.address);
+    for (const a of d.aliases) used.add(a.address);
+  }
+  const pair = topology.heartbeat;
+  const floating = (pair?.floating ?? []).map((f) => parseCidr(f).address);
+  for (const f of floating) used.add(f);
+  const services = hosts.flatMap(servicesOf);
+  for (const s of services) used.add(s.address);
+
+  // --- clients
+  const clientLans = new Set<string>();
+  for (const s of services) { const l = lanFor(s.address); if (l) clientLans.add(l.name); }
+  for (const f of floating) { const l = lanFor(f); if (l) clientLans.add(l.name); }
+  for (const h of hosts) {
+    if (h.roles.router || h.roles.director) for (const d of h.devices) clientLans.add(lanOf.get(d.networkCidr)!);
+  }
+  const clients: LabClient[] = [];
+  for (const lan of lans) {
+    if (!clientLans.has(lan.name)) continue;
+    const c = parseCidr(lan.network);
+    // the highest free host address of the network
+    let n = addressKey(c.broadcast) - 1;
+    while (n > addressKey(c.network) && used.has(ipOf(n))) n--;
+    if (n <= addressKey(c.network)) continue; // a full network: no room for a client
+    const address = ipOf(n);
+    used.add(address);
+    // its gateway: a router on the LAN, else a director, else none
+    const on = (role: 'router' | 'director') => hosts.find((h) => h.roles[role] && h.devices.some((d) => d.networkCidr === lan.network));
+    const gw = on('router') ?? on('director');
+    const gateway = gw?.devices.find((d) => d.networkCidr === lan.network)?.address;
+    clients.push({ name: `c${clients.length}`, lan: lan.name, address, prefix: c.prefix, ...(gateway !== undefined ? { gateway } : {}) });
+  }
+  const clientOn = (lan: string | undefined) => clients.find((c) => c.lan === lan);
+  const clientFor = (address: string) => clientOn(lanFor(address)?.name);
+
+  // --- install order: routers, real servers, directors; the pair's nodes together
+  const pairNodes = new Set(pair?.nodes ?? []);
+  const rank = (h: DerivedHost) => (h.roles.router ? 0 : h.roles.director ? 2 : 1);
+  const installOrder: string[][] = [];
+  for (const r of [0, 1, 2]) {
+    const group = hosts.filter((h) => rank(h) === r);
+    const together = group.filter((h) => pairNodes.has(h.name)).map((h) => h.name);
+    for (const h of group) if (!pairNodes.has(h.name)) installOrder.push([h.name]);
+    if (together.length) installOrder.push(together);
+  }
+
+  // --- servers behind every virtual service, by real server host
+  const hostOf = (address: string) => hosts.find((h) => h.devices.some((d) => d.address === address));
+  const servers: LabServer[] = [];
+  const seen = new Set<string>();
+  for (const s of services) {
+    for (const r of s.reals) {
+      const h = r.local ? byName.get(s.director) : hostOf(r.address);
+      if (!h) continue;
+      // direct routing and tunnelling keep the port: the server listens on the virtual address's port
+      const key = `${h.name} ${s.protocol} ${r.port}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      servers.push({
+        host: h.name,
+        kind: s.kind,
+        protocol: s.protocol,
+        port: r.port,
+        ...(s.kind === 'http' || s.kind === 'https' ? { root: opts.distro(h.distro).webRoot } : {}),
+        ...(s.dnsName !== undefined ? { dnsName: s.dnsName } : {}),
+        ...(s.dnsAddress !== undefined ? { dnsAddress: s.dnsAddress } : {}),
+      });
+    }
+  }
+  // the pair's "who am I" page: a TCP port no service of the topology uses
+  const ports = new Set(services.flatMap((s) => [s.port, ...s.reals.map((r) => r.port)]));
+  let probePort = 8080;
+  while (ports.has(probePort)) probePort++;
+  if (pair) {
+    for (const n of pair.nodes) {
+      if (!seen.has(`${n} tcp ${probePort}`)) servers.push({ host: n, kind: 'whoami', protocol: 'tcp', port: probePort });
+    }
+  }
+
+  // --- checks
+  const checks: LabCheck[] = [];
+  const add = (c: LabCheck) => checks.push(c);
+  for (const group of installOrder) {
+    for (const h of group) add({ id: `install.${h}`, name: `install.sh on ${h}`, expected: 'exit 0', run: ['install', h] });
+  }
+  for (const h of hosts) {
+    for (const d of h.devices) {
+      add({ id: `addr.${h.name}.${d.device}`, name: `${d.device} of ${h.name} holds ${d.address}/${d.prefix}`, expected: `inet ${d.address}/${d.prefix} on ${d.device}`, run: ['addr', h.name, d.device, `${d.address}/${d.prefix}`] });
+      for (const a of d.aliases) {
+        add({ id: `addr.${h.name}.${a.device}`, name: `${a.device} of ${h.name} holds ${a.address}/${a.prefix}`, expected: `inet ${a.address}/${a.prefix} on ${a.parent} (${a.purpose})`, run: ['addr', h.name, a.parent, `${a.address}/${a.prefix}`] });
+      }
+      for (const r of d.routes) {
+        add({ id: `route.${h.name}.${r.networkCidr}`, name: `ip route list ${r.networkCidr} on ${h.name}`, expected: `${r.networkCidr} via ${r.via} dev ${r.device}`, run: ['route', h.name, r.networkCidr, r.via, r.device] });
+      }
+    }
+    for (const a of h.loopbackAliases) {
+      add({ id: `addr.${h.name}.${a.device}`, name: `${a.device} of ${h.name} holds ${a.address}/${a.prefix}`, expected: `inet ${a.address}/${a.prefix} on lo (${a.purpose})`, run: ['addr', h.name, 'lo', `${a.address}/${a.prefix}`] });
+      if (a.prefix < 32) {
+        const last = ipOf(addressKey(a.broadcast) - 1);
+        add({ id: `local.${h.name}.${a.device}`, name: `every address of ${a.networkCidr} is local on ${h.name}`, expected: `ip route get ${last}: local ${last} dev lo`, run: ['local', h.name, last] });
+      }
+    }
+    if (h.gateway) {
+      add({ id: `gw.${h.name}`, name: `ip route show 0/0 on ${h.name}`, expected: `default via ${h.gateway.address} dev ${h.gateway.device}`, run: ['gateway', h.name, h.gateway.address, h.gateway.device] });
+    }
+    if (h.forwarding) add({ id: `fwd.${h.name}`, name: `net.ipv4.ip_forward on ${h.name}`, expected: '1', run: ['sysctl', h.name, 'net.ipv4.ip_forward', '1'] });
+  }
+  // every virtual and floating address answers ARP and ping on its network
+  for (const s of services) {
+    const c = clientFor(s.address);
+    if (c && !checks.some((x) => x.id === `ping.${s.address}`)) {
+      add({ id: `ping.${s.address}`, name: `client ${c.name} reaches ${s.address} (ARP, ping)`, expected: 'an echo reply', run: ['ping', c.name, s.address] });
+    }
+  }
+  // masquerading: a real server on a masqueraded network reaches the outside as its director
+  for (const h of hosts) {
+    for (const d of h.devices) {
+      for (const m of d.masquerade) {
+        const inner = hosts.find((x) => x !== h && x.roles['real-server'] && x.devices.some((y) => y.networkCidr === m));
+        const outside = h.devices.map((y) => clientOn(lanOf.get(y.networkCidr))).find((c) => c !== undefined && c.lan !== lanOf.get(m));
+        if (!inner || !outside) continue;
+        const as = h.devices.find((y) => lanOf.get(y.networkCidr) === outside.lan)!.address;
+        add({ id: `masq.${h.name}.${m}`, name: `${inner.name} reaches client ${outside.name} masqueraded by ${h.name}`, expected: `the client sees ${as}`, run: ['masq', inner.name, outside.name, as] });
+      }
+    }
+  }
+  // the directors' tables, and the services through them
+  const directors = hosts.filter((h) => servicesOf(h).length > 0).map((h) => h.name);
+  for (const d of directors) {
+    const backend = byName.get(d)!.ldirectord ? 'ldirectord' : 'keepalived';
+    add({
+      id: `table.${d}`,
+      name: `ipvsadm -L -n on ${d} equals lvsgen ipvsadm`,
+      expected: `the table of lvsgen ipvsadm --host ${d} (counters and version line aside)`,
+      // ldirectord drives ipvsadm, which the lab can stand in for; keepalived talks netlink to the kernel
+      ...(backend === 'keepalived' ? { needs: NEEDS_IPVS } : {}),
+      run: ['table', d],
+    });
+  }
+  for (const s of services) {
+    const c = clientFor(s.address);
+    const ep = endpoint(s.protocol, s.address, s.port);
+    const live = s.reals.filter((r) => r.weight > 0);
+    const names = live.map((r) => (r.local ? s.director : hostOf(r.address)?.name ?? r.address));
+    if (c) {
+      const n = requestsFor(s);
+      const weighted = !['rr', 'lc', 'sed', 'nq', 'fo', 'ovf'].includes(s.scheduler) && new Set(live.map((r) => r.weight)).size > 1;
+      add({
+        id: `svc.${s.director}.${s.protocol}.${s.address}.${s.port}`,
+        name: `client ${c.name} is answered by ${ep}`,
+        expected: s.persistent !== undefined
+          ? `${n} requests from one client, all answered by one real server (persistent ${s.persistent})`
+          : `${n} requests answered, by every one of ${names.join(', ')}${weighted ? ' in proportion to their weights' : ''}`,
+        needs: NEEDS_IPVS,
+        run: ['service', c.name, s.protocol, s.address, String(s.port), s.kind, String(n), s.persistent !== undefined ? 'persistent' : weighted ? 'weighted' : 'all',
+          ...live.map((r, i) => `${names[i]}=${r.weight}`)],
+      });
+    }
+    if (!s.checked) continue;
+    for (const r of live) {
+      if (r.local) continue;
+      const h = hostOf(r.address);
+      if (!h) continue;
+      const id = `down.${s.director}.${s.protocol}.${s.address}.${s.port}.${h.name}`;
+      add({
+        id,
+        name: `${ep}: ${h.name}'s service stopped is taken out by ${s.backend} on ${s.director}, started again comes back`,
+        expected: `${r.address}:${r.port} removed or at weight 0, the rest of the table unchanged; back at weight ${r.weight}`,
+        ...(s.backend === 'keepalived' ? { needs: NEEDS_IPVS } : {}),
+        run: ['realdown', s.director, h.name, s.protocol, String(r.port), `${s.address}:${s.port}`, `${r.address}:${r.port}`, String(r.weight)],
+      });
+    }
+  }
+  // the pair: floating addresses on the preferred node, failover, failback
+  if (pair) {
+    const [n1, n2] = pair.nodes as [string, string];
+    const kind = opts.distro(byName.get(n1)!.distro).pair;
+    const daemon = kind === 'heartbeat' ? 'heartbeat' : 'keepalived';
+    const deadtime = kind === 'heartbeat' ? pair.deadtime : 3 * pair.keepalive + 1;
+    const initdead = kind === 'heartbeat' ? pair.initdead : 3 * pair.keepalive + 1;
+    const targets: Array<{ client: string; address: string }> = [];
+    for (const f of floating) { const c = clientFor(f); if (c) targets.push({ client: c.name, address: f }); }
+    if (pair.virtual_network !== undefined) {
+      const vn = parseCidr(pair.virtual_network);
+      // a client beyond a router that routes the virtual network
+      const router = hosts.find((h) => h.devices.some((d) => d.routes.some((r) => r.networkCidr === vn.networkCidr)));
+      const beyond = router?.devices.map((d) => clientOn(lanOf.get(d.networkCidr))).find((c) => c !== undefined && !floating.some((f) => contains(parseCidr(lans.find((l) => l.name === c.lan)!.network), f)));
+      if (beyond) for (const a of [ipOf(addressKey(vn.network) + 1), ipOf(addressKey(vn.broadcast) - 1)]) targets.push({ client: beyond.name, address: a });
+    }
+    for (const n of [n1, n2]) add({ id: `ha.runs.${n}`, name: `${daemon} runs on ${n}`, expected: `${daemon} running after install.sh`, run: ['ha-runs', n, kind] });
+    add({ id: 'ha.holds', name: `${floating.join(', ')} on ${n1} (the preferred node), not on ${n2}`, expected: `within initdead (${initdead} s) and a margin`, run: ['ha-holds', n1, n2, String(initdead), ...floating] });
+    for (const t of targets) add({ id: `ha.answer.${n1}.${t.address}`, name: `client ${t.client} reaches ${t.address}: answered by ${n1}`, expected: `${n1}`, run: ['answer', t.client, t.address, String(probePort), n1] });
+    add({ id: 'ha.failover', name: `${daemon} stopped on ${n1}: ${floating.join(', ')} ${floating.length === 1 ? 'moves' : 'move'} to ${n2}`, expected: `on ${n2} within the dead time (${deadtime} s) and a margin, released by ${n1}`, run: ['ha-failover', n1, n2, kind, String(deadtime), ...floating] });
+    for (const t of targets) add({ id: `ha.answer.${n2}.${t.address}`, name: `client ${t.client} reaches ${t.address}: answered by ${n2}`, expected: `${n2}`, run: ['answer', t.client, t.address, String(probePort), n2] });
+    const back = pair.auto_failback;
+    add({
+      id: 'ha.failback',
+      name: `${n1} started again: ${back ? `auto_failback on, ${floating.join(', ')} back on ${n1}` : `auto_failback off${kind === 'vrrp' ? ' (nopreempt)' : ''}, ${floating.join(', ')} ${floating.length === 1 ? 'stays' : 'stay'} on ${n2}`}`,
+      expected: back ? `on ${n1}, not on ${n2}` : `on ${n2}, not on ${n1}, once ${n1} has settled`,
+      run: ['ha-failback', n1, n2, kind, back ? 'back' : 'stay', String(kind === 'vrrp' ? 3 * pair.keepalive + 2 : 1), ...floating],
+    });
+  }
+  // every host's own checks, last: the tables have settled by then
+  for (const h of hosts) add({ id: `verify.${h.name}`, name: `install.sh --verify on ${h.name}`, expected: 'every line ok', run: ['verify', h.name] });
+
+  // --- what the hosts run
+  const needs = new Set<string>();
+  for (const h of hosts) {
+    needs.add(`distro:${h.distro}`);
+    if (h.ldirectord) needs.add('ldirectord');
+    if (h.roles.director && !h.ldirectord && h.keepalived) needs.add('keepalived');
+  }
+  if (pair) needs.add(opts.distro(byName.get(pair.nodes[0]!)!.distro).pair);
+  for (const s of servers) if (s.kind === 'https') needs.add('openssl');
+
+  return {
+    cluster: model.name,
+    lans,
+    hosts: hosts.map((h) => ({ name: h.name, distro: h.distro })),
+    links,
+    clients,
+    installOrder,
+    servers,
+    checks,
+    directors,
+    needs: [...needs].sort(),
+  };
+}
+
+const field = (s: string) => {
+  if (/[\t\n\r]/.test(s) || s === '') throw new Error(`lab plan: a field cannot be empty or hold a tab or line break: ${JSON.stringify(s)}`);
+  return s;
+};
+
+/**
+ * The plan as lab.sh reads it: one record a line, fields separated by tabs.
+ *   lan NAME NETWORK | host NAME DISTRO | link HOST IFACE LAN
+ *   client NAME LAN ADDR/PREFIX GATEWAY|-
+ *   install HOST... | server HOST KIND PROTO PORT ARG|-  (ARG: root, or name=address for dns)
+ *   check ID KIND ARGS...
+ */
+export function planText(plan: LabPlan, run: (c: LabCheck) => boolean = () => true): string {
+  const lines: string[][] = [];
+  for (const l of plan.lans) lines.push(['lan', l.name, l.network]);
+  for (const h of plan.hosts) lines.push(['host', h.name, h.distro]);
+  for (const l of plan.links) lines.push(['link', l.host, l.iface, l.lan]);
+  for (const c of plan.clients) lines.push(['client', c.name, c.lan, `${c.address}/${c.prefix}`, c.gateway ?? '-']);
+  for (const g of plan.installOrder) lines.push(['install', ...g]);
+  for (const s of plan.servers) {
+    const arg = s.kind === 'dns' ? `${s.dnsName ?? 'lvsgen.invalid'}=${s.dnsAddress ?? '192.0.2.1'}` : s.root ?? '-';
+    lines.push(['server', s.host, s.kind, s.protocol, String(s.port), arg]);
+  }
+  // the install checks are reported by the install records
+  for (const c of plan.checks) if (run(c) && c.run[0] !== 'install') lines.push(['check', c.id, ...c.run]);
+  return lines.map((l) => `${l.map(field).join('\t')}\n`).join('');
+}

@@ -1,0 +1,167 @@
+// A host's plan (.lvsgen/plan): what the static installer (distros/_shared/install.sh)
+// does on that host, as data. The installer is one program, identical in every
+// bundle; everything that differs per host is here: the files with their mode,
+// merge and secrecy, the actions with their triggers, confirmation and commands,
+// the verify checks. Pure: renderPlan and parsePlan are each other's inverse,
+// and the tests read plans with parsePlan rather than parsing a script.
+//
+// The format is made for `read -r` in POSIX sh, never eval: one record per line,
+// fields separated by one space, the last field running to the end of the line;
+// `#` starts a comment line. Every word of a command is a plain shell word
+// (SAFE_WORD), so the installer splits a command on spaces with globbing off
+// (set -f) and runs it as "$@": nothing in a plan is ever parsed by a shell.
+//
+//   lvsgen-plan 1                          format version (first record)
+//   host NAME                              the host this bundle is for
+//   file MODE MERGE SECRECY PATH           install PATH (MERGE: replace;
+//                                          SECRECY: plain | secret)
+//   action NAME now|ask                    an action; ask: confirm first
+//   when NAME PATH                         ... runs when PATH changed
+//   run NAME must|may WORD...              ... its commands, in order (may:
+//                                          a failure is only a warning)
+//   verify N WORD...                       --verify runs this command
+//   expect N LINE                          ... whose output must hold LINE
+
+export const PLAN_FORMAT = 1;
+
+export type Merge = 'replace';
+
+export interface PlanFile {
+  /** Host path, absolute. */
+  path: string;
+  mode: number;
+  merge: Merge;
+  secret: boolean;
+}
+
+export interface PlanCommand {
+  /** The command's words, run as they are (no shell). */
+  words: string[];
+  /** A failure is only a warning (a leading `-` in distro.yaml). */
+  tolerant: boolean;
+}
+
+export interface PlanAction {
+  name: string;
+  /** Ask before running (restarting networking can cut the operator's connection). */
+  confirm: boolean;
+  /** Host paths: the action runs when one of them changed. Sorted. */
+  triggers: string[];
+  commands: PlanCommand[];
+}
+
+export interface PlanCheck {
+  words: string[];
+  /** Lines the command's output must hold (whitespace runs collapsed). */
+  expect: string[];
+}
+
+export interface Plan {
+  host: string;
+  /** Install order. */
+  files: PlanFile[];
+  /** Run order. */
+  actions: PlanAction[];
+  verify: PlanCheck[];
+}
+
+/** A word the installer may pass to a program as it is: what shellQuote leaves unquoted. */
+export const SAFE_WORD = /^[A-Za-z0-9_./:=@%+,-]+$/;
+const NAME = /^[a-z0-9][a-z0-9_-]*$/;
+const PATH = /^\/(?:[A-Za-z0-9_.:~-]+\/)*[A-Za-z0-9_.:~-]+$/;
+/** Printable ASCII without a leading or trailing blank: an expected output line. */
+const TEXT = /^[!-~](?:[ -~]*[!-~])?$/;
+
+function must(ok: boolean, what: string): void {
+  if (!ok) throw new Error(`internal: cannot be written into a plan: ${what}`);
+}
+
+/** Splits a command line of distro.yaml into its words; each must be a plain shell word. */
+export function commandWords(line: string): string[] {
+  const words = line.trim().split(/\s+/).filter((w) => w !== '');
+  must(words.length > 0 && words.every((w) => SAFE_WORD.test(w)), `command ${JSON.stringify(line)}`);
+  return words;
+}
+
+export function renderPlan(plan: Plan, header: string): string {
+  must(NAME.test(plan.host), `host ${JSON.stringify(plan.host)}`);
+  const out = [`# ${header}`, '# Read by .lvsgen/install.sh (one record per line; see its header for the format).', `lvsgen-plan ${PLAN_FORMAT}`, `host ${plan.host}`];
+  for (const f of plan.files) {
+    must(PATH.test(f.path), `path ${JSON.stringify(f.path)}`);
+    out.push(`file 0${f.mode.toString(8)} ${f.merge} ${f.secret ? 'secret' : 'plain'} ${f.path}`);
+  }
+  for (const a of plan.actions) {
+    must(NAME.test(a.name), `action ${JSON.stringify(a.name)}`);
+    out.push(`action ${a.name} ${a.confirm ? 'ask' : 'now'}`);
+    for (const p of a.triggers) {
+      must(PATH.test(p), `path ${JSON.stringify(p)}`);
+      out.push(`when ${a.name} ${p}`);
+    }
+    for (const c of a.commands) {
+      must(c.words.length > 0 && c.words.every((w) => SAFE_WORD.test(w)), `command ${JSON.stringify(c.words)}`);
+      out.push(`run ${a.name} ${c.tolerant ? 'may' : 'must'} ${c.words.join(' ')}`);
+    }
+  }
+  plan.verify.forEach((v, i) => {
+    must(v.words.length > 0 && v.words.every((w) => SAFE_WORD.test(w)), `verify command ${JSON.stringify(v.words)}`);
+    out.push(`verify ${i + 1} ${v.words.join(' ')}`);
+    for (const e of v.expect) {
+      must(TEXT.test(e), `expected line ${JSON.stringify(e)}`);
+      out.push(`expect ${i + 1} ${e}`);
+    }
+  });
+  return `${out.join('\n')}\n`;
+}
+
+/** The plan a .lvsgen/plan holds; throws naming the line of anything else. */
+export function parsePlan(text: string): Plan {
+  const plan: Plan = { host: '', files: [], actions: [], verify: [] };
+  let version = false;
+  text.split('\n').forEach((line, i) => {
+    if (line === '' || line.startsWith('#')) return;
+    const bad = (why: string) => new Error(`plan line ${i + 1}: ${why}: ${JSON.stringify(line)}`);
+    const [kind, ...f] = line.split(' ');
+    if (!version) {
+      if (kind !== 'lvsgen-plan' || f[0] !== String(PLAN_FORMAT)) throw bad(`not a plan of format ${PLAN_FORMAT}`);
+      version = true;
+      return;
+    }
+    const action = (name: string | undefined) => {
+      const a = plan.actions.find((x) => x.name === name);
+      if (!a) throw bad('unknown action');
+      return a;
+    };
+    switch (kind) {
+      case 'host':
+        plan.host = f.join(' ');
+        break;
+      case 'file':
+        if (f.length !== 4 || !/^0[0-7]{3}$/.test(f[0]!) || f[1] !== 'replace' || !['plain', 'secret'].includes(f[2]!)) throw bad('malformed file record');
+        plan.files.push({ mode: parseInt(f[0]!, 8), merge: f[1] as Merge, secret: f[2] === 'secret', path: f[3]! });
+        break;
+      case 'action':
+        if (f.length !== 2 || !['now', 'ask'].includes(f[1]!)) throw bad('malformed action record');
+        plan.actions.push({ name: f[0]!, confirm: f[1] === 'ask', triggers: [], commands: [] });
+        break;
+      case 'when':
+        action(f[0]).triggers.push(f.slice(1).join(' '));
+        break;
+      case 'run':
+        if (!['must', 'may'].includes(f[1]!) || f.length < 3) throw bad('malformed run record');
+        action(f[0]).commands.push({ tolerant: f[1] === 'may', words: f.slice(2) });
+        break;
+      case 'verify':
+        if (Number(f[0]) !== plan.verify.length + 1 || f.length < 2) throw bad('malformed verify record');
+        plan.verify.push({ words: f.slice(1), expect: [] });
+        break;
+      case 'expect':
+        if (Number(f[0]) !== plan.verify.length) throw bad('expect without its verify');
+        plan.verify[plan.verify.length - 1]!.expect.push(f.slice(1).join(' '));
+        break;
+      default:
+        throw bad('unknown record');
+    }
+  });
+  if (!version) throw new Error('plan: no lvsgen-plan line');
+  return plan;
+}

@@ -1,0 +1,113 @@
+// The static installer (distros/_shared/install.sh) tested once, directly, on
+// hand-written plans: records are data, never shell text. A command's words
+// reach the program as they are (`;`, `$(...)`, `*` and quotes included: a
+// plan lvsgen writes never holds them, a tampered one must still not run
+// them); `when` decides which actions run; a plan of another format, or a
+// merge this installer does not know, is refused before anything changes.
+import assert from 'node:assert/strict';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import { ok, REPO, requireRoot, requireTools, sh, tempDir } from '../support/index.js';
+
+const STUB = `#!/bin/sh
+for a in "$0" "$@"; do printf '[%s]' "$a"; done >>/stub.log
+echo >>/stub.log
+`;
+
+/** A bundle (installer + plan + files) and a scratch root with busybox as /bin/sh and a logging stub. */
+function setup(t: TestContext, plan: string, files: Record<string, string> = {}): { bundle: string; root: string; install: (...args: string[]) => ReturnType<typeof sh>; log: () => string[] } {
+  const dir = tempDir(t, 'lvsgen-inst-plan-');
+  const bundle = join(dir, 'bundle');
+  const root = join(dir, 'root');
+  mkdirSync(join(bundle, '.lvsgen'), { recursive: true });
+  copyFileSync(join(REPO, 'distros/_shared/install.sh'), join(bundle, '.lvsgen/install.sh'));
+  chmodSync(join(bundle, '.lvsgen/install.sh'), 0o755);
+  writeFileSync(join(bundle, '.lvsgen/plan'), plan);
+  for (const [p, c] of Object.entries(files)) {
+    mkdirSync(join(bundle, dirname(p)), { recursive: true });
+    writeFileSync(join(bundle, p), c);
+  }
+  mkdirSync(join(root, 'bin'), { recursive: true });
+  copyFileSync(sh('sh', ['-c', 'command -v busybox']).stdout.trim(), join(root, 'bin/sh'));
+  chmodSync(join(root, 'bin/sh'), 0o755);
+  mkdirSync(join(root, 'sbin'), { recursive: true });
+  writeFileSync(join(root, 'sbin/stub'), STUB, { mode: 0o755 });
+  const log = join(root, 'stub.log');
+  return {
+    bundle,
+    root,
+    install: (...args) => sh(join(bundle, '.lvsgen/install.sh'), ['--root', root, ...args], { input: '' }),
+    log: () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter((l) => l !== '') : []),
+  };
+}
+
+const canRun = (t: TestContext) => requireRoot(t) && requireTools(t, 'busybox', 'chroot', 'diff', 'cmp', 'stat', 'mktemp');
+
+test('install.sh runs a command\'s words as they are: no expansion, substitution, globbing or second command', (t) => {
+  if (!canRun(t)) return;
+  const s = setup(
+    t,
+    'lvsgen-plan 1\nhost h1\nfile 0644 replace plain /etc/a.conf\naction hostile now\nwhen hostile /etc/a.conf\nrun hostile must /sbin/stub a;touch /pwned $(touch /pwned2) `id` * "q" $HOME\n',
+    { 'etc/a.conf': 'a\n' },
+  );
+  const r = ok(s.install(), 'install');
+  assert.deepEqual(s.log(), ['[/sbin/stub][a;touch][/pwned][$(touch][/pwned2)][`id`][*]["q"][$HOME]']);
+  assert.ok(!existsSync(join(s.root, 'pwned')) && !existsSync(join(s.root, 'pwned2')), 'a command of the plan was evaluated');
+  assert.match(r.stdout, /^installed \/etc\/a\.conf$/m);
+});
+
+test('install.sh runs an action only when one of its `when` files changed, in the plan\'s order; a `may` failure warns', (t) => {
+  if (!canRun(t)) return;
+  const plan = [
+    'lvsgen-plan 1',
+    '# a comment',
+    'host h1',
+    'file 0644 replace plain /etc/a.conf',
+    'file 0600 replace secret /etc/b.conf',
+    'action first now',
+    'when first /etc/b.conf',
+    'run first may /sbin/missing x',
+    'run first must /sbin/stub first',
+    'action second now',
+    'when second /etc/a.conf',
+    'run second must /sbin/stub second',
+    '',
+  ].join('\n');
+  const s = setup(t, plan, { 'etc/a.conf': 'a\n', 'etc/b.conf': 'b\n' });
+  const r = ok(s.install(), 'install');
+  assert.deepEqual(s.log(), ['[/sbin/stub][first]', '[/sbin/stub][second]']);
+  assert.match(r.stderr, /warning: command failed \(ignored\): \/sbin\/missing x/);
+  assert.equal((sh('stat', ['-c', '%a', join(s.root, 'etc/b.conf')]).stdout).trim(), '600');
+  // Only /etc/a.conf changes: only `second` runs.
+  writeFileSync(join(s.root, 'etc/a.conf'), 'local\n');
+  ok(s.install(), 'second install');
+  assert.deepEqual(s.log(), ['[/sbin/stub][first]', '[/sbin/stub][second]', '[/sbin/stub][second]']);
+  assert.match(ok(s.install(), 'third install').stdout, /nothing to do/);
+});
+
+test('install.sh --verify runs each check\'s words and looks for each expected line', (t) => {
+  if (!canRun(t)) return;
+  const s = setup(t, 'lvsgen-plan 1\nhost h1\nverify 1 /sbin/stub  hello   world\nexpect 1 [hello][world]\nverify 2 /sbin/stub x\nexpect 2 not printed\n');
+  writeFileSync(join(s.root, 'sbin/stub'), '#!/bin/sh\nfor a in "$0" "$@"; do printf \'[%s]\' "$a"; done\necho\n', { mode: 0o755 });
+  const r = s.install('--verify');
+  assert.equal(r.status, 1, r.stdout + r.stderr);
+  assert.match(r.stdout, /^ok: \/sbin\/stub {2}hello {3}world: \[hello\]\[world\]$/m);
+  assert.match(r.stdout, /^FAILED: \/sbin\/stub x: expected a line with: not printed$/m);
+});
+
+for (const [what, plan] of [
+  ['a plan of another format', 'lvsgen-plan 2\nhost h1\nfile 0644 replace plain /etc/a.conf\n'],
+  ['a plan without a format line', 'host h1\nfile 0644 replace plain /etc/a.conf\n'],
+  ['a plan naming no host', 'lvsgen-plan 1\nfile 0644 replace plain /etc/a.conf\n'],
+  ['a merge the installer does not know', 'lvsgen-plan 1\nhost h1\nfile 0644 replace plain /etc/b.conf\nfile 0644 sideways plain /etc/a.conf\n'],
+] as const) {
+  test(`install.sh refuses ${what} and changes nothing`, (t) => {
+    if (!canRun(t)) return;
+    const s = setup(t, plan, { 'etc/a.conf': 'a\n', 'etc/b.conf': 'b\n' });
+    const r = s.install();
+    assert.notEqual(r.status, 0, r.stdout);
+    assert.ok(!existsSync(join(s.root, 'etc')), `something was installed:\n${r.stdout}${r.stderr}`);
+    assert.ok(!existsSync(join(s.root, 'var/lib/lvsgen/h1/backup/etc/b.conf.lvsgen-absent')), 'a backup was left behind');
+  });
+}

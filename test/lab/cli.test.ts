@@ -1,0 +1,43 @@
+// `lvsgen lab` refuses what it cannot do before it creates anything: a distro
+// it cannot build, --vm (not built yet), a missing tool (one message listing
+// what to install), each exit 2 with no temporary directory or namespace left.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { example, REPO, sh } from '../support/index.js';
+
+const LVSGEN = join(REPO, 'bin', 'lvsgen');
+
+// Its temporary directory (where the lab would make its own) stays empty; the
+// namespaces come after the temporary directory, so none was made either.
+function refused(args: string[], env: NodeJS.ProcessEnv, message: RegExp): void {
+  const tmp = mkdtempSync(join(tmpdir(), 'lvsgen-lab-cli-'));
+  try {
+    const r = sh(process.execPath, [LVSGEN, 'lab', ...args], { env: { ...process.env, TMPDIR: tmp, ...env } });
+    assert.equal(r.status, 2, `exit 2: ${r.stdout}${r.stderr}`);
+    assert.match(r.stderr, message);
+    assert.equal(r.stdout, '', 'nothing started');
+    assert.deepEqual(readdirSync(tmp), [], 'no temporary directory');
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+test('a distro the lab cannot build yet: exit 2, naming it and the hosts', () => {
+  refused([example('ha-cidr'), '--distro', 'rhel9'], {}, /the lab builds hosts of redhat, debian, debian12; not yet rhel9 \(node1, node2, router\)/);
+});
+
+test('--vm: not built yet, exit 2', () => {
+  refused([example('ha-cidr'), '--vm'], {}, /--vm: the VM mode is not built yet/);
+});
+
+test('tools missing: one message listing them and their packages, exit 2', { skip: process.getuid?.() !== 0 && 'the root check comes first' }, () => {
+  // PATH without /usr/bin and /bin: curl, busybox, perl, ... are not found (lvsgen runs by node's absolute path)
+  refused([example('lb-nat')], { PATH: '/nonexistent' }, /^lvsgen lab: missing .*busybox.*curl.*: install .*busybox-static.*curl.* \(Debian: apt-get install /m);
+});
+
+test('not root: exit 2, saying so', { skip: process.getuid?.() === 0 && 'runs as root here' }, () => {
+  refused([example('lb-nat')], {}, /lvsgen lab must run as root/);
+});

@@ -1,0 +1,232 @@
+// The lab's plan (src/lab/plan.ts), pure: from topologies held here (other
+// names, addresses, ports, numbers of real servers and services than the
+// examples), the wiring, the install order, the servers and the checks.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { planLab, planText, NEEDS_IPVS, type LabPlan } from '../../src/lab/plan.js';
+import { exitStatus, LAB_EXIT, parseLabLine, resultOf, summarize, unreported } from '../../src/lab/report.js';
+import { labTools, missingMessage } from '../../src/lab/tools.js';
+import { runPipeline } from '../../src/pipeline.js';
+import { loadDistros } from '../../src/render/distros.js';
+
+const DISTROS = loadDistros();
+
+function plan(text: string, distro?: string): LabPlan {
+  const g = runPipeline(text, { distros: DISTROS, env: {}, readKeyFile: () => { throw new Error('no key file'); }, ...(distro ? { distro } : {}) });
+  return planLab(g.model, g.topology, {
+    distro: (name) => {
+      const d = DISTROS.get(name)!;
+      return { webRoot: d.vars.web_root!, pair: d.capabilities.heartbeatPair };
+    },
+  });
+}
+const check = (p: LabPlan, id: string) => {
+  const c = p.checks.find((x) => x.id === id);
+  assert.ok(c, `no check ${id}; have ${p.checks.map((x) => x.id).join(' ')}`);
+  return c;
+};
+
+const NAT = `
+name: shop
+defaults: { distro: debian }
+hosts:
+  lb:
+    roles: [director]
+    interfaces: { eth0: 172.20.0.10/26, eth1: 10.9.9.1/24 }
+  web-a: { roles: [real-server], interfaces: { eth0: 10.9.9.21/24 } }
+  web-b: { roles: [real-server], interfaces: { eth0: 10.9.9.22/24 } }
+  web-c: { roles: [real-server], interfaces: { eth0: 10.9.9.23/24 } }
+ldirectord: { checkinterval: 2, quiescent: false }
+virtual_services:
+  - virtual: 172.20.0.40:8080
+    scheduler: wrr
+    forward: masq
+    check: { type: negotiate, service: http, request: alive.txt, receive: up }
+    real_servers:
+      - { host: web-a, port: 8000, weight: 3 }
+      - { host: web-b, port: 8000, weight: 1 }
+      - { host: web-c, port: 8000, weight: 0 }
+  - virtual: 172.20.0.40:53
+    protocol: udp
+    scheduler: rr
+    forward: masq
+    check: { type: negotiate, service: dns, request: shop.example, receive: 192.0.2.7 }
+    real_servers: [web-a, web-b]
+  - virtual: 172.20.0.41:25
+    scheduler: lc
+    persistent: 120
+    forward: masq
+    check: { type: connect }
+    real_servers: [web-c]
+`;
+
+test('NAT: a LAN per network, clients at the top of the networks the director faces, its addresses their gateways', () => {
+  const p = plan(NAT);
+  assert.deepEqual(p.lans, [{ name: 'lan0', network: '10.9.9.0/24' }, { name: 'lan1', network: '172.20.0.0/26' }]);
+  assert.deepEqual(p.links.filter((l) => l.host === 'lb'), [{ host: 'lb', iface: 'eth0', lan: 'lan1' }, { host: 'lb', iface: 'eth1', lan: 'lan0' }]);
+  assert.deepEqual(p.clients, [
+    { name: 'c0', lan: 'lan0', address: '10.9.9.254', prefix: 24, gateway: '10.9.9.1' },
+    { name: 'c1', lan: 'lan1', address: '172.20.0.62', prefix: 26, gateway: '172.20.0.10' },
+  ]);
+  // real servers first (their services answer when ldirectord starts), the director last
+  assert.deepEqual(p.installOrder, [['web-a'], ['web-b'], ['web-c'], ['lb']]);
+  assert.deepEqual(p.directors, ['lb']);
+});
+
+test('NAT: a server per real server and port, of the kind the service is', () => {
+  const p = plan(NAT);
+  assert.deepEqual(p.servers, [
+    { host: 'web-a', kind: 'http', protocol: 'tcp', port: 8000, root: '/var/www' },
+    { host: 'web-b', kind: 'http', protocol: 'tcp', port: 8000, root: '/var/www' },
+    { host: 'web-c', kind: 'http', protocol: 'tcp', port: 8000, root: '/var/www' },
+    { host: 'web-c', kind: 'banner', protocol: 'tcp', port: 25 },
+    { host: 'web-a', kind: 'dns', protocol: 'udp', port: 53, dnsName: 'shop.example', dnsAddress: '192.0.2.7' },
+    { host: 'web-b', kind: 'dns', protocol: 'udp', port: 53, dnsName: 'shop.example', dnsAddress: '192.0.2.7' },
+  ]);
+  // debian12's web root
+  assert.equal(plan(NAT, 'debian12').servers[0]!.root, '/var/www/html');
+});
+
+test('NAT: the checks, what needs IPVS and what does not', () => {
+  const p = plan(NAT);
+  assert.deepEqual(check(p, 'gw.web-b').run, ['gateway', 'web-b', '10.9.9.1', 'eth0']);
+  assert.deepEqual(check(p, 'fwd.lb').run, ['sysctl', 'lb', 'net.ipv4.ip_forward', '1']);
+  assert.deepEqual(check(p, 'addr.lb.eth0:0').run, ['addr', 'lb', 'eth0', '172.20.0.40/26']);
+  assert.deepEqual(check(p, 'ping.172.20.0.41').run, ['ping', 'c1', '172.20.0.41']);
+  // masquerading: a real server reaches the client on the director's other network as the director
+  assert.deepEqual(check(p, 'masq.lb.10.9.9.0/24').run, ['masq', 'web-a', 'c1', '172.20.0.10']);
+  // ldirectord drives ipvsadm: the lab can compare the table without IPVS
+  assert.equal(check(p, 'table.lb').needs, undefined);
+  // traffic through a virtual service needs IPVS; weight 0 is not expected to answer
+  const web = check(p, 'svc.lb.tcp.172.20.0.40.8080');
+  assert.equal(web.needs, NEEDS_IPVS);
+  assert.deepEqual(web.run.slice(0, 8), ['service', 'c1', 'tcp', '172.20.0.40', '8080', 'http', '12', 'weighted']);
+  assert.deepEqual(web.run.slice(8), ['web-a=3', 'web-b=1']);
+  assert.equal(check(p, 'svc.lb.udp.172.20.0.40.53').run[5], 'dns');
+  assert.equal(check(p, 'svc.lb.tcp.172.20.0.41.25').run[7], 'persistent');
+  // a real server stopped: only those with weight > 0, each on its real port
+  assert.deepEqual(check(p, 'down.lb.tcp.172.20.0.40.8080.web-a').run, ['realdown', 'lb', 'web-a', 'tcp', '8000', '172.20.0.40:8080', '10.9.9.21:8000', '3']);
+  assert.ok(!p.checks.some((c) => c.id === 'down.lb.tcp.172.20.0.40.8080.web-c'));
+  // every host's own --verify, last
+  assert.deepEqual(p.checks.slice(-4).map((c) => c.id), ['verify.lb', 'verify.web-a', 'verify.web-b', 'verify.web-c']);
+  assert.ok(!p.checks.some((c) => c.id.startsWith('ha.')));
+  assert.deepEqual(p.needs, ['distro:debian', 'ldirectord']);
+});
+
+test('direct routing: the virtual address on the real servers\' loopback, no masquerading, a check-on service never stopped', () => {
+  const p = plan(`
+name: dr
+hosts:
+  d1: { roles: [director], interfaces: { eth0: 198.51.100.2/24 } }
+  r1: { roles: [real-server], interfaces: { eth0: 198.51.100.11/24 } }
+  r2: { roles: [real-server], interfaces: { eth0: 198.51.100.12/24 } }
+virtual_services:
+  - virtual: 198.51.100.80:443
+    forward: gate
+    check: { type: negotiate, request: hc.html, receive: fine }
+    real_servers: [r1, r2]
+  - virtual: 198.51.100.80:7000
+    forward: gate
+    check: { type: on }
+    real_servers: [r1]
+`);
+  assert.deepEqual(p.lans, [{ name: 'lan0', network: '198.51.100.0/24' }]);
+  assert.deepEqual(p.clients, [{ name: 'c0', lan: 'lan0', address: '198.51.100.254', prefix: 24, gateway: '198.51.100.2' }]);
+  assert.deepEqual(check(p, 'addr.r1.lo:0').run, ['addr', 'r1', 'lo', '198.51.100.80/32']);
+  assert.ok(!p.checks.some((c) => c.id.startsWith('masq.')));
+  assert.deepEqual(p.servers.map((s) => `${s.host} ${s.kind} ${s.port}`), ['r1 https 443', 'r2 https 443', 'r1 banner 7000']);
+  assert.ok(p.checks.some((c) => c.id === 'down.d1.tcp.198.51.100.80.443.r2'));
+  assert.ok(!p.checks.some((c) => c.id.startsWith('down.d1.tcp.198.51.100.80.7000')), 'checktype on: never taken out');
+  assert.deepEqual(p.needs, ['distro:redhat', 'ldirectord', 'openssl']);
+});
+
+const PAIR = (failback: boolean) => `
+name: edge
+hosts:
+  gw: { roles: [router], interfaces: { eth0: 10.40.0.1/16, eth1: 203.0.113.1/28 } }
+  ha-x: { roles: [real-server], interfaces: { eth0: 10.40.0.5/16 } }
+  ha-y: { roles: [real-server], interfaces: { eth0: 10.40.0.6/16 } }
+heartbeat:
+  nodes: [ha-y, ha-x]
+  floating: [10.40.9.9/16, 10.40.9.10/16]
+  virtual_network: 100.64.8.0/22
+  deadtime: 7
+  auto_failback: ${failback}
+  auth: { method: md5, key: lab-test-only }
+`;
+
+test('a heartbeat pair behind a router: clients on both sides, the preferred node first, failover and failback', () => {
+  const p = plan(PAIR(false));
+  assert.deepEqual(p.installOrder, [['gw'], ['ha-x', 'ha-y']]);
+  assert.deepEqual(p.clients.map((c) => `${c.name} ${c.address} ${c.gateway}`), ['c0 10.40.255.254 10.40.0.1', 'c1 203.0.113.14 203.0.113.1']);
+  assert.deepEqual(p.servers, [
+    { host: 'ha-y', kind: 'whoami', protocol: 'tcp', port: 8080 },
+    { host: 'ha-x', kind: 'whoami', protocol: 'tcp', port: 8080 },
+  ]);
+  assert.deepEqual(check(p, 'route.gw.100.64.8.0/22').run, ['route', 'gw', '100.64.8.0/22', '10.40.9.9', 'eth0']);
+  assert.deepEqual(check(p, 'local.ha-x.lo:0').run, ['local', 'ha-x', '100.64.11.254']);
+  const ha = p.checks.filter((c) => c.id.startsWith('ha.')).map((c) => c.run.join(' '));
+  assert.deepEqual(ha, [
+    'ha-runs ha-y heartbeat',
+    'ha-runs ha-x heartbeat',
+    'ha-holds ha-y ha-x 60 10.40.9.9 10.40.9.10',
+    'answer c0 10.40.9.9 8080 ha-y',
+    'answer c0 10.40.9.10 8080 ha-y',
+    'answer c1 100.64.8.1 8080 ha-y',
+    'answer c1 100.64.11.254 8080 ha-y',
+    'ha-failover ha-y ha-x heartbeat 7 10.40.9.9 10.40.9.10',
+    'answer c0 10.40.9.9 8080 ha-x',
+    'answer c0 10.40.9.10 8080 ha-x',
+    'answer c1 100.64.8.1 8080 ha-x',
+    'answer c1 100.64.11.254 8080 ha-x',
+    'ha-failback ha-y ha-x heartbeat stay 1 10.40.9.9 10.40.9.10',
+  ]);
+  assert.deepEqual(p.needs, ['distro:redhat', 'heartbeat']);
+});
+
+test('the pair as VRRP on debian12, auto_failback on: the addresses come back', () => {
+  const p = plan(PAIR(true), 'debian12');
+  assert.equal(check(p, 'ha.failover').run.join(' '), 'ha-failover ha-y ha-x vrrp 7 10.40.9.9 10.40.9.10');
+  assert.equal(check(p, 'ha.failback').run.slice(0, 6).join(' '), 'ha-failback ha-y ha-x vrrp back 8');
+  assert.deepEqual(p.needs, ['distro:debian12', 'vrrp']);
+});
+
+test('the plan as lab.sh reads it: tab-separated records, no install check as a check line', () => {
+  const p = plan(NAT);
+  const text = planText(p);
+  assert.match(text, /^lan\tlan0\t10\.9\.9\.0\/24\n/);
+  assert.ok(text.includes('client\tc1\tlan1\t172.20.0.62/26\t172.20.0.10\n'));
+  assert.ok(text.includes('install\tweb-a\n'));
+  assert.ok(text.includes('server\tweb-a\tdns\tudp\t53\tshop.example=192.0.2.7\n'));
+  assert.ok(!/^check\tinstall\./m.test(text));
+  const without = planText(p, (c) => c.needs !== NEEDS_IPVS);
+  assert.ok(!without.includes('\tsvc.'));
+  assert.throws(() => planText({ ...p, hosts: [{ name: 'a\tb', distro: 'debian' }] }), /tab or line break/);
+});
+
+test('results: a line per check, the count, and the exit status', () => {
+  const p = plan(NAT);
+  assert.deepEqual(parseLabLine('PROGRESS\tinstalling lb'), { kind: 'progress', text: 'installing lb' });
+  const l = parseLabLine('NOTRUN\tverify.lb\tno modules\tlsmod: ip_vs_ftp');
+  assert.deepEqual(l, { kind: 'result', status: 'not-run', id: 'verify.lb', seen: 'no modules', part: 'lsmod: ip_vs_ftp' });
+  assert.equal(parseLabLine('garbage'), undefined);
+  assert.equal(parseLabLine('PASS\t\tx'), undefined);
+  const r = resultOf(check(p, 'verify.lb'), l as Extract<typeof l, { kind: 'result' }>);
+  assert.equal(r.name, 'install.sh --verify on lb: lsmod: ip_vs_ftp');
+  assert.equal(exitStatus({ passed: 3, failed: 0, notRun: 0 }), LAB_EXIT.passed);
+  assert.equal(exitStatus({ passed: 3, failed: 0, notRun: 2 }), LAB_EXIT.notRun);
+  assert.equal(exitStatus({ passed: 3, failed: 1, notRun: 2 }), LAB_EXIT.failed);
+  assert.equal(exitStatus({ passed: 0, failed: 0, notRun: 0 }), LAB_EXIT.failed, 'nothing checked is no pass');
+  // a lab cut short: every check it never reported fails
+  const left = unreported(p.checks, new Set(p.checks.slice(1).map((c) => c.id)), 'not reached');
+  assert.deepEqual(left.map((x) => [x.id, x.status]), [[p.checks[0]!.id, 'fail']]);
+  assert.deepEqual(summarize([...left, { ...left[0]!, status: 'pass' }]), { passed: 1, failed: 1, notRun: 0 });
+});
+
+test('tools: what a plan needs, and one message naming the packages', () => {
+  const tools = labTools(plan(PAIR(false), 'debian12')).map((t) => t.tool);
+  for (const t of ['ip', 'nsenter', 'busybox', 'nft', 'keepalived', 'systemctl']) assert.ok(tools.includes(t), t);
+  assert.ok(!tools.includes('/usr/sbin/ldirectord'));
+  assert.equal(missingMessage([{ tool: 'nft', package: 'nftables' }, { tool: 'ifup', package: 'ifupdown' }]),
+    'missing nft, ifup: install ifupdown nftables (Debian: apt-get install ifupdown nftables)');
+});

@@ -134,7 +134,7 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
     };
     const loopbackAliases: Alias[] = [];
     const modules = new Set<string>();
-    const ipvsSysctls: DerivedHost['ipvsSysctls'] = [];
+    const moduleSysctls: DerivedHost['moduleSysctls'] = [];
     const ftpPorts = new Set<number>();
     const isDirector = roles.director;
     const myServices = servicesOf(name);
@@ -192,7 +192,13 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
       // packet instead of dropping them silently (ipvs-sysctl, the kernel's
       // Documentation/networking/ipvs-sysctl.rst; ldirectord(8), quiescent).
       if (services.some((vs) => vs.persistent !== undefined)) {
-        ipvsSysctls.push({ key: 'net.ipv4.vs.expire_nodest_conn', value: '1' }, { key: 'net.ipv4.vs.expire_quiescent_template', value: '1' });
+        moduleSysctls.push({
+          comment: 'Persistent services: a client whose real server failed goes to another one\n(expire the connections of a removed server, the template of a quiesced one).',
+          keys: [
+            { key: 'net.ipv4.vs.expire_nodest_conn', value: '1' },
+            { key: 'net.ipv4.vs.expire_quiescent_template', value: '1' },
+          ],
+        });
         modules.add('ip_vs');
       }
       const ds = director.services;
@@ -209,6 +215,22 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
     // Real server of direct routing / tunnelling: VIPs on non-ARPing loopback aliases.
     const drVips = [...new Set(myServices.filter((vs) => vs.forward !== 'masq' && !isDirector).map((vs) => splitEndpoint(vs.virtual).address))];
     const arpSuppression = drVips.length > 0;
+    // Tunnelling: the director encapsulates (IP in IP) to the real server's own
+    // address; the ipip module's fallback device tunl0 receives the packets
+    // only while it is up, and decapsulated packets carry the client's source
+    // address in from tunl0, which reverse-path filtering on tunl0 (or strict on
+    // `all`: the kernel uses the larger of the two) drops, since the route back
+    // to the client is not through tunl0. The virtual addresses stay on lo:N
+    // (any local address accepts the decapsulated packet), non-ARPing as for
+    // direct routing.
+    const tunnel = !isDirector && myServices.some((vs) => vs.forward === 'ipip');
+    if (tunnel) {
+      modules.add('ipip');
+      moduleSysctls.push({
+        comment: 'Tunnelling: decapsulated packets come in on tunl0 from the clients\' addresses,\nwhose route back is not through tunl0.',
+        keys: [{ key: 'net.ipv4.conf.tunl0.rp_filter', value: '0' }],
+      });
+    }
 
     // Heartbeat: loopback alias for the virtual network, ha.cf, haresources, authkeys.
     let heartbeat: HeartbeatView | undefined;
@@ -250,9 +272,10 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
       ...(gatewayDevice !== undefined ? { gatewayDevice } : {}),
       forwarding: isDirector || roles.router,
       arpSuppression,
+      ...(tunnel ? { tunnel: { device: 'tunl0' as const } } : {}),
       modules: [...modules].sort(),
       moduleLoads: [...modules].sort().map((module) => ({ module, options: module === 'ip_vs_ftp' ? ftpPortsOption(ftpPorts) : '' })),
-      ipvsSysctls,
+      moduleSysctls,
       ...(director ? { director } : {}),
       ...(ldirectord ? { ldirectord } : {}),
       ...(keepalived ? { keepalived } : {}),

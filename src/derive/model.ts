@@ -208,10 +208,13 @@ export interface DerivedHost {
   /** The same modules, each with its options ('' for none): what a boot script or the installer passes to modprobe. */
   moduleLoads: Array<{ module: string; options: string }>;
   /**
-   * IPVS keys (net.ipv4.vs.*) a director sets: they exist only once ip_vs is
-   * loaded, so `modules` then holds ip_vs, loaded at boot before them.
+   * Keys that exist only once a boot module is loaded: a director's IPVS keys
+   * (net.ipv4.vs.*, ip_vs), a tunnelling real server's tunl0 (ipip). `modules`
+   * then holds the module, loaded at boot before the keys are applied.
    */
-  ipvsSysctls: Array<{ key: string; value: string }>;
+  moduleSysctls: Array<{ comment: string; keys: Array<{ key: string; value: string }> }>;
+  /** A real server of tunnelling: the ipip fallback device (tunl0) that receives the encapsulated packets, up. */
+  tunnel?: { device: 'tunl0' };
   /** A director: its services, whichever backend runs them. */
   director?: DirectorView;
   /** A director with director_backend ldirectord. */

@@ -71,7 +71,9 @@ export interface SysctlContext {
   /** Every device, for the per-device ARP keys. */
   arpDevices: string[];
   /** net.ipv4.vs.* keys of a director (ip_vs is then among the boot modules). */
-  ipvsSysctls: Array<{ key: string; value: string }>;
+  moduleSysctls: Array<{ comment: string; keys: Array<{ key: string; value: string }> }>;
+  /** A tunnelling real server: reverse-path filtering on `all` loose (2), see DerivedHost.tunnel. */
+  tunnel: boolean;
 }
 
 export interface BootModulesContext {
@@ -79,7 +81,13 @@ export interface BootModulesContext {
   /** Each module with its options ('' for none), for a file that loads them itself (rc.local, /etc/modules). */
   moduleLoads: Array<{ module: string; options: string }>;
   /** net.ipv4.vs.* keys, for a boot script that sets them once ip_vs is loaded (Red Hat's rc.local). */
-  ipvsSysctls: Array<{ key: string; value: string }>;
+  moduleSysctls: Array<{ comment: string; keys: Array<{ key: string; value: string }> }>;
+  /** Devices a boot script brings up once their module is loaded (tunl0 of ipip). */
+  linksUp: string[];
+}
+
+export interface TunnelContext {
+  device: string;
 }
 
 export interface ModuleOptionsContext {
@@ -206,12 +214,17 @@ export const KINDS = {
     per: 'forwarding or ARP-suppressing host',
     usedFor: 'sysctl.conf or a sysctl.d drop-in',
     contexts: (h): SysctlContext[] =>
-      one(h.forwarding || h.arpSuppression, { forwarding: h.forwarding, arpSuppression: h.arpSuppression, arpDevices: h.devices.map((d) => d.device), ipvsSysctls: h.ipvsSysctls }),
+      one(h.forwarding || h.arpSuppression, { forwarding: h.forwarding, arpSuppression: h.arpSuppression, arpDevices: h.devices.map((d) => d.device), moduleSysctls: h.moduleSysctls, tunnel: h.tunnel !== undefined }),
   },
   'boot-modules': {
     per: 'host that needs modules (`ip_vs_ftp`; `ip_vs` before IPVS sysctls)',
     usedFor: 'rc.local, /etc/modules, modules-load.d',
-    contexts: (h): BootModulesContext[] => one(h.modules.length > 0, { modules: h.modules, moduleLoads: h.moduleLoads, ipvsSysctls: h.ipvsSysctls }),
+    contexts: (h): BootModulesContext[] => one(h.modules.length > 0, { modules: h.modules, moduleLoads: h.moduleLoads, moduleSysctls: h.moduleSysctls, linksUp: h.tunnel ? [h.tunnel.device] : [] }),
+  },
+  tunnel: {
+    per: 'real server of tunnelling (`device`: tunl0, brought up)',
+    usedFor: 'an ifupdown stanza or a boot script that brings tunl0 up',
+    contexts: (h): TunnelContext[] => (h.tunnel ? [{ device: h.tunnel.device }] : []),
   },
   'module-options': {
     per: 'host loading a module with options (`ip_vs_ftp ports=` for FTP on other ports than 21)',

@@ -8,6 +8,8 @@
 #   file MODE MERGE SECRECY PATH        a file to install (MERGE: replace)
 #   action NAME now|ask                 an action, run when one of its
 #   when NAME PATH                        files changed, asking first (ask)
+#   before NAME must|may WORD...          commands run before its files are
+#                                         replaced (the old ones still there)
 #   run NAME must|may WORD...             its commands (may: only a warning)
 #   verify N WORD...                    what --verify runs, and a line
 #   expect N LINE                         its output must hold
@@ -16,8 +18,10 @@
 # on spaces with globbing off and run as "$@".
 #
 # Each file is replaced atomically; the original is kept once under
-# /var/lib/lvsgen/<host>/backup; if a step fails, every file this run replaced
-# is put back. Running it again changes nothing.
+# /var/lib/lvsgen/backup (per machine); if a step fails, every file this run
+# replaced is put back. An action not run (a network restart declined) is
+# recorded in /var/lib/lvsgen/pending and run by the next install; --check
+# shows it. Running it again changes nothing.
 #
 #   install.sh --check        show what would change (unified diffs), change nothing
 #   install.sh                install, then apply (asks before restarting networking)
@@ -79,12 +83,29 @@ root=$(cd "$root" && pwd -P)
 host=$(sed -n 's/^host \([a-z0-9][a-z0-9_-]*\)$/\1/p' "$plan")
 [ -n "$host" ] || { echo "install.sh: $plan names no host" >&2; exit 2; }
 
-state=$root/var/lib/lvsgen/$host
+# State is kept per machine, not per host name: a host renamed in the topology
+# (or deployed from another bundle) keeps the true originals.
+state=$root/var/lib/lvsgen
 backup=$state/backup
+# Actions whose files are in place but which have not run (a network restart
+# declined or skipped): replayed by every install until they have run.
+pending=$state/pending
 work=$(mktemp -d "${TMPDIR:-/tmp}/lvsgen-install.XXXXXX")
 changed=' '
 differ=0
 failed=
+
+# Earlier installers kept the originals per host name (/var/lib/lvsgen/<host>/backup):
+# they are this machine's originals.
+for legacy in "$state"/*/backup; do
+	[ -d "$legacy" ] || continue
+	case $action in check | verify) break ;; esac
+	if [ -e "$backup" ]; then
+		printf '%s\n' "install.sh: $legacy: originals kept by an earlier installer; $backup is used" >&2
+	elif mv "$legacy" "$backup"; then
+		rmdir "${legacy%/backup}" 2>/dev/null || true
+	fi
+done
 
 say() { printf '%s\n' "$*"; }
 
@@ -136,6 +157,10 @@ while IFS=' ' read -r mode merge secrecy path <&3; do
 	case $secrecy in plain | secret) ;; *) fail "plan: bad secrecy $secrecy of $path" ;; esac
 	case $path in /*) ;; *) fail "plan: not an absolute path: $path" ;; esac
 done 3<"$work/files"
+
+is_pending() { # is_pending NAME: was action NAME left to run by an earlier install?
+	[ -f "$pending" ] && grep -qxF -- "$1" "$pending"
+}
 
 same() { # same MODE PATH: the host already has this file, with this mode
 	[ -f "$root$2" ] && [ ! -L "$root$2" ] && cmp -s "$bundle$2" "$root$2" &&
@@ -267,6 +292,12 @@ check)
 	while IFS=' ' read -r mode merge secrecy path <&3; do
 		check_file "$mode" "$path" "$secrecy"
 	done 3<"$work/files"
+	if [ -s "$pending" ]; then
+		differ=1
+		while IFS= read -r name <&3; do
+			say "pending: $name (its files are in place; the next install runs it)"
+		done 3<"$pending"
+	fi
 	[ "$differ" -eq 0 ] && say "$host: every file is up to date."
 	exit "$differ"
 	;;
@@ -286,31 +317,59 @@ uninstall)
 		restore_file "$path"
 	done 3<"$work/files"
 	restore_unmanaged
+	rm -f "$pending"
 	# Nothing left to restore: remove the state directory with its empty folders.
 	if [ -d "$backup" ] && [ -z "$(find "$backup" ! -type d | head -n 1)" ]; then rm -rf "$state"; fi
 	exit 0
 	;;
 esac
 
+# The files this run will replace, then the `before` commands of the actions
+# they trigger, run while the old files are still in place (ifdown lo:0
+# reads the old address to take it down before the new one comes up).
+while IFS=' ' read -r mode merge secrecy path <&3; do
+	same "$mode" "$path" || printf '%s\n' "$path" >>"$work/changing"
+done 3<"$work/files"
+if [ -s "$work/changing" ]; then
+	grep -E '^(when|before) ' "$plan" >"$work/before" || true
+	due=
+	while IFS=' ' read -r kind name rest <&3; do
+		case $kind in
+		when) if grep -qxF -- "$rest" "$work/changing"; then due="$due $name "; fi ;;
+		before)
+			case $due in *" $name "*) ;; *) continue ;; esac
+			if [ "${rest%% *}" = may ]; then run_ok "${rest#* }"; else run "${rest#* }"; fi
+			;;
+		esac
+	done 3<"$work/before"
+fi
+
 while IFS=' ' read -r mode merge secrecy path <&3; do
 	install_file "$mode" "$path"
 done 3<"$work/files"
 restore_unmanaged
 
-if [ "$changed" = ' ' ]; then
+if [ "$changed" = ' ' ] && [ ! -s "$pending" ]; then
 	say "$host: every file is up to date; nothing to do."
 	exit 0
 fi
 
 # The actions, in the plan's order: `action` starts one, its `when` records
-# say whether it is due, its `run` records are its commands.
+# say whether one of its files changed, its `run` records are its commands.
+# An action left pending by an earlier run is due as well; one whose
+# confirmation is declined is left pending for the next.
 grep -E '^(action|when|run) ' "$plan" >"$work/actions" || true
+: >"$work/pending"
 due=no
-while IFS=' ' read -r kind _ rest <&3; do
+while IFS=' ' read -r kind name rest <&3; do
 	case $kind in
 	action)
 		due=no
 		ask=$rest
+		if is_pending "$name"; then
+			due=yes
+			say "$name: left to run by an earlier install"
+		fi
 		;;
 	when)
 		if changed "$rest"; then due=yes; fi
@@ -320,7 +379,11 @@ while IFS=' ' read -r kind _ rest <&3; do
 		need=${rest%% *}
 		words=${rest#* }
 		if [ "$ask" = ask ]; then
-			if confirm "$words"; then run "$words"; fi
+			if confirm "$words"; then
+				run "$words"
+			else
+				grep -qxF -- "$name" "$work/pending" || printf '%s\n' "$name" >>"$work/pending"
+			fi
 		elif [ "$need" = may ]; then
 			run_ok "$words"
 		else
@@ -329,4 +392,12 @@ while IFS=' ' read -r kind _ rest <&3; do
 		;;
 	esac
 done 3<"$work/actions"
-say "$host: done."
+# Written once everything ran: a failed run keeps the earlier list.
+if [ -s "$work/pending" ]; then
+	mkdirs "$state"
+	cp "$work/pending" "$pending.lvsgen-new" && mv -f "$pending.lvsgen-new" "$pending"
+	say "$host: done; left to run: $(tr '\n' ' ' <"$work/pending")(install.sh --yes runs them)."
+else
+	rm -f "$pending"
+	say "$host: done."
+fi

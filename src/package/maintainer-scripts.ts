@@ -23,9 +23,8 @@ export interface ScriptContext {
   host: string;
   /** The bundle's installer as installed: /usr/share/<package>/.lvsgen/install.sh */
   installer: string;
-  /** install.sh's state folder /var/lib/lvsgen/<host> and its parent. */
+  /** install.sh's state folder, per machine: /var/lib/lvsgen. */
   state: string;
-  stateRoot: string;
   /** install.sh's backups: <state>/backup. */
   backup: string;
   /** Host paths this version installs ('/etc/sysctl.conf' ...), sorted. */

@@ -26,6 +26,11 @@ const actionSchema = z.strictObject({
   confirm: z.boolean().default(false),
   /** Commands (Handlebars over the host). A leading `-` means a failure is only a warning. */
   run: z.array(z.string()).min(1),
+  /**
+   * Commands run before the action's files are replaced, with the old files in
+   * place (take the old loopback alias down before the new one comes up).
+   */
+  before: z.array(z.string()).default([]),
 });
 const verifySchema = z.strictObject({
   run: z.string(),
@@ -66,6 +71,7 @@ export interface FileRule {
 export interface ActionRule {
   name: string;
   confirm: boolean;
+  before: Template[];
   run: Template[];
 }
 
@@ -213,7 +219,12 @@ function buildDistro(files: DistroFiles, dir: string, name: string, engine: Temp
       mode: parseInt(r.mode, 8),
       then: r.then,
     })),
-    actions: Object.entries(d.actions).map(([n, a]) => ({ name: n, confirm: a.confirm, run: a.run.map((c) => engine.compile(c, `${file} action ${n}`)) })),
+    actions: Object.entries(d.actions).map(([n, a]) => ({
+      name: n,
+      confirm: a.confirm,
+      before: a.before.map((c) => engine.compile(c, `${file} action ${n} before`)),
+      run: a.run.map((c) => engine.compile(c, `${file} action ${n}`)),
+    })),
     installer: installer(files, dir),
   };
 }

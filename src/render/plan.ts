@@ -17,6 +17,8 @@
 //                                          SECRECY: plain | secret)
 //   action NAME now|ask                    an action; ask: confirm first
 //   when NAME PATH                         ... runs when PATH changed
+//   before NAME must|may WORD...           ... commands run before its files
+//                                          are replaced (the old ones in place)
 //   run NAME must|may WORD...              ... its commands, in order (may:
 //                                          a failure is only a warning)
 //   verify N WORD...                       --verify runs this command
@@ -47,6 +49,8 @@ export interface PlanAction {
   confirm: boolean;
   /** Host paths: the action runs when one of them changed. Sorted. */
   triggers: string[];
+  /** Run before the files are replaced, while the old ones are still in place. */
+  before: PlanCommand[];
   commands: PlanCommand[];
 }
 
@@ -97,9 +101,11 @@ export function renderPlan(plan: Plan, header: string): string {
       must(PATH.test(p), `path ${JSON.stringify(p)}`);
       out.push(`when ${a.name} ${p}`);
     }
-    for (const c of a.commands) {
-      must(c.words.length > 0 && c.words.every((w) => SAFE_WORD.test(w)), `command ${JSON.stringify(c.words)}`);
-      out.push(`run ${a.name} ${c.tolerant ? 'may' : 'must'} ${c.words.join(' ')}`);
+    for (const [record, list] of [['before', a.before], ['run', a.commands]] as const) {
+      for (const c of list) {
+        must(c.words.length > 0 && c.words.every((w) => SAFE_WORD.test(w)), `command ${JSON.stringify(c.words)}`);
+        out.push(`${record} ${a.name} ${c.tolerant ? 'may' : 'must'} ${c.words.join(' ')}`);
+      }
     }
   }
   plan.verify.forEach((v, i) => {
@@ -141,14 +147,15 @@ export function parsePlan(text: string): Plan {
         break;
       case 'action':
         if (f.length !== 2 || !['now', 'ask'].includes(f[1]!)) throw bad('malformed action record');
-        plan.actions.push({ name: f[0]!, confirm: f[1] === 'ask', triggers: [], commands: [] });
+        plan.actions.push({ name: f[0]!, confirm: f[1] === 'ask', triggers: [], before: [], commands: [] });
         break;
       case 'when':
         action(f[0]).triggers.push(f.slice(1).join(' '));
         break;
+      case 'before':
       case 'run':
-        if (!['must', 'may'].includes(f[1]!) || f.length < 3) throw bad('malformed run record');
-        action(f[0]).commands.push({ tolerant: f[1] === 'may', words: f.slice(2) });
+        if (!['must', 'may'].includes(f[1]!) || f.length < 3) throw bad(`malformed ${kind} record`);
+        action(f[0])[kind === 'run' ? 'commands' : 'before'].push({ tolerant: f[1] === 'may', words: f.slice(2) });
         break;
       case 'verify':
         if (Number(f[0]) !== plan.verify.length + 1 || f.length < 2) throw bad('malformed verify record');

@@ -111,3 +111,63 @@ for (const [what, plan] of [
     assert.ok(!existsSync(join(s.root, 'var/lib/lvsgen/h1/backup/etc/b.conf.lvsgen-absent')), 'a backup was left behind');
   });
 }
+
+test('state is per machine: a bundle for a renamed host keeps the true originals, and --uninstall puts them back', (t) => {
+  if (!canRun(t)) return;
+  const plan = (host: string) => `lvsgen-plan 1\nhost ${host}\nfile 0644 replace plain /etc/a.conf\n`;
+  const old = setup(t, plan('old-name'), { 'etc/a.conf': 'generated for old-name\n' });
+  mkdirSync(join(old.root, 'etc'));
+  writeFileSync(join(old.root, 'etc/a.conf'), 'the original\n');
+  ok(old.install(), 'install as old-name');
+  // The same machine, rendered under another name: a second bundle, the same root.
+  const renamed = setup(t, plan('new-name'), { 'etc/a.conf': 'generated for new-name\n' });
+  const install = (...args: string[]) => sh(join(renamed.bundle, '.lvsgen/install.sh'), ['--root', old.root, ...args], { input: '' });
+  ok(install(), 'install as new-name');
+  assert.equal(readFileSync(join(old.root, 'etc/a.conf'), 'utf8'), 'generated for new-name\n');
+  ok(install('--uninstall'), 'uninstall as new-name');
+  assert.equal(readFileSync(join(old.root, 'etc/a.conf'), 'utf8'), 'the original\n', 'the original, not old-name\'s generated file');
+  assert.ok(!existsSync(join(old.root, 'var/lib/lvsgen')), 'state left behind');
+});
+
+test('originals an earlier installer kept per host name (/var/lib/lvsgen/<host>/backup) are taken over', (t) => {
+  if (!canRun(t)) return;
+  const s = setup(t, 'lvsgen-plan 1\nhost h1\nfile 0644 replace plain /etc/a.conf\n', { 'etc/a.conf': 'generated, version 2\n' });
+  mkdirSync(join(s.root, 'etc'));
+  writeFileSync(join(s.root, 'etc/a.conf'), 'generated, version 1\n');
+  mkdirSync(join(s.root, 'var/lib/lvsgen/h0/backup/etc'), { recursive: true });
+  writeFileSync(join(s.root, 'var/lib/lvsgen/h0/backup/etc/a.conf'), 'the original\n');
+  ok(s.install(), 'install');
+  assert.equal(readFileSync(join(s.root, 'var/lib/lvsgen/backup/etc/a.conf'), 'utf8'), 'the original\n');
+  assert.ok(!existsSync(join(s.root, 'var/lib/lvsgen/h0')), 'the per-host folder is gone');
+  ok(s.install('--uninstall'), 'uninstall');
+  assert.equal(readFileSync(join(s.root, 'etc/a.conf'), 'utf8'), 'the original\n');
+});
+
+test('`before` commands run with the old files still in place, only for the actions whose files change, before any file is replaced', (t) => {
+  if (!canRun(t)) return;
+  const plan = [
+    'lvsgen-plan 1',
+    'host h1',
+    'file 0644 replace plain /etc/lo.conf',
+    'file 0644 replace plain /etc/other.conf',
+    'action loopback now',
+    'when loopback /etc/lo.conf',
+    'before loopback may /sbin/down lo:0',
+    'run loopback must /sbin/stub up lo:0',
+    'action other now',
+    'when other /etc/other.conf',
+    'before other must /sbin/down other',
+    'run other must /sbin/stub other',
+    '',
+  ].join('\n');
+  const s = setup(t, plan, { 'etc/lo.conf': 'address 10.0.0.2\n', 'etc/other.conf': 'x\n' });
+  mkdirSync(join(s.root, 'etc'));
+  writeFileSync(join(s.root, 'etc/lo.conf'), 'address 10.0.0.1\n');
+  writeFileSync(join(s.root, 'etc/other.conf'), 'x\n');
+  chmodSync(join(s.root, 'etc/other.conf'), 0o644);
+  // What ifdown would read: the file as it is when the command runs.
+  writeFileSync(join(s.root, 'sbin/down'), '#!/bin/sh\nread -r line </etc/lo.conf\necho "[down $*: $line]" >>/stub.log\n', { mode: 0o755 });
+  ok(s.install(), 'install');
+  assert.deepEqual(s.log(), ['[down lo:0: address 10.0.0.1]', '[/sbin/stub][up][lo:0]'], 'other.conf did not change: neither of its commands runs');
+  assert.equal(readFileSync(join(s.root, 'etc/lo.conf'), 'utf8'), 'address 10.0.0.2\n');
+});

@@ -47,7 +47,7 @@ test('an upgrade that drops a file puts its original back; --uninstall restores 
   assert.equal(readFileSync(join(root, 'etc/rc.d/rc.local'), 'utf8'), originals['etc/rc.d/rc.local'], 'the dropped file is the original again');
   assert.match(upgrade.stdout, /restored \/etc\/rc\.d\/rc\.local/);
   assert.match(readFileSync(join(root, 'etc/sysctl.conf'), 'utf8'), /ip_forward = 1/);
-  assert.ok(existsSync(join(root, 'var/lib/lvsgen/director/backup/etc/sysctl.conf')), 'the first backup is kept across the upgrade');
+  assert.ok(existsSync(join(root, 'var/lib/lvsgen/backup/etc/sysctl.conf')), 'the first backup is kept across the upgrade');
   const again = run(v2);
   assert.match(again.stdout, /nothing to do/);
 
@@ -55,5 +55,5 @@ test('an upgrade that drops a file puts its original back; --uninstall restores 
   assert.equal(un.status, 0, un.stdout + un.stderr);
   for (const [p, c] of Object.entries(originals)) assert.equal(readFileSync(join(root, p), 'utf8'), c, p);
   assert.ok(!existsSync(join(root, 'etc/ha.d/ldirectord.cf')), 'files that did not exist are gone');
-  assert.ok(!existsSync(join(root, 'var/lib/lvsgen/director')), 'no state is left');
+  assert.ok(!existsSync(join(root, 'var/lib/lvsgen')), 'no state is left');
 });

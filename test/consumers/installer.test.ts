@@ -216,7 +216,7 @@ for (const ex of EXAMPLES) {
           assert.ok(readFileSync(p).equals(readFileSync(join(h.bundle, f.path))), `${f.path}: content`);
           if (f.sha256 !== '-') assert.equal(sha256(readFileSync(p)), f.sha256, `${f.path}: manifest checksum`);
           // The original, kept once.
-          const backup = join(root.dir, 'var/lib/lvsgen', host, 'backup', f.path);
+          const backup = join(root.dir, 'var/lib/lvsgen/backup', f.path);
           const orig = root.originals.get(f.path);
           if (orig === undefined) assert.ok(existsSync(`${backup}.lvsgen-absent`), `${f.path}: no absent marker`);
           else assert.equal(read(backup), orig, `${f.path}: backup`);
@@ -323,6 +323,17 @@ for (const ex of EXAMPLES) {
           assert.ok(r.stdout.includes(`To apply the network configuration: ${restart[0]!.command}\n`), r.stdout);
           assert.ok(r.stdout.includes(why), r.stdout);
           assert.deepEqual(root.log(), others, `install ${args.join(' ')}: commands run`);
+          // The skipped restart is remembered: --check shows it, the next install runs it (and only it).
+          assert.equal(read(join(root.dir, 'var/lib/lvsgen/pending')), 'network\n');
+          const pending = install(h, root, ['--check']);
+          assert.equal(pending.status, 1, `--check with a pending restart: ${pending.stdout}`);
+          assert.match(pending.stdout, /^pending: network /m);
+          ok(install(h, root, ['--no-restart']), 'install again, --no-restart');
+          assert.deepEqual(root.log(), others, 'the pending restart ran without --yes');
+          ok(install(h, root, ['--yes']), 'install --yes');
+          assert.deepEqual(root.log(), [...others, restart[0]!.command], 'install --yes runs the pending restart, and nothing else');
+          assert.ok(!existsSync(join(root.dir, 'var/lib/lvsgen/pending')), 'the restart is no longer pending');
+          assert.equal(install(h, root, ['--check']).status, 0, '--check: nothing pending, nothing differs');
         }
       });
     }
@@ -361,13 +372,13 @@ for (const distro of DISTROS) {
     assert.deepEqual(problems, []);
   });
 
-  test(`lb-nat/${distro}/director: --uninstall leaves no state behind (/var/lib/lvsgen/<host>)`, async (t) => {
+  test(`lb-nat/${distro}/director: --uninstall leaves no state behind (/var/lib/lvsgen)`, async (t) => {
     if (!canRun(t)) return;
     const h = await hostOf(t, 'lb-nat', distro, 'director');
     const root = scratchRoot(t, h);
     ok(install(h, root, ['--yes']), 'install');
     ok(install(h, root, ['--uninstall']), '--uninstall');
-    const state = join(root.dir, 'var/lib/lvsgen', h.host);
+    const state = join(root.dir, 'var/lib/lvsgen');
     const left = existsSync(state) ? sh('find', [state]).stdout : '';
     assert.deepEqual([...snapshot(root.dir).keys()].filter((p) => p.startsWith('/var/lib/lvsgen')), [], 'files left in the state directory');
     assert.equal(left, '', `the installer means to remove its state directory (rmdir "$backup" "$state"), but its backup tree of empty directories is left:\n${left}`);

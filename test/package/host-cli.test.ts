@@ -282,6 +282,10 @@ describe('lvsgen package: one bundle, three artifacts', () => {
     run(installer, ['--root', root, '--no-restart']);
     for (const [p, f] of hostFiles(g, 'node1')) assert.deepEqual(fileAt(root, p), f, p);
     assert.ok(takeStubLog(root).some((l) => l.includes('heartbeat')));
+    // Every file is in place; the network restart --no-restart skipped is pending until it has run.
+    const pending = run(installer, ['--check', '--root', root], { allowFailure: true });
+    assert.deepEqual([pending.status, pending.stdout], [1, 'pending: network (its files are in place; the next install runs it)\n']);
+    run(installer, ['--root', root, '--yes']);
     assert.equal(run(installer, ['--check', '--root', root]).status, 0, 'up to date');
     run(installer, ['--uninstall', '--root', root]);
     assert.equal(fileAt(root, 'etc/sysconfig/network')?.content, 'NETWORKING=yes\nHOSTNAME=node1\n');

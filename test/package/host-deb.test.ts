@@ -146,7 +146,7 @@ describe('host .deb: dpkg --root', () => {
     // The host as it was: a sysctl.conf and an /etc/modules of its own, no interfaces, no ldirectord.cf.
     const originals = { 'etc/sysctl.conf': '# the host\'s own sysctl.conf\n', 'etc/modules': '# the host\'s own modules\nloop\n' };
     for (const [p, content] of Object.entries(originals)) plant(root, p, content);
-    const backup = 'var/lib/lvsgen/director/backup';
+    const backup = 'var/lib/lvsgen/backup';
 
     const out1 = dpkg('-i', debOf('lb-nat', 'director', VERSION, path.join(work, 'v1')));
     assert.equal(status(), `install ok installed ${VERSION}`);

@@ -133,7 +133,7 @@ describe('host .rpm: rpm --root', () => {
     const originals = { 'etc/sysctl.conf': '# the host\'s own sysctl.conf\n', 'etc/rc.d/rc.local': '#!/bin/sh\ntouch /var/lock/subsys/local\n' };
     plant(root, 'etc/sysctl.conf', originals['etc/sysctl.conf']);
     plant(root, 'etc/rc.d/rc.local', originals['etc/rc.d/rc.local'], 0o755);
-    const backup = 'var/lib/lvsgen/director/backup';
+    const backup = 'var/lib/lvsgen/backup';
 
     ok('--initdb');
     const out1 = ok('-i', '--nodeps', rpmOf('lb-nat', 'director', '1.0.0-1', path.join(work, 'v1')));

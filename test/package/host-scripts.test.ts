@@ -19,7 +19,7 @@ const dir = tempDir(after);
 const director = generateFile(example('lb-nat')).bundles.find((b) => b.host === 'director')!;
 const pkg: HostPackage = hostPackage(director, { cluster: 'lb-nat', version: '1.0.0', release: '1', mtime: 1700000000, maintainer: 'x <x@example.org>' });
 const share = `usr/share/${pkg.identity.name}`;
-const state = 'var/lib/lvsgen/director';
+const state = 'var/lib/lvsgen';
 const backup = `${state}/backup`;
 
 interface Outcome {

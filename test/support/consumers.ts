@@ -38,13 +38,28 @@ export interface InstallerCommand {
   confirmed: boolean;
   /** Its action's files: it runs when one of them was installed. */
   when: string[];
+  /** Run before the files are replaced (a `before` record). */
+  before: boolean;
 }
 
-/** The commands of a plan (.lvsgen/plan's text), read as data by parsePlan. */
+/**
+ * The commands of a plan (.lvsgen/plan's text), read as data by parsePlan, in
+ * the order an install that replaces every file runs them: every action's
+ * `before` commands (run while the old files are in place), then the actions.
+ */
 export function installerCommands(planText: string): InstallerCommand[] {
-  return parsePlan(planText).actions.flatMap((a) =>
-    a.commands.map((c) => ({ command: c.words.join(' '), kind: c.tolerant ? ('run_ok' as const) : ('run' as const), confirmed: a.confirm, when: a.triggers })),
-  );
+  const plan = parsePlan(planText);
+  const of = (phase: 'before' | 'run') =>
+    plan.actions.flatMap((a) =>
+      (phase === 'before' ? a.before : a.commands).map((c) => ({
+        command: c.words.join(' '),
+        kind: c.tolerant ? ('run_ok' as const) : ('run' as const),
+        confirmed: phase === 'run' && a.confirm,
+        before: phase === 'before',
+        when: a.triggers,
+      })),
+    );
+  return [...of('before'), ...of('run')];
 }
 
 /**
@@ -53,7 +68,7 @@ export function installerCommands(planText: string): InstallerCommand[] {
  * scratch root must stub.
  */
 export function installerPrograms(planText: string): string[] {
-  return [...new Set(parsePlan(planText).actions.flatMap((a) => a.commands.map((c) => c.words[0]!)).filter((w) => w.startsWith('/')))].sort();
+  return [...new Set(parsePlan(planText).actions.flatMap((a) => [...a.before, ...a.commands].map((c) => c.words[0]!)).filter((w) => w.startsWith('/')))].sort();
 }
 
 export type Vars = Record<string, string>;

@@ -6,13 +6,13 @@
 // Topologies: both examples and some held here (a director pair, several
 // networks, long interface names, tunnelling and UDP, a small fleet).
 import assert from 'node:assert/strict';
-import { readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { renderGraph, GRAPH_FORMATS } from '../../src/graph/graph.js';
 import { graphView } from '../../src/graph/view.js';
 import type { Generated } from '../../src/pipeline.js';
-import { ALL_EXAMPLES, cli, generateText, bundlesOf, PAIR, requireTools, sh, sourceFile, tempDir } from '../support/index.js';
+import { cli, generateText, bundlesOf, PAIR, requireTools, sh, sourceFile, tempDir } from '../support/index.js';
 import { scaledTopology } from '../support/scale.js';
 import { dumpDom, pngPixels, screenshot } from './browser.js';
 
@@ -46,6 +46,9 @@ const HELD: Record<string, string> = {
   wide: WIDE,
   fleet: scaledTopology({ realServers: 9, services: 2, directorPair: true, mixDistros: ['debian12', 'rhel9'] }),
 };
+
+/** Every bundled example (examples/*.yaml): each has its diagram in docs/graphs. */
+const ALL_EXAMPLES = readdirSync(sourceFile('examples')).filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -5)).sort();
 
 const models = new Map<string, Generated>([
   ...ALL_EXAMPLES.map((e) => [e, bundlesOf(e)] as const),

@@ -14,6 +14,7 @@
 #                   stand-ins for ipvsadm, modprobe and global sysctls); vm:
 #                   the real ones
 #       LAB_KEEP=1  keep the hosts' roots (DIR/work)
+#       LAB_OUT, LAB_WORK  other places for DIR/out and DIR/work (the VM's)
 # Exit 0 when the lab ran to its end (the results say what passed), 2 when it
 # could not be built. Everything it starts is ended by pid on exit, Ctrl-C or
 # failure (cluster_down), and its namespaces are deleted.
@@ -21,13 +22,13 @@ set -uo pipefail
 [ $# -eq 1 ] || { echo "usage: lab.sh DIR" >&2; exit 2; }
 DIR=$(cd "$1" && pwd -P) || exit 2
 HERE=$(cd "$(dirname "$0")" && pwd -P)
-OUT=$DIR/out
-mkdir -p "$OUT" "$DIR/work" || exit 2
+OUT=${LAB_OUT:-$DIR/out}
+LAB_WORK=${LAB_WORK:-$DIR/work}
+mkdir -p "$OUT" "$LAB_WORK" || exit 2
 # results to fd 3 (the caller's stdout), everything else to the log
 exec 3>&1 1>>"$OUT/lab.log" 2>&1
 LAB_TIER=${LAB_TIER:-host}
 LAB_PREFIX=${LAB_PREFIX:-lab$$}
-LAB_WORK=$DIR/work
 lab_log() { echo "[$(date +%T)] $*"; }
 # shellcheck source=lib/checks.sh
 . "$HERE/lib/checks.sh"
@@ -255,7 +256,9 @@ run_check() {
     else fail "$id" "$n1: $(addrs_of "$n1")"; fi
     ;;
   answer)
-    if wait_for 15 answer_is "$1" "$2" "$3" "$4"; then pass "$id" "answered by $4"
+    # 45 s: a router's ARP entry left by a node that held the address for a
+    # moment (two masters on a loaded machine) is re-resolved within that
+    if wait_for 45 answer_is "$1" "$2" "$3" "$4"; then pass "$id" "answered by $4"
     else fail "$id" "got: $(answer "$1" "$2" "$3")"; fi
     ;;
   ha-failover)

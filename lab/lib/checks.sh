@@ -21,7 +21,9 @@ progress() { printf 'PROGRESS\t%s\n' "$*" >&3; lab_log "$*"; }
 
 # Whitespace runs to one space, no leading/trailing space.
 norm() { sed -e 's/[[:space:]]\+/ /g' -e 's/^ //' -e 's/ $//'; }
-# An `ipvsadm -L -n` table without its version line, normalised.
-table_body() { sed 1d | norm; }
+# An `ipvsadm -L -n` table without its version line, normalised, the
+# connection counters of each real server set to 0 (they count traffic).
+table_body() { sed 1d | norm | sed -E 's/^(-> [0-9.:]+ [A-Za-z]+ [0-9]+) [0-9]+ [0-9]+$/\1 0 0/'; }
 
+# shellcheck disable=SC2034 # used by lab.sh
 CURL=(curl -sS --noproxy '*' --connect-timeout 2 --max-time 4)

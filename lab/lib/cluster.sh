@@ -75,8 +75,9 @@ client() { local c=$1; shift; ip netns exec "$(ns_of "$c")" "$@"; }
 upper_of() { echo "$LAB_WORK/hosts/$1/upper"; }
 
 # wait_for SECONDS CMD...: retry CMD every 0.3 s until it succeeds or time runs out.
+# LAB_SLOW multiplies the limit (the VM under TCG is several times slower).
 wait_for() {
-  local limit=$1; shift
+  local limit=$(($1 * ${LAB_SLOW:-1})); shift
   local end=$((SECONDS + limit))
   while :; do
     "$@" >/dev/null 2>&1 && return 0
@@ -86,6 +87,19 @@ wait_for() {
 }
 
 # --- building ---------------------------------------------------------------
+# ip netns add, tried again: the first `ip netns add` on a machine makes
+# /run/netns a shared mount, and several at once (other labs, other tools) can
+# race on it.
+lab_netns_add() {
+  local i
+  for i in 1 2 3 4 5; do
+    ip netns add "$1" && return 0
+    [ -e "/run/netns/$1" ] && ip netns del "$1" 2>/dev/null
+    lab_log "ip netns add $1 failed (try $i)"
+    sleep 1
+  done
+  return 1
+}
 # veth pair under random names in the root namespace, moved and renamed.
 lab_link() { # lab_link NS_A IF_A NS_B IF_B
   local a="v$RANDOM$RANDOM" b="v$RANDOM$RANDOM"
@@ -204,7 +218,7 @@ cluster_up() {
   LAB_BUNDLES=$bundles
   local lan_ns kind a b c d
   lan_ns=$(ns_of lan)
-  ip netns add "$lan_ns" || return 1
+  lab_netns_add "$lan_ns" || return 1
   LAB_NS+=("$lan_ns")
   ip -n "$lan_ns" link set lo up
   local -A bridge=()
@@ -224,7 +238,7 @@ cluster_up() {
       LAB_HOSTS+=("$a")
       LAB_DISTRO[$a]=$b
       local ns; ns=$(ns_of "$a")
-      ip netns add "$ns" || return 1
+      lab_netns_add "$ns" || return 1
       LAB_NS+=("$ns")
       local base=$LAB_WORK/hosts/$a
       mkdir -p "$base/upper" "$base/work" "$base/root"
@@ -239,7 +253,7 @@ cluster_up() {
       ;;
     client)
       local cns; cns=$(ns_of "$a")
-      ip netns add "$cns" || return 1
+      lab_netns_add "$cns" || return 1
       LAB_NS+=("$cns")
       LAB_CLIENTS+=("$a")
       ip -n "$cns" link set lo up
@@ -249,6 +263,7 @@ cluster_up() {
       ip -n "$lan_ns" link set "$port" up
       ip -n "$cns" addr add "$c" dev eth0
       ip -n "$cns" link set eth0 up
+      # shellcheck disable=SC2034 # read by lab.sh
       LAB_CLIENT_ADDR[$a]=${c%/*}
       [ "$d" = - ] || ip -n "$cns" route add default via "$d"
       ;;

@@ -8,6 +8,7 @@ import yargs from 'yargs';
 import { OutputError } from '../bundle/write.js';
 import { formatProblem } from '../model/problems.js';
 import { LVSGEN_ROOT } from '../render/distros.js';
+import { ansibleCommand } from './commands/ansible.js';
 import { diffCommand } from './commands/diff.js';
 import { graphCommand } from './commands/graph.js';
 import { ipvsadmCommand } from './commands/ipvsadm.js';
@@ -42,6 +43,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     .command(ipvsadmCommand(io))
     .command(packageCommand(io, io === stdio && process.stdout.isTTY ? process.stdout : undefined))
     .command(graphCommand(io))
+    .command(ansibleCommand(io))
     .command(labCommand(io, (c) => (code = c)))
     .command(schemaCommand(io))
     .demandCommand(1, 'Name a command.')

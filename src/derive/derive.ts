@@ -1,7 +1,7 @@
 // Topology -> derived model: the facts the operator should not have to
 // repeat (gateways, forwarding, masquerading, aliases, routes, heartbeat files).
 import { createHash } from 'node:crypto';
-import { addressKey, contains, facing, parseCidr, splitEndpoint, type Cidr } from '../model/net.js';
+import { addressKey, contains, facing, floatingGateway, parseCidr, splitEndpoint, type Cidr } from '../model/net.js';
 import { fallbackOf } from '../model/fallback.js';
 import { ROLES, type DirectorBackend, type Role, type Topology, type VirtualServiceSpec } from '../model/schema.js';
 import { vrrpPassword } from '../model/targets.js';
@@ -116,7 +116,12 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
   // Check pages first: a keepalived director checks each page by its digest.
   const pages = new Map(names.map((n) => [n, checkPages(servicesOf(n))]));
   const hb = t.heartbeat;
-  const floating = (hb?.floating ?? []).map((f) => parseCidr(f).address);
+  const floatingCidrs = (hb?.floating ?? []).map((f) => parseCidr(f));
+  const floating = floatingCidrs.map((c) => c.address);
+  // HA load balancing: the two directors are the heartbeat pair (validation has
+  // refused a pair that holds one director, and NAT with two directors otherwise).
+  const directorPair = hb !== undefined && directors.length === 2 && hb.nodes.every((n) => directors.includes(n));
+  const backendOf = (n: string): DirectorBackend => opts.backends?.get(n) ?? t.director_backend ?? 'ldirectord';
 
   const hosts = names.map((name): DerivedHost => {
     const spec = t.hosts[name]!;
@@ -137,11 +142,13 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
     const myServices = servicesOf(name);
     const isHaNode = hb?.nodes.includes(name) ?? false;
 
-    // Default gateway: explicit; else the director for NAT; else a router beside us.
+    // Default gateway: explicit; else for NAT the director, or the director pair's
+    // floating address on our network; else a router beside us.
     let gateway: string | undefined = spec.gateway;
     if (gateway === undefined && myServices.some((vs) => vs.forward === 'masq') && !isDirector) {
       const d = directors[0];
-      if (d !== undefined) gateway = facing(own, ifaces.get(d)!)?.director.cidr.address;
+      if (directorPair) gateway = floatingGateway(own, floatingCidrs)?.address;
+      else if (d !== undefined) gateway = facing(own, ifaces.get(d)!)?.director.cidr.address;
     }
     if (gateway === undefined && !roles.router) {
       for (const r of routers) {
@@ -160,7 +167,7 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
     let virtualServers: KeepalivedVirtualServer[] | undefined;
     let director: DirectorView | undefined;
     if (isDirector) {
-      const backend = opts.backends?.get(name) ?? t.director_backend ?? 'ldirectord';
+      const backend = backendOf(name);
       director = { backend, services: directorServices(name) };
       const vips = [...new Set(services.map((vs) => splitEndpoint(vs.virtual).address))].sort((a, b) => addressKey(a) - addressKey(b));
       for (const vip of vips) {
@@ -203,9 +210,11 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
         const vn = parseCidr(hb.virtual_network);
         loopbackAliases.push({ ...net({ ...vn, address: vn.network }), device: 'lo:0', parent: 'lo', purpose: `virtual network ${vn.networkCidr}` });
       }
-      heartbeat = heartbeatView(t, hb, ifaces, opts.secrets.heartbeatKey);
+      heartbeat = heartbeatView(t, hb, ifaces, opts.secrets.heartbeatKey, directorPair ? backendOf(hb.nodes[0]!) : undefined);
       vrrp = vrrpView(t, hb, name, ifaces, opts.secrets.heartbeatKey);
-      gatewayDevice ??= heartbeat.bcast;
+      // GATEWAYDEV keeps the default route off the loopback alias of a virtual
+      // network (seed 001); a node without one needs none.
+      if (hb.virtual_network !== undefined) gatewayDevice ??= heartbeat.bcast;
     }
     const keepalived: KeepalivedView | undefined =
       virtualServers !== undefined || vrrp !== undefined ? { routerId: name, virtualServers: virtualServers ?? [], ...(vrrp ? { vrrp } : {}) } : undefined;
@@ -227,6 +236,7 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
     return {
       name,
       distro: opts.distro ?? spec.distro ?? t.defaults.distro,
+      manageAddress: spec.manage_address ?? devices[0]!.address,
       roles,
       devices,
       loopbackAliases,
@@ -319,18 +329,34 @@ function virtualBlock(t: Topology, vs: VirtualServiceSpec, ds: DirectorService):
   return block;
 }
 
-function heartbeatView(t: Topology, hb: NonNullable<Topology['heartbeat']>, ifaces: Map<string, HostIface[]>, key: string | undefined): HeartbeatView {
+/**
+ * The pair as heartbeat runs it. haresources is the same on both nodes: a
+ * device is named only where both nodes agree on it. A pair of directors
+ * (`pairBackend` set) takes its addresses as IPaddr2 resources (ip(8)
+ * addresses, as ldirectord's own documents use) and, under ldirectord, has
+ * heartbeat start ldirectord on the active node after them
+ * (`ldirectord::ldirectord.cf`, ldirectord(8): "nodename virtual-ip-address
+ * ldirectord::configuration"); heartbeat stops resources in reverse order.
+ */
+function heartbeatView(
+  t: Topology,
+  hb: NonNullable<Topology['heartbeat']>,
+  ifaces: Map<string, HostIface[]>,
+  key: string | undefined,
+  pairBackend: DirectorBackend | undefined,
+): HeartbeatView {
   const [n0, n1] = hb.nodes as [string, string];
   const first = parseCidr(hb.floating[0]!);
   const devOn = (node: string, address: string) => ifaces.get(node)!.find((i) => contains(i.cidr, address))?.device;
   const bcast = hb.interface ?? devOn(n0, first.address) ?? ifaces.get(n0)![0]!.device;
-  // haresources must be identical on both nodes: name the device only when both agree.
+  const ipaddr = pairBackend !== undefined ? 'IPaddr2' : 'IPaddr';
   const resources = hb.floating.map((f) => {
     const c = parseCidr(f);
     const d0 = devOn(n0, c.address);
     const d1 = devOn(n1, c.address);
-    return d0 !== undefined && d0 === d1 ? `IPaddr::${c.address}/${c.prefix}/${d0}` : `IPaddr::${c.address}/${c.prefix}`;
+    return d0 !== undefined && d0 === d1 ? `${ipaddr}::${c.address}/${c.prefix}/${d0}` : `${ipaddr}::${c.address}/${c.prefix}`;
   });
+  if (pairBackend === 'ldirectord') resources.push('ldirectord::ldirectord.cf');
   return {
     nodes: [n0, n1],
     logfacility: 'local0',

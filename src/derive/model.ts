@@ -194,6 +194,8 @@ export interface KeepalivedView {
 export interface DerivedHost {
   name: string;
   distro: string;
+  /** Where deployment tools reach the host: manage_address, else its first interface's address. */
+  manageAddress: string;
   roles: Record<Role, boolean>;
   devices: Device[];
   /** lo:N aliases: a virtual network, or virtual addresses of direct routing. */

@@ -226,15 +226,21 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
   const clientOn = (lan: string | undefined) => clients.find((c) => c.lan === lan);
   const clientFor = (address: string) => clientOn(lanFor(address)?.name);
 
-  // --- install order: routers, real servers, directors; the pair's nodes together
-  const pairNodes = new Set(pair?.nodes ?? []);
+  // --- install order: routers, real servers, directors. A heartbeat pair's
+  // nodes side by side (heartbeat gives the resources to the preferred node
+  // when both start within initdead); a VRRP pair's preferred node first: with
+  // nopreempt (auto_failback off) the node that becomes master first keeps the
+  // addresses, so an operator starts the preferred one first.
+  const pairNodes = pair?.nodes ?? [];
+  const pairKind = pair ? opts.distro(byName.get(pairNodes[0]!)!.distro).pair : undefined;
   const rank = (h: DerivedHost) => (h.roles.router ? 0 : h.roles.director ? 2 : 1);
   const installOrder: string[][] = [];
   for (const r of [0, 1, 2]) {
     const group = hosts.filter((h) => rank(h) === r);
-    const together = group.filter((h) => pairNodes.has(h.name)).map((h) => h.name);
-    for (const h of group) if (!pairNodes.has(h.name)) installOrder.push([h.name]);
-    if (together.length) installOrder.push(together);
+    for (const h of group) if (!pairNodes.includes(h.name)) installOrder.push([h.name]);
+    const nodes = pairNodes.filter((n) => group.some((h) => h.name === n));
+    if (nodes.length && pairKind === 'vrrp') for (const n of nodes) installOrder.push([n]);
+    else if (nodes.length) installOrder.push(nodes.sort());
   }
 
   // --- servers behind every virtual service, by real server host

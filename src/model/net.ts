@@ -91,3 +91,17 @@ export function facing<T extends { cidr: Cidr }>(real: readonly T[], director: r
   }
   return undefined;
 }
+
+/**
+ * The NAT gateway a director pair gives a real server: the pair's floating
+ * address on the first of the server's networks that holds one. Validation
+ * (a server network without one, a server that sets another gateway) and
+ * derivation (the server's gateway) both ask here.
+ */
+export function floatingGateway(real: readonly { cidr: Cidr }[], floating: readonly Cidr[]): Cidr | undefined {
+  for (const r of real) {
+    const f = floating.find((x) => x.networkCidr === r.cidr.networkCidr);
+    if (f !== undefined) return f;
+  }
+  return undefined;
+}

@@ -99,6 +99,14 @@ export function makeTopologySchema(distros: readonly string[]) {
         .describe('What the host does: director (runs ldirectord or keepalived, see director_backend), real-server, router.'),
       distro: distro.optional().describe('Overrides defaults.distro for this host.'),
       gateway: ipv4.optional().describe('Default gateway. Derived for NAT real servers (the director) and for hosts beside a router.'),
+      manage_address: z
+        .string()
+        .refine((v) => isIPv4(v) || /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(v), {
+          message: 'must be an IPv4 address or a DNS name such as director.example.org',
+          ...code('invalid-address'),
+        })
+        .optional()
+        .describe('Address (or DNS name) deployment tools reach the host on: `lvsgen ansible` writes it as ansible_host. Default: the address of its first interface (by name).'),
       interfaces: z
         .record(
           z.string().regex(IFNAME_RE, { message: 'interface names are 1-15 letters, digits, `_`, `.` or `-`, starting with a letter or digit', ...code('invalid-interface') }),

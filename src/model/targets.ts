@@ -93,15 +93,13 @@ export function checkTargets(t: Topology, opts: TargetOptions): RawProblem[] {
   // A pair of directors: what carries its floating addresses must agree with what runs its services.
   const hb = t.heartbeat;
   const clashing: string[] = [];
-  for (const [i, n] of (hb?.nodes ?? []).entries()) {
+  for (const n of hb?.nodes ?? []) {
     const backend = backends.get(n);
     if (backend === undefined) continue;
     const caps = opts.capabilities(distroOf(n));
     if (!caps.directorBackends.includes(backend)) continue; // refused above
+    // Where heartbeat carries the pair, it also starts ldirectord (haresources).
     if (caps.vrrp && backend !== 'keepalived') clashing.push(n);
-    else if (!caps.vrrp) {
-      problems.push({ code: 'unsupported', path: ['heartbeat', 'nodes', i], message: `director ${n} as a heartbeat node (HA load balancing) on ${distroOf(n)} is not supported yet` });
-    }
   }
   if (clashing.length > 0) {
     problems.push({

@@ -1,7 +1,7 @@
 // Cross-field rules: what the schema cannot say about one field alone.
 // Runs on a schema-valid topology and returns every problem it finds.
 import type { RawProblem } from './problems.js';
-import { contains, facing, overlaps, parseCidr, splitEndpoint, type Cidr } from './net.js';
+import { contains, facing, floatingGateway, overlaps, parseCidr, splitEndpoint, type Cidr } from './net.js';
 import { fallbackOf } from './fallback.js';
 import { isIPv4, type Topology } from './schema.js';
 
@@ -78,14 +78,19 @@ export function validateTopology(t: Topology): RawProblem[] {
   const hbNodes = t.heartbeat?.nodes ?? [];
   // A pair of directors (HA load balancing): the heartbeat nodes are directors.
   const haDirectors = directors.filter((d) => hbNodes.includes(d));
-  const floating = (t.heartbeat?.floating ?? []).map((f) => parseCidr(f).address);
+  const floatingCidrs = (t.heartbeat?.floating ?? []).map((f) => parseCidr(f));
+  const floating = floatingCidrs.map((c) => c.address);
+  // HA load balancing: the directors are the two nodes of the heartbeat pair; under
+  // NAT the real servers' gateway is then the pair's floating address on their network.
+  const directorPair = directors.length === 2 && haDirectors.length === 2;
+  const gatewayChecked = new Set<string>();
 
   // Virtual services.
   if (t.virtual_services.length > 0 && directors.length === 0) {
     add({ code: 'no-director', path: ['virtual_services'], message: 'virtual services need a host with the director role' });
   }
-  if (directors.length > 1 && t.virtual_services.some((v) => v.forward === 'masq')) {
-    add({ code: 'unsupported', path: ['virtual_services'], message: `NAT (masq) with ${directors.length} directors needs a floating gateway for the real servers, which lvsgen does not derive yet; use one director` });
+  if (directors.length > 1 && !directorPair && t.virtual_services.some((v) => v.forward === 'masq')) {
+    add({ code: 'unsupported', path: ['virtual_services'], message: `NAT (masq) with ${directors.length} directors needs one gateway for the real servers: use one director, or two as the heartbeat pair (heartbeat.nodes) with a floating address on the real servers' network` });
   }
   const services = new Map<string, number>();
   for (const [i, vs] of t.virtual_services.entries()) {
@@ -143,7 +148,7 @@ export function validateTopology(t: Topology): RawProblem[] {
       }
     }
     if (haDirectors.length > 0 && !floating.includes(vip.address)) {
-      add({ code: 'unsupported', path: [...at, 'virtual'], message: `virtual address ${vip.address} must be one of heartbeat.floating: with a pair of directors, VRRP moves it to the active one` });
+      add({ code: 'unsupported', path: [...at, 'virtual'], message: `virtual address ${vip.address} must be one of heartbeat.floating: with a pair of directors, heartbeat or VRRP moves it to the active one` });
     }
 
     const members = new Set<string>();
@@ -168,14 +173,24 @@ export function validateTopology(t: Topology): RawProblem[] {
         continue;
       }
       if (vs.forward === 'ipip' || directors.includes(name)) continue;
+      const gw = t.hosts[name]!.gateway;
+      if (directorPair && vs.forward === 'masq' && !gatewayChecked.has(name)) {
+        gatewayChecked.add(name);
+        const fg = floatingGateway(ifacesOf(name), floatingCidrs);
+        if (fg === undefined) {
+          const nets = ifacesOf(name).map((a) => a.cidr.networkCidr).join(', ');
+          add({ code: 'floating-off-network', path: rsAt, message: `real server ${name}'s network (${nets}) holds no floating address of the director pair: NAT through a pair needs one there in heartbeat.floating, as the real servers' gateway` });
+        } else if (gw !== undefined && gw !== fg.address) {
+          add({ code: 'wrong-gateway', path: rsAt, message: `real server ${name} sets gateway ${gw}, but NAT through the director pair needs the pair's floating address ${fg.address} (hosts.${name}.gateway; leave it unset to have it derived)` });
+        }
+      }
       for (const d of directors) {
         const shared = sharedWith(name, d);
         if (!shared) {
           add({ code: 'unreachable-real-server', path: rsAt, message: `real server ${name} shares no network with director ${d} (${vs.forward === 'masq' ? 'NAT' : 'direct routing'} needs one)` });
           continue;
         }
-        const gw = t.hosts[name]!.gateway;
-        if (vs.forward === 'masq' && gw !== undefined && gw !== shared.cidr.address) {
+        if (vs.forward === 'masq' && !directorPair && gw !== undefined && gw !== shared.cidr.address) {
           add({ code: 'wrong-gateway', path: rsAt, message: `real server ${name} sets gateway ${gw}, but NAT needs the director's ${shared.cidr.address} (hosts.${name}.gateway)` });
         }
       }
@@ -196,7 +211,8 @@ export function validateTopology(t: Topology): RawProblem[] {
     for (const d of directors) {
       if (haDirectors.length > 0 && !hbNodes.includes(d)) add({ code: 'unsupported', path: [...at, 'nodes'], message: `director ${d} is not a heartbeat node: with a pair of directors, every director is one of the two nodes` });
     }
-    const nodeIfs = hbNodes.filter(has).map(ifacesOf);
+    // A list of other than two nodes is the schema's problem (heartbeat-nodes): not checked against a third.
+    const nodeIfs = hbNodes.length === 2 ? hbNodes.filter(has).map(ifacesOf) : [];
     for (const [i, f] of hb.floating.entries()) {
       const c = parseCidr(f);
       const p = [...at, 'floating', i];

@@ -10,7 +10,7 @@ import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { bareNetns, DISTROS, EXAMPLES, read, render, requireRoot, requireTools, sh, tempDir, unique } from '../support/index.js';
+import { ALL_EXAMPLES, bareNetns, DISTROS, read, render, requireRoot, requireTools, sh, tempDir, unique } from '../support/index.js';
 
 const CF = 'etc/ha.d/ldirectord.cf';
 
@@ -25,7 +25,7 @@ test('every ldirectord.cf passes ldirectord\'s own parser (status exits 3: valid
   if (!requireTools(t, 'ldirectord')) return;
   const dir = tempDir(t);
   const seen: string[] = [];
-  for (const ex of EXAMPLES) {
+  for (const ex of ALL_EXAMPLES) {
     for (const distro of DISTROS) {
       const r = await render(t, ex, distro);
       for (const b of r.holding(CF)) {
@@ -38,7 +38,7 @@ test('every ldirectord.cf passes ldirectord\'s own parser (status exits 3: valid
       }
     }
   }
-  assert.deepEqual(seen, ['lb-nat/redhat/director', 'lb-nat/debian/director'], 'hosts with an ldirectord.cf');
+  assert.deepEqual(seen, ['lb-nat/redhat/director', 'lb-nat/debian/director', 'ha-lb/redhat/lvs1', 'ha-lb/redhat/lvs2', 'ha-lb/debian/lvs1', 'ha-lb/debian/lvs2'], 'hosts with an ldirectord.cf');
 });
 
 test('negative controls: a corrupted ldirectord.cf makes ldirectord exit non-3 with "Error ... reading file F at line N"', async (t) => {

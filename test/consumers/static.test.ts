@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { DISTROS, EXAMPLES, lines, ok, read, render, REPO, requireTools, sh, sourced, tempDir, type Vars } from '../support/index.js';
+import { ALL_EXAMPLES, lines, ok, read, render, REPO, requireTools, sh, sourced, tempDir, type Vars } from '../support/index.js';
 
 const IFACES = 'etc/network/interfaces';
 const NM24 = '255.255.255.0';
@@ -82,7 +82,27 @@ const DEBIAN: Record<string, Record<string, DebianHost>> = {
     node1: haNode('192.168.6.2'),
     node2: haNode('192.168.6.3'),
   },
+  // The pair's addresses are heartbeat's (IPaddr2), not stanzas: both directors
+  // masquerade the server network; the real servers' gateway is the floating 192.168.6.1.
+  'ha-lb': {
+    lvs1: pairDirector('10.1.3.2', '192.168.6.2'),
+    lvs2: pairDirector('10.1.3.3', '192.168.6.3'),
+    real1: realServer('192.168.6.4'),
+    real2: realServer('192.168.6.5'),
+  },
 };
+
+function pairDirector(external: string, internal: string): DebianHost {
+  return {
+    auto: ['lo', 'eth0', 'eth1'],
+    up: {
+      lo: [linkUp('lo')],
+      eth0: [addr(external, '10.1.3.255', 'eth0'), linkUp('eth0')],
+      eth1: [addr(internal, '192.168.6.255', 'eth1'), linkUp('eth1'), MASQ_UP],
+    },
+    query: { eth1: [`address: ${internal}`, `netmask: ${NM24}`, `up: ${MASQ_UP}`] },
+  };
+}
 
 /** ifup -v prints `ifup: configuring interface X=X (inet)` before each stanza's commands (on stderr). */
 function sections(out: string): Record<string, string[]> {
@@ -101,7 +121,7 @@ function sections(out: string): Record<string, string[]> {
   return bySection;
 }
 
-for (const ex of EXAMPLES) {
+for (const ex of ALL_EXAMPLES) {
   test(`${ex}/debian: every interfaces file parses (ifquery) and ifup -n -v prints the expected commands per stanza`, async (t) => {
     if (!requireTools(t, 'ifquery', 'ifup')) return;
     const r = await render(t, ex, 'debian');
@@ -188,9 +208,23 @@ const REDHAT: Record<string, Record<string, Record<string, Vars>>> = {
       [`${SCRIPTS}/ifcfg-lo:0`]: loAlias,
     },
   },
+  'ha-lb': {
+    lvs1: {
+      'etc/sysconfig/network': { NETWORKING: 'yes', HOSTNAME: 'lvs1' },
+      [`${SCRIPTS}/ifcfg-eth0`]: ifcfg('eth0', '10.1.3.2'),
+      [`${SCRIPTS}/ifcfg-eth1`]: ifcfg('eth1', '192.168.6.2'),
+    },
+    lvs2: {
+      'etc/sysconfig/network': { NETWORKING: 'yes', HOSTNAME: 'lvs2' },
+      [`${SCRIPTS}/ifcfg-eth0`]: ifcfg('eth0', '10.1.3.3'),
+      [`${SCRIPTS}/ifcfg-eth1`]: ifcfg('eth1', '192.168.6.3'),
+    },
+    real1: { [`${SCRIPTS}/ifcfg-eth0`]: ifcfg('eth0', '192.168.6.4', '192.168.6.1') },
+    real2: { [`${SCRIPTS}/ifcfg-eth0`]: ifcfg('eth0', '192.168.6.5', '192.168.6.1') },
+  },
 };
 
-for (const ex of EXAMPLES) {
+for (const ex of ALL_EXAMPLES) {
   test(`${ex}/redhat: every ifcfg-*, network and static-routes file passes bash -n; sourcing gives exactly the expected variables`, async (t) => {
     if (!requireTools(t, 'bash')) return;
     const r = await render(t, ex, 'redhat');

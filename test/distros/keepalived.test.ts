@@ -159,24 +159,28 @@ function allConfigs(t: TestContext): Array<{ name: string; file: string }> {
   };
   for (const c of TODAY_CASES) add(caseName(c), bundlesOfCase(c));
   for (const d of ['debian12', 'rhel9']) {
-    add(`ha-lb/${d}`, generateText(PAIR, d));
+    add(`pair/${d}`, generateText(PAIR, d));
     add(`kitchen/${d}`, generateText(KITCHEN, d));
   }
   return out;
 }
 
 test('keepalived --config-test accepts every generated keepalived.conf without a warning; a broken copy is refused', (t) => {
-  if (!requireTools(t, 'keepalived')) return;
+  if (!requireRoot(t) || !requireTools(t, 'keepalived', 'ip')) return;
   const files = allConfigs(t);
+  // keepalived checks that each interface it names exists: the configs' eth0 and
+  // eth1 (ha-lb's server network) exist in a scratch namespace, whatever the test machine has.
+  const ns = netns(t, 'lvk');
+  for (const dev of ['eth0', 'eth1']) ns.veth(dev);
   assert.deepEqual(
     [...new Set(files.map((f) => f.name.split('/').slice(0, 2).join('/')))].sort(),
-    ['ha-cidr/debian12', 'ha-cidr/rhel9', 'ha-lb/debian12', 'ha-lb/rhel9', 'kitchen/debian12', 'kitchen/rhel9', 'lb-nat/debian12-keepalived', 'lb-nat/rhel9'],
+    ['ha-cidr/debian12', 'ha-cidr/rhel9', 'ha-lb/debian12', 'ha-lb/rhel9', 'kitchen/debian12', 'kitchen/rhel9', 'lb-nat/debian12-keepalived', 'lb-nat/rhel9', 'pair/debian12', 'pair/rhel9'],
     'which bundles hold a keepalived.conf',
   );
   const check = (file: string) => {
     const log = `${file}.log`;
     writeFileSync(log, '');
-    const r = sh('keepalived', [`--config-test=${log}`, '-f', file]);
+    const r = ns.exec('keepalived', [`--config-test=${log}`, '-f', file]);
     return { status: r.status, log: readFileSync(log, 'utf8') + r.stdout + r.stderr };
   };
   for (const f of files) {

@@ -16,21 +16,25 @@ test('every nftables ruleset passes nft -c -f, applies in a scratch namespace, a
   if (!requireRoot(t) || !requireTools(t, 'nft', 'ip')) return;
   const seen: string[] = [];
   for (const c of TODAY_CASES) {
+    // The NAT directors: seed 000's, and both of ha-lb's pair.
+    const directors = c.example === 'lb-nat' ? ['director'] : c.example === 'ha-lb' ? ['lvs1', 'lvs2'] : [];
+    if (directors.length === 0) continue;
     const r = await renderCase(t, c);
-    const file = r.file('director', RULESET[c.distro]!);
-    if (c.example !== 'lb-nat') continue;
-    seen.push(caseName(c));
-    ok(sh('nft', ['-c', '-f', file]), `${caseName(c)}: nft -c -f`);
-    const ns = netns(t, 'lvn');
-    ok(ns.exec('nft', ['-f', file]), `${caseName(c)}: nft -f`);
-    ok(ns.exec('nft', ['-f', file]), `${caseName(c)}: nft -f again`);
-    const listed = ok(ns.exec('nft', ['list', 'ruleset']), 'nft list ruleset').stdout;
-    assert.match(listed, /^table ip lvsgen \{$/m);
-    assert.equal(listed.match(/^table /gm)?.length, 1, `only lvsgen's table:\n${listed}`);
-    assert.equal(listed.match(/ip saddr 192\.168\.6\.0\/24 masquerade/g)?.length, 1, `one masquerading rule after two loads:\n${listed}`);
-    assert.match(listed, /type nat hook postrouting priority srcnat; policy accept;/);
+    for (const d of directors) {
+      const file = r.file(d, RULESET[c.distro]!);
+      seen.push(`${caseName(c)}/${d}`);
+      ok(sh('nft', ['-c', '-f', file]), `${caseName(c)}: nft -c -f`);
+      const ns = netns(t, 'lvn');
+      ok(ns.exec('nft', ['-f', file]), `${caseName(c)}: nft -f`);
+      ok(ns.exec('nft', ['-f', file]), `${caseName(c)}: nft -f again`);
+      const listed = ok(ns.exec('nft', ['list', 'ruleset']), 'nft list ruleset').stdout;
+      assert.match(listed, /^table ip lvsgen \{$/m);
+      assert.equal(listed.match(/^table /gm)?.length, 1, `only lvsgen's table:\n${listed}`);
+      assert.equal(listed.match(/ip saddr 192\.168\.6\.0\/24 masquerade/g)?.length, 1, `one masquerading rule after two loads:\n${listed}`);
+      assert.match(listed, /type nat hook postrouting priority srcnat; policy accept;/);
+    }
   }
-  assert.deepEqual(seen, ['lb-nat/debian12', 'lb-nat/debian12-keepalived', 'lb-nat/rhel9']);
+  assert.deepEqual(seen, ['lb-nat/debian12/director', 'lb-nat/debian12-keepalived/director', 'lb-nat/rhel9/director', 'ha-lb/debian12/lvs1', 'ha-lb/debian12/lvs2', 'ha-lb/rhel9/lvs1', 'ha-lb/rhel9/lvs2']);
   // Negative control: the checker refuses a broken rule.
   const bad = join(tempDir(t, 'lvsgen-nft-'), 'bad.nft');
   writeFileSync(bad, 'table ip lvsgen {\n\tchain postrouting {\n\t\ttype nat hook postrouting priority srcnat;\n\t\tip saddr 192.168.6.0/33 masquerade\n\t}\n}\n');

@@ -90,11 +90,11 @@ test('every debian12 interfaces file with its drop-ins parses (ifquery) and ifup
   }
 });
 
-test('modules-load.d: one module name a line, ip_vs_ftp on the FTP director (seed 000), nothing elsewhere', async (t) => {
+test('modules-load.d: one module name a line, ip_vs_ftp on the FTP directors (seed 000, both of ha-lb\'s pair), nothing elsewhere', async (t) => {
   for (const { name, r } of await everything(t)) {
     for (const h of hostsOf(r)) {
       const present = has(r, h, '/etc/modules-load.d/lvsgen.conf');
-      if (name.startsWith('lb-nat/') && h === 'director') {
+      if ((name.startsWith('lb-nat/') && h === 'director') || (name.startsWith('ha-lb/') && (h === 'lvs1' || h === 'lvs2'))) {
         assert.ok(present, `${name}: the director loads ip_vs_ftp`);
         const lines = sh('cat', [r.file(h, '/etc/modules-load.d/lvsgen.conf')]).stdout.split('\n').filter((l) => l !== '' && !l.startsWith('#'));
         assert.deepEqual(lines, ['ip_vs_ftp']);

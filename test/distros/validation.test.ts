@@ -9,6 +9,7 @@ import { exampleWith, generateText, PAIR } from '../support/index.js';
 const LB = exampleWith('lb-nat');
 const LB_KA = exampleWith('lb-nat', 'keepalived');
 const HA = exampleWith('ha-cidr');
+const HA_LB = exampleWith('ha-lb');
 
 interface Case {
   name: string;
@@ -72,6 +73,37 @@ const CASES: Case[] = [
     text: PAIR.replace('real_servers: [rs1, rs2]', 'real_servers: [rs1, { host: rs2, port: 8080 }]'),
     problems: [['invalid-port', 'virtual_services[0].real_servers[1].port']],
   },
+  // HA + load balancing (NAT) through a pair of directors, on heartbeat's and on VRRP's distros.
+  ...['redhat', 'debian12'].flatMap((distro): Case[] => [
+    {
+      name: `${distro}: a director pair under NAT with no floating address on the real servers' network (their gateway)`,
+      text: HA_LB.replace('floating: [10.1.3.61/24, 192.168.6.1/24]', 'floating: [10.1.3.61/24]'),
+      distro,
+      problems: [['floating-off-network', 'virtual_services[0].real_servers[0]'], ['floating-off-network', 'virtual_services[0].real_servers[1]']],
+    },
+    {
+      name: `${distro}: a real server whose gateway is a director's own address, not the pair's floating one (once, not per service and director)`,
+      text: HA_LB.replace('      eth0: 192.168.6.4/24\n', '      eth0: 192.168.6.4/24\n    gateway: 192.168.6.2\n'),
+      distro,
+      problems: [['wrong-gateway', 'virtual_services[0].real_servers[0]']],
+    },
+    {
+      name: `${distro}: pair nodes that do not share the network they float on`,
+      text: HA_LB.replace('eth1: 192.168.6.3/24', 'eth1: 192.168.7.3/24'),
+      distro,
+      problems: [
+        ['floating-off-network', 'heartbeat.floating[1]'],
+        ...[0, 1, 2].flatMap((i) => [0, 1].map((j): [string, string] => ['unreachable-real-server', `virtual_services[${i}].real_servers[${j}]`])),
+      ],
+    },
+    { name: `${distro}: a pair of three`, text: HA_LB.replace('nodes: [lvs1, lvs2]', 'nodes: [lvs1, lvs2, real1]'), distro, problems: [['heartbeat-nodes', 'heartbeat.nodes']] },
+    {
+      name: `${distro}: NAT with two directors that are not a pair`,
+      text: HA_LB.replace(/\nheartbeat:[^]*$/, '\n'),
+      distro,
+      problems: [['unsupported', 'virtual_services']],
+    },
+  ]),
   { name: 'virtual_router_id 0', text: HA.replace('auth: {', 'virtual_router_id: 0\n  auth: {'), distro: 'debian12', problems: [['invalid-value', 'heartbeat.virtual_router_id']] },
   { name: 'virtual_router_id 256', text: HA.replace('auth: {', 'virtual_router_id: 256\n  auth: {'), distro: 'debian12', problems: [['invalid-value', 'heartbeat.virtual_router_id']] },
   { name: 'an unknown backend', text: `${LB}\ndirector_backend: piranha\n`, problems: [['invalid-value', 'director_backend']] },
@@ -123,6 +155,42 @@ test('accepted: every example on today\'s distros with the backends they run, an
   generateText(HA, 'rhel9');
   generateText(PAIR, 'debian12');
   generateText(PAIR, 'rhel9');
+  for (const d of ['redhat', 'debian', 'debian12', 'rhel9']) generateText(HA_LB, d);
+});
+
+test('HA + LB (NAT): the real servers\' gateway is the pair\'s floating address on their network, whatever the directors\' own addresses', () => {
+  const other = HA_LB.replaceAll('192.168.6.', '172.16.9.').replace('172.16.9.1/24', '172.16.9.254/24');
+  for (const d of ['redhat', 'debian', 'debian12', 'rhel9']) {
+    for (const [text, gw] of [[HA_LB, '192.168.6.1'], [other, '172.16.9.254']] as const) {
+      const hosts = generateText(text, d).model.hosts;
+      for (const r of ['real1', 'real2']) assert.equal(hosts.find((h) => h.name === r)!.gateway?.address, gw, `${d} ${r}`);
+      // Both directors masquerade the server network and load ip_vs_ftp; neither holds a floating address as a static alias.
+      for (const n of ['lvs1', 'lvs2']) {
+        const h = hosts.find((x) => x.name === n)!;
+        assert.deepEqual(h.devices.flatMap((x) => x.masquerade), [gw.replace(/\.\d+$/, '.0/24')], `${d} ${n}`);
+        assert.deepEqual(h.modules, ['ip_vs_ftp']);
+        assert.deepEqual(h.devices.flatMap((x) => x.aliases), []);
+        assert.equal(h.director?.services.length, 3);
+      }
+    }
+  }
+});
+
+test('HA + LB under heartbeat: haresources names the IPaddr2 resources and ldirectord, byte for byte the same on both directors; ldirectord is not started by init', () => {
+  for (const d of ['redhat', 'debian']) {
+    const g = generateText(HA_LB, d);
+    const file = (h: string, p: string) => g.bundles.find((b) => b.host === h)!.files.find((f) => f.path === p)!.content;
+    const hr = file('lvs1', 'etc/ha.d/haresources');
+    assert.equal(hr, file('lvs2', 'etc/ha.d/haresources'), d);
+    assert.match(hr, /^lvs1 IPaddr2::10\.1\.3\.61\/24\/eth0 IPaddr2::192\.168\.6\.1\/24\/eth1 ldirectord::ldirectord\.cf\n/m);
+    const installer = file('lvs1', '.lvsgen/plan');
+    assert.match(installer, d === 'redhat' ? /chkconfig --del ldirectord/ : /update-rc\.d -f ldirectord remove/);
+    assert.doesNotMatch(installer, /chkconfig --level 2345 ldirectord on|update-rc\.d ldirectord start|chkconfig --del heartbeat|update-rc\.d -f heartbeat remove/);
+    assert.match(installer, d === 'redhat' ? /chkconfig --level 2345 heartbeat on/ : /update-rc\.d heartbeat defaults/);
+    // The single director of seed 000 keeps the reverse.
+    const lb = generateText(LB, d).bundles.find((b) => b.host === 'director')!.files.find((f) => f.path === '.lvsgen/plan')!.content;
+    assert.match(lb, d === 'redhat' ? /chkconfig --level 2345 ldirectord on/ : /update-rc\.d ldirectord start 2 3 4 5 \./);
+  }
 });
 
 test('the distro\'s own backend when the topology does not say: ldirectord where it is shipped, keepalived on rhel9 and for a VRRP pair', () => {

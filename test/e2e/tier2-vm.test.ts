@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { requireRoot, requireTools } from '../helpers.js';
+import { REPO, requireRoot, requireTools } from '../helpers.js';
 import { E2E, predictTable, render, reportChecks, runBounded, SEED_DISTROS, TIER1_TOOLS, wiring, workDir, writeFile } from './e2e-helpers.js';
 
 const VM_TOOLS = ['qemu-system-x86_64', 'cpio', 'gzip', 'depmod', 'apt-get', 'dpkg-deb', 'ipvsadm', 'flock'];
@@ -34,7 +34,7 @@ test(`tier 2 (VM, real IPVS): lb-nat on ${distros.join(', ')}`, { timeout: 1_200
   writeFile(join(res, 'plan'), distros.map((d) => `lb-nat ${d}\n`).join(''));
   // ~85 s per distro on an idle 2-core machine; 3x that under load is normal.
   const guestLimit = 240 + 300 * distros.length;
-  const ran = await runBounded(t, join(E2E, 'vm', 'run.sh'), [join(E2E, 'vm', 'tier2-guest.sh'), res, String(guestLimit)], (guestLimit + 60) * 1000, {
+  const ran = await runBounded(t, join(REPO, 'lab', 'vm', 'run.sh'), [join(E2E, 'vm', 'tier2-guest.sh'), res, String(guestLimit)], (guestLimit + 60) * 1000, {
     LVSGEN_VM_QUIET: '1',
   });
   const timing = existsSync(join(res, 'timing')) ? readFileSync(join(res, 'timing'), 'utf8').trim().replaceAll('\n', ' ') : 'no timing';

@@ -186,6 +186,8 @@ test('a heartbeat pair behind a router: clients on both sides, the preferred nod
 
 test('the pair as VRRP on debian12, auto_failback on: the addresses come back', () => {
   const p = plan(PAIR(true), 'debian12');
+  // the preferred node first: with nopreempt the first master keeps the addresses
+  assert.deepEqual(p.installOrder, [['gw'], ['ha-y'], ['ha-x']]);
   assert.equal(check(p, 'ha.failover').run.join(' '), 'ha-failover ha-y ha-x vrrp 7 10.40.9.9 10.40.9.10');
   assert.equal(check(p, 'ha.failback').run.slice(0, 6).join(' '), 'ha-failback ha-y ha-x vrrp back 8');
   assert.deepEqual(p.needs, ['distro:debian12', 'vrrp']);

@@ -2,14 +2,16 @@
 // that golden/ holds a tree for, used by test/golden and test/distros; and
 // the topologies the tests share.
 
-/** The bundled examples (examples/<name>.yaml). */
+/** The seeds' examples (examples/<name>.yaml): the tests with per-host expectations (installer, namespaces, packages, e2e) run these. */
 export const EXAMPLES = ['lb-nat', 'ha-cidr'] as const;
+/** Every bundled example: the seeds' and the director pairs' (HA + load balancing). Golden trees and the static consumers cover these. */
+export const ALL_EXAMPLES = [...EXAMPLES, 'ha-lb'] as const;
 /** The seeds' distros (Red Hat and Debian of 2005). */
 export const DISTROS = ['redhat', 'debian'] as const;
 /** Today's distros. */
 export const TODAY_DISTROS = ['debian12', 'rhel9'] as const;
 
-export type Example = (typeof EXAMPLES)[number];
+export type Example = (typeof ALL_EXAMPLES)[number];
 export type SeedDistro = (typeof DISTROS)[number];
 export type TodayDistro = (typeof TODAY_DISTROS)[number];
 
@@ -40,6 +42,10 @@ export const GOLDEN_CASES: readonly GoldenCase[] = [
   { example: 'lb-nat', distro: 'rhel9', tree: 'rhel9' },
   { example: 'ha-cidr', distro: 'debian12', tree: 'debian12' },
   { example: 'ha-cidr', distro: 'rhel9', tree: 'rhel9' },
+  { example: 'ha-lb', distro: 'redhat', tree: 'redhat' },
+  { example: 'ha-lb', distro: 'debian', tree: 'debian' },
+  { example: 'ha-lb', distro: 'debian12', tree: 'debian12' },
+  { example: 'ha-lb', distro: 'rhel9', tree: 'rhel9' },
 ];
 
 const isToday = (c: GoldenCase): c is TodayCase => (TODAY_DISTROS as readonly string[]).includes(c.distro);

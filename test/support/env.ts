@@ -52,6 +52,8 @@ const DEBIAN_PACKAGE: Record<string, string> = {
   'dbus-daemon': 'dbus-daemon',
   'systemd-analyze': 'systemd',
   'ansible-playbook': 'ansible',
+  '/usr/sbin/sshd': 'openssh-server',
+  'ssh-keygen': 'openssh-client',
   '/usr/bin/time': 'time',
 };
 

@@ -13,7 +13,7 @@
 //   render.ts    generateFile/bundlesOf/generateText/bundlesOfCase (the
 //                pipeline in process); render/renderText/renderCase (the CLI
 //                into a temp dir) and their one Rendered type
-//   cases.ts     EXAMPLES, DISTROS, TODAY_DISTROS; GOLDEN_CASES, the one table
+//   cases.ts     EXAMPLES, ALL_EXAMPLES, DISTROS, TODAY_DISTROS; GOLDEN_CASES, the one table
 //                of golden cases (TODAY_CASES is its today's-distros part),
 //                caseName; PAIR
 //   files.ts     read, snapshotTree

@@ -2,43 +2,17 @@
 // a diagram (src/graph). Without -o it prints; with -o the file is written
 // whole (a temporary file renamed into place) and left untouched when it
 // already holds the same bytes.
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
 import type { CommandModule } from 'yargs';
-import { OutputError } from '../../bundle/write.js';
 import { formatOfFile, GRAPH_FORMATS, renderGraph, type GraphFormat } from '../../graph/graph.js';
 import { distros, generate } from '../generate.js';
 import { inTopologyFile, printWarnings, type Io } from '../io.js';
+import { writeFileWhole } from '../write-file.js';
 
 interface GraphArgs {
   topology: string;
   out?: string;
   format?: GraphFormat;
   distro?: string;
-}
-
-/** Writes `content` to `file` whole, unless it already holds it; true when written. */
-export function writeFileWhole(file: string, content: string): boolean {
-  try {
-    if (readFileSync(file, 'utf8') === content) return false;
-  } catch {
-    // Not there (or unreadable): written below, and a real problem shows there.
-  }
-  const tmp = join(dirname(file), `.${basename(file)}.lvsgen-${process.pid}.tmp`);
-  try {
-    const fd = openSync(tmp, 'w', 0o644);
-    try {
-      writeFileSync(fd, content);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, file);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw new OutputError(`cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  return true;
 }
 
 export function graphCommand(io: Io): CommandModule<object, GraphArgs> {

@@ -4,7 +4,7 @@
 // the plan and the predicted tables, lab/lab.sh run in a process group of its
 // own, its results printed as they come, and cleanup on every way out.
 import { spawn, spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -25,6 +25,7 @@ interface LabArgs {
   vm?: boolean;
   keep: boolean;
   report?: string;
+  bundles?: string;
 }
 
 /** A problem with the machine, not the topology: exit 2, nothing created. */
@@ -37,6 +38,15 @@ function onPath(tool: string): boolean {
   if (isAbsolute(tool)) return ok(tool);
   return (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(delimiter).concat(['/usr/sbin', '/sbin']).some((d) => ok(join(d, tool)));
 }
+
+/** What the VM mode needs beyond the lab's tools (lab/vm/run.sh, kernel.sh, initramfs.sh). */
+const VM_TOOLS = [
+  { tool: 'qemu-system-x86_64', package: 'qemu-system-x86' }, { tool: 'cpio', package: 'cpio' }, { tool: 'gzip', package: 'gzip' },
+  { tool: 'depmod', package: 'kmod' }, { tool: 'apt-get', package: 'apt' }, { tool: 'dpkg-deb', package: 'dpkg' },
+  { tool: 'ipvsadm', package: 'ipvsadm' }, { tool: 'flock', package: 'util-linux' },
+];
+/** The whole VM's limit, seconds (TCG emulation: a lab takes minutes). */
+const VM_LIMIT_S = 2400;
 
 /** The kernel's IPVS: /proc/net/ip_vs once ip_vs is loaded (or built in). */
 export function kernelHasIpvs(): boolean {
@@ -68,7 +78,8 @@ export function labCommand(io: Io, setCode: (code: number) => void): CommandModu
         .option('distro', { type: 'string', choices: [...distros().keys()], describe: 'Override every host\'s distro' })
         .option('vm', { type: 'boolean', describe: 'Run the lab inside a VM with real IPVS (--no-vm: namespaces on this kernel even without IPVS)' })
         .option('keep', { type: 'boolean', default: false, describe: 'Keep the hosts\' roots and the logs, and say where' })
-        .option('report', { type: 'string', describe: 'Also write the results as JSON to FILE' }),
+        .option('report', { type: 'string', describe: 'Also write the results as JSON to FILE' })
+        .option('bundles', { type: 'string', describe: 'Install these bundles (a `lvsgen render` output, perhaps edited) instead of rendering the topology' }),
     handler: async (a) => {
       const g = inTopologyFile(a.topology, () => generate(a.topology, a.distro !== undefined ? { distro: a.distro } : {}));
       const set = distros();
@@ -82,21 +93,28 @@ export function labCommand(io: Io, setCode: (code: number) => void): CommandModu
       if (unsupported.length) {
         throw new UsageError(`the lab builds hosts of ${LAB_DISTROS.join(', ')}; not yet ${[...new Set(unsupported.map((h) => h.distro))].join(', ')} (${unsupported.map((h) => h.name).join(', ')}): try --distro`);
       }
-      if (a.vm === true) throw new LabUnavailable('--vm: the VM mode is not built yet; run the lab in namespaces (--no-vm)');
+      if (a.bundles !== undefined) {
+        const absent = plan.hosts.filter((h) => !existsSync(join(a.bundles!, h.name, '.lvsgen', 'install.sh'))).map((h) => h.name);
+        if (absent.length) throw new UsageError(`--bundles ${a.bundles}: no bundle (HOST/.lvsgen/install.sh) for ${absent.join(', ')}`);
+      }
+      const ipvs = kernelHasIpvs();
+      // Only with --vm: the VM mode has not passed a full lab yet (docs/lab.md),
+      // so a kernel without IPVS does not start it by itself.
+      const vm = a.vm === true;
       // preflight: nothing is created before every need is met
       if (process.getuid?.() !== 0) throw new LabUnavailable('lvsgen lab must run as root (it creates network namespaces and mounts)');
-      const missing = labTools(plan).filter((t) => !onPath(t.tool));
-      if (missing.length) throw new LabUnavailable(missingMessage(missing));
+      const missing = [...labTools(plan), ...(vm ? VM_TOOLS : [])].filter((t) => !onPath(t.tool));
+      if (missing.length) throw new LabUnavailable(`${missingMessage(missing)}`);
 
-      const ipvs = kernelHasIpvs();
       // The namespace mode never changes this machine's kernel state: ipvsadm,
       // modprobe and global sysctls are the lab's stand-ins, so what needs IPVS
-      // in the kernel is not run there.
+      // in the kernel is not run there. In the VM everything is real.
       const notRunWhy = ipvs
         ? 'needs IPVS in the kernel: the namespace mode drives an ipvsadm stand-in (--vm runs it under real IPVS)'
         : 'needs IPVS, which this kernel lacks: the namespace mode drives an ipvsadm stand-in (--vm runs it under real IPVS)';
-      const runs = (c: LabCheck) => c.needs !== NEEDS_IPVS;
-      io.out(`lvsgen lab ${plan.cluster}: ${plan.hosts.length} hosts (${[...new Set(plan.hosts.map((h) => h.distro))].join(', ')}), ${plan.lans.length} LANs, ${plan.clients.length} clients, in namespaces on this kernel${ipvs ? '' : ' (it has no IPVS)'}; ${plan.checks.filter(runs).length} checks to run, ${plan.checks.filter((c) => !runs(c)).length} not run\n`);
+      const runs = (c: LabCheck) => vm || c.needs !== NEEDS_IPVS;
+      const where = vm ? "inside one VM with Debian's kernel (real IPVS)" : `in namespaces on this kernel${ipvs ? '' : ' (it has no IPVS)'}`;
+      io.out(`lvsgen lab ${plan.cluster}: ${plan.hosts.length} hosts (${[...new Set(plan.hosts.map((h) => h.distro))].join(', ')}), ${plan.lans.length} LANs, ${plan.clients.length} clients, ${where}; ${plan.checks.filter(runs).length} checks to run, ${plan.checks.filter((c) => !runs(c)).length} not run\n`);
 
       const dir = mkdtempSync(join(tmpdir(), 'lvsgen-lab-'));
       const prefix = labPrefix();
@@ -110,7 +128,8 @@ export function labCommand(io: Io, setCode: (code: number) => void): CommandModu
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
       try {
-        writeTree(treeOf(g.bundles), join(dir, 'bundles'));
+        if (a.bundles !== undefined) cpSync(a.bundles, join(dir, 'bundles'), { recursive: true, dereference: true });
+        else writeTree(treeOf(g.bundles), join(dir, 'bundles'));
         mkdirSync(join(dir, 'prediction'));
         for (const d of plan.directors) writeFileSync(join(dir, 'prediction', d), renderIpvsadmTable(g.model.hosts.find((h) => h.name === d)!));
         writeFileSync(join(dir, 'plan'), planText(plan, runs));
@@ -120,33 +139,72 @@ export function labCommand(io: Io, setCode: (code: number) => void): CommandModu
         }
         const byId = new Map(plan.checks.map((c) => [c.id, c]));
         const reported = new Set<string>(results.map((r) => r.id));
+        let lastProgress = '';
+        const onLine = (line: string) => {
+          const l = parseLabLine(line);
+          if (l === undefined) return;
+          if (l.kind === 'progress') { io.out(`... ${l.text}\n`); lastProgress = l.text; return; }
+          const c = byId.get(l.id);
+          if (!c) return;
+          reported.add(c.id);
+          const r = resultOf(c, l);
+          results.push(r);
+          io.out(`${formatResult(r)}\n`);
+        };
         const status = await new Promise<number | null>((resolve) => {
-          child = spawn('bash', [join(LVSGEN_ROOT, 'lab', 'lab.sh'), dir], {
+          if (!vm) {
+            child = spawn('bash', [join(LVSGEN_ROOT, 'lab', 'lab.sh'), dir], {
+              detached: true,
+              stdio: ['ignore', 'pipe', 'inherit'],
+              env: { ...process.env, LAB_PREFIX: prefix, LAB_TIER: 'host', ...(a.keep ? { LAB_KEEP: '1' } : {}) },
+            });
+            createInterface({ input: child.stdout! }).on('line', onLine);
+            child.on('close', (code) => resolve(code));
+            return;
+          }
+          // The VM: run.sh boots it (the first time it fetches Debian's kernel
+          // package); guest.sh runs lab.sh there on this directory, seen through
+          // the read-only host root, and writes the results to the shared one.
+          const shared = join(dir, 'vm');
+          mkdirSync(shared);
+          writeFileSync(join(shared, 'lab-dir'), `${dir}\n`);
+          const resultsFile = join(shared, 'results');
+          io.out("... booting a VM with Debian's kernel: slow under emulation, several minutes\n");
+          child = spawn('bash', [join(LVSGEN_ROOT, 'lab', 'vm', 'run.sh'), join(LVSGEN_ROOT, 'lab', 'vm', 'guest.sh'), shared, String(VM_LIMIT_S)], {
             detached: true,
-            stdio: ['ignore', 'pipe', 'inherit'],
-            env: { ...process.env, LAB_PREFIX: prefix, LAB_TIER: 'host', ...(a.keep ? { LAB_KEEP: '1' } : {}) },
+            stdio: ['ignore', 'ignore', 'pipe'],
+            env: { ...process.env, LVSGEN_VM_QUIET: '1' },
           });
-          createInterface({ input: child.stdout! }).on('line', (line) => {
-            const l = parseLabLine(line);
-            if (l === undefined) return;
-            if (l.kind === 'progress') { io.out(`... ${l.text}\n`); return; }
-            const c = byId.get(l.id);
-            if (!c) return;
-            reported.add(c.id);
-            const r = resultOf(c, l);
-            results.push(r);
-            io.out(`${formatResult(r)}\n`);
+          let seen = 0;
+          let partial = '';
+          const poll = () => {
+            let text = '';
+            try { text = readFileSync(resultsFile, 'utf8'); } catch { return; }
+            if (text.length <= seen) return;
+            const lines = (partial + text.slice(seen)).split('\n');
+            seen = text.length;
+            partial = lines.pop()!;
+            for (const line of lines) onLine(line);
+          };
+          const timer = setInterval(poll, 1000);
+          let err = '';
+          child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+          child.on('close', (code) => {
+            clearInterval(timer);
+            poll();
+            if (partial !== '') onLine(partial);
+            if (code !== 0) io.err(`lvsgen lab: the VM: ${err.trim().split('\n').slice(-3).join(' ')}\n`);
+            resolve(code);
           });
-          child.on('close', (code) => resolve(code));
         });
         removeNamespaces(prefix);
-        const why = interrupted ? 'not run to its end: interrupted' : `not reached: the lab stopped early (lab.sh exit ${status}; log ${a.keep ? join(dir, 'out', 'lab.log') : 'removed: run with --keep'})`;
+        const why = interrupted ? 'not run to its end: interrupted' : `not reached: the lab stopped early (${vm ? 'run.sh' : 'lab.sh'} exit ${status}, after: ${lastProgress}; log ${a.keep ? join(dir, vm ? 'vm' : '', 'out', 'lab.log') : 'removed: run with --keep'})`;
         for (const r of unreported(plan.checks, reported, why)) { results.push(r); io.out(`${formatResult(r)}\n`); }
         for (const r of results.filter((x) => x.status === 'not-run' && plan.checks.some((c) => c.id === x.id && !runs(c)))) io.out(`${formatResult(r)}\n`);
         const s = summarize(results);
         io.out(`${formatSummary(s)}\n`);
         if (a.report !== undefined) {
-          writeFileSync(a.report, `${JSON.stringify({ cluster: plan.cluster, mode: 'namespaces', ipvs, ...s, checks: results }, null, 2)}\n`);
+          writeFileSync(a.report, `${JSON.stringify({ cluster: plan.cluster, mode: vm ? 'vm' : 'namespaces', ipvs, ...s, checks: results }, null, 2)}\n`);
         }
         if (a.keep) io.out(`kept: ${dir} (the hosts' roots under work/hosts/<host>/upper, logs under out/)\n`);
         setCode(interrupted ? 130 : exitStatus(s));

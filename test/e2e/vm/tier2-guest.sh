@@ -3,7 +3,7 @@
 # cluster of seed 000_1fafbd577229bfe8 with the real IPVS of Debian's kernel,
 # the real ipvsadm and the real ldirectord reading the generated ldirectord.cf.
 #
-#   test/e2e/vm/run.sh test/e2e/vm/tier2-guest.sh RESULTS_DIR [TIMEOUT]
+#   lab/vm/run.sh test/e2e/vm/tier2-guest.sh RESULTS_DIR [TIMEOUT]
 #
 # Inputs, put into RESULTS_DIR by the host test (tier2-vm.test.ts) before boot:
 #   plan                   lines "EXAMPLE DISTRO" (lb-nat only), run in order
@@ -29,7 +29,7 @@
 # Exit 0 if every check passed, 1 otherwise, 2 if not in the VM or no inputs.
 set -uo pipefail
 if [ "${LVSGEN_VM:-}" != 1 ]; then
-  echo "tier2-guest.sh: refusing to run outside the lvsgen VM (use test/e2e/vm/run.sh)" >&2
+  echo "tier2-guest.sh: refusing to run outside the lvsgen VM (use lab/vm/run.sh)" >&2
   exit 2
 fi
 RES=${1:-${LVSGEN_RESULTS:-}}

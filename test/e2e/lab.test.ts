@@ -1,0 +1,138 @@
+// `lvsgen lab` in namespace mode over every examples/*.yaml on every distro
+// the lab builds that accepts it, and over topologies the examples are not
+// (other names, addresses, ports, numbers of real servers and services, mixed
+// distros, a pair whose addresses fail back). Each check of each lab is a
+// subtest; on this kernel (no IPVS) exactly the checks that need IPVS are
+// reported not run, and the exit status is 4. The labs share nothing (their
+// own namespaces, roots and temporary directories): four run side by side.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { describe, it } from 'node:test';
+import { LAB_DISTROS } from '../../src/lab/tools.js';
+import { tempDir } from '../support/index.js';
+import { accepts, EXAMPLE_FILES, labAvailable, labPlan, LVSGEN, namespacesLeft, reportLab, runLab } from './lab-run.js';
+
+/** A NAT director on debian12 for real servers on three distros: weights (one 0), a port mapped, UDP DNS, persistent SMTP. */
+const SHOP = `name: shop
+defaults: { distro: debian }
+hosts:
+  lb:
+    roles: [director]
+    distro: debian12
+    interfaces: { eth0: 172.20.0.10/26, eth1: 10.9.9.1/24 }
+  web-a: { roles: [real-server], distro: redhat, interfaces: { eth0: 10.9.9.21/24 } }
+  web-b: { roles: [real-server], interfaces: { eth0: 10.9.9.22/24 } }
+  web-c: { roles: [real-server], distro: debian12, interfaces: { eth0: 10.9.9.23/24 } }
+ldirectord: { checkinterval: 2, checktimeout: 3, quiescent: false }
+virtual_services:
+  - virtual: 172.20.0.40:8080
+    scheduler: wrr
+    forward: masq
+    check: { type: negotiate, service: http, request: alive.txt, receive: shop up }
+    real_servers:
+      - { host: web-a, port: 8000, weight: 3 }
+      - { host: web-b, port: 8000, weight: 1 }
+      - { host: web-c, port: 8000, weight: 0 }
+  - virtual: 172.20.0.40:53
+    protocol: udp
+    scheduler: rr
+    forward: masq
+    check: { type: negotiate, service: dns, request: shop.example, receive: 192.0.2.7 }
+    real_servers: [web-a, web-b]
+  - virtual: 172.20.0.41:25
+    scheduler: lc
+    persistent: 120
+    forward: masq
+    check: { type: connect }
+    real_servers: [web-c, web-b]
+`;
+
+/** A heartbeat pair of a redhat and a debian node behind a redhat router: two floating addresses, a /22, auto_failback on. */
+const EDGE = `name: edge
+defaults: { distro: debian }
+hosts:
+  gw: { roles: [router], distro: redhat, interfaces: { eth0: 10.40.0.1/16, eth1: 203.0.113.1/28 } }
+  ha-x: { roles: [real-server], interfaces: { eth0: 10.40.0.5/16 } }
+  ha-y: { roles: [real-server], distro: redhat, interfaces: { eth0: 10.40.0.6/16 } }
+heartbeat:
+  nodes: [ha-y, ha-x]
+  floating: [10.40.9.9/16, 10.40.9.10/16]
+  virtual_network: 100.64.8.0/22
+  keepalive: 1
+  deadtime: 5
+  initdead: 15
+  auto_failback: true
+  auth: { method: md5, key: lab-test-only }
+`;
+
+/** Direct routing from a debian director to debian12 real servers (the address on their loopback, ARP kept quiet). */
+const DR = `name: dr-web
+defaults: { distro: debian12 }
+hosts:
+  front: { roles: [director], distro: debian, interfaces: { eth0: 192.0.2.2/24 } }
+  app1: { roles: [real-server], interfaces: { eth0: 192.0.2.31/24 } }
+  app2: { roles: [real-server], interfaces: { eth0: 192.0.2.32/24 } }
+ldirectord: { checkinterval: 2, quiescent: true }
+virtual_services:
+  - virtual: 192.0.2.80:80
+    scheduler: rr
+    forward: gate
+    check: { type: negotiate, request: health, receive: ok }
+    real_servers: [app1, app2]
+`;
+
+interface Case { title: string; file: string; text: string; distro?: string }
+
+function cases(): Case[] {
+  const out: Case[] = [];
+  for (const file of EXAMPLE_FILES) {
+    const text = readFileSync(file, 'utf8');
+    for (const d of LAB_DISTROS) if (accepts(text, d)) out.push({ title: `${basename(file, '.yaml')} on ${d}`, file, text, distro: d });
+  }
+  for (const [name, text] of [['shop', SHOP], ['edge', EDGE], ['dr-web', DR]] as const) out.push({ title: `${name} (held in the test, mixed distros)`, file: name, text });
+  return out;
+}
+
+describe('lvsgen lab, namespace mode', { concurrency: 4 }, () => {
+  for (const c of cases()) {
+    it(c.title, { timeout: 900_000 }, async (t) => {
+      const plan = labPlan(c.text, c.distro);
+      if (!labAvailable(t, plan)) return;
+      let file = c.file;
+      if (!file.startsWith('/')) {
+        file = join(tempDir(t, 'lvsgen-e2e-topology-'), `${c.file}.yaml`);
+        writeFileSync(file, c.text);
+      }
+      const run = await runLab(t, file, c.distro ? ['--distro', c.distro] : [], 840_000);
+      t.diagnostic(`lvsgen lab ${c.title}: ${(run.ms / 1000).toFixed(0)} s, exit ${run.status}`);
+      await reportLab(t, plan, run);
+    });
+  }
+
+  it('Ctrl-C: the lab stops, removes its namespaces, processes and directories, exit 130', { timeout: 300_000 }, async (t) => {
+    const file = EXAMPLE_FILES.find((f) => f.endsWith('lb-nat.yaml'))!;
+    if (!labAvailable(t, labPlan(readFileSync(file, 'utf8'), 'debian'))) return;
+    const tmp = tempDir(t, 'lvsgen-e2e-lab-int-');
+    const child = spawn(process.execPath, [LVSGEN, 'lab', file, '--distro', 'debian', '--no-vm'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TMPDIR: tmp } });
+    let out = '';
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const status = await new Promise<number | null>((resolve) => {
+      let sent = false;
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        // interrupted in the middle: hosts up, an installer running
+        if (!sent && /installing director/.test(out)) { sent = true; child.kill('SIGINT'); }
+      });
+      child.on('close', resolve);
+    });
+    assert.equal(status, 130, out);
+    const prefix = /namespaces \((lab[0-9a-z]+)-\*\)/.exec(out)?.[1];
+    assert.ok(prefix, `the lab names its namespaces: ${out}`);
+    assert.deepEqual(namespacesLeft(prefix), []);
+    assert.deepEqual(readdirSync(tmp), [], 'its temporary directory is gone');
+    const ps = readFileSync('/proc/self/mountinfo', 'utf8');
+    assert.ok(!ps.includes(tmp), 'no mount left under it');
+  });
+});

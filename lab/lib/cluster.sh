@@ -201,7 +201,7 @@ lab_keeper() { # lab_keeper HOST
     ' keeper "$base" "$r" "$h" "$ro_sys" "${LAB_LOWER:-/}" \
     >"$base/keeper.log" 2>&1 &
   LAB_KEEPER[$h]=$!
-  if ! wait_for 20 test -s "$ready"; then
+  if ! wait_for 60 test -s "$ready"; then
     lab_log "host $h: root did not come up: $(cat "$base/keeper.log")"
     return 1
   fi

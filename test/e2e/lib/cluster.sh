@@ -184,7 +184,7 @@ e2e_keeper() { # e2e_keeper HOST
     ' keeper "$base" "$r" "$h" "$ro_sys" "${E2E_LOWER:-/}" \
     >"$base/keeper.log" 2>&1 &
   E2E_KEEPER[$h]=$!
-  if ! wait_for 20 test -s "$ready"; then
+  if ! wait_for 90 test -s "$ready"; then
     e2e_log "host $h: root did not come up: $(cat "$base/keeper.log")"
     return 1
   fi

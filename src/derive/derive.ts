@@ -211,7 +211,7 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
         loopbackAliases.push({ ...net({ ...vn, address: vn.network }), device: 'lo:0', parent: 'lo', purpose: `virtual network ${vn.networkCidr}` });
       }
       heartbeat = heartbeatView(t, hb, ifaces, opts.secrets.heartbeatKey, directorPair ? backendOf(hb.nodes[0]!) : undefined);
-      vrrp = vrrpView(t, hb, name, ifaces, opts.secrets.heartbeatKey);
+      vrrp = vrrpView(t, hb, name, ifaces, opts.secrets.heartbeatKey, directorPair);
       // GATEWAYDEV keeps the default route off the loopback alias of a virtual
       // network (seed 001); a node without one needs none.
       if (hb.virtual_network !== undefined) gatewayDevice ??= heartbeat.bcast;
@@ -350,13 +350,22 @@ function heartbeatView(
   const devOn = (node: string, address: string) => ifaces.get(node)!.find((i) => contains(i.cidr, address))?.device;
   const bcast = hb.interface ?? devOn(n0, first.address) ?? ifaces.get(n0)![0]!.device;
   const ipaddr = pairBackend !== undefined ? 'IPaddr2' : 'IPaddr';
-  const resources = hb.floating.map((f) => {
+  const addresses = hb.floating.map((f) => {
     const c = parseCidr(f);
     const d0 = devOn(n0, c.address);
     const d1 = devOn(n1, c.address);
     return d0 !== undefined && d0 === d1 ? `${ipaddr}::${c.address}/${c.prefix}/${d0}` : `${ipaddr}::${c.address}/${c.prefix}`;
   });
-  if (pairBackend === 'ldirectord') resources.push('ldirectord::ldirectord.cf');
+  // Started left to right, stopped right to left: the IPVS table and the sync
+  // daemon's master role are in place before the addresses arrive, and the
+  // addresses leave first (Ultra Monkey 3's order). LVSSyncDaemonSwap (heartbeat
+  // 1.2 and 2's resource.d) runs `ipvsadm --start-daemon master` on the active
+  // node and `--start-daemon backup` on the other (ipvsadm(8)).
+  const resources = [
+    ...(pairBackend === 'ldirectord' ? ['ldirectord::ldirectord.cf'] : []),
+    ...(pairBackend !== undefined && hb.connection_sync ? ['LVSSyncDaemonSwap::master'] : []),
+    ...addresses,
+  ];
   return {
     nodes: [n0, n1],
     logfacility: 'local0',
@@ -454,14 +463,18 @@ function keepalivedVirtualServer(
  * advertisement interval. heartbeat's deadtime, initdead and udpport have no
  * VRRP twin (the master is declared dead after 3 advertisements plus a skew).
  */
-function vrrpView(t: Topology, hb: NonNullable<Topology['heartbeat']>, node: string, ifaces: Map<string, HostIface[]>, key: string | undefined): VrrpView {
+function vrrpView(t: Topology, hb: NonNullable<Topology['heartbeat']>, node: string, ifaces: Map<string, HostIface[]>, key: string | undefined, directorPair: boolean): VrrpView {
   const own = ifaces.get(node)!;
   const devOn = (address: string) => own.find((i) => contains(i.cidr, address))?.device;
   const first = parseCidr(hb.floating[0]!);
   const preferred = hb.nodes[0] === node;
+  const iface = hb.interface ?? devOn(first.address) ?? own[0]!.device;
   return {
     instance: t.name,
-    interface: hb.interface ?? devOn(first.address) ?? own[0]!.device,
+    interface: iface,
+    // keepalived.conf(5) lvs_sync_daemon: the IPVS sync daemon follows the
+    // instance's state (master while MASTER, backup otherwise).
+    ...(directorPair && hb.connection_sync ? { syncInterface: iface } : {}),
     state: hb.auto_failback && preferred ? 'MASTER' : 'BACKUP',
     priority: preferred ? 150 : 100,
     virtualRouterId: hb.virtual_router_id ?? defaultRouterId(t.name),

@@ -183,6 +183,8 @@ export interface VrrpView {
   authPass?: string;
   /** The floating addresses, with the device that carries each on this node. */
   addresses: Array<{ address: string; prefix: number; device: string }>;
+  /** A pair of directors with connection_sync: the interface of keepalived's lvs_sync_daemon. */
+  syncInterface?: string;
 }
 
 export interface KeepalivedView {

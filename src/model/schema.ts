@@ -185,6 +185,10 @@ export function makeTopologySchema(distros: readonly string[]) {
     initdead: positiveInt.default(60),
     udpport: port.default(694),
     auto_failback: z.boolean().default(false),
+    connection_sync: z
+      .boolean()
+      .default(true)
+      .describe('For a pair of directors: the IPVS connection synchronisation daemon, master on the active director and backup on the other, so established connections survive a failover (heartbeat: the LVSSyncDaemonSwap resource; keepalived: lvs_sync_daemon).'),
     virtual_router_id: z
       .number()
       .int({ message: 'must be a whole number' })

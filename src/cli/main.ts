@@ -39,7 +39,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     .usage('$0 <command> TOPOLOGY [options]\n\nGenerate every host\'s files for a Linux Virtual Server cluster from one topology file.')
     .command(validateCommand(io))
     .command(renderCommand(io))
-    .command(diffCommand(io, () => (code = EXIT.differ)))
+    .command(diffCommand(io, () => (code = EXIT.differ), io === stdio && process.stdout.isTTY === true))
     .command(ipvsadmCommand(io))
     .command(packageCommand(io, io === stdio && process.stdout.isTTY ? process.stdout : undefined))
     .command(graphCommand(io))

@@ -5,8 +5,6 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { TreeDifference } from '../../src/bundle/tree.js';
-import { diffReport } from '../../src/cli/commands/diff.js';
 import { count } from '../../src/cli/io.js';
 import { cli, example, tempDir } from '../support/index.js';
 
@@ -70,16 +68,6 @@ test('diff: "1 file differs", "2 files differ", after the patches', async (t) =>
 
   const none = await cli('diff', example('lb-nat'), '--against', out);
   assert.deepEqual(none, { status: 0, stdout: '', stderr: '' });
-});
-
-test('diffReport ends the last line of the patches even when a patch does not', () => {
-  const d = (path: string, patch: string): TreeDifference => ({ path, kind: 'content', patch, message: `${path}: content differs` });
-  assert.deepEqual(diffReport([d('a', '--- a\n+++ b\n-x\n+y')]), { out: '--- a\n+++ b\n-x\n+y\n', summary: '1 file differs\n' });
-  assert.deepEqual(diffReport([d('a', 'p\n'), { ...d('b', ''), kind: 'mode', message: 'b: mode is 0644, generated 0600' }]), {
-    out: 'p\nb: mode is 0644, generated 0600\n',
-    summary: '2 files differ\n',
-  });
-  assert.deepEqual(diffReport([]), { out: '', summary: '' });
 });
 
 test('problems are reported under the topology file, wherever -o or --against stands', async (t) => {

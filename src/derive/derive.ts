@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { addressKey, contains, facing, floatingGateway, parseCidr, splitEndpoint, type Cidr } from '../model/net.js';
 import { fallbackOf } from '../model/fallback.js';
+import { isFtp } from '../model/ftp.js';
 import { ROLES, type DirectorBackend, type Role, type Topology, type VirtualServiceSpec } from '../model/schema.js';
 import { vrrpPassword } from '../model/targets.js';
 import { impliedDns } from '../model/validate.js';
@@ -138,6 +139,8 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
     };
     const loopbackAliases: Alias[] = [];
     const modules = new Set<string>();
+    const moduleSysctls: DerivedHost['moduleSysctls'] = [];
+    const ftpPorts = new Set<number>();
     const isDirector = roles.director;
     const myServices = servicesOf(name);
     const isHaNode = hb?.nodes.includes(name) ?? false;
@@ -184,7 +187,26 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
           const dev = deviceFor(r.address);
           if (dev && !dev.masquerade.includes(dev.networkCidr)) dev.masquerade.push(dev.networkCidr);
         }
-        if (isFtp(vs)) modules.add('ip_vs_ftp');
+        if (isFtp(vs)) {
+          modules.add('ip_vs_ftp');
+          ftpPorts.add(splitEndpoint(vs.virtual).port);
+        }
+      }
+      // A failed real server is quiesced (weight 0) by default in both backends,
+      // and a persistent client keeps going to it until its template expires:
+      // expire_quiescent_template drops the template of a quiesced server, and
+      // expire_nodest_conn ends the connections of a removed one at their next
+      // packet instead of dropping them silently (ipvs-sysctl, the kernel's
+      // Documentation/networking/ipvs-sysctl.rst; ldirectord(8), quiescent).
+      if (services.some((vs) => vs.persistent !== undefined)) {
+        moduleSysctls.push({
+          comment: 'Persistent services: a client whose real server failed goes to another one\n(expire the connections of a removed server, the template of a quiesced one).',
+          keys: [
+            { key: 'net.ipv4.vs.expire_nodest_conn', value: '1' },
+            { key: 'net.ipv4.vs.expire_quiescent_template', value: '1' },
+          ],
+        });
+        modules.add('ip_vs');
       }
       const ds = director.services;
       if (backend === 'keepalived') {
@@ -200,6 +222,22 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
     // Real server of direct routing / tunnelling: VIPs on non-ARPing loopback aliases.
     const drVips = [...new Set(myServices.filter((vs) => vs.forward !== 'masq' && !isDirector).map((vs) => splitEndpoint(vs.virtual).address))];
     const arpSuppression = drVips.length > 0;
+    // Tunnelling: the director encapsulates (IP in IP) to the real server's own
+    // address; the ipip module's fallback device tunl0 receives the packets
+    // only while it is up, and decapsulated packets carry the client's source
+    // address in from tunl0, which reverse-path filtering on tunl0 (or strict on
+    // `all`: the kernel uses the larger of the two) drops, since the route back
+    // to the client is not through tunl0. The virtual addresses stay on lo:N
+    // (any local address accepts the decapsulated packet), non-ARPing as for
+    // direct routing.
+    const tunnel = !isDirector && myServices.some((vs) => vs.forward === 'ipip');
+    if (tunnel) {
+      modules.add('ipip');
+      moduleSysctls.push({
+        comment: 'Tunnelling: decapsulated packets come in on tunl0 from the clients\' addresses,\nwhose route back is not through tunl0.',
+        keys: [{ key: 'net.ipv4.conf.tunl0.rp_filter', value: '0' }],
+      });
+    }
 
     // Heartbeat: loopback alias for the virtual network, ha.cf, haresources, authkeys.
     let heartbeat: HeartbeatView | undefined;
@@ -244,7 +282,10 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
       ...(gatewayDevice !== undefined ? { gatewayDevice } : {}),
       forwarding: isDirector || roles.router,
       arpSuppression,
+      ...(tunnel ? { tunnel: { device: 'tunl0' as const } } : {}),
       modules: [...modules].sort(),
+      moduleLoads: [...modules].sort().map((module) => ({ module, options: module === 'ip_vs_ftp' ? ftpPortsOption(ftpPorts) : '' })),
+      moduleSysctls,
       ...(director ? { director } : {}),
       ...(ldirectord ? { ldirectord } : {}),
       ...(keepalived ? { keepalived } : {}),
@@ -279,9 +320,17 @@ function realServersOf(vs: VirtualServiceSpec): Array<{ host: string; port?: num
   return vs.real_servers.map((r) => (typeof r === 'string' ? { host: r } : r));
 }
 
-function isFtp(vs: VirtualServiceSpec): boolean {
-  return splitEndpoint(vs.virtual).port === 21 || vs.check.service === 'ftp';
+/**
+ * ip_vs_ftp watches only port 21 unless loaded with `ports=` (ip_vs_ftp.c:
+ * module_param_array(ports, ...), "Ports to monitor for FTP control
+ * commands", at most IP_VS_APP_MAX_PORTS = 8); IPVS binds the helper by the
+ * virtual port. '' when 21 alone is balanced (the default needs no option).
+ */
+export function ftpPortsOption(ports: ReadonlySet<number>): string {
+  const sorted = [...ports].sort((a, b) => a - b);
+  return sorted.length === 0 || (sorted.length === 1 && sorted[0] === 21) ? '' : `ports=${sorted.join(',')}`;
 }
+
 
 /** ipvsadm's order: protocol, then address, then port. */
 function compareServices(a: VirtualServiceSpec, b: VirtualServiceSpec): number {
@@ -449,7 +498,8 @@ function keepalivedVirtualServer(
     ...(vs.persistent !== undefined ? { persistenceTimeout: vs.persistent } : {}),
     ...(vs.netmask !== undefined ? { persistenceGranularity: vs.netmask } : {}),
     delayLoop: l.checkinterval ?? 10,
-    inhibitOnFailure: l.quiescent ?? false,
+    // ldirectord(8): quiescent "Default: yes"; both backends do the same to a failed server.
+    inhibitOnFailure: l.quiescent ?? true,
     // Validation has kept a direct-routing or tunnelled sorry server on the virtual port.
     ...(fallback ? { sorryServer: { address: fallback.address, port: fallback.port, lbKind: LB_KIND[vs.forward] } } : {}),
     realServers,

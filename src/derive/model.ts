@@ -162,7 +162,7 @@ export interface KeepalivedVirtualServer {
   persistenceGranularity?: string;
   /** Seconds between checks: ldirectord's checkinterval (its default 10; keepalived's own would be 60). */
   delayLoop: number;
-  /** ldirectord's quiescent=yes: a failed real server gets weight 0 instead of being removed. */
+  /** ldirectord's quiescent (its default yes): a failed real server gets weight 0 instead of being removed. */
   inhibitOnFailure: boolean;
   /** The sorry server (the service's or the cluster default), with the service's lb_kind. */
   sorryServer?: { address: string; port: number; lbKind: 'NAT' | 'DR' | 'TUN' };
@@ -209,6 +209,16 @@ export interface DerivedHost {
   /** Real server of direct routing or tunnelling: must not answer ARP for the VIPs. */
   arpSuppression: boolean;
   modules: string[];
+  /** The same modules, each with its options ('' for none): what a boot script or the installer passes to modprobe. */
+  moduleLoads: Array<{ module: string; options: string }>;
+  /**
+   * Keys that exist only once a boot module is loaded: a director's IPVS keys
+   * (net.ipv4.vs.*, ip_vs), a tunnelling real server's tunl0 (ipip). `modules`
+   * then holds the module, loaded at boot before the keys are applied.
+   */
+  moduleSysctls: Array<{ comment: string; keys: Array<{ key: string; value: string }> }>;
+  /** A real server of tunnelling: the ipip fallback device (tunl0) that receives the encapsulated packets, up. */
+  tunnel?: { device: 'tunl0' };
   /** A director: its services, whichever backend runs them. */
   director?: DirectorView;
   /** A director with director_backend ldirectord. */

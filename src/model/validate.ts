@@ -3,6 +3,7 @@
 import type { RawProblem } from './problems.js';
 import { contains, facing, floatingGateway, overlaps, parseCidr, splitEndpoint, type Cidr } from './net.js';
 import { fallbackOf } from './fallback.js';
+import { IP_VS_FTP_MAX_PORTS, isFtp } from './ftp.js';
 import { isIPv4, type Topology } from './schema.js';
 
 interface Located {
@@ -93,9 +94,15 @@ export function validateTopology(t: Topology): RawProblem[] {
     add({ code: 'unsupported', path: ['virtual_services'], message: `NAT (masq) with ${directors.length} directors needs one gateway for the real servers: use one director, or two as the heartbeat pair (heartbeat.nodes) with a floating address on the real servers' network` });
   }
   const services = new Map<string, number>();
+  const ftpPorts = new Set<number>();
   for (const [i, vs] of t.virtual_services.entries()) {
     const at = ['virtual_services', i];
     const vip = splitEndpoint(vs.virtual);
+    if (vs.forward === 'masq' && isFtp(vs) && !ftpPorts.has(vip.port)) {
+      if (ftpPorts.size === IP_VS_FTP_MAX_PORTS) {
+        add({ code: 'unsupported', path: [...at, 'virtual'], message: `ip_vs_ftp watches at most ${IP_VS_FTP_MAX_PORTS} ports (${[...ftpPorts].join(', ')} already): FTP through NAT on port ${vip.port} would get no helper` });
+      } else ftpPorts.add(vip.port);
+    }
     const key = `${vs.protocol} ${vs.virtual}`;
     const prev = services.get(key);
     if (prev !== undefined) add({ code: 'duplicate-virtual-service', path: [...at, 'virtual'], message: `${vs.protocol} ${vs.virtual} is already virtual_services[${prev}]` });

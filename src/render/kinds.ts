@@ -72,10 +72,29 @@ export interface SysctlContext {
   arpSuppression: boolean;
   /** Every device, for the per-device ARP keys. */
   arpDevices: string[];
+  /** net.ipv4.vs.* keys of a director (ip_vs is then among the boot modules). */
+  moduleSysctls: Array<{ comment: string; keys: Array<{ key: string; value: string }> }>;
+  /** A tunnelling real server: reverse-path filtering on `all` loose (2), see DerivedHost.tunnel. */
+  tunnel: boolean;
 }
 
 export interface BootModulesContext {
   modules: string[];
+  /** Each module with its options ('' for none), for a file that loads them itself (rc.local, /etc/modules). */
+  moduleLoads: Array<{ module: string; options: string }>;
+  /** net.ipv4.vs.* keys, for a boot script that sets them once ip_vs is loaded (Red Hat's rc.local). */
+  moduleSysctls: Array<{ comment: string; keys: Array<{ key: string; value: string }> }>;
+  /** Devices a boot script brings up once their module is loaded (tunl0 of ipip). */
+  linksUp: string[];
+}
+
+export interface TunnelContext {
+  device: string;
+}
+
+export interface ModuleOptionsContext {
+  /** Modules with options, each once. */
+  options: Array<{ module: string; options: string }>;
 }
 
 /** The networks a NAT director masquerades (iptables and nftables alike). */
@@ -197,12 +216,25 @@ export const KINDS = {
     per: 'forwarding or ARP-suppressing host',
     usedFor: 'sysctl.conf or a sysctl.d drop-in',
     contexts: (h): SysctlContext[] =>
-      one(h.forwarding || h.arpSuppression, { forwarding: h.forwarding, arpSuppression: h.arpSuppression, arpDevices: h.devices.map((d) => d.device) }),
+      one(h.forwarding || h.arpSuppression, { forwarding: h.forwarding, arpSuppression: h.arpSuppression, arpDevices: h.devices.map((d) => d.device), moduleSysctls: h.moduleSysctls, tunnel: h.tunnel !== undefined }),
   },
   'boot-modules': {
-    per: 'host that needs modules (`ip_vs_ftp`)',
+    per: 'host that needs modules (`ip_vs_ftp`; `ip_vs` before IPVS sysctls)',
     usedFor: 'rc.local, /etc/modules, modules-load.d',
-    contexts: (h): BootModulesContext[] => one(h.modules.length > 0, { modules: h.modules }),
+    contexts: (h): BootModulesContext[] => one(h.modules.length > 0, { modules: h.modules, moduleLoads: h.moduleLoads, moduleSysctls: h.moduleSysctls, linksUp: h.tunnel ? [h.tunnel.device] : [] }),
+  },
+  tunnel: {
+    per: 'real server of tunnelling (`device`: tunl0, brought up)',
+    usedFor: 'an ifupdown stanza or a boot script that brings tunl0 up',
+    contexts: (h): TunnelContext[] => (h.tunnel ? [{ device: h.tunnel.device }] : []),
+  },
+  'module-options': {
+    per: 'host loading a module with options (`ip_vs_ftp ports=` for FTP on other ports than 21)',
+    usedFor: 'modprobe.d options, read by modprobe at boot and by the installer',
+    contexts: (h): ModuleOptionsContext[] => {
+      const options = h.moduleLoads.filter((m) => m.options !== '');
+      return one(options.length > 0, { options });
+    },
   },
   iptables: {
     per: 'NAT director (`masquerade`: its networks)',

@@ -66,6 +66,7 @@ export function createTemplateEngine(): TemplateEngine {
   hb.registerHelper('octal', (v: unknown) => `0${Number(v).toString(8)}`);
   hb.registerHelper('upper', (v: unknown) => String(v).toUpperCase());
   hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+  hb.registerHelper('lines', (v: unknown) => String(v).split('\n'));
 
   // Compiled once per distinct source: distros share templates (install.sh,
   // ldirectord.cf ...) and many path and command templates are the same text,

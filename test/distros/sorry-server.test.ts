@@ -130,7 +130,8 @@ test('ldirectord itself, every real server down: adds each service\'s sorry serv
   const want = ['-a -t 10.0.0.100:80 -r 127.0.0.1:80 -m -w 1', '-a -t 10.0.0.100:8080 -r 192.168.6.9:80 -m -w 1', '-a -t 10.0.0.100:443 -r 127.0.0.1:443 -g -w 1'];
   // ldirectord 4.12 also passes its thresholds (-x 0 -y 0): not what is proven here.
   const strip = (c: string[]) => c.map((x) => x.replace(/ -x \d+ -y \d+/, ''));
-  const ran = await ldirectordCommands(t, cf, (c) => want.every((w) => strip(c).includes(w)) && c.some((x) => x.startsWith('-A -u 10.0.0.100:53')));
+  // Up to 45 s: on a loaded machine ldirectord takes long to start its checks.
+  const ran = await ldirectordCommands(t, cf, (c) => want.every((w) => strip(c).includes(w)) && c.some((x) => x.startsWith('-A -u 10.0.0.100:53')), 45);
   const commands = strip(ran.commands);
   const stderr = ran.stderr;
   assert.ok(want.every((w) => commands.includes(w)), `ldirectord ran:\n${commands.join('\n')}\n${stderr.slice(-2000)}`);

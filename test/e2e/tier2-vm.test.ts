@@ -50,6 +50,7 @@ test(`tier 2 (VM, real IPVS): lb-nat on ${distros.join(', ')}`, { timeout: 1_200
     `[lb-nat ${d}] ipvsadm -L -n equals the seed's table`,
     `[lb-nat ${d}] ipvsadm -L -n equals lvsgen ipvsadm's prediction`,
     `[lb-nat ${d}] ip_vs_ftp loaded`,
+    `[lb-nat ${d}] IPVS keys set`,
     `[lb-nat ${d}] requests to 10.1.3.61:80 alternate`,
     `[lb-nat ${d}] real1's web server stopped`,
     `[lb-nat ${d}] the service keeps answering`,

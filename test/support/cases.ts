@@ -12,11 +12,13 @@ export const DISTROS = ['redhat', 'debian'] as const;
 export const TODAY_DISTROS = ['debian12', 'rhel9'] as const;
 
 export type Example = (typeof ALL_EXAMPLES)[number];
+/** Examples that only have golden trees (and tests of their own), not the tests that run every bundled example. */
+export const GOLDEN_ONLY_EXAMPLES = ['lb-tun'] as const;
 export type SeedDistro = (typeof DISTROS)[number];
 export type TodayDistro = (typeof TODAY_DISTROS)[number];
 
 export interface GoldenCase {
-  example: Example;
+  example: Example | (typeof GOLDEN_ONLY_EXAMPLES)[number];
   distro: SeedDistro | TodayDistro;
   /** Set in the topology (director_backend); unset: the example as it is (ldirectord). */
   backend?: 'keepalived';
@@ -46,6 +48,11 @@ export const GOLDEN_CASES: readonly GoldenCase[] = [
   { example: 'ha-lb', distro: 'debian', tree: 'debian' },
   { example: 'ha-lb', distro: 'debian12', tree: 'debian12' },
   { example: 'ha-lb', distro: 'rhel9', tree: 'rhel9' },
+  // Tunnelling (issue 14): real servers behind a router; rhel9 runs keepalived, its default.
+  { example: 'lb-tun', distro: 'redhat', tree: 'redhat' },
+  { example: 'lb-tun', distro: 'debian', tree: 'debian' },
+  { example: 'lb-tun', distro: 'debian12', tree: 'debian12' },
+  { example: 'lb-tun', distro: 'rhel9', tree: 'rhel9' },
 ];
 
 const isToday = (c: GoldenCase): c is TodayCase => (TODAY_DISTROS as readonly string[]).includes(c.distro);

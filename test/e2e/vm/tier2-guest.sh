@@ -105,6 +105,8 @@ run_lbnat() { # run_lbnat DISTRO
   if [ "$(table_norm)" = "$predicted" ]; then pass "$tag ipvsadm -L -n equals lvsgen ipvsadm's prediction"
   else fail "$tag ipvsadm -L -n equals lvsgen ipvsadm's prediction" "$(table)"; fi
   check "$tag ip_vs_ftp loaded (lsmod)" sh -c "lsmod | grep -q '^ip_vs_ftp '"
+  # The persistent FTP service's IPVS keys (issue 14, defect 7), set by the installer once ip_vs is loaded.
+  check "$tag IPVS keys set: expire_nodest_conn and expire_quiescent_template are 1 in the director's namespace" on "$D" sh -c 'v=$(cat /proc/sys/net/ipv4/vs/expire_nodest_conn /proc/sys/net/ipv4/vs/expire_quiescent_template | tr "\n" " ") && echo "$v" && [ "$v" = "1 1 " ]'
   for h in $R1 $R2 $D; do verify_host "$h"; done
 
   # Traffic through the virtual service.

@@ -120,6 +120,10 @@ test('lvsgen ansible: check, apply, apply again, check after a hand edit, over S
         'UsePAM no',
         'StrictModes no',
         'Subsystem sftp /usr/lib/openssh/sftp-server',
+        // A session whose client is gone (its namespace deleted, no RST ever
+        // comes) ends within seconds instead of holding this test's stderr pipe.
+        'ClientAliveInterval 1',
+        'ClientAliveCountMax 3',
         '',
       ].join('\n'),
     );
@@ -176,8 +180,9 @@ test('lvsgen ansible: check, apply, apply again, check after a hand edit, over S
     ANSIBLE_STDOUT_CALLBACK: 'json',
     ANSIBLE_PIPELINING: '1',
     ANSIBLE_FORKS: '6',
-    // A short ControlPersist: the control connections end soon after the test.
-    ANSIBLE_SSH_ARGS: '-o ControlMaster=auto -o ControlPersist=5s',
+    // No persistent control connection: each connection closes when its task
+    // ends, so no SSH session outlives the playbook (and the namespaces).
+    ANSIBLE_SSH_ARGS: '-o ControlMaster=no -o ControlPath=none',
     ANSIBLE_NOCOLOR: '1',
     ANSIBLE_RETRY_FILES_ENABLED: '0',
     ANSIBLE_DEPRECATION_WARNINGS: '0',

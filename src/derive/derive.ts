@@ -407,12 +407,16 @@ function heartbeatView(
   });
   // Started left to right, stopped right to left: the IPVS table and the sync
   // daemon's master role are in place before the addresses arrive, and the
-  // addresses leave first (Ultra Monkey 3's order). LVSSyncDaemonSwap (heartbeat
-  // 1.2 and 2's resource.d) runs `ipvsadm --start-daemon master` on the active
-  // node and `--start-daemon backup` on the other (ipvsadm(8)).
+  // addresses leave first (Ultra Monkey 3's order). The sync daemon's resource
+  // is lvsgen's own resource.d script (heartbeat 1.2 and 2 shipped
+  // LVSSyncDaemonSwap, heartbeat 3 does not): `ipvsadm --start-daemon master`
+  // on the active node, `--start-daemon backup` on the other (ipvsadm(8)).
+  // The sync id is the one keepalived's lvs_sync_daemon would use, the VRRP
+  // router id (keepalived.conf(5)), so clusters on one segment stay apart.
+  const sync = pairBackend !== undefined && hb.connection_sync ? { interface: bcast, syncid: hb.virtual_router_id ?? defaultRouterId(t.name) } : undefined;
   const resources = [
     ...(pairBackend === 'ldirectord' ? ['ldirectord::ldirectord.cf'] : []),
-    ...(pairBackend !== undefined && hb.connection_sync ? ['LVSSyncDaemonSwap::master'] : []),
+    ...(sync ? [`lvsgen-ipvs-sync::${sync.interface}::${sync.syncid}`] : []),
     ...addresses,
   ];
   return {
@@ -425,6 +429,7 @@ function heartbeatView(
     bcast,
     autoFailback: hb.auto_failback,
     resources,
+    ...(sync ? { sync } : {}),
     authMethod: hb.auth.method,
     ...(key !== undefined ? { key } : {}),
   };

@@ -113,6 +113,11 @@ export interface HeartbeatView {
   autoFailback: boolean;
   /** haresources: resources started on the preferred node. */
   resources: string[];
+  /**
+   * A pair of directors with connection_sync: the IPVS sync daemon's multicast
+   * interface and sync id, the arguments haresources gives lvsgen-ipvs-sync.
+   */
+  sync?: { interface: string; syncid: number };
   authMethod: 'sha1' | 'md5' | 'crc';
   /** The key; the only place a secret lives in the model. */
   key?: string;

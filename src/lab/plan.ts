@@ -175,6 +175,18 @@ function requestsFor(s: Service): number {
   return Math.min(60, Math.max(6, 3 * total));
 }
 
+/**
+ * What the lab cannot build yet, or undefined: a heartbeat or VRRP pair of
+ * directors (the virtual addresses and the table move with the active one;
+ * the checks here expect them on fixed directors).
+ */
+export function labUnsupported(model: DerivedModel, topology: Topology): string | undefined {
+  const nodes = topology.heartbeat?.nodes ?? [];
+  const directors = nodes.filter((n) => model.hosts.find((h) => h.name === n)?.roles.director);
+  if (directors.length) return `the lab does not build a pair of directors yet (heartbeat.nodes ${directors.join(', ')} are directors)`;
+  return undefined;
+}
+
 export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptions): LabPlan {
   const hosts = [...model.hosts].sort((a, b) => a.name.localeCompare(b.name));
   const byName = new Map(hosts.map((h) => [h.name, h]));

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { NEEDS_IPVS, planLab, type LabPlan } from '../../src/lab/plan.js';
+import { labUnsupported, NEEDS_IPVS, planLab, type LabPlan } from '../../src/lab/plan.js';
 import type { CheckResult } from '../../src/lab/report.js';
 import { exitStatus, summarize } from '../../src/lab/report.js';
 import { labTools } from '../../src/lab/tools.js';
@@ -30,6 +30,12 @@ export function labPlan(text: string, distro?: string): LabPlan {
       return { webRoot: d.vars.web_root ?? '/var/www/html', pair: d.capabilities.heartbeatPair };
     },
   });
+}
+
+/** What the lab refuses to build in this topology (a pair of directors), or undefined. */
+export function labRefusal(text: string, distro?: string): string | undefined {
+  const g = runPipeline(text, { distros: DISTROS, env: {}, readKeyFile: () => { throw new Error('no key file in these topologies'); }, ...(distro ? { distro } : {}) });
+  return labUnsupported(g.model, g.topology);
 }
 
 /** Whether the pipeline accepts the topology for that distro (lb-nat's ldirectord is refused on rhel9). */

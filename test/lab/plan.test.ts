@@ -3,7 +3,7 @@
 // examples), the wiring, the install order, the servers and the checks.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { planLab, planText, NEEDS_IPVS, type LabPlan } from '../../src/lab/plan.js';
+import { labUnsupported, planLab, planText, NEEDS_IPVS, type LabPlan } from '../../src/lab/plan.js';
 import { exitStatus, LAB_EXIT, parseLabLine, resultOf, summarize, unreported } from '../../src/lab/report.js';
 import { labTools, missingMessage } from '../../src/lab/tools.js';
 import { runPipeline } from '../../src/pipeline.js';
@@ -232,3 +232,29 @@ test('tools: what a plan needs, and one message naming the packages', () => {
   assert.equal(missingMessage([{ tool: 'nft', package: 'nftables' }, { tool: 'ifup', package: 'ifupdown' }]),
     'missing nft, ifup: install ifupdown nftables (Debian: apt-get install ifupdown nftables)');
 });
+
+test('a pair of directors: not built by the lab yet, said so', () => {
+  const text = `
+name: twin
+hosts:
+  d1: { roles: [director], interfaces: { eth0: 10.5.0.2/24, eth1: 10.6.0.2/24 } }
+  d2: { roles: [director], interfaces: { eth0: 10.5.0.3/24, eth1: 10.6.0.3/24 } }
+  r1: { roles: [real-server], interfaces: { eth0: 10.6.0.10/24 } }
+heartbeat:
+  nodes: [d1, d2]
+  floating: [10.5.0.100/24, 10.6.0.1/24]
+  auth: { method: crc }
+virtual_services:
+  - virtual: 10.5.0.100:80
+    forward: masq
+    check: { type: negotiate, request: hc, receive: ok }
+    real_servers: [r1]
+`;
+  const g = runPipeline(text, { distros: DISTROS, env: {}, readKeyFile: () => { throw new Error('no key file'); } });
+  assert.equal(labUnsupported(g.model, g.topology), 'the lab does not build a pair of directors yet (heartbeat.nodes d1, d2 are directors)');
+  assert.equal(labUnsupported(plan2model(NAT).model, plan2model(NAT).topology), undefined);
+});
+
+function plan2model(text: string) {
+  return runPipeline(text, { distros: DISTROS, env: {}, readKeyFile: () => { throw new Error('no key file'); } });
+}

@@ -11,7 +11,7 @@ import { createInterface } from 'node:readline';
 import type { CommandModule } from 'yargs';
 import { treeOf } from '../../bundle/tree.js';
 import { writeTree } from '../../bundle/write.js';
-import { NEEDS_IPVS, planLab, planText, type LabCheck } from '../../lab/plan.js';
+import { labUnsupported, NEEDS_IPVS, planLab, planText, type LabCheck } from '../../lab/plan.js';
 import { exitStatus, formatResult, formatSummary, parseLabLine, resultOf, summarize, unreported, type CheckResult } from '../../lab/report.js';
 import { LAB_DISTROS, labTools, missingMessage } from '../../lab/tools.js';
 import { renderIpvsadmTable } from '../../render/ipvsadm-table.js';
@@ -89,6 +89,8 @@ export function labCommand(io: Io, setCode: (code: number) => void): CommandModu
           return { webRoot: d.vars.web_root ?? '/var/www/html', pair: d.capabilities.heartbeatPair };
         },
       });
+      const notYet = labUnsupported(g.model, g.topology);
+      if (notYet !== undefined) throw new UsageError(notYet);
       const unsupported = plan.hosts.filter((h) => !LAB_DISTROS.includes(h.distro));
       if (unsupported.length) {
         throw new UsageError(`the lab builds hosts of ${LAB_DISTROS.join(', ')}; not yet ${[...new Set(unsupported.map((h) => h.distro))].join(', ')} (${unsupported.map((h) => h.name).join(', ')}): try --distro`);

@@ -5,7 +5,9 @@
 #
 #   lvsgen-plan 1                       format version
 #   host NAME                           the host the bundle is for
-#   file MODE MERGE SECRECY PATH        a file to install (MERGE: replace)
+#   file MODE MERGE SECRECY PATH        a file to install; MERGE: replace (the
+#                                       whole file) or block (a marked block
+#                                       in the host's file, the rest kept)
 #   action NAME now|ask                 an action, run when one of its
 #   when NAME PATH                        files changed, asking first (ask)
 #   before NAME must|may WORD...          commands run before its files are
@@ -153,7 +155,7 @@ records file | sed 's/^[^ ]* [^ ]* [^ ]* //' >"$work/managed"
 # Every file record is understood before anything changes.
 while IFS=' ' read -r mode merge secrecy path <&3; do
 	case $mode in 0[0-7][0-7][0-7]) ;; *) fail "plan: bad mode $mode of $path" ;; esac
-	[ "$merge" = replace ] || fail "plan: $path: this installer cannot merge by $merge"
+	case $merge in replace | block) ;; *) fail "plan: $path: this installer cannot merge by $merge" ;; esac
 	case $secrecy in plain | secret) ;; *) fail "plan: bad secrecy $secrecy of $path" ;; esac
 	case $path in /*) ;; *) fail "plan: not an absolute path: $path" ;; esac
 done 3<"$work/files"
@@ -162,8 +164,46 @@ is_pending() { # is_pending NAME: was action NAME left to run by an earlier inst
 	[ -f "$pending" ] && grep -qxF -- "$1" "$pending"
 }
 
-same() { # same MODE PATH: the host already has this file, with this mode
-	[ -f "$root$2" ] && [ ! -L "$root$2" ] && cmp -s "$bundle$2" "$root$2" &&
+# A file merged by block (a 2005 distro's /etc/sysctl.conf, /etc/modules: no
+# drop-in folder) keeps the host's lines byte for byte; lvsgen owns only the
+# lines between these two markers, rewritten in place (or appended).
+BEGIN_MARK='# BEGIN lvsgen: install.sh rewrites the lines up to END lvsgen; edit outside them'
+END_MARK='# END lvsgen'
+
+# The host's file with the marked block replaced by (or, without one, ended
+# with) the lines of BLOCK: merge_block FILE BLOCK OUT.
+merge_block() {
+	[ -f "$1" ] && from=$1 || from=/dev/null
+	awk -v begin="$BEGIN_MARK" -v end="$END_MARK" -v block="$2" '
+		function emit(  l) { print begin; while ((getline l < block) > 0) print l; close(block); print end; done = 1 }
+		$0 == begin { inblock = 1; if (!done) emit(); next }
+		inblock { if ($0 == end) inblock = 0; next }
+		{ print }
+		END { if (!done) emit() }' "$from" >"$3"
+}
+
+# The host's file without the marked block: unmerge_block FILE OUT.
+unmerge_block() {
+	awk -v begin="$BEGIN_MARK" -v end="$END_MARK" '
+		$0 == begin { inblock = 1; next }
+		inblock { if ($0 == end) inblock = 0; next }
+		{ print }' "$1" >"$2"
+}
+
+# What PATH must hold on the host: the bundle's file (replace), or the host's
+# file merged with the bundle's block (block). Sets src.
+source_of() { # source_of MERGE PATH
+	if [ "$1" = block ]; then
+		mkdir -p "$(dirname "$work/merged$2")"
+		merge_block "$root$2" "$bundle$2" "$work/merged$2"
+		src=$work/merged$2
+	else
+		src=$bundle$2
+	fi
+}
+
+same() { # same MODE PATH: the host already has $src as PATH, with this mode
+	[ -f "$root$2" ] && [ ! -L "$root$2" ] && cmp -s "$src" "$root$2" &&
 		[ "$(stat -c %a "$root$2")" = "${1#0}" ]
 }
 
@@ -186,7 +226,7 @@ install_file() { # install_file MODE PATH
 	if [ -e "$dst" ]; then cp -p "$dst" "$work/prev$2"; else : >"$work/absent$2"; fi
 	printf '%s\n' "$2" >>"$work/journal"
 	mkdirs "$(dirname "$dst")" || fail "cannot create the directory of $2"
-	{ cp "$bundle$2" "$dst.lvsgen-new" && chmod "$1" "$dst.lvsgen-new" && mv -f "$dst.lvsgen-new" "$dst"; } ||
+	{ cp "$src" "$dst.lvsgen-new" && chmod "$1" "$dst.lvsgen-new" && mv -f "$dst.lvsgen-new" "$dst"; } ||
 		{ rm -f "$dst.lvsgen-new"; fail "cannot install $2"; }
 	changed="$changed$2 "
 	say "installed $2"
@@ -198,7 +238,7 @@ check_file() { # check_file MODE PATH SECRECY
 	if [ -f "$root$2" ]; then
 		have=$(stat -c %a "$root$2")
 		[ "$have" = "${1#0}" ] || say "mode of $2: is 0$have, will be $1"
-		cmp -s "$bundle$2" "$root$2" && return 0
+		cmp -s "$src" "$root$2" && return 0
 		old=$root$2
 	else
 		old=/dev/null
@@ -206,11 +246,30 @@ check_file() { # check_file MODE PATH SECRECY
 	if [ "$3" = secret ]; then
 		say "--- $2 differs (it holds a secret: content not shown)"
 	else
-		diff -u -L "$2 (on the host)" -L "$2 (generated)" "$old" "$bundle$2" || true
+		diff -u -L "$2 (on the host)" -L "$2 (generated)" "$old" "$src" || true
 	fi
 }
 
 restore_file() { # restore_file PATH
+	# A merged file: take lvsgen's block out and keep whatever else the file
+	# holds now (the administrator may have edited it since); its mode back.
+	if [ -f "$root$1" ] && grep -qxF -- "$BEGIN_MARK" "$root$1"; then
+		unmerge_block "$root$1" "$root$1.lvsgen-new" || fail "cannot restore $1"
+		if [ -e "$backup$1.lvsgen-absent" ] && [ ! -s "$root$1.lvsgen-new" ]; then
+			rm -f "$root$1" "$root$1.lvsgen-new" "$backup$1.lvsgen-absent"
+			say "removed $1"
+			return 0
+		fi
+		if [ -e "$backup$1" ]; then
+			chmod "$(stat -c %a "$backup$1")" "$root$1.lvsgen-new"
+		else
+			chmod "$(stat -c %a "$root$1")" "$root$1.lvsgen-new"
+		fi
+		mv -f "$root$1.lvsgen-new" "$root$1" || fail "cannot restore $1"
+		rm -f "$backup$1" "$backup$1.lvsgen-absent"
+		say "restored $1"
+		return 0
+	fi
 	if [ -e "$backup$1" ]; then
 		{ cp -p "$backup$1" "$root$1.lvsgen-new" && mv -f "$root$1.lvsgen-new" "$root$1"; } || fail "cannot restore $1"
 		rm -f "$backup$1"
@@ -290,6 +349,7 @@ expect() { # expect WORDS LINE: the command's output holds LINE (whitespace asid
 case $action in
 check)
 	while IFS=' ' read -r mode merge secrecy path <&3; do
+		source_of "$merge" "$path"
 		check_file "$mode" "$path" "$secrecy"
 	done 3<"$work/files"
 	if [ -s "$pending" ]; then
@@ -328,6 +388,7 @@ esac
 # they trigger, run while the old files are still in place (ifdown lo:0
 # reads the old address to take it down before the new one comes up).
 while IFS=' ' read -r mode merge secrecy path <&3; do
+	source_of "$merge" "$path"
 	same "$mode" "$path" || printf '%s\n' "$path" >>"$work/changing"
 done 3<"$work/files"
 if [ -s "$work/changing" ]; then
@@ -345,6 +406,7 @@ if [ -s "$work/changing" ]; then
 fi
 
 while IFS=' ' read -r mode merge secrecy path <&3; do
+	source_of "$merge" "$path"
 	install_file "$mode" "$path"
 done 3<"$work/files"
 restore_unmanaged

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { DIRECTOR_BACKENDS } from '../model/schema.js';
 import type { DistroCapabilities } from '../model/targets.js';
 import { KIND_NAMES, type KindName } from './kinds.js';
+import type { Merge } from './plan.js';
 import { createTemplateEngine, type Template, type TemplateEngine } from './templates.js';
 
 const ruleSchema = z.strictObject({
@@ -20,6 +21,8 @@ const ruleSchema = z.strictObject({
   template: z.string(),
   mode: z.string().regex(/^0[0-7]{3}$/).default('0644'),
   then: z.array(z.string()).default([]),
+  /** replace: the whole file is lvsgen's; block: only a marked block of the host's file (see render/plan.ts). */
+  merge: z.enum(['replace', 'block']).default('replace'),
 });
 const actionSchema = z.strictObject({
   /** Ask before running: restarting networking can cut the operator's connection. */
@@ -66,6 +69,7 @@ export interface FileRule {
   template: Template;
   mode: number;
   then: string[];
+  merge: Merge;
 }
 
 export interface ActionRule {
@@ -218,6 +222,7 @@ function buildDistro(files: DistroFiles, dir: string, name: string, engine: Temp
       template: template(r.template),
       mode: parseInt(r.mode, 8),
       then: r.then,
+      merge: r.merge,
     })),
     actions: Object.entries(d.actions).map(([n, a]) => ({
       name: n,

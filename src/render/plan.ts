@@ -13,7 +13,7 @@
 //
 //   lvsgen-plan 1                          format version (first record)
 //   host NAME                              the host this bundle is for
-//   file MODE MERGE SECRECY PATH           install PATH (MERGE: replace;
+//   file MODE MERGE SECRECY PATH           install PATH (MERGE: replace | block;
 //                                          SECRECY: plain | secret)
 //   action NAME now|ask                    an action; ask: confirm first
 //   when NAME PATH                         ... runs when PATH changed
@@ -26,7 +26,39 @@
 
 export const PLAN_FORMAT = 1;
 
-export type Merge = 'replace';
+/**
+ * replace: the file is lvsgen's, replaced whole. block: the host's file keeps
+ * every line it has; lvsgen owns only a block between BLOCK_BEGIN and
+ * BLOCK_END, rewritten in place or appended (files of a 2005 distro that has
+ * no drop-in folder: /etc/sysctl.conf, /etc/modules). Uninstall takes the
+ * block out and keeps the rest as it is then.
+ */
+export type Merge = 'replace' | 'block';
+export const MERGES: readonly Merge[] = ['replace', 'block'];
+
+/** The markers of a block (install.sh has the same two lines). */
+export const BLOCK_BEGIN = '# BEGIN lvsgen: install.sh rewrites the lines up to END lvsgen; edit outside them';
+export const BLOCK_END = '# END lvsgen';
+
+/** What install.sh makes of a host's file (undefined: absent) and a bundle's block: the test oracle of merge_block. */
+export function mergeBlock(host: string | undefined, block: string): string {
+  const lines = host === undefined || host === '' ? [] : host.replace(/\n$/, '').split('\n');
+  const wrapped = [BLOCK_BEGIN, ...block.replace(/\n$/, '').split('\n'), BLOCK_END];
+  const out: string[] = [];
+  let inBlock = false;
+  let done = false;
+  for (const l of lines) {
+    if (l === BLOCK_BEGIN) {
+      inBlock = true;
+      if (!done) out.push(...wrapped);
+      done = true;
+    } else if (inBlock) {
+      if (l === BLOCK_END) inBlock = false;
+    } else out.push(l);
+  }
+  if (!done) out.push(...wrapped);
+  return `${out.join('\n')}\n`;
+}
 
 export interface PlanFile {
   /** Host path, absolute. */
@@ -142,7 +174,7 @@ export function parsePlan(text: string): Plan {
         plan.host = f.join(' ');
         break;
       case 'file':
-        if (f.length !== 4 || !/^0[0-7]{3}$/.test(f[0]!) || f[1] !== 'replace' || !['plain', 'secret'].includes(f[2]!)) throw bad('malformed file record');
+        if (f.length !== 4 || !/^0[0-7]{3}$/.test(f[0]!) || !MERGES.includes(f[1] as Merge) || !['plain', 'secret'].includes(f[2]!)) throw bad('malformed file record');
         plan.files.push({ mode: parseInt(f[0]!, 8), merge: f[1] as Merge, secret: f[2] === 'secret', path: f[3]! });
         break;
       case 'action':

@@ -6,7 +6,7 @@ import type { DerivedHost, DerivedModel } from '../derive/model.js';
 import type { Distro, DistroSet } from './distros.js';
 import type { Template } from './templates.js';
 import { KINDS, type BaseContext } from './kinds.js';
-import { commandWords, renderPlan, type Plan } from './plan.js';
+import { commandWords, renderPlan, type Merge, type Plan } from './plan.js';
 import { INSTALLER, MANIFEST, PLAN, type BundleFile, type HostBundle } from './types.js';
 
 export const GENERATOR = 'lvsgen';
@@ -32,6 +32,7 @@ export function renderHost(host: DerivedHost, model: DerivedModel, distro: Distr
   };
   const files: BundleFile[] = [];
   const triggers = new Map<string, string[]>();
+  const merges = new Map<string, Merge>();
   for (const rule of distro.files) {
     for (const ctx of KINDS[rule.kind].contexts(host)) {
       const context = { ...base, ...ctx };
@@ -43,6 +44,7 @@ export function renderHost(host: DerivedHost, model: DerivedModel, distro: Distr
       const content = normalize(rule.template(context));
       const secret = model.secrets.some((s) => content.includes(s));
       files.push({ path: hostPath.slice(1), content, mode: secret ? 0o600 : rule.mode, secret });
+      merges.set(hostPath, rule.merge);
       for (const a of rule.then) triggers.set(a, [...(triggers.get(a) ?? []), hostPath]);
     }
   }
@@ -57,7 +59,7 @@ export function renderHost(host: DerivedHost, model: DerivedModel, distro: Distr
       .map((c) => (c.startsWith('-') ? { tolerant: true, words: commandWords(c.slice(1)) } : { tolerant: false, words: commandWords(c) }));
   const plan: Plan = {
     host: host.name,
-    files: files.map((f) => ({ path: `/${f.path}`, mode: f.mode, merge: 'replace', secret: f.secret })),
+    files: files.map((f) => ({ path: `/${f.path}`, mode: f.mode, merge: merges.get(`/${f.path}`)!, secret: f.secret })),
     actions: distro.actions
       .filter((a) => triggers.has(a.name))
       .map((a) => ({

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test, type TestContext } from 'node:test';
+import { BLOCK_BEGIN, BLOCK_END, mergeBlock } from '../../src/render/plan.js';
 import { ok, REPO, requireRoot, requireTools, sh, tempDir } from '../support/index.js';
 
 const STUB = `#!/bin/sh
@@ -170,4 +171,47 @@ test('`before` commands run with the old files still in place, only for the acti
   ok(s.install(), 'install');
   assert.deepEqual(s.log(), ['[down lo:0: address 10.0.0.1]', '[/sbin/stub][up][lo:0]'], 'other.conf did not change: neither of its commands runs');
   assert.equal(readFileSync(join(s.root, 'etc/lo.conf'), 'utf8'), 'address 10.0.0.2\n');
+});
+
+test('merge block: the host\'s lines are kept byte for byte through install, a changed block, a failed run and uninstall', (t) => {
+  if (!canRun(t)) return;
+  const plan = 'lvsgen-plan 1\nhost h1\nfile 0644 block plain /etc/sysctl.conf\naction sysctl now\nwhen sysctl /etc/sysctl.conf\nrun sysctl must /sbin/stub sysctl -p\n';
+  const admin = '# the administrator\'s own\nvm.swappiness = 10\nnet.ipv4.ip_forward = 0\n';
+  const s = setup(t, plan, { 'etc/sysctl.conf': 'net.ipv4.ip_forward = 1\n' });
+  mkdirSync(join(s.root, 'etc'));
+  writeFileSync(join(s.root, 'etc/sysctl.conf'), admin);
+  chmodSync(join(s.root, 'etc/sysctl.conf'), 0o640);
+  const file = join(s.root, 'etc/sysctl.conf');
+  const check = s.install('--check');
+  assert.equal(check.status, 1);
+  assert.match(check.stdout, /^\+net\.ipv4\.ip_forward = 1$/m);
+  assert.doesNotMatch(check.stdout, /^-(?!-- )/m, 'the check removes none of the host\'s lines');
+  ok(s.install(), 'install');
+  assert.equal(readFileSync(file, 'utf8'), mergeBlock(admin, 'net.ipv4.ip_forward = 1\n'));
+  assert.ok(readFileSync(file, 'utf8').startsWith(admin));
+  assert.match(ok(s.install(), 'again').stdout, /nothing to do/);
+  // The administrator adds a line after lvsgen's block; a new bundle changes the block: rewritten in place.
+  writeFileSync(file, `${readFileSync(file, 'utf8')}kernel.panic = 5\n`);
+  writeFileSync(join(s.bundle, 'etc/sysctl.conf'), 'net.ipv4.ip_forward = 1\nnet.ipv4.conf.all.arp_ignore = 1\n');
+  const edited = readFileSync(file, 'utf8');
+  // A failed command rolls the file back to what it was, byte for byte.
+  writeFileSync(join(s.root, 'sbin/stub'), '#!/bin/sh\nexit 1\n', { mode: 0o755 });
+  assert.notEqual(s.install().status, 0);
+  assert.equal(readFileSync(file, 'utf8'), edited, 'rolled back');
+  writeFileSync(join(s.root, 'sbin/stub'), STUB, { mode: 0o755 });
+  ok(s.install(), 'install the changed block');
+  assert.equal(readFileSync(file, 'utf8'), `${admin}${BLOCK_BEGIN}\nnet.ipv4.ip_forward = 1\nnet.ipv4.conf.all.arp_ignore = 1\n${BLOCK_END}\nkernel.panic = 5\n`, 'the block rewritten where it was');
+  ok(s.install('--uninstall'), 'uninstall');
+  assert.equal(readFileSync(file, 'utf8'), `${admin}kernel.panic = 5\n`, 'the host\'s lines, its later one included, and nothing of lvsgen');
+  assert.equal(sh('stat', ['-c', '%a', file]).stdout.trim(), '640', 'its mode back');
+  assert.ok(!existsSync(join(s.root, 'var/lib/lvsgen')), 'state left behind');
+});
+
+test('merge block on a host without the file: uninstall removes the file it created', (t) => {
+  if (!canRun(t)) return;
+  const s = setup(t, 'lvsgen-plan 1\nhost h1\nfile 0644 block plain /etc/modules\n', { 'etc/modules': 'ip_vs_ftp\n' });
+  ok(s.install(), 'install');
+  assert.equal(readFileSync(join(s.root, 'etc/modules'), 'utf8'), `${BLOCK_BEGIN}\nip_vs_ftp\n${BLOCK_END}\n`);
+  ok(s.install('--uninstall'), 'uninstall');
+  assert.ok(!existsSync(join(s.root, 'etc/modules')));
 });

@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test, type TestContext } from 'node:test';
+import { mergeBlock, parsePlan } from '../../src/render/plan.js';
 import { bundlesOf, DISTROS, EXAMPLES, type InstallerCommand, installerCommands, ok, type Ran, read, render, requireRoot, requireTools, sh, tempDir } from '../support/index.js';
 
 const STUB_LOG = 'lvsgen-stub.log';
@@ -104,6 +105,8 @@ interface Host {
   installer: string;
   commands: InstallerCommand[];
   files: ManifestEntry[];
+  /** The files the plan merges by block (the host's lines kept). */
+  block: Set<string>;
   /** Files holding a secret (their checksum is withheld). */
   secret: Set<string>;
 }
@@ -120,9 +123,11 @@ async function hostOf(t: TestContext, ex: string, distro: string, host: string):
     b.files.filter((f) => !f.path.startsWith('.lvsgen/')).map((f) => `/${f.path}`),
     'manifest lists every host file',
   );
-  const commands = installerCommands(read(join(bundle, '.lvsgen/plan')));
+  const planText = read(join(bundle, '.lvsgen/plan'));
+  const commands = installerCommands(planText);
+  const block = new Set(parsePlan(planText).files.filter((f) => f.merge === 'block').map((f) => f.path));
   assert.ok(commands.length > 0, 'the installer runs commands');
-  return { ex, distro, host, bundle, script, installer, commands, files, secret: new Set(files.filter((f) => f.sha256 === '-').map((f) => f.path)) };
+  return { ex, distro, host, bundle, script, installer, commands, files, block, secret: new Set(files.filter((f) => f.sha256 === '-').map((f) => f.path)) };
 }
 
 interface Root {
@@ -176,6 +181,15 @@ function assertRestored(h: Host, root: Root, what: string): void {
   }
 }
 
+/** What the host holds once installed: the bundle's file, or for a block merge the host's file with lvsgen's block (every original line kept). */
+function expected(h: Host, path: string, original: string | undefined): string {
+  const bundled = read(join(h.bundle, path));
+  if (!h.block.has(path)) return bundled;
+  const merged = mergeBlock(original, bundled);
+  if (original !== undefined) assert.ok(merged.startsWith(original), `${path}: the host's lines come first, byte for byte`);
+  return merged;
+}
+
 function canRun(t: TestContext): boolean {
   return requireRoot(t) && requireTools(t, 'busybox', 'chroot', 'diff', 'cmp', 'stat', 'mktemp');
 }
@@ -213,8 +227,8 @@ for (const ex of EXAMPLES) {
           assert.ok(first.stdout.split('\n').includes(`installed ${f.path}`), `no "installed ${f.path}"`);
           assert.ok(lstatSync(p).isFile(), `${f.path} is not a regular file`);
           assert.equal(modeOf(p).toString(8), f.mode.toString(8), `${f.path}: mode`);
-          assert.ok(readFileSync(p).equals(readFileSync(join(h.bundle, f.path))), `${f.path}: content`);
-          if (f.sha256 !== '-') assert.equal(sha256(readFileSync(p)), f.sha256, `${f.path}: manifest checksum`);
+          assert.equal(read(p), expected(h, f.path, root.originals.get(f.path)), `${f.path}: content`);
+          if (f.sha256 !== '-' && !h.block.has(f.path)) assert.equal(sha256(readFileSync(p)), f.sha256, `${f.path}: manifest checksum`);
           // The original, kept once.
           const backup = join(root.dir, 'var/lib/lvsgen/backup', f.path);
           const orig = root.originals.get(f.path);
@@ -245,7 +259,7 @@ for (const ex of EXAMPLES) {
         assert.doesNotMatch(clean.stdout + clean.stderr, /^(---|\+\+\+)|differs|mode of/m);
 
         // Local changes: an edited plain file, an edited secret, a changed mode.
-        const plain = h.files.filter((f) => !h.secret.has(f.path));
+        const plain = h.files.filter((f) => !h.secret.has(f.path) && !h.block.has(f.path));
         const edited = plain[0]!;
         writeFileSync(join(root.dir, edited.path), `${read(join(root.dir, edited.path))}# local edit\n`);
         const secret = h.files.find((f) => h.secret.has(f.path));
@@ -304,7 +318,7 @@ for (const ex of EXAMPLES) {
           const r2 = ok(install(h, root2, ['--yes'], soft.command), `install with ${soft.command} failing`);
           assert.ok(r2.stderr.includes(`warning: command failed (ignored): ${soft.command}`), r2.stderr);
           assert.deepEqual(root2.log(), h.commands.map((c) => c.command));
-          for (const f of h.files) assert.ok(readFileSync(join(root2.dir, f.path)).equals(readFileSync(join(h.bundle, f.path))), f.path);
+          for (const f of h.files) assert.equal(read(join(root2.dir, f.path)), expected(h, f.path, root2.originals.get(f.path)), f.path);
         }
       });
 

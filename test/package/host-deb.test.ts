@@ -150,7 +150,7 @@ describe('host .deb: dpkg --root', () => {
 
     const out1 = dpkg('-i', debOf('lb-nat', 'director', VERSION, path.join(work, 'v1')));
     assert.equal(status(), `install ok installed ${VERSION}`);
-    for (const [p, f] of v1files) assert.deepEqual(fileAt(root, p), f, `${p} installed with its mode`);
+    for (const [p, f] of hostFiles(g1, 'director', originals)) assert.deepEqual(fileAt(root, p), f, `${p} installed with its mode`);
     assert.deepEqual(fileAt(root, `${backup}/etc/sysctl.conf`), { content: originals['etc/sysctl.conf'], mode: 0o644 });
     const log1 = takeStubLog(root);
     assert.ok(log1.includes('/sbin/sysctl -p') && log1.includes('/sbin/modprobe ip_vs_ftp'), log1.join('\n'));
@@ -161,7 +161,7 @@ describe('host .deb: dpkg --root', () => {
     // Upgrade: ldirectord.cf changes, /etc/modules is no longer managed: its original comes back.
     dpkg('-i', debOf('lb-nat', 'director', '1.1.0-1', path.join(work, 'v2')));
     assert.equal(status(), 'install ok installed 1.1.0-1');
-    for (const [p, f] of v2files) assert.deepEqual(fileAt(root, p), f, `${p} after the upgrade`);
+    for (const [p, f] of hostFiles(g2, 'director', originals)) assert.deepEqual(fileAt(root, p), f, `${p} after the upgrade`);
     assert.deepEqual(fileAt(root, 'etc/modules'), { content: originals['etc/modules'], mode: 0o644 }, 'dropped file: original restored');
     assert.deepEqual(fileAt(root, `${backup}/etc/sysctl.conf`)?.content, originals['etc/sysctl.conf'], 'the original backup is kept, not replaced by version 1');
     assert.deepEqual(takeStubLog(root).filter((l) => l.includes('ldirectord')).slice(-1), ['/etc/init.d/ldirectord start']);

@@ -139,7 +139,7 @@ describe('host .rpm: rpm --root', () => {
     const out1 = ok('-i', '--nodeps', rpmOf('lb-nat', 'director', '1.0.0-1', path.join(work, 'v1')));
     assert.equal(ok('-q', name), `${name}-1.0.0-1.noarch\n`);
     assert.equal(ok('-V', '--nodeps', name), '', 'the payload under /usr/share verifies clean: the scriptlets never touch it');
-    for (const [p, f] of v1files) assert.deepEqual(fileAt(root, p), f, `${p} installed with its mode`);
+    for (const [p, f] of hostFiles(g1, 'director', originals)) assert.deepEqual(fileAt(root, p), f, `${p} installed with its mode`);
     assert.deepEqual(fileAt(root, `${backup}/etc/rc.d/rc.local`), { content: originals['etc/rc.d/rc.local'], mode: 0o755 });
     const log1 = takeStubLog(root);
     assert.ok(log1.includes('/sbin/sysctl -p') && log1.includes('/sbin/modprobe ip_vs_ftp'), log1.join('\n'));
@@ -151,7 +151,7 @@ describe('host .rpm: rpm --root', () => {
     ok('-U', '--nodeps', rpmOf('lb-nat', 'director', '1.1.0-1', path.join(work, 'v2')));
     assert.equal(ok('-q', name), `${name}-1.1.0-1.noarch\n`);
     assert.equal(ok('-V', '--nodeps', name), '');
-    for (const [p, f] of v2files) assert.deepEqual(fileAt(root, p), f, `${p} after the upgrade`);
+    for (const [p, f] of hostFiles(g2, 'director', originals)) assert.deepEqual(fileAt(root, p), f, `${p} after the upgrade`);
     assert.deepEqual(fileAt(root, 'etc/rc.d/rc.local'), { content: originals['etc/rc.d/rc.local'], mode: 0o755 }, 'dropped file: original restored');
     assert.equal(fileAt(root, `${backup}/etc/sysctl.conf`)?.content, originals['etc/sysctl.conf'], 'the original backup is kept');
     assert.ok(fileAt(root, `${backup}/etc/sysconfig/iptables.lvsgen-absent`), 'and the record that iptables did not exist');

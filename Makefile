@@ -74,7 +74,7 @@ docs: build
 
 # Rewrite docs/graphs/<example>.svg, the diagrams the README shows (a test fails while they are stale).
 graphs: build
-	for e in lb-nat ha-cidr; do bin/lvsgen graph examples/$$e.yaml -o docs/graphs/$$e.svg || exit; done
+	for f in examples/*.yaml; do e=$$(basename $$f .yaml); bin/lvsgen graph $$f -o docs/graphs/$$e.svg || exit; done
 
 # Quick start: render both bundled examples into ./out/<example>/.
 example: build

@@ -255,7 +255,12 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
       if (hb.virtual_network !== undefined) gatewayDevice ??= heartbeat.bcast;
     }
     const keepalived: KeepalivedView | undefined =
-      virtualServers !== undefined || vrrp !== undefined ? { routerId: name, virtualServers: virtualServers ?? [], ...(vrrp ? { vrrp } : {}) } : undefined;
+      virtualServers !== undefined || vrrp !== undefined ? {
+            routerId: name,
+            virtualServers: virtualServers ?? [],
+            checksConnect: (virtualServers ?? []).some((v) => v.realServers.some((r) => r.check !== undefined && r.check.type !== 'PING_CHECK')),
+            ...(vrrp ? { vrrp } : {}),
+          } : undefined;
     for (const vip of drVips.sort((a, b) => addressKey(a) - addressKey(b))) {
       loopbackAliases.push({ ...net(parseCidr(`${vip}/32`)), device: `lo:${loopbackAliases.length}`, parent: 'lo', purpose: `virtual address ${vip} (direct routing / tunnelling)` });
     }

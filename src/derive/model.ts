@@ -195,6 +195,12 @@ export interface VrrpView {
 export interface KeepalivedView {
   routerId: string;
   virtualServers: KeepalivedVirtualServer[];
+  /**
+   * A checker connects to a real server's port (TCP_CHECK, HTTP_GET, SSL_GET,
+   * DNS_CHECK). SELinux (RHEL's targeted policy) lets keepalived_t connect only
+   * to a few port types unless the boolean keepalived_connect_any is on.
+   */
+  checksConnect: boolean;
   vrrp?: VrrpView;
 }
 

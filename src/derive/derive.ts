@@ -255,7 +255,12 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
       if (hb.virtual_network !== undefined) gatewayDevice ??= heartbeat.bcast;
     }
     const keepalived: KeepalivedView | undefined =
-      virtualServers !== undefined || vrrp !== undefined ? { routerId: name, virtualServers: virtualServers ?? [], ...(vrrp ? { vrrp } : {}) } : undefined;
+      virtualServers !== undefined || vrrp !== undefined ? {
+            routerId: name,
+            virtualServers: virtualServers ?? [],
+            checksConnect: (virtualServers ?? []).some((v) => v.realServers.some((r) => r.check !== undefined && r.check.type !== 'PING_CHECK')),
+            ...(vrrp ? { vrrp } : {}),
+          } : undefined;
     for (const vip of drVips.sort((a, b) => addressKey(a) - addressKey(b))) {
       loopbackAliases.push({ ...net(parseCidr(`${vip}/32`)), device: `lo:${loopbackAliases.length}`, parent: 'lo', purpose: `virtual address ${vip} (direct routing / tunnelling)` });
     }
@@ -407,12 +412,16 @@ function heartbeatView(
   });
   // Started left to right, stopped right to left: the IPVS table and the sync
   // daemon's master role are in place before the addresses arrive, and the
-  // addresses leave first (Ultra Monkey 3's order). LVSSyncDaemonSwap (heartbeat
-  // 1.2 and 2's resource.d) runs `ipvsadm --start-daemon master` on the active
-  // node and `--start-daemon backup` on the other (ipvsadm(8)).
+  // addresses leave first (Ultra Monkey 3's order). The sync daemon's resource
+  // is lvsgen's own resource.d script (heartbeat 1.2 and 2 shipped
+  // LVSSyncDaemonSwap, heartbeat 3 does not): `ipvsadm --start-daemon master`
+  // on the active node, `--start-daemon backup` on the other (ipvsadm(8)).
+  // The sync id is the one keepalived's lvs_sync_daemon would use, the VRRP
+  // router id (keepalived.conf(5)), so clusters on one segment stay apart.
+  const sync = pairBackend !== undefined && hb.connection_sync ? { interface: bcast, syncid: hb.virtual_router_id ?? defaultRouterId(t.name) } : undefined;
   const resources = [
     ...(pairBackend === 'ldirectord' ? ['ldirectord::ldirectord.cf'] : []),
-    ...(pairBackend !== undefined && hb.connection_sync ? ['LVSSyncDaemonSwap::master'] : []),
+    ...(sync ? [`lvsgen-ipvs-sync::${sync.interface}::${sync.syncid}`] : []),
     ...addresses,
   ];
   return {
@@ -425,6 +434,7 @@ function heartbeatView(
     bcast,
     autoFailback: hb.auto_failback,
     resources,
+    ...(sync ? { sync } : {}),
     authMethod: hb.auth.method,
     ...(key !== undefined ? { key } : {}),
   };

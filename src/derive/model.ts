@@ -113,6 +113,11 @@ export interface HeartbeatView {
   autoFailback: boolean;
   /** haresources: resources started on the preferred node. */
   resources: string[];
+  /**
+   * A pair of directors with connection_sync: the IPVS sync daemon's multicast
+   * interface and sync id, the arguments haresources gives lvsgen-ipvs-sync.
+   */
+  sync?: { interface: string; syncid: number };
   authMethod: 'sha1' | 'md5' | 'crc';
   /** The key; the only place a secret lives in the model. */
   key?: string;
@@ -190,6 +195,12 @@ export interface VrrpView {
 export interface KeepalivedView {
   routerId: string;
   virtualServers: KeepalivedVirtualServer[];
+  /**
+   * A checker connects to a real server's port (TCP_CHECK, HTTP_GET, SSL_GET,
+   * DNS_CHECK). SELinux (RHEL's targeted policy) lets keepalived_t connect only
+   * to a few port types unless the boolean keepalived_connect_any is on.
+   */
+  checksConnect: boolean;
   vrrp?: VrrpView;
 }
 

@@ -184,6 +184,9 @@ export function labUnsupported(model: DerivedModel, topology: Topology): string 
   const nodes = topology.heartbeat?.nodes ?? [];
   const directors = nodes.filter((n) => model.hosts.find((h) => h.name === n)?.roles.director);
   if (directors.length) return `the lab does not build a pair of directors yet (heartbeat.nodes ${directors.join(', ')} are directors)`;
+  // found in its first run on examples/lb-tun.yaml: the real servers' installers fail (ifup lo:0 of a tunnelling real server)
+  const tun = model.hosts.filter((h) => h.ldirectord?.virtuals.some((v) => v.reals.some((r) => r.forward === 'ipip')) || h.keepalived?.virtualServers.some((v) => v.lbKind === 'TUN'));
+  if (tun.length) return `the lab does not build tunnelling (forward: ipip) yet (director ${tun.map((h) => h.name).join(', ')})`;
   return undefined;
 }
 

@@ -188,7 +188,7 @@ export function makeTopologySchema(distros: readonly string[]) {
     connection_sync: z
       .boolean()
       .default(true)
-      .describe('For a pair of directors: the IPVS connection synchronisation daemon, master on the active director and backup on the other, so established connections survive a failover (heartbeat: the LVSSyncDaemonSwap resource; keepalived: lvs_sync_daemon).'),
+      .describe('For a pair of directors: the IPVS connection synchronisation daemon, master on the active director and backup on the other, so established connections survive a failover (heartbeat: the resource script lvsgen-ipvs-sync that lvsgen writes, in place of LVSSyncDaemonSwap of heartbeat 2; keepalived: lvs_sync_daemon).'),
     virtual_router_id: z
       .number()
       .int({ message: 'must be a whole number' })

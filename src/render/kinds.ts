@@ -107,6 +107,8 @@ export type KeepalivedContext = KeepalivedView;
 /** ha.cf, haresources and authkeys all render the heartbeat view. */
 export type HeartbeatContext = HeartbeatView;
 export type CheckPageContext = CheckPage;
+/** lvsgen-ipvs-sync: the script takes both from haresources; the context says the file is due. */
+export type IpvsSyncContext = NonNullable<HeartbeatView['sync']>;
 
 /** A kind: its contexts from a host, and the words the docs' kind table shows for it. */
 export interface Kind<C extends object> {
@@ -265,6 +267,11 @@ export const KINDS = {
     per: 'heartbeat node',
     usedFor: "heartbeat's haresources",
     contexts: heartbeat,
+  },
+  'ipvs-sync': {
+    per: 'heartbeat director of a pair with connection_sync (`interface`, `syncid`)',
+    usedFor: "heartbeat's resource script for the IPVS connection sync daemon",
+    contexts: (h): IpvsSyncContext[] => (h.heartbeat?.sync ? [{ ...h.heartbeat.sync }] : []),
   },
   authkeys: {
     per: 'heartbeat node (`key`: a secret)',

@@ -182,7 +182,7 @@ test('HA + LB under heartbeat: haresources names the IPaddr2 resources and ldire
     const file = (h: string, p: string) => g.bundles.find((b) => b.host === h)!.files.find((f) => f.path === p)!.content;
     const hr = file('lvs1', 'etc/ha.d/haresources');
     assert.equal(hr, file('lvs2', 'etc/ha.d/haresources'), d);
-    assert.match(hr, /^lvs1 ldirectord::ldirectord\.cf LVSSyncDaemonSwap::master IPaddr2::10\.1\.3\.61\/24\/eth0 IPaddr2::192\.168\.6\.1\/24\/eth1\n/m);
+    assert.match(hr, /^lvs1 ldirectord::ldirectord\.cf lvsgen-ipvs-sync::eth0::\d+ IPaddr2::10\.1\.3\.61\/24\/eth0 IPaddr2::192\.168\.6\.1\/24\/eth1\n/m);
     const installer = file('lvs1', '.lvsgen/plan');
     assert.match(installer, d === 'redhat' ? /chkconfig --del ldirectord/ : /update-rc\.d -f ldirectord remove/);
     assert.doesNotMatch(installer, /chkconfig --level 2345 ldirectord on|update-rc\.d ldirectord start|chkconfig --del heartbeat|update-rc\.d -f heartbeat remove/);
@@ -211,13 +211,18 @@ test('the distro\'s own backend when the topology does not say: ldirectord where
   assert.deepEqual(files(LB), files(LB_KA));
 });
 
-test('connection synchronisation on by default for a pair of directors: LVSSyncDaemonSwap under heartbeat, lvs_sync_daemon under keepalived; connection_sync: false and a pair of real servers have none', () => {
+test('connection synchronisation on by default for a pair of directors: lvsgen-ipvs-sync under heartbeat, lvs_sync_daemon under keepalived; connection_sync: false and a pair of real servers have none', () => {
   const off = HA_LB.replace('  auth: {', '  connection_sync: false\n  auth: {');
   const file = (text: string, d: string, h: string, p: string) => generateText(text, d).bundles.find((b) => b.host === h)!.files.find((f) => f.path === p)?.content ?? '';
   for (const d of ['redhat', 'debian']) {
-    assert.match(file(HA_LB, d, 'lvs2', 'etc/ha.d/haresources'), / LVSSyncDaemonSwap::master /, d);
-    assert.doesNotMatch(file(off, d, 'lvs2', 'etc/ha.d/haresources'), /LVSSyncDaemonSwap/, d);
-    assert.doesNotMatch(file(HA, d, 'node1', 'etc/ha.d/haresources'), /LVSSyncDaemonSwap/, d);
+    // The sync id is keepalived's default for lvs_sync_daemon: the VRRP router id.
+    const vrid = generateText(HA_LB, 'debian12').model.hosts.find((h) => h.name === 'lvs1')!.keepalived!.vrrp!.virtualRouterId;
+    assert.match(file(HA_LB, d, 'lvs2', 'etc/ha.d/haresources'), new RegExp(` lvsgen-ipvs-sync::eth0::${vrid} `), d);
+    assert.match(file(HA_LB, d, 'lvs2', '.lvsgen/plan'), new RegExp(`^run heartbeat must /etc/ha\\.d/resource\\.d/lvsgen-ipvs-sync eth0 ${vrid} stop$`, 'm'), d);
+    for (const [text, h] of [[off, 'lvs2'], [HA, 'node1']] as const) {
+      assert.doesNotMatch(file(text, d, h, 'etc/ha.d/haresources'), /LVSSyncDaemonSwap|lvsgen-ipvs-sync/, d);
+      assert.doesNotMatch(file(text, d, h, '.lvsgen/plan'), /lvsgen-ipvs-sync/, d);
+    }
   }
   for (const d of ['debian12', 'rhel9']) {
     for (const h of ['lvs1', 'lvs2']) {

@@ -6,6 +6,8 @@ import type { Tree } from '../../src/bundle/tree.js';
 import { writeTree } from '../../src/bundle/write.js';
 
 const [treeFile, out, killAt] = process.argv.slice(2) as [string, string, string];
+// `node --test dist/test/` also runs this file, with no arguments: nothing to do then.
+if (treeFile === undefined) process.exit(0);
 const tree: Tree = new Map(
   (JSON.parse(readFileSync(treeFile, 'utf8')) as Array<[string, { content: string; mode: number }]>).map(([p, f]) => [p, { ...f, secret: false }]),
 );

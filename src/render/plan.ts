@@ -13,7 +13,7 @@
 //
 //   lvsgen-plan 1                          format version (first record)
 //   host NAME                              the host this bundle is for
-//   file MODE MERGE SECRECY PATH           install PATH (MERGE: replace | block;
+//   file MODE MERGE SECRECY PATH           install PATH (MERGE: replace | block | iptables;
 //                                          SECRECY: plain | secret)
 //   action NAME now|ask                    an action; ask: confirm first
 //   when NAME PATH                         ... runs when PATH changed
@@ -30,34 +30,100 @@ export const PLAN_FORMAT = 1;
  * replace: the file is lvsgen's, replaced whole. block: the host's file keeps
  * every line it has; lvsgen owns only a block between BLOCK_BEGIN and
  * BLOCK_END, rewritten in place or appended (files of a 2005 distro that has
- * no drop-in folder: /etc/sysctl.conf, /etc/modules). Uninstall takes the
- * block out and keeps the rest as it is then.
+ * no drop-in folder: /etc/sysctl.conf, /etc/modules, rc.local, the include
+ * line of nftables.service's file). Uninstall takes the block out and keeps
+ * the rest as it is then. iptables: a block too, in an iptables-save file
+ * (/etc/sysconfig/iptables), placed inside the host's section of the table
+ * the bundle's fragment names (see mergeIptables).
  */
-export type Merge = 'replace' | 'block';
-export const MERGES: readonly Merge[] = ['replace', 'block'];
+export type Merge = 'replace' | 'block' | 'iptables';
+export const MERGES: readonly Merge[] = ['replace', 'block', 'iptables'];
 
 /** The markers of a block (install.sh has the same two lines). */
 export const BLOCK_BEGIN = '# BEGIN lvsgen: install.sh rewrites the lines up to END lvsgen; edit outside them';
 export const BLOCK_END = '# END lvsgen';
 
-/** What install.sh makes of a host's file (undefined: absent) and a bundle's block: the test oracle of merge_block. */
+const lines = (text: string | undefined) => (text === undefined || text === '' ? [] : text.replace(/\n$/, '').split('\n'));
+
+/** The host's lines without lvsgen's block. */
+function outside(host: string[]): string[] {
+  let inBlock = false;
+  return host.filter((l) => {
+    if (l === BLOCK_BEGIN) return !(inBlock = true);
+    if (inBlock) {
+      if (l === BLOCK_END) inBlock = false;
+      return false;
+    }
+    return true;
+  });
+}
+
+/**
+ * What install.sh makes of a host's file (undefined: absent) and a bundle's
+ * block: the test oracle of merge_block. A block starting with a `#!` line
+ * gives it to a file that has no line yet (above the block) and drops it otherwise.
+ */
 export function mergeBlock(host: string | undefined, block: string): string {
-  const lines = host === undefined || host === '' ? [] : host.replace(/\n$/, '').split('\n');
-  const wrapped = [BLOCK_BEGIN, ...block.replace(/\n$/, '').split('\n'), BLOCK_END];
+  const have = lines(host);
+  let body = lines(block);
+  const shebang = body[0]?.startsWith('#!') ? body[0] : undefined;
+  if (shebang !== undefined) body = body.slice(1);
+  return place(have, [BLOCK_BEGIN, ...body, BLOCK_END], (out) => (have.length === 0 && shebang !== undefined ? [shebang, ...out] : out));
+}
+
+/**
+ * The test oracle of install.sh's merge_iptables: an iptables-save file merged
+ * with a fragment holding one table (`*nat` ... `COMMIT`). When the host's file
+ * (outside lvsgen's block) has that table, the block holds the fragment's lines
+ * without `*nat` and COMMIT, at the end of the host's section (before its
+ * COMMIT): iptables-restore flushes a table at each `*table` line, so a second
+ * section would wipe the host's rules. Otherwise the block holds the whole
+ * fragment, where it was or at the end.
+ */
+export function mergeIptables(host: string | undefined, fragment: string): string {
+  const have = lines(host);
+  const frag = lines(fragment);
+  const table = frag.find((l) => l.startsWith('*'));
+  if (table === undefined) throw new Error('internal: an iptables fragment without a *table line');
+  if (!outside(have).includes(table)) return place(have, [BLOCK_BEGIN, ...frag, BLOCK_END], (out) => out);
+  const block = [BLOCK_BEGIN, ...frag.filter((l) => l !== table && l !== 'COMMIT'), BLOCK_END];
+  const out: string[] = [];
+  let inTable = false;
+  let done = false;
+  for (const l of outside(have)) {
+    if (l === table) inTable = true;
+    if (inTable && l === 'COMMIT') {
+      if (!done) out.push(...block);
+      done = true;
+      inTable = false;
+    }
+    out.push(l);
+  }
+  if (!done) out.push(...block);
+  return `${out.join('\n')}\n`;
+}
+
+/** The host's lines with the block where the old one was, or at the end. */
+function place(have: string[], block: string[], finish: (out: string[]) => string[]): string {
   const out: string[] = [];
   let inBlock = false;
   let done = false;
-  for (const l of lines) {
+  for (const l of have) {
     if (l === BLOCK_BEGIN) {
       inBlock = true;
-      if (!done) out.push(...wrapped);
+      if (!done) out.push(...block);
       done = true;
     } else if (inBlock) {
       if (l === BLOCK_END) inBlock = false;
     } else out.push(l);
   }
-  if (!done) out.push(...wrapped);
-  return `${out.join('\n')}\n`;
+  if (!done) out.push(...block);
+  return `${finish(out).join('\n')}\n`;
+}
+
+/** What install.sh makes of the host's file (undefined: absent) and the bundle's file, merged by MERGE. */
+export function mergeFile(merge: Merge, host: string | undefined, bundled: string): string {
+  return merge === 'block' ? mergeBlock(host, bundled) : merge === 'iptables' ? mergeIptables(host, bundled) : bundled;
 }
 
 export interface PlanFile {

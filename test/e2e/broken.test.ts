@@ -84,9 +84,9 @@ const CASES: Case[] = [
     fail: ['ha.failback'],
   },
   {
-    title: 'lb-nat/debian12: the director\'s nftables.conf without its masquerade rule',
+    title: 'lb-nat/debian12: the director\'s nftables table (lvsgen.nft) without its masquerade rule',
     example: 'lb-nat', distro: 'debian12',
-    file: 'director/etc/nftables.conf',
+    file: 'director/etc/nftables.d/lvsgen.nft',
     edit: dropLines(/^\s*ip saddr \S+ masquerade$/),
     fail: ['masq.director.192.168.6.0/24', 'verify.director'],
   },

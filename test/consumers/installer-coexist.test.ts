@@ -17,7 +17,7 @@ import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync
 import { dirname, join } from 'node:path';
 import { after, test, type TestContext } from 'node:test';
 import { BLOCK_BEGIN, BLOCK_END, mergeFile, parsePlan, type Plan } from '../../src/render/plan.js';
-import { bareNetns, type Netns, ok, type Ran, read, render, requireRoot, requireTools, sh, tempDir } from '../support/index.js';
+import { bareNetns, bundlesOf, type Netns, ok, type Ran, read, render, requireRoot, requireTools, sh, tempDir } from '../support/index.js';
 
 const STUB_LOG = 'lvsgen-stub.log';
 const STUB = `#!/bin/sh
@@ -100,6 +100,19 @@ const NFT_RHEL_ADMIN = `table inet admin {
 	}
 }
 `;
+// RHEL 9's firewalld with the administrator's public zone: SSH only (the stock zone has cockpit and dhcpv6-client too).
+const FIREWALLD_CONF = `# firewalld config file
+DefaultZone=public
+FirewallBackend=nftables
+`;
+const FIREWALLD_ZONE = `<?xml version="1.0" encoding="utf-8"?>
+<zone>
+  <short>Public</short>
+  <description>The administrator's zone: SSH only.</description>
+  <service name="ssh"/>
+  <forward/>
+</zone>
+`;
 // Another program's table, made at run time (podman, libvirt): a reload that flushes the ruleset loses it.
 const OTHER_TABLE = `table ip podman {
 	chain nat {
@@ -136,7 +149,11 @@ const CASES: Case[] = [
     distro: 'rhel9',
     host: 'director',
     admin: { '/etc/sysconfig/nftables.conf': { text: NFT_RHEL, mode: 0o600 } },
-    untouched: { '/etc/nftables/admin.nft': { text: NFT_RHEL_ADMIN, mode: 0o600 } },
+    untouched: {
+      '/etc/nftables/admin.nft': { text: NFT_RHEL_ADMIN, mode: 0o600 },
+      '/etc/firewalld/firewalld.conf': { text: FIREWALLD_CONF, mode: 0o644 },
+      '/etc/firewalld/zones/public.xml': { text: FIREWALLD_ZONE, mode: 0o644 },
+    },
   },
 ];
 
@@ -152,9 +169,10 @@ after(() => cleanups.forEach((fn) => fn()));
 const fileScope = { after: (fn: () => void) => cleanups.push(fn) } as unknown as TestContext;
 const rendered = new Map<string, ReturnType<typeof render>>();
 
-async function hostOf(_t: TestContext, distro: string, host: string): Promise<Host> {
-  if (!rendered.has(distro)) rendered.set(distro, render(fileScope, 'lb-nat', distro));
-  const r = await rendered.get(distro)!;
+async function hostOf(_t: TestContext, distro: string, host: string, ex = 'lb-nat'): Promise<Host> {
+  const key = `${ex}/${distro}`;
+  if (!rendered.has(key)) rendered.set(key, render(fileScope, ex, distro));
+  const r = await rendered.get(key)!;
   const bundle = join(r.dir, host);
   return { bundle, installer: join(bundle, '.lvsgen/install.sh'), plan: parsePlan(read(join(bundle, '.lvsgen/plan'))) };
 }
@@ -393,3 +411,57 @@ test('lb-nat/debian12/director: upgrading from an lvsgen that replaced /etc/nfta
   assertKept(root, { '/etc/nftables.conf': original }, false, '--uninstall after the upgrade');
   assert.ok(!readFileSync(join(root, 'etc/nftables.conf'), 'utf8').includes('lvsgen'));
 });
+
+/** The derived host of an example on rhel9. */
+async function bundlesAndHost(ex: string, host: string) {
+  const g = bundlesOf(ex, 'rhel9');
+  const found = g.model.hosts.find((x) => x.name === host);
+  assert.ok(found, `no host ${host}`);
+  return found;
+}
+
+/** firewall-offline-cmd with the root's /etc/firewalld in place of the machine's (a private mount namespace). */
+function offline(root: string, ...args: string[]): Ran {
+  return sh('unshare', ['-m', 'sh', '-c', 'mount --bind "$0/etc/firewalld" /etc/firewalld && exec firewall-offline-cmd "$@"', root, ...args]);
+}
+
+for (const [ex, host] of [['lb-nat', 'director'], ['ha-lb', 'lvs1'], ['ha-cidr', 'node1']] as const) {
+  test(`${ex}/rhel9/${host}: firewalld stays; firewall-offline-cmd reads lvsgen's policies beside the administrator's zone: the services' ports, VRRP, the server network masqueraded`, async (t) => {
+    if (!canRun(t, 'unshare', 'mount', 'firewall-offline-cmd')) return;
+    const h = await hostOf(t, 'rhel9', host, ex);
+    const commands = commandsOf(h);
+    assert.ok(!commands.some((c) => /firewalld/.test(c) && /disable|stop|mask/.test(c)), `the plan stops firewalld:\n${commands.join('\n')}`);
+    assert.ok(commands.includes('/usr/bin/firewall-cmd --reload'), 'the plan reloads firewalld');
+    const admin = CASES[2]!.untouched!;
+    const root = scratchRoot(t, h, admin);
+    ok(install(h, root, ['--yes']), 'install');
+    assertKept(root, admin, false, 'install');
+    const check = offline(root, '--check-config');
+    ok(check, 'firewall-offline-cmd --check-config');
+    assert.doesNotMatch(check.stdout + check.stderr, /ERROR|Configuration error/, check.stderr);
+    const policies = ok(offline(root, '--get-policies'), '--get-policies').stdout.trim().split(/\s+/);
+    const info = (p: string) => ok(offline(root, `--info-policy=${p}`), `--info-policy=${p}`).stdout;
+    const hostPolicy = info('lvsgen-host');
+    const field = (text: string, name: string) => (new RegExp(`^\\s*${name}: ?(.*)$`, 'm').exec(text)?.[1] ?? '').trim().split(/\s+/).filter((x) => x !== '');
+    assert.deepEqual(field(hostPolicy, 'egress-zones'), ['HOST']);
+    const plan = await bundlesAndHost(ex, host);
+    const wantPorts = [...new Set([...(plan.director?.services ?? []).map((s) => `${s.port}/${s.protocol}`), ...(plan.keepalived?.vrrp?.syncInterface ? ['8848/udp'] : [])])].sort();
+    assert.deepEqual(field(hostPolicy, 'ports').sort(), wantPorts, hostPolicy);
+    assert.deepEqual(field(hostPolicy, 'protocols'), plan.keepalived?.vrrp ? ['vrrp'] : [], hostPolicy);
+    const masquerade = plan.devices.flatMap((d) => d.masquerade);
+    assert.equal(policies.includes('lvsgen-nat'), masquerade.length > 0, policies.join(' '));
+    if (masquerade.length > 0) {
+      const nat = info('lvsgen-nat');
+      for (const net of masquerade) {
+        assert.ok(nat.includes(`rule family="ipv4" source address="${net}" masquerade`), nat);
+        assert.ok(nat.includes(`rule family="ipv4" source address="${net}" accept`), nat);
+      }
+    }
+    // Negative control: firewalld refuses a policy that masquerades towards the host.
+    writeFileSync(join(root, 'etc/firewalld/policies/lvsgen-host.xml'), read(join(root, 'etc/firewalld/policies/lvsgen-host.xml')).replace('</policy>', '  <masquerade/>\n</policy>'));
+    assert.notEqual(offline(root, '--check-config').status, 0, 'firewall-offline-cmd accepted a broken policy');
+    ok(install(h, root, ['--uninstall']), '--uninstall');
+    assertKept(root, admin, false, '--uninstall');
+    assert.ok(!existsSync(join(root, 'etc/firewalld/policies/lvsgen-host.xml')), 'uninstall left the policy');
+  });
+}

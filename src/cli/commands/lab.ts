@@ -11,7 +11,7 @@ import { createInterface } from 'node:readline';
 import type { CommandModule } from 'yargs';
 import { treeOf } from '../../bundle/tree.js';
 import { writeTree } from '../../bundle/write.js';
-import { labUnsupported, NEEDS_IPVS, planLab, planText, type LabCheck } from '../../lab/plan.js';
+import { labNeedsKernelIpvs, labUnsupported, NEEDS_IPVS, planLab, planText, type LabCheck } from '../../lab/plan.js';
 import { exitStatus, formatResult, formatSummary, parseLabLine, resultOf, summarize, unreported, type CheckResult } from '../../lab/report.js';
 import { LAB_DISTROS, labTools, missingMessage } from '../../lab/tools.js';
 import { renderIpvsadmTable } from '../../render/ipvsadm-table.js';
@@ -103,6 +103,8 @@ export function labCommand(io: Io, setCode: (code: number) => void): CommandModu
       // Only with --vm: the VM mode has not passed a full lab yet (docs/lab.md),
       // so a kernel without IPVS does not start it by itself.
       const vm = a.vm === true;
+      const needsIpvs = labNeedsKernelIpvs(g.model);
+      if (!vm && !ipvs && needsIpvs !== undefined) throw new UsageError(needsIpvs);
       // preflight: nothing is created before every need is met
       if (process.getuid?.() !== 0) throw new LabUnavailable('lvsgen lab must run as root (it creates network namespaces and mounts)');
       const missing = [...labTools(plan), ...(vm ? VM_TOOLS : [])].filter((t) => !onPath(t.tool));

@@ -16,6 +16,7 @@
 import type { DerivedHost, DerivedModel, KeepalivedVirtualServer, VirtualBlock } from '../derive/model.js';
 import { addressKey, contains, parseCidr } from '../model/net.js';
 import type { Topology } from '../model/schema.js';
+import { PLAN, type HostBundle } from '../render/types.js';
 
 /** What the lab needs to know of a distro (from its distro.yaml). */
 export interface LabDistro {
@@ -91,6 +92,17 @@ export interface LabPlan {
 
 export interface PlanOptions {
   distro(name: string): LabDistro;
+  /**
+   * Whether the host's installer has checks of its own (`verify` records in
+   * its plan; a direct-routing director has none): only then is
+   * `install.sh --verify` a check. Default: every host.
+   */
+  verifies?(host: string): boolean;
+}
+
+/** The hosts whose bundle's installer plan holds `verify` records (for PlanOptions.verifies). */
+export function hostsWithVerify(bundles: readonly HostBundle[]): Set<string> {
+  return new Set(bundles.filter((b) => b.files.some((f) => f.path === PLAN && /^verify /m.test(f.content))).map((b) => b.host));
 }
 
 interface Service {
@@ -465,7 +477,7 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
     });
   }
   // every host's own checks, last: the tables have settled by then
-  for (const h of hosts) add({ id: `verify.${h.name}`, name: `install.sh --verify on ${h.name}`, expected: 'every line ok', run: ['verify', h.name] });
+  for (const h of hosts) if (opts.verifies?.(h.name) ?? true) add({ id: `verify.${h.name}`, name: `install.sh --verify on ${h.name}`, expected: 'every line ok', run: ['verify', h.name] });
 
   // --- what the hosts run
   const needs = new Set<string>();

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { labNeedsKernelIpvs, labUnsupported, NEEDS_IPVS, planLab, type LabPlan } from '../../src/lab/plan.js';
+import { hostsWithVerify, labNeedsKernelIpvs, labUnsupported, NEEDS_IPVS, planLab, type LabPlan } from '../../src/lab/plan.js';
 import type { CheckResult } from '../../src/lab/report.js';
 import { exitStatus, summarize } from '../../src/lab/report.js';
 import { labTools } from '../../src/lab/tools.js';
@@ -25,11 +25,13 @@ export const EXAMPLE_FILES = readdirSync(join(REPO, 'examples')).filter((f) => f
 /** The plan lvsgen lab will run (the same pure call as the command), or the problem that refuses the topology. */
 export function labPlan(text: string, distro?: string): LabPlan {
   const g = runPipeline(text, { distros: DISTROS, env: {}, readKeyFile: () => { throw new Error('no key file in these topologies'); }, ...(distro ? { distro } : {}) });
+  const verifying = hostsWithVerify(g.bundles);
   return planLab(g.model, g.topology, {
     distro: (name) => {
       const d = DISTROS.get(name)!;
       return { webRoot: d.vars.web_root ?? '/var/www/html', pair: d.capabilities.heartbeatPair };
     },
+    verifies: (h) => verifying.has(h),
   });
 }
 

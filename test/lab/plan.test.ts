@@ -3,7 +3,7 @@
 // examples), the wiring, the install order, the servers and the checks.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { labUnsupported, planLab, planText, NEEDS_IPVS, type LabPlan } from '../../src/lab/plan.js';
+import { hostsWithVerify, labUnsupported, planLab, planText, NEEDS_IPVS, type LabPlan } from '../../src/lab/plan.js';
 import { exitStatus, LAB_EXIT, parseLabLine, resultOf, summarize, unreported } from '../../src/lab/report.js';
 import { labTools, missingMessage } from '../../src/lab/tools.js';
 import { runPipeline } from '../../src/pipeline.js';
@@ -13,11 +13,13 @@ const DISTROS = loadDistros();
 
 function plan(text: string, distro?: string): LabPlan {
   const g = runPipeline(text, { distros: DISTROS, env: {}, readKeyFile: () => { throw new Error('no key file'); }, ...(distro ? { distro } : {}) });
+  const verifying = hostsWithVerify(g.bundles);
   return planLab(g.model, g.topology, {
     distro: (name) => {
       const d = DISTROS.get(name)!;
       return { webRoot: d.vars.web_root!, pair: d.capabilities.heartbeatPair };
     },
+    verifies: (h) => verifying.has(h),
   });
 }
 const check = (p: LabPlan, id: string) => {
@@ -113,8 +115,7 @@ test('NAT: the checks, what needs IPVS and what does not', () => {
   assert.deepEqual(p.needs, ['distro:debian', 'ldirectord']);
 });
 
-test('direct routing: the virtual address on the real servers\' loopback, no masquerading, a check-on service never stopped', () => {
-  const p = plan(`
+const DR_TEXT = `
 name: dr
 hosts:
   d1: { roles: [director], interfaces: { eth0: 198.51.100.2/24 } }
@@ -129,7 +130,10 @@ virtual_services:
     forward: gate
     check: { type: on }
     real_servers: [r1]
-`);
+`;
+
+test('direct routing: the virtual address on the real servers\' loopback, no masquerading, a check-on service never stopped', () => {
+  const p = plan(DR_TEXT);
   assert.deepEqual(p.lans, [{ name: 'lan0', network: '198.51.100.0/24' }]);
   assert.deepEqual(p.clients, [{ name: 'c0', lan: 'lan0', address: '198.51.100.254', prefix: 24, gateway: '198.51.100.2' }]);
   assert.deepEqual(check(p, 'addr.r1.lo:0').run, ['addr', 'r1', 'lo', '198.51.100.80/32']);
@@ -138,6 +142,11 @@ virtual_services:
   assert.ok(p.checks.some((c) => c.id === 'down.d1.tcp.198.51.100.80.443.r2'));
   assert.ok(!p.checks.some((c) => c.id.startsWith('down.d1.tcp.198.51.100.80.7000')), 'checktype on: never taken out');
   assert.deepEqual(p.needs, ['distro:redhat', 'ldirectord', 'openssl']);
+  // a director checks its table with --verify; a heartbeat pair of direct-routing directors has no check of its own
+  // (no masquerading, no module; the table is on the active one only): no --verify check for them
+  assert.ok(p.checks.some((c) => c.id === 'verify.d1'));
+  const pair = plan(`${DR_TEXT.replace(/\n  - virtual: 198.51.100.80:7000[^]*$/, '\n').replace('hosts:', 'hosts:\n  d2: { roles: [director], interfaces: { eth0: 198.51.100.3/24 } }')}heartbeat:\n  nodes: [d1, d2]\n  floating: [198.51.100.80/24]\n  auth: { method: crc }\n`, 'debian');
+  assert.deepEqual(pair.checks.filter((c) => c.id.startsWith('verify.')).map((c) => c.id), ['verify.r1', 'verify.r2']);
 });
 
 const PAIR = (failback: boolean) => `

@@ -11,7 +11,7 @@ import { createInterface } from 'node:readline';
 import type { CommandModule } from 'yargs';
 import { treeOf } from '../../bundle/tree.js';
 import { writeTree } from '../../bundle/write.js';
-import { labNeedsKernelIpvs, labUnsupported, NEEDS_IPVS, planLab, planText, type LabCheck } from '../../lab/plan.js';
+import { hostsWithVerify, labNeedsKernelIpvs, labUnsupported, NEEDS_IPVS, planLab, planText, type LabCheck } from '../../lab/plan.js';
 import { exitStatus, formatResult, formatSummary, parseLabLine, resultOf, summarize, unreported, type CheckResult } from '../../lab/report.js';
 import { LAB_DISTROS, labTools, missingMessage } from '../../lab/tools.js';
 import { renderIpvsadmTable } from '../../render/ipvsadm-table.js';
@@ -83,11 +83,13 @@ export function labCommand(io: Io, setCode: (code: number) => void): CommandModu
     handler: async (a) => {
       const g = inTopologyFile(a.topology, () => generate(a.topology, a.distro !== undefined ? { distro: a.distro } : {}));
       const set = distros();
+      const verifying = hostsWithVerify(g.bundles);
       const plan = planLab(g.model, g.topology, {
         distro: (name) => {
           const d = set.get(name)!;
           return { webRoot: d.vars.web_root ?? '/var/www/html', pair: d.capabilities.heartbeatPair };
         },
+        verifies: (h) => verifying.has(h),
       });
       const notYet = labUnsupported(g.model, g.topology);
       if (notYet !== undefined) throw new UsageError(notYet);

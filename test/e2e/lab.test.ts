@@ -113,7 +113,7 @@ describe('lvsgen lab, namespace mode', { concurrency: 4 }, () => {
     const refusal = labRefusal(c.text, c.distro);
     if (refusal !== undefined) {
       // not built (tunnelling; keepalived directors on a kernel without IPVS): the lab says so, exit 2, nothing run
-      it(`${c.title}: refused, not built yet`, () => {
+      it(`${c.title}: refused, saying why (${refusal.split(' (')[0]})`, () => {
         const r = sh(process.execPath, [LVSGEN, 'lab', c.file, '--no-vm', ...(c.distro ? ['--distro', c.distro] : [])]);
         assert.equal(r.status, 2, r.stdout + r.stderr);
         assert.ok(r.stderr.includes(refusal), r.stderr);

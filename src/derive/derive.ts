@@ -81,13 +81,19 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
     services.map((vs) => {
       const vip = splitEndpoint(vs.virtual);
       const reals = realServersOf(vs)
-        .map((r): DirectorReal => ({
-          host: r.host,
-          address: realAddress(r.host, d, vs.forward),
-          port: r.port ?? vip.port,
-          ...(r.weight !== undefined ? { weight: r.weight } : {}),
-          local: r.host === d,
-        }))
+        .map((r): DirectorReal => {
+          const check = realCheckOf(vs, r);
+          return {
+            host: r.host,
+            address: realAddress(r.host, d, vs.forward),
+            port: r.port ?? vip.port,
+            ...(r.weight !== undefined ? { weight: r.weight } : {}),
+            ...(r.upper_threshold !== undefined ? { upperThreshold: r.upper_threshold } : {}),
+            ...(r.lower_threshold !== undefined ? { lowerThreshold: r.lower_threshold } : {}),
+            ...(check ? { check } : {}),
+            local: r.host === d,
+          };
+        })
         .sort((a, b) => addressKey(a.address) - addressKey(b.address) || a.port - b.port);
       return {
         protocol: vs.protocol,
@@ -117,7 +123,7 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
   }
   const servicesOf = (name: string): readonly VirtualServiceSpec[] => servicesByHost.get(name) ?? [];
   // Check pages first: a keepalived director checks each page by its digest.
-  const pages = new Map(names.map((n) => [n, checkPages(servicesOf(n))]));
+  const pages = new Map(names.map((n) => [n, checkPages(n, servicesOf(n))]));
   const hb = t.heartbeat;
   const floatingCidrs = (hb?.floating ?? []).map((f) => parseCidr(f));
   const floating = floatingCidrs.map((c) => c.address);
@@ -366,8 +372,23 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
   return { name: t.name, hosts: hosts.sort(byName), services: serviceViews, ...(pair ? { pair } : {}), secrets };
 }
 
-function realServersOf(vs: VirtualServiceSpec): Array<{ host: string; port?: number; weight?: number }> {
+type RealServerSpec = Exclude<VirtualServiceSpec['real_servers'][number], string>;
+
+function realServersOf(vs: VirtualServiceSpec): RealServerSpec[] {
   return vs.real_servers.map((r) => (typeof r === 'string' ? { host: r } : r));
+}
+
+/**
+ * A real server's own check request and receive, completed from the
+ * service's: ldirectord's real= line carries them as a pair ("request",
+ * "receive", ldirectord.in add_real_server), and validation has kept them to
+ * negotiate checks that have both (http, https, dns).
+ */
+function realCheckOf(vs: VirtualServiceSpec, r: RealServerSpec): { request: string; receive: string } | undefined {
+  if (r.check === undefined || (r.check.request === undefined && r.check.receive === undefined)) return undefined;
+  const request = r.check.request ?? vs.check.request;
+  const receive = r.check.receive ?? vs.check.receive;
+  return request !== undefined && receive !== undefined ? { request, receive } : undefined;
 }
 
 /**
@@ -408,7 +429,19 @@ function ldirectordGlobals(t: Topology): LdirectordView['globals'] {
 /** ldirectord.cf's view of one director service: its block, with the check ldirectord runs. */
 function virtualBlock(t: Topology, vs: VirtualServiceSpec, ds: DirectorService): VirtualBlock {
   const c = vs.check;
-  const reals: RealServerLine[] = ds.reals.map((r) => ({ address: r.address, port: r.port, forward: ds.forward, ...(r.weight !== undefined ? { weight: r.weight } : {}), local: r.local }));
+  // The weight is written whenever anything follows it on the real= line:
+  // ldirectord's add_real_server finds it with an unanchored /\s+(\d+)/, which
+  // would otherwise take a number out of the receive text.
+  const reals: RealServerLine[] = ds.reals.map((r) => ({
+    address: r.address,
+    port: r.port,
+    forward: ds.forward,
+    ...(r.weight !== undefined || r.check || r.lowerThreshold !== undefined || r.upperThreshold !== undefined ? { weight: r.weight ?? 1 } : {}),
+    ...(r.check ? { check: r.check } : {}),
+    ...(r.lowerThreshold !== undefined ? { lowerThreshold: r.lowerThreshold } : {}),
+    ...(r.upperThreshold !== undefined ? { upperThreshold: r.upperThreshold } : {}),
+    local: r.local,
+  }));
   const block: VirtualBlock = { protocol: ds.protocol, address: ds.address, port: ds.port, scheduler: ds.scheduler, checktype: c.type, reals };
   if (ds.persistent !== undefined) block.persistent = ds.persistent;
   if (ds.netmask !== undefined) block.netmask = ds.netmask;
@@ -513,7 +546,7 @@ function keepalivedVirtualServer(
   const negotiatesDns = c.type === 'negotiate' && service === 'dns';
   // ldirectord: negotiatetimeout for negotiate checks, checktimeout for the others.
   const timeout = negotiatesHttp || negotiatesDns ? (l.negotiatetimeout ?? c.timeout ?? l.checktimeout) : (c.timeout ?? l.checktimeout);
-  const request = c.request !== undefined ? c.request.replace(/^\/+/, '') : undefined;
+  const serviceRequest = c.request !== undefined ? c.request.replace(/^\/+/, '') : undefined;
   // Real servers mostly serve the same page: digest each distinct content once.
   const digests = new Map<string, string>();
   const md5Of = (content: string): string => {
@@ -521,7 +554,8 @@ function keepalivedVirtualServer(
     if (d === undefined) digests.set(content, (d = createHash('md5').update(content).digest('hex')));
     return d;
   };
-  const checkFor = (host: string): KeepalivedCheck | undefined => {
+  const checkFor = (host: string, own: DirectorReal['check']): KeepalivedCheck | undefined => {
+    const request = own !== undefined ? own.request.replace(/^\/+/, '') : serviceRequest;
     const common = { ...(c.port !== undefined ? { connectPort: c.port } : {}), ...(timeout !== undefined ? { connectTimeout: timeout } : {}) };
     if (c.type === 'connect') return { type: 'TCP_CHECK', ...common };
     if (c.type === 'ping') return { type: 'PING_CHECK', ...(timeout !== undefined ? { connectTimeout: timeout } : {}) };
@@ -540,8 +574,16 @@ function keepalivedVirtualServer(
     };
   };
   const realServers = ds.reals.map((r) => {
-    const check = checkFor(r.host);
-    return { address: r.address, port: r.port, weight: r.weight ?? 1, local: r.local, ...(check ? { check } : {}) };
+    const check = checkFor(r.host, r.check);
+    return {
+      address: r.address,
+      port: r.port,
+      weight: r.weight ?? 1,
+      ...(r.upperThreshold !== undefined ? { uthreshold: r.upperThreshold } : {}),
+      ...(r.lowerThreshold !== undefined ? { lthreshold: r.lowerThreshold } : {}),
+      local: r.local,
+      ...(check ? { check } : {}),
+    };
   });
   const fallback = fallbackOf(t, vs);
   return {
@@ -598,17 +640,24 @@ export function defaultRouterId(cluster: string): number {
   return (createHash('sha256').update(cluster).digest().readUInt16BE(0) % 255) + 1;
 }
 
-function checkPages(services: readonly VirtualServiceSpec[]): CheckPage[] {
+/** The check pages of real server `host`: each http or https check of it, with its own request and receive where it has them. */
+function checkPages(host: string, services: readonly VirtualServiceSpec[]): CheckPage[] {
   const pages = new Map<string, string[]>();
   for (const vs of services) {
     const c = vs.check;
     const port = splitEndpoint(vs.virtual).port;
     const service = c.service ?? (port === 443 ? 'https' : port === 80 ? 'http' : undefined);
-    if (c.type !== 'negotiate' || (service !== 'http' && service !== 'https') || c.request === undefined || c.receive === undefined) continue;
-    const request = c.request.replace(/^\/+/, '');
-    const lines = pages.get(request) ?? [];
-    if (!lines.includes(c.receive)) lines.push(c.receive);
-    pages.set(request, lines);
+    if (c.type !== 'negotiate' || (service !== 'http' && service !== 'https')) continue;
+    const pairs = realServersOf(vs)
+      .filter((r) => r.host === host)
+      .map((r) => realCheckOf(vs, r) ?? (c.request !== undefined && c.receive !== undefined ? { request: c.request, receive: c.receive } : undefined));
+    for (const pair of pairs) {
+      if (pair === undefined) continue;
+      const request = pair.request.replace(/^\/+/, '');
+      const lines = pages.get(request) ?? [];
+      if (!lines.includes(pair.receive)) lines.push(pair.receive);
+      pages.set(request, lines);
+    }
   }
   return [...pages.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([request, lines]) => ({ request, lines, content: lines.map((l) => `${l}\n`).join('') }));
 }

@@ -51,6 +51,11 @@ export interface DirectorReal {
   port: number;
   /** Set when the topology gives one; ipvsadm's default is 1. */
   weight?: number;
+  /** Connection thresholds (ipvsadm -x upper, -y lower); unset: none (0). */
+  upperThreshold?: number;
+  lowerThreshold?: number;
+  /** This real server's own check request and receive (either given, the other the service's). */
+  check?: { request: string; receive: string };
   /** The real server is the director itself (ipvsadm shows Local). */
   local: boolean;
 }
@@ -85,6 +90,11 @@ export interface RealServerLine {
   forward: 'masq' | 'gate' | 'ipip';
   /** Set when the topology gives one; ipvsadm's default is 1. */
   weight?: number;
+  /** ldirectord's per-real `"request", "receive"` (receive as ldirectord's regex of the literal text). */
+  check?: { request: string; receive: string };
+  /** ldirectord's per-real `l:N` and `u:N` (ipvsadm -y and -x). */
+  lowerThreshold?: number;
+  upperThreshold?: number;
   /** The real server is the director itself (ipvsadm shows Local). */
   local: boolean;
 }
@@ -164,6 +174,9 @@ export interface KeepalivedRealServer {
   address: string;
   port: number;
   weight: number;
+  /** keepalived's uthreshold and lthreshold (ipvsadm -x and -y). */
+  uthreshold?: number;
+  lthreshold?: number;
   /** The real server is the director itself (ipvsadm shows Local). */
   local: boolean;
   /** None: the real server is always in (ldirectord's checktype on, or service none). */

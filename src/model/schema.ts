@@ -117,12 +117,44 @@ export function makeTopologySchema(distros: readonly string[]) {
     })
     .describe('A machine of the cluster.');
 
+  /** An IPVS connection threshold (ipvsadm -x/-y: the kernel keeps it as a 32-bit count). */
+  const connections = z
+    .number()
+    .int({ message: 'must be a whole number' })
+    .min(1, { message: 'a connection threshold must be between 1 and 4294967295' })
+    .max(4294967295, { message: 'a connection threshold must be between 1 and 4294967295' });
+  const checkRequest = z
+    .string()
+    .refine((s) => s.length <= 128 && /^\/?[A-Za-z0-9._~-]{1,64}(?:\/[A-Za-z0-9._~-]{1,64})*$/.test(s) && !s.split('/').some((p) => p === '..' || p === '.'), {
+      message: 'must be a URL path of at most 128 characters: letters, digits, `.`, `_`, `~`, `-` and `/`, at most 64 between slashes, no `.` or `..` parts; it also names the check page written on each real server',
+      ...code('invalid-text'),
+    });
+
   const realServer = z.union([
     hostName.describe('A real-server host; the port is the virtual port, weight 1.'),
     z.strictObject({
       host: hostName,
       port: port.optional().describe('Port on the real server; defaults to the virtual port.'),
-      weight: z.number().int().min(0).max(65535).optional().describe('ipvsadm weight (0..65535), default 1.'),
+      weight: z
+        .number()
+        .int({ message: 'must be a whole number' })
+        .min(0, { message: 'weight must be between 0 and 65535' })
+        .max(65535, { message: 'weight must be between 0 and 65535' })
+        .optional()
+        .describe('ipvsadm weight (0..65535), default 1. 0 drains the server: it stays in the table, takes no new connections and keeps its established and persistent ones.'),
+      upper_threshold: connections
+        .optional()
+        .describe('Upper connection threshold (ipvsadm -x): the server takes no new connections while it holds this many (ldirectord `u:N` on the real= line, keepalived `uthreshold`).'),
+      lower_threshold: connections
+        .optional()
+        .describe('Lower connection threshold (ipvsadm -y): an overloaded server takes new connections again once it holds fewer (ldirectord `l:N`, keepalived `lthreshold`); needs upper_threshold, and must be below it. Unset: the kernel resumes below 3/4 of the upper threshold.'),
+      check: z
+        .strictObject({
+          request: checkRequest.optional().describe('What this server\'s check requests instead of the service\'s request.'),
+          receive: ldText.optional().describe('What this server\'s check expects instead of the service\'s receive (literal text, as the service\'s).'),
+        })
+        .optional()
+        .describe('A request and receive of this real server\'s own, for a negotiate check of http, https or dns (ldirectord\'s per-real "request", "receive"; keepalived\'s checker of this real_server).'),
     }),
   ]);
 
@@ -130,12 +162,7 @@ export function makeTopologySchema(distros: readonly string[]) {
     .strictObject({
       type: z.enum(['connect', 'negotiate', 'ping', 'off', 'on']).default('negotiate').describe('ldirectord checktype.'),
       service: z.enum(CHECK_SERVICES).optional().describe('ldirectord service= (protocol spoken by a negotiate check).'),
-      request: z
-        .string()
-        .refine((s) => s.length <= 128 && /^\/?[A-Za-z0-9._~-]{1,64}(?:\/[A-Za-z0-9._~-]{1,64})*$/.test(s) && !s.split('/').some((p) => p === '..' || p === '.'), {
-          message: 'must be a URL path of at most 128 characters: letters, digits, `.`, `_`, `~`, `-` and `/`, at most 64 between slashes, no `.` or `..` parts; it also names the check page written on each real server',
-          ...code('invalid-text'),
-        })
+      request: checkRequest
         .optional()
         .describe('URL path requested by the check; the page is written under the real servers\' web root.'),
       receive: ldText.optional().describe('Text the check page must contain.'),

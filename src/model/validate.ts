@@ -171,6 +171,7 @@ export function validateTopology(t: Topology): RawProblem[] {
         add({ code: 'invalid-port', path: [...rsAt, 'port'], message: `port ${port} differs from the virtual port ${vip.port}: IPVS direct routing and tunnelling keep the port; only NAT (masq) maps ports` });
       }
       members.add(`${name}:${port}`);
+      if (typeof rs !== 'string') for (const p of realServerOptionProblems(vs, rs, service, rsAt)) add(p);
       if (!has(name)) {
         add({ code: 'undefined-host', path: rsAt, message: `no host named "${name}"` });
         continue;
@@ -323,11 +324,57 @@ function serviceCheckProblems(protocol: 'tcp' | 'udp', check: Topology['virtual_
     for (const f of ['request', 'receive'] as const) {
       if (check[f] === undefined) out.push({ code: 'missing-check-field', path: [...at, 'check'], message: `a dns check needs ${f} (${f === 'request' ? 'the name to resolve' : 'the address its A record must hold'})` });
     }
-    if (check.request !== undefined && !/^\/?(?=.{1,253}$)[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.?$/.test(check.request)) {
-      out.push({ code: 'invalid-value', path: [...at, 'check', 'request'], message: 'a dns check resolves request: it must be a DNS name such as www.example.com' });
+    out.push(...dnsCheckProblems(check, [...at, 'check']));
+  }
+  return out;
+}
+
+/** A dns check's request is a name to resolve and its receive the IPv4 address of its A record. */
+function dnsCheckProblems(check: { request?: string | undefined; receive?: string | undefined }, at: Array<string | number>): RawProblem[] {
+  const out: RawProblem[] = [];
+  if (check.request !== undefined && !/^\/?(?=.{1,253}$)[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.?$/.test(check.request)) {
+    out.push({ code: 'invalid-value', path: [...at, 'request'], message: 'a dns check resolves request: it must be a DNS name such as www.example.com' });
+  }
+  if (check.receive !== undefined && !isIPv4(check.receive)) {
+    out.push({ code: 'invalid-value', path: [...at, 'receive'], message: 'a dns check compares receive with the A record: it must be an IPv4 address such as 10.0.0.80' });
+  }
+  return out;
+}
+
+/** Services whose negotiate check sends a request and expects a receive, which a real server may have of its own. */
+const REQUEST_RECEIVE_SERVICES = new Set(['http', 'https', 'dns']);
+
+/**
+ * What one real server sets for itself: connection thresholds (ipvsadm(8)
+ * -x and -y: below the lower one an overloaded server takes connections
+ * again, so it must be under the upper one, which it needs), and a check
+ * request and receive of its own, for the checks that have them.
+ */
+function realServerOptionProblems(
+  vs: Topology['virtual_services'][number],
+  rs: Exclude<Topology['virtual_services'][number]['real_servers'][number], string>,
+  service: string | undefined,
+  at: Array<string | number>,
+): RawProblem[] {
+  const out: RawProblem[] = [];
+  if (rs.lower_threshold !== undefined) {
+    if (rs.upper_threshold === undefined) {
+      out.push({ code: 'invalid-value', path: [...at, 'lower_threshold'], message: 'lower_threshold needs upper_threshold: it says when a server that reached the upper threshold takes connections again' });
+    } else if (rs.lower_threshold >= rs.upper_threshold) {
+      out.push({ code: 'invalid-value', path: [...at, 'lower_threshold'], message: `lower_threshold ${rs.lower_threshold} must be below upper_threshold ${rs.upper_threshold}` });
     }
-    if (check.receive !== undefined && !isIPv4(check.receive)) {
-      out.push({ code: 'invalid-value', path: [...at, 'check', 'receive'], message: 'a dns check compares receive with the A record: it must be an IPv4 address such as 10.0.0.80' });
+  }
+  if (rs.check !== undefined) {
+    if (rs.check.request === undefined && rs.check.receive === undefined) {
+      out.push({ code: 'missing-check-field', path: [...at, 'check'], message: 'a real server\'s check gives request, receive or both' });
+    } else if (vs.check.type !== 'negotiate' || service === undefined || !REQUEST_RECEIVE_SERVICES.has(service)) {
+      out.push({
+        code: 'unsupported',
+        path: [...at, 'check'],
+        message: `a request and receive of a real server's own need its service's check to negotiate http, https or dns (this one is ${vs.check.type === 'negotiate' ? `negotiate of ${service ?? 'no service'}` : vs.check.type})`,
+      });
+    } else if (service === 'dns') {
+      out.push(...dnsCheckProblems(rs.check, [...at, 'check']));
     }
   }
   return out;

@@ -8,13 +8,13 @@
 // the check page lvsgen writes for it, and ldirectord's debug hook (./ipvsadm)
 // recording the real servers it adds once their check passes.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ldirectordRegex } from '../../src/render/templates.js';
-import { generateText, netns, ok, requireRoot, requireTools, sh, spawnIn, tempDir, unique } from '../support/index.js';
+import { generateText, netns, ok, requireRoot, requireTools, sh, spawnIn, tempDir } from '../support/index.js';
+import { startLdirectord } from '../support/ldirectord-run.js';
 
 const RECEIVES = ['status: [OK] (v1.2)', 'ok ('];
 
@@ -33,18 +33,6 @@ virtual_services:
     forward: gate
     check: { type: negotiate, service: http, request: health.html, receive: "${RECEIVES[1]}" }
     real_servers: [web]
-`;
-
-const FAKE_IPVSADM = `#!/bin/sh
-printf '%s\\n' "$*" >>"$(dirname "$0")/ipvsadm.log"
-case "$*" in
-"-L -n"*)
-	echo "IP Virtual Server version 1.2.1 (size=4096)"
-	echo "Prot LocalAddress:Port Scheduler Flags"
-	echo "  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn"
-	;;
-esac
-exit 0
 `;
 
 test('ldirectordRegex escapes every Perl metacharacter and matches the literal text in Perl', (t) => {
@@ -74,11 +62,7 @@ test('ldirectord checks receive strings with regex metacharacters as text: the s
   for (const r of RECEIVES) assert.ok(content.includes(r), `the page holds ${r}`);
 
   const dir = tempDir(t);
-  const cf = join(dir, `${unique('lvsgen-receive-')}.cf`);
-  writeFileSync(cf, cfText);
-  writeFileSync(join(dir, 'ipvsadm'), FAKE_IPVSADM, { mode: 0o755 });
   writeFileSync(join(dir, 'health.html'), content);
-  const log = join(dir, 'ipvsadm.log');
 
   const ns = netns(t, 'lvr');
   ok(ns.ip('addr', 'add', '10.1.3.11/32', 'dev', 'lo'), 'real server address');
@@ -90,22 +74,11 @@ test('ldirectord checks receive strings with regex metacharacters as text: the s
        else { s.writeHead(404); s.end(); }
      }).listen(port, '10.1.3.11', () => console.log('listening ' + port));`,
   ]);
-  for (let i = 0; i < 50 && (server.output().match(/listening/g) ?? []).length < 2; i++) await sleep(100);
+  for (let i = 0; i < 300 && (server.output().match(/listening/g) ?? []).length < 2; i++) await sleep(100);
   assert.equal((server.output().match(/listening/g) ?? []).length, 2, `server did not start: ${server.output()}`);
 
-  const child = spawn('timeout', ['-k', '2', '30', 'ip', 'netns', 'exec', ns.name, 'ldirectord', '-d', cf, 'start'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (d) => (output += String(d)));
-  child.stderr.on('data', (d) => (output += String(d)));
-  const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
-  t.after(async () => {
-    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
-      process.kill(child.pid, 'SIGTERM');
-      await Promise.race([exited, sleep(3000, undefined, { ref: false })]);
-      if (child.exitCode === null && child.signalCode === null) process.kill(child.pid, 'SIGKILL');
-    }
-  });
-  const commands = () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter((l) => l !== '') : []);
+  const ld = startLdirectord(t, cfText, { ns, seconds: 60 });
+  const commands = () => ld.commands();
   // ldirectord enables each real server at start, then removes it (`-d`, quiescent
   // no) when its check fails: the check passed when a real server was added and
   // is still in after check rounds, and ldirectord logged the check up.
@@ -114,16 +87,16 @@ test('ldirectord checks receive strings with regex metacharacters as text: the s
     const mine = commands().map((c) => c.replace(/ -[xyw] \d+/g, '')).filter((c) => c.includes(real) && /^-[ad] /.test(c));
     return mine.length === 0 ? 'never added' : mine[mine.length - 1]!.startsWith('-a ') ? 'in' : 'removed';
   };
-  const checkedUp = () => (output.match(/check_http: http:\/\/10\.1\.3\.11:(80|8080)\/health\.html is up/g) ?? []).length;
-  for (let i = 0; i < 150 && checkedUp() < 2 && child.exitCode === null; i++) await sleep(100);
+  const checkedUp = () => (ld.output().match(/check_http: http:\/\/10\.1\.3\.11:(80|8080)\/health\.html is up/g) ?? []).length;
+  await ld.until(() => checkedUp() >= 2, 45);
   // Two more check rounds (checkinterval 1): it keeps running and checking.
   await sleep(2500);
-  assert.equal(child.exitCode, null, `ldirectord exited (${child.exitCode}):\n${output.slice(-3000)}`);
+  assert.ok(ld.running(), `ldirectord exited:\n${ld.output().slice(-3000)}`);
+  const output = ld.output();
   assert.doesNotMatch(output, /Unmatched|in regex/, 'ldirectord compiled every receive');
   assert.match(output, /check_http: http:\/\/10\.1\.3\.11:80\/health\.html is up/, 'the :80 check passed');
   assert.match(output, /check_http: http:\/\/10\.1\.3\.11:8080\/health\.html is up/, 'the :8080 check passed');
   assert.doesNotMatch(output, /health\.html is down/, 'no check failed');
   for (const real of reals) assert.equal(stateOf(real), 'in', `${real}: ipvsadm commands:\n${commands().join('\n')}`);
-  process.kill(child.pid!, 'SIGTERM');
-  await Promise.race([exited, sleep(5000, undefined, { ref: false })]);
+  await ld.stop();
 });

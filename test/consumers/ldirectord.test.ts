@@ -5,12 +5,12 @@
 // working directory), the real daemon runs inside a scratch namespace and the
 // ipvsadm commands it issues are the seed's virtual services.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ALL_EXAMPLES, bareNetns, DISTROS, generateText, read, render, requireRoot, requireTools, sh, STREAMLINE_VARIANT, tempDir, unique } from '../support/index.js';
+import { ALL_EXAMPLES, DISTROS, generateText, read, render, requireRoot, requireTools, sh, STREAMLINE_VARIANT, tempDir, unique } from '../support/index.js';
+import { startLdirectord } from '../support/ldirectord-run.js';
 
 const CF = 'etc/ha.d/ldirectord.cf';
 
@@ -73,19 +73,6 @@ test('negative controls: a corrupted ldirectord.cf makes ldirectord exit non-3 w
   }
 });
 
-/** A fake ipvsadm for ldirectord's debug hook: logs its arguments, shows an empty table. */
-const FAKE_IPVSADM = `#!/bin/sh
-printf '%s\\n' "$*" >>"$(dirname "$0")/ipvsadm.log"
-case "$*" in
-"-L -n"*)
-	echo "IP Virtual Server version 1.2.1 (size=4096)"
-	echo "Prot LocalAddress:Port Scheduler Flags"
-	echo "  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn"
-	;;
-esac
-exit 0
-`;
-
 /** The seed's ipvsadm table as ldirectord's commands: -A per service, -a per real server (masq). */
 const SEED_SERVICES = ['-A -t 10.1.3.61:21 -s rr -p 600', '-A -t 10.1.3.61:80 -s rr', '-A -t 10.1.3.61:443 -s rr'];
 const SEED_REALS = [21, 80, 443].flatMap((p) => ['192.168.6.4', '192.168.6.5'].map((ip) => `-a -t 10.1.3.61:${p} -r ${ip}:${p} -m`));
@@ -94,33 +81,16 @@ for (const distro of DISTROS) {
   test(`lb-nat/${distro}: ldirectord started on the generated file issues the seed's virtual services (fake ipvsadm, scratch namespace)`, async (t) => {
     if (!requireRoot(t) || !requireTools(t, 'ldirectord', 'ip', 'timeout')) return;
     const r = await render(t, 'lb-nat', distro);
-    const dir = tempDir(t);
-    const cf = join(dir, `${unique('lvsgen-consumers-')}.cf`);
-    copyFileSync(r.file('director', CF), cf);
-    writeFileSync(join(dir, 'ipvsadm'), FAKE_IPVSADM, { mode: 0o755 });
-    const log = join(dir, 'ipvsadm.log');
     // Health checks can reach nothing: the namespace has only lo.
-    const ns = bareNetns(t);
-    ns.ip('link', 'set', 'lo', 'up');
-    const child = spawn('timeout', ['-k', '2', '20', 'ip', 'netns', 'exec', ns.name, 'ldirectord', '-d', cf, 'start'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += String(d)));
-    const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
-    t.after(async () => {
-      if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
-        process.kill(child.pid, 'SIGTERM');
-        await Promise.race([exited, sleep(3000, undefined, { ref: false })]);
-        if (child.exitCode === null && child.signalCode === null) process.kill(child.pid, 'SIGKILL');
-      }
-    });
-    const commands = () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter((l) => l !== '') : []);
+    const ld = startLdirectord(t, read(r.file('director', CF)), { seconds: 45 });
     const strip = (c: string) => c.replace(/ -[xyw] \d+/g, '');
     const done = () => {
-      const c = commands().map(strip);
+      const c = ld.commands().map(strip);
       return [...SEED_SERVICES, ...SEED_REALS].every((x) => c.includes(x));
     };
-    for (let i = 0; i < 150 && !done() && child.exitCode === null; i++) await sleep(100);
-    assert.ok(done(), `ldirectord did not issue the seed's table; it ran:\n${commands().join('\n')}\n${stderr.slice(-2000)}`);
+    const commands = () => ld.commands();
+    await ld.until(done, 40);
+    assert.ok(done(), `ldirectord did not issue the seed's table; it ran:\n${commands().join('\n')}\n${ld.output().slice(-2000)}`);
     const issued = commands().map(strip);
     assert.deepEqual([...new Set(issued.filter((c) => c.startsWith('-A ')))].sort(), [...SEED_SERVICES].sort(), 'virtual services (-A)');
     assert.deepEqual([...new Set(issued.filter((c) => c.startsWith('-a ')))].sort(), [...SEED_REALS].sort(), 'real servers (-a)');
@@ -128,10 +98,7 @@ for (const distro of DISTROS) {
     // Let it settle into its check loop first: a SIGTERM that lands while it is
     // still setting up (seen on a loaded machine) ends it before its handler is in place.
     await sleep(2000);
-    process.kill(child.pid!, 'SIGTERM');
-    const deleted = () => commands().filter((c) => c.startsWith('-D ')).length >= SEED_SERVICES.length;
-    for (let i = 0; i < 100 && !deleted(); i++) await sleep(100);
-    await Promise.race([exited, sleep(5000, undefined, { ref: false })]);
+    await ld.stop();
     assert.deepEqual(
       [...new Set(commands().filter((c) => c.startsWith('-D ')))].sort(),
       SEED_SERVICES.map((s) => s.replace(/^-A (-t \S+).*$/, '-D $1')).sort(),

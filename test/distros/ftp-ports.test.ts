@@ -11,9 +11,8 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { loadTopology } from '../../src/model/load.js';
-import { TopologyError, type Problem } from '../../src/model/problems.js';
-import { generateText, installerCommands, requireTools, sh, tempDir } from '../support/index.js';
+import type { Problem } from '../../src/model/problems.js';
+import { generateText, installerCommands, problemsOf, requireTools, sh, tempDir } from '../support/index.js';
 
 const ftp = (ports: number[], forward = 'masq', distro = 'debian12') => `name: ftp
 defaults: { distro: ${distro} }
@@ -25,15 +24,7 @@ ${ports.map((p) => `  - virtual: 10.0.0.100:${p}\n    forward: ${forward}\n    c
 
 const files = (text: string) => new Map(generateText(text).bundles.find((b) => b.host === 'lb')!.files.map((f) => [f.path, f.content.toString()]));
 const modprobes = (f: Map<string, string>) => installerCommands(f.get('.lvsgen/plan')!).map((c) => c.command).filter((c) => c.includes('modprobe ip_vs_ftp'));
-function problems(text: string): Problem[] {
-  try {
-    loadTopology(new TextEncoder().encode(text), ['debian', 'redhat', 'debian12', 'rhel9']);
-  } catch (e) {
-    if (e instanceof TopologyError) return e.problems;
-    throw e;
-  }
-  return [];
-}
+const problems = (text: string): Problem[] => problemsOf(text);
 
 for (const distro of ['debian12', 'rhel9']) {
   test(`${distro}: FTP on 21 and 2121 through NAT: /etc/modprobe.d/lvsgen.conf gives ip_vs_ftp ports=21,2121, as kmod's modprobe reads it`, (t) => {

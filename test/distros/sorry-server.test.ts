@@ -11,9 +11,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { loadTopology } from '../../src/model/load.js';
-import { TopologyError, type Problem } from '../../src/model/problems.js';
-import { generateText, requireRoot, requireTools, sh, tempDir, unique } from '../support/index.js';
+import type { Problem } from '../../src/model/problems.js';
+import { generateText, problemsOf, requireRoot, requireTools, sh, tempDir, unique } from '../support/index.js';
 import { ldirectordCommands } from '../support/ldirectord-run.js';
 
 const DISTROS = ['debian', 'redhat', 'debian12', 'rhel9'];
@@ -50,15 +49,7 @@ virtual_services:
     real_servers: [dr1]
 `;
 
-function problems(text: string): Problem[] {
-  try {
-    loadTopology(new TextEncoder().encode(text), DISTROS);
-  } catch (e) {
-    if (e instanceof TopologyError) return e.problems;
-    throw e;
-  }
-  return [];
-}
+const problems = (text: string): Problem[] => problemsOf(text, DISTROS);
 const fileOf = (text: string, path: string) => {
   const f = generateText(text).bundles.find((b) => b.host === 'lb')!.files.find((x) => x.path === path);
   assert.ok(f, `lb has no ${path}`);

@@ -10,20 +10,11 @@ import assert from 'node:assert/strict';
 import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { loadTopology } from '../../src/model/load.js';
-import { TopologyError, type Problem } from '../../src/model/problems.js';
-import { generateText, requireTools, sh, tempDir } from '../support/index.js';
+import type { Problem } from '../../src/model/problems.js';
+import { generateText, problemsOf, requireTools, sh, tempDir } from '../support/index.js';
 
 const DISTROS = ['debian', 'redhat', 'debian12', 'rhel9'];
-function problems(text: string): Problem[] {
-  try {
-    loadTopology(new TextEncoder().encode(text), DISTROS);
-  } catch (e) {
-    if (e instanceof TopologyError) return e.problems;
-    throw e;
-  }
-  return [];
-}
+const problems = (text: string): Problem[] => problemsOf(text, DISTROS);
 
 const topology = (backend: string, check: string, port = 53) => `name: udp
 defaults: { distro: ${backend === 'keepalived' ? 'debian12' : 'debian'} }

@@ -2,20 +2,12 @@
 // and line, as test/model/load.test.ts asserts them.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { loadTopology } from '../../src/model/load.js';
-import { TopologyError, type Problem } from '../../src/model/problems.js';
+import type { Problem } from '../../src/model/problems.js';
+import { problemsOf } from '../support/index.js';
 
 const DISTROS = ['debian', 'redhat', 'debian12', 'rhel9'];
 
-function problems(text: string): Problem[] {
-  try {
-    loadTopology(new TextEncoder().encode(text), DISTROS);
-  } catch (e) {
-    if (e instanceof TopologyError) return e.problems;
-    throw e;
-  }
-  return [];
-}
+const problems = (text: string): Problem[] => problemsOf(text, DISTROS);
 
 const lineOf = (text: string, needle: string) => text.split('\n').findIndex((l) => l.includes(needle)) + 1;
 

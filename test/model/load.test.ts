@@ -4,20 +4,12 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { loadTopology } from '../../src/model/load.js';
 import { TopologyError, type Problem } from '../../src/model/problems.js';
-import { example } from '../support/index.js';
+import { example, problemsOf } from '../support/index.js';
 
 const DISTROS = ['debian', 'redhat'];
 const load = (text: string) => loadTopology(new TextEncoder().encode(text), DISTROS);
 
-function problems(text: string): Problem[] {
-  try {
-    load(text);
-  } catch (e) {
-    if (e instanceof TopologyError) return e.problems;
-    throw e;
-  }
-  return [];
-}
+const problems = (text: string): Problem[] => problemsOf(text, DISTROS);
 
 const LB = readFileSync(example('lb-nat'), 'utf8');
 const HA = readFileSync(example('ha-cidr'), 'utf8');

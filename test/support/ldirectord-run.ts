@@ -8,7 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { bareNetns } from './netns.js';
+import { bareNetns, type Netns } from './netns.js';
 import { unique } from './proc.js';
 import { tempDir } from './tmp.js';
 
@@ -25,37 +25,81 @@ esac
 exit 0
 `;
 
+/** A running `ldirectord -d`: what it issued to ipvsadm and printed so far. */
+export interface Ldirectord {
+  /** Its working directory (a private temporary directory). */
+  dir: string;
+  /** The ldirectord.cf it runs, by absolute path (its basename names the pid file). */
+  cf: string;
+  /** The ipvsadm commands issued so far, one argument string each. */
+  commands(): string[];
+  /** stdout and stderr so far (its debug log). */
+  output(): string;
+  running(): boolean;
+  /** Polls every 100 ms until `cond` holds, ldirectord exits, or `seconds` pass; returns whether it held. */
+  until(cond: () => boolean, seconds: number): Promise<boolean>;
+  /** SIGTERM by pid (SIGKILL after 5 s); resolves when it has exited. Also run after the test. */
+  stop(): Promise<void>;
+}
+
 /**
- * Runs ldirectord on `cf` (its text) in a bare namespace with only lo up, so
- * every check of a real server elsewhere fails at once, until `done` holds
- * for the ipvsadm commands issued so far (or `seconds` pass). Returns them,
- * with the -x/-y/-w thresholds kept; ldirectord is stopped by its pid.
+ * Starts ldirectord on `cf` (its text) inside `ns` (a bare namespace with only
+ * lo up when none is given, so every check of a real server fails at once),
+ * ended by `timeout` after `seconds` at the latest and by its pid after the test.
  */
-export async function ldirectordCommands(t: TestContext, cf: string, done: (commands: string[]) => boolean, seconds = 20): Promise<{ commands: string[]; stderr: string }> {
+export function startLdirectord(t: TestContext, cf: string, opts: { ns?: Netns; seconds?: number } = {}): Ldirectord {
   const dir = tempDir(t);
   const file = join(dir, `${unique('lvsgen-ld-')}.cf`);
   writeFileSync(file, cf);
   writeFileSync(join(dir, 'ipvsadm'), FAKE_IPVSADM, { mode: 0o755 });
   const log = join(dir, 'ipvsadm.log');
-  const ns = bareNetns(t, 'lvsgen-ld');
-  ns.ip('link', 'set', 'lo', 'up');
-  const child = spawn('timeout', ['-k', '2', String(seconds + 5), 'ip', 'netns', 'exec', ns.name, 'ldirectord', '-d', file, 'start'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr += String(d)));
+  let ns = opts.ns;
+  if (!ns) {
+    ns = bareNetns(t, 'lvsgen-ld');
+    ns.ip('link', 'set', 'lo', 'up');
+  }
+  const seconds = opts.seconds ?? 30;
+  const child = spawn('timeout', ['-k', '2', String(seconds + 5), 'ip', 'netns', 'exec', ns.name, 'ldirectord', '-d', file, 'start'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => (output += String(d)));
+  child.stderr.on('data', (d) => (output += String(d)));
   const exited = new Promise<void>((res) => child.on('exit', () => res()));
-  const stopIt = async () => {
-    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
+  const running = () => child.exitCode === null && child.signalCode === null;
+  const stop = async () => {
+    if (running() && child.pid !== undefined) {
       process.kill(child.pid, 'SIGTERM');
       await Promise.race([exited, sleep(5000, undefined, { ref: false })]);
-      if (child.exitCode === null && child.signalCode === null) process.kill(child.pid, 'SIGKILL');
+      if (running()) process.kill(child.pid, 'SIGKILL');
     }
   };
-  t.after(stopIt);
-  const commands = () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter((l) => l !== '') : []);
-  for (let i = 0; i < seconds * 10 && !done(commands()) && child.exitCode === null; i++) await sleep(100);
-  const seen = commands();
-  // Let it settle into its check loop before SIGTERM (see test/consumers/ldirectord.test.ts).
+  t.after(stop);
+  const until = async (cond: () => boolean, secs: number) => {
+    for (let i = 0; i < secs * 10 && !cond() && running(); i++) await sleep(100);
+    return cond();
+  };
+  return {
+    dir,
+    cf: file,
+    commands: () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter((l) => l !== '') : []),
+    output: () => output,
+    running,
+    until,
+    stop,
+  };
+}
+
+/**
+ * Runs ldirectord on `cf` in a bare namespace until `done` holds for the
+ * ipvsadm commands issued so far (or `seconds` pass). Returns them, with the
+ * -x/-y/-w thresholds kept, and its debug log; ldirectord is stopped by its pid.
+ */
+export async function ldirectordCommands(t: TestContext, cf: string, done: (commands: string[]) => boolean, seconds = 20): Promise<{ commands: string[]; stderr: string }> {
+  const ld = startLdirectord(t, cf, { seconds });
+  await ld.until(() => done(ld.commands()), seconds);
+  const seen = ld.commands();
+  // Let it settle into its check loop before SIGTERM: a SIGTERM that lands while
+  // it is still setting up (seen on a loaded machine) ends it before its handler is in place.
   await sleep(1000);
-  await stopIt();
-  return { commands: seen, stderr };
+  await ld.stop();
+  return { commands: seen, stderr: ld.output() };
 }

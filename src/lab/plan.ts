@@ -211,6 +211,11 @@ export function labUnsupported(model: DerivedModel, _topology: Topology): string
   // found in its first run on examples/lb-tun.yaml: the real servers' installers fail (ifup lo:0 of a tunnelling real server)
   const tun = model.hosts.filter((h) => h.ldirectord?.virtuals.some((v) => v.reals.some((r) => r.forward === 'ipip')) || h.keepalived?.virtualServers.some((v) => v.lbKind === 'TUN'));
   if (tun.length) return `the lab does not build tunnelling (forward: ipip) yet (director ${tun.map((h) => h.name).join(', ')})`;
+  // Streamline (examples/streamline.yaml): its first run (debian, namespaces)
+  // installed and failed over, but the checks expect the floating address on
+  // one node only, and the standby holds it on lo as a real server.
+  const streamline = model.hosts.filter((h) => h.roles.director && h.roles['real-server'] && model.pair?.nodes.includes(h.name)).map((h) => h.name);
+  if (streamline.length) return `the lab does not check a streamline pair (nodes that are director and real server: ${streamline.join(', ')}) yet`;
   return undefined;
 }
 

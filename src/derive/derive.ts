@@ -270,11 +270,10 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
       heartbeat = heartbeatView(t, hb, ifaces, opts.secrets.heartbeatKey, directorPair ? backendOf(hb.nodes[0]!) : undefined);
       // Heartbeat runs a resource only on the node that takes it, so nothing
       // would start the standby's backup sync daemon after a reboot: the sync
-      // interface starts it when it comes up at boot (ip_vs is then a boot
-      // module), and lvsgen-ipvs-sync's `boot` leaves a running master alone.
+      // interface starts it when it comes up at boot (ipvsadm loads ip_vs
+      // itself), and lvsgen-ipvs-sync's `boot` leaves a running master alone.
       const sync = heartbeat.sync;
       if (sync !== undefined && isDirector && !(opts.vrrp?.(opts.distro ?? spec.distro ?? t.defaults.distro) ?? false)) {
-        modules.add('ip_vs');
         const dev = devices.find((d) => d.device === sync.interface);
         if (dev) dev.syncBackup = { syncid: sync.syncid };
       }

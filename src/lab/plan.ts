@@ -190,33 +190,54 @@ function requestsFor(s: Service): number {
 /**
  * What the lab cannot build yet, or undefined: tunnelling (forward: ipip).
  */
-/**
- * Why the namespace mode cannot build this topology on a kernel without IPVS,
- * or undefined: a keepalived director (a VRRP pair of directors on debian12 or
- * rhel9, or director_backend: keepalived). keepalived drives IPVS over netlink
- * (no ipvsadm the lab could stand in for), and its checker process exits with
- * a fatal error when the kernel has none ("IPVS: Can't initialize ipvs:
- * Protocol not available", then "exited with permanent error FATAL.
- * Terminating": keepalived's lib/scheduler.c, report_child_status(),
- * https://github.com/acassen/keepalived), taking VRRP down with it, so
- * its installer fails there. The VM mode runs it under real IPVS.
- */
-export function labNeedsKernelIpvs(model: DerivedModel): string | undefined {
-  const k = model.hosts.filter((h) => h.roles.director && !h.ldirectord && h.keepalived !== undefined).map((h) => h.name).sort();
-  if (!k.length) return undefined;
-  return `keepalived on director ${k.join(', ')} needs IPVS in the kernel, which this one lacks (keepalived exits when it cannot initialise IPVS, and talks to it over netlink, where the lab has no stand-in): run it with --vm`;
+/** What this machine's kernel offers the namespace mode (the VM boots Debian's, which has both). */
+export interface LabKernel {
+  /** IPVS (/proc/net/ip_vs). */
+  ipvs: boolean;
+  /** ipip, the IP-in-IP tunnel module (/sys/module/ipip): it makes every namespace's tunl0. */
+  ipip: boolean;
 }
 
-export function labUnsupported(model: DerivedModel, _topology: Topology): string | undefined {
-  // found in its first run on examples/lb-tun.yaml: the real servers' installers fail (ifup lo:0 of a tunnelling real server)
-  const tun = model.hosts.filter((h) => h.ldirectord?.virtuals.some((v) => v.reals.some((r) => r.forward === 'ipip')) || h.keepalived?.virtualServers.some((v) => v.lbKind === 'TUN'));
-  if (tun.length) return `the lab does not build tunnelling (forward: ipip) yet (director ${tun.map((h) => h.name).join(', ')})`;
-  // Streamline (examples/streamline.yaml): its first run (debian, namespaces)
-  // installed and failed over, but the checks expect the floating address on
-  // one node only, and the standby holds it on lo as a real server.
+/**
+ * Why the namespace mode cannot build this topology on this kernel, or
+ * undefined (the VM mode can: Debian's kernel has both):
+ * - a keepalived director (a VRRP pair of directors on debian12 or rhel9, or
+ *   director_backend: keepalived) needs IPVS: keepalived drives it over
+ *   netlink (no ipvsadm the lab could stand in for), and its checker process
+ *   exits with a fatal error when the kernel has none ("IPVS: Can't
+ *   initialize ipvs: Protocol not available", then "exited with permanent
+ *   error FATAL. Terminating": keepalived's lib/scheduler.c,
+ *   report_child_status(), https://github.com/acassen/keepalived), taking
+ *   VRRP down with it, so its installer fails;
+ * - tunnelling (forward: ipip) needs ipip: a tunnelling real server's
+ *   installer brings up tunl0, which only exists once ipip is loaded (found
+ *   on examples/lb-tun.yaml: `ifup tunl0`: Cannot find device "tunl0", then
+ *   `ifup lo:0` fails on its pre-up sysctl of net.ipv4.conf.tunl0.rp_filter).
+ */
+/**
+ * What the lab does not check yet, in either mode, or undefined: a streamline
+ * pair (nodes that are director and real server, examples/streamline.yaml).
+ * Its first run (debian, namespaces) installed and failed over, heartbeat's
+ * IPaddr2 moving the address between lo and eth0, but the checks expect the
+ * floating address on one node only, while the standby holds it on lo as a
+ * real server (docs/pairs.md).
+ */
+export function labCannotCheck(model: DerivedModel): string | undefined {
   const streamline = model.hosts.filter((h) => h.roles.director && h.roles['real-server'] && model.pair?.nodes.includes(h.name)).map((h) => h.name);
-  if (streamline.length) return `the lab does not check a streamline pair (nodes that are director and real server: ${streamline.join(', ')}) yet`;
-  return undefined;
+  return streamline.length ? `the lab does not check a streamline pair (nodes that are director and real server: ${streamline.join(', ')}) yet` : undefined;
+}
+
+export function labNeedsKernel(model: DerivedModel, kernel: LabKernel): string | undefined {
+  const why: string[] = [];
+  const k = model.hosts.filter((h) => h.roles.director && !h.ldirectord && h.keepalived !== undefined).map((h) => h.name).sort();
+  if (k.length && !kernel.ipvs) {
+    why.push(`keepalived on director ${k.join(', ')} needs IPVS in the kernel, which this one lacks (keepalived exits when it cannot initialise IPVS, and talks to it over netlink, where the lab has no stand-in)`);
+  }
+  const tun = model.hosts.filter((h) => h.ldirectord?.virtuals.some((v) => v.reals.some((r) => r.forward === 'ipip')) || h.keepalived?.virtualServers.some((v) => v.lbKind === 'TUN'));
+  if (tun.length && !kernel.ipip) {
+    why.push(`tunnelling (forward: ipip, director ${tun.map((h) => h.name).join(', ')}) needs the kernel's ipip module, which this one lacks (the real servers' tunl0 exists only with it)`);
+  }
+  return why.length ? `${why.join('; ')}: run it with --vm` : undefined;
 }
 
 /** A heartbeat or VRRP pair as the checks see it: the nodes, the daemon, its times. */

@@ -3,7 +3,7 @@
 // examples), the wiring, the install order, the servers and the checks.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { hostsWithVerify, labUnsupported, planLab, planText, NEEDS_IPVS, type LabPlan } from '../../src/lab/plan.js';
+import { hostsWithVerify, labNeedsKernel, planLab, planText, NEEDS_IPVS, type LabPlan } from '../../src/lab/plan.js';
 import { exitStatus, LAB_EXIT, parseLabLine, resultOf, summarize, unreported } from '../../src/lab/report.js';
 import { labTools, missingMessage } from '../../src/lab/tools.js';
 import { runPipeline } from '../../src/pipeline.js';
@@ -264,7 +264,7 @@ virtual_services:
 test('a pair of directors: the floating addresses first, the services through the preferred one, then through the other after the failover', () => {
   const p = plan(TWIN('debian'));
   const g = plan2model(TWIN('debian'));
-  assert.equal(labUnsupported(g.model, g.topology), undefined);
+  assert.equal(labNeedsKernel(g.model, { ipvs: false, ipip: false }), undefined, 'heartbeat and ldirectord: no kernel IPVS needed');
   // the clients' gateway is the pair's floating address on their network: it moves with the active director
   assert.deepEqual(p.clients.map((c) => `${c.name} ${c.address} ${c.gateway}`), ['c0 10.5.0.254 10.5.0.100', 'c1 10.6.0.254 10.6.0.1']);
   assert.deepEqual(p.installOrder, [['r1'], ['r2'], ['d1', 'd2']]);
@@ -291,7 +291,7 @@ test('a pair of directors: the floating addresses first, the services through th
   assert.deepEqual(v.needs, ['distro:debian12', 'keepalived', 'vrrp']);
 });
 
-test('tunnelling: not built by the lab yet, said so', () => {
+test('what the namespace mode needs of the kernel: ipip for tunnelling, IPVS for a keepalived director', () => {
   const g = plan2model(`
 name: tun
 hosts:
@@ -303,8 +303,14 @@ virtual_services:
     check: { type: negotiate, request: hc, receive: ok }
     real_servers: [r1]
 `);
-  assert.equal(labUnsupported(g.model, g.topology), 'the lab does not build tunnelling (forward: ipip) yet (director d1)');
-  assert.equal(labUnsupported(plan2model(NAT).model, plan2model(NAT).topology), undefined);
+  assert.equal(labNeedsKernel(g.model, { ipvs: false, ipip: false }),
+    'tunnelling (forward: ipip, director d1) needs the kernel\'s ipip module, which this one lacks (the real servers\' tunl0 exists only with it): run it with --vm');
+  assert.equal(labNeedsKernel(g.model, { ipvs: false, ipip: true }), undefined);
+  assert.equal(labNeedsKernel(plan2model(NAT).model, { ipvs: false, ipip: false }), undefined);
+  // a VRRP pair of directors: keepalived needs IPVS; both reasons at once
+  const v = plan2model(TWIN('debian12'));
+  assert.match(labNeedsKernel(v.model, { ipvs: false, ipip: false }) ?? '', /^keepalived on director d1, d2 needs IPVS in the kernel, .*: run it with --vm$/);
+  assert.equal(labNeedsKernel(v.model, { ipvs: true, ipip: false }), undefined);
 });
 
 function plan2model(text: string) {

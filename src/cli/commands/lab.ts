@@ -11,7 +11,7 @@ import { createInterface } from 'node:readline';
 import type { CommandModule } from 'yargs';
 import { treeOf } from '../../bundle/tree.js';
 import { writeTree } from '../../bundle/write.js';
-import { hostsWithVerify, labNeedsKernelIpvs, labUnsupported, NEEDS_IPVS, planLab, planText, type LabCheck } from '../../lab/plan.js';
+import { hostsWithVerify, labCannotCheck, labNeedsKernel, NEEDS_IPVS, planLab, planText, type LabCheck } from '../../lab/plan.js';
 import { exitStatus, formatResult, formatSummary, parseLabLine, resultOf, summarize, unreported, type CheckResult } from '../../lab/report.js';
 import { LAB_DISTROS, labTools, missingMessage } from '../../lab/tools.js';
 import { renderIpvsadmTable } from '../../render/ipvsadm-table.js';
@@ -53,6 +53,11 @@ export function kernelHasIpvs(): boolean {
   return existsSync('/proc/net/ip_vs');
 }
 
+/** The kernel's ipip (built in or loaded): it makes tunl0 in every network namespace. */
+export function kernelHasIpip(): boolean {
+  return existsSync('/sys/module/ipip');
+}
+
 /** Names of the lab's namespaces: short (ip netns), and unique to this run. */
 function labPrefix(): string {
   return `lab${process.pid.toString(36)}${Math.floor(Math.random() * 36 ** 3).toString(36)}`;
@@ -91,8 +96,6 @@ export function labCommand(io: Io, setCode: (code: number) => void): CommandModu
         },
         verifies: (h) => verifying.has(h),
       });
-      const notYet = labUnsupported(g.model, g.topology);
-      if (notYet !== undefined) throw new UsageError(notYet);
       const unsupported = plan.hosts.filter((h) => !LAB_DISTROS.includes(h.distro));
       if (unsupported.length) {
         throw new UsageError(`the lab builds hosts of ${LAB_DISTROS.join(', ')}; not yet ${[...new Set(unsupported.map((h) => h.distro))].join(', ')} (${unsupported.map((h) => h.name).join(', ')}): try --distro`);
@@ -101,12 +104,14 @@ export function labCommand(io: Io, setCode: (code: number) => void): CommandModu
         const absent = plan.hosts.filter((h) => !existsSync(join(a.bundles!, h.name, '.lvsgen', 'install.sh'))).map((h) => h.name);
         if (absent.length) throw new UsageError(`--bundles ${a.bundles}: no bundle (HOST/.lvsgen/install.sh) for ${absent.join(', ')}`);
       }
+      const unchecked = labCannotCheck(g.model);
+      if (unchecked !== undefined) throw new UsageError(unchecked);
       const ipvs = kernelHasIpvs();
       // The VM by itself where this kernel has no IPVS (said below); --no-vm
       // stays in namespaces, --vm goes to the VM whatever the kernel.
       const vm = a.vm ?? !ipvs;
-      const needsIpvs = labNeedsKernelIpvs(g.model);
-      if (!vm && !ipvs && needsIpvs !== undefined) throw new UsageError(needsIpvs);
+      const lacking = vm ? undefined : labNeedsKernel(g.model, { ipvs, ipip: kernelHasIpip() });
+      if (lacking !== undefined) throw new UsageError(lacking);
       // preflight: nothing is created before every need is met
       if (process.getuid?.() !== 0) throw new LabUnavailable('lvsgen lab must run as root (it creates network namespaces and mounts)');
       const missing = [...labTools(plan), ...(vm ? VM_TOOLS : [])].filter((t) => !onPath(t.tool));

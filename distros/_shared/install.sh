@@ -5,6 +5,8 @@
 #
 #   lvsgen-plan 1                       format version
 #   host NAME                           the host the bundle is for
+#   needs PACKAGE                       a package the host needs (for dpkg,
+#                                       rpm and the operator; not read here)
 #   file MODE MERGE SECRECY PATH        a file to install; MERGE: replace (the
 #                                       whole file) or block (a marked block
 #                                       in the host's file, the rest kept)

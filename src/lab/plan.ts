@@ -199,6 +199,19 @@ export interface LabKernel {
 }
 
 /**
+ * What the lab does not check yet, in either mode, or undefined: a streamline
+ * pair (nodes that are director and real server, examples/streamline.yaml).
+ * Its first run (debian, namespaces) installed and failed over, heartbeat's
+ * IPaddr2 moving the address between lo and eth0, but the checks expect the
+ * floating address on one node only, while the standby holds it on lo as a
+ * real server (docs/pairs.md).
+ */
+export function labCannotCheck(model: DerivedModel): string | undefined {
+  const streamline = model.hosts.filter((h) => h.roles.director && h.roles['real-server'] && model.pair?.nodes.includes(h.name)).map((h) => h.name);
+  return streamline.length ? `the lab does not check a streamline pair (nodes that are director and real server: ${streamline.join(', ')}) yet` : undefined;
+}
+
+/**
  * Why the namespace mode cannot build this topology on this kernel, or
  * undefined (the VM mode can: Debian's kernel has both):
  * - a keepalived director (a VRRP pair of directors on debian12 or rhel9, or
@@ -214,19 +227,6 @@ export interface LabKernel {
  *   on examples/lb-tun.yaml: `ifup tunl0`: Cannot find device "tunl0", then
  *   `ifup lo:0` fails on its pre-up sysctl of net.ipv4.conf.tunl0.rp_filter).
  */
-/**
- * What the lab does not check yet, in either mode, or undefined: a streamline
- * pair (nodes that are director and real server, examples/streamline.yaml).
- * Its first run (debian, namespaces) installed and failed over, heartbeat's
- * IPaddr2 moving the address between lo and eth0, but the checks expect the
- * floating address on one node only, while the standby holds it on lo as a
- * real server (docs/pairs.md).
- */
-export function labCannotCheck(model: DerivedModel): string | undefined {
-  const streamline = model.hosts.filter((h) => h.roles.director && h.roles['real-server'] && model.pair?.nodes.includes(h.name)).map((h) => h.name);
-  return streamline.length ? `the lab does not check a streamline pair (nodes that are director and real server: ${streamline.join(', ')}) yet` : undefined;
-}
-
 export function labNeedsKernel(model: DerivedModel, kernel: LabKernel): string | undefined {
   const why: string[] = [];
   const k = model.hosts.filter((h) => h.roles.director && !h.ldirectord && h.keepalived !== undefined).map((h) => h.name).sort();

@@ -187,6 +187,9 @@ export function labUnsupported(model: DerivedModel, topology: Topology): string 
   // found in its first run on examples/lb-tun.yaml: the real servers' installers fail (ifup lo:0 of a tunnelling real server)
   const tun = model.hosts.filter((h) => h.ldirectord?.virtuals.some((v) => v.reals.some((r) => r.forward === 'ipip')) || h.keepalived?.virtualServers.some((v) => v.lbKind === 'TUN'));
   if (tun.length) return `the lab does not build tunnelling (forward: ipip) yet (director ${tun.map((h) => h.name).join(', ')})`;
+  // Its checks send requests to a service's address and port; a firewall-mark service has several (and networks).
+  const marked = model.hosts.filter((h) => h.director?.services.some((s) => s.fwmark !== undefined));
+  if (marked.length) return `the lab does not build firewall-mark services (fwmark) yet (director ${marked.map((h) => h.name).join(', ')})`;
   return undefined;
 }
 

@@ -105,7 +105,8 @@ test('modules-load.d: one module name a line, ip_vs (a persistent service\'s IPV
     for (const h of hostsOf(r)) {
       const present = has(r, h, '/etc/modules-load.d/lvsgen.conf');
       const ftpDirector = (name.startsWith('lb-nat/') && h === 'director') || (name.startsWith('ha-lb/') && (h === 'lvs1' || h === 'lvs2'));
-      const want = ftpDirector ? ['ip_vs', 'ip_vs_ftp'] : name.startsWith('lb-tun/') && h.startsWith('real') ? ['ipip'] : undefined;
+      // fwmark's director: ip_vs for its persistent services' IPVS keys.
+      const want = ftpDirector ? ['ip_vs', 'ip_vs_ftp'] : name.startsWith('lb-tun/') && h.startsWith('real') ? ['ipip'] : name.startsWith('fwmark/') && h === 'director' ? ['ip_vs'] : undefined;
       if (want !== undefined) {
         assert.ok(present, `${name}/${h}: loads ${want.join(', ')}`);
         const lines = sh('cat', [r.file(h, '/etc/modules-load.d/lvsgen.conf')]).stdout.split('\n').filter((l) => l !== '' && !l.startsWith('#'));

@@ -98,6 +98,6 @@ export function runPipeline(topology: string | Uint8Array, opts: PipelineOptions
   if (t === undefined || sorted.length > warnings.length) throw new TopologyError(sorted);
   const secrets = { ...(heartbeatKey !== undefined ? { heartbeatKey } : keyStandIn !== undefined ? { heartbeatKey: keyStandIn } : {}) };
   const backends = directorBackends(t, { ...(opts.distro !== undefined ? { distro: opts.distro } : {}), capabilities: (d) => set.get(d)!.capabilities });
-  const model = deriveModel(t, { ...(opts.distro !== undefined ? { distro: opts.distro } : {}), secrets, backends });
+  const model = deriveModel(t, { ...(opts.distro !== undefined ? { distro: opts.distro } : {}), secrets, backends, vrrp: (d) => set.get(d)!.capabilities.vrrp });
   return { topology: t, model, bundles: renderModel(model, set), warnings, ...(keyStandIn !== undefined ? { keyStandIn } : {}) };
 }

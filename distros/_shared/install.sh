@@ -5,6 +5,8 @@
 #
 #   lvsgen-plan 1                       format version
 #   host NAME                           the host the bundle is for
+#   needs PACKAGE                       a package the host needs (for dpkg,
+#                                       rpm and the operator; not read here)
 #   file MODE MERGE SECRECY PATH        a file to install; MERGE: replace (the
 #                                       whole file) or block (a marked block
 #                                       in the host's file, the rest kept)
@@ -244,10 +246,37 @@ check_file() { # check_file MODE PATH SECRECY
 		old=/dev/null
 	fi
 	if [ "$3" = secret ]; then
-		say "--- $2 differs (it holds a secret: content not shown)"
+		# Masked, not hidden: both sides with every secret value replaced by
+		# ******** (lvsgen diff masks the same directives: src/review/mask.ts).
+		if ! { mask_secrets "$2" <"$old" >"$work/masked-old" && mask_secrets "$2" <"$src" >"$work/masked-new"; }; then
+			say "--- $2 differs (it holds a secret in a format this installer cannot mask: content not shown)"
+			return 0
+		fi
+		if cmp -s "$work/masked-old" "$work/masked-new"; then
+			say "--- $2 differs: a secret value changed (not shown)"
+		else
+			diff -u -L "$2 (on the host)" -L "$2 (generated)" "$work/masked-old" "$work/masked-new" || true
+		fi
 	else
 		diff -u -L "$2 (on the host)" -L "$2 (generated)" "$old" "$src" || true
 	fi
+}
+
+# stdin to stdout with the value of every directive that carries a secret
+# replaced by ********, by the file's format (its base name); fails for a
+# format it does not know. The directives, whatever their value (the host's
+# file may hold a key lvsgen never saw):
+# - heartbeat's authkeys: `N METHOD KEY` lines (authkeys(5));
+# - keepalived.conf: `auth_pass` (keepalived.conf(5));
+# - ldirectord.cf: a virtual service's `passwd=` (ldirectord(8)).
+# Basic regular expressions only: the sed of a 2005 distro has no -E.
+mask_secrets() { # mask_secrets PATH
+	case ${1##*/} in
+	authkeys) sed 's/^\([[:space:]]*[0-9][0-9]*[[:space:]][[:space:]]*[^[:space:]][^[:space:]]*[[:space:]][[:space:]]*\)[^[:space:]].*$/\1********/' ;;
+	keepalived.conf) sed 's/^\([[:space:]]*auth_pass[[:space:]][[:space:]]*\)[^[:space:]].*$/\1********/' ;;
+	ldirectord.cf) sed 's/^\([[:space:]]*passwd[[:space:]]*=[[:space:]]*\)[^[:space:]].*$/\1********/' ;;
+	*) return 1 ;;
+	esac
 }
 
 restore_file() { # restore_file PATH

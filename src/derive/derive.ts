@@ -39,6 +39,8 @@ export interface DeriveOptions {
   secrets: { heartbeatKey?: string };
   /** What each director runs (model/targets.ts directorBackends); unset: the topology's director_backend, else ldirectord. */
   backends?: ReadonlyMap<string, DirectorBackend>;
+  /** Whether keepalived (VRRP) carries a pair on a distro (capabilities.vrrp); unset: heartbeat everywhere. */
+  vrrp?: (distro: string) => boolean;
 }
 
 const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
@@ -236,8 +238,15 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
     }
 
     // Real server of direct routing / tunnelling: VIPs on non-ARPing loopback aliases.
-    const drServices = myServices.filter((vs) => vs.forward !== 'masq' && !isDirector);
-    const drVips = [...new Set(drServices.flatMap((vs) => serviceDestinations(vs).addresses))];
+    // A director holds its virtual addresses itself (an alias, or its pair's
+    // floating address), except a node of a director pair that is also a real
+    // server (streamline): the standby answers for a floating address it does
+    // not hold on a device, so both nodes keep it on lo as any real server does.
+    const pairReal = directorPair && isHaNode && isDirector;
+    const drServices = myServices.filter((vs) => vs.forward !== 'masq');
+    const drVips = [
+      ...new Set(drServices.flatMap((vs) => serviceDestinations(vs).addresses).filter((a) => !isDirector || (pairReal && floating.includes(a)))),
+    ];
     // Networks of virtual addresses (firewall-mark services): local as a whole on
     // the director, which takes their packets, and on direct-routing and tunnelling
     // real servers, which answer for every address in them (a loopback alias holding
@@ -272,6 +281,15 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
         loopbackAliases.push({ ...net({ ...vn, address: vn.network }), device: 'lo:0', parent: 'lo', purpose: `virtual network ${vn.networkCidr}` });
       }
       heartbeat = heartbeatView(t, hb, ifaces, opts.secrets.heartbeatKey, directorPair ? backendOf(hb.nodes[0]!) : undefined);
+      // Heartbeat runs a resource only on the node that takes it, so nothing
+      // would start the standby's backup sync daemon after a reboot: the sync
+      // interface starts it when it comes up at boot (ipvsadm loads ip_vs
+      // itself), and lvsgen-ipvs-sync's `boot` leaves a running master alone.
+      const sync = heartbeat.sync;
+      if (sync !== undefined && isDirector && !(opts.vrrp?.(opts.distro ?? spec.distro ?? t.defaults.distro) ?? false)) {
+        const dev = devices.find((d) => d.device === sync.interface);
+        if (dev) dev.syncBackup = { syncid: sync.syncid };
+      }
       vrrp = vrrpView(t, hb, name, ifaces, opts.secrets.heartbeatKey, directorPair);
       // GATEWAYDEV keeps the default route off the loopback alias of a virtual
       // network (seed 001); a node without one needs none.
@@ -288,7 +306,29 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
       loopbackAliases.push({ ...net({ ...n, address: n.network }), device: `lo:${loopbackAliases.length}`, parent: 'lo', purpose: `virtual network ${n.networkCidr} (firewall mark)` });
     }
     for (const vip of drVips.sort((a, b) => addressKey(a) - addressKey(b))) {
-      loopbackAliases.push({ ...net(parseCidr(`${vip}/32`)), device: `lo:${loopbackAliases.length}`, parent: 'lo', purpose: `virtual address ${vip} (direct routing / tunnelling)` });
+      loopbackAliases.push({
+        ...net(parseCidr(`${vip}/32`)),
+        device: `lo:${loopbackAliases.length}`,
+        parent: 'lo',
+        purpose: `virtual address ${vip} (direct routing / tunnelling)`,
+        ...(pairReal ? { floating: true } : {}),
+      });
+    }
+    // Streamline under keepalived: both nodes load the virtual servers, so the
+    // standby's IPVS would schedule again the packets the active director
+    // forwards to it (and could send them back: a loop). backup_only turns
+    // the director function off while the node's sync daemon is in backup
+    // state (the kernel's Documentation/networking/ipvs-sysctl.rst,
+    // backup_only: "disable the director function while the server is in
+    // backup mode to avoid packet loops for DR/TUN methods"); keepalived's
+    // lvs_sync_daemon runs backup on the standby and master on the active
+    // node. Under heartbeat the standby runs no ldirectord, so no table.
+    if (pairReal && drVips.length > 0 && backendOf(name) === 'keepalived' && hb?.connection_sync === true) {
+      moduleSysctls.push({
+        comment: 'Director and real server of a pair (streamline): the standby only answers as a\nreal server, its IPVS stays out of the way while its sync daemon is backup.',
+        keys: [{ key: 'net.ipv4.vs.backup_only', value: '1' }],
+      });
+      modules.add('ip_vs');
     }
 
     // Router: a network of virtual addresses of a firewall-mark service goes to

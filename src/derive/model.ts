@@ -22,6 +22,12 @@ export interface Device extends NetAddress {
   routes: Route[];
   /** Aliases (eth0:0 ...) that carry virtual addresses on this device. */
   aliases: Alias[];
+  /**
+   * The IPVS sync daemon's interface on a heartbeat pair director: when the
+   * device comes up at boot, the node starts its backup sync daemon
+   * (lvsgen-ipvs-sync ... boot), as heartbeat starts nothing on the standby.
+   */
+  syncBackup?: { syncid: number };
 }
 
 export interface Alias extends NetAddress {
@@ -29,6 +35,13 @@ export interface Alias extends NetAddress {
   parent: string;
   /** Why the alias exists, for a comment in the file. */
   purpose: string;
+  /**
+   * A floating address of the director pair, held on lo by a node that is
+   * also its real server (streamline): heartbeat's IPaddr2 takes this copy
+   * down while the node holds the address on a device, and puts it back when
+   * it gives the address up; under keepalived it stays.
+   */
+  floating?: boolean;
 }
 
 /** A real server of a director service, as that director reaches it. */

@@ -16,6 +16,7 @@
 import type { DerivedHost, DerivedModel, KeepalivedVirtualServer, VirtualBlock } from '../derive/model.js';
 import { addressKey, contains, parseCidr } from '../model/net.js';
 import type { Topology } from '../model/schema.js';
+import { PLAN, type HostBundle } from '../render/types.js';
 
 /** What the lab needs to know of a distro (from its distro.yaml). */
 export interface LabDistro {
@@ -91,6 +92,17 @@ export interface LabPlan {
 
 export interface PlanOptions {
   distro(name: string): LabDistro;
+  /**
+   * Whether the host's installer has checks of its own (`verify` records in
+   * its plan; a direct-routing director has none): only then is
+   * `install.sh --verify` a check. Default: every host.
+   */
+  verifies?(host: string): boolean;
+}
+
+/** The hosts whose bundle's installer plan holds `verify` records (for PlanOptions.verifies). */
+export function hostsWithVerify(bundles: readonly HostBundle[]): Set<string> {
+  return new Set(bundles.filter((b) => b.files.some((f) => f.path === PLAN && /^verify /m.test(f.content))).map((b) => b.host));
 }
 
 interface Service {
@@ -176,21 +188,73 @@ function requestsFor(s: Service): number {
 }
 
 /**
- * What the lab cannot build yet, or undefined: a heartbeat or VRRP pair of
- * directors (the virtual addresses and the table move with the active one;
- * the checks here expect them on fixed directors).
+ * What the lab cannot build yet, or undefined: tunnelling (forward: ipip).
  */
-export function labUnsupported(model: DerivedModel, topology: Topology): string | undefined {
-  const nodes = topology.heartbeat?.nodes ?? [];
-  const directors = nodes.filter((n) => model.hosts.find((h) => h.name === n)?.roles.director);
-  if (directors.length) return `the lab does not build a pair of directors yet (heartbeat.nodes ${directors.join(', ')} are directors)`;
-  // found in its first run on examples/lb-tun.yaml: the real servers' installers fail (ifup lo:0 of a tunnelling real server)
-  const tun = model.hosts.filter((h) => h.ldirectord?.virtuals.some((v) => v.reals.some((r) => r.forward === 'ipip')) || h.keepalived?.virtualServers.some((v) => v.lbKind === 'TUN'));
-  if (tun.length) return `the lab does not build tunnelling (forward: ipip) yet (director ${tun.map((h) => h.name).join(', ')})`;
+/** What this machine's kernel offers the namespace mode (the VM boots Debian's, which has both). */
+export interface LabKernel {
+  /** IPVS (/proc/net/ip_vs). */
+  ipvs: boolean;
+  /** ipip, the IP-in-IP tunnel module (/sys/module/ipip): it makes every namespace's tunl0. */
+  ipip: boolean;
+}
+
+/**
+ * Why the namespace mode cannot build this topology on this kernel, or
+ * undefined (the VM mode can: Debian's kernel has both):
+ * - a keepalived director (a VRRP pair of directors on debian12 or rhel9, or
+ *   director_backend: keepalived) needs IPVS: keepalived drives it over
+ *   netlink (no ipvsadm the lab could stand in for), and its checker process
+ *   exits with a fatal error when the kernel has none ("IPVS: Can't
+ *   initialize ipvs: Protocol not available", then "exited with permanent
+ *   error FATAL. Terminating": keepalived's lib/scheduler.c,
+ *   report_child_status(), https://github.com/acassen/keepalived), taking
+ *   VRRP down with it, so its installer fails;
+ * - tunnelling (forward: ipip) needs ipip: a tunnelling real server's
+ *   installer brings up tunl0, which only exists once ipip is loaded (found
+ *   on examples/lb-tun.yaml: `ifup tunl0`: Cannot find device "tunl0", then
+ *   `ifup lo:0` fails on its pre-up sysctl of net.ipv4.conf.tunl0.rp_filter).
+ */
+/**
+ * What the lab does not check yet, in either mode, or undefined: a streamline
+ * pair (nodes that are director and real server, examples/streamline.yaml).
+ * Its first run (debian, namespaces) installed and failed over, heartbeat's
+ * IPaddr2 moving the address between lo and eth0, but the checks expect the
+ * floating address on one node only, while the standby holds it on lo as a
+ * real server (docs/pairs.md).
+ */
+export function labCannotCheck(model: DerivedModel): string | undefined {
+  const streamline = model.hosts.filter((h) => h.roles.director && h.roles['real-server'] && model.pair?.nodes.includes(h.name)).map((h) => h.name);
+  if (streamline.length) return `the lab does not check a streamline pair (nodes that are director and real server: ${streamline.join(', ')}) yet`;
   // Its checks send requests to a service's address and port; a firewall-mark service has several (and networks).
-  const marked = model.hosts.filter((h) => h.director?.services.some((s) => s.fwmark !== undefined));
-  if (marked.length) return `the lab does not build firewall-mark services (fwmark) yet (director ${marked.map((h) => h.name).join(', ')})`;
-  return undefined;
+  const marked = model.hosts.filter((h) => h.director?.services.some((s) => s.fwmark !== undefined)).map((h) => h.name);
+  return marked.length ? `the lab does not check firewall-mark services (fwmark) yet (director ${marked.join(', ')})` : undefined;
+}
+
+export function labNeedsKernel(model: DerivedModel, kernel: LabKernel): string | undefined {
+  const why: string[] = [];
+  const k = model.hosts.filter((h) => h.roles.director && !h.ldirectord && h.keepalived !== undefined).map((h) => h.name).sort();
+  if (k.length && !kernel.ipvs) {
+    why.push(`keepalived on director ${k.join(', ')} needs IPVS in the kernel, which this one lacks (keepalived exits when it cannot initialise IPVS, and talks to it over netlink, where the lab has no stand-in)`);
+  }
+  const tun = model.hosts.filter((h) => h.ldirectord?.virtuals.some((v) => v.reals.some((r) => r.forward === 'ipip')) || h.keepalived?.virtualServers.some((v) => v.lbKind === 'TUN'));
+  if (tun.length && !kernel.ipip) {
+    why.push(`tunnelling (forward: ipip, director ${tun.map((h) => h.name).join(', ')}) needs the kernel's ipip module, which this one lacks (the real servers' tunl0 exists only with it)`);
+  }
+  return why.length ? `${why.join('; ')}: run it with --vm` : undefined;
+}
+
+/** A heartbeat or VRRP pair as the checks see it: the nodes, the daemon, its times. */
+function haPair(pair: NonNullable<Topology['heartbeat']>, kind: 'heartbeat' | 'vrrp') {
+  const [n1, n2] = pair.nodes as [string, string];
+  return {
+    n1,
+    n2,
+    kind,
+    daemon: kind === 'heartbeat' ? 'heartbeat' : 'keepalived',
+    // keepalived's VRRP: a backup declares the master down after 3 adverts (advert_int = keepalive) and its skew
+    deadtime: kind === 'heartbeat' ? pair.deadtime : 3 * pair.keepalive + 1,
+    initdead: kind === 'heartbeat' ? pair.initdead : 3 * pair.keepalive + 1,
+  };
 }
 
 export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptions): LabPlan {
@@ -217,6 +281,13 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
   for (const f of floating) used.add(f);
   const services = hosts.flatMap(servicesOf);
   for (const s of services) used.add(s.address);
+  // A pair of directors (HA + load balancing): the active one holds the
+  // floating addresses and runs the table (heartbeat starts ldirectord there;
+  // keepalived loads it on both). The checks go through the preferred node
+  // first, then through the other after the failover.
+  const pairDirectors = (pair?.nodes ?? []).filter((n) => hosts.find((h) => h.name === n)?.roles.director);
+  const standby = pairDirectors.length === 2 ? pairDirectors[1]! : undefined;
+  const activeFirst = (director: string) => director !== standby;
 
   // --- clients
   const clientLans = new Set<string>();
@@ -235,10 +306,13 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
     if (n <= addressKey(c.network)) continue; // a full network: no room for a client
     const address = ipOf(n);
     used.add(address);
-    // its gateway: a router on the LAN, else a director, else none
+    // its gateway: a router on the LAN, else a pair of directors' floating
+    // address there (it moves with the active one), else a director, else none
     const on = (role: 'router' | 'director') => hosts.find((h) => h.roles[role] && h.devices.some((d) => d.networkCidr === lan.network));
-    const gw = on('router') ?? on('director');
-    const gateway = gw?.devices.find((d) => d.networkCidr === lan.network)?.address;
+    const pairFloat = pairDirectors.length ? floating.find((f) => contains(c, f)) : undefined;
+    const router = on('router');
+    const gw = router ?? on('director');
+    const gateway = router ? gw?.devices.find((d) => d.networkCidr === lan.network)?.address : pairFloat ?? gw?.devices.find((d) => d.networkCidr === lan.network)?.address;
     clients.push({ name: `c${clients.length}`, lan: lan.name, address, prefix: c.prefix, ...(gateway !== undefined ? { gateway } : {}) });
   }
   const clientOn = (lan: string | undefined) => clients.find((c) => c.lan === lan);
@@ -322,7 +396,14 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
     }
     if (h.forwarding) add({ id: `fwd.${h.name}`, name: `net.ipv4.ip_forward on ${h.name}`, expected: '1', run: ['sysctl', h.name, 'net.ipv4.ip_forward', '1'] });
   }
-  // every virtual and floating address answers ARP and ping on its network
+  // the pair's daemons, and the floating addresses on the preferred node:
+  // first, as a pair of directors' virtual addresses and tables are there
+  const hp = pair ? haPair(pair, opts.distro(byName.get(pair.nodes[0]!)!.distro).pair) : undefined;
+  if (hp) {
+    for (const n of [hp.n1, hp.n2]) add({ id: `ha.runs.${n}`, name: `${hp.daemon} runs on ${n}`, expected: `${hp.daemon} running after install.sh`, run: ['ha-runs', n, hp.kind] });
+    add({ id: 'ha.holds', name: `${floating.join(', ')} on ${hp.n1} (the preferred node), not on ${hp.n2}`, expected: `within initdead (${hp.initdead} s) and a margin`, run: ['ha-holds', hp.n1, hp.n2, String(hp.initdead), ...floating] });
+  }
+  // every virtual address answers ARP and ping on its network
   for (const s of services) {
     const c = clientFor(s.address);
     if (c && !checks.some((x) => x.id === `ping.${s.address}`)) {
@@ -330,7 +411,7 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
     }
   }
   // masquerading: a real server on a masqueraded network reaches the outside as its director
-  for (const h of hosts) {
+  const masqChecks = (h: DerivedHost) => {
     for (const d of h.devices) {
       for (const m of d.masquerade) {
         const inner = hosts.find((x) => x !== h && x.roles['real-server'] && x.devices.some((y) => y.networkCidr === m));
@@ -340,10 +421,11 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
         add({ id: `masq.${h.name}.${m}`, name: `${inner.name} reaches client ${outside.name} masqueraded by ${h.name}`, expected: `the client sees ${as}`, run: ['masq', inner.name, outside.name, as] });
       }
     }
-  }
+  };
+  for (const h of hosts) if (activeFirst(h.name)) masqChecks(h);
   // the directors' tables, and the services through them
   const directors = hosts.filter((h) => servicesOf(h).length > 0).map((h) => h.name);
-  for (const d of directors) {
+  const tableCheck = (d: string) => {
     const backend = byName.get(d)!.ldirectord ? 'ldirectord' : 'keepalived';
     add({
       id: `table.${d}`,
@@ -353,28 +435,34 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
       ...(backend === 'keepalived' ? { needs: NEEDS_IPVS } : {}),
       run: ['table', d],
     });
-  }
-  for (const s of services) {
+  };
+  for (const d of directors) if (activeFirst(d)) tableCheck(d);
+  const serviceCheck = (s: Service) => {
     const c = clientFor(s.address);
+    if (!c) return;
     const ep = endpoint(s.protocol, s.address, s.port);
     const live = s.reals.filter((r) => r.weight > 0);
     const names = live.map((r) => (r.local ? s.director : hostOf(r.address)?.name ?? r.address));
-    if (c) {
-      const n = requestsFor(s);
-      const weighted = !['rr', 'lc', 'sed', 'nq', 'fo', 'ovf'].includes(s.scheduler) && new Set(live.map((r) => r.weight)).size > 1;
-      add({
-        id: `svc.${s.director}.${s.protocol}.${s.address}.${s.port}`,
-        name: `client ${c.name} is answered by ${ep}`,
-        expected: s.persistent !== undefined
-          ? `${n} requests from one client, all answered by one real server (persistent ${s.persistent})`
-          : `${n} requests answered, by every one of ${names.join(', ')}${weighted ? ' in proportion to their weights' : ''}`,
-        needs: NEEDS_IPVS,
-        run: ['service', c.name, s.protocol, s.address, String(s.port), s.kind, String(n), s.persistent !== undefined ? 'persistent' : weighted ? 'weighted' : 'all',
-          ...live.map((r, i) => `${names[i]}=${r.weight}`)],
-      });
-    }
+    const n = requestsFor(s);
+    const weighted = !['rr', 'lc', 'sed', 'nq', 'fo', 'ovf'].includes(s.scheduler) && new Set(live.map((r) => r.weight)).size > 1;
+    const via = pairDirectors.includes(s.director) ? ` through ${s.director}` : '';
+    add({
+      id: `svc.${s.director}.${s.protocol}.${s.address}.${s.port}`,
+      name: `client ${c.name} is answered by ${ep}${via}`,
+      expected: s.persistent !== undefined
+        ? `${n} requests from one client, all answered by one real server (persistent ${s.persistent})`
+        : `${n} requests answered, by every one of ${names.join(', ')}${weighted ? ' in proportion to their weights' : ''}`,
+      needs: NEEDS_IPVS,
+      run: ['service', c.name, s.protocol, s.address, String(s.port), s.kind, String(n), s.persistent !== undefined ? 'persistent' : weighted ? 'weighted' : 'all',
+        ...live.map((r, i) => `${names[i]}=${r.weight}`)],
+    });
+  };
+  for (const s of services) {
+    if (!activeFirst(s.director)) continue;
+    serviceCheck(s);
     if (!s.checked) continue;
-    for (const r of live) {
+    const ep = endpoint(s.protocol, s.address, s.port);
+    for (const r of s.reals.filter((x) => x.weight > 0)) {
       if (r.local) continue;
       const h = hostOf(r.address);
       if (!h) continue;
@@ -388,13 +476,9 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
       });
     }
   }
-  // the pair: floating addresses on the preferred node, failover, failback
-  if (pair) {
-    const [n1, n2] = pair.nodes as [string, string];
-    const kind = opts.distro(byName.get(n1)!.distro).pair;
-    const daemon = kind === 'heartbeat' ? 'heartbeat' : 'keepalived';
-    const deadtime = kind === 'heartbeat' ? pair.deadtime : 3 * pair.keepalive + 1;
-    const initdead = kind === 'heartbeat' ? pair.initdead : 3 * pair.keepalive + 1;
+  // the pair: answered by the preferred node, failover, failback
+  if (pair && hp) {
+    const { n1, n2, kind, daemon, deadtime } = hp;
     const targets: Array<{ client: string; address: string }> = [];
     for (const f of floating) { const c = clientFor(f); if (c) targets.push({ client: c.name, address: f }); }
     if (pair.virtual_network !== undefined) {
@@ -404,11 +488,15 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
       const beyond = router?.devices.map((d) => clientOn(lanOf.get(d.networkCidr))).find((c) => c !== undefined && !floating.some((f) => contains(parseCidr(lans.find((l) => l.name === c.lan)!.network), f)));
       if (beyond) for (const a of [ipOf(addressKey(vn.network) + 1), ipOf(addressKey(vn.broadcast) - 1)]) targets.push({ client: beyond.name, address: a });
     }
-    for (const n of [n1, n2]) add({ id: `ha.runs.${n}`, name: `${daemon} runs on ${n}`, expected: `${daemon} running after install.sh`, run: ['ha-runs', n, kind] });
-    add({ id: 'ha.holds', name: `${floating.join(', ')} on ${n1} (the preferred node), not on ${n2}`, expected: `within initdead (${initdead} s) and a margin`, run: ['ha-holds', n1, n2, String(initdead), ...floating] });
     for (const t of targets) add({ id: `ha.answer.${n1}.${t.address}`, name: `client ${t.client} reaches ${t.address}: answered by ${n1}`, expected: `${n1}`, run: ['answer', t.client, t.address, String(probePort), n1] });
     add({ id: 'ha.failover', name: `${daemon} stopped on ${n1}: ${floating.join(', ')} ${floating.length === 1 ? 'moves' : 'move'} to ${n2}`, expected: `on ${n2} within the dead time (${deadtime} s) and a margin, released by ${n1}`, run: ['ha-failover', n1, n2, kind, String(deadtime), ...floating] });
     for (const t of targets) add({ id: `ha.answer.${n2}.${t.address}`, name: `client ${t.client} reaches ${t.address}: answered by ${n2}`, expected: `${n2}`, run: ['answer', t.client, t.address, String(probePort), n2] });
+    // a pair of directors: the table, the masquerading and the services now through the standby
+    if (standby !== undefined) {
+      if (directors.includes(standby)) tableCheck(standby);
+      masqChecks(byName.get(standby)!);
+      for (const s of services) if (s.director === standby) serviceCheck(s);
+    }
     const back = pair.auto_failback;
     add({
       id: 'ha.failback',
@@ -418,7 +506,7 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
     });
   }
   // every host's own checks, last: the tables have settled by then
-  for (const h of hosts) add({ id: `verify.${h.name}`, name: `install.sh --verify on ${h.name}`, expected: 'every line ok', run: ['verify', h.name] });
+  for (const h of hosts) if (opts.verifies?.(h.name) ?? true) add({ id: `verify.${h.name}`, name: `install.sh --verify on ${h.name}`, expected: 'every line ok', run: ['verify', h.name] });
 
   // --- what the hosts run
   const needs = new Set<string>();

@@ -109,6 +109,19 @@ export function checkTargets(t: Topology, opts: TargetOptions): RawProblem[] {
     });
   }
 
+  // Streamline under keepalived: the standby's IPVS stays out of the way only
+  // while its sync daemon is backup (net.ipv4.vs.backup_only, derive.ts).
+  if (hb !== undefined && !hb.connection_sync) {
+    const streamline = hb.nodes.filter((n) => n in t.hosts && backends.get(n) === 'keepalived' && (t.hosts[n]!.roles as string[]).includes('real-server'));
+    if (streamline.length > 0) {
+      problems.push({
+        code: 'unsupported',
+        path: ['heartbeat', 'connection_sync'],
+        message: `${streamline.join(' and ')} ${streamline.length > 1 ? 'are' : 'is'} director and real server under keepalived, which loads the virtual servers on both nodes: the standby keeps its IPVS out of the way (net.ipv4.vs.backup_only) only while its sync daemon runs as backup, so a streamline pair needs connection_sync (leave it unset)`,
+      });
+    }
+  }
+
   // keepalived's checkers cannot do every check ldirectord does.
   if ([...backends.values()].includes('keepalived')) {
     for (const [i, vs] of t.virtual_services.entries()) problems.push(...keepalivedCheckProblems(vs, ['virtual_services', i]));

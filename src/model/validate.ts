@@ -242,6 +242,14 @@ export function validateTopology(t: Topology): RawProblem[] {
         add({ code: 'wrong-role', path: rsAt, message: `host "${name}" does not have the real-server role` });
         continue;
       }
+      // Streamline: a node of the pair is a real server by direct routing, the
+      // standby answering for the floating address it holds on lo. Under NAT
+      // its replies would not go back through the active node, and tunnelling
+      // to the peer is not what lvsgen writes for a pair node.
+      if (haDirectors.includes(name) && vs.forward !== 'gate') {
+        add({ code: 'unsupported', path: rsAt, message: `${name} is a node of the director pair: a pair node is a real server (streamline) only by direct routing (forward: gate), not ${vs.forward}` });
+        continue;
+      }
       if (vs.forward === 'ipip' || directors.includes(name)) continue;
       const gw = t.hosts[name]!.gateway;
       if (directorPair && vs.forward === 'masq' && !gatewayChecked.has(name)) {
@@ -276,6 +284,16 @@ export function validateTopology(t: Topology): RawProblem[] {
       if (!has(n)) add({ code: 'undefined-host', path: [...at, 'nodes', i], message: `no host named "${n}"` });
       else if (haDirectors.length > 0 && !roleOf(n, 'director')) {
         add({ code: 'unsupported', path: [...at, 'nodes', i], message: `${n} is not a director: a heartbeat pair that holds a director must be two directors` });
+      }
+    }
+    // Streamline: each node is director and real server, or neither is a real
+    // server (after a failover the two swap what they do).
+    // (A node that is no director at all is refused above.)
+    if (hbNodes.length === 2 && haDirectors.length === 2 && hbNodes.some((n) => roleOf(n, 'real-server'))) {
+      for (const n of hbNodes) {
+        if (roleOf(n, 'real-server')) continue;
+        const other = hbNodes.find((x) => x !== n && roleOf(x, 'real-server'));
+        add({ code: 'wrong-role', path: ['hosts', n, 'roles'], message: `${n} is a node of the director pair${other !== undefined ? ` whose other node ${other} is also a real server` : ''}: in a streamline pair each node is director and real server (roles: [director, real-server])` });
       }
     }
     for (const d of directors) {

@@ -47,8 +47,19 @@ const capabilitiesSchema = z.strictObject({
   /** The firewall a NAT director's masquerading is written for. */
   firewall: z.enum(['iptables', 'nftables']),
 });
+/**
+ * Package names (Handlebars over the host, one or more per line: a name that
+ * renders empty is not needed by that host). render/plan.ts checks each name.
+ */
+const packagesSchema = z.strictObject({
+  /** By file kind: what reads that file (ldirectord.cf: ldirectord). */
+  kinds: z.partialRecord(z.enum(KIND_NAMES), z.array(z.string())).default({}),
+  /** By action: what its commands run (sysctl: procps). */
+  actions: z.record(z.string(), z.array(z.string())).default({}),
+});
 const distroSchema = z.strictObject({
   description: z.string(),
+  packages: packagesSchema.default({ kinds: {}, actions: {} }),
   capabilities: capabilitiesSchema,
   verify: z.array(verifySchema).default([]),
   vars: z.record(z.string(), z.string()).default({}),
@@ -86,6 +97,11 @@ export interface VerifyRule {
 
 export interface Distro {
   name: string;
+  /**
+   * The packages a host needs, under this distro's names: those of each file
+   * kind it gets and of each action its plan runs (render.ts picks them).
+   */
+  packages: { kinds: Partial<Record<KindName, Template[]>>; actions: Record<string, Template[]> };
   verify: VerifyRule[];
   description: string;
   capabilities: Capabilities;
@@ -200,6 +216,10 @@ function buildDistro(files: DistroFiles, dir: string, name: string, engine: Temp
   for (const r of d.files) {
     for (const a of r.then) if (!(a in d.actions)) throw new Error(`${file}: file ${r.path} names unknown action ${a}`);
   }
+  for (const k of Object.keys(d.packages.kinds)) {
+    if (!d.files.some((r) => r.kind === k)) throw new Error(`${file}: packages.kinds names ${k}, a kind its files do not list`);
+  }
+  for (const a of Object.keys(d.packages.actions)) if (!(a in d.actions)) throw new Error(`${file}: packages.actions names unknown action ${a}`);
   const capabilities: Capabilities = {
     // In the file's order: the first is what a director runs when the topology does not say.
     directorBackends: [...new Set(d.capabilities.director_backends)],
@@ -212,6 +232,10 @@ function buildDistro(files: DistroFiles, dir: string, name: string, engine: Temp
   return {
     name,
     description: d.description,
+    packages: {
+      kinds: Object.fromEntries(Object.entries(d.packages.kinds).map(([k, list]) => [k, list.map((p) => engine.compile(p, `${file} packages of kind ${k}`))])),
+      actions: Object.fromEntries(Object.entries(d.packages.actions).map(([a, list]) => [a, list.map((p) => engine.compile(p, `${file} packages of action ${a}`))])),
+    },
     capabilities,
     vars: d.vars,
     verify: d.verify.map((v) => ({ run: v.run, expect: engine.compile(v.expect, `${file} verify ${v.run}`) })),

@@ -86,6 +86,8 @@ export interface BootModulesContext {
   moduleSysctls: Array<{ comment: string; keys: Array<{ key: string; value: string }> }>;
   /** Devices a boot script brings up once their module is loaded (tunl0 of ipip). */
   linksUp: string[];
+  /** A heartbeat pair director: the IPVS sync daemon a boot script starts as backup (Device.syncBackup). */
+  syncBackups: Array<{ interface: string; syncid: number }>;
 }
 
 export interface TunnelContext {
@@ -224,9 +226,9 @@ export const KINDS = {
       one(h.forwarding || h.arpSuppression, { forwarding: h.forwarding, arpSuppression: h.arpSuppression, arpDevices: h.devices.map((d) => d.device), moduleSysctls: h.moduleSysctls, tunnel: h.tunnel !== undefined }),
   },
   'boot-modules': {
-    per: 'host that needs modules (`ip_vs_ftp`; `ip_vs` before IPVS sysctls)',
+    per: 'host that needs modules (`ip_vs_ftp`; `ip_vs` before IPVS sysctls), or a heartbeat pair director (its backup sync daemon at boot)',
     usedFor: 'rc.local, /etc/modules, modules-load.d',
-    contexts: (h): BootModulesContext[] => one(h.modules.length > 0, { modules: h.modules, moduleLoads: h.moduleLoads, moduleSysctls: h.moduleSysctls, linksUp: h.tunnel ? [h.tunnel.device] : [] }),
+    contexts: (h): BootModulesContext[] => one(h.modules.length > 0 || h.devices.some((d) => d.syncBackup !== undefined), { modules: h.modules, moduleLoads: h.moduleLoads, moduleSysctls: h.moduleSysctls, linksUp: h.tunnel ? [h.tunnel.device] : [], syncBackups: h.devices.flatMap((d) => (d.syncBackup ? [{ interface: d.device, syncid: d.syncBackup.syncid }] : [])) }),
   },
   tunnel: {
     per: 'real server of tunnelling (`device`: tunl0, brought up)',

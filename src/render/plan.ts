@@ -13,6 +13,10 @@
 //
 //   lvsgen-plan 1                          format version (first record)
 //   host NAME                              the host this bundle is for
+//   needs PACKAGE                          a package the host needs (its
+//                                          distro's name; the .deb Depends
+//                                          and .rpm Requires; install.sh
+//                                          only reads it)
 //   file MODE MERGE SECRECY PATH           install PATH (MERGE: replace | block;
 //                                          SECRECY: plain | secret)
 //   action NAME now|ask                    an action; ask: confirm first
@@ -94,6 +98,8 @@ export interface PlanCheck {
 
 export interface Plan {
   host: string;
+  /** The packages the host needs (its distro's names), sorted: what its files and actions need. */
+  needs: string[];
   /** Install order. */
   files: PlanFile[];
   /** Run order. */
@@ -104,6 +110,7 @@ export interface Plan {
 /** A word the installer may pass to a program as it is: what shellQuote leaves unquoted. */
 export const SAFE_WORD = /^[A-Za-z0-9_./:=@%+,-]+$/;
 const NAME = /^[a-z0-9][a-z0-9_-]*$/;
+const PACKAGE = /^[A-Za-z0-9][A-Za-z0-9+._-]*$/;
 const PATH = /^\/(?:[A-Za-z0-9_.:~-]+\/)*[A-Za-z0-9_.:~-]+$/;
 /** Printable ASCII without a leading or trailing blank: an expected output line. */
 const TEXT = /^[!-~](?:[ -~]*[!-~])?$/;
@@ -122,6 +129,10 @@ export function commandWords(line: string): string[] {
 export function renderPlan(plan: Plan, header: string): string {
   must(NAME.test(plan.host), `host ${JSON.stringify(plan.host)}`);
   const out = [`# ${header}`, '# Read by .lvsgen/install.sh (one record per line; see its header for the format).', `lvsgen-plan ${PLAN_FORMAT}`, `host ${plan.host}`];
+  for (const p of plan.needs) {
+    must(PACKAGE.test(p), `package ${JSON.stringify(p)}`);
+    out.push(`needs ${p}`);
+  }
   for (const f of plan.files) {
     must(PATH.test(f.path), `path ${JSON.stringify(f.path)}`);
     out.push(`file 0${f.mode.toString(8)} ${f.merge} ${f.secret ? 'secret' : 'plain'} ${f.path}`);
@@ -153,7 +164,7 @@ export function renderPlan(plan: Plan, header: string): string {
 
 /** The plan a .lvsgen/plan holds; throws naming the line of anything else. */
 export function parsePlan(text: string): Plan {
-  const plan: Plan = { host: '', files: [], actions: [], verify: [] };
+  const plan: Plan = { host: '', needs: [], files: [], actions: [], verify: [] };
   let version = false;
   text.split('\n').forEach((line, i) => {
     if (line === '' || line.startsWith('#')) return;
@@ -172,6 +183,10 @@ export function parsePlan(text: string): Plan {
     switch (kind) {
       case 'host':
         plan.host = f.join(' ');
+        break;
+      case 'needs':
+        if (f.length !== 1 || !PACKAGE.test(f[0]!)) throw bad('malformed needs record');
+        plan.needs.push(f[0]!);
         break;
       case 'file':
         if (f.length !== 4 || !/^0[0-7]{3}$/.test(f[0]!) || !MERGES.includes(f[1] as Merge) || !['plain', 'secret'].includes(f[2]!)) throw bad('malformed file record');

@@ -1,5 +1,7 @@
 // Secrets in a diff are masked, not hidden: a file that holds one is shown
-// with every secret value replaced by ********.
+// with every secret value replaced by ********. install.sh --check masks the
+// same directives (distros/_shared/install.sh, mask_secrets; the two are
+// compared by test/consumers/installer-secrets.test.ts).
 //
 // The values lvsgen knows (the model's secrets) are replaced wherever they
 // appear. That is not enough for the other side of a diff: a file on disk may

@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ALL_EXAMPLES, DISTROS, read, render, requireRoot, requireTools, sh, tempDir, unique } from '../support/index.js';
+import { ALL_EXAMPLES, DISTROS, generateText, read, render, requireRoot, requireTools, sh, STREAMLINE_VARIANT, tempDir, unique } from '../support/index.js';
 import { startLdirectord } from '../support/ldirectord-run.js';
 
 const CF = 'etc/ha.d/ldirectord.cf';
@@ -38,7 +38,17 @@ test('every ldirectord.cf passes ldirectord\'s own parser (status exits 3: valid
       }
     }
   }
-  assert.deepEqual(seen, ['lb-nat/redhat/director', 'lb-nat/debian/director', 'ha-lb/redhat/lvs1', 'ha-lb/redhat/lvs2', 'ha-lb/debian/lvs1', 'ha-lb/debian/lvs2'], 'hosts with an ldirectord.cf');
+  assert.deepEqual(seen, ['lb-nat/redhat/director', 'lb-nat/debian/director', 'ha-lb/redhat/lvs1', 'ha-lb/redhat/lvs2', 'ha-lb/debian/lvs1', 'ha-lb/debian/lvs2', 'streamline/redhat/node1', 'streamline/redhat/node2', 'streamline/debian/node1', 'streamline/debian/node2'], 'hosts with an ldirectord.cf');
+  // A streamline pair the project has never seen (other names, addresses, a UDP service, a third real server).
+  for (const distro of DISTROS) {
+    const g = generateText(STREAMLINE_VARIANT, distro);
+    const cfs = g.bundles.flatMap((b) => b.files.filter((f) => f.path === CF).map((f) => [b.host, f.content] as const));
+    assert.deepEqual(cfs.map(([h]) => h), ['alpha', 'bravo'], `${distro}: the variant's directors`);
+    for (const [h, text] of cfs) {
+      const s = sh('ldirectord', [copyAs(dir, text), 'status']);
+      assert.equal(s.status, 3, `variant/${distro}/${h}: ldirectord status exited ${s.status}\n${s.stdout}${s.stderr}`);
+    }
+  }
 });
 
 test('negative controls: a corrupted ldirectord.cf makes ldirectord exit non-3 with "Error ... reading file F at line N"', async (t) => {

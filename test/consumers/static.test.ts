@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ALL_EXAMPLES, lines, ok, read, render, REPO, requireTools, sh, sourced, tempDir, type Vars } from '../support/index.js';
+import { defaultRouterId } from '../../src/derive/derive.js';
+import { ALL_EXAMPLES, generateText, lines, ok, read, render, REPO, requireTools, sh, sourced, STREAMLINE_VARIANT, tempDir, type Vars } from '../support/index.js';
 
 const IFACES = 'etc/network/interfaces';
 const NM24 = '255.255.255.0';
@@ -23,6 +24,8 @@ interface DebianHost {
 
 const addr = (ip: string, bcast: string, dev: string) => `ip addr add ${ip}/${NM24} broadcast ${bcast} dev ${dev} label ${dev}`;
 const linkUp = (dev: string) => `ip link set dev ${dev} up`;
+/** The IPVS sync daemon's boot line on a heartbeat pair director's sync interface (the sync id is the VRRP router id). */
+const syncBoot = (cluster: string, dev: string) => `/etc/ha.d/resource.d/lvsgen-ipvs-sync ${dev} ${defaultRouterId(cluster)} boot`;
 
 function realServer(ip: string): DebianHost {
   return {
@@ -90,14 +93,43 @@ const DEBIAN: Record<string, Record<string, DebianHost>> = {
     real1: realServer('192.168.6.4'),
     real2: realServer('192.168.6.5'),
   },
+  // Each node is director and real server: the floating address on a non-ARPing
+  // lo:0 (sysctl -p first: arp_ignore before the address), and the sync
+  // interface starts the backup sync daemon at boot.
+  streamline: {
+    node1: streamlineNode('192.168.6.2'),
+    node2: streamlineNode('192.168.6.3'),
+    router: {
+      auto: ['lo', 'eth0', 'eth1'],
+      up: {
+        lo: [linkUp('lo')],
+        eth0: [addr('192.168.6.1', '192.168.6.255', 'eth0'), linkUp('eth0')],
+        eth1: [addr('10.1.3.1', '10.1.3.255', 'eth1'), linkUp('eth1')],
+      },
+      query: {},
+    },
+  },
 };
+
+function streamlineNode(ip: string): DebianHost {
+  const vip = '192.168.6.240';
+  return {
+    auto: ['lo', 'lo:0', 'eth0'],
+    up: {
+      lo: [linkUp('lo')],
+      'lo:0': ['sysctl -p', `ip addr add ${vip}/255.255.255.255 broadcast ${vip} dev lo:0 label lo:0`, linkUp('lo:0')],
+      eth0: [addr(ip, '192.168.6.255', 'eth0'), linkUp('eth0'), 'ip route add default via 192.168.6.1 dev eth0 onlink', syncBoot('streamline', 'eth0')],
+    },
+    query: { 'lo:0': [`address: ${vip}`, 'netmask: 255.255.255.255', 'pre-up: sysctl -p'], eth0: [`address: ${ip}`, `up: ${syncBoot('streamline', 'eth0')}`] },
+  };
+}
 
 function pairDirector(external: string, internal: string): DebianHost {
   return {
     auto: ['lo', 'eth0', 'eth1'],
     up: {
       lo: [linkUp('lo')],
-      eth0: [addr(external, '10.1.3.255', 'eth0'), linkUp('eth0')],
+      eth0: [addr(external, '10.1.3.255', 'eth0'), linkUp('eth0'), syncBoot('ha-lb', 'eth0')],
       eth1: [addr(internal, '192.168.6.255', 'eth1'), linkUp('eth1'), MASQ_UP],
     },
     query: { eth1: [`address: ${internal}`, `netmask: ${NM24}`, `up: ${MASQ_UP}`] },
@@ -222,6 +254,23 @@ const REDHAT: Record<string, Record<string, Record<string, Vars>>> = {
     real1: { [`${SCRIPTS}/ifcfg-eth0`]: ifcfg('eth0', '192.168.6.4', '192.168.6.1') },
     real2: { [`${SCRIPTS}/ifcfg-eth0`]: ifcfg('eth0', '192.168.6.5', '192.168.6.1') },
   },
+  streamline: {
+    router: {
+      [`${SCRIPTS}/ifcfg-eth0`]: ifcfg('eth0', '192.168.6.1'),
+      [`${SCRIPTS}/ifcfg-eth1`]: ifcfg('eth1', '10.1.3.1'),
+    },
+    ...Object.fromEntries(
+      ([['node1', '192.168.6.2'], ['node2', '192.168.6.3']] as const).map(([n, ip]) => [
+        n,
+        {
+          'etc/sysconfig/network': { NETWORKING: 'yes', HOSTNAME: n, GATEWAYDEV: 'eth0' },
+          [`${SCRIPTS}/ifcfg-eth0`]: ifcfg('eth0', ip, '192.168.6.1'),
+          // The floating address as a /32 on lo: IPaddr2 takes this copy down while the node holds it on eth0.
+          [`${SCRIPTS}/ifcfg-lo:0`]: { DEVICE: 'lo:0', IPADDR: '192.168.6.240', NETMASK: '255.255.255.255', NETWORK: '192.168.6.240', BROADCAST: '192.168.6.240', ONBOOT: 'yes', NAME: 'loopback' },
+        },
+      ]),
+    ),
+  },
 };
 
 for (const ex of ALL_EXAMPLES) {
@@ -276,4 +325,20 @@ test('the installer (distros/_shared/install.sh) passes sh -n, dash -n and shell
   ok(sh('sh', ['-n', f]), 'sh -n');
   ok(sh('dash', ['-n', f]), 'dash -n');
   ok(sh('shellcheck', ['-s', 'sh', f]), 'shellcheck -s sh');
+});
+
+test('a streamline pair the project has never seen (debian): ifquery parses every node\'s interfaces; both floating addresses on non-ARPing lo aliases, the sync boot line on the sync interface', (t) => {
+  if (!requireTools(t, 'ifquery', 'ifup')) return;
+  const g = generateText(STREAMLINE_VARIANT, 'debian');
+  const dir = tempDir(t);
+  const state = tempDir(t, 'lvsgen-ifstate-');
+  for (const n of ['alpha', 'bravo']) {
+    const file = join(dir, `${n}-interfaces`);
+    writeFileSync(file, g.bundles.find((b) => b.host === n)!.files.find((f) => f.path === IFACES)!.content);
+    assert.deepEqual(lines(ok(sh('ifquery', ['-i', file, '-l']), `${n}: ifquery -l`).stdout), ['lo', 'lo:0', 'lo:1', 'ens3'], n);
+    const s = sections(ok(sh('ifup', ['-n', '-v', '-i', file, '-a', '--state-dir', state]), `${n}: ifup -n`).stderr);
+    assert.deepEqual(s['lo:0']!.slice(0, 2), ['sysctl -p', 'ip addr add 172.20.5.200/255.255.255.255 broadcast 172.20.5.200 dev lo:0 label lo:0'], n);
+    assert.deepEqual(s['lo:1']!.slice(0, 2), ['sysctl -p', 'ip addr add 172.20.5.201/255.255.255.255 broadcast 172.20.5.201 dev lo:1 label lo:1'], n);
+    assert.equal(s.ens3!.at(-1), '/etc/ha.d/resource.d/lvsgen-ipvs-sync ens3 77 boot', n);
+  }
 });

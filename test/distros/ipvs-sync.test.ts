@@ -98,3 +98,55 @@ for (const distro of ['redhat', 'debian']) {
     assert.deepEqual(bad.calls, []);
   });
 }
+
+// Heartbeat runs a resource only on the node that takes it: after a reboot
+// the standby would run no backup daemon, and the connections of the active
+// director would be lost at the next failover. `boot`, run when the sync
+// interface comes up (Red Hat's rc.local, Debian's `up` line), starts it.
+for (const distro of ['redhat', 'debian']) {
+  test(`${distro}: at boot both directors start the backup sync daemon (lvsgen-ipvs-sync ... boot), and boot leaves a running master alone`, (t) => {
+    const g = generateText(exampleWith('ha-lb'), distro);
+    const { script, args } = scriptOf(distro);
+    const [iface, syncid] = args as [string, string];
+    const line = `/etc/ha.d/resource.d/lvsgen-ipvs-sync ${iface} ${syncid} boot`;
+    for (const h of ['lvs1', 'lvs2']) {
+      const files = g.bundles.find((b) => b.host === h)!.files;
+      const bootFile = files.find((f) => f.path === (distro === 'redhat' ? 'etc/rc.d/rc.local' : 'etc/network/interfaces'))!.content;
+      const want = distro === 'redhat' ? line : `\tup ${line}`;
+      assert.equal(bootFile.split('\n').filter((l) => l === want).length, 1, `${distro} ${h}: one boot line\n${bootFile}`);
+    }
+    // ... and only on the sync interface's stanza (Debian).
+    if (distro === 'debian') {
+      const ifaces = g.bundles.find((b) => b.host === 'lvs1')!.files.find((f) => f.path === 'etc/network/interfaces')!.content;
+      const stanza = ifaces.split('\n\n').find((s) => s.includes(line))!;
+      assert.match(stanza, new RegExp(`^auto ${iface}\\niface ${iface} inet static`, 'm'));
+    }
+    const dir = tempDir(t, 'lvsgen-sync-boot-');
+    const file = join(dir, 'lvsgen-ipvs-sync');
+    writeFileSync(file, script);
+    chmodSync(file, 0o755);
+    writeFileSync(join(dir, 'ipvsadm'), STUB);
+    chmodSync(join(dir, 'ipvsadm'), 0o755);
+    const run = (op: string) => {
+      writeFileSync(join(dir, 'calls'), '');
+      const r = spawnSync(file, [...args, op], { encoding: 'utf8', env: { PATH: `${dir}:/usr/bin:/bin` } });
+      return { status: r.status, err: r.stderr, calls: readFileSync(join(dir, 'calls'), 'utf8').trim().split('\n').filter(Boolean) };
+    };
+    const daemons = () => (existsSync(join(dir, 'state')) ? readFileSync(join(dir, 'state'), 'utf8') : '');
+    const backup = `--start-daemon backup --mcast-interface ${iface} --syncid ${syncid}`;
+    // A freshly booted standby: no daemon yet; boot starts the backup one.
+    assert.deepEqual(run('boot'), { status: 0, err: '', calls: ['-L --daemon', '-L --daemon', backup] });
+    assert.equal(daemons(), `backup sync daemon (mcast=${iface}, syncid=${syncid})\n`);
+    // An interface brought up again (networking restart): nothing more.
+    assert.deepEqual(run('boot'), { status: 0, err: '', calls: ['-L --daemon', '-L --daemon'] });
+    // The active node: heartbeat's start made it master; boot leaves it so.
+    run('start');
+    assert.deepEqual(run('boot'), { status: 0, err: '', calls: ['-L --daemon'] });
+    assert.equal(daemons(), `master sync daemon (mcast=${iface}, syncid=${syncid})\n`);
+    // A kernel without IPVS: the backup daemon cannot start, boot says so and still exits 0 (an `up` line must not fail).
+    writeFileSync(join(dir, 'ipvsadm'), '#!/bin/sh\nexit 1\n');
+    const broken = run('boot');
+    assert.equal(broken.status, 0);
+    assert.match(broken.err, /the IPVS backup sync daemon did not start/);
+  });
+}

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { defaultRouterId } from '../../src/derive/derive.js';
 import { renderIpvsadmTable } from '../../src/render/ipvsadm-table.js';
-import { bundlesOfCase, caseName, exampleWith, generateText, netns, ok, PAIR, renderCase, requireRoot, requireTools, sh, spawnIn, tempDir, TODAY_CASES, until } from '../support/index.js';
+import { bundlesOfCase, caseName, exampleWith, generateText, netns, ok, PAIR, STREAMLINE_VARIANT, renderCase, requireRoot, requireTools, sh, spawnIn, tempDir, TODAY_CASES, until } from '../support/index.js';
 
 const KA = '/etc/keepalived/keepalived.conf';
 const HA = exampleWith('ha-cidr');
@@ -161,6 +161,7 @@ function allConfigs(t: TestContext): Array<{ name: string; file: string }> {
   for (const d of ['debian12', 'rhel9']) {
     add(`pair/${d}`, generateText(PAIR, d));
     add(`kitchen/${d}`, generateText(KITCHEN, d));
+    add(`streamline-variant/${d}`, generateText(STREAMLINE_VARIANT, d));
   }
   return out;
 }
@@ -168,13 +169,13 @@ function allConfigs(t: TestContext): Array<{ name: string; file: string }> {
 test('keepalived --config-test accepts every generated keepalived.conf without a warning; a broken copy is refused', (t) => {
   if (!requireRoot(t) || !requireTools(t, 'keepalived', 'ip')) return;
   const files = allConfigs(t);
-  // keepalived checks that each interface it names exists: the configs' eth0 and
+  // keepalived checks that each interface it names exists: the configs' eth0, ens3 and
   // eth1 (ha-lb's server network) exist in a scratch namespace, whatever the test machine has.
   const ns = netns(t, 'lvk');
-  for (const dev of ['eth0', 'eth1']) ns.veth(dev);
+  for (const dev of ['eth0', 'eth1', 'ens3']) ns.veth(dev);
   assert.deepEqual(
     [...new Set(files.map((f) => f.name.split('/').slice(0, 2).join('/')))].sort(),
-    ['fwmark/rhel9', 'ha-cidr/debian12', 'ha-cidr/rhel9', 'ha-lb/debian12', 'ha-lb/rhel9', 'kitchen/debian12', 'kitchen/rhel9', 'lb-nat/debian12-keepalived', 'lb-nat/rhel9', 'lb-tun/rhel9', 'pair/debian12', 'pair/rhel9'],
+    ['fwmark/rhel9', 'ha-cidr/debian12', 'ha-cidr/rhel9', 'ha-lb/debian12', 'ha-lb/rhel9', 'kitchen/debian12', 'kitchen/rhel9', 'lb-nat/debian12-keepalived', 'lb-nat/rhel9', 'lb-tun/rhel9', 'pair/debian12', 'pair/rhel9', 'streamline-variant/debian12', 'streamline-variant/rhel9', 'streamline/debian12', 'streamline/rhel9'],
     'which bundles hold a keepalived.conf',
   );
   const check = (file: string) => {

@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { TopologyError } from '../../src/model/problems.js';
-import { exampleWith, generateText, PAIR } from '../support/index.js';
+import { renderIpvsadmTable } from '../../src/render/ipvsadm-table.js';
+import { exampleWith, generateText, PAIR, STREAMLINE_VARIANT } from '../support/index.js';
 
 const LB = exampleWith('lb-nat');
 const LB_KA = exampleWith('lb-nat', 'keepalived');
@@ -231,4 +232,101 @@ test('connection synchronisation on by default for a pair of directors: lvsgen-i
     }
     assert.doesNotMatch(file(HA, d, 'node1', 'etc/keepalived/keepalived.conf'), /lvs_sync_daemon/, d);
   }
+});
+
+// Streamline: each node of the pair is director and real server, direct routing.
+const SL = exampleWith('streamline');
+
+const SL_CASES: Case[] = ['redhat', 'debian12'].flatMap((distro): Case[] => [
+  {
+    name: `${distro}: a streamline node without both roles`,
+    text: SL.replace('  node2:\n    roles: [director, real-server]', '  node2:\n    roles: [director]').replace(/real_servers: \[node1, node2\]/g, 'real_servers: [node1]'),
+    distro,
+    problems: [['wrong-role', 'hosts.node2.roles']],
+  },
+  {
+    name: `${distro}: a pair node as real server of NAT`,
+    text: SL.replace('forward: gate', 'forward: masq'),
+    distro,
+    problems: [['unsupported', 'virtual_services[0].real_servers[0]'], ['unsupported', 'virtual_services[0].real_servers[1]']],
+  },
+  {
+    name: `${distro}: a streamline virtual address that does not float`,
+    text: SL.replace('floating: [192.168.6.240/24]', 'floating: [192.168.6.241/24]'),
+    distro,
+    problems: [['unsupported', 'virtual_services[0].virtual'], ['unsupported', 'virtual_services[1].virtual']],
+  },
+]);
+SL_CASES.push({
+  name: 'debian12: streamline under keepalived without connection sync (backup_only acts only while the backup sync daemon runs)',
+  text: SL.replace('  auth: {', '  connection_sync: false\n  auth: {'),
+  distro: 'debian12',
+  problems: [['unsupported', 'heartbeat.connection_sync']],
+});
+
+for (const c of SL_CASES) {
+  test(`refused: ${c.name}`, () => {
+    let caught: unknown;
+    try {
+      generateText(c.text, c.distro, c.env);
+    } catch (e) {
+      caught = e;
+    }
+    assert.ok(caught instanceof TopologyError, `expected a TopologyError, got ${String(caught)}`);
+    assert.deepEqual(caught.problems.map((p) => [p.code, p.path]).sort(), [...c.problems].sort(), caught.problems.map((p) => `${p.path}: ${p.message}`).join('\n'));
+  });
+}
+
+test('streamline under heartbeat without connection sync is accepted (the standby runs no ldirectord, so no IPVS table)', () => {
+  generateText(SL.replace('  auth: {', '  connection_sync: false\n  auth: {'), 'redhat');
+});
+
+test('streamline, the example and a variant: both nodes hold every floating virtual address on a non-ARPing lo alias; each director serves its own share locally; keepalived\'s standby keeps IPVS out of the way', () => {
+  const vipsOf = (text: string) => [...text.matchAll(/virtual: ([\d.]+):/g)].map((m) => m[1]!);
+  for (const [text, nodes, other] of [[SL, ['node1', 'node2'], []], [STREAMLINE_VARIANT, ['alpha', 'bravo'], ['charlie']]] as const) {
+    const vips = [...new Set(vipsOf(text))];
+    for (const d of ['redhat', 'debian', 'debian12', 'rhel9']) {
+      const g = generateText(text, d);
+      const host = (n: string) => g.model.hosts.find((h) => h.name === n)!;
+      for (const n of nodes) {
+        const h = host(n);
+        assert.deepEqual(h.loopbackAliases.map((a) => [a.address, a.prefix, a.floating]), vips.map((v) => [v, 32, true]), `${d} ${n}: lo aliases`);
+        assert.ok(h.arpSuppression, `${d} ${n}: arp_ignore/arp_announce`);
+        // No static alias on a device: the pair's software moves the address there.
+        assert.deepEqual(h.devices.flatMap((x) => x.aliases), [], `${d} ${n}`);
+        // Each director sees itself as Local and the other node as Route.
+        for (const s of h.director!.services) {
+          for (const r of s.reals) assert.equal(r.local, r.host === n, `${d} ${n} ${s.address}:${s.port} ${r.host}`);
+        }
+        const backupOnly = h.moduleSysctls.flatMap((m) => m.keys).filter((k) => k.key === 'net.ipv4.vs.backup_only');
+        const vrrp = d === 'debian12' || d === 'rhel9';
+        assert.deepEqual(backupOnly, vrrp ? [{ key: 'net.ipv4.vs.backup_only', value: '1' }] : [], `${d} ${n}: backup_only under keepalived only`);
+        if (vrrp) {
+          assert.ok(h.modules.includes('ip_vs'), `${d} ${n}: ip_vs before the key`);
+          assert.ok(h.keepalived?.vrrp?.syncInterface, `${d} ${n}: lvs_sync_daemon (backup on the standby)`);
+        } else {
+          // IPaddr2 is told the device: with the address also on lo, it must not pick lo.
+          const hr = g.bundles.find((b) => b.host === n)!.files.find((f) => f.path === 'etc/ha.d/haresources')!.content;
+          for (const v of vips) assert.match(hr, new RegExp(` IPaddr2::${v.replaceAll('.', '\\.')}/23/ens3|IPaddr2::${v.replaceAll('.', '\\.')}/24/eth0`), `${d} ${n}: ${hr}`);
+        }
+      }
+      // A real server that is no director: its lo aliases are its own (not floating), the same addresses.
+      for (const n of other) {
+        const h = host(n);
+        assert.deepEqual(h.loopbackAliases.map((a) => [a.address, a.floating]), [[vips[0], undefined]], `${d} ${n}`);
+        assert.deepEqual(h.moduleSysctls, [], `${d} ${n}: no IPVS keys on a plain real server`);
+      }
+    }
+  }
+});
+
+test('streamline: `lvsgen ipvsadm` predicts Local for the director itself, Route for the other node (the example and the variant)', () => {
+  const dests = (text: string, host: string) =>
+    renderIpvsadmTable(generateText(text, 'redhat').model.hosts.find((h) => h.name === host)!)
+      .split('\n')
+      .filter((l) => l.startsWith('  -> ') && !l.includes('RemoteAddress'))
+      .map((l) => l.trim().split(/\s+/).slice(1, 4).join(' '));
+  assert.deepEqual(dests(SL, 'node1'), ['192.168.6.2:80 Local 1', '192.168.6.3:80 Route 1', '192.168.6.2:443 Local 1', '192.168.6.3:443 Route 1']);
+  assert.deepEqual(dests(SL, 'node2'), ['192.168.6.2:80 Route 1', '192.168.6.3:80 Local 1', '192.168.6.2:443 Route 1', '192.168.6.3:443 Local 1']);
+  assert.deepEqual(dests(STREAMLINE_VARIANT, 'alpha'), ['172.20.4.11:8080 Local 3', '172.20.4.12:8080 Route 1', '172.20.5.13:8080 Route 1', '172.20.4.11:53 Local 1', '172.20.4.12:53 Route 1']);
 });

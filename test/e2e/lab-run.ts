@@ -7,10 +7,11 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { labUnsupported, NEEDS_IPVS, planLab, type LabPlan } from '../../src/lab/plan.js';
+import { hostsWithVerify, labCannotCheck, labNeedsKernel, NEEDS_IPVS, planLab, type LabPlan } from '../../src/lab/plan.js';
 import type { CheckResult } from '../../src/lab/report.js';
 import { exitStatus, summarize } from '../../src/lab/report.js';
 import { labTools } from '../../src/lab/tools.js';
+import { kernelHasIpip, kernelHasIpvs } from '../../src/cli/commands/lab.js';
 import { runPipeline } from '../../src/pipeline.js';
 import { loadDistros } from '../../src/render/distros.js';
 import { REPO, requireRoot, requireTools, sh, tempDir } from '../support/index.js';
@@ -24,18 +25,23 @@ export const EXAMPLE_FILES = readdirSync(join(REPO, 'examples')).filter((f) => f
 /** The plan lvsgen lab will run (the same pure call as the command), or the problem that refuses the topology. */
 export function labPlan(text: string, distro?: string): LabPlan {
   const g = runPipeline(text, { distros: DISTROS, env: {}, readKeyFile: () => { throw new Error('no key file in these topologies'); }, ...(distro ? { distro } : {}) });
+  const verifying = hostsWithVerify(g.bundles);
   return planLab(g.model, g.topology, {
     distro: (name) => {
       const d = DISTROS.get(name)!;
       return { webRoot: d.vars.web_root ?? '/var/www/html', pair: d.capabilities.heartbeatPair };
     },
+    verifies: (h) => verifying.has(h),
   });
 }
 
-/** What the lab refuses to build in this topology (a pair of directors), or undefined. */
+/**
+ * What the namespace mode refuses to build in this topology on this machine's
+ * kernel (tunnelling without ipip; a keepalived director without IPVS), or undefined.
+ */
 export function labRefusal(text: string, distro?: string): string | undefined {
   const g = runPipeline(text, { distros: DISTROS, env: {}, readKeyFile: () => { throw new Error('no key file in these topologies'); }, ...(distro ? { distro } : {}) });
-  return labUnsupported(g.model, g.topology);
+  return labCannotCheck(g.model) ?? labNeedsKernel(g.model, { ipvs: kernelHasIpvs(), ipip: kernelHasIpip() });
 }
 
 /** Whether the pipeline accepts the topology for that distro (lb-nat's ldirectord is refused on rhel9). */

@@ -3,7 +3,7 @@
 // examples), the wiring, the install order, the servers and the checks.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { labUnsupported, planLab, planText, NEEDS_IPVS, type LabPlan } from '../../src/lab/plan.js';
+import { hostsWithVerify, labNeedsKernel, planLab, planText, NEEDS_IPVS, type LabPlan } from '../../src/lab/plan.js';
 import { exitStatus, LAB_EXIT, parseLabLine, resultOf, summarize, unreported } from '../../src/lab/report.js';
 import { labTools, missingMessage } from '../../src/lab/tools.js';
 import { runPipeline } from '../../src/pipeline.js';
@@ -13,11 +13,13 @@ const DISTROS = loadDistros();
 
 function plan(text: string, distro?: string): LabPlan {
   const g = runPipeline(text, { distros: DISTROS, env: {}, readKeyFile: () => { throw new Error('no key file'); }, ...(distro ? { distro } : {}) });
+  const verifying = hostsWithVerify(g.bundles);
   return planLab(g.model, g.topology, {
     distro: (name) => {
       const d = DISTROS.get(name)!;
       return { webRoot: d.vars.web_root!, pair: d.capabilities.heartbeatPair };
     },
+    verifies: (h) => verifying.has(h),
   });
 }
 const check = (p: LabPlan, id: string) => {
@@ -113,8 +115,7 @@ test('NAT: the checks, what needs IPVS and what does not', () => {
   assert.deepEqual(p.needs, ['distro:debian', 'ldirectord']);
 });
 
-test('direct routing: the virtual address on the real servers\' loopback, no masquerading, a check-on service never stopped', () => {
-  const p = plan(`
+const DR_TEXT = `
 name: dr
 hosts:
   d1: { roles: [director], interfaces: { eth0: 198.51.100.2/24 } }
@@ -129,7 +130,10 @@ virtual_services:
     forward: gate
     check: { type: on }
     real_servers: [r1]
-`);
+`;
+
+test('direct routing: the virtual address on the real servers\' loopback, no masquerading, a check-on service never stopped', () => {
+  const p = plan(DR_TEXT);
   assert.deepEqual(p.lans, [{ name: 'lan0', network: '198.51.100.0/24' }]);
   assert.deepEqual(p.clients, [{ name: 'c0', lan: 'lan0', address: '198.51.100.254', prefix: 24, gateway: '198.51.100.2' }]);
   assert.deepEqual(check(p, 'addr.r1.lo:0').run, ['addr', 'r1', 'lo', '198.51.100.80/32']);
@@ -138,6 +142,11 @@ virtual_services:
   assert.ok(p.checks.some((c) => c.id === 'down.d1.tcp.198.51.100.80.443.r2'));
   assert.ok(!p.checks.some((c) => c.id.startsWith('down.d1.tcp.198.51.100.80.7000')), 'checktype on: never taken out');
   assert.deepEqual(p.needs, ['distro:redhat', 'ldirectord', 'openssl']);
+  // a director checks its table with --verify; a heartbeat pair of direct-routing directors has no check of its own
+  // (no masquerading, no module; the table is on the active one only): no --verify check for them
+  assert.ok(p.checks.some((c) => c.id === 'verify.d1'));
+  const pair = plan(`${DR_TEXT.replace(/\n  - virtual: 198.51.100.80:7000[^]*$/, '\n').replace('hosts:', 'hosts:\n  d2: { roles: [director], interfaces: { eth0: 198.51.100.3/24 } }')}heartbeat:\n  nodes: [d1, d2]\n  floating: [198.51.100.80/24]\n  auth: { method: crc }\n`, 'debian');
+  assert.deepEqual(pair.checks.filter((c) => c.id.startsWith('verify.')).map((c) => c.id), ['verify.r1', 'verify.r2']);
 });
 
 const PAIR = (failback: boolean) => `
@@ -233,13 +242,14 @@ test('tools: what a plan needs, and one message naming the packages', () => {
     'missing nft, ifup: install ifupdown nftables (Debian: apt-get install ifupdown nftables)');
 });
 
-test('a pair of directors: not built by the lab yet, said so', () => {
-  const text = `
+const TWIN = (distro: string) => `
 name: twin
+defaults: { distro: ${distro} }
 hosts:
   d1: { roles: [director], interfaces: { eth0: 10.5.0.2/24, eth1: 10.6.0.2/24 } }
   d2: { roles: [director], interfaces: { eth0: 10.5.0.3/24, eth1: 10.6.0.3/24 } }
   r1: { roles: [real-server], interfaces: { eth0: 10.6.0.10/24 } }
+  r2: { roles: [real-server], interfaces: { eth0: 10.6.0.11/24 } }
 heartbeat:
   nodes: [d1, d2]
   floating: [10.5.0.100/24, 10.6.0.1/24]
@@ -248,11 +258,59 @@ virtual_services:
   - virtual: 10.5.0.100:80
     forward: masq
     check: { type: negotiate, request: hc, receive: ok }
-    real_servers: [r1]
+    real_servers: [r1, r2]
 `;
-  const g = runPipeline(text, { distros: DISTROS, env: {}, readKeyFile: () => { throw new Error('no key file'); } });
-  assert.equal(labUnsupported(g.model, g.topology), 'the lab does not build a pair of directors yet (heartbeat.nodes d1, d2 are directors)');
-  assert.equal(labUnsupported(plan2model(NAT).model, plan2model(NAT).topology), undefined);
+
+test('a pair of directors: the floating addresses first, the services through the preferred one, then through the other after the failover', () => {
+  const p = plan(TWIN('debian'));
+  const g = plan2model(TWIN('debian'));
+  assert.equal(labNeedsKernel(g.model, { ipvs: false, ipip: false }), undefined, 'heartbeat and ldirectord: no kernel IPVS needed');
+  // the clients' gateway is the pair's floating address on their network: it moves with the active director
+  assert.deepEqual(p.clients.map((c) => `${c.name} ${c.address} ${c.gateway}`), ['c0 10.5.0.254 10.5.0.100', 'c1 10.6.0.254 10.6.0.1']);
+  assert.deepEqual(p.installOrder, [['r1'], ['r2'], ['d1', 'd2']]);
+  assert.deepEqual(p.directors, ['d1', 'd2']);
+  const ids = p.checks.map((c) => c.id);
+  const at = (id: string) => { const i = ids.indexOf(id); assert.ok(i >= 0, `no check ${id}; have ${ids.join(' ')}`); return i; };
+  // the addresses on d1 before anything goes through them
+  assert.ok(at('ha.holds') < at('ping.10.5.0.100'));
+  assert.ok(at('ping.10.5.0.100') < at('table.d1'));
+  // d1's table, masquerading, services and stopped real servers before the failover; d2's after it
+  for (const id of ['table.d1', 'masq.d1.10.6.0.0/24', 'svc.d1.tcp.10.5.0.100.80', 'down.d1.tcp.10.5.0.100.80.r1']) assert.ok(at(id) < at('ha.failover'), id);
+  for (const id of ['table.d2', 'masq.d2.10.6.0.0/24', 'svc.d2.tcp.10.5.0.100.80']) {
+    assert.ok(at(id) > at('ha.failover') && at(id) < at('ha.failback'), id);
+  }
+  assert.ok(!ids.some((id) => id.startsWith('down.d2.')));
+  assert.deepEqual(check(p, 'masq.d2.10.6.0.0/24').run, ['masq', 'r1', 'c0', '10.5.0.3']);
+  assert.equal(check(p, 'svc.d2.tcp.10.5.0.100.80').needs, NEEDS_IPVS);
+  // the floating addresses answer as the active node (its own server on a port no service uses)
+  assert.deepEqual(check(p, 'ha.answer.d2.10.6.0.1').run, ['answer', 'c1', '10.6.0.1', '8080', 'd2']);
+  // VRRP (keepalived holds the table on both nodes, through netlink: not run without IPVS)
+  const v = plan(TWIN('debian12'));
+  assert.deepEqual(v.installOrder, [['r1'], ['r2'], ['d1'], ['d2']]);
+  assert.equal(check(v, 'table.d2').needs, NEEDS_IPVS);
+  assert.deepEqual(v.needs, ['distro:debian12', 'keepalived', 'vrrp']);
+});
+
+test('what the namespace mode needs of the kernel: ipip for tunnelling, IPVS for a keepalived director', () => {
+  const g = plan2model(`
+name: tun
+hosts:
+  d1: { roles: [director], interfaces: { eth0: 10.6.0.2/24 } }
+  r1: { roles: [real-server], interfaces: { eth0: 10.6.0.10/24 } }
+virtual_services:
+  - virtual: 10.6.0.100:80
+    forward: ipip
+    check: { type: negotiate, request: hc, receive: ok }
+    real_servers: [r1]
+`);
+  assert.equal(labNeedsKernel(g.model, { ipvs: false, ipip: false }),
+    'tunnelling (forward: ipip, director d1) needs the kernel\'s ipip module, which this one lacks (the real servers\' tunl0 exists only with it): run it with --vm');
+  assert.equal(labNeedsKernel(g.model, { ipvs: false, ipip: true }), undefined);
+  assert.equal(labNeedsKernel(plan2model(NAT).model, { ipvs: false, ipip: false }), undefined);
+  // a VRRP pair of directors: keepalived needs IPVS; both reasons at once
+  const v = plan2model(TWIN('debian12'));
+  assert.match(labNeedsKernel(v.model, { ipvs: false, ipip: false }) ?? '', /^keepalived on director d1, d2 needs IPVS in the kernel, .*: run it with --vm$/);
+  assert.equal(labNeedsKernel(v.model, { ipvs: true, ipip: false }), undefined);
 });
 
 function plan2model(text: string) {

@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { debDocPaths } from '../../src/package/deb.js';
+import { parsePlan } from '../../src/render/plan.js';
 import { example, EXAMPLES, generateFile, installerPrograms, requireRoot, requireTools, run, sourceFile, staticBusybox, tempDir } from '../support/index.js';
 import {
   fileAt,
@@ -46,6 +47,10 @@ describe('host .deb: dpkg-deb', () => {
         assert.equal(field('Maintainer'), 'lvsgen <lvsgen@lvsgen.invalid>');
         assert.equal(field('Section'), 'admin');
         assert.match(field('Description'), new RegExp(`^LVS cluster ${c}: configuration of host ${b.host}\n`));
+        // What the host's files and actions need (distro.yaml's packages): the plan's `needs`.
+        const needs = parsePlan(b.files.find((f) => f.path === '.lvsgen/plan')!.content).needs;
+        assert.ok(needs.length > 0, `${b.host}: needs nothing`);
+        assert.equal(field('Depends'), needs.join(', '), `${b.host}: Depends`);
         const info = run('dpkg-deb', ['--info', deb]).stdout;
         for (const s of ['postinst', 'prerm', 'postrm']) assert.match(info, new RegExp(`\\*\\s+${s}\\s+#!/bin/sh`), `${b.host}: ${s}`);
         assert.doesNotMatch(info, /preinst|conffiles/, 'nothing to do before unpacking; no file under /etc');
@@ -113,11 +118,18 @@ describe('host .deb: lintian', () => {
   });
 });
 
-/** A scratch dpkg root: busybox, stubs for every command the plans have the installer run, an empty dpkg database. */
-function dpkgRoot(at: string, busybox: Buffer, plans: readonly string[]): string {
+/**
+ * A scratch dpkg root: busybox, stubs for every command the plans have the
+ * installer run, a dpkg database that holds the packages the plans need
+ * (stand-ins: a status entry each) unless `withNeeds` is false.
+ */
+function dpkgRoot(at: string, busybox: Buffer, plans: readonly string[], withNeeds = true): string {
   const root = scratchRoot(at, busybox);
   for (const d of ['var/lib/dpkg/info', 'var/lib/dpkg/updates', 'var/lib/dpkg/triggers']) fs.mkdirSync(path.join(root, d), { recursive: true });
-  for (const f of ['var/lib/dpkg/status', 'var/lib/dpkg/available']) fs.writeFileSync(path.join(root, f), '');
+  const needs = withNeeds ? [...new Set(plans.flatMap((p) => parsePlan(p).needs))].sort() : [];
+  const status = needs.map((n) => `Package: ${n}\nStatus: install ok installed\nPriority: optional\nSection: admin\nMaintainer: stand-in <stand-in@lvsgen.invalid>\nArchitecture: all\nVersion: 1.0-1\nDescription: stand-in for ${n}\n`);
+  fs.writeFileSync(path.join(root, 'var/lib/dpkg/status'), status.join('\n'));
+  fs.writeFileSync(path.join(root, 'var/lib/dpkg/available'), '');
   stubCommands(root, [...new Set(plans.flatMap(installerPrograms))]);
   return root;
 }
@@ -178,6 +190,28 @@ describe('host .deb: dpkg --root', () => {
     assert.equal(status(), '', 'purged');
     assert.ok(!fs.existsSync(path.join(root, 'var/lib/lvsgen')), 'the installer\'s state folder is gone');
     assert.deepEqual(fileAt(root, 'etc/sysctl.conf')?.content, originals['etc/sysctl.conf']);
+  });
+
+  test('lb-nat director (debian) on a host without what it needs: dpkg refuses to configure it, before any of its scripts changes a file', async (t) => {
+    if (!requireTools(t, 'dpkg', 'dpkg-query') || !requireRoot(t)) return;
+    const busybox = staticBusybox(t);
+    if (busybox === undefined) return;
+    const work = path.join(dir, 'dpkg-needs');
+    fs.mkdirSync(work);
+    await packageWithCli(example('lb-nat'), path.join(work, 'out'), '--format', 'deb', '--distro', 'debian');
+    const g = generateFile(example('lb-nat'), 'debian');
+    const plan = g.bundles.find((b) => b.host === 'director')!.files.find((f) => f.path === '.lvsgen/plan')!.content;
+    const needs = parsePlan(plan).needs;
+    assert.deepEqual(needs, ['ifupdown', 'iptables', 'ipvsadm', 'ldirectord', 'module-init-tools', 'procps'], 'a single NAT director of 2005 Debian');
+    const root = dpkgRoot(work, busybox, [plan], false);
+    const original = '# the host\'s own sysctl.conf\n';
+    plant(root, 'etc/sysctl.conf', original);
+    const r = run('dpkg', [`--root=${root}`, `--log=${path.join(root, 'var/log/dpkg.log')}`, '-i', debOf('lb-nat', 'director', VERSION, path.join(work, 'out'))], { allowFailure: true });
+    assert.notEqual(r.status, 0, 'dpkg -i succeeded without the packages the host needs');
+    for (const n of needs) assert.match(r.stderr, new RegExp(`depends on ${n}[;,]`), `dpkg does not name ${n}:\n${r.stderr}`);
+    assert.deepEqual(fileAt(root, 'etc/sysctl.conf'), { content: original, mode: 0o644 }, 'postinst ran');
+    assert.equal(fileAt(root, 'etc/ha.d/ldirectord.cf'), undefined, 'postinst ran');
+    assert.deepEqual(takeStubLog(root), [], 'a command ran');
   });
 
   test('ha-cidr node1 (debian): the secret authkeys lands 0600; purge restores the original interfaces', async (t) => {

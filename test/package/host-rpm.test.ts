@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { hostPackage } from '../../src/package/host-package.js';
+import { parsePlan } from '../../src/render/plan.js';
 import { example, EXAMPLES, generateFile, installerPrograms, requireRoot, requireTools, run, runBytes, sourceFile, staticBusybox, tempDir } from '../support/index.js';
 import {
   fileAt,
@@ -44,6 +45,28 @@ describe('host .rpm: queries', () => {
       }
       assert.doesNotMatch(out, /BAD|NOT OK/);
     }
+  });
+
+  test('rpm -qpR: Requires what the host\'s files and actions need (the plan\'s needs); rpm -i refuses a host without them, before any scriptlet', (t) => {
+    if (!requireTools(t, 'rpm')) return;
+    for (const c of EXAMPLES) {
+      for (const b of generateFile(example(c)).bundles) {
+        const needs = parsePlan(b.files.find((f) => f.path === '.lvsgen/plan')!.content).needs;
+        assert.ok(needs.length > 0, `${b.host}: needs nothing`);
+        const requires = run('rpm', ['-qpR', rpmOf(c, b.host)]).stdout.split('\n').filter((l) => l !== '' && !l.startsWith('rpmlib(') && l !== '/bin/sh');
+        assert.deepEqual(requires.sort(), [...needs].sort(), `${b.host}: Requires`);
+      }
+    }
+    if (!requireRoot(t)) return;
+    const root = path.join(dir, 'rpm-needs');
+    fs.mkdirSync(root);
+    const r = run('rpm', ['--root', root, '--dbpath', '/var/lib/rpm', '--initdb'], { allowFailure: true });
+    assert.equal(r.status, 0, r.stderr);
+    const i = run('rpm', ['--root', root, '--dbpath', '/var/lib/rpm', '-i', rpmOf('lb-nat', 'director')], { allowFailure: true });
+    assert.notEqual(i.status, 0, 'rpm -i succeeded without the packages the host needs');
+    assert.match(i.stderr, /Failed dependencies/);
+    for (const n of ['heartbeat-ldirectord', 'ipvsadm', 'iptables']) assert.match(i.stderr, new RegExp(`\\b${n} is needed by`), i.stderr);
+    assert.deepEqual(filesUnder(root, 'etc'), [], 'a scriptlet ran');
   });
 
   test('rpm -qp --scripts: %post, %preun and %postun exactly as rendered, nothing else', (t) => {

@@ -4,8 +4,8 @@
 
 /** The seeds' examples (examples/<name>.yaml): the tests with per-host expectations (installer, namespaces, packages, e2e) run these. */
 export const EXAMPLES = ['lb-nat', 'ha-cidr'] as const;
-/** Every bundled example: the seeds' and the director pairs' (HA + load balancing). Golden trees and the static consumers cover these. */
-export const ALL_EXAMPLES = [...EXAMPLES, 'ha-lb'] as const;
+/** Every bundled example: the seeds' and the director pairs' (HA + load balancing, streamline). Golden trees and the static consumers cover these. */
+export const ALL_EXAMPLES = [...EXAMPLES, 'ha-lb', 'streamline'] as const;
 /** The seeds' distros (Red Hat and Debian of 2005). */
 export const DISTROS = ['redhat', 'debian'] as const;
 /** Today's distros. */
@@ -48,6 +48,11 @@ export const GOLDEN_CASES: readonly GoldenCase[] = [
   { example: 'ha-lb', distro: 'debian', tree: 'debian' },
   { example: 'ha-lb', distro: 'debian12', tree: 'debian12' },
   { example: 'ha-lb', distro: 'rhel9', tree: 'rhel9' },
+  // Streamline (issue 13): each node of the pair is director and real server, direct routing.
+  { example: 'streamline', distro: 'redhat', tree: 'redhat' },
+  { example: 'streamline', distro: 'debian', tree: 'debian' },
+  { example: 'streamline', distro: 'debian12', tree: 'debian12' },
+  { example: 'streamline', distro: 'rhel9', tree: 'rhel9' },
   // Tunnelling (issue 14): real servers behind a router; rhel9 runs keepalived, its default.
   { example: 'lb-tun', distro: 'redhat', tree: 'redhat' },
   { example: 'lb-tun', distro: 'debian', tree: 'debian' },
@@ -87,4 +92,31 @@ heartbeat:
   nodes: [dir1, dir2]
   floating: [10.1.3.61/24]
   auth: { method: sha1, key: pair-secret-0123 }
+`;
+
+/** A streamline cluster the project has never seen: other names, addresses, numbers, and one more real server that is no director. */
+export const STREAMLINE_VARIANT = `name: web-pair
+defaults: { distro: debian }
+hosts:
+  alpha: { roles: [real-server, director], interfaces: { ens3: 172.20.4.11/23 } }
+  bravo: { roles: [director, real-server], interfaces: { ens3: 172.20.4.12/23 } }
+  charlie: { roles: [real-server], interfaces: { ens3: 172.20.5.13/23 } }
+  gw: { roles: [router], interfaces: { ens3: 172.20.4.1/23, ens4: 198.51.100.2/24 } }
+virtual_services:
+  - virtual: 172.20.5.200:8080
+    scheduler: wlc
+    forward: gate
+    check: { type: connect }
+    real_servers: [bravo, { host: alpha, weight: 3 }, charlie]
+  - virtual: 172.20.5.201:53
+    protocol: udp
+    scheduler: rr
+    forward: gate
+    check: { type: ping }
+    real_servers: [alpha, bravo]
+heartbeat:
+  nodes: [bravo, alpha]
+  floating: [172.20.5.200/23, 172.20.5.201/23]
+  virtual_router_id: 77
+  auth: { method: md5, key: another-secret-99 }
 `;

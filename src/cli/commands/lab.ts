@@ -11,7 +11,7 @@ import { createInterface } from 'node:readline';
 import type { CommandModule } from 'yargs';
 import { treeOf } from '../../bundle/tree.js';
 import { writeTree } from '../../bundle/write.js';
-import { labUnsupported, NEEDS_IPVS, planLab, planText, type LabCheck } from '../../lab/plan.js';
+import { hostsWithVerify, labCannotCheck, labNeedsKernel, NEEDS_IPVS, planLab, planText, type LabCheck } from '../../lab/plan.js';
 import { exitStatus, formatResult, formatSummary, parseLabLine, resultOf, summarize, unreported, type CheckResult } from '../../lab/report.js';
 import { LAB_DISTROS, labTools, missingMessage } from '../../lab/tools.js';
 import { renderIpvsadmTable } from '../../render/ipvsadm-table.js';
@@ -53,6 +53,11 @@ export function kernelHasIpvs(): boolean {
   return existsSync('/proc/net/ip_vs');
 }
 
+/** The kernel's ipip (built in or loaded): it makes tunl0 in every network namespace. */
+export function kernelHasIpip(): boolean {
+  return existsSync('/sys/module/ipip');
+}
+
 /** Names of the lab's namespaces: short (ip netns), and unique to this run. */
 function labPrefix(): string {
   return `lab${process.pid.toString(36)}${Math.floor(Math.random() * 36 ** 3).toString(36)}`;
@@ -83,14 +88,14 @@ export function labCommand(io: Io, setCode: (code: number) => void): CommandModu
     handler: async (a) => {
       const g = inTopologyFile(a.topology, () => generate(a.topology, a.distro !== undefined ? { distro: a.distro } : {}));
       const set = distros();
+      const verifying = hostsWithVerify(g.bundles);
       const plan = planLab(g.model, g.topology, {
         distro: (name) => {
           const d = set.get(name)!;
           return { webRoot: d.vars.web_root ?? '/var/www/html', pair: d.capabilities.heartbeatPair };
         },
+        verifies: (h) => verifying.has(h),
       });
-      const notYet = labUnsupported(g.model, g.topology);
-      if (notYet !== undefined) throw new UsageError(notYet);
       const unsupported = plan.hosts.filter((h) => !LAB_DISTROS.includes(h.distro));
       if (unsupported.length) {
         throw new UsageError(`the lab builds hosts of ${LAB_DISTROS.join(', ')}; not yet ${[...new Set(unsupported.map((h) => h.distro))].join(', ')} (${unsupported.map((h) => h.name).join(', ')}): try --distro`);
@@ -99,14 +104,21 @@ export function labCommand(io: Io, setCode: (code: number) => void): CommandModu
         const absent = plan.hosts.filter((h) => !existsSync(join(a.bundles!, h.name, '.lvsgen', 'install.sh'))).map((h) => h.name);
         if (absent.length) throw new UsageError(`--bundles ${a.bundles}: no bundle (HOST/.lvsgen/install.sh) for ${absent.join(', ')}`);
       }
+      const unchecked = labCannotCheck(g.model);
+      if (unchecked !== undefined) throw new UsageError(unchecked);
       const ipvs = kernelHasIpvs();
-      // Only with --vm: the VM mode has not passed a full lab yet (docs/lab.md),
-      // so a kernel without IPVS does not start it by itself.
-      const vm = a.vm === true;
+      // The VM by itself where this kernel has no IPVS (said below); --no-vm
+      // stays in namespaces, --vm goes to the VM whatever the kernel.
+      const vm = a.vm ?? !ipvs;
+      const lacking = vm ? undefined : labNeedsKernel(g.model, { ipvs, ipip: kernelHasIpip() });
+      if (lacking !== undefined) throw new UsageError(lacking);
       // preflight: nothing is created before every need is met
       if (process.getuid?.() !== 0) throw new LabUnavailable('lvsgen lab must run as root (it creates network namespaces and mounts)');
       const missing = [...labTools(plan), ...(vm ? VM_TOOLS : [])].filter((t) => !onPath(t.tool));
-      if (missing.length) throw new LabUnavailable(`${missingMessage(missing)}`);
+      if (missing.length) {
+        const auto = vm && a.vm === undefined ? ' (this kernel has no IPVS, so the lab runs in a VM: --no-vm stays in namespaces)' : '';
+        throw new LabUnavailable(`${missingMessage(missing)}${auto}`);
+      }
 
       // The namespace mode never changes this machine's kernel state: ipvsadm,
       // modprobe and global sysctls are the lab's stand-ins, so what needs IPVS
@@ -115,7 +127,7 @@ export function labCommand(io: Io, setCode: (code: number) => void): CommandModu
         ? 'needs IPVS in the kernel: the namespace mode drives an ipvsadm stand-in (--vm runs it under real IPVS)'
         : 'needs IPVS, which this kernel lacks: the namespace mode drives an ipvsadm stand-in (--vm runs it under real IPVS)';
       const runs = (c: LabCheck) => vm || c.needs !== NEEDS_IPVS;
-      const where = vm ? "inside one VM with Debian's kernel (real IPVS)" : `in namespaces on this kernel${ipvs ? '' : ' (it has no IPVS)'}`;
+      const where = vm ? `inside one VM with Debian's kernel (real IPVS${a.vm === undefined ? ', as this kernel has none: --no-vm stays in namespaces' : ''})` : `in namespaces on this kernel${ipvs ? '' : ' (it has no IPVS)'}`;
       io.out(`lvsgen lab ${plan.cluster}: ${plan.hosts.length} hosts (${[...new Set(plan.hosts.map((h) => h.distro))].join(', ')}), ${plan.lans.length} LANs, ${plan.clients.length} clients, ${where}; ${plan.checks.filter(runs).length} checks to run, ${plan.checks.filter((c) => !runs(c)).length} not run\n`);
 
       const dir = mkdtempSync(join(tmpdir(), 'lvsgen-lab-'));

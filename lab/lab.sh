@@ -15,6 +15,14 @@
 #                   the real ones
 #       LAB_KEEP=1  keep the hosts' roots (DIR/work)
 #       LAB_OUT, LAB_WORK  other places for DIR/out and DIR/work (the VM's)
+#       LAB_MODE    run (the default): build, install, check, remove;
+#                   up: build the hosts with sshd on a management network
+#                   (lib/kept.sh), install nothing, and leave them running;
+#                   check: the checks on the hosts of a lab that is up, each
+#                   host's install check being `install.sh --check` finding
+#                   nothing to change (`lvsgen lab up`, `lvsgen lab check`)
+#       LAB_RESULTS the results go to this file instead of stdout (a lab that
+#                   stays up leaves processes that must not hold a pipe)
 # Exit 0 when the lab ran to its end (the results say what passed), 2 when it
 # could not be built. Everything it starts is ended by pid on exit, Ctrl-C or
 # failure (cluster_down), and its namespaces are deleted.
@@ -26,7 +34,9 @@ OUT=${LAB_OUT:-$DIR/out}
 LAB_WORK=${LAB_WORK:-$DIR/work}
 mkdir -p "$OUT" "$LAB_WORK" || exit 2
 # results to fd 3 (the caller's stdout), everything else to the log
-exec 3>&1 1>>"$OUT/lab.log" 2>&1
+if [ -n "${LAB_RESULTS:-}" ]; then exec 3>>"$LAB_RESULTS" 1>>"$OUT/lab.log" 2>&1
+else exec 3>&1 1>>"$OUT/lab.log" 2>&1; fi
+LAB_MODE=${LAB_MODE:-run}
 LAB_TIER=${LAB_TIER:-host}
 LAB_PREFIX=${LAB_PREFIX:-lab$$}
 lab_log() { echo "[$(date +%T)] $*"; }
@@ -36,7 +46,22 @@ lab_log() { echo "[$(date +%T)] $*"; }
 . "$HERE/lib/cluster.sh"
 # shellcheck source=lib/hosts.sh
 . "$HERE/lib/hosts.sh"
-trap 'cluster_down; [ -n "${LAB_KEEP:-}" ] || rm -rf "$LAB_WORK"' EXIT
+# shellcheck source=lib/kept.sh
+. "$HERE/lib/kept.sh"
+lab_exit() {
+  case $LAB_MODE in
+  # a lab that did not come up whole goes; one that did stays until `lvsgen lab down`
+  up) [ -n "${LAB_UP_DONE:-}" ] || cluster_down ;;
+  # the checks' own servers and clients end with them; the hosts stay
+  check)
+    local p
+    for p in "${LAB_BG[@]}"; do pkill -TERM -P "$p" 2>/dev/null; kill "$p" 2>/dev/null; done
+    for p in "${LAB_BG[@]}"; do wait "$p" 2>/dev/null; done
+    ;;
+  *) cluster_down; [ -n "${LAB_KEEP:-}" ] || rm -rf "$LAB_WORK" ;;
+  esac
+}
+trap lab_exit EXIT
 trap 'exit 130' INT TERM HUP
 
 PLAN=$DIR/plan
@@ -50,12 +75,28 @@ while IFS= read -r line; do
   esac
 done <"$PLAN"
 
-progress "building $(grep -c '^host' "$PLAN") hosts, $(grep -c '^lan' "$PLAN") LANs and $(grep -c '^client' "$PLAN") clients in namespaces ($LAB_PREFIX-*)"
 t0=$SECONDS
-if ! cluster_up "$PLAN" "$BUNDLES"; then
-  echo "lab: the namespaces and host roots could not be built (see $OUT/lab.log)" >&2
-  printf 'PROGRESS\tthe namespaces and host roots could not be built: %s\n' "$(tail -3 "$OUT/lab.log" | tr '\n' ' ')" >&3
-  exit 2
+if [ "$LAB_MODE" = check ]; then
+  if ! kept_attach "$PLAN" "$BUNDLES" "$DIR/state"; then
+    printf 'PROGRESS\tthe lab is not up: %s\n' "$(tail -1 "$OUT/lab.log" | tr '\n' ' ')" >&3
+    exit 2
+  fi
+else
+  progress "building $(grep -c '^host' "$PLAN") hosts, $(grep -c '^lan' "$PLAN") LANs and $(grep -c '^client' "$PLAN") clients in namespaces ($LAB_PREFIX-*)"
+  if ! cluster_up "$PLAN" "$BUNDLES"; then
+    echo "lab: the namespaces and host roots could not be built (see $OUT/lab.log)" >&2
+    printf 'PROGRESS\tthe namespaces and host roots could not be built: %s\n' "$(tail -3 "$OUT/lab.log" | tr '\n' ' ')" >&3
+    exit 2
+  fi
+fi
+if [ "$LAB_MODE" = up ]; then
+  if ! kept_mgmt_up "$DIR" || ! kept_save "$DIR"; then
+    printf 'PROGRESS\tthe management network or sshd could not be set up: %s\n' "$(tail -3 "$OUT/lab.log" | tr '\n' ' ')" >&3
+    exit 2
+  fi
+  LAB_UP_DONE=1
+  progress "up in $((SECONDS - t0)) s: sshd on every host's management address"
+  exit 0
 fi
 # every client answers /cgi-bin/addr with the address it was reached from
 for c in "${LAB_CLIENTS[@]}"; do
@@ -76,6 +117,14 @@ grep -q $'\thttps\t' "$PLAN" && make_test_cert
 # --- install, in the plan's order; each host's servers start once it is installed
 install_one() {
   local h=$1 rc
+  if [ "$LAB_MODE" = check ]; then
+    # installed by someone else (Ansible): the host must hold exactly this bundle
+    install_bundle "$h" --check >"$OUT/$h.install" 2>&1
+    rc=$?
+    if [ $rc = 0 ]; then pass "install.$h" "install.sh --check: nothing to change"
+    else fail "install.$h" "install.sh --check exit $rc: $(tail -5 "$OUT/$h.install")"; fi
+    return
+  fi
   install_bundle "$h" --yes >"$OUT/$h.install" 2>&1
   rc=$?
   if [ $rc = 0 ]; then pass "install.$h" "exit 0"
@@ -83,7 +132,8 @@ install_one() {
 }
 for group in "${INSTALLS[@]}"; do
   IFS=$'\t' read -r -a hs <<<"$group"
-  progress "installing ${hs[*]} with $(if [ ${#hs[@]} = 1 ]; then echo its; else echo their; fi) own install.sh"
+  if [ "$LAB_MODE" = check ]; then progress "comparing ${hs[*]} with $(if [ ${#hs[@]} = 1 ]; then echo its; else echo their; fi) bundle (install.sh --check)"
+  else progress "installing ${hs[*]} with $(if [ ${#hs[@]} = 1 ]; then echo its; else echo their; fi) own install.sh"; fi
   pids=()
   for h in "${hs[@]}"; do
     trust_test_cert "$h"
@@ -267,10 +317,13 @@ run_check() {
     local n1=$1 n2=$2 k=$3 limit=$4; shift 4
     ha_stop "$n1" "$k" >"$OUT/$n1.ha-stop" 2>&1
     t=$SECONDS
-    if wait_for $((limit + 20)) holds_all "$n2" "$@"; then
+    # the margin: the standby starts its resources in haresources' order, and
+    # a pair of directors starts ldirectord before the addresses (at load 20
+    # a redhat director had the first address but not the second after 30 s)
+    if wait_for $((limit + 60)) holds_all "$n2" "$@"; then
       if wait_for 15 holds_none "$n1" "$@"; then pass "$id" "on $n2 after $((SECONDS - t)) s; released by $n1"
       else fail "$id" "on $n2 after $((SECONDS - t)) s, but $n1 still holds: $(addrs_of "$n1")"; fi
-    else fail "$id" "not on $n2 after $((limit + 20)) s: $(addrs_of "$n2")"; fi
+    else fail "$id" "not on $n2 after $((SECONDS - t)) s: $(addrs_of "$n2")"; fi
     ;;
   ha-failback)
     local n1=$1 n2=$2 k=$3 how=$4 settle=$5; shift 5

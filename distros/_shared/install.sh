@@ -15,6 +15,9 @@
 #   before NAME must|may WORD...          commands run before its files are
 #                                         replaced (the old ones still there)
 #   run NAME must|may WORD...             its commands (may: only a warning)
+#   running NAME WORD...                  then: does its daemon run? (exit 0)
+#   reload NAME must|may WORD...            if so, these (the daemon re-reads
+#   start NAME must|may WORD...             its files, keeping its state); if not, these
 #   verify N WORD...                    what --verify runs, and a line
 #   expect N LINE                         its output must hold
 #
@@ -449,13 +452,15 @@ fi
 # say whether one of its files changed, its `run` records are its commands.
 # An action left pending by an earlier run is due as well; one whose
 # confirmation is declined is left pending for the next.
-grep -E '^(action|when|run) ' "$plan" >"$work/actions" || true
+grep -E '^(action|when|run|running|reload|start) ' "$plan" >"$work/actions" || true
 : >"$work/pending"
 due=no
+alive=
 while IFS=' ' read -r kind name rest <&3; do
 	case $kind in
 	action)
 		due=no
+		alive=
 		ask=$rest
 		if is_pending "$name"; then
 			due=yes
@@ -464,6 +469,23 @@ while IFS=' ' read -r kind name rest <&3; do
 		;;
 	when)
 		if changed "$rest"; then due=yes; fi
+		;;
+	running)
+		# Reload, not restart: a running daemon re-reads its files and keeps its
+		# state (ldirectord its IPVS table, keepalived the VRRP master's addresses).
+		[ "$due" = yes ] || continue
+		if invoke "$rest" >/dev/null 2>&1; then
+			alive=yes
+			say "$name is running: reloading it (it keeps its state)"
+		else
+			alive=no
+			say "$name is not running: starting it"
+		fi
+		;;
+	reload | start)
+		[ "$due" = yes ] || continue
+		if [ "$kind" = reload ]; then [ "$alive" = yes ] || continue; else [ "$alive" = no ] || continue; fi
+		if [ "${rest%% *}" = may ]; then run_ok "${rest#* }"; else run "${rest#* }"; fi
 		;;
 	run)
 		[ "$due" = yes ] || continue

@@ -197,8 +197,8 @@ lab_keeper() { # lab_keeper HOST
       fi
       hostname "$h"
       echo ok >"$base/ready"
-      exec sleep 7200
-    ' keeper "$base" "$r" "$h" "$ro_sys" "${LAB_LOWER:-/}" \
+      exec sleep "${6:-7200}"
+    ' keeper "$base" "$r" "$h" "$ro_sys" "${LAB_LOWER:-/}" "${LAB_KEEPER_SLEEP:-7200}" \
     >"$base/keeper.log" 2>&1 &
   LAB_KEEPER[$h]=$!
   if ! wait_for 60 test -s "$ready"; then

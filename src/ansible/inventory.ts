@@ -16,8 +16,17 @@ export interface Drain {
   service: [string, string];
   /** The real server as the director reaches it. */
   real: string;
+  /**
+   * Its forwarding method (-m, -g, -i): `ipvsadm -e` sets every option of the
+   * destination, and one left out takes ipvsadm's default, gatewaying
+   * (ipvsadm(8), --gatewaying: "the default"), so a weight change alone would
+   * turn a NAT real server into a direct-routing one.
+   */
+  method: '-m' | '-g' | '-i';
   weight: number;
 }
+
+const METHOD = { masq: '-m', gate: '-g', ipip: '-i', NAT: '-m', DR: '-g', TUN: '-i' } as const;
 
 /** The play that deploys a host: the first of pair, director, router, real server (site.yml's order says why). */
 export function playOf(h: DerivedHost, model: DerivedModel): 'pair' | 'directors' | 'routers' | 'real_servers' {
@@ -39,12 +48,12 @@ export function drainsOf(model: DerivedModel): Map<string, Drain[]> {
   for (const dir of model.hosts) {
     for (const v of dir.ldirectord?.virtuals ?? []) {
       for (const r of v.reals) {
-        add(owner.get(r.address), { director: dir.name, service: v.protocolLine === 'fwm' ? ['-f', v.virtual] : [v.protocol === 'udp' ? '-u' : '-t', `${v.address}:${v.port}`], real: `${r.address}:${r.port}`, weight: r.weight ?? 1 });
+        add(owner.get(r.address), { director: dir.name, service: v.protocolLine === 'fwm' ? ['-f', v.virtual] : [v.protocol === 'udp' ? '-u' : '-t', `${v.address}:${v.port}`], real: `${r.address}:${r.port}`, method: METHOD[r.forward], weight: r.weight ?? 1 });
       }
     }
     for (const v of dir.keepalived?.virtualServers ?? []) {
       for (const r of v.realServers) {
-        add(owner.get(r.address), { director: dir.name, service: v.fwmark !== undefined ? ['-f', String(v.fwmark)] : [v.protocol === 'UDP' ? '-u' : '-t', `${v.address}:${v.port}`], real: `${r.address}:${r.port}`, weight: r.weight });
+        add(owner.get(r.address), { director: dir.name, service: v.fwmark !== undefined ? ['-f', String(v.fwmark)] : [v.protocol === 'UDP' ? '-u' : '-t', `${v.address}:${v.port}`], real: `${r.address}:${r.port}`, method: METHOD[v.lbKind], weight: r.weight });
       }
     }
   }

@@ -12,7 +12,8 @@ import { ansibleCommand } from './commands/ansible.js';
 import { diffCommand } from './commands/diff.js';
 import { graphCommand } from './commands/graph.js';
 import { ipvsadmCommand } from './commands/ipvsadm.js';
-import { LabUnavailable, labCommand } from './commands/lab.js';
+import { LabUnavailable } from './commands/lab.js';
+import { labCommands } from './commands/lab-kept.js';
 import { packageCommand } from './commands/package.js';
 import { renderCommand } from './commands/render.js';
 import { schemaCommand } from './commands/schema.js';
@@ -44,7 +45,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     .command(packageCommand(io, io === stdio && process.stdout.isTTY ? process.stdout : undefined))
     .command(graphCommand(io))
     .command(ansibleCommand(io))
-    .command(labCommand(io, (c) => (code = c)))
+    .command(labCommands(io, (c) => (code = c)))
     .command(schemaCommand(io))
     .demandCommand(1, 'Name a command.')
     .strict()

@@ -199,22 +199,6 @@ export interface LabKernel {
 }
 
 /**
- * Why the namespace mode cannot build this topology on this kernel, or
- * undefined (the VM mode can: Debian's kernel has both):
- * - a keepalived director (a VRRP pair of directors on debian12 or rhel9, or
- *   director_backend: keepalived) needs IPVS: keepalived drives it over
- *   netlink (no ipvsadm the lab could stand in for), and its checker process
- *   exits with a fatal error when the kernel has none ("IPVS: Can't
- *   initialize ipvs: Protocol not available", then "exited with permanent
- *   error FATAL. Terminating": keepalived's lib/scheduler.c,
- *   report_child_status(), https://github.com/acassen/keepalived), taking
- *   VRRP down with it, so its installer fails;
- * - tunnelling (forward: ipip) needs ipip: a tunnelling real server's
- *   installer brings up tunl0, which only exists once ipip is loaded (found
- *   on examples/lb-tun.yaml: `ifup tunl0`: Cannot find device "tunl0", then
- *   `ifup lo:0` fails on its pre-up sysctl of net.ipv4.conf.tunl0.rp_filter).
- */
-/**
  * What the lab does not check yet, in either mode, or undefined: a streamline
  * pair (nodes that are director and real server, examples/streamline.yaml).
  * Its first run (debian, namespaces) installed and failed over, heartbeat's
@@ -230,6 +214,22 @@ export function labCannotCheck(model: DerivedModel): string | undefined {
   return marked.length ? `the lab does not check firewall-mark services (fwmark) yet (director ${marked.join(', ')})` : undefined;
 }
 
+/**
+ * Why the namespace mode cannot build this topology on this kernel, or
+ * undefined (the VM mode can: Debian's kernel has both):
+ * - a keepalived director (a VRRP pair of directors on debian12 or rhel9, or
+ *   director_backend: keepalived) needs IPVS: keepalived drives it over
+ *   netlink (no ipvsadm the lab could stand in for), and its checker process
+ *   exits with a fatal error when the kernel has none ("IPVS: Can't
+ *   initialize ipvs: Protocol not available", then "exited with permanent
+ *   error FATAL. Terminating": keepalived's lib/scheduler.c,
+ *   report_child_status(), https://github.com/acassen/keepalived), taking
+ *   VRRP down with it, so its installer fails;
+ * - tunnelling (forward: ipip) needs ipip: a tunnelling real server's
+ *   installer brings up tunl0, which only exists once ipip is loaded (found
+ *   on examples/lb-tun.yaml: `ifup tunl0`: Cannot find device "tunl0", then
+ *   `ifup lo:0` fails on its pre-up sysctl of net.ipv4.conf.tunl0.rp_filter).
+ */
 export function labNeedsKernel(model: DerivedModel, kernel: LabKernel): string | undefined {
   const why: string[] = [];
   const k = model.hosts.filter((h) => h.roles.director && !h.ldirectord && h.keepalived !== undefined).map((h) => h.name).sort();

@@ -34,6 +34,13 @@ const actionSchema = z.strictObject({
    * place (take the old loopback alias down before the new one comes up).
    */
   before: z.array(z.string()).default([]),
+  /**
+   * Reload, not restart: after `run`, the command that says whether the
+   * daemon runs (exit 0), then `reload` when it does, `start` when not.
+   */
+  running: z.string().optional(),
+  reload: z.array(z.string()).default([]),
+  start: z.array(z.string()).default([]),
 });
 const verifySchema = z.strictObject({
   run: z.string(),
@@ -88,6 +95,9 @@ export interface ActionRule {
   confirm: boolean;
   before: Template[];
   run: Template[];
+  running?: Template;
+  reload: Template[];
+  start: Template[];
 }
 
 export interface VerifyRule {
@@ -219,6 +229,9 @@ function buildDistro(files: DistroFiles, dir: string, name: string, engine: Temp
   for (const k of Object.keys(d.packages.kinds)) {
     if (!d.files.some((r) => r.kind === k)) throw new Error(`${file}: packages.kinds names ${k}, a kind its files do not list`);
   }
+  for (const [n, a] of Object.entries(d.actions)) {
+    if ((a.reload.length > 0 || a.start.length > 0) !== (a.running !== undefined)) throw new Error(`${file}: action ${n}: running goes with reload or start`);
+  }
   for (const a of Object.keys(d.packages.actions)) if (!(a in d.actions)) throw new Error(`${file}: packages.actions names unknown action ${a}`);
   const capabilities: Capabilities = {
     // In the file's order: the first is what a director runs when the topology does not say.
@@ -253,6 +266,9 @@ function buildDistro(files: DistroFiles, dir: string, name: string, engine: Temp
       confirm: a.confirm,
       before: a.before.map((c) => engine.compile(c, `${file} action ${n} before`)),
       run: a.run.map((c) => engine.compile(c, `${file} action ${n}`)),
+      ...(a.running !== undefined ? { running: engine.compile(a.running, `${file} action ${n} running`) } : {}),
+      reload: a.reload.map((c) => engine.compile(c, `${file} action ${n} reload`)),
+      start: a.start.map((c) => engine.compile(c, `${file} action ${n} start`)),
     })),
     installer: installer(files, dir),
   };

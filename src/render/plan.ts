@@ -25,6 +25,11 @@
 //                                          are replaced (the old ones in place)
 //   run NAME must|may WORD...              ... its commands, in order (may:
 //                                          a failure is only a warning)
+//   running NAME WORD...                   ... then: is its daemon running?
+//                                          (exit 0: yes), asked once
+//   reload NAME must|may WORD...           ... run when it is (the daemon
+//                                          re-reads its files, keeping state)
+//   start NAME must|may WORD...            ... run when it is not
 //   verify N WORD...                       --verify runs this command
 //   expect N LINE                          ... whose output must hold LINE
 
@@ -88,6 +93,14 @@ export interface PlanAction {
   /** Run before the files are replaced, while the old ones are still in place. */
   before: PlanCommand[];
   commands: PlanCommand[];
+  /**
+   * Reload, not restart: after `commands`, `running` (exit 0: the daemon
+   * runs) picks `reload` (it re-reads its files and keeps its state: the IPVS
+   * table, the VRRP master's addresses) or `start`. Empty: none.
+   */
+  running: string[];
+  reload: PlanCommand[];
+  start: PlanCommand[];
 }
 
 export interface PlanCheck {
@@ -144,12 +157,20 @@ export function renderPlan(plan: Plan, header: string): string {
       must(PATH.test(p), `path ${JSON.stringify(p)}`);
       out.push(`when ${a.name} ${p}`);
     }
-    for (const [record, list] of [['before', a.before], ['run', a.commands]] as const) {
+    const commands = (record: string, list: readonly PlanCommand[]) => {
       for (const c of list) {
         must(c.words.length > 0 && c.words.every((w) => SAFE_WORD.test(w)), `command ${JSON.stringify(c.words)}`);
         out.push(`${record} ${a.name} ${c.tolerant ? 'may' : 'must'} ${c.words.join(' ')}`);
       }
-    }
+    };
+    commands('before', a.before);
+    commands('run', a.commands);
+    if (a.running.length > 0) {
+      must(a.running.every((w) => SAFE_WORD.test(w)) && (a.reload.length > 0 || a.start.length > 0), `running ${JSON.stringify(a.running)}`);
+      out.push(`running ${a.name} ${a.running.join(' ')}`);
+      commands('reload', a.reload);
+      commands('start', a.start);
+    } else must(a.reload.length === 0 && a.start.length === 0, `action ${a.name}: reload or start without running`);
   }
   plan.verify.forEach((v, i) => {
     must(v.words.length > 0 && v.words.every((w) => SAFE_WORD.test(w)), `verify command ${JSON.stringify(v.words)}`);
@@ -194,15 +215,21 @@ export function parsePlan(text: string): Plan {
         break;
       case 'action':
         if (f.length !== 2 || !['now', 'ask'].includes(f[1]!)) throw bad('malformed action record');
-        plan.actions.push({ name: f[0]!, confirm: f[1] === 'ask', triggers: [], before: [], commands: [] });
+        plan.actions.push({ name: f[0]!, confirm: f[1] === 'ask', triggers: [], before: [], commands: [], running: [], reload: [], start: [] });
         break;
       case 'when':
         action(f[0]).triggers.push(f.slice(1).join(' '));
         break;
       case 'before':
       case 'run':
+      case 'reload':
+      case 'start':
         if (!['must', 'may'].includes(f[1]!) || f.length < 3) throw bad(`malformed ${kind} record`);
-        action(f[0])[kind === 'run' ? 'commands' : 'before'].push({ tolerant: f[1] === 'may', words: f.slice(2) });
+        action(f[0])[kind === 'run' ? 'commands' : kind].push({ tolerant: f[1] === 'may', words: f.slice(2) });
+        break;
+      case 'running':
+        if (f.length < 2) throw bad('malformed running record');
+        action(f[0]).running = f.slice(1);
         break;
       case 'verify':
         if (Number(f[0]) !== plan.verify.length + 1 || f.length < 2) throw bad('malformed verify record');

@@ -62,6 +62,13 @@ export function renderHost(host: DerivedHost, model: DerivedModel, distro: Distr
       .map((c) => c.trim())
       .filter((c) => c !== '')
       .map((c) => (c.startsWith('-') ? { tolerant: true, words: commandWords(c.slice(1)) } : { tolerant: false, words: commandWords(c) }));
+  // A probe that renders empty for this host (no daemon to reload here) drops its reload and start.
+  const reloadOrStart = (running: Template | undefined, reload: Template[], start: Template[]) => {
+    const probe = running === undefined ? '' : running(base).trim();
+    if (probe === '') return { running: [], reload: [], start: [] };
+    const r = { running: commandWords(probe), reload: commands(reload), start: commands(start) };
+    return r.reload.length + r.start.length > 0 ? r : { running: [], reload: [], start: [] };
+  };
   const plan: Plan = {
     host: host.name,
     needs: [],
@@ -74,8 +81,9 @@ export function renderHost(host: DerivedHost, model: DerivedModel, distro: Distr
         triggers: [...new Set(triggers.get(a.name))].sort(),
         before: commands(a.before),
         commands: commands(a.run),
+        ...reloadOrStart(a.running, a.reload, a.start),
       }))
-      .filter((a) => a.commands.length > 0 || a.before.length > 0),
+      .filter((a) => a.commands.length > 0 || a.before.length > 0 || a.running.length > 0),
     verify: distro.verify
       .map((v) => ({
         words: commandWords(v.run),

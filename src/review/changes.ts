@@ -140,6 +140,8 @@ function fileChange(rel: string, h: { content: string; mode: number } | undefine
  * topology no longer implies is put back to the host's original by the
  * installer and triggers nothing.
  */
+const shown = (c: { words: string[]; tolerant: boolean }) => (c.tolerant ? `${c.words.join(' ')} (a failure is only a warning)` : c.words.join(' '));
+
 function actionsFor(bundle: HostBundle, files: readonly FileChange[]): ActionRun[] {
   const touched = new Set(files.filter((f) => f.kind !== 'removed').map((f) => f.path));
   const plan = bundle.files.find((f) => f.path === PLAN);
@@ -148,7 +150,12 @@ function actionsFor(bundle: HostBundle, files: readonly FileChange[]): ActionRun
     .actions.map((a) => ({
       name: a.name,
       confirm: a.confirm,
-      commands: a.commands.map((c) => (c.tolerant ? `${c.words.join(' ')} (a failure is only a warning)` : c.words.join(' '))),
+      commands: [
+        ...a.commands.map(shown),
+        // Reload, not restart: which of the two runs is decided on the host.
+        ...a.reload.map((c) => `${shown(c)} (if ${a.running.join(' ')} says it runs)`),
+        ...a.start.map((c) => `${shown(c)} (if it does not run)`),
+      ],
       because: a.triggers.filter((t) => touched.has(t)),
     }))
     .filter((a) => a.because.length > 0);

@@ -17,9 +17,9 @@ test('the inventory: ansible_host, one play per host, the pair, drains per real 
   assert.equal(inv.all.hosts.director!.ansible_host, '10.1.3.1');
   assert.deepEqual(Object.keys(inv.all.children.lvsgen_play_real_servers!.hosts ?? {}), ['real1', 'real2']);
   assert.deepEqual(drainsOf(nat).get('real1'), [
-    { director: 'director', service: ['-t', '10.1.3.61:21'], real: '192.168.6.4:21', weight: 1 },
-    { director: 'director', service: ['-t', '10.1.3.61:80'], real: '192.168.6.4:80', weight: 1 },
-    { director: 'director', service: ['-t', '10.1.3.61:443'], real: '192.168.6.4:443', weight: 1 },
+    { director: 'director', service: ['-t', '10.1.3.61:21'], real: '192.168.6.4:21', method: '-m', weight: 1 },
+    { director: 'director', service: ['-t', '10.1.3.61:80'], real: '192.168.6.4:80', method: '-m', weight: 1 },
+    { director: 'director', service: ['-t', '10.1.3.61:443'], real: '192.168.6.4:443', method: '-m', weight: 1 },
   ]);
   // ha-cidr: the pair's nodes are real servers, deployed in the pair's plays, not with the real servers.
   const ha = bundlesOf('ha-cidr').model;
@@ -57,6 +57,12 @@ test('Ansible reads the inventory (ansible-inventory) and the playbook (--syntax
   assert.equal(listed._meta.hostvars.router!.ansible_host, '192.168.6.1');
   const syntax = run('ansible-playbook', ['--syntax-check', 'site.yml'], { cwd: out, env });
   assert.doesNotMatch(syntax.stdout + syntax.stderr, /WARNING|ERROR/);
+  // Tags per role: each selects its own plays' tasks (and the pair's lookup, tagged always).
+  for (const [tag, plays] of [['real-server', ['Real servers, in batches']], ['router', ['Routers, one at a time']], ['director', ['Directors, one at a time']], ['pair', ["The pair's standby node", "The pair's active node"]]] as const) {
+    const listed = run('ansible-playbook', ['--list-tasks', '--tags', tag, 'site.yml'], { cwd: out, env }).stdout;
+    const withTasks = listed.split(/\n\s*play #\d+ /).slice(1).filter((p) => /tasks:\n\s+\S/.test(p)).map((p) => /^\([^)]*\): (.*?)\tTAGS/.exec(p)?.[1]);
+    assert.deepEqual(withTasks, ['Find which node of the pair is active', ...plays], `--tags ${tag}:\n${listed}`);
+  }
   // The tarball that holds the heartbeat key is 0600; the router's is not.
   assert.equal(statSync(join(out, 'bundles/node1.tar.gz')).mode & 0o777, 0o600);
   assert.equal(statSync(join(out, 'bundles/router.tar.gz')).mode & 0o777, 0o644);

@@ -215,3 +215,30 @@ test('merge block on a host without the file: uninstall removes the file it crea
   ok(s.install('--uninstall'), 'uninstall');
   assert.ok(!existsSync(join(s.root, 'etc/modules')));
 });
+
+test('install.sh reloads a running daemon and starts one that is not, saying which; never both, never a restart', (t) => {
+  if (!canRun(t)) return;
+  const plan = [
+    'lvsgen-plan 1',
+    'host h1',
+    'file 0644 replace plain /etc/d.conf',
+    'action d now',
+    'when d /etc/d.conf',
+    'run d must /sbin/stub enable d',
+    'running d /sbin/probe',
+    'reload d must /sbin/stub reload d',
+    'start d must /sbin/stub start d',
+    '',
+  ].join('\n');
+  const s = setup(t, plan, { 'etc/d.conf': 'one\n' });
+  // The probe: exit 0 (running) while /running exists.
+  writeFileSync(join(s.root, 'sbin/probe'), '#!/bin/sh\n[ -e /running ]\n', { mode: 0o755 });
+  const first = ok(s.install(), 'install, not running');
+  assert.deepEqual(s.log(), ['[/sbin/stub][enable][d]', '[/sbin/stub][start][d]']);
+  assert.match(first.stdout, /^d is not running: starting it$/m);
+  writeFileSync(join(s.bundle, 'etc/d.conf'), 'two\n');
+  writeFileSync(join(s.root, 'running'), '');
+  const second = ok(s.install(), 'install, running');
+  assert.deepEqual(s.log().slice(2), ['[/sbin/stub][enable][d]', '[/sbin/stub][reload][d]']);
+  assert.match(second.stdout, /^d is running: reloading it \(it keeps its state\)$/m);
+});

@@ -26,7 +26,8 @@ test('rhel9: a keepalived director whose checkers connect turns on keepalived_co
   const i = cmds.findIndex((c) => c.command === SETSEBOOL);
   assert.ok(i >= 0, cmds.map((c) => c.command).join('\n'));
   assert.equal(cmds[i]!.kind, 'run_ok', 'a host without SELinux only warns');
-  assert.ok(cmds.findIndex((c) => c.command === '/usr/bin/systemctl restart keepalived') > i);
+  // Before keepalived starts (or, running, reloads: the same place in the plan).
+  assert.ok(cmds.findIndex((c) => c.command === '/usr/bin/systemctl start keepalived') > i);
 });
 
 test('rhel9: no checker that connects (ping, on): no boolean; debian12 (no SELinux by default): none', () => {

@@ -33,7 +33,8 @@ export function sysctlEntries(text: string): Array<[string, string]> {
 /** The commands a plan has the installer run, in run order. */
 export interface InstallerCommand {
   command: string;
-  kind: 'run' | 'run_ok';
+  /** probe: a `running` record (does the daemon run?); the stubs answer no, as on a fresh host. */
+  kind: 'run' | 'run_ok' | 'probe';
   /** Asked for through confirm (the network restart). */
   confirmed: boolean;
   /** Its action's files: it runs when one of them was installed. */
@@ -45,22 +46,31 @@ export interface InstallerCommand {
 /**
  * The commands of a plan (.lvsgen/plan's text), read as data by parsePlan, in
  * the order an install that replaces every file runs them: every action's
- * `before` commands (run while the old files are in place), then the actions.
+ * `before` commands (run while the old files are in place), then the actions:
+ * each one's commands, then its `running` probe and, the daemon not running
+ * (a fresh host: the test stubs answer `status` and `is-active` with 3), its
+ * `start` commands.
  */
 export function installerCommands(planText: string): InstallerCommand[] {
   const plan = parsePlan(planText);
   const of = (phase: 'before' | 'run') =>
-    plan.actions.flatMap((a) =>
-      (phase === 'before' ? a.before : a.commands).map((c) => ({
+    plan.actions.flatMap((a) => {
+      const one = (c: { words: string[]; tolerant: boolean }) => ({
         command: c.words.join(' '),
         kind: c.tolerant ? ('run_ok' as const) : ('run' as const),
         confirmed: phase === 'run' && a.confirm,
         before: phase === 'before',
         when: a.triggers,
-      })),
-    );
+      });
+      if (phase === 'before') return a.before.map(one);
+      const probe = a.running.length > 0 ? [{ command: a.running.join(' '), kind: 'probe' as const, confirmed: false, before: false, when: a.triggers }] : [];
+      return [...a.commands.map(one), ...probe, ...a.start.map(one)];
+    });
   return [...of('before'), ...of('run')];
 }
+
+/** What a test stub answers when asked whether a service runs (`status`, `is-active`): 3, not running, as on a fresh host. */
+export const STUB_NOT_RUNNING = 'case " $* " in *" status "* | *" is-active "*) exit 3 ;; esac';
 
 /**
  * The absolute programs a plan has the installer run (the first word of each
@@ -68,7 +78,7 @@ export function installerCommands(planText: string): InstallerCommand[] {
  * scratch root must stub.
  */
 export function installerPrograms(planText: string): string[] {
-  return [...new Set(parsePlan(planText).actions.flatMap((a) => [...a.before, ...a.commands].map((c) => c.words[0]!)).filter((w) => w.startsWith('/')))].sort();
+  return [...new Set(parsePlan(planText).actions.flatMap((a) => [...a.before, ...a.commands, ...a.reload, ...a.start].map((c) => c.words[0]!).concat(a.running.slice(0, 1))).filter((w) => w.startsWith('/')))].sort();
 }
 
 export type Vars = Record<string, string>;

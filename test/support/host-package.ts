@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { Generated } from '../../src/cli/generate.js';
 import { hostPackageName } from '../../src/package/host-package.js';
 import { mergeBlock, parsePlan } from '../../src/render/plan.js';
+import { STUB_NOT_RUNNING } from './consumers.js';
 import { example } from './env.js';
 import { cli, run } from './proc.js';
 
@@ -84,7 +85,7 @@ export function stubCommands(root: string, commands: readonly string[]): void {
     const p = path.join(root, c);
     fs.mkdirSync(path.dirname(p), { recursive: true });
     fs.rmSync(p, { force: true });
-    fs.writeFileSync(p, `#!/bin/sh\necho "$0 $*" >> /${STUB_LOG}\n`, { mode: 0o755 });
+    fs.writeFileSync(p, `#!/bin/sh\necho "$0 $*" >> /${STUB_LOG}\n${STUB_NOT_RUNNING}\n`, { mode: 0o755 });
   }
 }
 

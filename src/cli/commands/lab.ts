@@ -33,7 +33,7 @@ export class LabUnavailable extends Error {
   override readonly name = 'LabUnavailable';
 }
 
-function onPath(tool: string): boolean {
+export function onPath(tool: string): boolean {
   const ok = (f: string) => { try { accessSync(f, constants.X_OK); return true; } catch { return false; } };
   if (isAbsolute(tool)) return ok(tool);
   return (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(delimiter).concat(['/usr/sbin', '/sbin']).some((d) => ok(join(d, tool)));
@@ -59,12 +59,12 @@ export function kernelHasIpip(): boolean {
 }
 
 /** Names of the lab's namespaces: short (ip netns), and unique to this run. */
-function labPrefix(): string {
+export function labPrefix(): string {
   return `lab${process.pid.toString(36)}${Math.floor(Math.random() * 36 ** 3).toString(36)}`;
 }
 
 /** The safety net behind lab.sh's own trap: namespaces PREFIX-* lose their processes (by pid) and go. */
-function removeNamespaces(prefix: string): void {
+export function removeNamespaces(prefix: string): void {
   const list = (spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout ?? '').split('\n').map((l) => l.split(' ')[0]!).filter((n) => n.startsWith(`${prefix}-`));
   for (const ns of list) {
     const pids = (spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).stdout ?? '').split(/\s+/).filter((p) => /^\d+$/.test(p));

@@ -6,14 +6,14 @@
 // through it, and when that node's keepalived stops the address and the
 // traffic move to the other node. Before keepalived runs, nothing answers.
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ifupAll, interfacesOf, lan, link, netns, type Netns, ok, renderCase, requireRoot, requireTools, spawnIn, stop, tempDir, TODAY_CASES, until } from '../support/index.js';
 
 const FLOATING = '192.168.6.240';
 
-test('ha-cidr/debian12 in namespaces: keepalived moves the floating address to node1, the router reaches 192.168.0.0/24 through it, and on node1\'s failure node2 takes over', async (t) => {
+test('ha-cidr/debian12 in namespaces: keepalived moves the floating address to node1, the router reaches 192.168.0.0/24 through it, a reload (SIGHUP) keeps it on node1, and on node1\'s failure node2 takes over', async (t) => {
   if (!requireRoot(t) || !requireTools(t, 'ip', 'ifup', 'keepalived', 'busybox', 'sysctl')) return;
   const c = TODAY_CASES.find((x) => x.example === 'ha-cidr' && x.distro === 'debian12')!;
   const r = await renderCase(t, c);
@@ -61,6 +61,21 @@ test('ha-cidr/debian12 in namespaces: keepalived moves the floating address to n
   await until('the router to reach the virtual network', ping, 30_000);
   assert.equal(routerSees(), macOf('node1'), 'the router reaches the floating address at node1');
   assert.equal(holds('node2'), false, `node2 stays backup:\n${k2.output()}`);
+
+  // Reload, not restart (issue 15): what the installer runs on a running keepalived
+  // (systemctl reload: the unit's ExecReload, SIGHUP to its main pid) keeps the
+  // master MASTER with its address for longer than the peer's master-down timer
+  // (3 adverts and a skew): the peer never takes it.
+  const mainPid = Number(readFileSync(join(work, 'node1.pid'), 'utf8').trim());
+  const reloads = () => (k1.output().match(/Reloading/g) ?? []).length;
+  const before = reloads();
+  process.kill(mainPid, 'SIGHUP');
+  await until(`node1's keepalived to reload:\n${k1.output()}`, () => reloads() > before, 30_000);
+  const advert = Number(/advert_int (\d+)/.exec(readFileSync(r.file('node1', '/etc/keepalived/keepalived.conf'), 'utf8'))?.[1] ?? '1');
+  for (const end = Date.now() + (3 * advert + 2) * 1000; Date.now() < end; ) {
+    assert.ok(holds('node1') && !holds('node2'), `the reload moved the floating address:\n${k1.output()}\n${k2.output()}`);
+    await new Promise((res) => setTimeout(res, 250));
+  }
 
   await stop(k1);
   await until(`node2 to take over:\n${k2.output()}`, () => holds('node2'), 30_000);

@@ -12,7 +12,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { renderIpvsadmTable } from '../../src/render/ipvsadm-table.js';
-import { bundlesOf, generateText, netns, ok, problemsOf, requireRoot, requireTools, sh, tempDir, unique } from '../support/index.js';
+import { bundlesOf, generateText, keepalivedConfigTest, netns, ok, problemsOf, requireRoot, requireTools, sh, tempDir, unique } from '../support/index.js';
 import { ldirectordCommands } from '../support/ldirectord-run.js';
 
 const fileOf = (distro: string, host: string, path: string) => {
@@ -105,13 +105,8 @@ test('keepalived.conf: virtual_server fwmark N without protocol, real servers on
   assert.match(conf, /\treal_server 10\.1\.3\.11 0 \{\n\t\tweight 1\n\t\tHTTP_GET \{[\s\S]*?connect_port 80\n/);
   assert.match(conf, /\treal_server 10\.1\.3\.11 0 \{\n\t\tweight 1\n\t\tTCP_CHECK \{\n\t\t\tconnect_port 21\n/);
   if (!requireTools(t, 'keepalived')) return;
-  const f = join(tempDir(t), unique('keepalived-'));
-  const check = (text: string) => {
-    writeFileSync(f, text);
-    writeFileSync(`${f}.log`, '');
-    const r = sh('keepalived', [`--config-test=${f}.log`, '-f', f]);
-    return { status: r.status, log: readFileSync(`${f}.log`, 'utf8') + r.stdout + r.stderr };
-  };
+  const dir = tempDir(t);
+  const check = (text: string) => keepalivedConfigTest(dir, text);
   const good = check(conf);
   assert.equal(good.status, 0, good.log);
   assert.equal(good.log.trim(), '', good.log);

@@ -192,29 +192,58 @@ merge_block() {
 		END { if (NR == 0 && shebang != "") print shebang; if (!done) emit() }' "$from" >"$3"
 }
 
-# An iptables-save file (/etc/sysconfig/iptables) merged with the bundle's
-# FRAGMENT, which holds one table (`*nat` ... `COMMIT`): merge_iptables FILE
+# An iptables-save file and lvsgen's fragment of it, which holds one or more
+# tables (`*nat` ... `COMMIT`, `*mangle` ... `COMMIT`): merge_iptables FILE
 # FRAGMENT OUT. iptables-restore flushes a table at each of its `*table`
 # lines (iptables-restore(8): without --noflush), so a second `*nat` section
-# would wipe the host's: when the host's file has that table, the marked block
-# holds the fragment's lines without `*nat` and COMMIT and goes at the end of
-# the host's section, just before its COMMIT; otherwise it holds the whole
-# fragment. `#` lines are comments to iptables-restore. Every other line stays.
+# would wipe the host's: for each table the host's file has, a marked block
+# holds the fragment's lines of that table (without `*table` and COMMIT) at the
+# end of the host's section, just before its COMMIT; the tables it has not go
+# whole into one marked block, where such a block was or at the end. The
+# fragment's lines before its first table (comments) head every block. `#`
+# lines are comments to iptables-restore. Every other line stays.
 merge_iptables() {
 	[ -f "$1" ] && from=$1 || from=/dev/null
 	unmerge_block "$from" "$3.host"
-	table=$(grep -m 1 '^\*' "$2") || fail "plan: $2 holds no *table line"
-	if grep -qxF -- "$table" "$3.host"; then whole=0; else whole=1; fi
-	rm -f "$3.host"
-	awk -v begin="$BEGIN_MARK" -v end="$END_MARK" -v block="$2" -v table="$table" -v whole="$whole" '
-		BEGIN { while ((getline l < block) > 0) if (whole || (l != table && l != "COMMIT")) line[++n] = l; close(block) }
-		function emit(  i) { print begin; for (i = 1; i <= n; i++) print line[i]; print end; done = 1 }
-		$0 == begin { inblock = 1; if (whole && !done) emit(); next }
+	grep -q '^\*' "$2" || fail "plan: $2 holds no *table line"
+	awk -v begin="$BEGIN_MARK" -v end="$END_MARK" -v block="$2" -v hostonly="$3.host" '
+		BEGIN {
+			while ((getline l < hostonly) > 0) if (l ~ /^\*/) has[l] = 1
+			close(hostonly)
+			while ((getline l < block) > 0) {
+				if (l ~ /^\*/) { t = l; order[++nt] = t; nb[t] = 0 }
+				else if (l == "COMMIT") t = ""
+				else if (t != "") body[t, ++nb[t]] = l
+				else pre[++np] = l
+			}
+			close(block)
+			for (j = 1; j <= nt; j++) if (!has[order[j]]) absent++
+			wholedone = absent == 0
+		}
+		function head(  i) { print begin; for (i = 1; i <= np; i++) print pre[i] }
+		function inside(t,  i) { head(); for (i = 1; i <= nb[t]; i++) print body[t, i]; print end; done[t] = 1 }
+		function whole(  i, j, t) {
+			head()
+			for (j = 1; j <= nt; j++) {
+				t = order[j]
+				if (has[t]) continue
+				print t
+				for (i = 1; i <= nb[t]; i++) print body[t, i]
+				print "COMMIT"
+			}
+			print end
+			wholedone = 1
+		}
 		inblock { if ($0 == end) inblock = 0; next }
-		!whole && $0 == table { intable = 1 }
-		intable && $0 == "COMMIT" { if (!done) emit(); intable = 0 }
+		$0 == begin { inblock = 1; if (table == "" && !wholedone) whole(); next }
+		/^\*/ { table = $0 }
+		$0 == "COMMIT" && table != "" { if ((table in nb) && has[table] && !done[table]) inside(table); table = "" }
 		{ print }
-		END { if (!done) emit() }' "$from" >"$3"
+		END {
+			for (j = 1; j <= nt; j++) if (has[order[j]] && !done[order[j]]) inside(order[j])
+			if (!wholedone) whole()
+		}' "$from" >"$3"
+	rm -f "$3.host"
 }
 
 # Is FILE empty but for a `#!` line (what a merge gave a file that had none)?

@@ -12,7 +12,7 @@ export const PLAYBOOK_FILES = ['ansible.cfg', 'site.yml', 'roles/lvsgen_host/def
 /** A director's service that reaches a real server: what `ipvsadm -e` needs to change its weight. */
 export interface Drain {
   director: string;
-  /** ipvsadm's service option: ['-t', 'VIP:port'] or ['-u', 'VIP:port']. */
+  /** ipvsadm's service option: ['-t', 'VIP:port'], ['-u', 'VIP:port'] or ['-f', 'MARK']. */
   service: [string, string];
   /** The real server as the director reaches it. */
   real: string;
@@ -48,12 +48,12 @@ export function drainsOf(model: DerivedModel): Map<string, Drain[]> {
   for (const dir of model.hosts) {
     for (const v of dir.ldirectord?.virtuals ?? []) {
       for (const r of v.reals) {
-        add(owner.get(r.address), { director: dir.name, service: [v.protocol === 'udp' ? '-u' : '-t', `${v.address}:${v.port}`], real: `${r.address}:${r.port}`, method: METHOD[r.forward], weight: r.weight ?? 1 });
+        add(owner.get(r.address), { director: dir.name, service: v.protocolLine === 'fwm' ? ['-f', v.virtual] : [v.protocol === 'udp' ? '-u' : '-t', `${v.address}:${v.port}`], real: `${r.address}:${r.port}`, method: METHOD[r.forward], weight: r.weight ?? 1 });
       }
     }
     for (const v of dir.keepalived?.virtualServers ?? []) {
       for (const r of v.realServers) {
-        add(owner.get(r.address), { director: dir.name, service: [v.protocol === 'UDP' ? '-u' : '-t', `${v.address}:${v.port}`], real: `${r.address}:${r.port}`, method: METHOD[v.lbKind], weight: r.weight });
+        add(owner.get(r.address), { director: dir.name, service: v.fwmark !== undefined ? ['-f', String(v.fwmark)] : [v.protocol === 'UDP' ? '-u' : '-t', `${v.address}:${v.port}`], real: `${r.address}:${r.port}`, method: METHOD[v.lbKind], weight: r.weight });
       }
     }
   }

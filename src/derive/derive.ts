@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { addressKey, contains, facing, floatingGateway, parseCidr, splitEndpoint, type Cidr } from '../model/net.js';
 import { fallbackOf } from '../model/fallback.js';
 import { isFtp } from '../model/ftp.js';
+import { fwmarksOf, parseMatch, serviceDestinations, servicePort } from '../model/fwmark.js';
 import { ROLES, type DirectorBackend, type Role, type Topology, type VirtualServiceSpec } from '../model/schema.js';
 import { vrrpPassword } from '../model/targets.js';
 import { impliedDns } from '../model/validate.js';
@@ -21,6 +22,7 @@ import type {
   KeepalivedView,
   KeepalivedVirtualServer,
   LdirectordView,
+  MarkRule,
   NetAddress,
   PairView,
   RealServerLine,
@@ -79,14 +81,16 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
    */
   const directorServices = (d: string): DirectorService[] =>
     services.map((vs) => {
-      const vip = splitEndpoint(vs.virtual);
+      const vip = vipOf(vs);
+      const mark = markOf.get(vs);
       const reals = realServersOf(vs)
         .map((r): DirectorReal => {
           const check = realCheckOf(vs, r);
           return {
             host: r.host,
             address: realAddress(r.host, d, vs.forward),
-            port: r.port ?? vip.port,
+            // A firewall-mark service's real servers keep each packet's port: ipvsadm shows :0.
+            port: mark !== undefined ? 0 : (r.port ?? vip.port),
             ...(r.weight !== undefined ? { weight: r.weight } : {}),
             ...(r.upper_threshold !== undefined ? { upperThreshold: r.upper_threshold } : {}),
             ...(r.lower_threshold !== undefined ? { lowerThreshold: r.lower_threshold } : {}),
@@ -99,6 +103,8 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
         protocol: vs.protocol,
         address: vip.address,
         port: vip.port,
+        label: mark !== undefined ? `FWM ${mark}` : `${vs.protocol.toUpperCase()} ${vip.address}:${vip.port}`,
+        ...(mark !== undefined ? { fwmark: mark, marks: markRules(vs, mark) } : {}),
         scheduler: vs.scheduler,
         ...(vs.persistent !== undefined ? { persistent: vs.persistent } : {}),
         ...(vs.netmask !== undefined ? { netmask: vs.netmask } : {}),
@@ -107,7 +113,10 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
       };
     });
 
-  const services = [...t.virtual_services].sort(compareServices);
+  // Firewall marks, given or derived (model/fwmark.ts), by service.
+  const marksByIndex = fwmarksOf(t);
+  const markOf = new Map<VirtualServiceSpec, number>(t.virtual_services.flatMap((vs, i) => (marksByIndex.has(i) ? [[vs, marksByIndex.get(i)!] as const] : [])));
+  const services = [...t.virtual_services].sort((a, b) => compareServices(a, b, markOf));
   const secrets: string[] = [];
   if (opts.secrets.heartbeatKey !== undefined) secrets.push(opts.secrets.heartbeatKey, vrrpPassword(opts.secrets.heartbeatKey));
   for (const vs of services) if (vs.check.passwd !== undefined) secrets.push(vs.check.passwd);
@@ -179,8 +188,9 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
     let director: DirectorView | undefined;
     if (isDirector) {
       const backend = backendOf(name);
-      director = { backend, services: directorServices(name) };
-      const vips = [...new Set(services.map((vs) => splitEndpoint(vs.virtual).address))].sort((a, b) => addressKey(a) - addressKey(b));
+      const ds0 = directorServices(name);
+      director = { backend, services: ds0, marks: ds0.flatMap((s) => s.marks ?? []) };
+      const vips = [...new Set(services.flatMap((vs) => serviceDestinations(vs).addresses))].sort((a, b) => addressKey(a) - addressKey(b));
       for (const vip of vips) {
         const dev = deviceFor(vip);
         // A floating address of a director pair is VRRP's to add, never an alias.
@@ -197,7 +207,7 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
         }
         if (isFtp(vs)) {
           modules.add('ip_vs_ftp');
-          ftpPorts.add(splitEndpoint(vs.virtual).port);
+          ftpPorts.add(vipOf(vs).port);
         }
       }
       // A failed real server is quiesced (weight 0) by default in both backends,
@@ -233,14 +243,17 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
     // server (streamline): the standby answers for a floating address it does
     // not hold on a device, so both nodes keep it on lo as any real server does.
     const pairReal = directorPair && isHaNode && isDirector;
+    const drServices = myServices.filter((vs) => vs.forward !== 'masq');
     const drVips = [
-      ...new Set(
-        myServices
-          .filter((vs) => vs.forward !== 'masq' && (!isDirector || (pairReal && floating.includes(splitEndpoint(vs.virtual).address))))
-          .map((vs) => splitEndpoint(vs.virtual).address),
-      ),
+      ...new Set(drServices.flatMap((vs) => serviceDestinations(vs).addresses).filter((a) => !isDirector || (pairReal && floating.includes(a)))),
     ];
-    const arpSuppression = drVips.length > 0;
+    // Networks of virtual addresses (firewall-mark services): local as a whole on
+    // the director, which takes their packets, and on direct-routing and tunnelling
+    // real servers, which answer for every address in them (a loopback alias holding
+    // the network, as seed 001's lo:0 does for heartbeat's virtual network).
+    const vnets = new Map<string, Cidr>();
+    for (const vs of isDirector ? services : drServices) for (const n of serviceDestinations(vs).networks) vnets.set(n.networkCidr, n);
+    const arpSuppression = drVips.length > 0 || (!isDirector && vnets.size > 0);
     // Tunnelling: the director encapsulates (IP in IP) to the real server's own
     // address; the ipip module's fallback device tunl0 receives the packets
     // only while it is up, and decapsulated packets carry the client's source
@@ -289,6 +302,9 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
             checksConnect: (virtualServers ?? []).some((v) => v.realServers.some((r) => r.check !== undefined && r.check.type !== 'PING_CHECK')),
             ...(vrrp ? { vrrp } : {}),
           } : undefined;
+    for (const n of [...vnets.values()].sort((a, b) => addressKey(a.network) - addressKey(b.network) || a.prefix - b.prefix)) {
+      loopbackAliases.push({ ...net({ ...n, address: n.network }), device: `lo:${loopbackAliases.length}`, parent: 'lo', purpose: `virtual network ${n.networkCidr} (firewall mark)` });
+    }
     for (const vip of drVips.sort((a, b) => addressKey(a) - addressKey(b))) {
       loopbackAliases.push({
         ...net(parseCidr(`${vip}/32`)),
@@ -315,6 +331,21 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
       modules.add('ip_vs');
     }
 
+    // Router: a network of virtual addresses of a firewall-mark service goes to
+    // the director (its address on the router's network).
+    if (roles.router && directors.length === 1) {
+      const d = directors[0]!;
+      const nets = new Map<string, Cidr>();
+      for (const vs of services) for (const n of serviceDestinations(vs).networks) nets.set(n.networkCidr, n);
+      for (const n of nets.values()) {
+        const via = ifaces.get(d)!.find((x) => own.some((i) => i.cidr.networkCidr === x.cidr.networkCidr))?.cidr.address;
+        const dev = via !== undefined ? deviceFor(via) : undefined;
+        if (dev && via !== undefined) {
+          const { address: _a, ...rest } = net({ ...n, address: n.network });
+          dev.routes.push({ ...rest, via, device: dev.device } satisfies Route);
+        }
+      }
+    }
     // Router: the virtual network goes to the floating address.
     if (roles.router && hb?.virtual_network !== undefined) {
       const via = parseCidr(hb.floating[0]!).address;
@@ -349,7 +380,8 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
     };
   });
   const serviceViews = services.map((vs): ServiceView => {
-    const vip = splitEndpoint(vs.virtual);
+    const vip = vipOf(vs);
+    const mark = markOf.get(vs);
     const service = vs.check.type === 'negotiate' ? serviceOf(vs) : undefined;
     return {
       protocol: vs.protocol,
@@ -357,11 +389,12 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
       port: vip.port,
       scheduler: vs.scheduler,
       forward: vs.forward,
+      ...(mark !== undefined ? { fwmark: { mark, match: [...vs.fwmark!.match] } } : {}),
       ...(vs.persistent !== undefined ? { persistent: vs.persistent } : {}),
       checktype: vs.check.type,
       ...(service !== undefined ? { service } : {}),
       directors,
-      reals: realServersOf(vs).map((r) => ({ host: r.host, port: r.port ?? vip.port, weight: r.weight ?? 1 })),
+      reals: realServersOf(vs).map((r) => ({ host: r.host, port: mark !== undefined ? 0 : (r.port ?? vip.port), weight: r.weight ?? 1 })),
     };
   });
   const pair: PairView | undefined =
@@ -402,12 +435,45 @@ export function ftpPortsOption(ports: ReadonlySet<number>): string {
 }
 
 
-/** ipvsadm's order: protocol, then address, then port. */
-function compareServices(a: VirtualServiceSpec, b: VirtualServiceSpec): number {
-  const ea = splitEndpoint(a.virtual);
-  const eb = splitEndpoint(b.virtual);
+/**
+ * ipvsadm's order (libipvs ipvs_cmp_services): the firewall mark first (0 for
+ * a service without one, so those come first), then protocol, address, port.
+ */
+function compareServices(a: VirtualServiceSpec, b: VirtualServiceSpec, markOf: ReadonlyMap<VirtualServiceSpec, number>): number {
+  const ma = markOf.get(a) ?? 0;
+  const mb = markOf.get(b) ?? 0;
+  if (ma !== mb) return ma - mb;
+  const ea = vipOf(a);
+  const eb = vipOf(b);
   const proto = (p: string) => (p === 'tcp' ? 6 : 17);
   return proto(a.protocol) - proto(b.protocol) || addressKey(ea.address) - addressKey(eb.address) || ea.port - eb.port;
+}
+
+/** The virtual address and port; for a firewall-mark service, its first match's address and first port. */
+function vipOf(vs: VirtualServiceSpec): { address: string; port: number } {
+  if (vs.virtual !== undefined) return splitEndpoint(vs.virtual);
+  const first = parseMatch(vs.fwmark!.match[0]!);
+  return { address: first.cidr.address, port: first.from };
+}
+
+/** A service as the files' comments name it: `tcp 10.1.3.61:80`, or `fwmark 1: tcp 10.1.3.61:80, 10.1.3.61:443`. */
+function serviceTitle(vs: VirtualServiceSpec, ds: DirectorService): string {
+  return ds.fwmark !== undefined ? `fwmark ${ds.fwmark}: ${vs.protocol} ${vs.fwmark!.match.join(', ')}` : `${ds.protocol} ${ds.address}:${ds.port}`;
+}
+
+/** The mangle rules that give a firewall-mark service's packets its mark, one per match. */
+function markRules(vs: VirtualServiceSpec, mark: number): MarkRule[] {
+  return vs.fwmark!.match.map((text) => {
+    const m = parseMatch(text);
+    return {
+      mark,
+      protocol: vs.protocol,
+      destination: m.destination,
+      dport: m.from === m.to ? String(m.from) : `${m.from}:${m.to}`,
+      nftPorts: m.from === m.to ? String(m.from) : `${m.from}-${m.to}`,
+      match: text,
+    };
+  });
 }
 
 function ldirectordGlobals(t: Topology): LdirectordView['globals'] {
@@ -434,6 +500,8 @@ function virtualBlock(t: Topology, vs: VirtualServiceSpec, ds: DirectorService):
   const reals: RealServerLine[] = ds.reals.map((r) => ({
     address: r.address,
     port: r.port,
+    // A firewall-mark service's real server has no port (ldirectord reads it as 0).
+    target: ds.fwmark !== undefined ? r.address : `${r.address}:${r.port}`,
     forward: ds.forward,
     ...(r.weight !== undefined || r.check || r.lowerThreshold !== undefined || r.upperThreshold !== undefined ? { weight: r.weight ?? 1 } : {}),
     ...(r.check ? { check: r.check } : {}),
@@ -441,7 +509,18 @@ function virtualBlock(t: Topology, vs: VirtualServiceSpec, ds: DirectorService):
     ...(r.upperThreshold !== undefined ? { upperThreshold: r.upperThreshold } : {}),
     local: r.local,
   }));
-  const block: VirtualBlock = { protocol: ds.protocol, address: ds.address, port: ds.port, scheduler: ds.scheduler, checktype: c.type, reals };
+  const block: VirtualBlock = {
+    protocol: ds.protocol,
+    address: ds.address,
+    port: ds.port,
+    // ldirectord.cf(5): `virtual = fwmark` with `protocol = fwm` for a firewall-mark service.
+    virtual: ds.fwmark !== undefined ? String(ds.fwmark) : `${ds.address}:${ds.port}`,
+    title: serviceTitle(vs, ds),
+    protocolLine: ds.fwmark !== undefined ? 'fwm' : ds.protocol,
+    scheduler: ds.scheduler,
+    checktype: c.type,
+    reals,
+  };
   if (ds.persistent !== undefined) block.persistent = ds.persistent;
   if (ds.netmask !== undefined) block.netmask = ds.netmask;
   // Port 53 over UDP is checked as dns (validation has asked for request and
@@ -453,7 +532,10 @@ function virtualBlock(t: Topology, vs: VirtualServiceSpec, ds: DirectorService):
   if (c.virtualhost !== undefined) block.virtualhost = c.virtualhost;
   if (c.login !== undefined) block.login = c.login;
   if (c.passwd !== undefined) block.passwd = c.passwd;
-  if (c.port !== undefined) block.checkport = c.port;
+  // A firewall-mark service's real servers have no port: its checks connect to
+  // checkport (ldirectord's ld_checkport: checkport, else the real server's port
+  // if not 0, else the service's well-known port), the check's port or the first matched.
+  if (c.port !== undefined || ds.fwmark !== undefined) block.checkport = c.port ?? servicePort(vs);
   if (c.timeout !== undefined) block.checktimeout = c.timeout;
   const fb = fallbackOf(t, vs);
   if (fb !== undefined) block.fallback = { address: fb.address, port: fb.port, forward: vs.forward };
@@ -519,7 +601,7 @@ function heartbeatView(
 
 /** ldirectord's default service for a port, as far as lvsgen's checks care. */
 function serviceOf(vs: VirtualServiceSpec): string | undefined {
-  const port = splitEndpoint(vs.virtual).port;
+  const port = servicePort(vs);
   return vs.check.service ?? (port === 443 ? 'https' : port === 80 ? 'http' : undefined) ?? impliedDns(vs.protocol, port);
 }
 
@@ -537,7 +619,7 @@ function keepalivedVirtualServer(
   ds: DirectorService,
   pages: ReadonlyMap<string, CheckPage[]>,
 ): KeepalivedVirtualServer {
-  const vip = splitEndpoint(vs.virtual);
+  const vip = vipOf(vs);
   const c = vs.check;
   const l = t.ldirectord;
   const service = serviceOf(vs);
@@ -555,7 +637,9 @@ function keepalivedVirtualServer(
   };
   const checkFor = (host: string, own: DirectorReal['check']): KeepalivedCheck | undefined => {
     const request = own !== undefined ? own.request.replace(/^\/+/, '') : serviceRequest;
-    const common = { ...(c.port !== undefined ? { connectPort: c.port } : {}), ...(timeout !== undefined ? { connectTimeout: timeout } : {}) };
+    // A firewall-mark service's real servers have port 0: the checker connects to the check's port or the first matched.
+    const connectPort = c.port ?? (ds.fwmark !== undefined ? servicePort(vs) : undefined);
+    const common = { ...(connectPort !== undefined ? { connectPort } : {}), ...(timeout !== undefined ? { connectTimeout: timeout } : {}) };
     if (c.type === 'connect') return { type: 'TCP_CHECK', ...common };
     if (c.type === 'ping') return { type: 'PING_CHECK', ...(timeout !== undefined ? { connectTimeout: timeout } : {}) };
     // keepalived.conf(5) DNS_CHECK: a query of `type` for `name` to the real server;
@@ -588,6 +672,8 @@ function keepalivedVirtualServer(
   return {
     address: vip.address,
     port: vip.port,
+    ...(ds.fwmark !== undefined ? { fwmark: ds.fwmark } : {}),
+    title: ds.fwmark !== undefined ? serviceTitle(vs, ds) : `${vs.protocol.toUpperCase()} ${ds.address}:${ds.port}`,
     protocol: vs.protocol === 'udp' ? 'UDP' : 'TCP',
     lbAlgo: vs.scheduler,
     lbKind: LB_KIND[vs.forward],
@@ -644,7 +730,7 @@ function checkPages(host: string, services: readonly VirtualServiceSpec[]): Chec
   const pages = new Map<string, string[]>();
   for (const vs of services) {
     const c = vs.check;
-    const port = splitEndpoint(vs.virtual).port;
+    const port = servicePort(vs);
     const service = c.service ?? (port === 443 ? 'https' : port === 80 ? 'http' : undefined);
     if (c.type !== 'negotiate' || (service !== 'http' && service !== 'https')) continue;
     const pairs = realServersOf(vs)

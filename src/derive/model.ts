@@ -67,8 +67,14 @@ export interface DirectorReal {
  */
 export interface DirectorService {
   protocol: 'tcp' | 'udp';
+  /** A firewall-mark service: its first match's address and port (it has no virtual address of its own). */
   address: string;
   port: number;
+  /** How ipvsadm -L -n names the service, words single-spaced: `TCP 10.1.3.61:80`, `FWM 1`. */
+  label: string;
+  /** A firewall-mark service: its mark, and the packets the director marks with it. */
+  fwmark?: number;
+  marks?: MarkRule[];
   scheduler: string;
   persistent?: number;
   netmask?: string;
@@ -80,13 +86,31 @@ export interface DirectorService {
 export interface DirectorView {
   /** What puts the services in the kernel (model/targets.ts directorBackends). */
   backend: DirectorBackend;
-  /** In ipvsadm's order: protocol, address, port. */
+  /** In ipvsadm's order: protocol, address, port; then firewall-mark services by mark. */
   services: DirectorService[];
+  /** The mangle rules of every firewall-mark service, in service order. */
+  marks: MarkRule[];
+}
+
+/** One mangle PREROUTING rule: packets of `protocol` to `destination` on `ports` get `mark`. */
+export interface MarkRule {
+  mark: number;
+  protocol: 'tcp' | 'udp';
+  /** An address, or a network as NETWORK/PREFIX. */
+  destination: string;
+  /** iptables' --dport form: `80` or `10000:20000`. */
+  dport: string;
+  /** nft's form: `80` or `10000-20000`. */
+  nftPorts: string;
+  /** The match as the topology gives it, for a comment. */
+  match: string;
 }
 
 export interface RealServerLine {
   address: string;
   port: number;
+  /** What follows real=: `ADDRESS:PORT`, or `ADDRESS` for a firewall-mark service (port 0). */
+  target: string;
   forward: 'masq' | 'gate' | 'ipip';
   /** Set when the topology gives one; ipvsadm's default is 1. */
   weight?: number;
@@ -103,6 +127,12 @@ export interface VirtualBlock {
   protocol: 'tcp' | 'udp';
   address: string;
   port: number;
+  /** What follows virtual=: `ADDRESS:PORT`, or the firewall mark. */
+  virtual: string;
+  /** The comment above the block: `tcp 10.1.3.61:80`, or the mark and what it takes. */
+  title: string;
+  /** ldirectord's protocol=: the service's, or `fwm` for a firewall-mark service. */
+  protocolLine: 'tcp' | 'udp' | 'fwm';
   scheduler: string;
   persistent?: number;
   netmask?: string;
@@ -186,6 +216,10 @@ export interface KeepalivedRealServer {
 export interface KeepalivedVirtualServer {
   address: string;
   port: number;
+  /** A firewall-mark service (`virtual_server fwmark N`); its real servers then have port 0. */
+  fwmark?: number;
+  /** The comment above the block. */
+  title: string;
   protocol: 'TCP' | 'UDP';
   lbAlgo: string;
   lbKind: 'NAT' | 'DR' | 'TUN';
@@ -269,8 +303,11 @@ export interface DerivedHost {
 /** A virtual service as the cluster offers it, whichever backend runs it (views such as the graph read it). */
 export interface ServiceView {
   protocol: 'tcp' | 'udp';
+  /** A firewall-mark service: its first match's address and port. */
   address: string;
   port: number;
+  /** A firewall-mark service: its mark and matches as the topology gives them. */
+  fwmark?: { mark: number; match: string[] };
   scheduler: string;
   forward: 'masq' | 'gate' | 'ipip';
   persistent?: number;

@@ -113,6 +113,8 @@ export function graphView(model: DerivedModel): GraphView {
       id: `s${i}`,
       title: `${s.protocol.toUpperCase()} ${s.address}:${s.port}`,
       lines: [
+        // A firewall-mark service: titled by its first match, then its mark and every match.
+        ...(s.fwmark !== undefined ? [`FWM ${s.fwmark.mark}: ${s.fwmark.match.join(', ')}`] : []),
         `${FORWARD_TEXT[s.forward]}, ${s.scheduler}${s.persistent !== undefined ? `, persistent ${s.persistent}s` : ''}`,
         `check ${check}`,
         ...(s.directors.length > 0 ? [`via ${s.directors.join(', ')}`] : []),

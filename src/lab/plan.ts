@@ -208,7 +208,10 @@ export interface LabKernel {
  */
 export function labCannotCheck(model: DerivedModel): string | undefined {
   const streamline = model.hosts.filter((h) => h.roles.director && h.roles['real-server'] && model.pair?.nodes.includes(h.name)).map((h) => h.name);
-  return streamline.length ? `the lab does not check a streamline pair (nodes that are director and real server: ${streamline.join(', ')}) yet` : undefined;
+  if (streamline.length) return `the lab does not check a streamline pair (nodes that are director and real server: ${streamline.join(', ')}) yet`;
+  // Its checks send requests to a service's address and port; a firewall-mark service has several (and networks).
+  const marked = model.hosts.filter((h) => h.director?.services.some((s) => s.fwmark !== undefined)).map((h) => h.name);
+  return marked.length ? `the lab does not check firewall-mark services (fwmark) yet (director ${marked.join(', ')})` : undefined;
 }
 
 /**

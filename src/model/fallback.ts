@@ -33,6 +33,8 @@ export function splitFallback(text: string, virtualPort: number): { address: str
  * routing and tunnelling could not even reach it (IPVS keeps the port).
  */
 export function fallbackOf(t: Topology, vs: VirtualServiceSpec): Fallback | undefined {
+  // A firewall-mark service has no virtual port; validation refuses a fallback of its own.
+  if (vs.virtual === undefined) return undefined;
   const vport = splitEndpoint(vs.virtual).port;
   if (vs.fallback !== undefined) return { ...splitFallback(vs.fallback, vport), from: 'service' };
   const d = t.ldirectord.fallback;

@@ -105,3 +105,42 @@ export function floatingGateway(real: readonly { cidr: Cidr }[], floating: reado
   }
   return undefined;
 }
+
+// A firewall-mark service's match (model/fwmark.ts): here, beside the other
+// address facts, so that the schema can check it without importing a module that
+// imports the schema.
+/** A destination a firewall-mark service takes: an address or network, a port or a range. */
+export interface MarkMatch {
+  /** The address (prefix 32) or network, as parsed. */
+  cidr: Readonly<Cidr>;
+  /** `ADDRESS` for a single address, `NETWORK/PREFIX` for a network. */
+  destination: string;
+  /** The network is a network of virtual addresses (prefix below 32). */
+  network: boolean;
+  from: number;
+  to: number;
+}
+
+const MATCH_RE = /^(\d{1,3}(?:\.\d{1,3}){3})(?:\/(\d{1,2}))?:(\d{1,5})(?:-(\d{1,5}))?$/;
+
+/** `ADDRESS[/PREFIX]:PORT[-PORT]`, as the schema has checked it. */
+export function parseMatch(text: string): MarkMatch {
+  const m = MATCH_RE.exec(text);
+  if (m === null) throw new Error(`internal: not a firewall-mark match: ${text}`);
+  const prefix = m[2] === undefined ? 32 : Number(m[2]);
+  const cidr = parseCidr(`${m[1]}/${prefix}`);
+  const from = Number(m[3]);
+  return { cidr, destination: prefix === 32 ? cidr.address : cidr.networkCidr, network: prefix < 32, from, to: m[4] === undefined ? from : Number(m[4]) };
+}
+
+/** Whether `text` is a well-formed match (the schema's rule). */
+export function isMatch(text: string): boolean {
+  const m = MATCH_RE.exec(text);
+  if (m === null) return false;
+  const octets = m[1]!.split('.').map(Number);
+  const prefix = m[2] === undefined ? 32 : Number(m[2]);
+  const from = Number(m[3]);
+  const to = m[4] === undefined ? from : Number(m[4]);
+  return octets.every((o) => o <= 255) && prefix >= 8 && prefix <= 32 && from >= 1 && to <= 65535 && from <= to;
+}
+

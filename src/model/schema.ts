@@ -5,6 +5,7 @@
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import type { ProblemCode } from './problems.js';
+import { isMatch } from './net.js';
 
 /** Scheduler names ipvsadm(8) accepts (ip_vs_*.c in the kernel). */
 export const SCHEDULERS = [
@@ -178,8 +179,30 @@ export function makeTopologySchema(distros: readonly string[]) {
     })
     .describe('How ldirectord checks each real server.');
 
+  const fwmark = z
+    .strictObject({
+      mark: z
+        .number()
+        .int({ message: 'must be a whole number' })
+        .min(1, { message: 'a firewall mark must be between 1 and 2147483647' })
+        .max(2147483647, { message: 'a firewall mark must be between 1 and 2147483647' })
+        .optional()
+        .describe('The mark (ipvsadm -f). Default: the lowest mark no other service has, in topology order.'),
+      match: z
+        .array(
+          z.string().refine(isMatch, {
+            message: 'must be ADDRESS:PORT, ADDRESS/PREFIX:PORT (a network of virtual addresses, prefix 8-32) or either with a port range PORT-PORT, such as 10.1.3.61:443 or 10.1.4.0/24:10000-20000',
+            ...code('invalid-address'),
+          }),
+        )
+        .min(1, { message: 'a firewall-mark service needs at least one match' })
+        .describe('What the service takes: addresses, networks of virtual addresses and ports, each ADDRESS[/PREFIX]:PORT[-PORT]; the director marks these packets (mangle PREROUTING) and IPVS balances them as one service.'),
+    })
+    .describe('A firewall-mark service: several addresses, networks and ports balanced as one (shared persistence across them). Instead of virtual.');
+
   const virtualService = z.strictObject({
-    virtual: endpoint.describe('Virtual address and port, e.g. 10.1.3.61:80.'),
+    virtual: endpoint.optional().describe('Virtual address and port, e.g. 10.1.3.61:80. Exactly one of virtual and fwmark.'),
+    fwmark: fwmark.optional(),
     protocol: z.enum(['tcp', 'udp']).default('tcp'),
     scheduler: z
       .enum(SCHEDULERS, { message: `unknown scheduler; ipvsadm knows ${SCHEDULERS.join(', ')}` })

@@ -5,6 +5,7 @@ import { contains, facing, floatingGateway, overlaps, parseCidr, splitEndpoint, 
 import { fallbackOf } from './fallback.js';
 import { IP_VS_FTP_MAX_PORTS, isFtp } from './ftp.js';
 import { isIPv4, type Topology } from './schema.js';
+import { isMatch, parseMatch, servicePort } from './fwmark.js';
 
 interface Located {
   host: string;
@@ -95,32 +96,90 @@ export function validateTopology(t: Topology): RawProblem[] {
   }
   const services = new Map<string, number>();
   const ftpPorts = new Set<number>();
+  // What each service takes, by protocol: a plain service its address and port,
+  // a firewall-mark service each match; two services must not take the same packets.
+  const taken: Array<{ i: number; protocol: string; cidr: Cidr; from: number; to: number; text: string }> = [];
+  const givenMarks = new Map<number, number>();
   for (const [i, vs] of t.virtual_services.entries()) {
     const at = ['virtual_services', i];
-    const vip = splitEndpoint(vs.virtual);
-    if (vs.forward === 'masq' && isFtp(vs) && !ftpPorts.has(vip.port)) {
+    if ((vs.virtual === undefined) === (vs.fwmark === undefined)) {
+      add({ code: vs.virtual === undefined ? 'missing' : 'invalid-value', path: at, message: 'a virtual service has exactly one of virtual (an address and port) and fwmark (a firewall-mark service)' });
+      continue;
+    }
+    if (vs.fwmark !== undefined) {
+      for (const p of fwmarkProblems(vs, at)) add(p);
+      const given = vs.fwmark.mark;
+      if (given !== undefined) {
+        const prev = givenMarks.get(given);
+        if (prev !== undefined) add({ code: 'duplicate-virtual-service', path: [...at, 'fwmark', 'mark'], message: `firewall mark ${given} is already virtual_services[${prev}]'s` });
+        else givenMarks.set(given, i);
+      }
+      for (const [k, text] of vs.fwmark.match.entries()) {
+        if (!isMatch(text)) continue;
+        const m = parseMatch(text);
+        const mAt = [...at, 'fwmark', 'match', k];
+        const clash = taken.find((o) => o.protocol === vs.protocol && overlaps(o.cidr, m.cidr) && o.from <= m.to && m.from <= o.to);
+        if (clash !== undefined) add({ code: 'duplicate-virtual-service', path: mAt, message: `${vs.protocol} ${text} overlaps virtual_services[${clash.i}]'s ${clash.text}: both would take the same packets` });
+        taken.push({ i, protocol: vs.protocol, cidr: m.cidr, from: m.from, to: m.to, text });
+        if (m.network) {
+          const said = new Set<string>();
+          for (const name of hostNames) {
+            for (const a of ifacesOf(name)) {
+              if (overlaps(m.cidr, a.cidr) && !said.has(a.cidr.networkCidr) && said.add(a.cidr.networkCidr)) add({ code: 'virtual-network-overlap', path: mAt, message: `network of virtual addresses ${m.cidr.networkCidr} overlaps ${name}.${a.iface}'s network ${a.cidr.networkCidr}` });
+            }
+          }
+          if (haDirectors.length > 0) add({ code: 'unsupported', path: mAt, message: 'a network of virtual addresses with a pair of directors is not supported yet: give its addresses, each in heartbeat.floating' });
+          continue;
+        }
+        for (const d of directors) {
+          if (!ifacesOf(d).some((a) => contains(a.cidr, m.cidr.address))) {
+            add({ code: 'virtual-address-off-network', path: mAt, message: `virtual address ${m.cidr.address} is not on any network of director ${d}` });
+          }
+        }
+        const owner = seen.get(m.cidr.address);
+        if (owner !== undefined && !directors.some((d) => owner.startsWith(`${d}.`))) {
+          add({ code: 'duplicate-address', path: mAt, message: `virtual address ${m.cidr.address} is already used by ${owner}` });
+        }
+        if (haDirectors.length > 0 && !floating.includes(m.cidr.address)) {
+          add({ code: 'unsupported', path: mAt, message: `virtual address ${m.cidr.address} must be one of heartbeat.floating: with a pair of directors, heartbeat or VRRP moves it to the active one` });
+        }
+      }
+    }
+    const vip = vs.virtual !== undefined ? splitEndpoint(vs.virtual) : undefined;
+    if (vip !== undefined) {
+      const cidr = parseCidr(`${vip.address}/32`);
+      const clash = taken.find((o) => o.protocol === vs.protocol && overlaps(o.cidr, cidr) && o.from <= vip.port && vip.port <= o.to && o.i !== i);
+      if (clash !== undefined && t.virtual_services[clash.i]!.fwmark !== undefined) {
+        add({ code: 'duplicate-virtual-service', path: [...at, 'virtual'], message: `${vs.protocol} ${vs.virtual} is taken by virtual_services[${clash.i}]'s ${clash.text}: both would take the same packets` });
+      }
+      taken.push({ i, protocol: vs.protocol, cidr, from: vip.port, to: vip.port, text: vs.virtual! });
+    }
+    const vport = servicePort(vs);
+    if (vs.forward === 'masq' && vip !== undefined && isFtp(vs) && !ftpPorts.has(vip.port)) {
       if (ftpPorts.size === IP_VS_FTP_MAX_PORTS) {
         add({ code: 'unsupported', path: [...at, 'virtual'], message: `ip_vs_ftp watches at most ${IP_VS_FTP_MAX_PORTS} ports (${[...ftpPorts].join(', ')} already): FTP through NAT on port ${vip.port} would get no helper` });
       } else ftpPorts.add(vip.port);
     }
-    const key = `${vs.protocol} ${vs.virtual}`;
-    const prev = services.get(key);
-    if (prev !== undefined) add({ code: 'duplicate-virtual-service', path: [...at, 'virtual'], message: `${vs.protocol} ${vs.virtual} is already virtual_services[${prev}]` });
-    else services.set(key, i);
+    if (vip !== undefined) {
+      const key = `${vs.protocol} ${vs.virtual}`;
+      const prev = services.get(key);
+      if (prev !== undefined) add({ code: 'duplicate-virtual-service', path: [...at, 'virtual'], message: `${vs.protocol} ${vs.virtual} is already virtual_services[${prev}]` });
+      else services.set(key, i);
+    }
     if (vs.netmask !== undefined && vs.persistent === undefined) add({ code: 'invalid-value', path: [...at, 'netmask'], message: 'netmask only applies with persistent' });
-    for (const d of directors) {
+    for (const d of vip !== undefined ? directors : []) {
       const dIfs = ifacesOf(d);
-      if (!dIfs.some((a) => contains(a.cidr, vip.address))) {
-        add({ code: 'virtual-address-off-network', path: [...at, 'virtual'], message: `virtual address ${vip.address} is not on any network of director ${d}` });
+      if (!dIfs.some((a) => contains(a.cidr, vip!.address))) {
+        add({ code: 'virtual-address-off-network', path: [...at, 'virtual'], message: `virtual address ${vip!.address} is not on any network of director ${d}` });
       }
     }
-    const owner = seen.get(vip.address);
+    const owner = vip !== undefined ? seen.get(vip.address) : undefined;
     if (owner !== undefined && !directors.some((d) => owner.startsWith(`${d}.`))) {
-      add({ code: 'duplicate-address', path: [...at, 'virtual'], message: `virtual address ${vip.address} is already used by ${owner}` });
+      add({ code: 'duplicate-address', path: [...at, 'virtual'], message: `virtual address ${vip!.address} is already used by ${owner}` });
     }
 
     const check = vs.check;
-    const service = check.service ?? (vip.port === 443 ? 'https' : vip.port === 80 ? 'http' : undefined) ?? impliedDns(vs.protocol, vip.port);
+    const service = check.service ?? (vport === 443 ? 'https' : vport === 80 ? 'http' : undefined) ?? impliedDns(vs.protocol, vport);
     for (const p of serviceCheckProblems(vs.protocol, check, service, at)) add(p);
     if (check.type === 'negotiate' && (service === 'http' || service === 'https')) {
       for (const f of ['request', 'receive'] as const) {
@@ -138,7 +197,7 @@ export function validateTopology(t: Topology): RawProblem[] {
       });
     }
     const fb = fallbackOf(t, vs);
-    if (fb !== undefined) {
+    if (fb !== undefined && vip !== undefined) {
       const fbAt = fb.from === 'service' ? [...at, 'fallback'] : ['ldirectord', 'fallback'];
       // Validated per service: the default is written into each block it fits.
       if (vs.forward !== 'masq' && fb.port !== vip.port) {
@@ -154,7 +213,7 @@ export function validateTopology(t: Topology): RawProblem[] {
         if (!problems.some((p) => p.message === message && p.path.join('.') === fbAt.join('.'))) add({ code: 'unreachable-real-server', path: fbAt, message });
       }
     }
-    if (haDirectors.length > 0 && !floating.includes(vip.address)) {
+    if (haDirectors.length > 0 && vip !== undefined && !floating.includes(vip.address)) {
       add({ code: 'unsupported', path: [...at, 'virtual'], message: `virtual address ${vip.address} must be one of heartbeat.floating: with a pair of directors, heartbeat or VRRP moves it to the active one` });
     }
 
@@ -162,12 +221,15 @@ export function validateTopology(t: Topology): RawProblem[] {
     for (const [j, rs] of vs.real_servers.entries()) {
       const rsAt = [...at, 'real_servers', j];
       const name = typeof rs === 'string' ? rs : rs.host;
-      const port = typeof rs === 'string' ? vip.port : (rs.port ?? vip.port);
+      const port = typeof rs === 'string' ? vport : (rs.port ?? vport);
+      if (vip === undefined && typeof rs !== 'string' && rs.port !== undefined) {
+        add({ code: 'invalid-port', path: [...rsAt, 'port'], message: 'a real server of a firewall-mark service takes no port: IPVS keeps each packet\'s destination port (ipvsadm shows it as :0)' });
+      }
       if (members.has(`${name}:${port}`)) add({ code: 'invalid-value', path: rsAt, message: `${name}:${port} is listed twice` });
       // IPVS direct routing rewrites only the MAC address and tunnelling wraps the
       // packet whole: both keep the destination port, so a real server on another
       // port never sees the traffic (keepalived refuses it; ldirectord passed it on).
-      if (vs.forward !== 'masq' && port !== vip.port) {
+      if (vip !== undefined && vs.forward !== 'masq' && port !== vip.port) {
         add({ code: 'invalid-port', path: [...rsAt, 'port'], message: `port ${port} differs from the virtual port ${vip.port}: IPVS direct routing and tunnelling keep the port; only NAT (masq) maps ports` });
       }
       members.add(`${name}:${port}`);
@@ -284,13 +346,13 @@ export function validateTopology(t: Topology): RawProblem[] {
 export function keepalivedCheckProblems(vs: Topology['virtual_services'][number], at: Array<string | number>): RawProblem[] {
   const out: RawProblem[] = [];
   const check = vs.check;
-  const vip = splitEndpoint(vs.virtual);
-  const service = check.service ?? (vip.port === 443 ? 'https' : vip.port === 80 ? 'http' : undefined) ?? impliedDns(vs.protocol, vip.port);
+  const vport = servicePort(vs);
+  const service = check.service ?? (vport === 443 ? 'https' : vport === 80 ? 'http' : undefined) ?? impliedDns(vs.protocol, vport);
   if (check.type === 'negotiate' && service !== 'http' && service !== 'https' && service !== 'none' && !(service === 'dns' && vs.protocol === 'udp')) {
     out.push({
       code: 'unsupported',
       path: [...at, 'check', check.service !== undefined ? 'service' : 'type'],
-      message: `keepalived negotiates only http and https (HTTP_GET, SSL_GET) and dns over udp (DNS_CHECK), not ${service ?? `port ${vip.port}`}${vs.protocol === 'tcp' ? ': use check type connect (TCP_CHECK)' : ''}`,
+      message: `keepalived negotiates only http and https (HTTP_GET, SSL_GET) and dns over udp (DNS_CHECK), not ${service ?? `port ${vport}`}${vs.protocol === 'tcp' ? ': use check type connect (TCP_CHECK)' : ''}`,
     });
   }
   return out;
@@ -376,6 +438,22 @@ function realServerOptionProblems(
     } else if (service === 'dns') {
       out.push(...dnsCheckProblems(rs.check, [...at, 'check']));
     }
+  }
+  return out;
+}
+
+/**
+ * What a firewall-mark service cannot have: a sorry server (ldirectord and
+ * keepalived add it on a port, which a mark has not; not supported yet), or
+ * FTP through NAT (ip_vs_ftp binds to a virtual port: a marked FTP control
+ * connection gets no helper). FTP under direct routing is what marks are for.
+ */
+function fwmarkProblems(vs: Topology['virtual_services'][number], at: Array<string | number>): RawProblem[] {
+  const out: RawProblem[] = [];
+  if (vs.fallback !== undefined) out.push({ code: 'unsupported', path: [...at, 'fallback'], message: 'a firewall-mark service takes no fallback yet (a sorry server is added on a port, which a mark has not)' });
+  const ftp = vs.check.service === 'ftp' || (vs.fwmark?.match ?? []).some((m) => isMatch(m) && parseMatch(m).from <= 21 && 21 <= parseMatch(m).to);
+  if (vs.forward === 'masq' && ftp) {
+    out.push({ code: 'unsupported', path: [...at, 'forward'], message: 'FTP through NAT needs ip_vs_ftp, which binds to a virtual port, not a firewall mark: balance FTP through NAT as a service of its own (virtual: ADDRESS:21), or mark it under direct routing (gate)' });
   }
   return out;
 }

@@ -14,7 +14,8 @@ export function renderIpvsadmTable(director: DerivedHost, version = '1.0.4'): st
   ];
   // The director's services, whichever backend (ldirectord, keepalived) puts them in the kernel: the table is the same.
   for (const v of director.director?.services ?? []) {
-    let line = `${v.protocol.toUpperCase()}  ${v.address}:${v.port} ${v.scheduler}`;
+    // print_service_entry: "FWM  %d" for a firewall-mark service, "%s  %s" of protocol and address:port otherwise.
+    let line = `${v.fwmark !== undefined ? `FWM  ${v.fwmark}` : `${v.protocol.toUpperCase()}  ${v.address}:${v.port}`} ${v.scheduler}`;
     if (v.persistent !== undefined) {
       line += ` persistent ${v.persistent}`;
       if (v.netmask !== undefined && v.netmask !== '255.255.255.255') line += ` mask ${v.netmask}`;

@@ -5,7 +5,7 @@
 // the kind table of docs/distros.md (`make docs` writes it from here, and
 // test/render/docs-kinds.test.ts fails when the two differ).
 import { createHash } from 'node:crypto';
-import type { Alias, CheckPage, DerivedHost, Device, HeartbeatView, KeepalivedView, LdirectordView, Route } from '../derive/model.js';
+import type { Alias, CheckPage, DerivedHost, Device, HeartbeatView, KeepalivedView, LdirectordView, MarkRule, Route } from '../derive/model.js';
 
 /** What every context of every kind also holds (render.ts adds it): templates may use these anywhere. */
 export interface BaseContext {
@@ -99,9 +99,11 @@ export interface ModuleOptionsContext {
   options: Array<{ module: string; options: string }>;
 }
 
-/** The networks a NAT director masquerades (iptables and nftables alike). */
+/** A director's firewall (iptables and nftables alike): the networks it masquerades, the packets it marks. */
 export interface MasqueradeContext {
   masquerade: string[];
+  /** Mangle PREROUTING rules of its firewall-mark services. */
+  marks: MarkRule[];
 }
 
 /** What firewalld must let reach a host (rhel9): the virtual services' ports, VRRP, IPVS connection sync. */
@@ -186,7 +188,8 @@ function loopback(host: DerivedHost): LoopbackContext[] {
 
 function masquerade(host: DerivedHost): MasqueradeContext[] {
   const networks = host.devices.flatMap((d) => d.masquerade);
-  return one(networks.length > 0, { masquerade: networks });
+  const marks = host.director?.marks ?? [];
+  return one(networks.length > 0 || marks.length > 0, { masquerade: networks, marks });
 }
 
 function firewalld(host: DerivedHost): FirewalldContext[] {
@@ -262,12 +265,12 @@ export const KINDS = {
     },
   },
   iptables: {
-    per: 'NAT director (`masquerade`: its networks)',
+    per: 'NAT director or director of firewall-mark services (`masquerade`: its networks; `marks`: mangle rules)',
     usedFor: 'an iptables-save file',
     contexts: masquerade,
   },
   masquerade: {
-    per: 'NAT director (`masquerade`: its networks)',
+    per: 'NAT director or director of firewall-mark services (`masquerade`: its networks; `marks`: mangle rules)',
     usedFor: 'an nftables ruleset (the same facts as `iptables`)',
     contexts: masquerade,
   },

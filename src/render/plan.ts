@@ -82,33 +82,61 @@ export function mergeBlock(host: string | undefined, block: string): string {
 
 /**
  * The test oracle of install.sh's merge_iptables: an iptables-save file merged
- * with a fragment holding one table (`*nat` ... `COMMIT`). When the host's file
- * (outside lvsgen's block) has that table, the block holds the fragment's lines
- * without `*nat` and COMMIT, at the end of the host's section (before its
- * COMMIT): iptables-restore flushes a table at each `*table` line, so a second
- * section would wipe the host's rules. Otherwise the block holds the whole
- * fragment, where it was or at the end.
+ * with a fragment holding one or more tables (`*nat` ... `COMMIT`). For each
+ * table the host's file (outside lvsgen's blocks) has, a block holds the
+ * fragment's lines of that table without its `*table` and COMMIT lines, just
+ * before the host's COMMIT of it: iptables-restore flushes a table at each
+ * `*table` line, so a second section would wipe the host's rules. The tables
+ * the host has not go whole into one block, where such a block was or at the
+ * end. The fragment's lines before its first table head every block.
  */
 export function mergeIptables(host: string | undefined, fragment: string): string {
   const have = lines(host);
-  const frag = lines(fragment);
-  const table = frag.find((l) => l.startsWith('*'));
-  if (table === undefined) throw new Error('internal: an iptables fragment without a *table line');
-  if (!outside(have).includes(table)) return place(have, [BLOCK_BEGIN, ...frag, BLOCK_END], (out) => out);
-  const block = [BLOCK_BEGIN, ...frag.filter((l) => l !== table && l !== 'COMMIT'), BLOCK_END];
+  const preamble: string[] = [];
+  const sections: Array<{ table: string; body: string[] }> = [];
+  let cur: { table: string; body: string[] } | undefined;
+  for (const l of lines(fragment)) {
+    if (l.startsWith('*')) sections.push((cur = { table: l, body: [] }));
+    else if (l === 'COMMIT') cur = undefined;
+    else if (cur !== undefined) cur.body.push(l);
+    else preamble.push(l);
+  }
+  if (sections.length === 0) throw new Error('internal: an iptables fragment without a *table line');
+  const hostTables = new Set(outside(have).filter((l) => l.startsWith('*')));
+  const inside = new Map(sections.filter((s) => hostTables.has(s.table)).map((s) => [s.table, [BLOCK_BEGIN, ...preamble, ...s.body, BLOCK_END]]));
+  const absent = sections.filter((s) => !hostTables.has(s.table));
+  const whole = [BLOCK_BEGIN, ...preamble, ...absent.flatMap((s) => [s.table, ...s.body, 'COMMIT']), BLOCK_END];
+  let wholeDone = absent.length === 0;
+  const done = new Set<string>();
   const out: string[] = [];
-  let inTable = false;
-  let done = false;
-  for (const l of outside(have)) {
-    if (l === table) inTable = true;
-    if (inTable && l === 'COMMIT') {
-      if (!done) out.push(...block);
-      done = true;
-      inTable = false;
+  let table: string | undefined;
+  let inBlock = false;
+  for (const l of have) {
+    if (inBlock) {
+      if (l === BLOCK_END) inBlock = false;
+      continue;
+    }
+    if (l === BLOCK_BEGIN) {
+      inBlock = true;
+      if (table === undefined && !wholeDone) {
+        out.push(...whole);
+        wholeDone = true;
+      }
+      continue;
+    }
+    if (l.startsWith('*')) table = l;
+    if (l === 'COMMIT' && table !== undefined) {
+      const b = inside.get(table);
+      if (b !== undefined && !done.has(table)) {
+        out.push(...b);
+        done.add(table);
+      }
+      table = undefined;
     }
     out.push(l);
   }
-  if (!done) out.push(...block);
+  for (const [t, b] of inside) if (!done.has(t)) out.push(...b);
+  if (!wholeDone) out.push(...whole);
   return `${out.join('\n')}\n`;
 }
 

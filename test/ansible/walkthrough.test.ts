@@ -159,7 +159,21 @@ test('README "Keeping a cluster in a repository": the walkthrough as written, wi
   t.after(() => {
     session.close();
     // a walkthrough that stopped half way leaves its lab up: take it down
-    if (existsSync(join(lab, 'lab.json'))) sh(process.execPath, [join(REPO, 'bin', 'lvsgen'), 'lab', 'down', lab], { timeout: 120_000 });
+    if (!existsSync(join(lab, 'lab.json'))) return;
+    const prefix = (JSON.parse(readFileSync(join(lab, 'lab.json'), 'utf8')) as { prefix?: string }).prefix;
+    sh(process.execPath, [join(REPO, 'bin', 'lvsgen'), 'lab', 'down', lab], { timeout: 120_000 });
+    // and should `lab down` itself fail: every process of the lab's namespaces ended by pid, the namespaces deleted
+    if (prefix === undefined || prefix === '') return;
+    for (const ns of namespacesLeft(prefix)) {
+      for (const pid of sh('ip', ['netns', 'pids', ns]).stdout.split(/\s+/).filter((p) => /^\d+$/.test(p))) {
+        try {
+          process.kill(Number(pid), 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+      sh('ip', ['netns', 'del', ns]);
+    }
   });
   const printed: string[] = [];
   const step = async (k: number, want: number | number[] = 0): Promise<Ran> => {

@@ -8,11 +8,11 @@
 // ldirectord's parser and ldirectord itself (its ipvsadm commands when every
 // real server is down) and keepalived --config-test.
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Problem } from '../../src/model/problems.js';
-import { generateText, problemsOf, requireRoot, requireTools, sh, tempDir, unique } from '../support/index.js';
+import { generateText, keepalivedConfigTest, problemsOf, requireRoot, requireTools, sh, tempDir, unique } from '../support/index.js';
 import { ldirectordCommands } from '../support/ldirectord-run.js';
 
 const DISTROS = ['debian', 'redhat', 'debian12', 'rhel9'];
@@ -143,13 +143,7 @@ test('keepalived.conf: sorry_server with sorry_server_lvs_method per service whe
   assert.match(vs(443), /\tsorry_server 127\.0\.0\.1 443\n\tsorry_server_lvs_method DR\n/);
   if (!requireTools(t, 'keepalived')) return;
   const dir = tempDir(t);
-  const check = (text: string) => {
-    const f = join(dir, unique('keepalived-'));
-    writeFileSync(f, text);
-    writeFileSync(`${f}.log`, '');
-    const r = sh('keepalived', [`--config-test=${f}.log`, '-f', f]);
-    return { status: r.status, log: readFileSync(`${f}.log`, 'utf8') + r.stdout + r.stderr };
-  };
+  const check = (text: string) => keepalivedConfigTest(dir, text);
   const good = check(conf);
   assert.equal(good.status, 0, good.log);
   assert.equal(good.log.trim(), '', good.log);

@@ -107,7 +107,9 @@ test('modules-load.d: one module name a line, ip_vs (a persistent service\'s IPV
       const ftpDirector = (name.startsWith('lb-nat/') && h === 'director') || (name.startsWith('ha-lb/') && (h === 'lvs1' || h === 'lvs2'));
       // A streamline node under keepalived: ip_vs before its net.ipv4.vs.backup_only key.
       const streamline = name.startsWith('streamline/') && h.startsWith('node');
-      const want = ftpDirector ? ['ip_vs', 'ip_vs_ftp'] : streamline ? ['ip_vs'] : name.startsWith('lb-tun/') && h.startsWith('real') ? ['ipip'] : undefined;
+      // fwmark's director: ip_vs for its persistent services' IPVS keys.
+      const fwmarkDirector = name.startsWith('fwmark/') && h === 'director';
+      const want = ftpDirector ? ['ip_vs', 'ip_vs_ftp'] : streamline || fwmarkDirector ? ['ip_vs'] : name.startsWith('lb-tun/') && h.startsWith('real') ? ['ipip'] : undefined;
       if (want !== undefined) {
         assert.ok(present, `${name}/${h}: loads ${want.join(', ')}`);
         const lines = sh('cat', [r.file(h, '/etc/modules-load.d/lvsgen.conf')]).stdout.split('\n').filter((l) => l !== '' && !l.startsWith('#'));

@@ -7,11 +7,11 @@
 // (keepalived.conf(5): type A, name). A check that cannot test its service is
 // refused, with the reason.
 import assert from 'node:assert/strict';
-import { writeFileSync, readFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Problem } from '../../src/model/problems.js';
-import { generateText, problemsOf, requireTools, sh, tempDir } from '../support/index.js';
+import { generateText, keepalivedConfigTest, problemsOf, requireTools, sh, tempDir } from '../support/index.js';
 
 const DISTROS = ['debian', 'redhat', 'debian12', 'rhel9'];
 const problems = (text: string): Problem[] => problemsOf(text, DISTROS);
@@ -81,12 +81,7 @@ test('keepalived.conf: a DNS service gets DNS_CHECK (type A, name), never TCP_CH
   assert.match(conf, /\t\tDNS_CHECK {\n\t\t\ttype A\n\t\t\tname www\.example\.com\n/);
   assert.doesNotMatch(conf, /TCP_CHECK/);
   if (!requireTools(t, 'keepalived')) return;
-  const f = join(tempDir(t), 'keepalived.conf');
-  writeFileSync(f, conf);
-  const log = `${f}.log`;
-  writeFileSync(log, '');
-  const r = sh('keepalived', [`--config-test=${log}`, '-f', f]);
-  const out = readFileSync(log, 'utf8') + r.stdout + r.stderr;
-  assert.equal(r.status, 0, out);
-  assert.equal(out.trim(), '', out);
+  const r = keepalivedConfigTest(tempDir(t), conf);
+  assert.equal(r.status, 0, r.log);
+  assert.equal(r.log.trim(), '', r.log);
 });

@@ -13,7 +13,7 @@ export const TODAY_DISTROS = ['debian12', 'rhel9'] as const;
 
 export type Example = (typeof ALL_EXAMPLES)[number];
 /** Examples that only have golden trees (and tests of their own), not the tests that run every bundled example. */
-export const GOLDEN_ONLY_EXAMPLES = ['lb-tun'] as const;
+export const GOLDEN_ONLY_EXAMPLES = ['lb-tun', 'fwmark'] as const;
 export type SeedDistro = (typeof DISTROS)[number];
 export type TodayDistro = (typeof TODAY_DISTROS)[number];
 
@@ -58,6 +58,11 @@ export const GOLDEN_CASES: readonly GoldenCase[] = [
   { example: 'lb-tun', distro: 'debian', tree: 'debian' },
   { example: 'lb-tun', distro: 'debian12', tree: 'debian12' },
   { example: 'lb-tun', distro: 'rhel9', tree: 'rhel9' },
+  // Firewall-mark services (issue 14): HTTP+HTTPS, FTP under direct routing, a network of virtual addresses.
+  { example: 'fwmark', distro: 'redhat', tree: 'redhat' },
+  { example: 'fwmark', distro: 'debian', tree: 'debian' },
+  { example: 'fwmark', distro: 'debian12', tree: 'debian12' },
+  { example: 'fwmark', distro: 'rhel9', tree: 'rhel9' },
 ];
 
 const isToday = (c: GoldenCase): c is TodayCase => (TODAY_DISTROS as readonly string[]).includes(c.distro);

@@ -2,9 +2,10 @@
 // lines, sysctl.conf entries, shell variable files sourced by bash, the
 // commands an installer runs, the kernel's own configuration.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parsePlan } from '../../src/render/plan.js';
-import { ok, sh } from './proc.js';
+import { ok, sh, unique } from './proc.js';
 
 /** Collapse runs of blanks, drop trailing ones. */
 export const norm = (s: string) => s.replace(/[ \t]+/g, ' ').trim();
@@ -99,4 +100,17 @@ export function sourced(file: string): Vars {
   const r = ok(sh('env', ['-i', 'PATH=/usr/bin:/bin', 'bash', '--norc', '--noprofile', '-euc', SOURCE, 'source', file]), `sourcing ${file}`);
   assert.equal(r.stderr, '', `sourcing ${file} printed on stderr`);
   return Object.fromEntries(r.stdout.split('\n').filter((l) => l !== '').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+}
+
+/**
+ * keepalived's own check of a configuration: `keepalived --config-test=LOG -f
+ * FILE` on `text` written into `dir` under a fresh name. Its status, and what
+ * it said (the log, stdout and stderr): empty for a file it takes as it is.
+ */
+export function keepalivedConfigTest(dir: string, text: string): { status: number | null; log: string } {
+  const f = join(dir, unique('keepalived-'));
+  writeFileSync(f, text);
+  writeFileSync(`${f}.log`, '');
+  const r = sh('keepalived', [`--config-test=${f}.log`, '-f', f]);
+  return { status: r.status, log: readFileSync(`${f}.log`, 'utf8') + r.stdout + r.stderr };
 }

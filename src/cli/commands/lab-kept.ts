@@ -72,7 +72,8 @@ export function managementNetwork(g: Generated, plan: LabPlan): { network: strin
   if (g.topology.heartbeat?.virtual_network !== undefined) nets.push(parseCidr(g.topology.heartbeat.virtual_network));
   const addrs = [
     ...(g.topology.heartbeat?.floating ?? []).map((f) => parseCidr(f).address),
-    ...(g.topology.virtual_services ?? []).map((v) => splitEndpoint(v.virtual).address),
+    // A firewall-mark service has no virtual (the lab refuses it before this).
+    ...(g.topology.virtual_services ?? []).flatMap((v) => (v.virtual !== undefined ? [splitEndpoint(v.virtual).address] : [])),
   ];
   for (let i = 0; i < 512; i++) {
     const network = `198.${18 + (i >> 8)}.${i & 255}.0/24`;

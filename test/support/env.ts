@@ -46,7 +46,6 @@ const DEBIAN_PACKAGE: Record<string, string> = {
   'iptables-restore': 'iptables',
   'iptables-save': 'iptables',
   nft: 'nftables',
-  'firewall-offline-cmd': 'firewalld',
   genhash: 'keepalived',
   NetworkManager: 'network-manager',
   nmcli: 'network-manager',

@@ -156,15 +156,16 @@ test('README "Keeping a cluster in a repository": the walkthrough as written, wi
   const session = new Session(dir, dir, env);
   const lab = join(dir, 'shop-lab');
   const repo = join(dir, 'shop');
+  // The lab's namespace prefix, read once `lab up` has run: the test's directory
+  // (and lab.json in it) is removed by an earlier after-hook than this one.
+  let labPrefix: string | undefined;
   t.after(() => {
     session.close();
     // a walkthrough that stopped half way leaves its lab up: take it down
-    if (!existsSync(join(lab, 'lab.json'))) return;
-    const prefix = (JSON.parse(readFileSync(join(lab, 'lab.json'), 'utf8')) as { prefix?: string }).prefix;
-    sh(process.execPath, [join(REPO, 'bin', 'lvsgen'), 'lab', 'down', lab], { timeout: 120_000 });
-    // and should `lab down` itself fail: every process of the lab's namespaces ended by pid, the namespaces deleted
-    if (prefix === undefined || prefix === '') return;
-    for (const ns of namespacesLeft(prefix)) {
+    if (existsSync(join(lab, 'lab.json'))) sh(process.execPath, [join(REPO, 'bin', 'lvsgen'), 'lab', 'down', lab], { timeout: 120_000 });
+    // and whatever `lab down` could not: every process of the lab's namespaces ended by pid, the namespaces deleted
+    if (labPrefix === undefined || labPrefix === '') return;
+    for (const ns of namespacesLeft(labPrefix)) {
       for (const pid of sh('ip', ['netns', 'pids', ns]).stdout.split(/\s+/).filter((p) => /^\d+$/.test(p))) {
         try {
           process.kill(Number(pid), 'SIGKILL');
@@ -221,6 +222,7 @@ test('README "Keeping a cluster in a repository": the walkthrough as written, wi
   // 2. The lab's hosts, up with sshd, nothing installed.
   await step(kUp);
   const kept = JSON.parse(readFileSync(join(lab, 'lab.json'), 'utf8')) as { prefix: string; hosts: Record<string, string> };
+  labPrefix = kept.prefix;
   assert.deepEqual(Object.keys(kept.hosts).sort(), hosts);
   for (const a of Object.values(kept.hosts)) assert.match(a, /^198\.1[89]\./, 'management addresses in the lab\'s own range');
   const state = () => hosts.flatMap((h) => files.get(h)!.map((f) => {

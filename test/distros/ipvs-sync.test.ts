@@ -45,6 +45,16 @@ case $1 in
 esac
 `;
 
+/** The script as DIR/lvsgen-ipvs-sync beside the logging ipvsadm stub; its path. */
+function withStub(dir: string, script: string): string {
+  const file = join(dir, 'lvsgen-ipvs-sync');
+  writeFileSync(file, script, { mode: 0o755 });
+  chmodSync(file, 0o755);
+  writeFileSync(join(dir, 'ipvsadm'), STUB);
+  chmodSync(join(dir, 'ipvsadm'), 0o755);
+  return file;
+}
+
 for (const distro of ['redhat', 'debian']) {
   test(`${distro}: lvsgen-ipvs-sync is shellcheck-clean POSIX sh`, (t) => {
     if (!requireTools(t, 'shellcheck')) return;
@@ -60,11 +70,7 @@ for (const distro of ['redhat', 'debian']) {
     const [iface, syncid] = args as [string, string];
     assert.match(syncid, /^\d+$/);
     const dir = tempDir(t, 'lvsgen-sync-run-');
-    const file = join(dir, 'lvsgen-ipvs-sync');
-    writeFileSync(file, script);
-    chmodSync(file, 0o755);
-    writeFileSync(join(dir, 'ipvsadm'), STUB);
-    chmodSync(join(dir, 'ipvsadm'), 0o755);
+    const file = withStub(dir, script);
     const run = (op: string) => {
       const log = join(dir, 'calls');
       writeFileSync(log, '');
@@ -122,11 +128,7 @@ for (const distro of ['redhat', 'debian']) {
       assert.match(stanza, new RegExp(`^auto ${iface}\\niface ${iface} inet static`, 'm'));
     }
     const dir = tempDir(t, 'lvsgen-sync-boot-');
-    const file = join(dir, 'lvsgen-ipvs-sync');
-    writeFileSync(file, script);
-    chmodSync(file, 0o755);
-    writeFileSync(join(dir, 'ipvsadm'), STUB);
-    chmodSync(join(dir, 'ipvsadm'), 0o755);
+    const file = withStub(dir, script);
     const run = (op: string) => {
       writeFileSync(join(dir, 'calls'), '');
       const r = spawnSync(file, [...args, op], { encoding: 'utf8', env: { PATH: `${dir}:/usr/bin:/bin` } });

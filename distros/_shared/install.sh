@@ -20,6 +20,14 @@
 #   running NAME WORD...                  then: does its daemon run? (exit 0)
 #   reload NAME must|may WORD...            if so, these (the daemon re-reads
 #   start NAME must|may WORD...             its files, keeping its state); if not, these
+#   undo NAME must|may WORD...            what takes its live effect down, run by
+#                                         --uninstall and a rollback (its files in place)
+#   reapply NAME must|may WORD...         what re-reads the restored files
+#   changes NAME SVC                      a service it may enable, disable, start,
+#   enables NAME SVC                        stop (or only enable or disable)
+#   service SVC QUERY WORD...           how to read (enabled, active: exit 0 yes)
+#                                       and set (enable, disable, start, stop) it
+#   sysctl PROGRAM KEY                  a kernel key lvsgen's files set
 #   verify N WORD...                    what --verify runs, and a line
 #   expect N LINE                         its output must hold
 #
@@ -27,8 +35,14 @@
 # on spaces with globbing off and run as "$@".
 #
 # Each file is replaced atomically; the original is kept once under
-# /var/lib/lvsgen/backup (per machine); if a step fails, every file this run
-# replaced is put back. An action not run (a network restart declined) is
+# /var/lib/lvsgen/backup (per machine). Before the actions run, the live
+# values of the kernel keys and the state of the services they may change are
+# read (the first install's are kept as the originals, in /var/lib/lvsgen/sysctl
+# and services). If a step fails, the run is rolled back: the actions it
+# started are undone (or, where the restored files are an earlier lvsgen's,
+# run again from them), every file it replaced is put back, and the keys and
+# services are set back to what they were. --uninstall does the same from the
+# originals. An action not run (a network restart declined) is
 # recorded in /var/lib/lvsgen/pending and run by the next install; --check
 # shows it. Running it again changes nothing.
 #
@@ -36,7 +50,7 @@
 #   install.sh                install, then apply (asks before restarting networking)
 #   install.sh --yes          ... and restart networking without asking
 #   install.sh --no-restart   ... and never restart networking
-#   install.sh --uninstall    put back the files this bundle replaced
+#   install.sh --uninstall    undo the live state, put back the files this bundle replaced
 #   install.sh --verify       run the seeds' checks (routes, rules, modules, table)
 #   install.sh --root DIR     operate on a host filesystem mounted at DIR (commands
 #                             then run chrooted into DIR)
@@ -57,7 +71,8 @@ usage: install.sh [--check | --uninstall | --verify] [--yes | --no-restart] [--r
   (no option)    install the files, then run the commands that apply them
   --yes          restart networking without asking when it is needed
   --no-restart   never restart networking (print the command instead)
-  --uninstall    put back the originals this bundle replaced
+  --uninstall    undo what the install did live (services, rules, addresses,
+                 kernel keys) and put back the originals this bundle replaced
   --verify       run the seeds' checks and compare what they print
   --root DIR     the host's filesystem is at DIR; commands run chrooted into it
 USAGE
@@ -99,6 +114,10 @@ backup=$state/backup
 # Actions whose files are in place but which have not run (a network restart
 # declined or skipped): replayed by every install until they have run.
 pending=$state/pending
+# The live values of lvsgen's kernel keys and the states of the services its
+# actions change, as the first install found them: what --uninstall sets back.
+sysctl_orig=$state/sysctl
+services_orig=$state/services
 work=$(mktemp -d "${TMPDIR:-/tmp}/lvsgen-install.XXXXXX")
 changed=' '
 differ=0
@@ -118,9 +137,21 @@ done
 
 say() { printf '%s\n' "$*"; }
 
-# On failure, put back every file this run replaced, newest first.
+# On failure, roll the run back: the actions it started undone (those whose
+# files had an earlier version are run again from them once restored), every
+# file it replaced put back, newest first, then the kernel keys and services
+# set back to what they were before the actions ran.
 finish() {
 	status=$?
+	trap - EXIT
+	set +e
+	if [ "$status" -ne 0 ] && [ -s "$work/started" ]; then
+		say "install.sh: ${failed:-a step failed}; undoing what the actions of this run did" >&2
+		reverse <"$work/started" >"$work/started-reversed"
+		while IFS= read -r name <&3; do
+			had_earlier "$name" || run_records undo "$name"
+		done 3<"$work/started-reversed"
+	fi
 	if [ "$status" -ne 0 ] && [ -s "$work/journal" ]; then
 		say "install.sh: ${failed:-a step failed}; restoring the files this run replaced" >&2
 		sort -r "$work/journal" | while IFS= read -r p; do
@@ -137,6 +168,21 @@ finish() {
 			while IFS= read -r b; do rm -f "$b"; done <"$work/new-backups"
 		fi
 	fi
+	if [ "$status" -ne 0 ] && [ -s "$work/started" ]; then
+		while IFS= read -r name <&3; do
+			if ! had_earlier "$name"; then
+				run_records reapply "$name"
+			elif [ "$(sed -n "s/^action $name //p" "$plan")" = ask ]; then
+				say "$name: its restored files take effect when it runs: $(sed -n "s/^run $name [a-z]* //p" "$plan" | tr '\n' ' ')" >&2
+			else
+				say "$name: running it again from the restored files" >&2
+				sed -n "s/^run $name [a-z]* //p" "$plan" >"$work/rerun"
+				while IFS= read -r words <&4; do run_ok "$words"; done 4<"$work/rerun"
+			fi
+		done 3<"$work/started"
+		put_back_sysctls "$work/sysctl"
+		put_back_services "$work/services"
+	fi
 	rm -rf "$work"
 	exit "$status"
 }
@@ -150,6 +196,128 @@ fail() {
 }
 
 mkdirs() { (umask 022 && mkdir -p "$1"); }
+
+reverse() { awk '{ l[NR] = $0 } END { for (i = NR; i > 0; i--) print l[i] }'; }
+
+# Did one of action NAME's files that this run replaced have an earlier
+# version of lvsgen's own (a file replaced whole that existed)? Then a
+# rollback runs the action again from it rather than undoing it.
+had_earlier() { # had_earlier NAME
+	sed -n "s/^when $1 //p" "$plan" >"$work/had"
+	while IFS= read -r p <&4; do
+		changed "$p" || continue
+		[ -e "$work/prev$p" ] || continue
+		awk -v p="$p" '$2 == "replace" && $4 == p { found = 1 } END { exit !found }' "$work/files" && return 0
+	done 4<"$work/had"
+	return 1
+}
+
+# Runs the plan's records KIND (undo, reapply) of action NAME, in order; a
+# failure is only a warning (this is already a rollback or an uninstall).
+run_records() { # run_records KIND NAME
+	sed -n "s/^$1 $2 [a-z]* //p" "$plan" >"$work/records-$1"
+	while IFS= read -r words <&4; do run_ok "$words"; done 4<"$work/records-$1"
+}
+
+# Runs a program with the given arguments as they are (a value may hold
+# blanks), chrooted when --root is given.
+invoke_args() {
+	if [ -n "$root" ]; then chroot "$root" "$@" 3<&- 4<&-; else "$@" 3<&- 4<&-; fi
+}
+
+# The plan's command QUERY of service SVC, or nothing.
+service_command() { # service_command SVC QUERY
+	sed -n "s/^service $1 $2 //p" "$plan" | head -n 1
+}
+
+# yes, no, or - (the distro has no such query): service_state SVC QUERY
+service_state() {
+	words=$(service_command "$1" "$2")
+	if [ -z "$words" ]; then echo -
+	elif invoke "$words" >/dev/null 2>&1; then echo yes
+	else echo no
+	fi
+}
+
+# Records to OUT, per line `SVC ENABLED ACTIVE` (yes, no or -), the services
+# the plan's actions change (`changes`: both; `enables`: enablement only).
+read_services() { # read_services OUT
+	: >"$1"
+	sed -n -e 's/^changes [^ ]* //p' -e 's/^enables [^ ]* //p' "$plan" | sort -u >"$work/svcs"
+	while IFS= read -r svc <&4; do
+		en=$(service_state "$svc" enabled)
+		if grep -q "^changes [^ ]* $svc\$" "$plan"; then ac=$(service_state "$svc" active); else ac=-; fi
+		printf '%s %s %s\n' "$svc" "$en" "$ac" >>"$1"
+	done 4<"$work/svcs"
+}
+
+# Sets each service of FILE (read_services' lines) back to its state there,
+# where it differs now: first what is to stop or be disabled, then what is to
+# be enabled or start (a backend switch: the new one stops, the old one starts).
+put_back_services() { # put_back_services FILE
+	[ -s "$1" ] || return 0
+	for pass in off on; do
+		while IFS=' ' read -r svc en ac <&4; do
+			for q in enabled active; do
+				if [ "$q" = enabled ]; then want=$en; else want=$ac; fi
+				[ "$want" = - ] && continue
+				case $pass$want in offyes | onno) continue ;; esac
+				[ "$(service_state "$svc" "$q")" = "$want" ] && continue
+				case $q$want in
+				enabledyes) set_to=enable ;;
+				enabledno) set_to=disable ;;
+				activeyes) set_to=start ;;
+				*) set_to=stop ;;
+				esac
+				words=$(service_command "$svc" "$set_to")
+				if [ -z "$words" ]; then
+					say "warning: cannot $set_to $svc: the plan has no command for it" >&2
+				else
+					run_ok "$words"
+				fi
+			done
+		done 4<"$1"
+	done
+}
+
+# Records to OUT, per line `PROGRAM KEY =VALUE` (or `PROGRAM KEY -`: the key
+# does not exist, e.g. net.ipv4.vs.* before ip_vs is loaded), the live value
+# of each kernel key the plan names.
+read_sysctls() { # read_sysctls OUT
+	: >"$1"
+	records sysctl >"$work/keys"
+	while IFS=' ' read -r prog key <&4; do
+		if value=$(invoke_args "$prog" -n "$key" 2>/dev/null); then
+			printf '%s %s =%s\n' "$prog" "$key" "$value" >>"$1"
+		else
+			printf '%s %s -\n' "$prog" "$key" >>"$1"
+		fi
+	done 4<"$work/keys"
+}
+
+# Writes each key of FILE (read_sysctls' lines) back where it differs now.
+put_back_sysctls() { # put_back_sysctls FILE
+	[ -s "$1" ] || return 0
+	while IFS=' ' read -r prog key value <&4; do
+		case $value in =*) ;; *) continue ;; esac
+		value=${value#=}
+		now=$(invoke_args "$prog" -n "$key" 2>/dev/null) || now=
+		[ "$now" = "$value" ] && continue
+		say "+ $prog -w $key=$value"
+		invoke_args "$prog" -w "$key=$value" >/dev/null || say "warning: command failed (ignored): $prog -w $key=$value" >&2
+	done 4<"$1"
+}
+
+# Adds to the originals FILE the lines of NEW whose word N (the key of a
+# sysctl line, the service of a services line) it has no line for yet: the
+# first install's state stays the original.
+keep_originals() { # keep_originals NEW FILE N
+	[ -s "$1" ] || return 0
+	mkdirs "$state"
+	touch "$2"
+	awk -v n="$3" -v kept="$2" 'BEGIN { while ((getline l < kept) > 0) { split(l, w, " "); have[w[n]] = 1 } } !($n in have)' "$1" >"$work/new-originals"
+	cat "$2" "$work/new-originals" >"$2.lvsgen-new" && mv -f "$2.lvsgen-new" "$2"
+}
 
 # The plan's records of one kind, without the kind: `records file` prints
 # "MODE MERGE SECRECY PATH" lines. Every loop below reads such a list on fd 3,
@@ -481,13 +649,29 @@ verify)
 	exit "$differ"
 	;;
 uninstall)
+	# The live state first, lvsgen's files still in place (ifdown reads them):
+	# the services back as the first install found them, each action's undo
+	# (newest first), the kernel keys back. Only where lvsgen installed something.
+	installed=no
+	[ -d "$state" ] && installed=yes
+	if [ "$installed" = yes ]; then
+		put_back_services "$services_orig"
+		records action | sed 's/ .*//' | reverse >"$work/undo-order"
+		while IFS= read -r name <&3; do run_records undo "$name"; done 3<"$work/undo-order"
+		put_back_sysctls "$sysctl_orig"
+	fi
 	while IFS=' ' read -r mode merge secrecy path <&3; do
 		restore_file "$path"
 	done 3<"$work/files"
 	restore_unmanaged
-	rm -f "$pending"
+	# The host re-reads the restored files (sysctl -p of the administrator's lines ...).
+	if [ "$installed" = yes ]; then
+		records action | sed 's/ .*//' >"$work/reapply-order"
+		while IFS= read -r name <&3; do run_records reapply "$name"; done 3<"$work/reapply-order"
+	fi
+	rm -f "$pending" "$sysctl_orig" "$services_orig"
 	# Nothing left to restore: remove the state directory with its empty folders.
-	if [ -d "$backup" ] && [ -z "$(find "$backup" ! -type d | head -n 1)" ]; then rm -rf "$state"; fi
+	if [ -d "$state" ] && [ -z "$(find "$state" ! -type d | head -n 1)" ]; then rm -rf "$state"; fi
 	exit 0
 	;;
 esac
@@ -529,6 +713,13 @@ fi
 # An action left pending by an earlier run is due as well; one whose
 # confirmation is declined is left pending for the next.
 grep -E '^(action|when|run|running|reload|start) ' "$plan" >"$work/actions" || true
+# What a rollback sets back: the kernel keys and services as they are now.
+read_sysctls "$work/sysctl"
+read_services "$work/services"
+: >"$work/started"
+started() { # started NAME: the action ran a command (a rollback undoes it)
+	grep -qxF -- "$1" "$work/started" || printf '%s\n' "$1" >>"$work/started"
+}
 : >"$work/pending"
 due=no
 alive=
@@ -550,6 +741,7 @@ while IFS=' ' read -r kind name rest <&3; do
 		# Reload, not restart: a running daemon re-reads its files and keeps its
 		# state (ldirectord its IPVS table, keepalived the VRRP master's addresses).
 		[ "$due" = yes ] || continue
+		started "$name"
 		if invoke "$rest" >/dev/null 2>&1; then
 			alive=yes
 			say "$name is running: reloading it (it keeps its state)"
@@ -561,6 +753,7 @@ while IFS=' ' read -r kind name rest <&3; do
 	reload | start)
 		[ "$due" = yes ] || continue
 		if [ "$kind" = reload ]; then [ "$alive" = yes ] || continue; else [ "$alive" = no ] || continue; fi
+		started "$name"
 		if [ "${rest%% *}" = may ]; then run_ok "${rest#* }"; else run "${rest#* }"; fi
 		;;
 	run)
@@ -569,19 +762,25 @@ while IFS=' ' read -r kind name rest <&3; do
 		words=${rest#* }
 		if [ "$ask" = ask ]; then
 			if confirm "$words"; then
+				started "$name"
 				run "$words"
 			else
 				grep -qxF -- "$name" "$work/pending" || printf '%s\n' "$name" >>"$work/pending"
 			fi
 		elif [ "$need" = may ]; then
+			started "$name"
 			run_ok "$words"
 		else
+			started "$name"
 			run "$words"
 		fi
 		;;
 	esac
 done 3<"$work/actions"
-# Written once everything ran: a failed run keeps the earlier list.
+# Written once everything ran: a failed run keeps the earlier list. The
+# keys' and services' states before the first install are the originals.
+keep_originals "$work/sysctl" "$sysctl_orig" 2
+keep_originals "$work/services" "$services_orig" 1
 if [ -s "$work/pending" ]; then
 	mkdirs "$state"
 	cp "$work/pending" "$pending.lvsgen-new" && mv -f "$pending.lvsgen-new" "$pending"

@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { DIRECTOR_BACKENDS } from '../model/schema.js';
 import type { DistroCapabilities } from '../model/targets.js';
 import { KIND_NAMES, type KindName } from './kinds.js';
-import type { Merge } from './plan.js';
+import { SERVICE_QUERIES, type Merge, type ServiceQuery } from './plan.js';
 import { createTemplateEngine, type Template, type TemplateEngine } from './templates.js';
 
 const ruleSchema = z.strictObject({
@@ -44,6 +44,42 @@ const actionSchema = z.strictObject({
   running: z.string().optional(),
   reload: z.array(z.string()).default([]),
   start: z.array(z.string()).default([]),
+  /**
+   * Commands that take the action's live effect down (lvsgen's table, chain,
+   * addresses), lvsgen's files still in place: run by --uninstall and by the
+   * rollback of a run that started the action. A leading `-`: only a warning.
+   */
+  undo: z.array(z.string()).default([]),
+  /** Commands run once the files are restored (--uninstall, a rollback): the host re-reads them. */
+  reapply: z.array(z.string()).default([]),
+  /**
+   * Services the action may enable, disable, start or stop (Handlebars, one
+   * or more names a line; empty: none): install.sh keeps their state before
+   * the actions run and puts it back (a rollback, --uninstall). See `live`.
+   */
+  services: z.array(z.string()).default([]),
+  /** Services the action only enables (never starts or stops: stopping iptables or nftables.service flushes rules). */
+  enables: z.array(z.string()).default([]),
+});
+/**
+ * How install.sh reads and puts back the live state the actions change:
+ * services' commands (Handlebars over the host and `service`), and the
+ * program that reads and writes a kernel key (`-n KEY`, `-w KEY=VALUE`).
+ */
+const liveSchema = z.strictObject({
+  sysctl: z.string().optional(),
+  services: z
+    .strictObject({
+      /** exit 0: enabled at boot. Absent where the distro has no such query: enablement is then not kept. */
+      enabled: z.string().optional(),
+      /** exit 0: running. */
+      active: z.string(),
+      enable: z.string().optional(),
+      disable: z.string().optional(),
+      start: z.string(),
+      stop: z.string(),
+    })
+    .optional(),
 });
 const verifySchema = z.strictObject({
   run: z.string(),
@@ -74,6 +110,7 @@ const distroSchema = z.strictObject({
   verify: z.array(verifySchema).default([]),
   vars: z.record(z.string(), z.string()).default({}),
   files: z.array(ruleSchema),
+  live: liveSchema.default({}),
   actions: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, { message: 'an action name is lower-case letters, digits, - and _' }), actionSchema).default({}),
 });
 
@@ -101,6 +138,18 @@ export interface ActionRule {
   running?: Template;
   reload: Template[];
   start: Template[];
+  undo: Template[];
+  reapply: Template[];
+  services: Template[];
+  enables: Template[];
+}
+
+/** How install.sh reads and sets what the actions change live (distro.yaml's `live`). */
+export interface LiveRule {
+  /** The sysctl program (`-n KEY` reads, `-w KEY=VALUE` writes); absent: keys are not kept. */
+  sysctl?: string;
+  /** Over the host and `service`. */
+  services?: Partial<Record<ServiceQuery, Template>>;
 }
 
 export interface VerifyRule {
@@ -121,6 +170,7 @@ export interface Distro {
   vars: Record<string, string>;
   files: FileRule[];
   actions: ActionRule[];
+  live: LiveRule;
   /** The static installer's bytes (_shared/install.sh): the same program in every bundle. */
   installer: string;
 }
@@ -234,6 +284,7 @@ function buildDistro(files: DistroFiles, dir: string, name: string, engine: Temp
   }
   for (const [n, a] of Object.entries(d.actions)) {
     if ((a.reload.length > 0 || a.start.length > 0) !== (a.running !== undefined)) throw new Error(`${file}: action ${n}: running goes with reload or start`);
+    if (a.services.length + a.enables.length > 0 && d.live.services === undefined) throw new Error(`${file}: action ${n}: services without live.services`);
   }
   for (const a of Object.keys(d.packages.actions)) if (!(a in d.actions)) throw new Error(`${file}: packages.actions names unknown action ${a}`);
   const capabilities: Capabilities = {
@@ -272,7 +323,24 @@ function buildDistro(files: DistroFiles, dir: string, name: string, engine: Temp
       ...(a.running !== undefined ? { running: engine.compile(a.running, `${file} action ${n} running`) } : {}),
       reload: a.reload.map((c) => engine.compile(c, `${file} action ${n} reload`)),
       start: a.start.map((c) => engine.compile(c, `${file} action ${n} start`)),
+      undo: a.undo.map((c) => engine.compile(c, `${file} action ${n} undo`)),
+      reapply: a.reapply.map((c) => engine.compile(c, `${file} action ${n} reapply`)),
+      services: a.services.map((c) => engine.compile(c, `${file} action ${n} services`)),
+      enables: a.enables.map((c) => engine.compile(c, `${file} action ${n} enables`)),
     })),
+    live: {
+      ...(d.live.sysctl !== undefined ? { sysctl: d.live.sysctl } : {}),
+      ...(d.live.services !== undefined
+        ? {
+            services: Object.fromEntries(
+              SERVICE_QUERIES.flatMap((q) => {
+                const c = d.live.services![q];
+                return c === undefined ? [] : [[q, engine.compile(c, `${file} live.services.${q}`)]];
+              }),
+            ),
+          }
+        : {}),
+    },
     installer: installer(files, dir),
   };
 }

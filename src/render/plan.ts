@@ -30,6 +30,22 @@
 //   reload NAME must|may WORD...           ... run when it is (the daemon
 //                                          re-reads its files, keeping state)
 //   start NAME must|may WORD...            ... run when it is not
+//   undo NAME must|may WORD...             ... takes its live effect down (its
+//                                          table, chain, addresses), lvsgen's
+//                                          files still in place: --uninstall
+//                                          and a rollback run it
+//   reapply NAME must|may WORD...          ... re-reads the files once they are
+//                                          restored (sysctl -p, a reload)
+//   service SVC QUERY WORD...              how to read and set a service an
+//                                          action may change; QUERY: enabled |
+//                                          active (exit 0: yes), enable,
+//                                          disable, start, stop
+//   changes NAME SVC                       ... action NAME may change SVC
+//   enables NAME SVC                       ... or only its enablement
+//   sysctl PROGRAM KEY                     a kernel key lvsgen sets: its live
+//                                          value is kept before the actions
+//                                          run, and put back by a rollback and
+//                                          --uninstall
 //   verify N WORD...                       --verify runs this command
 //   expect N LINE                          ... whose output must hold LINE
 
@@ -195,6 +211,33 @@ export interface PlanAction {
   running: string[];
   reload: PlanCommand[];
   start: PlanCommand[];
+  /**
+   * Takes the action's live effect down (lvsgen's table or chain, its
+   * addresses) while lvsgen's files are still in place: run by --uninstall
+   * and by a rollback of a run that started the action.
+   */
+  undo: PlanCommand[];
+  /** Run once the files are restored, so the host re-reads them (sysctl -p, firewall-cmd --reload). */
+  reapply: PlanCommand[];
+  /** Services the action may enable, disable, start or stop (their state is kept and put back). Sorted. */
+  services: string[];
+  /** Services the action only enables or disables (stopping them would flush rules: iptables, nftables). Sorted. */
+  enables: string[];
+}
+
+/** The state of a service an action may change, and how to set it: the commands, as words. */
+export const SERVICE_QUERIES = ['enabled', 'active', 'enable', 'disable', 'start', 'stop'] as const;
+export type ServiceQuery = (typeof SERVICE_QUERIES)[number];
+export interface PlanService {
+  name: string;
+  /** enabled, active: exit 0 means yes. A query a distro cannot answer is absent (that state is not kept). */
+  commands: Partial<Record<ServiceQuery, string[]>>;
+}
+
+/** A kernel key lvsgen sets, and the program that reads (`-n KEY`) and writes (`-w KEY=VALUE`) it. */
+export interface PlanSysctl {
+  program: string;
+  key: string;
 }
 
 export interface PlanCheck {
@@ -211,12 +254,20 @@ export interface Plan {
   files: PlanFile[];
   /** Run order. */
   actions: PlanAction[];
+  /** The services the actions name, sorted. */
+  services: PlanService[];
+  /** Sorted by key. */
+  sysctls: PlanSysctl[];
   verify: PlanCheck[];
 }
 
 /** A word the installer may pass to a program as it is: what shellQuote leaves unquoted. */
 export const SAFE_WORD = /^[A-Za-z0-9_./:=@%+,-]+$/;
 const NAME = /^[a-z0-9][a-z0-9_-]*$/;
+/** A service (a unit or init script name). */
+const SERVICE = /^[A-Za-z0-9][A-Za-z0-9_.@-]*$/;
+/** A sysctl key as sysctl(8) names it (dots, or slashes). */
+const KEY = /^[A-Za-z0-9_][A-Za-z0-9_.\/-]*$/;
 const PACKAGE = /^[A-Za-z0-9][A-Za-z0-9+._-]*$/;
 const PATH = /^\/(?:[A-Za-z0-9_.:~-]+\/)*[A-Za-z0-9_.:~-]+$/;
 /** Printable ASCII without a leading or trailing blank: an expected output line. */
@@ -265,6 +316,27 @@ export function renderPlan(plan: Plan, header: string): string {
       commands('reload', a.reload);
       commands('start', a.start);
     } else must(a.reload.length === 0 && a.start.length === 0, `action ${a.name}: reload or start without running`);
+    commands('undo', a.undo);
+    commands('reapply', a.reapply);
+    for (const [record, list] of [['changes', a.services], ['enables', a.enables]] as const) {
+      for (const s of list) {
+        must(plan.services.some((x) => x.name === s), `action ${a.name}: service ${s} without its commands`);
+        out.push(`${record} ${a.name} ${s}`);
+      }
+    }
+  }
+  for (const s of plan.services) {
+    must(SERVICE.test(s.name), `service ${JSON.stringify(s.name)}`);
+    for (const q of SERVICE_QUERIES) {
+      const words = s.commands[q];
+      if (words === undefined) continue;
+      must(words.length > 0 && words.every((w) => SAFE_WORD.test(w)), `service command ${JSON.stringify(words)}`);
+      out.push(`service ${s.name} ${q} ${words.join(' ')}`);
+    }
+  }
+  for (const k of plan.sysctls) {
+    must(SAFE_WORD.test(k.program) && KEY.test(k.key), `sysctl ${JSON.stringify(k)}`);
+    out.push(`sysctl ${k.program} ${k.key}`);
   }
   plan.verify.forEach((v, i) => {
     must(v.words.length > 0 && v.words.every((w) => SAFE_WORD.test(w)), `verify command ${JSON.stringify(v.words)}`);
@@ -279,7 +351,7 @@ export function renderPlan(plan: Plan, header: string): string {
 
 /** The plan a .lvsgen/plan holds; throws naming the line of anything else. */
 export function parsePlan(text: string): Plan {
-  const plan: Plan = { host: '', needs: [], files: [], actions: [], verify: [] };
+  const plan: Plan = { host: '', needs: [], files: [], actions: [], services: [], sysctls: [], verify: [] };
   let version = false;
   text.split('\n').forEach((line, i) => {
     if (line === '' || line.startsWith('#')) return;
@@ -309,7 +381,7 @@ export function parsePlan(text: string): Plan {
         break;
       case 'action':
         if (f.length !== 2 || !['now', 'ask'].includes(f[1]!)) throw bad('malformed action record');
-        plan.actions.push({ name: f[0]!, confirm: f[1] === 'ask', triggers: [], before: [], commands: [], running: [], reload: [], start: [] });
+        plan.actions.push({ name: f[0]!, confirm: f[1] === 'ask', triggers: [], before: [], commands: [], running: [], reload: [], start: [], undo: [], reapply: [], services: [], enables: [] });
         break;
       case 'when':
         action(f[0]).triggers.push(f.slice(1).join(' '));
@@ -318,12 +390,30 @@ export function parsePlan(text: string): Plan {
       case 'run':
       case 'reload':
       case 'start':
+      case 'undo':
+      case 'reapply':
         if (!['must', 'may'].includes(f[1]!) || f.length < 3) throw bad(`malformed ${kind} record`);
         action(f[0])[kind === 'run' ? 'commands' : kind].push({ tolerant: f[1] === 'may', words: f.slice(2) });
         break;
       case 'running':
         if (f.length < 2) throw bad('malformed running record');
         action(f[0]).running = f.slice(1);
+        break;
+      case 'changes':
+      case 'enables':
+        if (f.length !== 2 || !SERVICE.test(f[1]!)) throw bad(`malformed ${kind} record`);
+        action(f[0])[kind === 'changes' ? 'services' : 'enables'].push(f[1]!);
+        break;
+      case 'service': {
+        if (f.length < 3 || !SERVICE.test(f[0]!) || !SERVICE_QUERIES.includes(f[1] as ServiceQuery)) throw bad('malformed service record');
+        let s = plan.services.find((x) => x.name === f[0]);
+        if (s === undefined) plan.services.push((s = { name: f[0]!, commands: {} }));
+        s.commands[f[1] as ServiceQuery] = f.slice(2);
+        break;
+      }
+      case 'sysctl':
+        if (f.length !== 2 || !KEY.test(f[1]!)) throw bad('malformed sysctl record');
+        plan.sysctls.push({ program: f[0]!, key: f[1]! });
         break;
       case 'verify':
         if (Number(f[0]) !== plan.verify.length + 1 || f.length < 2) throw bad('malformed verify record');

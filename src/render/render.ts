@@ -37,6 +37,8 @@ export function renderHost(host: DerivedHost, model: DerivedModel, distro: Distr
   const merges = new Map<string, Merge>();
   /** The packages the host needs: those of the kinds it gets, then of the actions its plan runs. */
   const needs = new Set<string>();
+  /** The kernel keys lvsgen's sysctl files set (install.sh keeps their live values). */
+  const sysctlKeys = new Set<string>(host.moduleSysctls.flatMap((m) => m.keys.map((k) => k.key)));
   for (const rule of distro.files) {
     for (const ctx of KINDS[rule.kind].contexts(host)) {
       const context = { ...base, ...ctx };
@@ -49,6 +51,7 @@ export function renderHost(host: DerivedHost, model: DerivedModel, distro: Distr
       const secret = model.secrets.some((s) => content.includes(s));
       files.push({ path: hostPath.slice(1), content, mode: secret ? 0o600 : rule.mode, secret });
       merges.set(hostPath, rule.merge);
+      if (rule.kind === 'sysctl') for (const k of sysctlFileKeys(content)) sysctlKeys.add(k);
       for (const p of packages(distro.packages.kinds[rule.kind])) needs.add(p);
       for (const a of rule.then) triggers.set(a, [...(triggers.get(a) ?? []), hostPath]);
     }
@@ -82,8 +85,14 @@ export function renderHost(host: DerivedHost, model: DerivedModel, distro: Distr
         before: commands(a.before),
         commands: commands(a.run),
         ...reloadOrStart(a.running, a.reload, a.start),
+        undo: commands(a.undo),
+        reapply: commands(a.reapply),
+        services: [...new Set(packages(a.services))].sort(),
+        enables: [...new Set(packages(a.enables))].sort(),
       }))
       .filter((a) => a.commands.length > 0 || a.before.length > 0 || a.running.length > 0),
+    services: [],
+    sysctls: distro.live.sysctl === undefined ? [] : [...sysctlKeys].sort().map((key) => ({ program: distro.live.sysctl!, key })),
     verify: distro.verify
       .map((v) => ({
         words: commandWords(v.run),
@@ -92,6 +101,16 @@ export function renderHost(host: DerivedHost, model: DerivedModel, distro: Distr
       .filter((v) => v.expect.length > 0),
   };
   for (const a of plan.actions) for (const p of packages(distro.packages.actions[a.name])) needs.add(p);
+  const serviceCommands = distro.live.services ?? {};
+  plan.services = [...new Set(plan.actions.flatMap((a) => [...a.services, ...a.enables]))].sort().map((name) => ({
+    name,
+    // A service the actions only enable or disable: its running state is neither kept nor set.
+    commands: Object.fromEntries(
+      Object.entries(serviceCommands)
+        .filter(([q]) => plan.actions.some((a) => a.services.includes(name)) || q === 'enabled' || q === 'enable' || q === 'disable')
+        .map(([q, t]) => [q, commandWords(t({ ...base, service: name }))]),
+    ),
+  }));
   plan.needs = [...needs].sort();
   const meta: BundleFile[] = [
     { path: INSTALLER, content: distro.installer, mode: 0o755, secret: false },
@@ -100,6 +119,18 @@ export function renderHost(host: DerivedHost, model: DerivedModel, distro: Distr
   const withInstaller = [...files, ...meta];
   const manifest = { path: MANIFEST, content: renderManifest(host, distro.name, model.name, withInstaller), mode: 0o644, secret: false };
   return { host: host.name, distro: distro.name, files: [...withInstaller, manifest].sort((a, b) => (a.path < b.path ? -1 : 1)) };
+}
+
+/**
+ * The keys a sysctl.conf-format file sets (sysctl.conf(5): `key = value`, `#`
+ * and `;` comments, a leading `-` that only silences a missing key).
+ */
+function sysctlFileKeys(content: string): string[] {
+  return content
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#') && !l.startsWith(';') && l.includes('='))
+    .map((l) => l.replace(/^-/, '').split('=')[0]!.trim());
 }
 
 /** LF line ends and exactly one final newline. */

@@ -15,7 +15,7 @@ import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync,
 import { dirname, join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { type Merge, mergeFile, parsePlan } from '../../src/render/plan.js';
-import { bundlesOf, STUB_NOT_RUNNING, DISTROS, EXAMPLES, type InstallerCommand, installerCommands, ok, type Ran, read, render, requireRoot, requireTools, sh, tempDir } from '../support/index.js';
+import { bundlesOf, STUB_NOT_RUNNING, DISTROS, EXAMPLES, type InstallerCommand, installerCommands, installerStateReads, ok, type Ran, read, render, requireRoot, requireTools, sh, tempDir } from '../support/index.js';
 
 const STUB_LOG = 'lvsgen-stub.log';
 const STUB = `#!/bin/sh
@@ -104,6 +104,10 @@ interface Host {
   script: string;
   installer: string;
   commands: InstallerCommand[];
+  /** What a first install runs: the \`before\` commands, the state reads (of stubbed programs: only they log), the actions' commands. */
+  firstRun: string[];
+  /** What --uninstall and a rollback may run (undo, reapply, the services' and the kernel keys' commands), of stubbed programs. */
+  undoing: Set<string>;
   files: ManifestEntry[];
   /** The files the plan merges (the host's lines kept), with how. */
   block: Map<string, Merge>;
@@ -127,7 +131,14 @@ async function hostOf(t: TestContext, ex: string, distro: string, host: string):
   const commands = installerCommands(planText);
   const block = new Map(parsePlan(planText).files.filter((f) => f.merge !== 'replace').map((f) => [f.path, f.merge] as const));
   assert.ok(commands.length > 0, 'the installer runs commands');
-  return { ex, distro, host, bundle, script, installer, commands, files, block, secret: new Set(files.filter((f) => f.sha256 === '-').map((f) => f.path)) };
+  const stubbed = new Set(commands.map((c) => c.command.split(' ')[0]!));
+  const reads = installerStateReads(planText).filter((c) => stubbed.has(c.split(' ')[0]!));
+  const firstRun = [...commands.filter((c) => c.before).map((c) => c.command), ...reads, ...commands.filter((c) => !c.before).map((c) => c.command)];
+  const p = parsePlan(planText);
+  const undoing = new Set(
+    [...p.actions.flatMap((a) => [...a.undo, ...a.reapply].map((c) => c.words.join(' '))), ...p.services.flatMap((s) => Object.values(s.commands).map((w) => w.join(' '))), ...reads].filter((c) => stubbed.has(c.split(' ')[0]!)),
+  );
+  return { ex, distro, host, bundle, script, installer, commands, firstRun, undoing, files, block, secret: new Set(files.filter((f) => f.sha256 === '-').map((f) => f.path)) };
 }
 
 interface Root {
@@ -236,7 +247,7 @@ for (const ex of EXAMPLES) {
           if (orig === undefined) assert.ok(existsSync(`${backup}.lvsgen-absent`), `${f.path}: no absent marker`);
           else assert.equal(read(backup), orig, `${f.path}: backup`);
         }
-        const all = h.commands.map((c) => c.command);
+        const all = h.firstRun;
         for (const c of h.commands) {
           assert.ok(c.when.length > 0, `${c.command} runs outside an "if changed" block`);
           for (const p of c.when) assert.ok(h.files.some((f) => f.path === p), `${c.command} depends on ${p}, which the bundle does not install`);
@@ -292,14 +303,20 @@ for (const ex of EXAMPLES) {
         assert.deepEqual(snapshot(root.dir), installed, 'install over local changes: the generated files again');
         const rerun = h.commands.filter((c) => c.when.some((p) => touchedPaths.includes(p))).map((c) => c.command);
         assert.ok(rerun.length > 0);
-        assert.deepEqual(root.log(), [...all, ...rerun], 'install over local changes: only the affected commands');
+        const rereads = all.filter((c) => !h.commands.some((x) => x.command === c));
+        assert.deepEqual(root.log(), [...all, ...rereads, ...rerun], 'install over local changes: the state read again, then only the affected commands');
 
         // --uninstall: originals back byte for byte, new files gone, no command run.
         const logged = root.log();
         const un = ok(install(h, root, ['--uninstall']), '--uninstall');
         assertRestored(h, root, '--uninstall');
         for (const f of h.files) assert.match(un.stdout, new RegExp(`^(restored|removed) ${f.path.replace(/[.]/g, '\\.')}$`, 'm'));
-        assert.deepEqual(root.log(), logged, '--uninstall ran a command');
+        // It undoes the live state: only undo, reapply and the services' and keys' commands, each undo and reapply of the plan.
+        const undone = root.log().slice(logged.length);
+        for (const c of undone) assert.ok(h.undoing.has(c), `--uninstall ran ${c}`);
+        const plan = parsePlan(read(join(h.bundle, '.lvsgen/plan')));
+        const wanted = [...[...plan.actions].reverse().flatMap((a) => a.undo), ...plan.actions.flatMap((a) => a.reapply)].map((c) => c.words.join(' ')).filter((c) => h.undoing.has(c));
+        assert.ok(isSubsequence(wanted, undone), `--uninstall: the undo and reapply commands, in order:\n${wanted.join('\n')}\nran:\n${undone.join('\n')}`);
       });
 
       test(`${ex}/${distro}/${host}: a failing command stops install.sh, names the command and restores the files it replaced; a failing run_ok only warns`, async (t) => {
@@ -311,7 +328,12 @@ for (const ex of EXAMPLES) {
         assert.notEqual(r.status, 0, `install succeeded with ${last.command} failing`);
         assert.ok(r.stderr.includes(`command failed: ${last.command}`), r.stderr);
         assert.match(r.stderr, /restoring the files this run replaced/);
-        assert.equal(root.log().at(-1), last.command, 'nothing ran after the failed command');
+        const at = root.log().lastIndexOf(last.command);
+        assert.ok(at >= 0, 'the failing command ran');
+        // After it, only a rollback's commands: undo, reapply, the services' and keys', and the commands that ran before
+        // it, again (an action whose files had an earlier version runs again from them).
+        const ran = new Set(h.commands.slice(0, h.commands.indexOf(last)).map((c) => c.command));
+        for (const c of root.log().slice(at + 1)) assert.ok(h.undoing.has(c) || ran.has(c), `after the failed command, ${c} ran: only a rollback's commands may`);
         assertRestored(h, root, 'rollback');
 
         const soft = h.commands.find((c) => c.kind === 'run_ok');
@@ -319,7 +341,7 @@ for (const ex of EXAMPLES) {
           const root2 = scratchRoot(t, h);
           const r2 = ok(install(h, root2, ['--yes'], soft.command), `install with ${soft.command} failing`);
           assert.ok(r2.stderr.includes(`warning: command failed (ignored): ${soft.command}`), r2.stderr);
-          assert.deepEqual(root2.log(), h.commands.map((c) => c.command));
+          assert.deepEqual(root2.log(), h.firstRun);
           for (const f of h.files) assert.equal(read(join(root2.dir, f.path)), expected(h, f.path, root2.originals.get(f.path)), f.path);
         }
       });
@@ -329,7 +351,8 @@ for (const ex of EXAMPLES) {
         const h = await hostOf(t, ex, distro, host);
         const restart = h.commands.filter((c) => c.confirmed);
         assert.equal(restart.length, 1, 'exactly one confirmed network restart');
-        const others = h.commands.filter((c) => !c.confirmed).map((c) => c.command);
+        const others = h.firstRun.filter((c) => c !== restart[0]!.command);
+        const reads = h.firstRun.filter((c) => !h.commands.some((x) => x.command === c));
         for (const [args, why] of [
           [[], 'Not restarting: no terminal to ask on'],
           [['--no-restart'], 'Not restarting (--no-restart)'],
@@ -345,9 +368,9 @@ for (const ex of EXAMPLES) {
           assert.equal(pending.status, 1, `--check with a pending restart: ${pending.stdout}`);
           assert.match(pending.stdout, /^pending: network /m);
           ok(install(h, root, ['--no-restart']), 'install again, --no-restart');
-          assert.deepEqual(root.log(), others, 'the pending restart ran without --yes');
+          assert.deepEqual(root.log(), [...others, ...reads], 'the pending restart ran without --yes');
           ok(install(h, root, ['--yes']), 'install --yes');
-          assert.deepEqual(root.log(), [...others, restart[0]!.command], 'install --yes runs the pending restart, and nothing else');
+          assert.deepEqual(root.log(), [...others, ...reads, ...reads, restart[0]!.command], 'install --yes runs the pending restart, and nothing else');
           assert.ok(!existsSync(join(root.dir, 'var/lib/lvsgen/pending')), 'the restart is no longer pending');
           assert.equal(install(h, root, ['--check']).status, 0, '--check: nothing pending, nothing differs');
         }

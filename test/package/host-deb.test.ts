@@ -180,6 +180,13 @@ describe('host .deb: dpkg --root', () => {
 
     dpkg('-r', name);
     assert.equal(status(), `deinstall ok config-files 1.1.0-1`, 'postrm remains for purge');
+    // prerm's install.sh --uninstall undoes the live state: each undo of the plan (the alias address, the
+    // masquerading rule), newest action first, then each reapply (sysctl -p of the restored sysctl.conf).
+    const plan2 = parsePlan(planOf(g2));
+    const undone = [...[...plan2.actions].reverse().flatMap((a) => a.undo), ...plan2.actions.flatMap((a) => a.reapply)].map((c) => c.words.join(' '));
+    assert.ok(undone.includes('/sbin/ip addr del 10.1.3.61/24 dev eth0') && undone.includes('/sbin/sysctl -p'), undone.join('\n'));
+    const removal = takeStubLog(root);
+    assert.deepEqual(removal.filter((l) => undone.includes(l)), undone, `dpkg -r: the uninstall's undo and reapply commands, in order:\n${removal.join('\n')}`);
     assert.deepEqual(fileAt(root, 'etc/sysctl.conf'), { content: originals['etc/sysctl.conf'], mode: 0o644 });
     assert.deepEqual(fileAt(root, 'etc/modules'), { content: originals['etc/modules'], mode: 0o644 });
     for (const p of ['etc/network/interfaces', 'etc/ha.d/ldirectord.cf']) assert.equal(fileAt(root, p), undefined, `${p} did not exist before`);

@@ -70,16 +70,41 @@ export function installerCommands(planText: string): InstallerCommand[] {
   return [...of('before'), ...of('run')];
 }
 
+/**
+ * What install.sh reads of the live state before the actions of a run that
+ * changed a file (a rollback and --uninstall set it back), in its order: each
+ * kernel key (`PROGRAM -n KEY`), then each service the actions change, by
+ * name: its `enabled` query, and its `active` query when an action may start
+ * or stop it (not only enable it).
+ */
+export function installerStateReads(planText: string): string[] {
+  const plan = parsePlan(planText);
+  const changes = new Set(plan.actions.flatMap((a) => a.services));
+  const names = [...new Set(plan.actions.flatMap((a) => [...a.services, ...a.enables]))].sort();
+  const query = (name: string, q: 'enabled' | 'active') => plan.services.find((s) => s.name === name)?.commands[q]?.join(' ');
+  return [
+    ...plan.sysctls.map((k) => `${k.program} -n ${k.key}`),
+    ...names.flatMap((n) => [query(n, 'enabled'), changes.has(n) ? query(n, 'active') : undefined].filter((c): c is string => c !== undefined)),
+  ];
+}
+
 /** What a test stub answers when asked whether a service runs (`status`, `is-active`): 3, not running, as on a fresh host. */
 export const STUB_NOT_RUNNING = 'case " $* " in *" status "* | *" is-active "*) exit 3 ;; esac';
 
 /**
  * The absolute programs a plan has the installer run (the first word of each
- * command, the network restart it offers included), sorted, each once: what a
- * scratch root must stub.
+ * command, the network restart it offers included, and what --uninstall and a
+ * rollback run: undo, reapply, the services' and kernel keys' commands),
+ * sorted, each once: what a scratch root must stub.
  */
 export function installerPrograms(planText: string): string[] {
-  return [...new Set(parsePlan(planText).actions.flatMap((a) => [...a.before, ...a.commands, ...a.reload, ...a.start].map((c) => c.words[0]!).concat(a.running.slice(0, 1))).filter((w) => w.startsWith('/')))].sort();
+  const plan = parsePlan(planText);
+  const words = [
+    ...plan.actions.flatMap((a) => [...a.before, ...a.commands, ...a.reload, ...a.start, ...a.undo, ...a.reapply].map((c) => c.words[0]!).concat(a.running.slice(0, 1))),
+    ...plan.services.flatMap((s) => Object.values(s.commands).map((w) => w[0]!)),
+    ...plan.sysctls.map((k) => k.program),
+  ];
+  return [...new Set(words.filter((w) => w.startsWith('/')))].sort();
 }
 
 export type Vars = Record<string, string>;

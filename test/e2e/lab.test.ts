@@ -4,7 +4,8 @@
 // distros, a pair whose addresses fail back). Each check of each lab is a
 // subtest; on this kernel (no IPVS) exactly the checks that need IPVS are
 // reported not run, and the exit status is 4. The labs share nothing (their
-// own namespaces, roots and temporary directories): four run side by side.
+// own namespaces, roots and temporary directories): six run side by side
+// (they mostly wait: on daemons, dead times and check intervals).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -108,7 +109,7 @@ function cases(): Case[] {
   return out;
 }
 
-describe('lvsgen lab, namespace mode', { concurrency: 4 }, () => {
+describe('lvsgen lab, namespace mode', { concurrency: 6 }, () => {
   for (const c of cases()) {
     const refusal = labRefusal(c.text, c.distro);
     if (refusal !== undefined) {

@@ -1,7 +1,7 @@
 // Topology -> derived model: the facts the operator should not have to
 // repeat (gateways, forwarding, masquerading, aliases, routes, heartbeat files).
 import { createHash } from 'node:crypto';
-import { addressKey, contains, facing, floatingGateway, parseCidr, splitEndpoint, type Cidr } from '../model/net.js';
+import { addressKey, compareAddresses, contains, contains6, facing, floatingGateway, interfaceAddresses, parseCidr, parseCidr6, splitEndpoint, type Cidr, type Cidr6 } from '../model/net.js';
 import { fallbackOf } from '../model/fallback.js';
 import { isFtp } from '../model/ftp.js';
 import { fwmarksOf, parseMatch, serviceDestinations, servicePort } from '../model/fwmark.js';
@@ -50,12 +50,22 @@ const net = (c: Cidr): NetAddress => ({ address: c.address, prefix: c.prefix, ne
 interface HostIface {
   device: string;
   cidr: Cidr;
+  /** Its IPv6 addresses, in the topology's order. */
+  cidr6: Cidr6[];
 }
 
 export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
   const names = Object.keys(t.hosts).sort();
   const ifaces = new Map<string, HostIface[]>(
-    names.map((n) => [n, Object.entries(t.hosts[n]!.interfaces).map(([device, c]) => ({ device, cidr: parseCidr(c) })).sort(byDevice)]),
+    names.map((n) => [
+      n,
+      Object.entries(t.hosts[n]!.interfaces)
+        .map(([device, c]) => {
+          const a = interfaceAddresses(c);
+          return { device, cidr: parseCidr(a.ipv4[0]!), cidr6: a.ipv6.map((x) => parseCidr6(x)) };
+        })
+        .sort(byDevice),
+    ]),
   );
   const hasRole = (n: string, r: Role) => (t.hosts[n]!.roles as string[]).includes(r);
   const directors = names.filter((n) => hasRole(n, 'director'));
@@ -63,9 +73,14 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
   /** The interface of `host` on the network that holds `address`. */
   /** Address of real server `rs` as director `d` reaches it: asked per service, so found once per pair. */
   const reached = new Map<string, Map<string, string>>();
-  const realAddress = (rs: string, d: string | undefined, forward: string): string => {
+  const realAddress = (rs: string, d: string | undefined, forward: string, family6 = false): string => {
     const own = ifaces.get(rs)!;
     if (d === undefined || forward === 'ipip') return own[0]!.cidr.address;
+    if (family6) {
+      // An IPv6 service (NAT): the real server's IPv6 address on a network of the director's (validated).
+      const mine = ifaces.get(d)!.flatMap((x) => x.cidr6);
+      return own.flatMap((i) => i.cidr6).find((c) => mine.some((m) => contains6(m, c.address)))!.address;
+    }
     let byReal = reached.get(d);
     if (byReal === undefined) reached.set(d, (byReal = new Map()));
     let address = byReal.get(rs);
@@ -88,7 +103,7 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
           const check = realCheckOf(vs, r);
           return {
             host: r.host,
-            address: realAddress(r.host, d, vs.forward),
+            address: realAddress(r.host, d, vs.forward, vip.address.includes(':')),
             // A firewall-mark service's real servers keep each packet's port: ipvsadm shows :0.
             port: mark !== undefined ? 0 : (r.port ?? vip.port),
             ...(r.weight !== undefined ? { weight: r.weight } : {}),
@@ -98,12 +113,15 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
             local: r.host === d,
           };
         })
-        .sort((a, b) => addressKey(a.address) - addressKey(b.address) || a.port - b.port);
+        .sort((a, b) => compareAddresses(a.address, b.address) || a.port - b.port);
+      const v6 = vip.address.includes(':');
       return {
         protocol: vs.protocol,
         address: vip.address,
         port: vip.port,
-        label: mark !== undefined ? `FWM ${mark}` : `${vs.protocol.toUpperCase()} ${vip.address}:${vip.port}`,
+        // ipvsadm prints an IPv6 service as [ADDRESS]:PORT (addrport_to_anyname in ipvsadm.c).
+        label: mark !== undefined ? `FWM ${mark}` : `${vs.protocol.toUpperCase()} ${hostPort(vip.address, vip.port)}`,
+        ...(v6 ? { ipv6: true as const } : {}),
         ...(mark !== undefined ? { fwmark: mark, marks: markRules(vs, mark) } : {}),
         scheduler: vs.scheduler,
         ...(vs.persistent !== undefined ? { persistent: vs.persistent } : {}),
@@ -145,7 +163,14 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
     const spec = t.hosts[name]!;
     const roles = Object.fromEntries(ROLES.map((r) => [r, hasRole(name, r)])) as Record<Role, boolean>;
     const own = ifaces.get(name)!;
-    const devices: Device[] = own.map((i) => ({ device: i.device, ...net(i.cidr), masquerade: [], routes: [], aliases: [] }));
+    const devices: Device[] = own.map((i) => ({
+      device: i.device,
+      ...net(i.cidr),
+      ipv6: i.cidr6.map((c) => ({ address: c.address, prefix: c.prefix, networkCidr: c.networkCidr, purpose: null })),
+      masquerade: [],
+      routes: [],
+      aliases: [],
+    }));
     // A director asks once per real server per service: remember each address's device.
     const devicesOf = new Map<string, Device | undefined>();
     const deviceFor = (address: string): Device | undefined => {
@@ -181,6 +206,20 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
     }
     const gwDevice = gateway !== undefined ? deviceFor(gateway) : undefined;
     if (gwDevice && gateway !== undefined) gwDevice.gateway = gateway;
+    // IPv6 default gateway of a NAT real server of an IPv6 service: the director's
+    // IPv6 address on the server's network (IPVS NAT needs the replies back through it).
+    let gateway6: { address: string; device: string } | undefined;
+    const d6 = directors[0];
+    if (!isDirector && d6 !== undefined && myServices.some((vs) => vs.forward === 'masq' && vipOf(vs).address.includes(':'))) {
+      for (const dev of devices) {
+        const via = ifaces.get(d6)!.flatMap((x) => x.cidr6).find((c) => dev.ipv6.some((m) => contains6(parseCidr6(`${m.address}/${m.prefix}`), c.address)));
+        if (via !== undefined) {
+          gateway6 = { address: via.address, device: dev.device };
+          dev.gateway6 = via.address;
+          break;
+        }
+      }
+    }
 
     // Director: VIP aliases, masquerading, ip_vs_ftp, ldirectord.cf or keepalived's virtual servers.
     let ldirectord: LdirectordView | undefined;
@@ -190,7 +229,15 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
       const backend = backendOf(name);
       const ds0 = directorServices(name);
       director = { backend, services: ds0, marks: ds0.flatMap((s) => s.marks ?? []) };
-      const vips = [...new Set(services.flatMap((vs) => serviceDestinations(vs).addresses))].sort((a, b) => addressKey(a) - addressKey(b));
+      const allVips = [...new Set(services.flatMap((vs) => serviceDestinations(vs).addresses))].sort(compareAddresses);
+      const vips = allVips.filter((a) => !a.includes(':'));
+      // An IPv6 virtual address: a further address of the device on its network (IPv6 has no eth0:N aliases).
+      for (const vip of allVips.filter((a) => a.includes(':'))) {
+        const dev = devices.find((x) => x.ipv6.some((m) => contains6(parseCidr6(`${m.address}/${m.prefix}`), vip)));
+        if (!dev || dev.ipv6.some((m) => m.address === vip)) continue;
+        const on = dev.ipv6.find((m) => contains6(parseCidr6(`${m.address}/${m.prefix}`), vip))!;
+        dev.ipv6.push({ address: vip, prefix: on.prefix, networkCidr: on.networkCidr, purpose: `virtual address ${vip}` });
+      }
       for (const vip of vips) {
         const dev = deviceFor(vip);
         // A floating address of a director pair is VRRP's to add, never an alias.
@@ -201,7 +248,8 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
       for (const [i, vs] of services.entries()) {
         if (vs.forward !== 'masq') continue;
         for (const r of director.services[i]!.reals) {
-          if (r.local) continue;
+          // IPv6 is not masqueraded: IPVS rewrites the replies of its NAT services itself.
+          if (r.local || r.address.includes(':')) continue;
           const dev = deviceFor(r.address);
           if (dev && !dev.masquerade.includes(dev.networkCidr)) dev.masquerade.push(dev.networkCidr);
         }
@@ -367,6 +415,8 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
       ...(gateway !== undefined && gwDevice ? { gateway: { address: gateway, device: gwDevice.device } } : {}),
       ...(gatewayDevice !== undefined ? { gatewayDevice } : {}),
       forwarding: isDirector || roles.router,
+      forwarding6: (isDirector || roles.router) && devices.some((x) => x.ipv6.length > 0),
+      ...(gateway6 !== undefined ? { gateway6 } : {}),
       arpSuppression,
       ...(tunnel ? { tunnel: { device: 'tunl0' as const } } : {}),
       modules: [...modules].sort(),
@@ -446,7 +496,14 @@ function compareServices(a: VirtualServiceSpec, b: VirtualServiceSpec, markOf: R
   const ea = vipOf(a);
   const eb = vipOf(b);
   const proto = (p: string) => (p === 'tcp' ? 6 : 17);
-  return proto(a.protocol) - proto(b.protocol) || addressKey(ea.address) - addressKey(eb.address) || ea.port - eb.port;
+  // libipvs ipvs_cmp_services: mark, address family (IPv4 first), protocol, address, port.
+  const family = (x: string) => (x.includes(':') ? 1 : 0);
+  return family(ea.address) - family(eb.address) || proto(a.protocol) - proto(b.protocol) || compareAddresses(ea.address, eb.address) || ea.port - eb.port;
+}
+
+/** `ADDRESS:PORT`, an IPv6 address in brackets (`[2001:db8::61]:80`), as ipvsadm and ldirectord.cf write them. */
+function hostPort(address: string, port: number): string {
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
 /** The virtual address and port; for a firewall-mark service, its first match's address and first port. */
@@ -458,7 +515,7 @@ function vipOf(vs: VirtualServiceSpec): { address: string; port: number } {
 
 /** A service as the files' comments name it: `tcp 10.1.3.61:80`, or `fwmark 1: tcp 10.1.3.61:80, 10.1.3.61:443`. */
 function serviceTitle(vs: VirtualServiceSpec, ds: DirectorService): string {
-  return ds.fwmark !== undefined ? `fwmark ${ds.fwmark}: ${vs.protocol} ${vs.fwmark!.match.join(', ')}` : `${ds.protocol} ${ds.address}:${ds.port}`;
+  return ds.fwmark !== undefined ? `fwmark ${ds.fwmark}: ${vs.protocol} ${vs.fwmark!.match.join(', ')}` : `${ds.protocol} ${hostPort(ds.address, ds.port)}`;
 }
 
 /** The mangle rules that give a firewall-mark service's packets its mark, one per match. */
@@ -501,7 +558,7 @@ function virtualBlock(t: Topology, vs: VirtualServiceSpec, ds: DirectorService):
     address: r.address,
     port: r.port,
     // A firewall-mark service's real server has no port (ldirectord reads it as 0).
-    target: ds.fwmark !== undefined ? r.address : `${r.address}:${r.port}`,
+    target: ds.fwmark !== undefined ? r.address : hostPort(r.address, r.port),
     forward: ds.forward,
     ...(r.weight !== undefined || r.check || r.lowerThreshold !== undefined || r.upperThreshold !== undefined ? { weight: r.weight ?? 1 } : {}),
     ...(r.check ? { check: r.check } : {}),
@@ -514,7 +571,10 @@ function virtualBlock(t: Topology, vs: VirtualServiceSpec, ds: DirectorService):
     address: ds.address,
     port: ds.port,
     // ldirectord.cf(5): `virtual = fwmark` with `protocol = fwm` for a firewall-mark service.
-    virtual: ds.fwmark !== undefined ? String(ds.fwmark) : `${ds.address}:${ds.port}`,
+    virtual: ds.fwmark !== undefined ? String(ds.fwmark) : hostPort(ds.address, ds.port),
+    // ldirectord(8), "IPv6": virtual6 and real6 for IPv6 (virtual= refuses a bracketed address).
+    virtualKey: ds.ipv6 ? 'virtual6' : 'virtual',
+    realKey: ds.ipv6 ? 'real6' : 'real',
     title: serviceTitle(vs, ds),
     protocolLine: ds.fwmark !== undefined ? 'fwm' : ds.protocol,
     scheduler: ds.scheduler,
@@ -673,7 +733,7 @@ function keepalivedVirtualServer(
     address: vip.address,
     port: vip.port,
     ...(ds.fwmark !== undefined ? { fwmark: ds.fwmark } : {}),
-    title: ds.fwmark !== undefined ? serviceTitle(vs, ds) : `${vs.protocol.toUpperCase()} ${ds.address}:${ds.port}`,
+    title: ds.fwmark !== undefined ? serviceTitle(vs, ds) : `${vs.protocol.toUpperCase()} ${hostPort(ds.address, ds.port)}`,
     protocol: vs.protocol === 'udp' ? 'UDP' : 'TCP',
     lbAlgo: vs.scheduler,
     lbKind: LB_KIND[vs.forward],

@@ -1,7 +1,7 @@
 // Cross-field rules: what the schema cannot say about one field alone.
 // Runs on a schema-valid topology and returns every problem it finds.
 import type { RawProblem } from './problems.js';
-import { contains, facing, floatingGateway, overlaps, parseCidr, splitEndpoint, type Cidr } from './net.js';
+import { contains, contains6, facing, floatingGateway, interfaceAddresses, overlaps, overlaps6, parseCidr, parseCidr6, splitEndpoint, type Cidr, type Cidr6 } from './net.js';
 import { fallbackOf } from './fallback.js';
 import { IP_VS_FTP_MAX_PORTS, isFtp } from './ftp.js';
 import { isIPv4, type Topology } from './schema.js';
@@ -26,8 +26,23 @@ export function validateTopology(t: Topology): RawProblem[] {
     if (!has(name)) return [];
     let ifs = located.get(name);
     if (ifs === undefined) {
-      ifs = Object.entries(t.hosts[name]!.interfaces).map(([iface, c]) => ({ host: name, iface, cidr: parseCidr(c) }));
+      // An interface without its IPv4 address is refused below and left out here.
+      ifs = Object.entries(t.hosts[name]!.interfaces).flatMap(([iface, c]) => {
+        const v4 = interfaceAddresses(c).ipv4;
+        return v4.length > 0 ? [{ host: name, iface, cidr: parseCidr(v4[0]!) }] : [];
+      });
       located.set(name, ifs);
+    }
+    return ifs;
+  };
+  /** Each IPv6 address of a host's interfaces, with the interface. */
+  const located6 = new Map<string, ReadonlyArray<{ iface: string; cidr: Cidr6 }>>();
+  const ifaces6Of = (name: string): ReadonlyArray<{ iface: string; cidr: Cidr6 }> => {
+    if (!has(name)) return [];
+    let ifs = located6.get(name);
+    if (ifs === undefined) {
+      ifs = Object.entries(t.hosts[name]!.interfaces).flatMap(([iface, c]) => interfaceAddresses(c).ipv6.map((a) => ({ iface, cidr: parseCidr6(a) })));
+      located6.set(name, ifs);
     }
     return ifs;
   };
@@ -63,6 +78,28 @@ export function validateTopology(t: Topology): RawProblem[] {
       }
       for (const b of ifs.slice(0, i)) {
         if (overlaps(a.cidr, b.cidr)) add({ code: 'overlapping-networks', path: p, message: `network ${a.cidr.networkCidr} overlaps ${b.iface}'s ${b.cidr.networkCidr} on the same host` });
+      }
+      claim(a.cidr.address, `${name}.${a.iface}`, p);
+    }
+    // IPv6 (README, "IPv6"): beside one IPv4 address per interface, any number
+    // of IPv6 ones; the derivation, the lab and every file kind still start from
+    // an interface's IPv4 address.
+    for (const [iface, value] of Object.entries(host.interfaces)) {
+      const n4 = interfaceAddresses(value).ipv4.length;
+      if (n4 !== 1) {
+        add({
+          code: 'unsupported',
+          path: [...at, 'interfaces', iface],
+          message: n4 === 0 ? 'an interface needs an IPv4 address: lvsgen does not write IPv6-only interfaces yet (give it IPv4 and IPv6 addresses as a list)' : `an interface takes one IPv4 address, not ${n4} (a virtual address on it is derived from the virtual services)`,
+        });
+      }
+    }
+    const ifs6 = ifaces6Of(name);
+    for (const [i, a] of ifs6.entries()) {
+      const p = [...at, 'interfaces', a.iface];
+      for (const b of ifs6.slice(0, i)) {
+        if (b.iface !== a.iface && overlaps6(a.cidr, b.cidr)) add({ code: 'overlapping-networks', path: p, message: `network ${a.cidr.networkCidr} overlaps ${b.iface}'s ${b.cidr.networkCidr} on the same host` });
+        else if (b.iface === a.iface && overlaps6(a.cidr, b.cidr)) add({ code: 'overlapping-networks', path: p, message: `${a.cidr.address}/${a.cidr.prefix} is on the network of ${b.cidr.address}/${b.cidr.prefix} on the same interface: give one address per network (virtual addresses are derived)` });
       }
       claim(a.cidr.address, `${name}.${a.iface}`, p);
     }
@@ -146,7 +183,11 @@ export function validateTopology(t: Topology): RawProblem[] {
       }
     }
     const vip = vs.virtual !== undefined ? splitEndpoint(vs.virtual) : undefined;
-    if (vip !== undefined) {
+    // An IPv6 virtual service (README, "IPv6"): NAT only, its real servers
+    // reached over IPv6; what it cannot have yet is refused with the reason.
+    const v6 = vip !== undefined && vip.address.includes(':');
+    if (v6) for (const p of ipv6ServiceProblems(vs, at, haDirectors.length > 0)) add(p);
+    if (vip !== undefined && !v6) {
       const cidr = parseCidr(`${vip.address}/32`);
       const clash = taken.find((o) => o.protocol === vs.protocol && overlaps(o.cidr, cidr) && o.from <= vip.port && vip.port <= o.to && o.i !== i);
       if (clash !== undefined && t.virtual_services[clash.i]!.fwmark !== undefined) {
@@ -155,21 +196,21 @@ export function validateTopology(t: Topology): RawProblem[] {
       taken.push({ i, protocol: vs.protocol, cidr, from: vip.port, to: vip.port, text: vs.virtual! });
     }
     const vport = servicePort(vs);
-    if (vs.forward === 'masq' && vip !== undefined && isFtp(vs) && !ftpPorts.has(vip.port)) {
+    if (vs.forward === 'masq' && vip !== undefined && !v6 && isFtp(vs) && !ftpPorts.has(vip.port)) {
       if (ftpPorts.size === IP_VS_FTP_MAX_PORTS) {
         add({ code: 'unsupported', path: [...at, 'virtual'], message: `ip_vs_ftp watches at most ${IP_VS_FTP_MAX_PORTS} ports (${[...ftpPorts].join(', ')} already): FTP through NAT on port ${vip.port} would get no helper` });
       } else ftpPorts.add(vip.port);
     }
     if (vip !== undefined) {
-      const key = `${vs.protocol} ${vs.virtual}`;
+      const key = `${vs.protocol} ${vip.address} ${vip.port}`;
       const prev = services.get(key);
       if (prev !== undefined) add({ code: 'duplicate-virtual-service', path: [...at, 'virtual'], message: `${vs.protocol} ${vs.virtual} is already virtual_services[${prev}]` });
       else services.set(key, i);
     }
-    if (vs.netmask !== undefined && vs.persistent === undefined) add({ code: 'invalid-value', path: [...at, 'netmask'], message: 'netmask only applies with persistent' });
+    if (vs.netmask !== undefined && vs.persistent === undefined && !v6) add({ code: 'invalid-value', path: [...at, 'netmask'], message: 'netmask only applies with persistent' });
     for (const d of vip !== undefined ? directors : []) {
       const dIfs = ifacesOf(d);
-      if (!dIfs.some((a) => contains(a.cidr, vip!.address))) {
+      if (v6 ? !ifaces6Of(d).some((a) => contains6(a.cidr, vip!.address)) : !dIfs.some((a) => contains(a.cidr, vip!.address))) {
         add({ code: 'virtual-address-off-network', path: [...at, 'virtual'], message: `virtual address ${vip!.address} is not on any network of director ${d}` });
       }
     }
@@ -197,7 +238,7 @@ export function validateTopology(t: Topology): RawProblem[] {
       });
     }
     const fb = fallbackOf(t, vs);
-    if (fb !== undefined && vip !== undefined) {
+    if (fb !== undefined && vip !== undefined && !v6) {
       const fbAt = fb.from === 'service' ? [...at, 'fallback'] : ['ldirectord', 'fallback'];
       // Validated per service: the default is written into each block it fits.
       if (vs.forward !== 'masq' && fb.port !== vip.port) {
@@ -213,7 +254,7 @@ export function validateTopology(t: Topology): RawProblem[] {
         if (!problems.some((p) => p.message === message && p.path.join('.') === fbAt.join('.'))) add({ code: 'unreachable-real-server', path: fbAt, message });
       }
     }
-    if (haDirectors.length > 0 && vip !== undefined && !floating.includes(vip.address)) {
+    if (haDirectors.length > 0 && vip !== undefined && !v6 && !floating.includes(vip.address)) {
       add({ code: 'unsupported', path: [...at, 'virtual'], message: `virtual address ${vip.address} must be one of heartbeat.floating: with a pair of directors, heartbeat or VRRP moves it to the active one` });
     }
 
@@ -251,6 +292,16 @@ export function validateTopology(t: Topology): RawProblem[] {
         continue;
       }
       if (vs.forward === 'ipip' || directors.includes(name)) continue;
+      if (v6) {
+        // NAT over IPv6: the director reaches the real server on a network of its
+        // own, and is the server's IPv6 default gateway there (derived).
+        for (const d of directors) {
+          if (!ifaces6Of(name).some((r) => ifaces6Of(d).some((x) => contains6(x.cidr, r.cidr.address)))) {
+            add({ code: 'unreachable-real-server', path: rsAt, message: `real server ${name} has no IPv6 address on a network of director ${d}: an IPv6 service reaches its real servers over IPv6, through NAT (give both an IPv6 address on one network)` });
+          }
+        }
+        continue;
+      }
       const gw = t.hosts[name]!.gateway;
       if (directorPair && vs.forward === 'masq' && !gatewayChecked.has(name)) {
         gatewayChecked.add(name);
@@ -439,6 +490,26 @@ function realServerOptionProblems(
       out.push(...dnsCheckProblems(rs.check, [...at, 'check']));
     }
   }
+  return out;
+}
+
+/**
+ * What an IPv6 virtual service cannot have yet. Direct routing and tunnelling
+ * would need the virtual address on the real servers' loopback (and ip6ip6
+ * for tunnelling), which lvsgen writes for IPv4 only; a pair of directors
+ * moves IPv4 floating addresses only (heartbeat.floating); ip_vs_ftp and
+ * the sorry server are written for IPv4; a persistence netmask is an IPv4
+ * mask (ldirectord.cf(5) wants a prefix length for IPv6). An IPv4 sorry
+ * server behind an IPv6 service would mix the families in one IPVS service,
+ * which IPVS refuses for NAT.
+ */
+function ipv6ServiceProblems(vs: Topology['virtual_services'][number], at: Array<string | number>, pair: boolean): RawProblem[] {
+  const out: RawProblem[] = [];
+  if (vs.forward !== 'masq') out.push({ code: 'unsupported', path: [...at, 'forward'], message: `an IPv6 virtual service is balanced through NAT (masq) only: lvsgen does not write IPv6 ${vs.forward === 'gate' ? 'direct routing' : 'tunnelling'} yet (the virtual address on the real servers' loopback)` });
+  if (pair) out.push({ code: 'unsupported', path: [...at, 'virtual'], message: 'an IPv6 virtual service with a pair of directors is not supported yet: heartbeat.floating moves IPv4 addresses only' });
+  if (isFtp(vs)) out.push({ code: 'unsupported', path: [...at, 'virtual'], message: 'FTP over IPv6 through NAT is not supported yet (lvsgen writes ip_vs_ftp for IPv4 services)' });
+  if (vs.netmask !== undefined) out.push({ code: 'unsupported', path: [...at, 'netmask'], message: 'netmask is an IPv4 mask: an IPv6 service\'s persistence is per client address (no netmask)' });
+  if (vs.fallback !== undefined) out.push({ code: 'invalid-value', path: [...at, 'fallback'], message: 'an IPv6 service cannot fall back to an IPv4 sorry server: one IPVS service holds one address family' });
   return out;
 }
 

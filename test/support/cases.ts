@@ -13,7 +13,7 @@ export const TODAY_DISTROS = ['debian12', 'rhel9'] as const;
 
 export type Example = (typeof ALL_EXAMPLES)[number];
 /** Examples that only have golden trees (and tests of their own), not the tests that run every bundled example. */
-export const GOLDEN_ONLY_EXAMPLES = ['lb-tun', 'fwmark'] as const;
+export const GOLDEN_ONLY_EXAMPLES = ['lb-tun', 'fwmark', 'lb-ipv6'] as const;
 export type SeedDistro = (typeof DISTROS)[number];
 export type TodayDistro = (typeof TODAY_DISTROS)[number];
 
@@ -63,6 +63,11 @@ export const GOLDEN_CASES: readonly GoldenCase[] = [
   { example: 'fwmark', distro: 'debian', tree: 'debian' },
   { example: 'fwmark', distro: 'debian12', tree: 'debian12' },
   { example: 'fwmark', distro: 'rhel9', tree: 'rhel9' },
+  // IPv6 (issue 14): dual-stack interfaces, IPv4 and IPv6 services through NAT; rhel9 runs keepalived, its default.
+  { example: 'lb-ipv6', distro: 'redhat', tree: 'redhat' },
+  { example: 'lb-ipv6', distro: 'debian', tree: 'debian' },
+  { example: 'lb-ipv6', distro: 'debian12', tree: 'debian12' },
+  { example: 'lb-ipv6', distro: 'rhel9', tree: 'rhel9' },
 ];
 
 const isToday = (c: GoldenCase): c is TodayCase => (TODAY_DISTROS as readonly string[]).includes(c.distro);

@@ -280,6 +280,7 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
       } else {
         ldirectord = {
           globals: ldirectordGlobals(t),
+          inet6Glue: ds.some((x, i) => x.ipv6 === true && services[i]!.check.type === 'negotiate' && ['http', 'https'].includes(serviceOf(services[i]!) ?? '')),
           virtuals: services.map((vs, i) => virtualBlock(t, vs, ds[i]!)),
         };
       }

@@ -175,6 +175,13 @@ export interface VirtualBlock {
 
 export interface LdirectordView {
   globals: Array<{ key: string; value: string; quoted: boolean }>;
+  /**
+   * An IPv6 service negotiates http or https: ldirectord's check_http loads
+   * Net::INET6Glue::INET_is_INET6 for an IPv6 real server (ldirectord.in,
+   * check_http; ldirectord(8), "IPv6") and the check dies without it, so the
+   * host needs the package (Debian libnet-inet6glue-perl).
+   */
+  inet6Glue: boolean;
   virtuals: VirtualBlock[];
 }
 

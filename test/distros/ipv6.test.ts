@@ -14,7 +14,7 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { describe, it, test } from 'node:test';
 import { renderIpvsadmTable } from '../../src/render/ipvsadm-table.js';
 import { bundlesOf, generateText, ifupAll, interfacesOf, keepalivedConfigTest, link, netns, ok, problemsOf, renderCase, requireRoot, requireTools, sh, sourced, spawnIn, tempDir, until } from '../support/index.js';
 import { startLdirectord } from '../support/ldirectord-run.js';
@@ -115,51 +115,6 @@ test('services in ipvsadm\'s order (IPv4 before IPv6, then protocol, address, po
   assert.match(fileOf('debian12', 'real1', '.lvsgen/plan'), /^expect \d+ default via 2001:db8:6::1 dev eth0$/m);
 });
 
-test('ldirectord.cf: virtual6 and real6 (ldirectord parses it; virtual= refuses a bracketed address); a real ldirectord checks the IPv6 real servers in a namespace', async (t) => {
-  const cf = fileOf('debian12', 'director', 'etc/ha.d/ldirectord.cf');
-  assert.match(cf, /^virtual6=\[2001:db8:3::61\]:80\n\treal6=\[2001:db8:6::4\]:80 masq\n\treal6=\[2001:db8:6::5\]:80 masq\n/m);
-  assert.match(cf, /^virtual=10\.1\.3\.61:80\n\treal=192\.168\.6\.4:80 masq\n/m);
-  assert.match(fileOf('debian12', 'director', '.lvsgen/plan'), /^needs libnet-inet6glue-perl$/m, 'the http check over IPv6 needs Net::INET6Glue');
-  if (!requireTools(t, 'ldirectord')) return;
-  const dir = tempDir(t);
-  const f = join(dir, 'six.cf');
-  writeFileSync(f, cf);
-  const s = sh('ldirectord', [f, 'status']);
-  assert.equal(s.status, 3, `${s.stdout}${s.stderr}`);
-  writeFileSync(f, cf.replace('virtual6=[2001:db8:3::61]:80', 'virtual=[2001:db8:3::61]:80'));
-  const bad = sh('ldirectord', [f, 'status']);
-  assert.notEqual(bad.status, 3, 'ldirectord refuses virtual= with an IPv6 address');
-  assert.match(bad.stdout + bad.stderr, /virtual6/);
-  if (!requireRoot(t) || !requireTools(t, 'ip', 'timeout')) return;
-  // The real servers' addresses on lo (nodad: usable at once), serving the check page
-  // lvsgen writes for them on :80 and accepting connections on :443. The IPv4 real
-  // servers have no address here: their checks fail, the control beside the IPv6 ones.
-  const page = fileOf('debian12', 'real1', 'var/www/html/check.html');
-  const ns = netns(t, 'lv6');
-  for (const a of ['2001:db8:6::4', '2001:db8:6::5']) ok(ns.ip('addr', 'add', `${a}/128`, 'dev', 'lo', 'nodad'), a);
-  const server = spawnIn(t, ns, process.execPath, [
-    '-e',
-    `const http = require('node:http'), net = require('node:net'); let n = 0;
-     const up = () => { if (++n === 4) console.log('listening'); };
-     for (const a of ['2001:db8:6::4', '2001:db8:6::5']) {
-       http.createServer((q, s) => { if (q.url === '/check.html') s.end(${JSON.stringify(page)}); else { s.writeHead(404); s.end(); } }).listen(80, a, up);
-       net.createServer((c) => c.end()).listen(443, a, up);
-     }`,
-  ]);
-  await until(`the test's servers (${server.output()})`, () => server.output().includes('listening'), 30_000);
-  const ld = startLdirectord(t, cf.replace('checkinterval=2', 'checkinterval=1'), { ns, seconds: 60 });
-  const up = (a: string) => ld.output().includes(`check_http: http://[${a}]:80/check.html is up`);
-  assert.ok(await ld.until(() => up('2001:db8:6::4') && up('2001:db8:6::5'), 45), `ldirectord's IPv6 http checks:\n${ld.output().slice(-3000)}`);
-  assert.match(ld.output(), /check_http: http:\/\/192\.168\.6\.4:80\/check\.html is down/, 'the control: an IPv4 real server without its address is down');
-  assert.doesNotMatch(ld.output(), /INET6Glue/, 'Net::INET6Glue is there');
-  const commands = ld.commands().map((c) => c.replace(/ -[xy] \d+/g, ''));
-  for (const w of ['-A -t [2001:db8:3::61]:80 -s rr', '-A -t [2001:db8:3::61]:443 -s wlc -p 300', '-a -t [2001:db8:3::61]:80 -r [2001:db8:6::4]:80 -m -w 1', '-a -t [2001:db8:3::61]:443 -r [2001:db8:6::5]:443 -m -w 2']) {
-    assert.ok(commands.includes(w), `ldirectord issued ${w}:\n${commands.join('\n')}`);
-  }
-  assert.ok(ld.running(), `ldirectord exited:\n${ld.output().slice(-3000)}`);
-  await ld.stop();
-});
-
 test('keepalived.conf: IPv6 virtual_server and real_server addresses; keepalived --config-test accepts it', (t) => {
   const conf = fileOf('rhel9', 'director', 'etc/keepalived/keepalived.conf');
   assert.match(conf, /^virtual_server 2001:db8:3::61 443 \{\n/m);
@@ -173,25 +128,76 @@ test('keepalived.conf: IPv6 virtual_server and real_server addresses; keepalived
   assert.notEqual(bad.log.trim(), '', 'keepalived said nothing of a bad IPv6 address');
 });
 
-test('debian12: ifupdown brings the director\'s and a real server\'s stanzas up in a namespace: every IPv6 address, the virtual one, and the IPv6 default route', async (t) => {
-  if (!requireRoot(t) || !requireTools(t, 'ifup', 'ip')) return;
-  const r = await renderCase(t, { example: 'lb-ipv6', distro: 'debian12', tree: 'debian12' });
-  const { model } = bundlesOf('lb-ipv6', 'debian12');
-  for (const name of ['director', 'real1']) {
-    const h = model.hosts.find((x) => x.name === name)!;
+// The two slow ones (a real ldirectord, ifupdown in namespaces) side by side.
+describe('in scratch namespaces', { concurrency: 2 }, () => {
+  it('ldirectord.cf: virtual6 and real6 (ldirectord parses it; virtual= refuses a bracketed address); a real ldirectord checks the IPv6 real servers in a namespace', async (t) => {
+    const cf = fileOf('debian12', 'director', 'etc/ha.d/ldirectord.cf');
+    assert.match(cf, /^virtual6=\[2001:db8:3::61\]:80\n\treal6=\[2001:db8:6::4\]:80 masq\n\treal6=\[2001:db8:6::5\]:80 masq\n/m);
+    assert.match(cf, /^virtual=10\.1\.3\.61:80\n\treal=192\.168\.6\.4:80 masq\n/m);
+    assert.match(fileOf('debian12', 'director', '.lvsgen/plan'), /^needs libnet-inet6glue-perl$/m, 'the http check over IPv6 needs Net::INET6Glue');
+    if (!requireTools(t, 'ldirectord')) return;
     const dir = tempDir(t);
+    const f = join(dir, 'six.cf');
+    writeFileSync(f, cf);
+    const s = sh('ldirectord', [f, 'status']);
+    assert.equal(s.status, 3, `${s.stdout}${s.stderr}`);
+    writeFileSync(f, cf.replace('virtual6=[2001:db8:3::61]:80', 'virtual=[2001:db8:3::61]:80'));
+    const bad = sh('ldirectord', [f, 'status']);
+    assert.notEqual(bad.status, 3, 'ldirectord refuses virtual= with an IPv6 address');
+    assert.match(bad.stdout + bad.stderr, /virtual6/);
+    if (!requireRoot(t) || !requireTools(t, 'ip', 'timeout')) return;
+    // The real servers' addresses on lo (nodad: usable at once), serving the check page
+    // lvsgen writes for them on :80 and accepting connections on :443. The IPv4 real
+    // servers have no address here: their checks fail, the control beside the IPv6 ones.
+    const page = fileOf('debian12', 'real1', 'var/www/html/check.html');
     const ns = netns(t, 'lv6');
-    const peer = netns(t, 'lv6p');
-    for (const d of h.devices) link(ns, d.device, peer, d.device);
-    const state = join(dir, 'state');
-    mkdirSync(state);
-    ifupAll(ns, interfacesOf(r, name, dir), state);
-    const addr = ok(ns.ip('-6', '-o', 'addr', 'show'), 'ip -6 addr').stdout;
-    for (const d of h.devices) for (const a of d.ipv6) assert.match(addr, new RegExp(`\\d+: ${d.device}\\s+inet6 ${a.address}/${a.prefix} `), `${name}: ${a.address} on ${d.device}:\n${addr}`);
-    const route = ok(ns.ip('-6', 'route', 'show', 'default'), 'ip -6 route').stdout;
-    if (h.gateway6) assert.match(route, new RegExp(`^default via ${h.gateway6.address} dev ${h.gateway6.device} `, 'm'), `${name}:\n${route}`);
-    else assert.equal(route.trim(), '', `${name} has no IPv6 default route`);
-  }
+    for (const a of ['2001:db8:6::4', '2001:db8:6::5']) ok(ns.ip('addr', 'add', `${a}/128`, 'dev', 'lo', 'nodad'), a);
+    const server = spawnIn(t, ns, process.execPath, [
+      '-e',
+      `const http = require('node:http'), net = require('node:net'); let n = 0;
+       const up = () => { if (++n === 4) console.log('listening'); };
+       for (const a of ['2001:db8:6::4', '2001:db8:6::5']) {
+         http.createServer((q, s) => { if (q.url === '/check.html') s.end(${JSON.stringify(page)}); else { s.writeHead(404); s.end(); } }).listen(80, a, up);
+         net.createServer((c) => c.end()).listen(443, a, up);
+       }`,
+    ]);
+    await until(`the test's servers (${server.output()})`, () => server.output().includes('listening'), 30_000);
+    const ld = startLdirectord(t, cf.replace('checkinterval=2', 'checkinterval=1'), { ns, seconds: 60 });
+    const up = (a: string) => ld.output().includes(`check_http: http://[${a}]:80/check.html is up`);
+    assert.ok(await ld.until(() => up('2001:db8:6::4') && up('2001:db8:6::5'), 45), `ldirectord's IPv6 http checks:\n${ld.output().slice(-3000)}`);
+    assert.match(ld.output(), /check_http: http:\/\/192\.168\.6\.4:80\/check\.html is down/, 'the control: an IPv4 real server without its address is down');
+    assert.doesNotMatch(ld.output(), /INET6Glue/, 'Net::INET6Glue is there');
+    const commands = ld.commands().map((c) => c.replace(/ -[xy] \d+/g, ''));
+    for (const w of ['-A -t [2001:db8:3::61]:80 -s rr', '-A -t [2001:db8:3::61]:443 -s wlc -p 300', '-a -t [2001:db8:3::61]:80 -r [2001:db8:6::4]:80 -m -w 1', '-a -t [2001:db8:3::61]:443 -r [2001:db8:6::5]:443 -m -w 2']) {
+      assert.ok(commands.includes(w), `ldirectord issued ${w}:\n${commands.join('\n')}`);
+    }
+    assert.ok(ld.running(), `ldirectord exited:\n${ld.output().slice(-3000)}`);
+    await ld.stop();
+  });
+
+  it('debian12: ifupdown brings the director\'s and a real server\'s stanzas up in a namespace: every IPv6 address, the virtual one, and the IPv6 default route', async (t) => {
+    if (!requireRoot(t) || !requireTools(t, 'ifup', 'ip')) return;
+    const r = await renderCase(t, { example: 'lb-ipv6', distro: 'debian12', tree: 'debian12' });
+    const { model } = bundlesOf('lb-ipv6', 'debian12');
+    for (const name of ['director', 'real1']) {
+      const h = model.hosts.find((x) => x.name === name)!;
+      const dir = tempDir(t);
+      const ns = netns(t, 'lv6');
+      const peer = netns(t, 'lv6p');
+      // Duplicate address detection is the kernel's, not the files': off in this scratch
+      // namespace (devices moved in take its defaults), so ifup does not wait it out.
+      ok(ns.exec('sysctl', ['-q', '-w', 'net.ipv6.conf.default.accept_dad=0']), 'accept_dad');
+      for (const d of h.devices) link(ns, d.device, peer, d.device);
+      const state = join(dir, 'state');
+      mkdirSync(state);
+      ifupAll(ns, interfacesOf(r, name, dir), state);
+      const addr = ok(ns.ip('-6', '-o', 'addr', 'show'), 'ip -6 addr').stdout;
+      for (const d of h.devices) for (const a of d.ipv6) assert.match(addr, new RegExp(`\\d+: ${d.device}\\s+inet6 ${a.address}/${a.prefix} `), `${name}: ${a.address} on ${d.device}:\n${addr}`);
+      const route = ok(ns.ip('-6', 'route', 'show', 'default'), 'ip -6 route').stdout;
+      if (h.gateway6) assert.match(route, new RegExp(`^default via ${h.gateway6.address} dev ${h.gateway6.device} `, 'm'), `${name}:\n${route}`);
+      else assert.equal(route.trim(), '', `${name} has no IPv6 default route`);
+    }
+  });
 });
 
 test('debian: ifupdown reads the inet6 stanza (ifup -n): the address, its prefix, the gateway and the virtual address as ip -6 lines', (t) => {

@@ -46,7 +46,12 @@ export function labRefusal(text: string, distro?: string): string | undefined {
 
 /** Whether the pipeline accepts the topology for that distro (lb-nat's ldirectord is refused on rhel9). */
 export function accepts(text: string, distro: string): boolean {
-  try { labPlan(text, distro); return true; } catch { return false; }
+  try {
+    runPipeline(text, { distros: DISTROS, env: {}, readKeyFile: () => { throw new Error('no key file in these topologies'); }, distro });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export interface LabRun {

@@ -87,6 +87,9 @@ export function labCommand(io: Io, setCode: (code: number) => void): CommandModu
         .option('bundles', { type: 'string', describe: 'Install these bundles (a `lvsgen render` output, perhaps edited) instead of rendering the topology' }),
     handler: async (a) => {
       const g = inTopologyFile(a.topology, () => generate(a.topology, a.distro !== undefined ? { distro: a.distro } : {}));
+      // First, from the model alone: the plan's wiring assumes what this refuses (IPv4 networks).
+      const unchecked = labCannotCheck(g.model);
+      if (unchecked !== undefined) throw new UsageError(unchecked);
       const set = distros();
       const verifying = hostsWithVerify(g.bundles);
       const plan = planLab(g.model, g.topology, {
@@ -104,8 +107,6 @@ export function labCommand(io: Io, setCode: (code: number) => void): CommandModu
         const absent = plan.hosts.filter((h) => !existsSync(join(a.bundles!, h.name, '.lvsgen', 'install.sh'))).map((h) => h.name);
         if (absent.length) throw new UsageError(`--bundles ${a.bundles}: no bundle (HOST/.lvsgen/install.sh) for ${absent.join(', ')}`);
       }
-      const unchecked = labCannotCheck(g.model);
-      if (unchecked !== undefined) throw new UsageError(unchecked);
       const ipvs = kernelHasIpvs();
       // The VM by itself where this kernel has no IPVS (said below); --no-vm
       // stays in namespaces, --vm goes to the VM whatever the kernel.

@@ -57,7 +57,8 @@ test('every sysctl.d drop-in applies in a scratch namespace (net.* keys only, so
       const text = sh('cat', [r.file(h, '/etc/sysctl.d/90-lvsgen.conf')]).stdout;
       const entries = text.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#')).map((l) => l.split(/\s*=\s*/) as [string, string]);
       assert.ok(entries.length > 0);
-      for (const [k] of entries) assert.match(k, /^net\.ipv4\./, `${name}/${h}: only net.ipv4 keys`);
+      // net.ipv4.* and, on a director or router with IPv6 addresses, IPv6 forwarding: all per namespace.
+      for (const [k] of entries) assert.match(k, /^net\.ipv4\.|^net\.ipv6\.conf\.all\.forwarding$/, `${name}/${h}: only net.ipv4 keys and IPv6 forwarding`);
       const ns = netns(t, 'lvs');
       const peer = netns(t, 'lvq');
       for (const dev of new Set(entries.map(([k]) => /^net\.ipv4\.conf\.([^.]+)\./.exec(k)?.[1]).filter((d) => d !== undefined && d !== 'all' && d !== 'default'))) link(ns, dev!, peer, dev!);
@@ -107,8 +108,8 @@ test('modules-load.d: one module name a line, ip_vs (a persistent service\'s IPV
       const ftpDirector = (name.startsWith('lb-nat/') && h === 'director') || (name.startsWith('ha-lb/') && (h === 'lvs1' || h === 'lvs2'));
       // A streamline node under keepalived: ip_vs before its net.ipv4.vs.backup_only key.
       const streamline = name.startsWith('streamline/') && h.startsWith('node');
-      // fwmark's director: ip_vs for its persistent services' IPVS keys.
-      const fwmarkDirector = name.startsWith('fwmark/') && h === 'director';
+      // fwmark's and lb-ipv6's directors: ip_vs for their persistent services' IPVS keys.
+      const fwmarkDirector = (name.startsWith('fwmark/') || name.startsWith('lb-ipv6/')) && h === 'director';
       const want = ftpDirector ? ['ip_vs', 'ip_vs_ftp'] : streamline || fwmarkDirector ? ['ip_vs'] : name.startsWith('lb-tun/') && h.startsWith('real') ? ['ipip'] : undefined;
       if (want !== undefined) {
         assert.ok(present, `${name}/${h}: loads ${want.join(', ')}`);

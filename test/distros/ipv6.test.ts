@@ -129,7 +129,7 @@ test('keepalived.conf: IPv6 virtual_server and real_server addresses; keepalived
 });
 
 // The two slow ones (a real ldirectord, ifupdown in namespaces) side by side.
-describe('in scratch namespaces', { concurrency: 2 }, () => {
+describe('in scratch namespaces', { concurrency: 2, timeout: 400_000 }, () => {
   it('ldirectord.cf: virtual6 and real6 (ldirectord parses it; virtual= refuses a bracketed address); a real ldirectord checks the IPv6 real servers in a namespace', async (t) => {
     const cf = fileOf('debian12', 'director', 'etc/ha.d/ldirectord.cf');
     assert.match(cf, /^virtual6=\[2001:db8:3::61\]:80\n\treal6=\[2001:db8:6::4\]:80 masq\n\treal6=\[2001:db8:6::5\]:80 masq\n/m);
@@ -161,10 +161,10 @@ describe('in scratch namespaces', { concurrency: 2 }, () => {
          net.createServer((c) => c.end()).listen(443, a, up);
        }`,
     ]);
-    await until(`the test's servers (${server.output()})`, () => server.output().includes('listening'), 30_000);
-    const ld = startLdirectord(t, cf.replace('checkinterval=2', 'checkinterval=1'), { ns, seconds: 60 });
+    await until(`the test's servers (${server.output()})`, () => server.output().includes('listening'), 120_000);
+    const ld = startLdirectord(t, cf.replace('checkinterval=2', 'checkinterval=1'), { ns, seconds: 240 });
     const up = (a: string) => ld.output().includes(`check_http: http://[${a}]:80/check.html is up`);
-    assert.ok(await ld.until(() => up('2001:db8:6::4') && up('2001:db8:6::5'), 45), `ldirectord's IPv6 http checks:\n${ld.output().slice(-3000)}`);
+    assert.ok(await ld.until(() => up('2001:db8:6::4') && up('2001:db8:6::5'), 180), `ldirectord's IPv6 http checks:\n${ld.output().slice(-3000)}`);
     assert.match(ld.output(), /check_http: http:\/\/192\.168\.6\.4:80\/check\.html is down/, 'the control: an IPv4 real server without its address is down');
     assert.doesNotMatch(ld.output(), /INET6Glue/, 'Net::INET6Glue is there');
     const commands = ld.commands().map((c) => c.replace(/ -[xy] \d+/g, ''));

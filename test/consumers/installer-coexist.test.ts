@@ -17,7 +17,7 @@ import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync
 import { dirname, join } from 'node:path';
 import { after, test, type TestContext } from 'node:test';
 import { BLOCK_BEGIN, BLOCK_END, mergeFile, parsePlan, type Plan } from '../../src/render/plan.js';
-import { bareNetns, bundlesOf, type Netns, ok, type Ran, read, render, requireRoot, requireTools, sh, STUB_NOT_RUNNING, tempDir } from '../support/index.js';
+import { bareNetns, bundlesOf, checkPrograms, type Netns, ok, type Ran, read, render, requireRoot, requireTools, sh, STUB_NOT_RUNNING, tempDir } from '../support/index.js';
 
 const STUB_LOG = 'lvsgen-stub.log';
 const STUB = `#!/bin/sh
@@ -188,7 +188,7 @@ function scratchRoot(t: TestContext, h: Host, files: Record<string, AdminFile>):
   mkdirSync(join(dir, 'bin'));
   copyFileSync(sh('sh', ['-c', 'command -v busybox']).stdout.trim(), join(dir, 'bin/sh'));
   chmodSync(join(dir, 'bin/sh'), 0o755);
-  const programs = h.plan.actions.flatMap((a) => [...a.reload, ...a.start].map((c) => c.words[0]!).concat(a.running.slice(0, 1)));
+  const programs = [...h.plan.actions.flatMap((a) => [...a.reload, ...a.start].map((c) => c.words[0]!).concat(a.running.slice(0, 1))), ...checkPrograms(h.plan)];
   for (const path of new Set([...commandsOf(h).map((c) => c.split(' ')[0]!), ...programs])) {
     mkdirSync(join(dir, dirname(path)), { recursive: true });
     writeFileSync(join(dir, path), STUB, { mode: 0o755 });

@@ -483,6 +483,14 @@ preflight() {
 	while IFS=' ' read -r path status words <&3; do
 		grep -qxF -- "$path" "$1" || continue
 		source_of "$(awk -v p="$path" '$4 == p { print $2; exit }' "$work/files")" "$path"
+		# A consumer may quote a line of the file: the secret values of a secret
+		# file (what mask_secrets masks) are masked in what it says as well.
+		: >"$work/secret-values"
+		if [ "$(awk -v p="$path" '$4 == p { print $3; exit }' "$work/files")" = secret ] && mask_secrets "$path" <"$src" >"$work/masked"; then
+			awk 'NR == FNR { m[FNR] = $0; next }
+				$0 != m[FNR] { v = m[FNR]; sub(/\*\*\*\*\*\*\*\*$/, "", v); if (length($0) > length(v)) print substr($0, length(v) + 1) }' \
+				"$work/masked" "$src" >"$work/secret-values"
+		fi
 		staged=$stage$path.lvsgen-preflight
 		mkdir -p "$(dirname "$staged")"
 		cp "$src" "$staged" || fail "pre-flight: cannot stage $path"
@@ -502,7 +510,13 @@ preflight() {
 		refused=1
 		{
 			say "install.sh: pre-flight: $path: refused by its consumer, $words (exit $got, not $status):"
-			printf '%s\n' "$out" | awk -v a="$seen" -v b="$path" '{ while ((i = index($0, a)) > 0) $0 = substr($0, 1, i - 1) b substr($0, i + length(a)); print "  " $0 }'
+			printf '%s\n' "$out" | awk -v a="$seen" -v b="$path" -v secrets="$work/secret-values" '
+				BEGIN { while ((getline l < secrets) > 0) if (l != "") secret[++n] = l }
+				{
+					while ((i = index($0, a)) > 0) $0 = substr($0, 1, i - 1) b substr($0, i + length(a))
+					for (k = 1; k <= n; k++) while ((i = index($0, secret[k])) > 0) $0 = substr($0, 1, i - 1) "********" substr($0, i + length(secret[k]))
+					print "  " $0
+				}'
 			case $got in 126 | 127) say "  (${words%% *} cannot run here: install the packages of the plan's needs records)" ;; esac
 		} >&2
 	done 3<"$work/checks"

@@ -46,7 +46,7 @@ const VM_TOOLS = [
   { tool: 'ipvsadm', package: 'ipvsadm' }, { tool: 'flock', package: 'util-linux' },
 ];
 /** The whole VM's limit, seconds (TCG emulation: a lab takes minutes). */
-const VM_LIMIT_S = 2400;
+const VM_LIMIT_S = 3600;
 
 /** The kernel's IPVS: /proc/net/ip_vs once ip_vs is loaded (or built in). */
 export function kernelHasIpvs(): boolean {

@@ -13,6 +13,7 @@
 // - the checks, each with what it expects, in the order they run.
 //
 // Nothing here names an example: every value comes from the model.
+import { pairsOf } from '../model/pairs.js';
 import type { DerivedHost, DerivedModel, KeepalivedVirtualServer, VirtualBlock } from '../derive/model.js';
 import { addressKey, contains, parseCidr } from '../model/net.js';
 import type { Topology } from '../model/schema.js';
@@ -207,6 +208,10 @@ export interface LabKernel {
  * real server (docs/pairs.md).
  */
 export function labCannotCheck(model: DerivedModel): string | undefined {
+  // Its checks follow one pair (the failover of its preferred node, the
+  // addresses on one node at a time); several pairs (high capacity,
+  // examples/high-capacity.yaml) would need each pair's failover in turn.
+  if (model.pairs.length > 1) return `the lab does not check several pairs (${model.pairs.map((p) => p.nodes.join(' and ')).join('; ')}) yet: it follows one pair's failover`;
   const streamline = model.hosts.filter((h) => h.roles.director && h.roles['real-server'] && model.pair?.nodes.includes(h.name)).map((h) => h.name);
   if (streamline.length) return `the lab does not check a streamline pair (nodes that are director and real server: ${streamline.join(', ')}) yet`;
   // Its checks send requests to a service's address and port; a firewall-mark service has several (and networks).
@@ -276,7 +281,8 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
     used.add(d.address);
     for (const a of d.aliases) used.add(a.address);
   }
-  const pair = topology.heartbeat;
+  // One pair (labCannotCheck refuses several), given as heartbeat or as the one entry of pairs.
+  const pair = pairsOf(topology)[0]?.spec;
   const floating = (pair?.floating ?? []).map((f) => parseCidr(f).address);
   for (const f of floating) used.add(f);
   const services = hosts.flatMap(servicesOf);

@@ -4,8 +4,8 @@
 
 /** The seeds' examples (examples/<name>.yaml): the tests with per-host expectations (installer, namespaces, packages, e2e) run these. */
 export const EXAMPLES = ['lb-nat', 'ha-cidr'] as const;
-/** Every bundled example: the seeds' and the director pairs' (HA + load balancing, streamline). Golden trees and the static consumers cover these. */
-export const ALL_EXAMPLES = [...EXAMPLES, 'ha-lb', 'streamline'] as const;
+/** Every bundled example: the seeds' and the director pairs' (HA + load balancing, streamline, high capacity). Golden trees and the static consumers cover these. */
+export const ALL_EXAMPLES = [...EXAMPLES, 'ha-lb', 'streamline', 'high-capacity'] as const;
 /** The seeds' distros (Red Hat and Debian of 2005). */
 export const DISTROS = ['redhat', 'debian'] as const;
 /** Today's distros. */
@@ -53,6 +53,11 @@ export const GOLDEN_CASES: readonly GoldenCase[] = [
   { example: 'streamline', distro: 'debian', tree: 'debian' },
   { example: 'streamline', distro: 'debian12', tree: 'debian12' },
   { example: 'streamline', distro: 'rhel9', tree: 'rhel9' },
+  // High capacity (issue 13): two director pairs, direct routing and tunnelling, the same real servers.
+  { example: 'high-capacity', distro: 'redhat', tree: 'redhat' },
+  { example: 'high-capacity', distro: 'debian', tree: 'debian' },
+  { example: 'high-capacity', distro: 'debian12', tree: 'debian12' },
+  { example: 'high-capacity', distro: 'rhel9', tree: 'rhel9' },
   // Tunnelling (issue 14): real servers behind a router; rhel9 runs keepalived, its default.
   { example: 'lb-tun', distro: 'redhat', tree: 'redhat' },
   { example: 'lb-tun', distro: 'debian', tree: 'debian' },

@@ -7,6 +7,7 @@
 // hosts as they are (installed by someone else: each host's install check is
 // `install.sh --check` finding nothing to change); `lvsgen lab down DIR`
 // removes it all. The shell side is lab/lib/kept.sh (LAB_MODE up and check).
+import { pairsOf } from '../../model/pairs.js';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -69,9 +70,9 @@ const wiringOf = (plan: LabPlan) => planText({ ...plan, installOrder: [], server
 export function managementNetwork(g: Generated, plan: LabPlan): { network: string; control: string; hosts: Map<string, string> } {
   if (plan.hosts.length > 250) throw new UsageError(`lab up --ssh: at most 250 hosts on the management network (this topology has ${plan.hosts.length})`);
   const nets = plan.lans.map((l) => parseCidr(l.network));
-  if (g.topology.heartbeat?.virtual_network !== undefined) nets.push(parseCidr(g.topology.heartbeat.virtual_network));
+  for (const { spec } of pairsOf(g.topology)) if (spec.virtual_network !== undefined) nets.push(parseCidr(spec.virtual_network));
   const addrs = [
-    ...(g.topology.heartbeat?.floating ?? []).map((f) => parseCidr(f).address),
+    ...pairsOf(g.topology).flatMap((p) => p.spec.floating.map((f) => parseCidr(f).address)),
     // A firewall-mark service has no virtual (the lab refuses it before this).
     ...(g.topology.virtual_services ?? []).flatMap((v) => (v.virtual !== undefined ? [splitEndpoint(v.virtual).address] : [])),
   ];

@@ -320,7 +320,7 @@ export function validateTopology(t: Topology): RawProblem[] {
     // Streamline: each node is director and real server, or neither is a real
     // server (after a failover the two swap what they do).
     // (A node that is no director at all is refused above.)
-    const isDirPair = dPairs.includes(pair);
+    const isDirPair = hbNodes.length === 2 && hbNodes.every((n) => roleOf(n, 'director'));
     if (isDirPair && hbNodes.some((n) => roleOf(n, 'real-server'))) {
       for (const n of hbNodes) {
         if (roleOf(n, 'real-server')) continue;

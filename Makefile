@@ -3,7 +3,7 @@ SHELL := /bin/bash
 NODE_TEST := node --test --test-reporter=spec
 DEBS := ifupdown iptables ldirectord ipvsadm heartbeat qemu-system-x86 busybox-static \
         curl cpio kmod net-tools iproute2 procps lintian rpm rpmlint shellcheck \
-        keepalived nftables systemd network-manager dbus-daemon \
+        keepalived nftables firewalld systemd network-manager dbus-daemon \
         ansible openssh-server time chromium fonts-dejavu-core graphviz git
 
 .PHONY: all deps npm-deps debs build test golden schema docs graphs e2e bench fuzz clean example

@@ -8,8 +8,10 @@
 #   needs PACKAGE                       a package the host needs (for dpkg,
 #                                       rpm and the operator; not read here)
 #   file MODE MERGE SECRECY PATH        a file to install; MERGE: replace (the
-#                                       whole file) or block (a marked block
-#                                       in the host's file, the rest kept)
+#                                       whole file), block (a marked block
+#                                       in the host's file, the rest kept) or
+#                                       iptables (a marked block inside the
+#                                       iptables-save file's table section)
 #   action NAME now|ask                 an action, run when one of its
 #   when NAME PATH                        files changed, asking first (ask)
 #   before NAME must|may WORD...          commands run before its files are
@@ -160,7 +162,7 @@ records file | sed 's/^[^ ]* [^ ]* [^ ]* //' >"$work/managed"
 # Every file record is understood before anything changes.
 while IFS=' ' read -r mode merge secrecy path <&3; do
 	case $mode in 0[0-7][0-7][0-7]) ;; *) fail "plan: bad mode $mode of $path" ;; esac
-	case $merge in replace | block) ;; *) fail "plan: $path: this installer cannot merge by $merge" ;; esac
+	case $merge in replace | block | iptables) ;; *) fail "plan: $path: this installer cannot merge by $merge" ;; esac
 	case $secrecy in plain | secret) ;; *) fail "plan: bad secrecy $secrecy of $path" ;; esac
 	case $path in /*) ;; *) fail "plan: not an absolute path: $path" ;; esac
 done 3<"$work/files"
@@ -176,15 +178,77 @@ BEGIN_MARK='# BEGIN lvsgen: install.sh rewrites the lines up to END lvsgen; edit
 END_MARK='# END lvsgen'
 
 # The host's file with the marked block replaced by (or, without one, ended
-# with) the lines of BLOCK: merge_block FILE BLOCK OUT.
+# with) the lines of BLOCK: merge_block FILE BLOCK OUT. A block whose first
+# line is `#!` (rc.local) gives that line to a file that has none yet, above
+# the block (a script without one does not run), and drops it otherwise.
 merge_block() {
 	[ -f "$1" ] && from=$1 || from=/dev/null
 	awk -v begin="$BEGIN_MARK" -v end="$END_MARK" -v block="$2" '
-		function emit(  l) { print begin; while ((getline l < block) > 0) print l; close(block); print end; done = 1 }
+		BEGIN { while ((getline l < block) > 0) { if (n == 0 && l ~ /^#!/) { shebang = l; continue } line[++n] = l } close(block) }
+		function emit(  i) { print begin; for (i = 1; i <= n; i++) print line[i]; print end; done = 1 }
 		$0 == begin { inblock = 1; if (!done) emit(); next }
 		inblock { if ($0 == end) inblock = 0; next }
 		{ print }
-		END { if (!done) emit() }' "$from" >"$3"
+		END { if (NR == 0 && shebang != "") print shebang; if (!done) emit() }' "$from" >"$3"
+}
+
+# An iptables-save file and lvsgen's fragment of it, which holds one or more
+# tables (`*nat` ... `COMMIT`, `*mangle` ... `COMMIT`): merge_iptables FILE
+# FRAGMENT OUT. iptables-restore flushes a table at each of its `*table`
+# lines (iptables-restore(8): without --noflush), so a second `*nat` section
+# would wipe the host's: for each table the host's file has, a marked block
+# holds the fragment's lines of that table (without `*table` and COMMIT) at the
+# end of the host's section, just before its COMMIT; the tables it has not go
+# whole into one marked block, where such a block was or at the end. The
+# fragment's lines before its first table (comments) head every block. `#`
+# lines are comments to iptables-restore. Every other line stays.
+merge_iptables() {
+	[ -f "$1" ] && from=$1 || from=/dev/null
+	unmerge_block "$from" "$3.host"
+	grep -q '^\*' "$2" || fail "plan: $2 holds no *table line"
+	awk -v begin="$BEGIN_MARK" -v end="$END_MARK" -v block="$2" -v hostonly="$3.host" '
+		BEGIN {
+			while ((getline l < hostonly) > 0) if (l ~ /^\*/) has[l] = 1
+			close(hostonly)
+			while ((getline l < block) > 0) {
+				if (l ~ /^\*/) { t = l; order[++nt] = t; nb[t] = 0 }
+				else if (l == "COMMIT") t = ""
+				else if (t != "") body[t, ++nb[t]] = l
+				else pre[++np] = l
+			}
+			close(block)
+			for (j = 1; j <= nt; j++) if (!has[order[j]]) absent++
+			wholedone = absent == 0
+		}
+		function head(  i) { print begin; for (i = 1; i <= np; i++) print pre[i] }
+		function inside(t,  i) { head(); for (i = 1; i <= nb[t]; i++) print body[t, i]; print end; done[t] = 1 }
+		function whole(  i, j, t) {
+			head()
+			for (j = 1; j <= nt; j++) {
+				t = order[j]
+				if (has[t]) continue
+				print t
+				for (i = 1; i <= nb[t]; i++) print body[t, i]
+				print "COMMIT"
+			}
+			print end
+			wholedone = 1
+		}
+		inblock { if ($0 == end) inblock = 0; next }
+		$0 == begin { inblock = 1; if (table == "" && !wholedone) whole(); next }
+		/^\*/ { table = $0 }
+		$0 == "COMMIT" && table != "" { if ((table in nb) && has[table] && !done[table]) inside(table); table = "" }
+		{ print }
+		END {
+			for (j = 1; j <= nt; j++) if (has[order[j]] && !done[order[j]]) inside(order[j])
+			if (!wholedone) whole()
+		}' "$from" >"$3"
+	rm -f "$3.host"
+}
+
+# Is FILE empty but for a `#!` line (what a merge gave a file that had none)?
+nothing_left() {
+	awk 'NR == 1 && /^#!/ { next } { n++ } END { exit n > 0 }' "$1"
 }
 
 # The host's file without the marked block: unmerge_block FILE OUT.
@@ -195,16 +259,28 @@ unmerge_block() {
 		{ print }' "$1" >"$2"
 }
 
+# The host's side of a merged file: the file itself, or, when an earlier
+# lvsgen replaced it whole (no marked block, lvsgen's header, an original kept),
+# that original: the administrator's lines come back and lvsgen's old copy goes.
+host_side() { # host_side PATH
+	if [ -f "$root$1" ] && ! grep -qxF -- "$BEGIN_MARK" "$root$1" && grep -q '^# Generated by lvsgen .* Do not edit' "$root$1"; then
+		if [ -f "$backup$1" ]; then printf '%s\n' "$backup$1"; return 0; fi
+		if [ -e "$backup$1.lvsgen-absent" ]; then printf '%s\n' /dev/null; return 0; fi
+	fi
+	printf '%s\n' "$root$1"
+}
+
 # What PATH must hold on the host: the bundle's file (replace), or the host's
 # file merged with the bundle's block (block). Sets src.
 source_of() { # source_of MERGE PATH
-	if [ "$1" = block ]; then
+	case $1 in
+	block | iptables)
 		mkdir -p "$(dirname "$work/merged$2")"
-		merge_block "$root$2" "$bundle$2" "$work/merged$2"
+		merge_"$1" "$(host_side "$2")" "$bundle$2" "$work/merged$2"
 		src=$work/merged$2
-	else
-		src=$bundle$2
-	fi
+		;;
+	*) src=$bundle$2 ;;
+	esac
 }
 
 same() { # same MODE PATH: the host already has $src as PATH, with this mode
@@ -287,7 +363,7 @@ restore_file() { # restore_file PATH
 	# holds now (the administrator may have edited it since); its mode back.
 	if [ -f "$root$1" ] && grep -qxF -- "$BEGIN_MARK" "$root$1"; then
 		unmerge_block "$root$1" "$root$1.lvsgen-new" || fail "cannot restore $1"
-		if [ -e "$backup$1.lvsgen-absent" ] && [ ! -s "$root$1.lvsgen-new" ]; then
+		if [ -e "$backup$1.lvsgen-absent" ] && nothing_left "$root$1.lvsgen-new"; then
 			rm -f "$root$1" "$root$1.lvsgen-new" "$backup$1.lvsgen-absent"
 			say "removed $1"
 			return 0

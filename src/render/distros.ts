@@ -21,8 +21,11 @@ const ruleSchema = z.strictObject({
   template: z.string(),
   mode: z.string().regex(/^0[0-7]{3}$/).default('0644'),
   then: z.array(z.string()).default([]),
-  /** replace: the whole file is lvsgen's; block: only a marked block of the host's file (see render/plan.ts). */
-  merge: z.enum(['replace', 'block']).default('replace'),
+  /**
+   * replace: the whole file is lvsgen's; block: only a marked block of the host's file;
+   * iptables: a marked block inside the table's section of an iptables-save file (see render/plan.ts).
+   */
+  merge: z.enum(['replace', 'block', 'iptables']).default('replace'),
 });
 const actionSchema = z.strictObject({
   /** Ask before running: restarting networking can cut the operator's connection. */

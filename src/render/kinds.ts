@@ -111,6 +111,18 @@ export interface MasqueradeContext {
   marks: MarkRule[];
 }
 
+/** What firewalld must let reach a host (rhel9): the virtual services' ports, VRRP, IPVS connection sync. */
+export interface FirewalldContext {
+  /**
+   * Each protocol and port once, sorted: the director's virtual services, and
+   * UDP 8848 where keepalived runs lvs_sync_daemon (the IPVS sync messages'
+   * default port: ipvsadm(8), --mcast-port, "The default value is 8848").
+   */
+  ports: Array<{ port: number; protocol: 'tcp' | 'udp' }>;
+  /** A VRRP instance (keepalived): protocol 112 (vrrp) from the peer. */
+  vrrp: boolean;
+}
+
 export type LdirectordContext = LdirectordView;
 export type KeepalivedContext = KeepalivedView;
 /** ha.cf, haresources and authkeys all render the heartbeat view. */
@@ -183,6 +195,15 @@ function masquerade(host: DerivedHost): MasqueradeContext[] {
   const networks = host.devices.flatMap((d) => d.masquerade);
   const marks = host.director?.marks ?? [];
   return one(networks.length > 0 || marks.length > 0, { masquerade: networks, marks });
+}
+
+function firewalld(host: DerivedHost): FirewalldContext[] {
+  const seen = new Map<string, { port: number; protocol: 'tcp' | 'udp' }>();
+  for (const s of host.director?.services ?? []) seen.set(`${s.protocol}/${s.port}`, { port: s.port, protocol: s.protocol });
+  const vrrp = host.keepalived?.vrrp;
+  if (vrrp?.syncInterface !== undefined) seen.set('udp/8848', { port: 8848, protocol: 'udp' });
+  const ports = [...seen.values()].sort((a, b) => a.port - b.port || (a.protocol < b.protocol ? -1 : a.protocol > b.protocol ? 1 : 0));
+  return one(ports.length > 0 || vrrp !== undefined, { ports, vrrp: vrrp !== undefined });
 }
 
 function heartbeat(host: DerivedHost): HeartbeatContext[] {
@@ -262,6 +283,11 @@ export const KINDS = {
     per: 'NAT director or director of firewall-mark services (`masquerade`: its networks; `marks`: mangle rules)',
     usedFor: 'an nftables ruleset (the same facts as `iptables`)',
     contexts: masquerade,
+  },
+  firewalld: {
+    per: 'director or VRRP node (`ports`: the virtual services\' and IPVS sync\'s, `vrrp`)',
+    usedFor: 'a firewalld policy letting them reach the host',
+    contexts: firewalld,
   },
   ldirectord: {
     per: 'director with director_backend ldirectord',

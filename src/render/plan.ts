@@ -17,7 +17,7 @@
 //                                          distro's name; the .deb Depends
 //                                          and .rpm Requires; install.sh
 //                                          only reads it)
-//   file MODE MERGE SECRECY PATH           install PATH (MERGE: replace | block;
+//   file MODE MERGE SECRECY PATH           install PATH (MERGE: replace | block | iptables;
 //                                          SECRECY: plain | secret)
 //   action NAME now|ask                    an action; ask: confirm first
 //   when NAME PATH                         ... runs when PATH changed
@@ -39,34 +39,128 @@ export const PLAN_FORMAT = 1;
  * replace: the file is lvsgen's, replaced whole. block: the host's file keeps
  * every line it has; lvsgen owns only a block between BLOCK_BEGIN and
  * BLOCK_END, rewritten in place or appended (files of a 2005 distro that has
- * no drop-in folder: /etc/sysctl.conf, /etc/modules). Uninstall takes the
- * block out and keeps the rest as it is then.
+ * no drop-in folder: /etc/sysctl.conf, /etc/modules, rc.local, the include
+ * line of nftables.service's file). Uninstall takes the block out and keeps
+ * the rest as it is then. iptables: a block too, in an iptables-save file
+ * (/etc/sysconfig/iptables), placed inside the host's section of the table
+ * the bundle's fragment names (see mergeIptables).
  */
-export type Merge = 'replace' | 'block';
-export const MERGES: readonly Merge[] = ['replace', 'block'];
+export type Merge = 'replace' | 'block' | 'iptables';
+export const MERGES: readonly Merge[] = ['replace', 'block', 'iptables'];
 
 /** The markers of a block (install.sh has the same two lines). */
 export const BLOCK_BEGIN = '# BEGIN lvsgen: install.sh rewrites the lines up to END lvsgen; edit outside them';
 export const BLOCK_END = '# END lvsgen';
 
-/** What install.sh makes of a host's file (undefined: absent) and a bundle's block: the test oracle of merge_block. */
+const lines = (text: string | undefined) => (text === undefined || text === '' ? [] : text.replace(/\n$/, '').split('\n'));
+
+/** The host's lines without lvsgen's block. */
+function outside(host: string[]): string[] {
+  let inBlock = false;
+  return host.filter((l) => {
+    if (l === BLOCK_BEGIN) return !(inBlock = true);
+    if (inBlock) {
+      if (l === BLOCK_END) inBlock = false;
+      return false;
+    }
+    return true;
+  });
+}
+
+/**
+ * What install.sh makes of a host's file (undefined: absent) and a bundle's
+ * block: the test oracle of merge_block. A block starting with a `#!` line
+ * gives it to a file that has no line yet (above the block) and drops it otherwise.
+ */
 export function mergeBlock(host: string | undefined, block: string): string {
-  const lines = host === undefined || host === '' ? [] : host.replace(/\n$/, '').split('\n');
-  const wrapped = [BLOCK_BEGIN, ...block.replace(/\n$/, '').split('\n'), BLOCK_END];
+  const have = lines(host);
+  let body = lines(block);
+  const shebang = body[0]?.startsWith('#!') ? body[0] : undefined;
+  if (shebang !== undefined) body = body.slice(1);
+  return place(have, [BLOCK_BEGIN, ...body, BLOCK_END], (out) => (have.length === 0 && shebang !== undefined ? [shebang, ...out] : out));
+}
+
+/**
+ * The test oracle of install.sh's merge_iptables: an iptables-save file merged
+ * with a fragment holding one or more tables (`*nat` ... `COMMIT`). For each
+ * table the host's file (outside lvsgen's blocks) has, a block holds the
+ * fragment's lines of that table without its `*table` and COMMIT lines, just
+ * before the host's COMMIT of it: iptables-restore flushes a table at each
+ * `*table` line, so a second section would wipe the host's rules. The tables
+ * the host has not go whole into one block, where such a block was or at the
+ * end. The fragment's lines before its first table head every block.
+ */
+export function mergeIptables(host: string | undefined, fragment: string): string {
+  const have = lines(host);
+  const preamble: string[] = [];
+  const sections: Array<{ table: string; body: string[] }> = [];
+  let cur: { table: string; body: string[] } | undefined;
+  for (const l of lines(fragment)) {
+    if (l.startsWith('*')) sections.push((cur = { table: l, body: [] }));
+    else if (l === 'COMMIT') cur = undefined;
+    else if (cur !== undefined) cur.body.push(l);
+    else preamble.push(l);
+  }
+  if (sections.length === 0) throw new Error('internal: an iptables fragment without a *table line');
+  const hostTables = new Set(outside(have).filter((l) => l.startsWith('*')));
+  const inside = new Map(sections.filter((s) => hostTables.has(s.table)).map((s) => [s.table, [BLOCK_BEGIN, ...preamble, ...s.body, BLOCK_END]]));
+  const absent = sections.filter((s) => !hostTables.has(s.table));
+  const whole = [BLOCK_BEGIN, ...preamble, ...absent.flatMap((s) => [s.table, ...s.body, 'COMMIT']), BLOCK_END];
+  let wholeDone = absent.length === 0;
+  const done = new Set<string>();
+  const out: string[] = [];
+  let table: string | undefined;
+  let inBlock = false;
+  for (const l of have) {
+    if (inBlock) {
+      if (l === BLOCK_END) inBlock = false;
+      continue;
+    }
+    if (l === BLOCK_BEGIN) {
+      inBlock = true;
+      if (table === undefined && !wholeDone) {
+        out.push(...whole);
+        wholeDone = true;
+      }
+      continue;
+    }
+    if (l.startsWith('*')) table = l;
+    if (l === 'COMMIT' && table !== undefined) {
+      const b = inside.get(table);
+      if (b !== undefined && !done.has(table)) {
+        out.push(...b);
+        done.add(table);
+      }
+      table = undefined;
+    }
+    out.push(l);
+  }
+  for (const [t, b] of inside) if (!done.has(t)) out.push(...b);
+  if (!wholeDone) out.push(...whole);
+  return `${out.join('\n')}\n`;
+}
+
+/** The host's lines with the block where the old one was, or at the end. */
+function place(have: string[], block: string[], finish: (out: string[]) => string[]): string {
   const out: string[] = [];
   let inBlock = false;
   let done = false;
-  for (const l of lines) {
+  for (const l of have) {
     if (l === BLOCK_BEGIN) {
       inBlock = true;
-      if (!done) out.push(...wrapped);
+      if (!done) out.push(...block);
       done = true;
     } else if (inBlock) {
       if (l === BLOCK_END) inBlock = false;
     } else out.push(l);
   }
-  if (!done) out.push(...wrapped);
-  return `${out.join('\n')}\n`;
+  if (!done) out.push(...block);
+  return `${finish(out).join('\n')}\n`;
+}
+
+/** What install.sh makes of the host's file (undefined: absent) and the bundle's file, merged by MERGE. */
+export function mergeFile(merge: Merge, host: string | undefined, bundled: string): string {
+  return merge === 'block' ? mergeBlock(host, bundled) : merge === 'iptables' ? mergeIptables(host, bundled) : bundled;
 }
 
 export interface PlanFile {

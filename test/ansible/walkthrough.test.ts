@@ -29,6 +29,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { test } from 'node:test';
+import { mergeFile, parsePlan } from '../../src/render/plan.js';
 import { REPO, requireRoot, requireTools, sh, tempDir } from '../support/index.js';
 import { labAvailable, labPlan, namespacesLeft } from '../e2e/lab-run.js';
 
@@ -230,6 +231,10 @@ test('README "Keeping a cluster in a repository": the walkthrough as written, wi
     return `${h}:${f}:${existsSync(p) ? statSync(p).mtimeMs : '-'}`;
   }));
   const before = state();
+  // What each host had before the install (its own file, or the machine's under the
+  // lab's overlay): the files the plan merges keep it around lvsgen's lines.
+  const original = (h: string, f: string) => [join(upper(h), f), join('/', f)].map((p) => (existsSync(p) ? readFileSync(p, 'utf8') : undefined)).find((t) => t !== undefined);
+  const originals = new Map(hosts.flatMap((h) => files.get(h)!.map((f) => [`${h}:${f}`, original(h, f)] as const)));
 
   // 3. Check mode on the fresh cluster: every host, every file, nothing written.
   const check = playbookOf(await step(kCheck));
@@ -245,10 +250,12 @@ test('README "Keeping a cluster in a repository": the walkthrough as written, wi
   const apply = playbookOf(await step(kApply));
   assert.deepEqual(changedHosts(apply), hosts);
   for (const h of hosts) {
+    const plan = parsePlan(readFileSync(join(repo, 'out', h, '.lvsgen', 'plan'), 'utf8'));
     for (const f of files.get(h)!) {
       const want = join(repo, 'out', h, f);
       const got = join(upper(h), f);
-      assert.equal(readFileSync(got, 'utf8'), readFileSync(want, 'utf8'), `${h}:/${f} installed`);
+      const merge = plan.files.find((p) => p.path === `/${f}`)?.merge ?? 'replace';
+      assert.equal(readFileSync(got, 'utf8'), mergeFile(merge, originals.get(`${h}:${f}`), readFileSync(want, 'utf8')), `${h}:/${f} installed (${merge})`);
       assert.equal(statSync(got).mode & 0o7777, statSync(want).mode & 0o7777, `${h}:/${f} mode`);
     }
   }

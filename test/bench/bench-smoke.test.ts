@@ -46,6 +46,6 @@ test('the Ansible playbook writes the same host files as lvsgen for lb-nat with 
   assert.deepEqual(f.differences, [], 'the playbook and lvsgen differ: the side by side would compare different work');
   assert.equal(f.hosts, 11);
   assert.equal(f.tarballs, 11);
-  // director: 3 ifcfg, sysctl.conf, iptables, rc.local, ldirectord.cf; each real server: ifcfg-eth0 and the check page.
-  assert.equal(f.files, 7 + 10 * 2);
+  // director: 3 ifcfg, sysctl.conf, iptables, iptables-lvsgen, rc.local, ldirectord.cf; each real server: ifcfg-eth0 and the check page.
+  assert.equal(f.files, 8 + 10 * 2);
 });

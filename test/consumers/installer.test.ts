@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { mergeBlock, parsePlan } from '../../src/render/plan.js';
+import { type Merge, mergeFile, parsePlan } from '../../src/render/plan.js';
 import { bundlesOf, STUB_NOT_RUNNING, DISTROS, EXAMPLES, type InstallerCommand, installerCommands, ok, type Ran, read, render, requireRoot, requireTools, sh, tempDir } from '../support/index.js';
 
 const STUB_LOG = 'lvsgen-stub.log';
@@ -36,7 +36,6 @@ const SEED_COMMANDS: Record<string, string[]> = {
     '/etc/init.d/network restart',
     '/sbin/sysctl -p',
     '/sbin/chkconfig --level 2345 iptables on',
-    '/etc/init.d/iptables start',
     '/sbin/modprobe ip_vs',
     '/sbin/modprobe ip_vs_ftp',
     '/sbin/sysctl -w net.ipv4.vs.expire_nodest_conn=1',
@@ -106,8 +105,8 @@ interface Host {
   installer: string;
   commands: InstallerCommand[];
   files: ManifestEntry[];
-  /** The files the plan merges by block (the host's lines kept). */
-  block: Set<string>;
+  /** The files the plan merges (the host's lines kept), with how. */
+  block: Map<string, Merge>;
   /** Files holding a secret (their checksum is withheld). */
   secret: Set<string>;
 }
@@ -126,7 +125,7 @@ async function hostOf(t: TestContext, ex: string, distro: string, host: string):
   );
   const planText = read(join(bundle, '.lvsgen/plan'));
   const commands = installerCommands(planText);
-  const block = new Set(parsePlan(planText).files.filter((f) => f.merge === 'block').map((f) => f.path));
+  const block = new Map(parsePlan(planText).files.filter((f) => f.merge !== 'replace').map((f) => [f.path, f.merge] as const));
   assert.ok(commands.length > 0, 'the installer runs commands');
   return { ex, distro, host, bundle, script, installer, commands, files, block, secret: new Set(files.filter((f) => f.sha256 === '-').map((f) => f.path)) };
 }
@@ -185,8 +184,9 @@ function assertRestored(h: Host, root: Root, what: string): void {
 /** What the host holds once installed: the bundle's file, or for a block merge the host's file with lvsgen's block (every original line kept). */
 function expected(h: Host, path: string, original: string | undefined): string {
   const bundled = read(join(h.bundle, path));
-  if (!h.block.has(path)) return bundled;
-  const merged = mergeBlock(original, bundled);
+  const merge = h.block.get(path);
+  if (merge === undefined) return bundled;
+  const merged = mergeFile(merge, original, bundled);
   if (original !== undefined) assert.ok(merged.startsWith(original), `${path}: the host's lines come first, byte for byte`);
   return merged;
 }

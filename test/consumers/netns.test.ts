@@ -11,6 +11,9 @@ import { bareNetns, DISTROS, EXAMPLES, have, kernelConfig, lines, type Netns, no
 
 const IFACES = 'etc/network/interfaces';
 const RULE = '-A POSTROUTING -s 192.168.6.0/24 -j MASQUERADE';
+/** The same rule as lvsgen's Red Hat file holds it: in its own chain, reached by a jump from POSTROUTING. */
+const RH_RULE = '-A LVSGEN-POSTROUTING -s 192.168.6.0/24 -j MASQUERADE';
+const JUMP = '-A POSTROUTING -j LVSGEN-POSTROUTING';
 /** The seed's `iptables -t nat -L -n` line, whitespace-normalized. */
 const SEED_LIST_LINE = 'MASQUERADE all -- 192.168.6.0/24 0.0.0.0/0';
 
@@ -136,21 +139,22 @@ test('lb-nat/redhat: /etc/sysconfig/iptables applies with iptables-restore in a 
   t.diagnostic(`iptables family: ${fam.name}`);
   ok(ns.exec(fam.restore, [file]), `${fam.restore} ${file}`);
   const saved = ok(ns.exec(fam.save, ['-t', 'nat']), `${fam.save} -t nat`).stdout;
-  assert.deepEqual(lines(saved).filter((l) => l.startsWith('-A ')), [RULE], `${fam.save} -t nat`);
-  const list = listed(ok(ns.exec(fam.list, ['-t', 'nat', '-L', 'POSTROUTING', '-n']), 'iptables -L').stdout);
-  assert.deepEqual(list.slice(2), [SEED_LIST_LINE], `iptables -t nat -L POSTROUTING -n:\n${list.join('\n')}`);
+  // The seed's rule, in lvsgen's own chain (the host's POSTROUTING rules stay theirs: installer-coexist.test.ts).
+  assert.deepEqual(lines(saved).filter((l) => l.startsWith('-A ')), [JUMP, RH_RULE], `${fam.save} -t nat`);
+  const list = listed(ok(ns.exec(fam.list, ['-t', 'nat', '-L', 'LVSGEN-POSTROUTING', '-n']), 'iptables -L').stdout);
+  assert.deepEqual(list.slice(2), [SEED_LIST_LINE], `iptables -t nat -L LVSGEN-POSTROUTING -n:\n${list.join('\n')}`);
   // The file holds only the nat table: the filter table stays empty.
   assert.deepEqual(lines(ok(ns.exec(fam.save, ['-t', 'filter']), 'save filter').stdout).filter((l) => l.startsWith('-A ')), []);
 
   // Negative control: a corrupted copy (unknown target) does not restore.
   const bad = join(tempDir(t), 'iptables');
   const text = read(file);
-  assert.ok(text.split('\n').includes(RULE));
-  writeFileSync(bad, text.replace(`${RULE}\n`, `${RULE.replace('MASQUERADE', 'MASQUERAID')}\n`));
+  assert.ok(text.split('\n').includes(RH_RULE));
+  writeFileSync(bad, text.replace(`${RH_RULE}\n`, `${RH_RULE.replace('MASQUERADE', 'MASQUERAID')}\n`));
   const ns2 = bareNetns(t);
   const failed = ns2.exec(fam.restore, [bad]);
   assert.notEqual(failed.status, 0, `${fam.restore} accepted an unknown target`);
-  assert.match(failed.stderr, new RegExp(`Error occurred at line: ${text.split('\n').indexOf(RULE) + 1}\\b`));
+  assert.match(failed.stderr, new RegExp(`Error occurred at line: ${text.split('\n').indexOf(RH_RULE) + 1}\\b`));
   assert.deepEqual(lines(ns2.exec(fam.save, ['-t', 'nat']).stdout).filter((l) => l.startsWith('-A ')), []);
 });
 
@@ -166,7 +170,7 @@ test('lb-nat/debian: bringing the director\'s eth1 up for real runs its up line:
   const rules = () => lines(ok(ns.exec('iptables-save', ['-t', 'nat']), 'iptables-save -t nat').stdout).filter((l) => l.startsWith('-A '));
   assert.deepEqual(rules(), [RULE]);
   const rh = await render(t, 'lb-nat', 'redhat');
-  assert.ok(lines(read(rh.file('director', 'etc/sysconfig/iptables'))).includes(RULE), 'the Red Hat file holds the same rule');
+  assert.ok(lines(read(rh.file('director', 'etc/sysconfig/iptables'))).includes(RH_RULE), 'the Red Hat file holds the same rule (in lvsgen\'s chain)');
   assert.deepEqual(listed(ok(ns.exec('iptables', ['-t', 'nat', '-L', 'POSTROUTING', '-n']), 'iptables -L').stdout).slice(2), [SEED_LIST_LINE]);
   assert.match(norm(ns.ip('-4', '-o', 'addr', 'show', 'dev', 'eth1').stdout), /inet 192\.168\.6\.1\/24 brd 192\.168\.6\.255 scope global eth1/);
   ok(ns.exec('ifdown', ['--no-scripts', '-i', file, '--state-dir', state, 'eth1']), 'ifdown eth1');

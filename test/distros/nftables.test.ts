@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { caseName, ifupAll, interfacesOf, link, netns, ok, renderCase, requireRoot, requireTools, sh, spawnIn, tempDir, TODAY_CASES, until } from '../support/index.js';
 
-const RULESET: Record<string, string> = { debian12: '/etc/nftables.conf', rhel9: '/etc/sysconfig/nftables.conf' };
+// lvsgen's own table, included from the file nftables.service loads (installer-coexist.test.ts shows that merge).
+const RULESET: Record<string, string> = { debian12: '/etc/nftables.d/lvsgen.nft', rhel9: '/etc/nftables/lvsgen.nft' };
 
 test('every nftables ruleset passes nft -c -f, applies in a scratch namespace, and applies again to the same single rule', async (t) => {
   if (!requireRoot(t) || !requireTools(t, 'nft', 'ip')) return;
@@ -84,7 +85,7 @@ for (const tree of ['debian12', 'debian12-keepalived']) {
     const who = (seconds: number) => real1.exec('curl', ['-s', '-m', String(seconds), 'http://10.1.3.100:8080/cgi-bin/who']);
 
     assert.notEqual(who(3).status, 0, 'negative control: without masquerading the client cannot answer 192.168.6.4');
-    ok(director.exec('nft', ['-f', r.file('director', '/etc/nftables.conf')]), 'nft -f /etc/nftables.conf');
+    ok(director.exec('nft', ['-f', r.file('director', RULESET.debian12!)]), `nft -f ${RULESET.debian12}`);
     assert.equal(ok(who(20), 'curl through the director').stdout.trim(), '10.1.3.1', 'the client sees the director\'s address');
     assert.match(ok(director.exec('nft', ['list', 'table', 'ip', 'lvsgen']), 'nft list').stdout, /ip saddr 192\.168\.6\.0\/24 masquerade/, 'the verify step\'s expectation');
   });

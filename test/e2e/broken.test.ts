@@ -41,10 +41,11 @@ const CASES: Case[] = [
     fail: ['masq.director.192.168.6.0/24', 'verify.director'],
   },
   {
-    title: 'lb-nat/redhat: /etc/sysconfig/iptables without the MASQUERADE rule',
+    title: 'lb-nat/redhat: /etc/sysconfig/iptables (and iptables-lvsgen, which the installer loads live) without the MASQUERADE rule',
     example: 'lb-nat', distro: 'redhat',
     file: 'director/etc/sysconfig/iptables',
-    edit: dropLines(/^-A POSTROUTING .*MASQUERADE/),
+    edit: dropLines(/^-A LVSGEN-POSTROUTING .*MASQUERADE/),
+    also: ['director/etc/sysconfig/iptables-lvsgen'],
     fail: ['masq.director.192.168.6.0/24', 'verify.director'],
   },
   {
@@ -84,9 +85,9 @@ const CASES: Case[] = [
     fail: ['ha.failback'],
   },
   {
-    title: 'lb-nat/debian12: the director\'s nftables.conf without its masquerade rule',
+    title: 'lb-nat/debian12: the director\'s nftables table (lvsgen.nft) without its masquerade rule',
     example: 'lb-nat', distro: 'debian12',
-    file: 'director/etc/nftables.conf',
+    file: 'director/etc/nftables.d/lvsgen.nft',
     edit: dropLines(/^\s*ip saddr \S+ masquerade$/),
     fail: ['masq.director.192.168.6.0/24', 'verify.director'],
   },

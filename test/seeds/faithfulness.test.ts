@@ -57,18 +57,17 @@ const S: Snippet[] = [
     text: '/etc/init.d/heartbeat stop /etc/init.d/ldirectord start',
     commands: ['/etc/init.d/heartbeat stop', '/etc/init.d/ldirectord start'],
   })),
-  {
-    seed: seed000, example: 'lb-nat', distro: 'redhat', host: 'director', file: 'install',
-    text: '/etc/init.d/iptables stop',
-    commands: ['/etc/init.d/iptables stop'],
-  },
+  // Not the seed's `/etc/init.d/iptables stop`: it clears every table, the administrator's
+  // too; the installer replaces lvsgen's chain alone (issue 15).
   { seed: seed000, example: 'lb-nat', distro: 'redhat', host: 'director', file: 'etc/sysconfig/iptables', text: '# Masquerade for 192.168.6.0/24 bound for any host' },
   { seed: seed000, example: 'lb-nat', distro: 'redhat', host: 'director', file: 'etc/sysconfig/iptables', text: '/sbin/iptables -t nat -A POSTROUTING -j MASQUERADE -s 192.168.6.0/24' },
   { seed: seed000, example: 'lb-nat', distro: 'redhat', host: 'director', file: 'etc/sysconfig/iptables', text: '/etc/init.d/iptables save' },
   {
     seed: seed000, example: 'lb-nat', distro: 'redhat', host: 'director', file: 'install',
     text: '/sbin/chkconfig --level 2345 iptables on # Activate the rules /etc/init.d/iptables start',
-    commands: ['/sbin/chkconfig --level 2345 iptables on', '/etc/init.d/iptables start'],
+    // The seed's `/etc/init.d/iptables start` loads the whole file, flushing every table it
+    // names (the administrator's too): the installer activates lvsgen's chain alone instead.
+    commands: ['/sbin/iptables-restore --noflush /etc/sysconfig/iptables-lvsgen', '/sbin/chkconfig --level 2345 iptables on'],
   },
   {
     seed: seed000, example: 'lb-nat', distro: 'debian', host: 'director', file: 'etc/network/interfaces',

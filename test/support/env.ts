@@ -46,6 +46,7 @@ const DEBIAN_PACKAGE: Record<string, string> = {
   'iptables-restore': 'iptables',
   'iptables-save': 'iptables',
   nft: 'nftables',
+  'firewall-offline-cmd': 'firewalld',
   genhash: 'keepalived',
   NetworkManager: 'network-manager',
   nmcli: 'network-manager',

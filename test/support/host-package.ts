@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Generated } from '../../src/cli/generate.js';
 import { hostPackageName } from '../../src/package/host-package.js';
-import { mergeBlock, parsePlan } from '../../src/render/plan.js';
+import { type Merge, mergeFile, parsePlan } from '../../src/render/plan.js';
 import { STUB_NOT_RUNNING } from './consumers.js';
 import { example } from './env.js';
 import { cli, run } from './proc.js';
@@ -44,18 +44,18 @@ export function packageName(cluster: string, host: string): string {
 
 /**
  * Host file -> { content, mode } of one host's bundle as installed, without the
- * .lvsgen/ meta files: a file the plan merges by block is the host's own file
- * (`originals`, by path without the leading slash) followed by lvsgen's block.
+ * .lvsgen/ meta files: a file the plan merges is the host's own file
+ * (`originals`, by path without the leading slash) with lvsgen's block.
  */
 export function hostFiles(g: Generated, host: string, originals: Record<string, string> = {}): Map<string, { content: string; mode: number }> {
   const b = g.bundles.find((x) => x.host === host);
   assert.ok(b, `no host ${host}`);
   const plan = parsePlan(b.files.find((f) => f.path === '.lvsgen/plan')!.content);
-  const block = new Set(plan.files.filter((f) => f.merge === 'block').map((f) => f.path.slice(1)));
+  const merges = new Map<string, Merge>(plan.files.map((f) => [f.path.slice(1), f.merge]));
   return new Map(
     b.files
       .filter((f) => !f.path.startsWith('.lvsgen/'))
-      .map((f) => [f.path, { content: block.has(f.path) ? mergeBlock(originals[f.path], f.content) : f.content, mode: f.mode }]),
+      .map((f) => [f.path, { content: mergeFile(merges.get(f.path) ?? 'replace', originals[f.path], f.content), mode: f.mode }]),
   );
 }
 

@@ -38,7 +38,11 @@ export interface Ldirectord {
   running(): boolean;
   /** Polls every 100 ms until `cond` holds, ldirectord exits, or `seconds` pass; returns whether it held. */
   until(cond: () => boolean, seconds: number): Promise<boolean>;
-  /** SIGTERM by pid (SIGKILL after 5 s); resolves when it has exited. Also run after the test. */
+  /**
+   * SIGTERM by pid (SIGKILL if it has not exited after 30 s: on its way out it
+   * deletes every virtual service, one ipvsadm each, which took over 5 s at load 28);
+   * resolves when it has exited. Also run after the test.
+   */
   stop(): Promise<void>;
 }
 
@@ -59,7 +63,10 @@ export function startLdirectord(t: TestContext, cf: string, opts: { ns?: Netns; 
     ns.ip('link', 'set', 'lo', 'up');
   }
   const seconds = opts.seconds ?? 30;
-  const child = spawn('timeout', ['-k', '2', String(seconds + 5), 'ip', 'netns', 'exec', ns.name, 'ldirectord', '-d', file, 'start'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  // timeout(1)'s -k applies to a signal it forwards too (coreutils timeout.c,
+  // cleanup()): with -k 2 our SIGTERM became a SIGKILL 2 s later, before ldirectord,
+  // slowed by a loaded machine, had deleted its virtual services (stop's -D).
+  const child = spawn('timeout', ['-k', '30', String(seconds + 5), 'ip', 'netns', 'exec', ns.name, 'ldirectord', '-d', file, 'start'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d) => (output += String(d)));
   child.stderr.on('data', (d) => (output += String(d)));
@@ -68,7 +75,7 @@ export function startLdirectord(t: TestContext, cf: string, opts: { ns?: Netns; 
   const stop = async () => {
     if (running() && child.pid !== undefined) {
       process.kill(child.pid, 'SIGTERM');
-      await Promise.race([exited, sleep(5000, undefined, { ref: false })]);
+      await Promise.race([exited, sleep(30_000, undefined, { ref: false })]);
       if (running()) process.kill(child.pid, 'SIGKILL');
     }
   };

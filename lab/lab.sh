@@ -149,20 +149,60 @@ done
 
 # --- the checks ---------------------------------------------------------------
 ipvsadm_note() { [ "$LAB_TIER" = host ] && echo " (the lab's ipvsadm stand-in: this kernel has no IPVS)"; }
-holds() { on "$1" ip -4 -o addr show | grep -q "inet $2/"; }
+# A node holds a floating address on a device that answers ARP for it: a copy
+# on lo is a streamline node's, as a direct-routing real server (docs/pairs.md).
+holds() { on "$1" ip -4 -o addr show | awk '$2 != "lo"' | grep -q "inet $2/"; }
 holds_all() { local h=$1 f; shift; for f in "$@"; do holds "$h" "$f" || return 1; done; }
 holds_none() { local h=$1 f; shift; for f in "$@"; do holds "$h" "$f" && return 1; done; return 0; }
 addrs_of() { on "$1" ip -4 -o addr show | awk '{print $2, $4}' | tr '\n' ' '; }
 the_table() { on "$1" ipvsadm -L -n 2>&1 | table_body; }
 predicted() { table_body <"$DIR/prediction/$1"; }
 table_is() { [ "$(the_table "$1")" = "$2" ]; }
-# the predicted table with one real server's line at weight 0 (ldirectord's
-# quiescent=yes, keepalived's inhibit_on_failure) or removed
-table_without() { # table_without DIRECTOR PROTO VIP:PORT RIP:PORT zero|gone
-  predicted "$1" | awk -v svc="$(echo "$2" | tr '[:lower:]' '[:upper:]') $3" -v real="$4" -v how="$5" '
+# The table on stdin without the lines of these real servers (LABEL@RIP: the
+# service as ipvsadm names it, single-spaced, and the real server).
+table_drop() {
+  awk -v entries="$(printf '%s\n' "$@")" '
+    BEGIN { n = split(entries, e, "\n"); for (i = 1; i <= n; i++) if (e[i] != "") drop[e[i]] = 1 }
     !/^->/ { cur = $1 " " $2 }
-    /^->/ && cur == svc && $2 == real { if (how == "gone") next; $4 = 0 }
+    /^->/ && ((cur "@" $2) in drop) { next }
     { print }'
+}
+# A real server's weight in the table on stdin (LABEL@RIP), or "gone".
+entry_state() {
+  awk -v label="${1%@*}" -v real="${1#*@}" '
+    !/^->/ { cur = $1 " " $2 }
+    /^->/ && cur == label && $2 == real { print $4; found = 1 }
+    END { if (!found) print "gone" }'
+}
+# taken_out CURRENT PREDICTED ENTRIES...: each real server removed or at weight
+# 0 (ldirectord's quiescent=yes, keepalived's inhibit_on_failure), the rest of
+# the table as predicted; prints how.
+taken_out() {
+  local cur=$1 want=$2 e st how=
+  shift 2
+  [ "$(printf '%s\n' "$cur" | table_drop "$@")" = "$(printf '%s\n' "$want" | table_drop "$@")" ] || return 1
+  for e in "$@"; do
+    st=$(printf '%s\n' "$cur" | entry_state "$e")
+    case $st in
+    gone) how="$how${e#*@} removed from ${e%@*}, " ;;
+    0) how="$how${e#*@} at weight 0 in ${e%@*}, " ;;
+    *) return 1 ;;
+    esac
+  done
+  echo "${how%, }"
+}
+# A node's links cut or back (cut_links HOST IFACE,IFACE down|up): the bridge
+# ports of its interfaces, in the LAN namespace, go down, so the node's own
+# interfaces lose their carrier (as with the cables pulled) and keep their
+# addresses and routes.
+cut_links() {
+  local h=$1 how=$3 i idx port
+  for i in ${2//,/ }; do
+    idx=$(on "$h" ip -o link show dev "$i" | sed -n 's/^[0-9]*: [^@]*@if\([0-9]*\):.*/\1/p')
+    port=$(ip -n "$(ns_of lan)" -o link show | awk -F': ' -v i="$idx" '$1 == i { sub(/@.*/, "", $2); print $2 }')
+    [ -n "$port" ] || { lab_log "cut_links: no bridge port for $h $i (peer $idx)"; return 1; }
+    ip -n "$(ns_of lan)" link set "$port" "$how" || return 1
+  done
 }
 ha_running() { # HOST KIND
   if [ "$2" = heartbeat ]; then on "$1" sh -c 'test -s /var/run/heartbeat.pid && kill -0 $(cat /var/run/heartbeat.pid)'
@@ -187,6 +227,8 @@ ha_settled() {
 settled_more() { [ "$(ha_settled "$1" "$2")" -gt "$3" ]; }
 answer() { client "$1" "${CURL[@]}" "http://$2:$3/" 2>&1; }
 answer_is() { [ "$(answer "$1" "$2" "$3")" = "$4" ]; }
+# asked_by CLIENT PROTO ADDR PORT KIND HOST: HOST answered one request
+asked_by() { [ "$(ask "$1" "$2" "$3" "$4" "$5" 2>/dev/null | head -1)" = "$6" ]; }
 
 # one request to a virtual service; prints who answered
 ask() { # ask CLIENT PROTO ADDR PORT KIND
@@ -243,28 +285,50 @@ run_check() {
     else fail "$id" "$(the_table "$1" | tr '\n' '|')$(ipvsadm_note)"; fi
     ;;
   realdown)
-    local d=$1 h=$2 proto=$3 port=$4 vip=$5 rip=$6 weight=$7
-    local zero gone want; want=$(predicted "$d")
-    zero=$(table_without "$d" "$proto" "$vip" "$rip" zero)
-    gone=$(table_without "$d" "$proto" "$vip" "$rip" gone)
+    local d=$1 h=$2 proto=$3 port=$4 weight=$5 want out='' cur end took
+    shift 5
+    want=$(predicted "$d")
     if ! table_is "$d" "$want"; then fail "$id" "not tried: the table is not the predicted one before: $(the_table "$d" | tr '\n' '|')"; return; fi
     stop_server "$h" "$proto" "$port"
     t=$SECONDS
-    local out=
-    local end=$((SECONDS + 40)) cur
+    end=$((SECONDS + 40))
     while :; do
       cur=$(the_table "$d")
-      [ "$cur" = "$zero" ] && out="at weight 0" && break
-      [ "$cur" = "$gone" ] && out="removed" && break
+      out=$(taken_out "$cur" "$want" "$@") && break
+      out=
       [ $SECONDS -ge $end ] && break
       sleep 0.5
     done
-    local took=$((SECONDS - t))
+    took=$((SECONDS - t))
     restart_server "$h" "$proto" "$port"
-    if [ -z "$out" ]; then fail "$id" "$rip still in: $(echo "$cur" | tr '\n' '|')"; wait_for 40 table_is "$d" "$want"; return; fi
+    if [ -z "$out" ]; then fail "$id" "not taken out: $(echo "$cur" | tr '\n' '|')"; wait_for 40 table_is "$d" "$want"; return; fi
     t=$SECONDS
-    if wait_for 40 table_is "$d" "$want"; then pass "$id" "$rip $out after $took s, back at weight $weight after $((SECONDS - t)) s$(ipvsadm_note)"
-    else fail "$id" "$rip $out after $took s, but not back: $(the_table "$d" | tr '\n' '|')"; fi
+    if wait_for 40 table_is "$d" "$want"; then pass "$id" "$out after $took s, back at weight $weight after $((SECONDS - t)) s$(ipvsadm_note)"
+    else fail "$id" "$out after $took s, but not back: $(the_table "$d" | tr '\n' '|')"; fi
+    ;;
+  dr)
+    # the director's forwarding by hand: the client's packet for the virtual
+    # address goes to the real server's MAC address (a route via its address)
+    local c=$1 h=$2 rip=$3 proto=$4 a=$5 p=$6 k=$7
+    client "$c" ip route replace "$a/32" via "$rip"
+    if wait_for 10 asked_by "$c" "$proto" "$a" "$p" "$k" "$h"; then pass "$id" "answered by $h"
+    else fail "$id" "got: $(ask "$c" "$proto" "$a" "$p" "$k" 2>&1 | head -1)"; fi
+    client "$c" ip route del "$a/32" via "$rip"
+    ;;
+  persist)
+    local c=$1 proto=$2 n=$3 e a p k who seen=
+    shift 3
+    local -A count=()
+    for ((i = 0; i < n; i++)); do
+      for e in "$@"; do
+        IFS=: read -r a p k <<<"$e"
+        who=$(ask "$c" "$proto" "$a" "$p" "$k" 2>/dev/null | head -1)
+        count[${who:-none}]=$((${count[${who:-none}]:-0} + 1))
+      done
+    done
+    for who in "${!count[@]}"; do seen="$seen$who=${count[$who]} "; done
+    if [ ${#count[@]} = 1 ] && [ -z "${count[none]:-}" ]; then pass "$id" "$((n * $#)) requests: ${seen% }"
+    else fail "$id" "$((n * $#)) requests: ${seen% }"; fi
     ;;
   service)
     local c=$1 proto=$2 a=$3 p=$4 k=$5 n=$6 how=$7; shift 7
@@ -301,9 +365,11 @@ run_check() {
     local n1=$1 n2=$2 limit=$3; shift 3
     t=$SECONDS
     # The other node may still be releasing (a start where it took the addresses
-    # for a moment, then gave them back): the held state must settle within 15 s.
+    # for a moment, then gave them back): the held state must settle (60 s: at
+    # load 28 a heartbeat node that had taken one for a moment still held it
+    # 15 s later).
     if wait_for $((limit + 30)) holds_all "$n1" "$@"; then
-      if wait_for 15 holds_none "$n2" "$@"; then pass "$id" "on $n1 after $((SECONDS - t)) s; $n2 holds none"
+      if wait_for 60 holds_none "$n2" "$@"; then pass "$id" "on $n1 after $((SECONDS - t)) s; $n2 holds none"
       else fail "$id" "on $n1, but $n2 holds some too: $(addrs_of "$n2")"; fi
     else fail "$id" "$n1: $(addrs_of "$n1")"; fi
     ;;
@@ -314,16 +380,22 @@ run_check() {
     else fail "$id" "got: $(answer "$1" "$2" "$3")"; fi
     ;;
   ha-failover)
-    local n1=$1 n2=$2 k=$3 limit=$4; shift 4
-    ha_stop "$n1" "$k" >"$OUT/$n1.ha-stop" 2>&1
+    local n1=$1 n2=$2 k=$3 limit=$4 ifs=$5 took
+    shift 5
+    cut_links "$n1" "$ifs" down
     t=$SECONDS
     # the margin: the standby starts its resources in haresources' order, and
     # a pair of directors starts ldirectord before the addresses (at load 20
     # a redhat director had the first address but not the second after 30 s)
-    if wait_for $((limit + 60)) holds_all "$n2" "$@"; then
-      if wait_for 15 holds_none "$n1" "$@"; then pass "$id" "on $n2 after $((SECONDS - t)) s; released by $n1"
-      else fail "$id" "on $n2 after $((SECONDS - t)) s, but $n1 still holds: $(addrs_of "$n1")"; fi
-    else fail "$id" "not on $n2 after $((SECONDS - t)) s: $(addrs_of "$n2")"; fi
+    wait_for $((limit + 60)) holds_all "$n2" "$@"
+    local moved=$? took=$((SECONDS - t))
+    # repaired: back as a node that booted again before its daemon started
+    # (the daemon stopped while it was cut off: what it held, released)
+    ha_stop "$n1" "$k" >"$OUT/$n1.ha-stop" 2>&1
+    cut_links "$n1" "$ifs" up
+    if [ $moved != 0 ]; then fail "$id" "not on $n2 after $took s: $(addrs_of "$n2")"
+    elif wait_for 15 holds_none "$n1" "$@"; then pass "$id" "on $n2 after $took s; $n1 repaired (links back, $(ha_daemon "$k") stopped) holds none"
+    else fail "$id" "on $n2 after $took s, but $n1 repaired still holds: $(addrs_of "$n1")"; fi
     ;;
   ha-failback)
     local n1=$1 n2=$2 k=$3 how=$4 settle=$5; shift 5
@@ -338,6 +410,22 @@ run_check() {
       if holds_all "$n2" "$@" && holds_none "$n1" "$@"; then pass "$id" "$n1 settled as backup; still on $n2"
       else fail "$id" "$n1: $(addrs_of "$n1"); $n2: $(addrs_of "$n2")"; fi
     else fail "$id" "$n1 never settled: $(tail -5 "$(upper_of "$n1")/var/log/messages" | tr '\n' ' ')"; fi
+    ;;
+  ha-restore)
+    local n1=$1 n2=$2 k=$3 settle=$4; shift 4
+    if holds_all "$n1" "$@" && holds_none "$n2" "$@"; then pass "$id" "already on $n1"; return; fi
+    local before; before=$(ha_settled "$n2" "$k")
+    ha_stop "$n2" "$k" >"$OUT/$n2.ha-restore-stop" 2>&1
+    t=$SECONDS
+    wait_for 90 holds_all "$n1" "$@"
+    local took=$((SECONDS - t))
+    ha_start "$n2" "$k" >"$OUT/$n2.ha-restore-start" 2>&1
+    if ! holds_all "$n1" "$@"; then fail "$id" "not on $n1 after $took s with $n2 stopped: $(addrs_of "$n1")"
+    elif wait_for 90 settled_more "$n2" "$k" "$before"; then
+      sleep "$settle"
+      if holds_all "$n1" "$@" && holds_none "$n2" "$@"; then pass "$id" "on $n1 after $took s; $n2 started again, settled as backup"
+      else fail "$id" "$n1: $(addrs_of "$n1"); $n2: $(addrs_of "$n2")"; fi
+    else fail "$id" "$n2 never settled: $(tail -5 "$(upper_of "$n2")/var/log/messages" | tr '\n' ' ')"; fi
     ;;
   verify)
     local h=$1 out line n=0

@@ -31,6 +31,7 @@
 #
 # Env: LVSGEN_CACHE (kernel + initramfs cache, default <repo>/.cache/vm),
 #      LVSGEN_VM_MEM (MiB, default 1024), LVSGEN_VM_CPUS (default 2),
+#      LVSGEN_VM_CPU (qemu's -cpu model, default max),
 #      LVSGEN_VM_QUIET=1 (do not print the tail of the logs on failure),
 #      LVSGEN_VM_APPEND (extra kernel command line, e.g. "loglevel=7" to see
 #      every kernel message in console.log despite `quiet`).
@@ -79,7 +80,7 @@ trap 'exit 130' INT TERM
 
 timeout --kill-after=10 "$timeout_s" \
   qemu-system-x86_64 \
-    -accel tcg -cpu max -smp "${LVSGEN_VM_CPUS:-2}" -m "${LVSGEN_VM_MEM:-1024}" \
+    -accel tcg -cpu "${LVSGEN_VM_CPU:-max}" -smp "${LVSGEN_VM_CPUS:-2}" -m "${LVSGEN_VM_MEM:-1024}" \
     -nographic -nodefaults -no-reboot -nic none -pidfile "$tmp/qemu.pid" \
     -monitor none -serial "file:$results/console.log" \
     -kernel "$LVSGEN_VMLINUZ" -initrd "$LVSGEN_INITRAMFS" \

@@ -14,7 +14,7 @@
 //
 // Nothing here names an example: every value comes from the model.
 import { pairsOf } from '../model/pairs.js';
-import type { DerivedHost, DerivedModel, KeepalivedVirtualServer, VirtualBlock } from '../derive/model.js';
+import type { DerivedHost, DerivedModel, DirectorService, KeepalivedVirtualServer, MarkRule, VirtualBlock } from '../derive/model.js';
 import { addressKey, contains, parseCidr } from '../model/net.js';
 import type { Topology } from '../model/schema.js';
 import { PLAN, type HostBundle } from '../render/types.js';
@@ -111,15 +111,34 @@ interface Service {
   protocol: 'tcp' | 'udp';
   address: string;
   port: number;
+  /** How `ipvsadm -L -n` names it, single-spaced: `TCP 10.1.3.61:80`, `FWM 1`. */
+  label: string;
+  /** A firewall-mark service's mark. */
+  fwmark?: number;
   scheduler: string;
   persistent?: number;
   kind: Exclude<ServerKind, 'whoami'>;
+  /**
+   * Where a client sends its requests, with the server that answers there:
+   * the virtual address and port; for a firewall-mark service a sample of
+   * what its mark covers (each address, or the first, a middle and the last
+   * host of a network; each port, or the first and the last of a range).
+   */
+  targets: Target[];
+  /** The port the director's check connects to on a real server of a firewall-mark service (ldirectord's checkport, keepalived's connect_port). */
+  checkPort?: number;
   /** A real server stopped is taken out by the director's checks (not so for checktype on/off/ping). */
   checked: boolean;
   dnsName?: string;
   dnsAddress?: string;
   reals: Array<{ address: string; port: number; weight: number; forward: string; local: boolean }>;
   backend: 'ldirectord' | 'keepalived';
+}
+
+interface Target {
+  address: string;
+  port: number;
+  kind: Exclude<ServerKind, 'whoami'>;
 }
 
 /** What a virtual service is, for the server the lab starts behind it. */
@@ -130,16 +149,42 @@ export function serverKind(protocol: 'tcp' | 'udp', port: number, service: strin
   return 'banner';
 }
 
-function fromLdirectord(director: string, v: VirtualBlock): Service {
+/** The first, a middle and the last host address of a network (its address alone for a /32). */
+function sampleNetwork(cidr: string): string[] {
+  const c = parseCidr(cidr);
+  if (c.prefix >= 31) return [c.address];
+  const first = addressKey(c.network) + 1;
+  const last = addressKey(c.broadcast) - 1;
+  return [...new Set([first, Math.floor((first + last) / 2), last])].map(ipOf);
+}
+
+/** What a firewall-mark service's client tries: a sample of every match (Service.targets). */
+function markTargets(marks: readonly MarkRule[], checkPort: number | undefined, service: string | undefined): Target[] {
+  const out: Target[] = [];
+  for (const m of marks) {
+    const [lo, hi] = m.dport.split(':').map(Number) as [number, number | undefined];
+    const ports = hi === undefined || hi === lo ? [lo] : [lo, hi];
+    const addresses = m.destination.includes('/') ? sampleNetwork(m.destination) : [m.destination];
+    // the check's service names the server of the port it checks; others go by their port
+    for (const address of addresses) for (const port of ports) out.push({ address, port, kind: serverKind(m.protocol, port, port === checkPort ? service : undefined) });
+  }
+  return out.filter((t, i) => out.findIndex((x) => x.address === t.address && x.port === t.port) === i);
+}
+
+function fromLdirectord(director: string, v: VirtualBlock, ds: DirectorService): Service {
   const kind = serverKind(v.protocol, v.port, v.service);
+  const marked = ds.fwmark !== undefined;
   return {
     director,
     protocol: v.protocol,
     address: v.address,
     port: v.port,
+    label: ds.label,
+    ...(marked ? { fwmark: ds.fwmark, checkPort: v.checkport ?? v.port } : {}),
     scheduler: v.scheduler,
     ...(v.persistent !== undefined ? { persistent: v.persistent } : {}),
     kind,
+    targets: marked ? markTargets(ds.marks ?? [], v.checkport ?? v.port, v.service) : [{ address: v.address, port: v.port, kind }],
     checked: !['on', 'off', 'ping'].includes(v.checktype) && v.service !== 'none',
     ...(kind === 'dns' && v.request !== undefined ? { dnsName: v.request } : {}),
     ...(kind === 'dns' && v.receive !== undefined ? { dnsAddress: v.receive } : {}),
@@ -150,19 +195,24 @@ function fromLdirectord(director: string, v: VirtualBlock): Service {
 
 const LB_KIND = { NAT: 'masq', DR: 'gate', TUN: 'ipip' } as const;
 
-function fromKeepalived(director: string, v: KeepalivedVirtualServer): Service {
+function fromKeepalived(director: string, v: KeepalivedVirtualServer, ds: DirectorService): Service {
   const protocol = v.protocol === 'UDP' ? 'udp' : 'tcp';
   const first = v.realServers.find((r) => r.check !== undefined)?.check;
   const service = first?.type === 'DNS_CHECK' ? 'dns' : first?.type === 'SSL_GET' ? 'https' : first?.type === 'HTTP_GET' ? 'http' : undefined;
   const kind = serverKind(protocol, v.port, service);
+  const marked = ds.fwmark !== undefined;
+  const checkPort = first?.connectPort ?? v.port;
   return {
     director,
     protocol,
     address: v.address,
     port: v.port,
+    label: ds.label,
+    ...(marked ? { fwmark: ds.fwmark, checkPort } : {}),
     scheduler: v.lbAlgo,
     ...(v.persistenceTimeout !== undefined ? { persistent: v.persistenceTimeout } : {}),
     kind,
+    targets: marked ? markTargets(ds.marks ?? [], checkPort, service) : [{ address: v.address, port: v.port, kind }],
     checked: first !== undefined && first.type !== 'PING_CHECK',
     ...(first?.dnsName !== undefined ? { dnsName: first.dnsName } : {}),
     reals: v.realServers.map((r) => ({ address: r.address, port: r.port, weight: r.weight, forward: LB_KIND[v.lbKind], local: r.local })),
@@ -171,9 +221,11 @@ function fromKeepalived(director: string, v: KeepalivedVirtualServer): Service {
 }
 
 function servicesOf(h: DerivedHost): Service[] {
-  if (!h.roles.director) return [];
-  if (h.ldirectord) return h.ldirectord.virtuals.map((v) => fromLdirectord(h.name, v));
-  return (h.keepalived?.virtualServers ?? []).map((v) => fromKeepalived(h.name, v));
+  if (!h.roles.director || !h.director) return [];
+  // ldirectord's blocks and keepalived's virtual servers are views of director.services, in its order
+  const ds = h.director.services;
+  if (h.ldirectord) return h.ldirectord.virtuals.map((v, i) => fromLdirectord(h.name, v, ds[i]!));
+  return (h.keepalived?.virtualServers ?? []).map((v, i) => fromKeepalived(h.name, v, ds[i]!));
 }
 
 const ipOf = (n: number) => [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
@@ -188,9 +240,6 @@ function requestsFor(s: Service): number {
   return Math.min(60, Math.max(6, 3 * total));
 }
 
-/**
- * What the lab cannot build yet, or undefined: tunnelling (forward: ipip).
- */
 /** What this machine's kernel offers the namespace mode (the VM boots Debian's, which has both). */
 export interface LabKernel {
   /** IPVS (/proc/net/ip_vs). */
@@ -200,26 +249,7 @@ export interface LabKernel {
 }
 
 /**
- * What the lab does not check yet, in either mode, or undefined: a streamline
- * pair (nodes that are director and real server, examples/streamline.yaml).
- * Its first run (debian, namespaces) installed and failed over, heartbeat's
- * IPaddr2 moving the address between lo and eth0, but the checks expect the
- * floating address on one node only, while the standby holds it on lo as a
- * real server (docs/pairs.md).
- */
-export function labCannotCheck(model: DerivedModel): string | undefined {
-  // Its checks follow one pair (the failover of its preferred node, the
-  // addresses on one node at a time); several pairs (high capacity,
-  // examples/high-capacity.yaml) would need each pair's failover in turn.
-  if (model.pairs.length > 1) return `the lab does not check several pairs (${model.pairs.map((p) => p.nodes.join(' and ')).join('; ')}) yet: it follows one pair's failover`;
-  const streamline = model.hosts.filter((h) => h.roles.director && h.roles['real-server'] && model.pair?.nodes.includes(h.name)).map((h) => h.name);
-  if (streamline.length) return `the lab does not check a streamline pair (nodes that are director and real server: ${streamline.join(', ')}) yet`;
-  // Its checks send requests to a service's address and port; a firewall-mark service has several (and networks).
-  const marked = model.hosts.filter((h) => h.director?.services.some((s) => s.fwmark !== undefined)).map((h) => h.name);
-  return marked.length ? `the lab does not check firewall-mark services (fwmark) yet (director ${marked.join(', ')})` : undefined;
-}
-
-/**
+import { pairsOf } from '../model/pairs.js';
  * Why the namespace mode cannot build this topology on this kernel, or
  * undefined (the VM mode can: Debian's kernel has both):
  * - a keepalived director (a VRRP pair of directors on debian12 or rhel9, or
@@ -235,6 +265,17 @@ export function labCannotCheck(model: DerivedModel): string | undefined {
  *   on examples/lb-tun.yaml: `ifup tunl0`: Cannot find device "tunl0", then
  *   `ifup lo:0` fails on its pre-up sysctl of net.ipv4.conf.tunl0.rp_filter).
  */
+/**
+ * What the lab does not build yet, in either mode, or undefined: several
+ * pairs (high capacity, examples/high-capacity.yaml). Its checks follow one
+ * pair's failover (the addresses on one node at a time); several pairs would
+ * need each pair's failover in turn.
+ */
+export function labCannotCheck(model: DerivedModel): string | undefined {
+  if (model.pairs.length > 1) return `the lab does not check several pairs (${model.pairs.map((p) => p.nodes.join(' and ')).join('; ')}) yet: it follows one pair's failover`;
+  return undefined;
+}
+
 export function labNeedsKernel(model: DerivedModel, kernel: LabKernel): string | undefined {
   const why: string[] = [];
   const k = model.hosts.filter((h) => h.roles.director && !h.ldirectord && h.keepalived !== undefined).map((h) => h.name).sort();
@@ -286,7 +327,10 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
   const floating = (pair?.floating ?? []).map((f) => parseCidr(f).address);
   for (const f of floating) used.add(f);
   const services = hosts.flatMap(servicesOf);
-  for (const s of services) used.add(s.address);
+  for (const s of services) for (const t of s.targets) used.add(t.address);
+  // a network a firewall mark covers holds virtual addresses only: no client there
+  const markNets = hosts.flatMap((h) => h.director?.marks ?? []).filter((m) => m.destination.includes('/')).map((m) => parseCidr(m.destination));
+  const taken = (address: string) => used.has(address) || markNets.some((m) => contains(m, address));
   // A pair of directors (HA + load balancing): the active one holds the
   // floating addresses and runs the table (heartbeat starts ldirectord there;
   // keepalived loads it on both). The checks go through the preferred node
@@ -297,7 +341,7 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
 
   // --- clients
   const clientLans = new Set<string>();
-  for (const s of services) { const l = lanFor(s.address); if (l) clientLans.add(l.name); }
+  for (const s of services) for (const t of s.targets) { const l = lanFor(t.address); if (l) clientLans.add(l.name); }
   for (const f of floating) { const l = lanFor(f); if (l) clientLans.add(l.name); }
   for (const h of hosts) {
     if (h.roles.router || h.roles.director) for (const d of h.devices) clientLans.add(lanOf.get(d.networkCidr)!);
@@ -308,7 +352,7 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
     const c = parseCidr(lan.network);
     // the highest free host address of the network
     let n = addressKey(c.broadcast) - 1;
-    while (n > addressKey(c.network) && used.has(ipOf(n))) n--;
+    while (n > addressKey(c.network) && taken(ipOf(n))) n--;
     if (n <= addressKey(c.network)) continue; // a full network: no room for a client
     const address = ipOf(n);
     used.add(address);
@@ -322,7 +366,16 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
     clients.push({ name: `c${clients.length}`, lan: lan.name, address, prefix: c.prefix, ...(gateway !== undefined ? { gateway } : {}) });
   }
   const clientOn = (lan: string | undefined) => clients.find((c) => c.lan === lan);
-  const clientFor = (address: string) => clientOn(lanFor(address)?.name);
+  // A client for an address: one on its network; else, for an address on no
+  // network of the hosts (a network of virtual addresses a router sends to a
+  // director), one beyond the router that routes it.
+  const clientFor = (address: string) => {
+    const near = lanFor(address);
+    if (near) return clientOn(near.name);
+    const router = hosts.find((h) => h.devices.some((d) => d.routes.some((r) => contains(parseCidr(r.networkCidr), address))));
+    const via = router?.devices.find((d) => d.routes.some((r) => contains(parseCidr(r.networkCidr), address)));
+    return router?.devices.filter((d) => d !== via).map((d) => clientOn(lanOf.get(d.networkCidr))).find((c) => c !== undefined);
+  };
 
   // --- install order: routers, real servers, directors. A heartbeat pair's
   // nodes side by side (heartbeat gives the resources to the preferred node
@@ -349,25 +402,35 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
     for (const r of s.reals) {
       const h = r.local ? byName.get(s.director) : hostOf(r.address);
       if (!h) continue;
-      // direct routing and tunnelling keep the port: the server listens on the virtual address's port
-      const key = `${h.name} ${s.protocol} ${r.port}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      servers.push({
-        host: h.name,
-        kind: s.kind,
-        protocol: s.protocol,
-        port: r.port,
-        ...(s.kind === 'http' || s.kind === 'https' ? { root: opts.distro(h.distro).webRoot } : {}),
-        ...(s.dnsName !== undefined ? { dnsName: s.dnsName } : {}),
-        ...(s.dnsAddress !== undefined ? { dnsAddress: s.dnsAddress } : {}),
-      });
+      // direct routing and tunnelling keep the port: the server listens on the
+      // virtual address's port; a firewall-mark service's on each port it covers
+      // (its real servers have port 0: IPVS keeps each packet's port)
+      const listen = s.fwmark !== undefined ? s.targets.map((t) => ({ port: t.port, kind: t.kind })) : [{ port: r.port, kind: s.kind }];
+      for (const { port, kind } of listen) {
+        const key = `${h.name} ${s.protocol} ${port}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        servers.push({
+          host: h.name,
+          kind,
+          protocol: s.protocol,
+          port,
+          ...(kind === 'http' || kind === 'https' ? { root: opts.distro(h.distro).webRoot } : {}),
+          ...(kind === 'dns' && s.dnsName !== undefined ? { dnsName: s.dnsName } : {}),
+          ...(kind === 'dns' && s.dnsAddress !== undefined ? { dnsAddress: s.dnsAddress } : {}),
+        });
+      }
     }
   }
   // the pair's "who am I" page: a TCP port no service of the topology uses
-  const ports = new Set(services.flatMap((s) => [s.port, ...s.reals.map((r) => r.port)]));
+  // (nor any mark covers: a marked request would be balanced)
+  const ports = new Set(services.flatMap((s) => [s.port, ...s.reals.map((r) => r.port), ...s.targets.map((t) => t.port)]));
+  const marked = (port: number) => hosts.some((h) => (h.director?.marks ?? []).some((m) => {
+    const [lo, hi] = m.dport.split(':').map(Number) as [number, number | undefined];
+    return port >= lo && port <= (hi ?? lo);
+  }));
   let probePort = 8080;
-  while (ports.has(probePort)) probePort++;
+  while (ports.has(probePort) || marked(probePort)) probePort++;
   if (pair) {
     for (const n of pair.nodes) {
       if (!seen.has(`${n} tcp ${probePort}`)) servers.push({ host: n, kind: 'whoami', protocol: 'tcp', port: probePort });
@@ -391,6 +454,8 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
       }
     }
     for (const a of h.loopbackAliases) {
+      // a streamline node's copy of a floating address: on the standby only under heartbeat (the pair's checks)
+      if (a.floating) continue;
       add({ id: `addr.${h.name}.${a.device}`, name: `${a.device} of ${h.name} holds ${a.address}/${a.prefix}`, expected: `inet ${a.address}/${a.prefix} on lo (${a.purpose})`, run: ['addr', h.name, 'lo', `${a.address}/${a.prefix}`] });
       if (a.prefix < 32) {
         const last = ipOf(addressKey(a.broadcast) - 1);
@@ -405,15 +470,26 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
   // the pair's daemons, and the floating addresses on the preferred node:
   // first, as a pair of directors' virtual addresses and tables are there
   const hp = pair ? haPair(pair, opts.distro(byName.get(pair.nodes[0]!)!.distro).pair) : undefined;
+  // A streamline node (director and real server) that is the standby holds
+  // the floating addresses on lo, as any direct-routing real server: heartbeat's
+  // IPaddr2 puts that copy back when the node gives an address up (docs/pairs.md).
+  const standbyLo = (node: string, step: string, when: string) => {
+    for (const a of byName.get(node)!.loopbackAliases.filter((x) => x.floating)) {
+      add({ id: `ha.lo.${node}.${a.address}.${step}`, name: `${a.device} of ${node}, the standby ${when}, holds ${a.address}/${a.prefix}`, expected: `inet ${a.address}/${a.prefix} on lo (a direct-routing real server for it)`, run: ['addr', node, 'lo', `${a.address}/${a.prefix}`] });
+    }
+  };
   if (hp) {
     for (const n of [hp.n1, hp.n2]) add({ id: `ha.runs.${n}`, name: `${hp.daemon} runs on ${n}`, expected: `${hp.daemon} running after install.sh`, run: ['ha-runs', n, hp.kind] });
-    add({ id: 'ha.holds', name: `${floating.join(', ')} on ${hp.n1} (the preferred node), not on ${hp.n2}`, expected: `within initdead (${hp.initdead} s) and a margin`, run: ['ha-holds', hp.n1, hp.n2, String(hp.initdead), ...floating] });
+    add({ id: 'ha.holds', name: `${floating.join(', ')} on ${hp.n1} (the preferred node), not on ${hp.n2}`, expected: `within initdead (${hp.initdead} s) and a margin (on a device other than lo)`, run: ['ha-holds', hp.n1, hp.n2, String(hp.initdead), ...floating] });
+    standbyLo(hp.n2, 'first', 'first');
   }
-  // every virtual address answers ARP and ping on its network
+  // every virtual address answers ARP and ping on its network (a sample of a marked network)
   for (const s of services) {
-    const c = clientFor(s.address);
-    if (c && !checks.some((x) => x.id === `ping.${s.address}`)) {
-      add({ id: `ping.${s.address}`, name: `client ${c.name} reaches ${s.address} (ARP, ping)`, expected: 'an echo reply', run: ['ping', c.name, s.address] });
+    for (const t of s.targets) {
+      const c = clientFor(t.address);
+      if (c && !checks.some((x) => x.id === `ping.${t.address}`)) {
+        add({ id: `ping.${t.address}`, name: `client ${c.name} reaches ${t.address} (${lanFor(t.address) ? 'ARP, ping' : 'routed, ping'})`, expected: 'an echo reply', run: ['ping', c.name, t.address] });
+      }
     }
   }
   // masquerading: a real server on a masqueraded network reaches the outside as its director
@@ -444,45 +520,96 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
   };
   for (const d of directors) if (activeFirst(d)) tableCheck(d);
   const serviceCheck = (s: Service) => {
-    const c = clientFor(s.address);
-    if (!c) return;
-    const ep = endpoint(s.protocol, s.address, s.port);
     const live = s.reals.filter((r) => r.weight > 0);
     const names = live.map((r) => (r.local ? s.director : hostOf(r.address)?.name ?? r.address));
     const n = requestsFor(s);
     const weighted = !['rr', 'lc', 'sed', 'nq', 'fo', 'ovf'].includes(s.scheduler) && new Set(live.map((r) => r.weight)).size > 1;
     const via = pairDirectors.includes(s.director) ? ` through ${s.director}` : '';
-    add({
-      id: `svc.${s.director}.${s.protocol}.${s.address}.${s.port}`,
-      name: `client ${c.name} is answered by ${ep}${via}`,
-      expected: s.persistent !== undefined
-        ? `${n} requests from one client, all answered by one real server (persistent ${s.persistent})`
-        : `${n} requests answered, by every one of ${names.join(', ')}${weighted ? ' in proportion to their weights' : ''}`,
-      needs: NEEDS_IPVS,
-      run: ['service', c.name, s.protocol, s.address, String(s.port), s.kind, String(n), s.persistent !== undefined ? 'persistent' : weighted ? 'weighted' : 'all',
-        ...live.map((r, i) => `${names[i]}=${r.weight}`)],
-    });
+    const key = s.fwmark !== undefined ? `fwm.${s.fwmark}` : s.protocol;
+    for (const t of s.targets) {
+      const c = clientFor(t.address);
+      if (!c) continue;
+      const ep = endpoint(s.protocol, t.address, t.port);
+      add({
+        id: s.fwmark !== undefined ? `svc.${s.director}.${key}.${t.address}.${t.port}` : `svc.${s.director}.${key}.${s.address}.${s.port}`,
+        name: `client ${c.name} is answered by ${ep}${s.fwmark !== undefined ? ` (${s.label})` : ''}${via}`,
+        expected: s.persistent !== undefined
+          ? `${n} requests from one client, all answered by one real server (persistent ${s.persistent})`
+          : `${n} requests answered, by every one of ${names.join(', ')}${weighted ? ' in proportion to their weights' : ''}`,
+        needs: NEEDS_IPVS,
+        run: ['service', c.name, s.protocol, t.address, String(t.port), t.kind, String(n), s.persistent !== undefined ? 'persistent' : weighted ? 'weighted' : 'all',
+          ...live.map((r, i) => `${names[i]}=${r.weight}`)],
+      });
+    }
+    // persistence is per mark, not per port: one client stays on one real server across everything the mark covers
+    const first = s.targets[0] !== undefined ? clientFor(s.targets[0].address) : undefined;
+    const across = s.targets.filter((t) => clientFor(t.address) === first);
+    if (s.fwmark !== undefined && s.persistent !== undefined && first && across.length > 1) {
+      add({
+        id: `persist.${s.director}.${key}`,
+        name: `client ${first.name}: ${across.map((t) => `${t.address}:${t.port}`).join(', ')} answered by one real server (${s.label})${via}`,
+        expected: `requests to each in turn, all answered by one real server (persistent ${s.persistent}, one mark)`,
+        needs: NEEDS_IPVS,
+        run: ['persist', first.name, s.protocol, String(Math.max(2, Math.ceil(6 / across.length))), ...across.map((t) => `${t.address}:${t.port}:${t.kind}`)],
+      });
+    }
+  };
+  // A real server's service stopped: every service of the director whose check
+  // reaches that server (a firewall-mark service checks one port for all it
+  // covers, and services may share a real server's port) is taken out.
+  const downChecks = (s: Service, only: (host: string) => boolean) => {
+    if (!s.checked) return;
+    for (const r of s.reals.filter((x) => x.weight > 0)) {
+      if (r.local) continue;
+      const h = hostOf(r.address);
+      if (!h || !only(h.name)) continue;
+      const port = s.fwmark !== undefined ? s.checkPort ?? r.port : r.port;
+      const entry = `${s.label}@${r.address}:${r.port}`;
+      const same = checks.find((c) => c.run[0] === 'realdown' && c.run[1] === s.director && c.run[2] === h.name && c.run[3] === s.protocol && c.run[4] === String(port));
+      if (same) {
+        same.run.push(entry);
+        const entries = same.run.slice(6);
+        same.name = `${entries.map((e) => e.split('@')[0]).join(', ')}: ${h.name}'s ${s.protocol.toUpperCase()} port ${port} stopped is taken out by ${s.backend} on ${s.director}, started again comes back`;
+        same.expected = `${entries.map((e) => `${e.split('@')[1]} (${e.split('@')[0]})`).join(', ')} removed or at weight 0, the rest of the table unchanged; back as predicted`;
+        continue;
+      }
+      const ep = s.fwmark !== undefined ? `${s.label}` : endpoint(s.protocol, s.address, s.port);
+      add({
+        id: s.fwmark !== undefined ? `down.${s.director}.fwm.${s.fwmark}.${h.name}` : `down.${s.director}.${s.protocol}.${s.address}.${s.port}.${h.name}`,
+        name: `${ep}: ${h.name}'s service${s.fwmark !== undefined ? ` on ${s.protocol.toUpperCase()} port ${port}` : ''} stopped is taken out by ${s.backend} on ${s.director}, started again comes back`,
+        expected: `${r.address}:${r.port} removed or at weight 0, the rest of the table unchanged; back at weight ${r.weight}`,
+        ...(s.backend === 'keepalived' ? { needs: NEEDS_IPVS } : {}),
+        run: ['realdown', s.director, h.name, s.protocol, String(port), String(r.weight), entry],
+      });
+    }
+  };
+  // A direct-routing real server answers for the virtual address when a packet
+  // for it reaches its own MAC address, as the director forwards it: the client
+  // on its network sends there (a route to the address via the real server),
+  // no IPVS needed. Proves the loopback alias and that nothing else is needed.
+  const drChecks = (s: Service, only: (host: string) => boolean) => {
+    const t = s.targets[0];
+    if (!t) return;
+    for (const r of s.reals.filter((x) => x.weight > 0 && x.forward === 'gate' && !x.local)) {
+      const h = hostOf(r.address);
+      const c = clientFor(r.address);
+      const id = `dr.${h?.name}.${s.protocol}.${t.address}.${t.port}`;
+      if (!h || !c || !only(h.name) || checks.some((x) => x.id === id)) continue;
+      add({
+        id,
+        name: `${h.name} answers ${endpoint(s.protocol, t.address, t.port)} sent to its own address ${r.address}, as a director forwards it (direct routing)`,
+        expected: `client ${c.name}'s request, routed via ${r.address}, answered by ${h.name}`,
+        run: ['dr', c.name, h.name, r.address, s.protocol, t.address, String(t.port), t.kind],
+      });
+    }
   };
   for (const s of services) {
     if (!activeFirst(s.director)) continue;
     serviceCheck(s);
-    if (!s.checked) continue;
-    const ep = endpoint(s.protocol, s.address, s.port);
-    for (const r of s.reals.filter((x) => x.weight > 0)) {
-      if (r.local) continue;
-      const h = hostOf(r.address);
-      if (!h) continue;
-      const id = `down.${s.director}.${s.protocol}.${s.address}.${s.port}.${h.name}`;
-      add({
-        id,
-        name: `${ep}: ${h.name}'s service stopped is taken out by ${s.backend} on ${s.director}, started again comes back`,
-        expected: `${r.address}:${r.port} removed or at weight 0, the rest of the table unchanged; back at weight ${r.weight}`,
-        ...(s.backend === 'keepalived' ? { needs: NEEDS_IPVS } : {}),
-        run: ['realdown', s.director, h.name, s.protocol, String(r.port), `${s.address}:${s.port}`, `${r.address}:${r.port}`, String(r.weight)],
-      });
-    }
+    downChecks(s, () => true);
+    drChecks(s, () => true);
   }
-  // the pair: answered by the preferred node, failover, failback
+  // the pair: answered by the preferred node, a failure of it, failback
   if (pair && hp) {
     const { n1, n2, kind, daemon, deadtime } = hp;
     const targets: Array<{ client: string; address: string }> = [];
@@ -495,21 +622,56 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
       if (beyond) for (const a of [ipOf(addressKey(vn.network) + 1), ipOf(addressKey(vn.broadcast) - 1)]) targets.push({ client: beyond.name, address: a });
     }
     for (const t of targets) add({ id: `ha.answer.${n1}.${t.address}`, name: `client ${t.client} reaches ${t.address}: answered by ${n1}`, expected: `${n1}`, run: ['answer', t.client, t.address, String(probePort), n1] });
-    add({ id: 'ha.failover', name: `${daemon} stopped on ${n1}: ${floating.join(', ')} ${floating.length === 1 ? 'moves' : 'move'} to ${n2}`, expected: `on ${n2} within the dead time (${deadtime} s) and a margin, released by ${n1}`, run: ['ha-failover', n1, n2, kind, String(deadtime), ...floating] });
+    // The active node fails: its links cut (every interface of the topology
+    // loses its carrier, as with its cables pulled), its daemon left running.
+    // Repaired, it comes back as a rebooted node would before its daemon
+    // starts: the daemon stopped (what it held, released), the links back.
+    const ifaces = links.filter((l) => l.host === n1).map((l) => l.iface).join(',');
+    add({
+      id: 'ha.failover',
+      name: `${n1} fails (its links cut): ${floating.join(', ')} ${floating.length === 1 ? 'moves' : 'move'} to ${n2}`,
+      expected: `on ${n2} within the dead time (${deadtime} s) and a margin; ${n1}, repaired (links back, ${daemon} not started), holds none`,
+      run: ['ha-failover', n1, n2, kind, String(deadtime), ifaces, ...floating],
+    });
     for (const t of targets) add({ id: `ha.answer.${n2}.${t.address}`, name: `client ${t.client} reaches ${t.address}: answered by ${n2}`, expected: `${n2}`, run: ['answer', t.client, t.address, String(probePort), n2] });
-    // a pair of directors: the table, the masquerading and the services now through the standby
+    // a pair of directors: the table, the masquerading and the services now
+    // through the standby; a streamline pair's roles have swapped, so the
+    // checks of a real server are also made of the node that was the director
     if (standby !== undefined) {
       if (directors.includes(standby)) tableCheck(standby);
       masqChecks(byName.get(standby)!);
-      for (const s of services) if (s.director === standby) serviceCheck(s);
+      const swapped = (h: string) => pairNodes.includes(h);
+      for (const s of services) {
+        if (s.director !== standby) continue;
+        serviceCheck(s);
+        downChecks(s, swapped);
+        drChecks(s, swapped);
+      }
     }
+    standbyLo(n1, 'failover', 'after the failover');
     const back = pair.auto_failback;
+    // how long a node that settled as backup is watched for taking the addresses after all
+    const settle = String(kind === 'vrrp' ? 3 * pair.keepalive + 2 : 1);
     add({
       id: 'ha.failback',
-      name: `${n1} started again: ${back ? `auto_failback on, ${floating.join(', ')} back on ${n1}` : `auto_failback off${kind === 'vrrp' ? ' (nopreempt)' : ''}, ${floating.join(', ')} ${floating.length === 1 ? 'stays' : 'stay'} on ${n2}`}`,
+      name: `${daemon} started on ${n1} again: ${back ? `auto_failback on, ${floating.join(', ')} back on ${n1}` : `auto_failback off${kind === 'vrrp' ? ' (nopreempt)' : ''}, ${floating.join(', ')} ${floating.length === 1 ? 'stays' : 'stay'} on ${n2}`}`,
       expected: back ? `on ${n1}, not on ${n2}` : `on ${n2}, not on ${n1}, once ${n1} has settled`,
-      run: ['ha-failback', n1, n2, kind, back ? 'back' : 'stay', String(kind === 'vrrp' ? 3 * pair.keepalive + 2 : 1), ...floating],
+      run: ['ha-failback', n1, n2, kind, back ? 'back' : 'stay', settle, ...floating],
     });
+    if (!back) {
+      standbyLo(n1, 'failback', 'after the failback');
+      // The lab leaves the pair as it found it, so that a later `lab check` of
+      // a lab that stays up starts from the same state (without this, its
+      // checks expected the addresses on the preferred node and found them on
+      // the other).
+      add({
+        id: 'ha.restore',
+        name: `${floating.join(', ')} handed back to ${n1} (${daemon} stopped on ${n2}, then started again), as the lab found the pair`,
+        expected: `on ${n1}, not on ${n2}, once ${n2} has settled`,
+        run: ['ha-restore', n1, n2, kind, settle, ...floating],
+      });
+    }
+    standbyLo(n2, 'end', 'at the end');
   }
   // every host's own checks, last: the tables have settled by then
   for (const h of hosts) if (opts.verifies?.(h.name) ?? true) add({ id: `verify.${h.name}`, name: `install.sh --verify on ${h.name}`, expected: 'every line ok', run: ['verify', h.name] });

@@ -78,3 +78,58 @@ export function exitStatus(s: Summary): number {
 export function unreported(checks: readonly LabCheck[], reported: ReadonlySet<string>, why: string): CheckResult[] {
   return checks.filter((c) => !reported.has(c.id)).map((c) => ({ id: c.id, name: c.name, expected: c.expected, status: 'fail', seen: why }));
 }
+
+/**
+ * The results of one run of lab.sh over a plan, as `lvsgen lab` and `lvsgen
+ * lab check` print and report them: the checks not run (for want of IPVS)
+ * first, each line of lab.sh as it comes (progress as `... text`, a result as
+ * its line), then every check lab.sh never reported (failed, saying why), the
+ * checks not run again, and the closing count. `print` gets each line.
+ */
+export class LabResults {
+  readonly results: CheckResult[] = [];
+  /** The last progress line: where lab.sh was when it stopped. */
+  lastProgress = '';
+  private readonly byId: Map<string, LabCheck>;
+  private readonly reported = new Set<string>();
+  private readonly notRun: LabCheck[];
+
+  constructor(private readonly checks: readonly LabCheck[], runs: (c: LabCheck) => boolean, notRunWhy: string, private readonly print: (line: string) => void) {
+    this.byId = new Map(checks.map((c) => [c.id, c]));
+    this.notRun = checks.filter((c) => !runs(c));
+    for (const c of this.notRun) {
+      this.results.push({ id: c.id, name: c.name, expected: c.expected, status: 'not-run', seen: notRunWhy });
+      this.reported.add(c.id);
+    }
+  }
+
+  /** One line of lab.sh's results. */
+  line(text: string): void {
+    const l = parseLabLine(text);
+    if (l === undefined) return;
+    if (l.kind === 'progress') {
+      this.print(`... ${l.text}`);
+      this.lastProgress = l.text;
+      return;
+    }
+    const c = this.byId.get(l.id);
+    if (!c) return;
+    this.reported.add(c.id);
+    const r = resultOf(c, l);
+    this.results.push(r);
+    this.print(formatResult(r));
+  }
+
+  /** lab.sh has ended: the checks it never reached fail (why), then the checks not run and the count. */
+  finish(why: string): Summary {
+    for (const r of unreported(this.checks, this.reported, why)) {
+      this.results.push(r);
+      this.print(formatResult(r));
+    }
+    const notRun = new Set(this.notRun.map((c) => c.id));
+    for (const r of this.results.filter((x) => x.status === 'not-run' && notRun.has(x.id))) this.print(formatResult(r));
+    const s = summarize(this.results);
+    this.print(formatSummary(s));
+    return s;
+  }
+}

@@ -5,7 +5,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { TopologyError } from '../../src/model/problems.js';
 import { renderIpvsadmTable } from '../../src/render/ipvsadm-table.js';
-import { exampleWith, generateText, PAIR, STREAMLINE_VARIANT } from '../support/index.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cli, exampleWith, generateText, PAIR, STREAMLINE_VARIANT, tempDir } from '../support/index.js';
 
 const LB = exampleWith('lb-nat');
 const LB_KA = exampleWith('lb-nat', 'keepalived');
@@ -320,13 +322,24 @@ test('streamline, the example and a variant: both nodes hold every floating virt
   }
 });
 
-test('streamline: `lvsgen ipvsadm` predicts Local for the director itself, Route for the other node (the example and the variant)', () => {
-  const dests = (text: string, host: string) =>
-    renderIpvsadmTable(generateText(text, 'redhat').model.hosts.find((h) => h.name === host)!)
+test('streamline: `lvsgen ipvsadm` predicts the director itself as Local on the seeds\' kernels, Route on today\'s, and the other node as Route (the example and the variant)', async (t) => {
+  const dests = (text: string, host: string, local?: string) =>
+    renderIpvsadmTable(generateText(text, 'redhat').model.hosts.find((h) => h.name === host)!, '1.0.4', local)
       .split('\n')
       .filter((l) => l.startsWith('  -> ') && !l.includes('RemoteAddress'))
       .map((l) => l.trim().split(/\s+/).slice(1, 4).join(' '));
-  assert.deepEqual(dests(SL, 'node1'), ['192.168.6.2:80 Local 1', '192.168.6.3:80 Route 1', '192.168.6.2:443 Local 1', '192.168.6.3:443 Route 1']);
-  assert.deepEqual(dests(SL, 'node2'), ['192.168.6.2:80 Route 1', '192.168.6.3:80 Local 1', '192.168.6.2:443 Route 1', '192.168.6.3:443 Local 1']);
-  assert.deepEqual(dests(STREAMLINE_VARIANT, 'alpha'), ['172.20.4.11:8080 Local 3', '172.20.4.12:8080 Route 1', '172.20.5.13:8080 Route 1', '172.20.4.11:53 Local 1', '172.20.4.12:53 Route 1']);
+  assert.deepEqual(dests(SL, 'node1', 'Local'), ['192.168.6.2:80 Local 1', '192.168.6.3:80 Route 1', '192.168.6.2:443 Local 1', '192.168.6.3:443 Route 1']);
+  assert.deepEqual(dests(SL, 'node2', 'Local'), ['192.168.6.2:80 Route 1', '192.168.6.3:80 Local 1', '192.168.6.2:443 Route 1', '192.168.6.3:443 Local 1']);
+  assert.deepEqual(dests(STREAMLINE_VARIANT, 'alpha', 'Local'), ['172.20.4.11:8080 Local 3', '172.20.4.12:8080 Route 1', '172.20.5.13:8080 Route 1', '172.20.4.11:53 Local 1', '172.20.4.12:53 Route 1']);
+  // today's kernels (what the lab runs on): the forwarding method
+  assert.deepEqual(dests(SL, 'node1'), ['192.168.6.2:80 Route 1', '192.168.6.3:80 Route 1', '192.168.6.2:443 Route 1', '192.168.6.3:443 Route 1']);
+  // the command: as the director's distro's kernel shows it (vars.ipvs_local)
+  for (const [distro, want] of [['redhat', 'Local'], ['debian', 'Local'], ['debian12', 'Route']] as const) {
+    const file = join(tempDir(t, 'lvsgen-ipvsadm-'), 'streamline.yaml');
+    writeFileSync(file, exampleWith('streamline').replace(/^ {2}distro: redhat$/m, `  distro: ${distro}`));
+    const r = await cli('ipvsadm', file, '--host', 'node1');
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`-> 192\\.168\\.6\\.2:80 +${want} `), distro);
+    assert.match(r.stdout, /-> 192\.168\.6\.3:80 +Route /, distro);
+  }
 });

@@ -4,14 +4,15 @@
 // distros, a pair whose addresses fail back). Each check of each lab is a
 // subtest; on this kernel (no IPVS) exactly the checks that need IPVS are
 // reported not run, and the exit status is 4. The labs share nothing (their
-// own namespaces, roots and temporary directories): four run side by side.
+// own namespaces, roots and temporary directories): six run side by side
+// (they mostly wait: on daemons, dead times and check intervals).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { LAB_DISTROS } from '../../src/lab/tools.js';
-import { sh, tempDir } from '../support/index.js';
+import { requireTools, sh, tempDir } from '../support/index.js';
 import { accepts, EXAMPLE_FILES, labAvailable, labPlan, labRefusal, LVSGEN, namespacesLeft, reportLab, runLab } from './lab-run.js';
 
 /** A NAT director on debian12 for real servers on three distros: weights (one 0), a port mapped, UDP DNS, persistent SMTP. */
@@ -108,7 +109,7 @@ function cases(): Case[] {
   return out;
 }
 
-describe('lvsgen lab, namespace mode', { concurrency: 4 }, () => {
+describe('lvsgen lab, namespace mode', { concurrency: 6 }, () => {
   for (const c of cases()) {
     const refusal = labRefusal(c.text, c.distro);
     if (refusal !== undefined) {
@@ -139,24 +140,43 @@ describe('lvsgen lab, namespace mode', { concurrency: 4 }, () => {
     const file = EXAMPLE_FILES.find((f) => f.endsWith('lb-nat.yaml'))!;
     if (!labAvailable(t, labPlan(readFileSync(file, 'utf8'), 'debian'))) return;
     const tmp = tempDir(t, 'lvsgen-e2e-lab-int-');
-    const child = spawn(process.execPath, [LVSGEN, 'lab', file, '--distro', 'debian', '--no-vm'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TMPDIR: tmp } });
-    let out = '';
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    const status = await new Promise<number | null>((resolve) => {
-      let sent = false;
-      child.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        // interrupted in the middle: hosts up, an installer running
-        if (!sent && /installing director/.test(out)) { sent = true; child.kill('SIGINT'); }
-      });
-      child.on('close', resolve);
-    });
+    // interrupted in the middle: hosts up, an installer running
+    const { status, out, prefix } = await interrupted(['lab', file, '--distro', 'debian', '--no-vm'], /installing director/, { ...process.env, TMPDIR: tmp });
     assert.equal(status, 130, out);
-    const prefix = /namespaces \((lab[0-9a-z]+)-\*\)/.exec(out)?.[1];
-    assert.ok(prefix, `the lab names its namespaces: ${out}`);
     assert.deepEqual(namespacesLeft(prefix), []);
     assert.deepEqual(readdirSync(tmp), [], 'its temporary directory is gone');
-    const ps = readFileSync('/proc/self/mountinfo', 'utf8');
-    assert.ok(!ps.includes(tmp), 'no mount left under it');
+    assert.ok(!readFileSync('/proc/self/mountinfo', 'utf8').includes(tmp), 'no mount left under it');
+  });
+
+  it('lab up interrupted (Ctrl-C) while it builds: removes its namespaces and DIR, exit 130 (not 2: nothing is wrong with the machine)', { timeout: 300_000 }, async (t) => {
+    const file = EXAMPLE_FILES.find((f) => f.endsWith('lb-nat.yaml'))!;
+    if (!labAvailable(t, labPlan(readFileSync(file, 'utf8'), 'debian')) || !requireTools(t, 'sshd', 'ssh-keygen')) return;
+    const tmp = tempDir(t, 'lvsgen-e2e-labup-int-');
+    const key = join(tmp, 'key');
+    assert.equal(sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]).status, 0);
+    const dir = join(tmp, 'lab');
+    const { status, out, prefix } = await interrupted(['lab', 'up', file, dir, '--ssh', `${key}.pub`, '--distro', 'debian'], /building .*\(lab[0-9a-z]+-\*\)/, process.env);
+    assert.equal(status, 130, out);
+    assert.deepEqual(namespacesLeft(prefix), []);
+    assert.ok(!existsSync(dir), 'DIR is gone');
+    assert.ok(!readFileSync('/proc/self/mountinfo', 'utf8').includes(tmp), 'no mount left under it');
   });
 });
+
+/** `lvsgen ARGS`, sent SIGINT (Ctrl-C) once its output matches `when`; its status, output and namespace prefix. */
+async function interrupted(args: string[], when: RegExp, env: NodeJS.ProcessEnv): Promise<{ status: number | null; out: string; prefix: string }> {
+  const child = spawn(process.execPath, [LVSGEN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  let out = '';
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const status = await new Promise<number | null>((resolve) => {
+    let sent = false;
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (!sent && when.test(out)) { sent = true; child.kill('SIGINT'); }
+    });
+    child.on('close', resolve);
+  });
+  const prefix = /namespaces \((lab[0-9a-z]+)-\*\)/.exec(out)?.[1];
+  assert.ok(prefix, `the lab names its namespaces: ${out}`);
+  return { status, out, prefix };
+}

@@ -1,14 +1,16 @@
 // The lab's plan (src/lab/plan.ts), pure: from topologies held here (other
 // names, addresses, ports, numbers of real servers and services than the
-// examples), the wiring, the install order, the servers and the checks.
+// examples; and the examples whose shape is their own: streamline, fwmark),
+// the wiring, the install order, the servers and the checks.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { hostsWithVerify, labCannotCheck, labNeedsKernel, planLab, planText, NEEDS_IPVS, type LabPlan } from '../../src/lab/plan.js';
-import { exitStatus, LAB_EXIT, parseLabLine, resultOf, summarize, unreported } from '../../src/lab/report.js';
+import { exitStatus, LAB_EXIT, LabResults, parseLabLine, resultOf, summarize, unreported } from '../../src/lab/report.js';
 import { labTools, missingMessage } from '../../src/lab/tools.js';
 import { runPipeline } from '../../src/pipeline.js';
 import { loadDistros } from '../../src/render/distros.js';
-import { exampleWith, generateText } from '../support/index.js';
+import { example, exampleWith, generateText } from '../support/index.js';
 
 const DISTROS = loadDistros();
 
@@ -108,7 +110,7 @@ test('NAT: the checks, what needs IPVS and what does not', () => {
   assert.equal(check(p, 'svc.lb.udp.172.20.0.40.53').run[5], 'dns');
   assert.equal(check(p, 'svc.lb.tcp.172.20.0.41.25').run[7], 'persistent');
   // a real server stopped: only those with weight > 0, each on its real port
-  assert.deepEqual(check(p, 'down.lb.tcp.172.20.0.40.8080.web-a').run, ['realdown', 'lb', 'web-a', 'tcp', '8000', '172.20.0.40:8080', '10.9.9.21:8000', '3']);
+  assert.deepEqual(check(p, 'down.lb.tcp.172.20.0.40.8080.web-a').run, ['realdown', 'lb', 'web-a', 'tcp', '8000', '3', 'TCP 172.20.0.40:8080@10.9.9.21:8000']);
   assert.ok(!p.checks.some((c) => c.id === 'down.lb.tcp.172.20.0.40.8080.web-c'));
   // every host's own --verify, last
   assert.deepEqual(p.checks.slice(-4).map((c) => c.id), ['verify.lb', 'verify.web-a', 'verify.web-b', 'verify.web-c']);
@@ -184,12 +186,15 @@ test('a heartbeat pair behind a router: clients on both sides, the preferred nod
     'answer c0 10.40.9.10 8080 ha-y',
     'answer c1 100.64.8.1 8080 ha-y',
     'answer c1 100.64.11.254 8080 ha-y',
-    'ha-failover ha-y ha-x heartbeat 7 10.40.9.9 10.40.9.10',
+    // the preferred node fails: its links cut (eth0), then repaired
+    'ha-failover ha-y ha-x heartbeat 7 eth0 10.40.9.9 10.40.9.10',
     'answer c0 10.40.9.9 8080 ha-x',
     'answer c0 10.40.9.10 8080 ha-x',
     'answer c1 100.64.8.1 8080 ha-x',
     'answer c1 100.64.11.254 8080 ha-x',
     'ha-failback ha-y ha-x heartbeat stay 1 10.40.9.9 10.40.9.10',
+    // auto_failback off: handed back to the preferred node, as the lab found the pair
+    'ha-restore ha-y ha-x heartbeat 1 10.40.9.9 10.40.9.10',
   ]);
   assert.deepEqual(p.needs, ['distro:redhat', 'heartbeat']);
 });
@@ -198,7 +203,9 @@ test('the pair as VRRP on debian12, auto_failback on: the addresses come back', 
   const p = plan(PAIR(true), 'debian12');
   // the preferred node first: with nopreempt the first master keeps the addresses
   assert.deepEqual(p.installOrder, [['gw'], ['ha-y'], ['ha-x']]);
-  assert.equal(check(p, 'ha.failover').run.join(' '), 'ha-failover ha-y ha-x vrrp 7 10.40.9.9 10.40.9.10');
+  assert.equal(check(p, 'ha.failover').run.join(' '), 'ha-failover ha-y ha-x vrrp 7 eth0 10.40.9.9 10.40.9.10');
+  // auto_failback on: the pair is back as the lab found it without handing it back
+  assert.ok(!p.checks.some((c) => c.id === 'ha.restore'));
   assert.equal(check(p, 'ha.failback').run.slice(0, 6).join(' '), 'ha-failback ha-y ha-x vrrp back 8');
   assert.deepEqual(p.needs, ['distro:debian12', 'vrrp']);
 });
@@ -233,6 +240,28 @@ test('results: a line per check, the count, and the exit status', () => {
   const left = unreported(p.checks, new Set(p.checks.slice(1).map((c) => c.id)), 'not reached');
   assert.deepEqual(left.map((x) => [x.id, x.status]), [[p.checks[0]!.id, 'fail']]);
   assert.deepEqual(summarize([...left, { ...left[0]!, status: 'pass' }]), { passed: 1, failed: 1, notRun: 0 });
+});
+
+test('LabResults: what lvsgen lab and lab check print of lab.sh\'s lines, in order', () => {
+  const p = plan(NAT);
+  const printed: string[] = [];
+  const needs = (c: { needs?: string }) => c.needs !== NEEDS_IPVS;
+  const r = new LabResults(p.checks, needs, 'needs IPVS here', (line) => printed.push(line));
+  const first = p.checks.find(needs)!;
+  for (const line of ['PROGRESS\tinstalling lb', `PASS\t${first.id}\texit 0`, 'PASS\tno.such.check\tx', 'garbage']) r.line(line);
+  assert.equal(r.lastProgress, 'installing lb');
+  const s = r.finish('not reached: stopped');
+  const ran = p.checks.filter(needs).length;
+  const notRun = p.checks.length - ran;
+  assert.ok(notRun > 0);
+  assert.deepEqual(s, { passed: 1, failed: ran - 1, notRun });
+  assert.equal(printed[0], '... installing lb');
+  assert.equal(printed[1], `PASS ${first.name}: expected ${first.expected}; seen exit 0`);
+  // then every check never reported, failed; the checks not run; the count
+  assert.match(printed[2]!, /^FAIL .*: expected .*; seen not reached: stopped$/);
+  assert.equal(printed.filter((l) => l.startsWith('NOT RUN ')).length, notRun);
+  assert.equal(printed.at(-1), `1 passed, ${ran - 1} failed, ${notRun} not run`);
+  assert.equal(r.results.length, p.checks.length);
 });
 
 test('tools: what a plan needs, and one message naming the packages', () => {
@@ -290,6 +319,51 @@ test('a pair of directors: the floating addresses first, the services through th
   assert.deepEqual(v.installOrder, [['r1'], ['r2'], ['d1'], ['d2']]);
   assert.equal(check(v, 'table.d2').needs, NEEDS_IPVS);
   assert.deepEqual(v.needs, ['distro:debian12', 'keepalived', 'vrrp']);
+});
+
+test('a streamline pair: the standby holds the address on lo and answers as a real server; after the failover the roles swap', () => {
+  const p = plan(readFileSync(example('streamline'), 'utf8'), 'debian');
+  const ids = p.checks.map((c) => c.id);
+  const at = (id: string) => { const i = ids.indexOf(id); assert.ok(i >= 0, `no check ${id}; have ${ids.join(' ')}`); return i; };
+  // no generic check of the lo copy: it is the standby's only (heartbeat's IPaddr2 takes it off the active node)
+  assert.ok(!ids.includes('addr.node1.lo:0') && !ids.includes('addr.node2.lo:0'));
+  assert.deepEqual(check(p, 'ha.lo.node2.192.168.6.240.first').run, ['addr', 'node2', 'lo', '192.168.6.240/32']);
+  assert.ok(at('ha.holds') < at('ha.lo.node2.192.168.6.240.first'));
+  // node1 directs: its table (the prediction: today's kernel shows its own share as Route), node2 as a real server
+  assert.deepEqual(check(p, 'down.node1.tcp.192.168.6.240.80.node2').run, ['realdown', 'node1', 'node2', 'tcp', '80', '1', 'TCP 192.168.6.240:80@192.168.6.3:80']);
+  assert.deepEqual(check(p, 'dr.node2.tcp.192.168.6.240.80').run, ['dr', 'c1', 'node2', '192.168.6.3', 'tcp', '192.168.6.240', '80', 'http']);
+  // node1 fails; node2 directs, node1 (repaired) is its real server
+  for (const id of ['table.node2', 'down.node2.tcp.192.168.6.240.80.node1', 'dr.node1.tcp.192.168.6.240.443', 'ha.lo.node1.192.168.6.240.failover']) {
+    assert.ok(at(id) > at('ha.failover') && at(id) < at('ha.failback'), id);
+  }
+  // no stopped real server of node2 on node1's own table, nor of a director on its own
+  assert.ok(!ids.some((id) => /^down\.node(\d)\..*\.node\1$/.test(id)));
+  assert.ok(at('ha.restore') < at('ha.lo.node2.192.168.6.240.end'));
+  // the servers: both nodes serve both services
+  assert.deepEqual(p.servers.filter((x) => x.kind !== 'whoami').map((x) => `${x.host} ${x.kind} ${x.port}`).sort(), ['node1 http 80', 'node1 https 443', 'node2 http 80', 'node2 https 443']);
+});
+
+test('firewall-mark services: a sample of what each mark covers, persistence across its ports, a stopped real server out of every mark its check port serves', () => {
+  const p = plan(readFileSync(example('fwmark'), 'utf8'), 'debian');
+  const svc = p.checks.filter((c) => c.id.startsWith('svc.')).map((c) => `${c.run[1]} ${c.run[3]}:${c.run[4]} ${c.run[5]} ${c.run[7]}`);
+  assert.deepEqual(svc, [
+    'c0 10.1.3.61:80 http persistent', 'c0 10.1.3.61:443 https persistent',
+    // a network of virtual addresses: the first, a middle and the last host, from the client beyond the router
+    'c1 10.1.4.1:80 http all', 'c1 10.1.4.127:80 http all', 'c1 10.1.4.254:80 http all',
+    // a range of ports: its ends
+    'c0 10.1.3.62:21 banner persistent', 'c0 10.1.3.62:10000 banner persistent', 'c0 10.1.3.62:10100 banner persistent',
+  ]);
+  assert.ok(p.checks.filter((c) => c.id.startsWith('svc.') || c.id.startsWith('persist.')).every((c) => c.needs === NEEDS_IPVS));
+  assert.deepEqual(check(p, 'persist.director.fwm.1').run, ['persist', 'c0', 'tcp', '3', '10.1.3.61:80:http', '10.1.3.61:443:https']);
+  // the web mark and the network's mark are both checked on port 80: one stopped server takes real1 out of both
+  assert.deepEqual(check(p, 'down.director.fwm.1.real1').run, ['realdown', 'director', 'real1', 'tcp', '80', '1', 'FWM 1@10.1.3.11:0', 'FWM 2@10.1.3.11:0']);
+  assert.ok(!p.checks.some((c) => c.id === 'down.director.fwm.2.real1'));
+  assert.deepEqual(check(p, 'down.director.fwm.21.real2').run, ['realdown', 'director', 'real2', 'tcp', '21', '1', 'FWM 21@10.1.3.12:0']);
+  // the routed network answers ping (the director holds it on lo), the real servers each port the marks cover
+  assert.deepEqual(check(p, 'ping.10.1.4.127').run, ['ping', 'c1', '10.1.4.127']);
+  assert.deepEqual(p.servers.filter((x) => x.host === 'real1').map((x) => `${x.kind} ${x.port}`), ['http 80', 'https 443', 'banner 21', 'banner 10000', 'banner 10100']);
+  // no client on a marked network
+  assert.ok(p.clients.every((c) => !c.address.startsWith('10.1.4.')));
 });
 
 test('what the namespace mode needs of the kernel: ipip for tunnelling, IPVS for a keepalived director', () => {

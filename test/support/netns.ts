@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { ok, sh, stop, unique, type Ran } from './proc.js';
+import { asGroup, ok, sh, stop, unique, type Ran } from './proc.js';
 import type { Rendered } from './render.js';
 
 export interface Netns {
@@ -87,7 +87,8 @@ export function lan(t: TestContext): { ns: Netns; join(host: Netns, ifname: stri
 
 /** A process started inside a namespace; t.after ends it by pid (SIGTERM, then SIGKILL). */
 export function spawnIn(t: TestContext, ns: Netns, cmd: string, args: string[]): ChildProcess & { output(): string } {
-  const child = spawn('ip', ['netns', 'exec', ns.name, cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group, so that stop() ends whatever the daemon forks too.
+  const child = asGroup(spawn('ip', ['netns', 'exec', ns.name, cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true }));
   let output = '';
   child.stdout!.on('data', (d) => (output += String(d)));
   child.stderr!.on('data', (d) => (output += String(d)));

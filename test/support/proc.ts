@@ -72,14 +72,40 @@ let counter = 0;
  */
 export const unique = (prefix: string) => `${prefix}${process.pid.toString(36)}x${++counter}`;
 
-/** End a spawned process (SIGTERM, SIGKILL after 5 s) and wait for it. */
+/** Children spawned as leaders of their own process group (spawnIn): stop() ends the whole group. */
+const groups = new WeakSet<ChildProcess>();
+
+/** Mark `child` (spawned with `detached: true`) as the leader of its process group. */
+export function asGroup<T extends ChildProcess>(child: T): T {
+  groups.add(child);
+  return child;
+}
+
+const signal = (child: ChildProcess, sig: NodeJS.Signals) => {
+  if (!groups.has(child) || child.pid === undefined) return void child.kill(sig);
+  try {
+    process.kill(-child.pid, sig);
+  } catch {
+    // ESRCH: nothing of the group is left.
+  }
+};
+
+/**
+ * End a spawned process and wait for it: SIGTERM, SIGKILL if it has not exited
+ * after 30 s (daemons tidy up on SIGTERM, slowly on a loaded machine). A group
+ * leader's whole group gets both: a daemon's forked children (keepalived's VRRP
+ * process) would otherwise outlive a killed parent, holding the test's pipes
+ * open so that its file never ends (seen at load 28).
+ */
 export async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const done = new Promise<void>((res) => child.once('exit', () => res()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await done;
-  clearTimeout(timer);
+  if (child.exitCode === null && child.signalCode === null) {
+    const done = new Promise<void>((res) => child.once('exit', () => res()));
+    signal(child, 'SIGTERM');
+    const timer = setTimeout(() => signal(child, 'SIGKILL'), 30_000);
+    await done;
+    clearTimeout(timer);
+  }
+  if (groups.has(child)) signal(child, 'SIGKILL');
 }
 
 export const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));

@@ -2,7 +2,7 @@
 // real server passes its check.
 import type { CommandModule } from 'yargs';
 import { renderIpvsadmTable } from '../../render/ipvsadm-table.js';
-import { generate } from '../generate.js';
+import { distros, generate } from '../generate.js';
 import { inTopologyFile, printWarnings, UsageError, type Io } from '../io.js';
 
 interface IpvsadmArgs {
@@ -27,7 +27,9 @@ export function ipvsadmCommand(io: Io): CommandModule<object, IpvsadmArgs> {
       const directors = g.model.hosts.filter((h) => h.roles.director && (a.host === undefined || h.name === a.host));
       if (a.host !== undefined && directors.length === 0) throw new UsageError(`--host ${a.host}: no director of that name`);
       if (directors.length === 0) io.err('no director in this topology\n');
-      for (const d of directors) io.out(`${directors.length > 1 ? `==> ${d.name} <==\n` : ''}${renderIpvsadmTable(d, a['ipvs-version'])}`);
+      // a director itself as real server: as its distro's kernel shows it (renderIpvsadmTable)
+      const set = distros();
+      for (const d of directors) io.out(`${directors.length > 1 ? `==> ${d.name} <==\n` : ''}${renderIpvsadmTable(d, a['ipvs-version'], set.get(d.distro)?.vars.ipvs_local)}`);
     },
   };
 }

@@ -14,8 +14,8 @@ import { join, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { treeOf } from '../../bundle/tree.js';
 import { writeTree } from '../../bundle/write.js';
-import { hostsWithVerify, labNeedsKernel, NEEDS_IPVS, planLab, planText, type LabCheck, type LabPlan } from '../../lab/plan.js';
-import { exitStatus, formatResult, formatSummary, parseLabLine, resultOf, summarize, unreported, type CheckResult } from '../../lab/report.js';
+import { hostsWithVerify, labCannotCheck, labNeedsKernel, NEEDS_IPVS, planLab, planText, type LabCheck, type LabPlan } from '../../lab/plan.js';
+import { exitStatus, LabResults, parseLabLine } from '../../lab/report.js';
 import { LAB_DISTROS, labTools, missingMessage } from '../../lab/tools.js';
 import { contains, overlaps, parseCidr, splitEndpoint } from '../../model/net.js';
 import { renderIpvsadmTable } from '../../render/ipvsadm-table.js';
@@ -49,6 +49,8 @@ function planOf(g: Generated): LabPlan {
     },
     verifies: (h) => verifying.has(h),
   });
+  const cannot = labCannotCheck(g.model);
+  if (cannot !== undefined) throw new UsageError(cannot);
   const lacking = labNeedsKernel(g.model, { ipvs: kernelHasIpvs(), ipip: kernelHasIpip() });
   if (lacking !== undefined) throw new UsageError(`${lacking.replace(/: run it with --vm$/, '')}: a lab that stays up runs in namespaces on this kernel only`);
   const unsupported = plan.hosts.filter((h) => !LAB_DISTROS.includes(h.distro));
@@ -71,10 +73,13 @@ export function managementNetwork(g: Generated, plan: LabPlan): { network: strin
   if (plan.hosts.length > 250) throw new UsageError(`lab up --ssh: at most 250 hosts on the management network (this topology has ${plan.hosts.length})`);
   const nets = plan.lans.map((l) => parseCidr(l.network));
   for (const { spec } of pairsOf(g.topology)) if (spec.virtual_network !== undefined) nets.push(parseCidr(spec.virtual_network));
+  // what firewall marks cover: addresses and networks
+  const marks = g.model.hosts.flatMap((h) => h.director?.marks ?? []).map((m) => m.destination);
+  nets.push(...marks.filter((m) => m.includes('/')).map((m) => parseCidr(m)));
   const addrs = [
     ...pairsOf(g.topology).flatMap((p) => p.spec.floating.map((f) => parseCidr(f).address)),
-    // A firewall-mark service has no virtual (the lab refuses it before this).
     ...(g.topology.virtual_services ?? []).flatMap((v) => (v.virtual !== undefined ? [splitEndpoint(v.virtual).address] : [])),
+    ...marks.filter((m) => !m.includes('/')),
   ];
   for (let i = 0; i < 512; i++) {
     const network = `198.${18 + (i >> 8)}.${i & 255}.0/24`;
@@ -116,8 +121,9 @@ function writeLabInputs(dir: string, g: Generated, plan: LabPlan, runs: (c: LabC
 /**
  * lab.sh DIR in a mode of lib/kept.sh, its results read from a file (the
  * processes it leaves running must hold no pipe of ours); each line to onLine.
+ * Ctrl-C (SIGINT, SIGTERM) goes to lab.sh, which cleans up; `interrupted` says so.
  */
-function runLabSh(dir: string, env: Record<string, string>, onLine: (line: string) => void): Promise<number | null> {
+function runLabSh(dir: string, env: Record<string, string>, onLine: (line: string) => void): Promise<{ status: number | null; interrupted: boolean }> {
   const results = join(dir, 'out', `results-${env.LAB_MODE}`);
   mkdirSync(join(dir, 'out'), { recursive: true });
   writeFileSync(results, '');
@@ -136,7 +142,11 @@ function runLabSh(dir: string, env: Record<string, string>, onLine: (line: strin
     partial = lines.pop()!;
     for (const l of lines) onLine(l);
   };
-  const onSignal = () => { if (child.pid !== undefined) try { process.kill(child.pid, 'SIGTERM'); } catch { /* gone */ } };
+  let interrupted = false;
+  const onSignal = () => {
+    interrupted = true;
+    if (child.pid !== undefined) try { process.kill(child.pid, 'SIGTERM'); } catch { /* gone */ }
+  };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const timer = setInterval(poll, 300);
@@ -147,7 +157,7 @@ function runLabSh(dir: string, env: Record<string, string>, onLine: (line: strin
       process.off('SIGTERM', onSignal);
       poll();
       if (partial !== '') onLine(partial);
-      done(code);
+      done({ status: code, interrupted });
     });
   });
 }
@@ -157,7 +167,7 @@ interface CheckArgs { dir: string; topology: string; distro?: string; report?: s
 interface DirArgs { dir: string }
 interface ExecArgs { dir: string; command: string[] }
 
-function upCommand(io: Io): CommandModule<object, UpArgs> {
+function upCommand(io: Io, setCode: (code: number) => void): CommandModule<object, UpArgs> {
   return {
     command: 'up <topology> <dir>',
     describe: 'Build the topology\'s hosts in DIR and leave them up, with sshd on a management network and nothing installed: deploy with Ansible through `lab exec`, then `lab check`',
@@ -211,10 +221,18 @@ function upCommand(io: Io): CommandModule<object, UpArgs> {
 
       io.out(`lvsgen lab up ${plan.cluster}: ${count(plan.hosts.length, 'host')} (${[...new Set(plan.hosts.map((h) => h.distro))].join(', ')}), ${count(plan.lans.length, 'LAN')}, management network ${mgmt.network}, in ${a.dir}\n`);
       let last = '';
-      const status = await runLabSh(dir, { LAB_MODE: 'up', LAB_PREFIX: prefix, LAB_KEEPER_SLEEP: 'infinity' }, (line) => {
+      const { status, interrupted } = await runLabSh(dir, { LAB_MODE: 'up', LAB_PREFIX: prefix, LAB_KEEPER_SLEEP: 'infinity' }, (line) => {
         const l = parseLabLine(line);
         if (l?.kind === 'progress') { io.out(`... ${l.text}\n`); last = l.text; }
       });
+      if (interrupted) {
+        // lab.sh removed what it made (its trap); the rest goes here, like `lvsgen lab`
+        removeNamespaces(prefix);
+        rmSync(dir, { recursive: true, force: true });
+        io.err(`lvsgen lab up: interrupted after: ${last}; removed the lab and ${a.dir}\n`);
+        setCode(130);
+        return;
+      }
       if (status !== 0) {
         removeNamespaces(prefix);
         let log = '';
@@ -284,30 +302,11 @@ function checkCommand(io: Io, setCode: (code: number) => void): CommandModule<ob
       writeLabInputs(dir, g, plan, runs);
       io.out(`lvsgen lab check ${plan.cluster}: ${count(plan.hosts.length, 'host')} in ${a.dir}; ${plan.checks.filter(runs).length} checks to run, ${plan.checks.filter((c) => !runs(c)).length} not run\n`);
       const notRunWhy = `needs IPVS${ipvs ? ' in the kernel' : ', which this kernel lacks'}: the namespace mode drives an ipvsadm stand-in`;
-      const results: CheckResult[] = plan.checks.filter((c) => !runs(c)).map((c) => ({ id: c.id, name: c.name, expected: c.expected, status: 'not-run', seen: notRunWhy }));
-      const byId = new Map(plan.checks.map((c) => [c.id, c]));
-      const reported = new Set(results.map((r) => r.id));
-      let last = '';
-      const status = await runLabSh(dir, { LAB_MODE: 'check', LAB_PREFIX: kept.prefix }, (line) => {
-        const l = parseLabLine(line);
-        if (l === undefined) return;
-        if (l.kind === 'progress') { io.out(`... ${l.text}\n`); last = l.text; return; }
-        const c = byId.get(l.id);
-        if (!c) return;
-        reported.add(c.id);
-        const r = resultOf(c, l);
-        results.push(r);
-        io.out(`${formatResult(r)}\n`);
-      });
-      for (const r of unreported(plan.checks, reported, `not reached: the checks stopped early (lab.sh exit ${status}, after: ${last}; log ${join(a.dir, 'out', 'lab.log')})`)) {
-        results.push(r);
-        io.out(`${formatResult(r)}\n`);
-      }
-      for (const r of results.filter((x) => x.status === 'not-run' && plan.checks.some((c) => c.id === x.id && !runs(c)))) io.out(`${formatResult(r)}\n`);
-      const s = summarize(results);
-      io.out(`${formatSummary(s)}\n`);
-      if (a.report !== undefined) writeFileSync(a.report, `${JSON.stringify({ cluster: plan.cluster, mode: 'namespaces', ipvs, ...s, checks: results }, null, 2)}\n`);
-      setCode(exitStatus(s));
+      const results = new LabResults(plan.checks, runs, notRunWhy, (line) => io.out(`${line}\n`));
+      const { status, interrupted } = await runLabSh(dir, { LAB_MODE: 'check', LAB_PREFIX: kept.prefix }, (line) => results.line(line));
+      const s = results.finish(interrupted ? 'not run to its end: interrupted' : `not reached: the checks stopped early (lab.sh exit ${status}, after: ${results.lastProgress}; log ${join(a.dir, 'out', 'lab.log')})`);
+      if (a.report !== undefined) writeFileSync(a.report, `${JSON.stringify({ cluster: plan.cluster, mode: 'namespaces', ipvs, ...s, checks: results.results }, null, 2)}\n`);
+      setCode(interrupted ? 130 : exitStatus(s));
     },
   };
 }
@@ -369,7 +368,7 @@ export function labCommands(io: Io, setCode: (code: number) => void): CommandMod
     describe: `${run.describe as string} Also: lab up, lab exec, lab check, lab down (a lab that stays up).`,
     builder: (y) =>
       y
-        .command(upCommand(io))
+        .command(upCommand(io, setCode))
         .command(execCommand(setCode))
         .command(checkCommand(io, setCode))
         .command(downCommand(io))

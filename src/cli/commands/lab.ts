@@ -12,7 +12,7 @@ import type { CommandModule } from 'yargs';
 import { treeOf } from '../../bundle/tree.js';
 import { writeTree } from '../../bundle/write.js';
 import { hostsWithVerify, labCannotCheck, labNeedsKernel, NEEDS_IPVS, planLab, planText, type LabCheck } from '../../lab/plan.js';
-import { exitStatus, formatResult, formatSummary, parseLabLine, resultOf, summarize, unreported, type CheckResult } from '../../lab/report.js';
+import { exitStatus, LabResults } from '../../lab/report.js';
 import { LAB_DISTROS, labTools, missingMessage } from '../../lab/tools.js';
 import { renderIpvsadmTable } from '../../render/ipvsadm-table.js';
 import { LVSGEN_ROOT } from '../../render/distros.js';
@@ -46,7 +46,7 @@ const VM_TOOLS = [
   { tool: 'ipvsadm', package: 'ipvsadm' }, { tool: 'flock', package: 'util-linux' },
 ];
 /** The whole VM's limit, seconds (TCG emulation: a lab takes minutes). */
-const VM_LIMIT_S = 2400;
+const VM_LIMIT_S = 3600;
 
 /** The kernel's IPVS: /proc/net/ip_vs once ip_vs is loaded (or built in). */
 export function kernelHasIpvs(): boolean {
@@ -104,13 +104,11 @@ export function labCommand(io: Io, setCode: (code: number) => void): CommandModu
         const absent = plan.hosts.filter((h) => !existsSync(join(a.bundles!, h.name, '.lvsgen', 'install.sh'))).map((h) => h.name);
         if (absent.length) throw new UsageError(`--bundles ${a.bundles}: no bundle (HOST/.lvsgen/install.sh) for ${absent.join(', ')}`);
       }
-      const unchecked = labCannotCheck(g.model);
-      if (unchecked !== undefined) throw new UsageError(unchecked);
       const ipvs = kernelHasIpvs();
       // The VM by itself where this kernel has no IPVS (said below); --no-vm
       // stays in namespaces, --vm goes to the VM whatever the kernel.
       const vm = a.vm ?? !ipvs;
-      const lacking = vm ? undefined : labNeedsKernel(g.model, { ipvs, ipip: kernelHasIpip() });
+      const lacking = labCannotCheck(g.model) ?? (vm ? undefined : labNeedsKernel(g.model, { ipvs, ipip: kernelHasIpip() }));
       if (lacking !== undefined) throw new UsageError(lacking);
       // preflight: nothing is created before every need is met
       if (process.getuid?.() !== 0) throw new LabUnavailable('lvsgen lab must run as root (it creates network namespaces and mounts)');
@@ -132,7 +130,7 @@ export function labCommand(io: Io, setCode: (code: number) => void): CommandModu
 
       const dir = mkdtempSync(join(tmpdir(), 'lvsgen-lab-'));
       const prefix = labPrefix();
-      const results: CheckResult[] = [];
+      const results = new LabResults(plan.checks, runs, notRunWhy, (line) => io.out(`${line}\n`));
       let child: ReturnType<typeof spawn> | undefined;
       let interrupted = false;
       const onSignal = () => {
@@ -147,24 +145,7 @@ export function labCommand(io: Io, setCode: (code: number) => void): CommandModu
         mkdirSync(join(dir, 'prediction'));
         for (const d of plan.directors) writeFileSync(join(dir, 'prediction', d), renderIpvsadmTable(g.model.hosts.find((h) => h.name === d)!));
         writeFileSync(join(dir, 'plan'), planText(plan, runs));
-        for (const c of plan.checks.filter((x) => !runs(x))) {
-          const r: CheckResult = { id: c.id, name: c.name, expected: c.expected, status: 'not-run', seen: notRunWhy };
-          results.push(r);
-        }
-        const byId = new Map(plan.checks.map((c) => [c.id, c]));
-        const reported = new Set<string>(results.map((r) => r.id));
-        let lastProgress = '';
-        const onLine = (line: string) => {
-          const l = parseLabLine(line);
-          if (l === undefined) return;
-          if (l.kind === 'progress') { io.out(`... ${l.text}\n`); lastProgress = l.text; return; }
-          const c = byId.get(l.id);
-          if (!c) return;
-          reported.add(c.id);
-          const r = resultOf(c, l);
-          results.push(r);
-          io.out(`${formatResult(r)}\n`);
-        };
+        const onLine = (line: string) => results.line(line);
         const status = await new Promise<number | null>((resolve) => {
           if (!vm) {
             child = spawn('bash', [join(LVSGEN_ROOT, 'lab', 'lab.sh'), dir], {
@@ -212,13 +193,10 @@ export function labCommand(io: Io, setCode: (code: number) => void): CommandModu
           });
         });
         removeNamespaces(prefix);
-        const why = interrupted ? 'not run to its end: interrupted' : `not reached: the lab stopped early (${vm ? 'run.sh' : 'lab.sh'} exit ${status}, after: ${lastProgress}; log ${a.keep ? join(dir, vm ? 'vm' : '', 'out', 'lab.log') : 'removed: run with --keep'})`;
-        for (const r of unreported(plan.checks, reported, why)) { results.push(r); io.out(`${formatResult(r)}\n`); }
-        for (const r of results.filter((x) => x.status === 'not-run' && plan.checks.some((c) => c.id === x.id && !runs(c)))) io.out(`${formatResult(r)}\n`);
-        const s = summarize(results);
-        io.out(`${formatSummary(s)}\n`);
+        const why = interrupted ? 'not run to its end: interrupted' : `not reached: the lab stopped early (${vm ? 'run.sh' : 'lab.sh'} exit ${status}, after: ${results.lastProgress}; log ${a.keep ? join(dir, vm ? 'vm' : '', 'out', 'lab.log') : 'removed: run with --keep'})`;
+        const s = results.finish(why);
         if (a.report !== undefined) {
-          writeFileSync(a.report, `${JSON.stringify({ cluster: plan.cluster, mode: vm ? 'vm' : 'namespaces', ipvs, ...s, checks: results }, null, 2)}\n`);
+          writeFileSync(a.report, `${JSON.stringify({ cluster: plan.cluster, mode: vm ? 'vm' : 'namespaces', ipvs, ...s, checks: results.results }, null, 2)}\n`);
         }
         if (a.keep) io.out(`kept: ${dir} (the hosts' roots under work/hosts/<host>/upper, logs under out/)\n`);
         setCode(interrupted ? 130 : exitStatus(s));

@@ -162,10 +162,206 @@ records file | sed 's/^[^ ]* [^ ]* [^ ]* //' >"$work/managed"
 # Every file record is understood before anything changes.
 while IFS=' ' read -r mode merge secrecy path <&3; do
 	case $mode in 0[0-7][0-7][0-7]) ;; *) fail "plan: bad mode $mode of $path" ;; esac
-	case $merge in replace | block | iptables) ;; *) fail "plan: $path: this installer cannot merge by $merge" ;; esac
+	case $merge in replace | block | iptables | ifupdown | keyfile) ;; *) fail "plan: $path: this installer cannot merge by $merge" ;; esac
 	case $secrecy in plain | secret) ;; *) fail "plan: bad secrecy $secrecy of $path" ;; esac
 	case $path in /*) ;; *) fail "plan: not an absolute path: $path" ;; esac
 done 3<"$work/files"
+
+# Interface files (merge ifupdown, keyfile): lvsgen's file for a device keeps
+# what the host's own configuration of that device says and lvsgen's does not
+# (DNS servers, MTU, a gateway where lvsgen sets none, IPv6, up lines), and the
+# host's other stanzas or profiles for the device are disabled (the original
+# kept in backup/, put back by --uninstall), so that one configuration applies:
+# - ifupdown (interfaces(5)): the option lines of every `iface DEV inet`
+#   stanza of the originals of the files ifupdown reads together (FILE and
+#   FILE.d/*) join lvsgen's stanza for DEV, but for the address lvsgen sets
+#   (address, netmask, broadcast, network, pointopoint), the gateway when one
+#   of lvsgen's stanzas sets one, and an option lvsgen's stanza has; an `iface
+#   DEV inet6` stanza of a file lvsgen replaces comes along whole. Another
+#   file's `iface DEV inet` stanza (cloud-init's interfaces.d/50-cloud-init) is
+#   commented out with `#lvsgen-disabled# `: ifup would apply both.
+# - keyfile (nm-settings-keyfile(5)): the keys of every other profile bound to
+#   the device (interface-name) join lvsgen's profile, but for those lvsgen sets
+#   ([connection] id, uuid, type, interface-name, autoconnect*, [ipv4] method,
+#   address*, route*, the gateway as above, and any key lvsgen's file has); the
+#   host's [ipv6] replaces lvsgen's `method=ignore`. The other profile gets
+#   autoconnect=false: an autoconnect-priority only orders NetworkManager's
+#   attempts, and it would activate the other profile when lvsgen's fails.
+IFUPDOWN_KW='iface auto mapping source source-directory rename no-auto-down no-scripts'
+
+original_of() { # original_of PATH: the host's own PATH, before lvsgen changed it
+	if [ -f "$backup$1" ]; then
+		printf '%s\n' "$backup$1"
+	elif [ -e "$backup$1.lvsgen-absent" ] || [ ! -f "$root$1" ]; then
+		printf '%s\n' /dev/null
+	else
+		printf '%s\n' "$root$1"
+	fi
+}
+
+family_of() { # family_of MERGE PATH: the host files its consumer reads with PATH
+	case $1 in
+	ifupdown)
+		case $2 in */*.d/*) fbase=${2%/*}; fbase=${fbase%.d} ;; *) fbase=$2 ;; esac
+		printf '%s\n' "$fbase"
+		for f in "$root$fbase.d"/*; do [ -f "$f" ] && printf '%s\n' "${f#"$root"}"; done
+		;;
+	keyfile) for f in "$root${2%/*}"/*.nmconnection; do [ -f "$f" ] && printf '%s\n' "${f#"$root"}"; done ;;
+	esac
+	return 0
+}
+
+# merge_ifupdown BUNDLE OUT PLANNED SOURCE...: PLANNED lists (one a line) the
+# sources that are originals of files lvsgen replaces.
+merge_ifupdown() {
+	mb=$1 mo=$2 mp=$3
+	shift 3
+	awk -v kws=" $IFUPDOWN_KW " -v gw="$(cat "$work/ifupdown.gw")" -v planned="$mp" '
+		BEGIN { n = split(planned, p, "\n"); for (i = 1; i <= n; i++) if (p[i] != "") isplan[p[i]] = 1 }
+		function kw(w) { return index(kws, " " w " ") > 0 || w ~ /^allow-/ }
+		FILENAME != fn { fn = FILENAME; nf++; cur = ""; six = "" }
+		{ line = $0; sub(/^[ \t]+/, "", line) }
+		nf == 1 {
+			b[++nb] = $0
+			if (kw($1)) { cur = ($1 == "iface" && $3 == "inet") ? $2 : ""; if (cur != "") { mine[cur] = 1; last[cur] = nb }; next }
+			if (cur != "" && line != "" && line !~ /^#/) { last[cur] = nb; have[cur, line] = 1; if ($1 !~ /^(pre-|post-)?(up|down)$/) set[cur, $1] = 1 }
+			next
+		}
+		kw($1) {
+			cur = ($1 == "iface" && $3 == "inet" && ($2 in mine)) ? $2 : ""
+			six = ($1 == "iface" && $3 == "inet6" && ($2 in mine) && (FILENAME in isplan)) ? $2 : ""
+			if (six != "") tail = tail "\n" $0 "\n"
+			next
+		}
+		line == "" || line ~ /^#/ { next }
+		six != "" { tail = tail "\t" line "\n"; next }
+		cur == "" { next }
+		$1 == "address" || $1 == "netmask" || $1 == "broadcast" || $1 == "network" || $1 == "pointopoint" || ($1 == "gateway" && gw == 1) { next }
+		((cur, $1) in set) || ((cur, line) in have) { next }
+		{ have[cur, line] = 1; add[cur] = add[cur] "\t" line "\n" }
+		END {
+			for (i = 1; i <= nb; i++) { print b[i]; for (d in last) if (last[d] == i) printf "%s", add[d] }
+			printf "%s", tail
+		}' "$mb" "$@" >"$mo"
+}
+
+# off_ifupdown FILE DEVICES: FILE with its `iface DEV inet` stanzas commented out.
+off_ifupdown() {
+	awk -v kws=" $IFUPDOWN_KW " -v devs=" $2 " '
+		function kw(w) { return index(kws, " " w " ") > 0 || w ~ /^allow-/ }
+		kw($1) { off = $1 == "iface" && $3 == "inet" && index(devs, " " $2 " ") > 0 }
+		off && $0 != "" { print "#lvsgen-disabled# " $0; next }
+		{ print }' "$1"
+}
+
+# merge_keyfile BUNDLE OUT PLANNED SOURCE...: the sources are keyfiles; those
+# bound to another device are ignored.
+merge_keyfile() {
+	mb=$1 mo=$2
+	shift 3
+	awk -v gw="$(cat "$work/keyfile.gw")" '
+		function flush(  i, s, k) {
+			if (nf < 2 || src_dev != dev) { ns = 0; return }
+			for (i = 1; i <= ns; i++) {
+				s = ssec[i]; k = skey[i]
+				if (s == "[ipv6]") six = 1
+				if (s == "[connection]" && k ~ /^(id|uuid|type|interface-name|autoconnect|autoconnect-priority)$/) continue
+				if (s == "[ipv4]" && (k ~ /^(method|address(es)?[0-9]*|route(s)?[0-9]*(_options)?)$/ || (k == "gateway" && gw == 1))) continue
+				if ((s, k) in set) continue
+				set[s, k] = 1
+				if (!(s in known)) { known[s] = 1; order[++no] = s }
+				add[s] = add[s] sline[i] "\n"
+			}
+			ns = 0
+		}
+		FILENAME != fn { flush(); fn = FILENAME; nf++; sec = ""; src_dev = "" }
+		/^[ \t]*\[/ { sec = $0; sub(/[ \t]+$/, "", sec); if (nf == 1 && !(sec in known)) { known[sec] = 1; order[++no] = sec; mine[sec] = 1 }; next }
+		nf == 1 { body[sec] = body[sec] $0 "\n"; if ($0 ~ /^[^#;].*=/) { k = $0; sub(/[ \t]*=.*/, "", k); if (sec != "[ipv6]") set[sec, k] = 1; if (sec == "[connection]" && k == "interface-name") { dev = $0; sub(/^[^=]*=[ \t]*/, "", dev) } }; next }
+		$0 !~ /^[^#;].*=/ { next }
+		{ k = $0; sub(/[ \t]*=.*/, "", k); if (sec == "[connection]" && k == "interface-name") { src_dev = $0; sub(/^[^=]*=[ \t]*/, "", src_dev) }
+		  ssec[++ns] = sec; skey[ns] = k; sline[ns] = $0 }
+		END {
+			flush()
+			printf "%s", body[""]
+			for (j = 1; j <= no; j++) {
+				s = order[j]
+				t = (s in mine) ? body[s] : ""
+				if (s == "[ipv6]" && six) { u = ""; m = split(t, l, "\n"); for (i = 1; i < m; i++) if (l[i] !~ /^[^#;].*=/) u = u l[i] "\n"; t = u }
+				sub(/\n+$/, "", t)
+				if (t != "") t = t "\n"
+				printf "%s%s\n%s%s", (j > 1 ? "\n" : ""), s, t, add[s]
+			}
+		}' "$mb" "$@" >"$mo"
+}
+
+# off_keyfile FILE DEVICES: FILE with autoconnect=false when it is bound to one of DEVICES.
+off_keyfile() {
+	awk -v devs=" $2 " '
+		FNR == 1 { pass++ }
+		/^[ \t]*\[/ { sec = $0; sub(/[ \t]+$/, "", sec) }
+		pass == 1 { if (sec == "[connection]" && $0 ~ /^interface-name[ \t]*=/) { d = $0; sub(/^[^=]*=[ \t]*/, "", d); off = index(devs, " " d " ") > 0 }; next }
+		!off { print; next }
+		sec == "[connection]" && $0 ~ /^autoconnect[ \t]*=/ { next }
+		{ print }
+		$0 ~ /^[ \t]*\[connection\]/ { print "autoconnect=false" }' "$1" "$1"
+}
+
+# The interface files: per merge kind, whether lvsgen sets a gateway, the
+# devices lvsgen's files configure, and the host's other files of the same
+# consumer that configure one of them (records "MODE off-KIND plain PATH",
+# installed, diffed and restored as the plan's files are).
+for kind in ifupdown keyfile; do
+	sed -n "s/^[^ ]* $kind [^ ]* //p" "$work/files" >"$work/$kind.paths"
+	echo 0 >"$work/$kind.gw"
+	[ -s "$work/$kind.paths" ] || continue
+	: >"$work/$kind.devs"
+	: >"$work/$kind.off"
+	while IFS= read -r p <&3; do
+		case $kind in
+		ifupdown)
+			awk '$1 == "iface" && $3 == "inet" { print $2 }' "$bundle$p" >>"$work/$kind.devs"
+			awk '$1 == "gateway" { f = 1 } END { exit !f }' "$bundle$p" && echo 1 >"$work/$kind.gw"
+			;;
+		keyfile)
+			sed -n 's/^interface-name=//p' "$bundle$p" >>"$work/$kind.devs"
+			grep -q '^gateway=' "$bundle$p" && echo 1 >"$work/$kind.gw"
+			;;
+		esac
+		family_of "$kind" "$p"
+	done 3<"$work/$kind.paths" | sort -u >"$work/$kind.family"
+	devs=$(tr '\n' ' ' <"$work/$kind.devs")
+	while IFS= read -r f <&3; do
+		grep -qxF -- "$f" "$work/managed" && continue
+		o=$(original_of "$f")
+		mkdir -p "$(dirname "$work/off$f")"
+		off_$kind "$o" "$devs" >"$work/off$f"
+		cmp -s "$o" "$work/off$f" && continue
+		printf '0%s off-%s plain %s\n' "$(stat -c %a "$o")" "$kind" "$f" >>"$work/extra"
+		printf '%s\n' "$f" >>"$work/managed"
+		printf '%s\n' "$f" >>"$work/$kind.off"
+	done 3<"$work/$kind.family"
+done
+[ -s "$work/extra" ] && cat "$work/extra" >>"$work/files"
+
+merge_iface() { # merge_iface KIND PATH OUT: lvsgen's PATH with the host's own settings
+	: >"$work/sources"
+	: >"$work/planned"
+	while IFS= read -r f <&3; do
+		o=$(original_of "$f")
+		[ "$o" = /dev/null ] && continue
+		printf '%s\n' "$o" >>"$work/sources"
+		grep -qxF -- "$f" "$work/$1.off" || printf '%s\n' "$o" >>"$work/planned"
+	done 3<"$work/$1.family"
+	# One source a line: split on newlines only, globbing off.
+	oldifs=$IFS
+	IFS='
+'
+	set -f
+	# shellcheck disable=SC2046
+	merge_"$1" "$bundle$2" "$3" "$(cat "$work/planned")" $(cat "$work/sources")
+	set +f
+	IFS=$oldifs
+}
 
 is_pending() { # is_pending NAME: was action NAME left to run by an earlier install?
 	[ -f "$pending" ] && grep -qxF -- "$1" "$pending"
@@ -279,6 +475,12 @@ source_of() { # source_of MERGE PATH
 		merge_"$1" "$(host_side "$2")" "$bundle$2" "$work/merged$2"
 		src=$work/merged$2
 		;;
+	ifupdown | keyfile)
+		mkdir -p "$(dirname "$work/merged$2")"
+		merge_iface "$1" "$2" "$work/merged$2"
+		src=$work/merged$2
+		;;
+	off-*) src=$work/off$2 ;;
 	*) src=$bundle$2 ;;
 	esac
 }

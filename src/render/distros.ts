@@ -23,9 +23,11 @@ const ruleSchema = z.strictObject({
   then: z.array(z.string()).default([]),
   /**
    * replace: the whole file is lvsgen's; block: only a marked block of the host's file;
-   * iptables: a marked block inside the table's section of an iptables-save file (see render/plan.ts).
+   * iptables: a marked block inside the table's section of an iptables-save file; ifupdown,
+   * keyfile: lvsgen's interface file with the host's own settings of the device carried over,
+   * the host's other stanzas or profiles for it disabled (see render/plan.ts).
    */
-  merge: z.enum(['replace', 'block', 'iptables']).default('replace'),
+  merge: z.enum(['replace', 'block', 'iptables', 'ifupdown', 'keyfile']).default('replace'),
 });
 const actionSchema = z.strictObject({
   /** Ask before running: restarting networking can cut the operator's connection. */

@@ -17,7 +17,8 @@
 //                                          distro's name; the .deb Depends
 //                                          and .rpm Requires; install.sh
 //                                          only reads it)
-//   file MODE MERGE SECRECY PATH           install PATH (MERGE: replace | block | iptables;
+//   file MODE MERGE SECRECY PATH           install PATH (MERGE: replace | block | iptables
+//                                          | ifupdown | keyfile;
 //                                          SECRECY: plain | secret)
 //   action NAME now|ask                    an action; ask: confirm first
 //   when NAME PATH                         ... runs when PATH changed
@@ -43,10 +44,15 @@ export const PLAN_FORMAT = 1;
  * line of nftables.service's file). Uninstall takes the block out and keeps
  * the rest as it is then. iptables: a block too, in an iptables-save file
  * (/etc/sysconfig/iptables), placed inside the host's section of the table
- * the bundle's fragment names (see mergeIptables).
+ * the bundle's fragment names (see mergeIptables). ifupdown, keyfile: an
+ * interface file lvsgen writes for a device (an interfaces(5) stanza file, a
+ * NetworkManager keyfile), which keeps what the host's own configuration of
+ * that device says and lvsgen's does not (DNS, MTU, a gateway, IPv6); the host's
+ * other stanzas or profiles for the device are disabled (see mergeIfupdown,
+ * mergeKeyfile, and install.sh's merge_ifupdown, merge_keyfile).
  */
-export type Merge = 'replace' | 'block' | 'iptables';
-export const MERGES: readonly Merge[] = ['replace', 'block', 'iptables'];
+export type Merge = 'replace' | 'block' | 'iptables' | 'ifupdown' | 'keyfile';
+export const MERGES: readonly Merge[] = ['replace', 'block', 'iptables', 'ifupdown', 'keyfile'];
 
 /** The markers of a block (install.sh has the same two lines). */
 export const BLOCK_BEGIN = '# BEGIN lvsgen: install.sh rewrites the lines up to END lvsgen; edit outside them';
@@ -158,9 +164,142 @@ function place(have: string[], block: string[], finish: (out: string[]) => strin
   return `${finish(out).join('\n')}\n`;
 }
 
+const IFUPDOWN_KEYWORDS = new Set(['iface', 'auto', 'mapping', 'source', 'source-directory', 'rename', 'no-auto-down', 'no-scripts']);
+const ifupdownKeyword = (w: string | undefined) => w !== undefined && (IFUPDOWN_KEYWORDS.has(w) || w.startsWith('allow-'));
+const words = (l: string) => l.trim().split(/\s+/);
+
+/**
+ * The test oracle of install.sh's merge_ifupdown, with the host's original of
+ * the same path as the only source (a host without other interface files):
+ * into each `iface DEV inet` stanza of lvsgen's file go the option lines of
+ * the host's `iface DEV inet` stanzas, but for the address options
+ * (address, netmask, broadcast, network, pointopoint), the gateway when
+ * `lvsgenGateway` (one of lvsgen's files sets one) and an option lvsgen's stanza
+ * has (up/down lines add up, without repeating one); the host's `iface DEV
+ * inet6` stanzas follow lvsgen's file whole.
+ */
+export function mergeIfupdown(host: string | undefined, bundled: string, lvsgenGateway = false): string {
+  const b = lines(bundled);
+  const last = new Map<string, number>();
+  const have = new Set<string>();
+  const set = new Set<string>();
+  let cur: string | undefined;
+  b.forEach((l, i) => {
+    const [w0, w1, w2] = words(l);
+    if (ifupdownKeyword(w0)) {
+      cur = w0 === 'iface' && w2 === 'inet' ? w1 : undefined;
+      if (cur !== undefined) last.set(cur, i);
+    } else if (cur !== undefined && l.trim() !== '' && !l.trim().startsWith('#')) {
+      last.set(cur, i);
+      have.add(`${cur} ${l.trim()}`);
+      if (!/^(pre-|post-)?(up|down)$/.test(w0!)) set.add(`${cur} ${w0}`);
+    }
+  });
+  const add = new Map<string, string[]>();
+  let tail: string[] = [];
+  let six: string | undefined;
+  cur = undefined;
+  for (const l of lines(host)) {
+    const [w0, w1, w2] = words(l);
+    if (ifupdownKeyword(w0)) {
+      cur = w0 === 'iface' && w2 === 'inet' && last.has(w1!) ? w1 : undefined;
+      six = w0 === 'iface' && w2 === 'inet6' && last.has(w1!) ? w1 : undefined;
+      if (six !== undefined) tail.push('', l);
+      continue;
+    }
+    const t = l.trim();
+    if (t === '' || t.startsWith('#')) continue;
+    if (six !== undefined) tail.push(`\t${t}`);
+    if (cur === undefined) continue;
+    if (['address', 'netmask', 'broadcast', 'network', 'pointopoint'].includes(w0!) || (w0 === 'gateway' && lvsgenGateway)) continue;
+    if (set.has(`${cur} ${w0}`) || have.has(`${cur} ${t}`)) continue;
+    have.add(`${cur} ${t}`);
+    add.set(cur, [...(add.get(cur) ?? []), `\t${t}`]);
+  }
+  const out: string[] = [];
+  b.forEach((l, i) => {
+    out.push(l);
+    for (const [d, n] of last) if (n === i) out.push(...(add.get(d) ?? []));
+  });
+  return `${[...out, ...tail].join('\n')}\n`;
+}
+
+/**
+ * The test oracle of install.sh's merge_keyfile, with the host's original of
+ * the same path as the only source: the keys of the host's profile for the
+ * same device (interface-name) join lvsgen's sections, or come as sections of
+ * their own, but for those lvsgen sets ([connection] id, uuid, type,
+ * interface-name, autoconnect, autoconnect-priority; [ipv4] method, address*,
+ * route*, the gateway when `lvsgenGateway`; any key lvsgen's file has); the
+ * host's [ipv6] keys replace lvsgen's.
+ */
+export function mergeKeyfile(host: string | undefined, bundled: string, lvsgenGateway = false): string {
+  const sections: string[] = [];
+  const body = new Map<string, string[]>([['', []]]);
+  const set = new Set<string>();
+  const key = (l: string) => (/^[^#;].*=/.test(l) ? l.replace(/\s*=.*/, '') : undefined);
+  let sec = '';
+  let dev: string | undefined;
+  for (const l of lines(bundled)) {
+    if (/^\s*\[/.test(l)) {
+      sec = l.trimEnd();
+      sections.push(sec);
+      body.set(sec, []);
+      continue;
+    }
+    body.get(sec)!.push(l);
+    const k = key(l);
+    if (k === undefined) continue;
+    if (sec !== '[ipv6]') set.add(`${sec} ${k}`);
+    if (sec === '[connection]' && k === 'interface-name') dev = l.replace(/^[^=]*=\s*/, '');
+  }
+  const src: Array<[string, string, string]> = [];
+  let srcDev: string | undefined;
+  sec = '';
+  for (const l of lines(host)) {
+    if (/^\s*\[/.test(l)) sec = l.trimEnd();
+    const k = key(l);
+    if (/^\s*\[/.test(l) || k === undefined) continue;
+    if (sec === '[connection]' && k === 'interface-name') srcDev = l.replace(/^[^=]*=\s*/, '');
+    src.push([sec, k, l]);
+  }
+  const add = new Map<string, string[]>();
+  let six = false;
+  if (srcDev === dev) {
+    for (const [s, k, l] of src) {
+      if (s === '[ipv6]') six = true;
+      if (s === '[connection]' && /^(id|uuid|type|interface-name|autoconnect|autoconnect-priority)$/.test(k)) continue;
+      if (s === '[ipv4]' && (/^(method|address(es)?[0-9]*|route(s)?[0-9]*(_options)?)$/.test(k) || (k === 'gateway' && lvsgenGateway))) continue;
+      if (set.has(`${s} ${k}`)) continue;
+      set.add(`${s} ${k}`);
+      if (!sections.includes(s)) sections.push(s);
+      add.set(s, [...(add.get(s) ?? []), l]);
+    }
+  }
+  const out = [...body.get('')!];
+  sections.forEach((s, j) => {
+    let t = body.get(s) ?? [];
+    if (s === '[ipv6]' && six) t = t.filter((l) => key(l) === undefined);
+    while (t.length > 0 && t[t.length - 1] === '') t = t.slice(0, -1);
+    out.push(...(j > 0 ? [''] : []), s, ...t, ...(add.get(s) ?? []));
+  });
+  return `${out.join('\n')}\n`;
+}
+
 /** What install.sh makes of the host's file (undefined: absent) and the bundle's file, merged by MERGE. */
 export function mergeFile(merge: Merge, host: string | undefined, bundled: string): string {
-  return merge === 'block' ? mergeBlock(host, bundled) : merge === 'iptables' ? mergeIptables(host, bundled) : bundled;
+  switch (merge) {
+    case 'block':
+      return mergeBlock(host, bundled);
+    case 'iptables':
+      return mergeIptables(host, bundled);
+    case 'ifupdown':
+      return mergeIfupdown(host, bundled);
+    case 'keyfile':
+      return mergeKeyfile(host, bundled);
+    default:
+      return bundled;
+  }
 }
 
 export interface PlanFile {

@@ -12,12 +12,18 @@
 //
 // Shown for every file: the administrator's bytes kept after install,
 // reinstall, a failure injected at each command, and uninstall.
+//
+// Interface files: a debian12 host whose interfaces file has a gateway, DNS,
+// an MTU and an IPv6 stanza, with cloud-init's stanza for a managed device;
+// a rhel9 host with another NetworkManager profile for a managed device. Read
+// back by ifquery and ifup -n, applied by ifup in a namespace, and by
+// NetworkManager itself in a namespace.
 import assert from 'node:assert/strict';
 import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, test, type TestContext } from 'node:test';
 import { BLOCK_BEGIN, BLOCK_END, mergeFile, parsePlan, type Plan } from '../../src/render/plan.js';
-import { bareNetns, bundlesOf, type Netns, ok, type Ran, read, render, requireRoot, requireTools, sh, STUB_NOT_RUNNING, tempDir } from '../support/index.js';
+import { bareNetns, bundlesOf, link, netns, type Netns, ok, type Ran, read, render, requireRoot, requireTools, sh, STUB_NOT_RUNNING, tempDir, withNetworkManager } from '../support/index.js';
 
 const STUB_LOG = 'lvsgen-stub.log';
 const STUB = `#!/bin/sh
@@ -468,3 +474,177 @@ for (const [ex, host] of [['lb-nat', 'director'], ['ha-lb', 'lvs1'], ['ha-cidr',
     assert.ok(!existsSync(join(root, 'etc/firewalld/policies/lvsgen-host.xml')), 'uninstall left the policy');
   });
 }
+
+// Interface files (issue 15): a host whose interface configuration says more than
+// the topology (a gateway, DNS servers, an MTU, IPv6) and has a second
+// configuration for a device lvsgen manages (cloud-init's stanza, another
+// NetworkManager profile). lb-nat's director: eth0 10.1.3.1/24 (and the virtual
+// address on eth0:0), eth1 192.168.6.1/24, no gateway of lvsgen's.
+const IFACES_ADMIN = `# The administrator's /etc/network/interfaces
+source /etc/network/interfaces.d/*
+
+auto lo
+iface lo inet loopback
+
+allow-hotplug eth0
+iface eth0 inet static
+	address 10.1.3.1/24
+	gateway 10.1.3.254
+	dns-nameservers 10.1.3.53 10.1.3.54
+	dns-search example.org
+	mtu 9000
+
+iface eth0 inet6 static
+	address 2001:db8:3::1/64
+`;
+// What cloud-init writes on a Debian cloud image (its eni renderer), with a device lvsgen does not manage.
+const CLOUD_INIT = `# This file is generated from information provided by the datasource.  Changes
+# to it will not persist across an instance reboot.  To disable cloud-init's
+# network configuration capabilities, write a file
+# /etc/cloud/cloud.cfg.d/99-disable-network-config.cfg with the following:
+# network: {config: disabled}
+auto lo
+iface lo inet loopback
+
+auto eth1
+iface eth1 inet dhcp
+
+auto eth2
+iface eth2 inet dhcp
+`;
+const DISABLED = '#lvsgen-disabled# ';
+
+test("lb-nat/debian12/director: lvsgen's stanzas keep the host's gateway, DNS, MTU and IPv6; cloud-init's stanza for a managed device is disabled; ifquery, ifup and the kernel agree; uninstall and a failure put every byte back", async (t) => {
+  if (!canRun(t, 'ifquery', 'ifup')) return;
+  const h = await hostOf(t, 'debian12', 'director');
+  const admin: Record<string, AdminFile> = {
+    '/etc/network/interfaces': { text: IFACES_ADMIN, mode: 0o644 },
+    '/etc/network/interfaces.d/50-cloud-init': { text: CLOUD_INIT, mode: 0o644 },
+  };
+  for (const p of ['/etc/network/interfaces.d/eth0', '/etc/network/interfaces.d/eth1']) assert.equal(h.plan.files.find((f) => f.path === p)?.merge, 'ifupdown', p);
+
+  // A failure in the network restart: every file back as it was, cloud-init's included.
+  const failing = scratchRoot(t, h, admin);
+  const r = install(h, failing, ['--yes'], '/usr/bin/systemctl restart networking');
+  assert.notEqual(r.status, 0, r.stdout);
+  assertKept(failing, admin, false, 'a failed restart');
+  assert.ok(!existsSync(join(failing, 'etc/network/interfaces.d/eth0')), 'a failed install left eth0');
+
+  const root = scratchRoot(t, h, admin);
+  ok(install(h, root, ['--yes']), 'install');
+  // eth0: lvsgen's stanza with the host's options (its address options aside) and its IPv6 stanza, as the oracle merges them.
+  const eth0 = read(join(root, 'etc/network/interfaces.d/eth0'));
+  assert.equal(eth0, mergeFile('ifupdown', IFACES_ADMIN, read(join(h.bundle, 'etc/network/interfaces.d/eth0'))));
+  for (const l of ['\tgateway 10.1.3.254', '\tdns-nameservers 10.1.3.53 10.1.3.54', '\tmtu 9000', 'iface eth0 inet6 static', '\taddress 2001:db8:3::1/64']) assert.ok(eth0.includes(`${l}\n`), `eth0 lacks ${l}:\n${eth0}`);
+  // cloud-init's file: only the eth1 stanza commented out, every other byte kept.
+  const ci = read(join(root, 'etc/network/interfaces.d/50-cloud-init'));
+  assert.deepEqual(ci.split('\n').filter((l) => l.startsWith(DISABLED)), [`${DISABLED}iface eth1 inet dhcp`], ci);
+  assert.equal(ci.split(DISABLED).join(''), CLOUD_INIT);
+
+  // ifupdown reads the host's files as installed: one inet stanza per device, with the kept options.
+  const work = tempDir(t, 'lvsgen-coexist-');
+  const main = join(work, 'interfaces');
+  writeFileSync(main, read(join(root, 'etc/network/interfaces')).replace('source /etc/network/interfaces.d/*', `source ${root}/etc/network/interfaces.d/*`));
+  const listed = ok(sh('ifquery', ['-i', main, '--list']), 'ifquery --list').stdout.split('\n').filter((l) => l !== '');
+  assert.deepEqual([...listed].sort(), ['eth0', 'eth0:0', 'eth1', 'eth2', 'lo'], listed.join(' '));
+  const q = ok(sh('ifquery', ['-i', main, 'eth0']), 'ifquery eth0').stdout;
+  for (const l of ['gateway: 10.1.3.254', 'dns-nameservers: 10.1.3.53 10.1.3.54', 'mtu: 9000', 'address: 2001:db8:3::1']) assert.ok(q.includes(`${l}\n`), `ifquery eth0 lacks ${l}:\n${q}`);
+  mkdirSync(join(work, 'state'));
+  const plan = ok(sh('ifup', ['-n', '-v', '-i', main, '--state-dir', join(work, 'state'), '--no-scripts', 'eth0', 'eth1', 'eth2']), 'ifup -n');
+  const planned = `${plan.stdout}\n${plan.stderr}`;
+  assert.equal(planned.split('configuring interface eth1=eth1 (inet)').length - 1, 1, `eth1 configured once:\n${planned}`);
+  assert.equal(planned.split('configuring interface eth2=eth2 (inet)').length - 1, 1, `eth2 (not lvsgen's) still configured:\n${planned}`);
+  assert.match(planned, /ip addr add 192\.168\.6\.1\/255\.255\.255\.0 .*dev eth1/, planned);
+  assert.match(planned, /ip link set dev eth0 mtu 9000/, planned);
+
+  // Live: ifup brings lvsgen's devices up in a namespace with the kept MTU, IPv6 address and gateway.
+  const ns = netns(t, 'lvif');
+  const peer = netns(t, 'lvip');
+  for (const d of ['eth0', 'eth1']) link(ns, d, peer, d);
+  mkdirSync(join(work, 'live'));
+  ok(ns.exec('ifup', ['-i', main, '--state-dir', join(work, 'live'), '--no-scripts', 'eth0', 'eth0:0', 'eth1']), 'ifup');
+  assert.match(ok(ns.exec('ip', ['-o', 'link', 'show', 'eth0']), 'ip link').stdout, / mtu 9000 /);
+  assert.match(ok(ns.exec('ip', ['-6', '-o', 'addr', 'show', 'dev', 'eth0']), 'ip -6 addr').stdout, /inet6 2001:db8:3::1\/64 /);
+  assert.match(ok(ns.exec('ip', ['route', 'show', 'default']), 'ip route').stdout, /^default via 10\.1\.3\.254 dev eth0/m);
+  assert.match(ok(ns.exec('ip', ['-4', '-o', 'addr', 'show', 'dev', 'eth1']), 'ip addr').stdout, /inet 192\.168\.6\.1\/24 /);
+
+  // Reinstall: nothing to do; uninstall: the administrator's files byte for byte, lvsgen's gone.
+  assert.match(ok(install(h, root, ['--yes']), 'reinstall').stdout, /nothing to do/);
+  assert.equal(install(h, root, ['--check']).status, 0, '--check after install');
+  ok(install(h, root, ['--uninstall']), '--uninstall');
+  assertKept(root, admin, false, '--uninstall');
+  for (const p of ['etc/network/interfaces.d/eth0', 'etc/network/interfaces.d/eth1']) assert.ok(!existsSync(join(root, p)), `--uninstall left ${p}`);
+});
+
+// The profile an administrator (or the installer of RHEL, or cloud-init) made for eth0.
+const NM_ADMIN = `[connection]
+id=Wired connection 1
+uuid=0d6b4a4e-7f5e-4c1c-9d3e-6a1f2b3c4d5e
+type=ethernet
+interface-name=eth0
+autoconnect-priority=20
+zone=public
+
+[ethernet]
+mtu=9000
+
+[ipv4]
+method=manual
+address1=10.1.3.1/24
+gateway=10.1.3.254
+dns=10.1.3.53;10.1.3.54;
+dns-search=example.org;
+
+[ipv6]
+addr-gen-mode=eui64
+address1=2001:db8:3::1/64
+method=manual
+`;
+
+test("lb-nat/rhel9/director: lvsgen's profile keeps the host's profile's gateway, DNS, MTU, zone and IPv6; the other profile gets autoconnect=false; NetworkManager activates lvsgen's alone with them; uninstall puts it back", async (t) => {
+  if (!canRun(t, 'NetworkManager', 'nmcli', 'dbus-daemon', 'unshare')) return;
+  const h = await hostOf(t, 'rhel9', 'director');
+  const KEYFILES = '/etc/NetworkManager/system-connections';
+  const other = `${KEYFILES}/Wired connection 1.nmconnection`;
+  const admin: Record<string, AdminFile> = { [other]: { text: NM_ADMIN, mode: 0o600 }, '/etc/NetworkManager/NetworkManager.conf': { text: '[main]\nplugins=keyfile\nno-auto-default=*\n', mode: 0o644 } };
+  const root = scratchRoot(t, h, admin);
+  ok(install(h, root, ['--yes']), 'install');
+  const eth0 = read(join(root, KEYFILES, 'lvsgen-eth0.nmconnection'));
+  assert.equal(eth0, mergeFile('keyfile', NM_ADMIN, read(join(h.bundle, KEYFILES, 'lvsgen-eth0.nmconnection'))));
+  assert.equal(modeOf(join(root, KEYFILES, 'lvsgen-eth0.nmconnection')), 0o600);
+  const off = read(join(root, other));
+  assert.equal(off, NM_ADMIN.replace('[connection]\n', '[connection]\nautoconnect=false\n'), off);
+  assert.equal(modeOf(join(root, other)), 0o600);
+
+  // NetworkManager itself, at "boot" with the host's keyfiles: lvsgen's profile alone comes up, with the host's settings.
+  const ns = netns(t, 'lvnm');
+  const peer = netns(t, 'lvnp');
+  for (const d of ['eth0', 'eth1']) link(ns, d, peer, d);
+  const script = `
+i=0
+until [ "$(nmcli -g NAME,ACTIVE connection show | grep -c '^lvsgen-.*:yes$')" -eq 2 ]; do
+	i=$((i + 1)); [ $i -gt 120 ] && break
+	sleep 0.25
+done
+sleep 1
+echo "== active"; nmcli -g NAME connection show --active
+echo "== show"; nmcli -t -f ipv4.dns,ipv4.gateway,802-3-ethernet.mtu,connection.zone,ipv6.method,ipv6.addresses connection show lvsgen-eth0
+echo "== link"; ip -o link show eth0
+echo "== addr6"; ip -6 -o addr show dev eth0
+echo "== route"; ip route show default
+`;
+  const run = withNetworkManager(t, ns, join(root, 'etc/NetworkManager'), script);
+  assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}\n${run.log}`);
+  const why = `${run.stdout}\n--- NetworkManager log ---\n${run.log}`;
+  const active = /== active\n([\s\S]*?)== show/.exec(run.stdout)?.[1]?.split('\n').filter((l) => l !== '' && l !== 'lo') ?? [];
+  assert.deepEqual(active.sort(), ['lvsgen-eth0', 'lvsgen-eth1'], why);
+  for (const l of ['ipv4.dns:10.1.3.53,10.1.3.54', 'ipv4.gateway:10.1.3.254', '802-3-ethernet.mtu:9000', 'connection.zone:public', 'ipv6.method:manual', 'ipv6.addresses:2001:db8:3::1/64']) assert.ok(run.stdout.includes(`${l}\n`), `${l}: ${why}`);
+  assert.match(run.stdout, /eth0.* mtu 9000 /, why);
+  assert.match(run.stdout, /inet6 2001:db8:3::1\/64 /, why);
+  assert.match(run.stdout, /^default via 10\.1\.3\.254 dev eth0/m, why);
+
+  assert.match(ok(install(h, root, ['--yes']), 'reinstall').stdout, /nothing to do/);
+  ok(install(h, root, ['--uninstall']), '--uninstall');
+  assertKept(root, admin, false, '--uninstall');
+  assert.ok(!existsSync(join(root, KEYFILES, 'lvsgen-eth0.nmconnection')), '--uninstall left lvsgen-eth0');
+});

@@ -19,39 +19,9 @@ import { chmodSync, copyFileSync, mkdirSync, readdirSync, writeFileSync } from '
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import type { DerivedHost } from '../../src/derive/model.js';
-import { bundlesOfCase, caseName, link, netns, type Netns, type Ran, renderCase, type Rendered, requireRoot, requireTools, sh, tempDir, TODAY_CASES } from '../support/index.js';
+import { bundlesOfCase, caseName, link, netns, renderCase, type Rendered, requireRoot, requireTools, sh, tempDir, TODAY_CASES, withNetworkManager } from '../support/index.js';
 
 const KEYFILES = '/etc/NetworkManager/system-connections';
-
-const RUN = `
-set -u
-mount -t tmpfs lvsgen-run /run
-mkdir -p /run/dbus /run/NetworkManager
-mount -t tmpfs lvsgen-nm-state /var/lib/NetworkManager
-mount --bind "$1" /etc/NetworkManager
-mount -o remount,ro /sys
-dbus=$(dbus-daemon --system --fork --print-pid) || exit 91
-NetworkManager --no-daemon --debug --log-level=INFO >"$2" 2>&1 &
-nm=$!
-trap 'kill $nm; wait $nm; kill $dbus' EXIT
-i=0
-until nmcli -t general status >/dev/null 2>&1; do
-	i=$((i + 1)); [ $i -gt 120 ] && exit 92
-	sleep 0.25
-done
-. "$3"
-`;
-
-/** Run `script` (sh) in `ns` once NetworkManager runs there with `etc` as /etc/NetworkManager. */
-function withNetworkManager(t: TestContext, ns: Netns, etc: string, script: string): Ran & { log: string } {
-  const dir = tempDir(t, 'lvsgen-nm-run-');
-  writeFileSync(join(dir, 'run.sh'), RUN);
-  writeFileSync(join(dir, 'script.sh'), script);
-  const log = join(dir, 'NetworkManager.log');
-  const r = sh('ip', ['netns', 'exec', ns.name, 'unshare', '--mount', '--propagation', 'private', 'sh', join(dir, 'run.sh'), etc, log, join(dir, 'script.sh')], { timeout: 90_000 });
-  const text = sh('cat', [log]).stdout;
-  return { ...r, log: text };
-}
 
 /** /etc/NetworkManager for the test: keyfile plugin only, no automatic profiles, the host's keyfiles as they are (modes kept). */
 function etcFor(t: TestContext, r: Rendered, host: string): string {

@@ -10,6 +10,7 @@
 //   netns.ts     netns (lo up) and bareNetns (as `ip netns add` leaves it),
 //                both removed and checked gone by t.after; link, lan, spawnIn,
 //                interfacesOf, ifupAll
+//   networkmanager.ts withNetworkManager: NetworkManager run in a namespace
 //   render.ts    generateFile/bundlesOf/generateText/bundlesOfCase (the
 //                pipeline in process); render/renderText/renderCase (the CLI
 //                into a temp dir) and their one Rendered type
@@ -29,6 +30,7 @@ export * from './consumers.js';
 export * from './env.js';
 export * from './files.js';
 export * from './netns.js';
+export * from './networkmanager.js';
 export * from './proc.js';
 export * from './render.js';
 export * from './tmp.js';

@@ -1,0 +1,44 @@
+// NetworkManager itself in a scratch network namespace (test/distros/networkmanager.test.ts
+// and the installer's interface tests): a private mount namespace puts the given
+// folder at /etc/NetworkManager (tmpfs over /run and /var/lib/NetworkManager), a
+// private system bus starts, and NetworkManager runs there while a script runs.
+// Without udev (none runs in a namespace) NetworkManager waits forever for devices
+// to be "initialized"; with /sys read-only it does not use udev, which is how it
+// runs in containers. Nothing happens at import.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import type { Netns } from './netns.js';
+import { type Ran, sh } from './proc.js';
+import { tempDir } from './tmp.js';
+
+const RUN = `
+set -u
+mount -t tmpfs lvsgen-run /run
+mkdir -p /run/dbus /run/NetworkManager
+mount -t tmpfs lvsgen-nm-state /var/lib/NetworkManager
+mount --bind "$1" /etc/NetworkManager
+mount -o remount,ro /sys
+dbus=$(dbus-daemon --system --fork --print-pid) || exit 91
+NetworkManager --no-daemon --debug --log-level=INFO >"$2" 2>&1 &
+nm=$!
+trap 'kill $nm; wait $nm; kill $dbus' EXIT
+i=0
+until nmcli -t general status >/dev/null 2>&1; do
+	i=$((i + 1)); [ $i -gt 120 ] && exit 92
+	sleep 0.25
+done
+. "$3"
+`;
+
+/** Run `script` (sh) in `ns` once NetworkManager runs there with `etc` as /etc/NetworkManager. */
+export function withNetworkManager(t: TestContext, ns: Netns, etc: string, script: string): Ran & { log: string } {
+  const dir = tempDir(t, 'lvsgen-nm-run-');
+  writeFileSync(join(dir, 'run.sh'), RUN);
+  writeFileSync(join(dir, 'script.sh'), script);
+  const log = join(dir, 'NetworkManager.log');
+  const r = sh('ip', ['netns', 'exec', ns.name, 'unshare', '--mount', '--propagation', 'private', 'sh', join(dir, 'run.sh'), etc, log, join(dir, 'script.sh')], { timeout: 90_000 });
+  const text = sh('cat', [log]).stdout;
+  return { ...r, log: text };
+}
+

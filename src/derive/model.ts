@@ -369,7 +369,10 @@ export interface DerivedModel {
   hosts: DerivedHost[];
   /** Every virtual service in ipvsadm's order (protocol, address, port). */
   services: ServiceView[];
+  /** The pair, when the topology has exactly one (heartbeat, or one entry of pairs). */
   pair?: PairView;
+  /** Every pair, in topology order (several: high capacity). */
+  pairs: PairView[];
   /** Every secret value in the model: masked wherever output is shown. */
   secrets: string[];
 }

@@ -242,7 +242,9 @@ export function makeTopologySchema(distros: readonly string[]) {
     keepalive: positiveInt.default(2),
     deadtime: positiveInt.default(10),
     initdead: positiveInt.default(60),
-    udpport: port.default(694),
+    udpport: port
+      .optional()
+      .describe('heartbeat\'s UDP port (ha.cf udpport). Default: 694; with several pairs (pairs:), each pair that gives none the next port no pair uses, so pairs on one network do not hear each other.'),
     auto_failback: z.boolean().default(false),
     connection_sync: z
       .boolean()
@@ -254,7 +256,7 @@ export function makeTopologySchema(distros: readonly string[]) {
       .min(1, { message: 'must be between 1 and 255' })
       .max(255, { message: 'must be between 1 and 255' })
       .optional()
-      .describe('VRRP virtual_router_id on distros where keepalived carries the floating addresses (debian12, rhel9); unique per network. Default: derived from the cluster name (1-255).'),
+      .describe('VRRP virtual_router_id on distros where keepalived carries the floating addresses (debian12, rhel9), and the IPVS sync id of a pair of directors; unique per network. Default: derived from the cluster name (1-255); with several pairs (pairs:), each pair that gives none the next id no pair uses.'),
     auth: z
       .strictObject({
         method: z.enum(['sha1', 'md5', 'crc']).default('sha1'),
@@ -297,7 +299,12 @@ export function makeTopologySchema(distros: readonly string[]) {
         .describe('What runs the virtual services on the directors: ldirectord (/etc/ha.d/ldirectord.cf, the seeds\' choice) or keepalived (/etc/keepalived/keepalived.conf, a virtual_server per virtual service). Unset: each director runs its distro\'s own (the first of its distro.yaml capabilities.director_backends: ldirectord on redhat, debian and debian12, keepalived on rhel9), and keepalived where a pair of directors is carried by VRRP (debian12, rhel9). keepalived needs a distro of today (debian12, rhel9); rhel9 ships no ldirectord.'),
       ldirectord: ldirectord.default({}),
       virtual_services: z.array(virtualService).default([]),
-      heartbeat: heartbeat.optional(),
+      heartbeat: heartbeat.optional().describe('One heartbeat (or VRRP) pair. For several, use pairs instead.'),
+      pairs: z
+        .array(heartbeat)
+        .min(1, { message: 'pairs needs at least one pair' })
+        .optional()
+        .describe('Several pairs, each as heartbeat (high capacity: several director pairs, each owning its own virtual addresses, in front of the same real servers). Instead of heartbeat.'),
     })
     .describe('An lvsgen topology: the hosts of a Linux Virtual Server cluster and what they serve.');
 }

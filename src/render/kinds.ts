@@ -97,6 +97,11 @@ export interface SysctlContext {
   tunnel: boolean;
 }
 
+/** What a boot file loads and runs: the modules with their options and keys, devices brought up, backup sync daemons. */
+function bootContext(h: DerivedHost): BootModulesContext {
+  return { modules: h.modules, moduleLoads: h.moduleLoads, moduleSysctls: h.moduleSysctls, linksUp: h.tunnel ? [h.tunnel.device] : [], syncBackups: h.devices.flatMap((d) => (d.syncBackup ? [{ interface: d.device, syncid: d.syncBackup.syncid }] : [])) };
+}
+
 export interface BootModulesContext {
   modules: string[];
   /** Each module with its options ('' for none), for a file that loads them itself (rc.local, /etc/modules). */
@@ -269,9 +274,14 @@ export const KINDS = {
       one(h.forwarding || h.arpSuppression, { forwarding: h.forwarding, forwarding6: h.forwarding6, arpSuppression: h.arpSuppression, arpDevices: h.devices.map((d) => d.device), moduleSysctls: h.moduleSysctls, tunnel: h.tunnel !== undefined }),
   },
   'boot-modules': {
-    per: 'host that needs modules (`ip_vs_ftp`; `ip_vs` before IPVS sysctls), or a heartbeat pair director (its backup sync daemon at boot)',
-    usedFor: 'rc.local, /etc/modules, modules-load.d',
-    contexts: (h): BootModulesContext[] => one(h.modules.length > 0 || h.devices.some((d) => d.syncBackup !== undefined), { modules: h.modules, moduleLoads: h.moduleLoads, moduleSysctls: h.moduleSysctls, linksUp: h.tunnel ? [h.tunnel.device] : [], syncBackups: h.devices.flatMap((d) => (d.syncBackup ? [{ interface: d.device, syncid: d.syncBackup.syncid }] : [])) }),
+    per: 'host that needs modules (`ip_vs_ftp`; `ip_vs` before IPVS sysctls)',
+    usedFor: '/etc/modules, modules-load.d',
+    contexts: (h): BootModulesContext[] => one(h.modules.length > 0, bootContext(h)),
+  },
+  'boot-script': {
+    per: 'host that needs modules, or a heartbeat pair director (its backup sync daemon at boot, where no interface file runs it)',
+    usedFor: 'rc.local: modules, their keys, tunl0 up, the sync daemon',
+    contexts: (h): BootModulesContext[] => one(h.modules.length > 0 || h.devices.some((d) => d.syncBackup !== undefined), bootContext(h)),
   },
   tunnel: {
     per: 'real server of tunnelling (`device`: tunl0, brought up)',

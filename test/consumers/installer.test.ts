@@ -15,7 +15,7 @@ import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync,
 import { dirname, join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { type Merge, mergeFile, parsePlan } from '../../src/render/plan.js';
-import { bundlesOf, STUB_NOT_RUNNING, DISTROS, EXAMPLES, type InstallerCommand, installerCommands, ok, type Ran, read, render, requireRoot, requireTools, sh, tempDir } from '../support/index.js';
+import { bundlesOf, checkPrograms, STUB_NOT_RUNNING, DISTROS, EXAMPLES, type InstallerCommand, installerCommands, ok, type Ran, read, render, requireRoot, requireTools, sh, tempDir } from '../support/index.js';
 
 const STUB_LOG = 'lvsgen-stub.log';
 const STUB = `#!/bin/sh
@@ -109,6 +109,8 @@ interface Host {
   block: Map<string, Merge>;
   /** Files holding a secret (their checksum is withheld). */
   secret: Set<string>;
+  /** The programs of the pre-flight checks (stubbed, but /bin/sh). */
+  checks: string[];
 }
 
 async function hostOf(t: TestContext, ex: string, distro: string, host: string): Promise<Host> {
@@ -127,7 +129,7 @@ async function hostOf(t: TestContext, ex: string, distro: string, host: string):
   const commands = installerCommands(planText);
   const block = new Map(parsePlan(planText).files.filter((f) => f.merge !== 'replace').map((f) => [f.path, f.merge] as const));
   assert.ok(commands.length > 0, 'the installer runs commands');
-  return { ex, distro, host, bundle, script, installer, commands, files, block, secret: new Set(files.filter((f) => f.sha256 === '-').map((f) => f.path)) };
+  return { ex, distro, host, bundle, script, installer, commands, files, block, secret: new Set(files.filter((f) => f.sha256 === '-').map((f) => f.path)), checks: checkPrograms(parsePlan(planText)) };
 }
 
 interface Root {
@@ -145,7 +147,7 @@ function scratchRoot(t: TestContext, h: Host): Root {
   // busybox-static: runs chrooted without any library. The stubs use only shell builtins, so no applet links are needed.
   copyFileSync(sh('sh', ['-c', 'command -v busybox']).stdout.trim(), join(dir, 'bin/sh'));
   chmodSync(join(dir, 'bin/sh'), 0o755);
-  for (const path of new Set(h.commands.map((c) => c.command.split(' ')[0]!))) {
+  for (const path of new Set([...h.commands.map((c) => c.command.split(' ')[0]!), ...h.checks])) {
     mkdirSync(join(dir, dirname(path)), { recursive: true });
     writeFileSync(join(dir, path), STUB, { mode: 0o755 });
   }
@@ -159,7 +161,8 @@ function scratchRoot(t: TestContext, h: Host): Root {
     originals.set(f.path, text);
   });
   const logFile = join(dir, STUB_LOG);
-  return { dir, originals, log: () => (existsSync(logFile) ? read(logFile).split('\n').filter((l) => l !== '') : []) };
+  // The pre-flight's checks read staged copies (*.lvsgen-preflight): not the plan's commands.
+  return { dir, originals, log: () => (existsSync(logFile) ? read(logFile).split('\n').filter((l) => l !== '' && !l.includes('.lvsgen-preflight')) : []) };
 }
 
 function install(h: Host, root: Root, args: string[], fail?: string): Ran {

@@ -111,7 +111,7 @@ export function labCommand(io: Io, setCode: (code: number) => void): CommandModu
       // The VM by itself where this kernel has no IPVS (said below); --no-vm
       // stays in namespaces, --vm goes to the VM whatever the kernel.
       const vm = a.vm ?? !ipvs;
-      const lacking = vm ? undefined : labNeedsKernel(g.model, { ipvs, ipip: kernelHasIpip() });
+      const lacking = labCannotCheck(g.model) ?? (vm ? undefined : labNeedsKernel(g.model, { ipvs, ipip: kernelHasIpip() }));
       if (lacking !== undefined) throw new UsageError(lacking);
       // preflight: nothing is created before every need is met
       if (process.getuid?.() !== 0) throw new LabUnavailable('lvsgen lab must run as root (it creates network namespaces and mounts)');

@@ -4,7 +4,8 @@ NODE_TEST := node --test --test-reporter=spec
 DEBS := ifupdown iptables ldirectord ipvsadm heartbeat qemu-system-x86 busybox-static \
         curl cpio kmod net-tools iproute2 procps lintian rpm rpmlint shellcheck \
         keepalived nftables firewalld systemd network-manager dbus-daemon \
-        ansible openssh-server time chromium fonts-dejavu-core graphviz git
+        ansible openssh-server time chromium fonts-dejavu-core graphviz git \
+        libnet-inet6glue-perl
 
 .PHONY: all deps npm-deps debs build test golden schema docs graphs e2e bench fuzz clean example
 

@@ -9,6 +9,7 @@ import type { DerivedModel } from './derive/model.js';
 import { checkTopology } from './model/load.js';
 import { isWarning, sortProblems, TopologyError, type Problem } from './model/problems.js';
 import { resolveSecrets } from './model/secrets.js';
+import { pairsOf } from './model/pairs.js';
 import type { Topology } from './model/schema.js';
 import { checkTargets, directorBackends } from './model/targets.js';
 import type { DistroSet } from './render/distros.js';
@@ -72,15 +73,15 @@ export function runPipeline(topology: string | Uint8Array, opts: PipelineOptions
   const problems = [...checked.problems];
   const t = checked.understood;
   let heartbeatKey: string | undefined;
+  let pairKeys: Array<string | undefined> | undefined;
   let keyStandIn: string | undefined;
   if (t !== undefined) {
-    // The key's source, unless the schema already found heartbeat.auth broken.
-    if (!checked.damaged(['heartbeat', 'auth'])) {
-      const s = resolveSecrets(t, { env: opts.env, readFile: opts.readKeyFile, ...(opts.keyFileName ? { fileName: opts.keyFileName } : {}) }, opts.missingSecret ?? 'error');
-      problems.push(...checked.admit(s.problems));
-      heartbeatKey = s.secrets.heartbeatKey;
-      if (s.unavailable && (opts.missingSecret ?? 'error') === 'warning') keyStandIn = KEY_STAND_IN;
-    }
+    // Each pair's key source, unless the schema already found its auth broken.
+    const s = resolveSecrets(t, { env: opts.env, readFile: opts.readKeyFile, ...(opts.keyFileName ? { fileName: opts.keyFileName } : {}) }, opts.missingSecret ?? 'error', (path) => checked.damaged(path));
+    problems.push(...checked.admit(s.problems));
+    heartbeatKey = s.secrets.heartbeatKey;
+    pairKeys = s.secrets.pairKeys;
+    if (s.unavailable && (opts.missingSecret ?? 'error') === 'warning') keyStandIn = KEY_STAND_IN;
     // What depends on each host's target distro (director backend, VRRP) is only known here.
     problems.push(
       ...checked.admit(
@@ -89,6 +90,7 @@ export function runPipeline(topology: string | Uint8Array, opts: PipelineOptions
           distros: names,
           capabilities: (d) => set.get(d)!.capabilities,
           ...(heartbeatKey !== undefined ? { heartbeatKey } : {}),
+          ...(pairKeys !== undefined ? { pairKeys } : {}),
         }),
       ),
     );
@@ -96,7 +98,12 @@ export function runPipeline(topology: string | Uint8Array, opts: PipelineOptions
   const sorted = sortProblems(problems);
   const warnings = sorted.filter(isWarning);
   if (t === undefined || sorted.length > warnings.length) throw new TopologyError(sorted);
-  const secrets = { ...(heartbeatKey !== undefined ? { heartbeatKey } : keyStandIn !== undefined ? { heartbeatKey: keyStandIn } : {}) };
+  // A key that is not available is the stand-in, in every pair that has a key.
+  const keys = pairsOf(t).map((p, i) => pairKeys?.[i] ?? (keyStandIn !== undefined && p.spec.auth.method !== 'crc' ? keyStandIn : undefined));
+  const secrets = {
+    ...(heartbeatKey !== undefined ? { heartbeatKey } : keyStandIn !== undefined ? { heartbeatKey: keyStandIn } : {}),
+    ...(keys.some((k) => k !== undefined) ? { pairKeys: keys } : {}),
+  };
   const backends = directorBackends(t, { ...(opts.distro !== undefined ? { distro: opts.distro } : {}), capabilities: (d) => set.get(d)!.capabilities });
   const model = deriveModel(t, { ...(opts.distro !== undefined ? { distro: opts.distro } : {}), secrets, backends, vrrp: (d) => set.get(d)!.capabilities.vrrp });
   return { topology: t, model, bundles: renderModel(model, set), warnings, ...(keyStandIn !== undefined ? { keyStandIn } : {}) };

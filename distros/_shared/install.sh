@@ -28,6 +28,11 @@
 #   service SVC QUERY WORD...           how to read (enabled, active: exit 0 yes)
 #                                       and set (enable, disable, start, stop) it
 #   sysctl PROGRAM KEY                  a kernel key lvsgen's files set
+#   check PATH STATUS WORD...           pre-flight: before anything is
+#                                         replaced, PATH's consumer reads what
+#                                         it will hold (a staged copy, named
+#                                         by the words equal to PATH) and
+#                                         must exit STATUS
 #   verify N WORD...                    what --verify runs, and a line
 #   expect N LINE                         its output must hold
 #
@@ -824,12 +829,86 @@ expect() { # expect WORDS LINE: the command's output holds LINE (whitespace asid
 	fi
 }
 
+# Pre-flight: before anything is replaced, each file about to change is read
+# by its consumer without being applied, as the plan's `check PATH STATUS
+# WORD...` records say (keepalived -t -f, iptables-restore --test, nft -c -f,
+# ifup --no-act, sh -n ...): the command must exit STATUS. It reads a staged
+# copy of what PATH will hold (the merged text for a merged file): every word
+# equal to PATH is replaced by the copy's path. The copies are staged in the
+# state folder, inside the root, where a chrooted consumer sees them, under a
+# name of their own (ldirectord names its pid file after its configuration
+# file and removes that file on a configuration error). preflight LIST checks
+# the files LIST names (one path a line), says what a consumer said of a file
+# it refused (the staged path read as PATH) and returns 1 when one did.
+preflight() {
+	records check >"$work/checks"
+	{ [ -s "$work/checks" ] && [ -s "$1" ]; } || return 0
+	# The state folder may not exist yet: what this creates goes again.
+	top=$state
+	while [ ! -d "$(dirname "$top")" ]; do top=$(dirname "$top"); done
+	[ -d "$state" ] && top=
+	mkdirs "$state" || fail "pre-flight: cannot create $state"
+	stage=$(mktemp -d "$state/preflight.XXXXXX") || fail "pre-flight: cannot stage the files in $state"
+	refused=0
+	while IFS=' ' read -r path status words <&3; do
+		grep -qxF -- "$path" "$1" || continue
+		source_of "$(awk -v p="$path" '$4 == p { print $2; exit }' "$work/files")" "$path"
+		# A consumer may quote a line of the file: the secret values of a secret
+		# file (what mask_secrets masks) are masked in what it says as well.
+		: >"$work/secret-values"
+		if [ "$(awk -v p="$path" '$4 == p { print $3; exit }' "$work/files")" = secret ] && mask_secrets "$path" <"$src" >"$work/masked"; then
+			awk 'NR == FNR { m[FNR] = $0; next }
+				$0 != m[FNR] { v = m[FNR]; sub(/\*\*\*\*\*\*\*\*$/, "", v); if (length($0) > length(v)) print substr($0, length(v) + 1) }' \
+				"$work/masked" "$src" >"$work/secret-values"
+		fi
+		staged=$stage$path.lvsgen-preflight
+		mkdir -p "$(dirname "$staged")"
+		cp "$src" "$staged" || fail "pre-flight: cannot stage $path"
+		seen=${staged#"$root"}
+		cmd=
+		set -f
+		for w in $words; do
+			[ "$w" = "$path" ] && w=$seen
+			cmd="$cmd${cmd:+ }$w"
+		done
+		set +f
+		out=$(invoke "$cmd" 2>&1) && got=0 || got=$?
+		if [ "$got" = "$status" ]; then
+			say "pre-flight: $path: ${words%% *} takes it"
+			continue
+		fi
+		refused=1
+		{
+			say "install.sh: pre-flight: $path: refused by its consumer, $words (exit $got, not $status):"
+			printf '%s\n' "$out" | awk -v a="$seen" -v b="$path" -v secrets="$work/secret-values" '
+				BEGIN { while ((getline l < secrets) > 0) if (l != "") secret[++n] = l }
+				{
+					while ((i = index($0, a)) > 0) $0 = substr($0, 1, i - 1) b substr($0, i + length(a))
+					for (k = 1; k <= n; k++) while ((i = index($0, secret[k])) > 0) $0 = substr($0, 1, i - 1) "********" substr($0, i + length(secret[k]))
+					print "  " $0
+				}'
+			case $got in 126 | 127) say "  (${words%% *} cannot run here: install the packages of the plan's needs records)" ;; esac
+		} >&2
+	done 3<"$work/checks"
+	rm -rf "$stage"
+	if [ -n "$top" ]; then
+		d=$state
+		while rmdir "$d" 2>/dev/null && [ "$d" != "$top" ]; do d=$(dirname "$d"); done
+	fi
+	return "$refused"
+}
+
 case $action in
 check)
 	while IFS=' ' read -r mode merge secrecy path <&3; do
 		source_of "$merge" "$path"
 		check_file "$mode" "$path" "$secrecy"
+		same "$mode" "$path" || printf '%s\n' "$path" >>"$work/changing"
 	done 3<"$work/files"
+	if [ -s "$work/changing" ] && ! preflight "$work/changing"; then
+		say "pre-flight: a file's consumer refuses it: an install would change nothing."
+		differ=1
+	fi
 	if [ -s "$pending" ]; then
 		differ=1
 		while IFS= read -r name <&3; do
@@ -885,6 +964,9 @@ while IFS=' ' read -r mode merge secrecy path <&3; do
 	source_of "$merge" "$path"
 	same "$mode" "$path" || printf '%s\n' "$path" >>"$work/changing"
 done 3<"$work/files"
+if [ -s "$work/changing" ] && ! preflight "$work/changing"; then
+	fail "pre-flight: a file's consumer refuses it; nothing was changed"
+fi
 if [ -s "$work/changing" ]; then
 	grep -E '^(when|before) ' "$plan" >"$work/before" || true
 	due=

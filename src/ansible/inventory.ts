@@ -30,7 +30,7 @@ const METHOD = { masq: '-m', gate: '-g', ipip: '-i', NAT: '-m', DR: '-g', TUN: '
 
 /** The play that deploys a host: the first of pair, director, router, real server (site.yml's order says why). */
 export function playOf(h: DerivedHost, model: DerivedModel): 'pair' | 'directors' | 'routers' | 'real_servers' {
-  if (model.pair?.nodes.includes(h.name)) return 'pair';
+  if (model.pairs.some((p) => p.nodes.includes(h.name))) return 'pair';
   if (h.roles.director) return 'directors';
   if (h.roles.router) return 'routers';
   return 'real_servers';
@@ -62,13 +62,15 @@ export function drainsOf(model: DerivedModel): Map<string, Drain[]> {
 
 export function renderInventory(model: DerivedModel): string {
   const drains = drainsOf(model);
-  const pair = model.pair;
   const hosts: Record<string, Record<string, unknown>> = {};
   for (const h of model.hosts) {
     const vars: Record<string, unknown> = { ansible_host: h.manageAddress, lvsgen_distro: h.distro };
     const d = drains.get(h.name);
     if (d !== undefined) vars.lvsgen_drain = d;
-    if (pair?.nodes.includes(h.name)) {
+    // Each node knows its own pair: with several pairs (high capacity), site.yml
+    // deploys every pair's standby, one at a time, then every pair's active node.
+    const pair = model.pairs.find((p) => p.nodes.includes(h.name));
+    if (pair !== undefined) {
       vars.lvsgen_pair_peer = pair.nodes.find((n) => n !== h.name)!;
       vars.lvsgen_pair_preferred = pair.nodes[0] === h.name;
       vars.lvsgen_pair_floating = pair.floating[0]!.split('/')[0]!;
@@ -81,7 +83,7 @@ export function renderInventory(model: DerivedModel): string {
     lvsgen_directors: group(names((h) => h.roles.director)),
     lvsgen_real_servers: group(names((h) => h.roles['real-server'])),
     lvsgen_routers: group(names((h) => h.roles.router)),
-    lvsgen_pair: group(pair ? [...pair.nodes].sort() : []),
+    lvsgen_pair: group(model.pairs.flatMap((p) => p.nodes).sort()),
     lvsgen_play_real_servers: group(names((h) => playOf(h, model) === 'real_servers')),
     lvsgen_play_routers: group(names((h) => playOf(h, model) === 'routers')),
     lvsgen_play_directors: group(names((h) => playOf(h, model) === 'directors')),

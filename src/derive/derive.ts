@@ -1,12 +1,13 @@
 // Topology -> derived model: the facts the operator should not have to
 // repeat (gateways, forwarding, masquerading, aliases, routes, heartbeat files).
 import { createHash } from 'node:crypto';
-import { addressKey, contains, facing, floatingGateway, parseCidr, splitEndpoint, type Cidr } from '../model/net.js';
+import { addressKey, compareAddresses, contains, contains6, facing, floatingGateway, interfaceAddresses, parseCidr, parseCidr6, splitEndpoint, type Cidr, type Cidr6 } from '../model/net.js';
 import { fallbackOf } from '../model/fallback.js';
 import { isFtp } from '../model/ftp.js';
 import { fwmarksOf, parseMatch, serviceDestinations, servicePort } from '../model/fwmark.js';
 import { ROLES, type DirectorBackend, type Role, type Topology, type VirtualServiceSpec } from '../model/schema.js';
 import { vrrpPassword } from '../model/targets.js';
+import { defaultRouterId, directorPairs, pairsOf, serviceDirectors, type PairSpec } from '../model/pairs.js';
 import { impliedDns } from '../model/validate.js';
 import type {
   Alias,
@@ -35,8 +36,8 @@ import type {
 export interface DeriveOptions {
   /** Overrides every host's distro (`--distro`). */
   distro?: string;
-  /** Secrets resolved from the topology, the environment or files. */
-  secrets: { heartbeatKey?: string };
+  /** Secrets resolved from the topology, the environment or files: the first pair's key, and each pair's (model/pairs.ts order). */
+  secrets: { heartbeatKey?: string; pairKeys?: ReadonlyArray<string | undefined> };
   /** What each director runs (model/targets.ts directorBackends); unset: the topology's director_backend, else ldirectord. */
   backends?: ReadonlyMap<string, DirectorBackend>;
   /** Whether keepalived (VRRP) carries a pair on a distro (capabilities.vrrp); unset: heartbeat everywhere. */
@@ -50,12 +51,22 @@ const net = (c: Cidr): NetAddress => ({ address: c.address, prefix: c.prefix, ne
 interface HostIface {
   device: string;
   cidr: Cidr;
+  /** Its IPv6 addresses, in the topology's order. */
+  cidr6: Cidr6[];
 }
 
 export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
   const names = Object.keys(t.hosts).sort();
   const ifaces = new Map<string, HostIface[]>(
-    names.map((n) => [n, Object.entries(t.hosts[n]!.interfaces).map(([device, c]) => ({ device, cidr: parseCidr(c) })).sort(byDevice)]),
+    names.map((n) => [
+      n,
+      Object.entries(t.hosts[n]!.interfaces)
+        .map(([device, c]) => {
+          const a = interfaceAddresses(c);
+          return { device, cidr: parseCidr(a.ipv4[0]!), cidr6: a.ipv6.map((x) => parseCidr6(x)) };
+        })
+        .sort(byDevice),
+    ]),
   );
   const hasRole = (n: string, r: Role) => (t.hosts[n]!.roles as string[]).includes(r);
   const directors = names.filter((n) => hasRole(n, 'director'));
@@ -63,9 +74,14 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
   /** The interface of `host` on the network that holds `address`. */
   /** Address of real server `rs` as director `d` reaches it: asked per service, so found once per pair. */
   const reached = new Map<string, Map<string, string>>();
-  const realAddress = (rs: string, d: string | undefined, forward: string): string => {
+  const realAddress = (rs: string, d: string | undefined, forward: string, family6 = false): string => {
     const own = ifaces.get(rs)!;
     if (d === undefined || forward === 'ipip') return own[0]!.cidr.address;
+    if (family6) {
+      // An IPv6 service (NAT): the real server's IPv6 address on a network of the director's (validated).
+      const mine = ifaces.get(d)!.flatMap((x) => x.cidr6);
+      return own.flatMap((i) => i.cidr6).find((c) => mine.some((m) => contains6(m, c.address)))!.address;
+    }
     let byReal = reached.get(d);
     if (byReal === undefined) reached.set(d, (byReal = new Map()));
     let address = byReal.get(rs);
@@ -80,7 +96,7 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
    * ldirectord.cf, keepalived.conf, the ipvsadm prediction and --verify view.
    */
   const directorServices = (d: string): DirectorService[] =>
-    services.map((vs) => {
+    runServices(d).map((vs) => {
       const vip = vipOf(vs);
       const mark = markOf.get(vs);
       const reals = realServersOf(vs)
@@ -88,7 +104,7 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
           const check = realCheckOf(vs, r);
           return {
             host: r.host,
-            address: realAddress(r.host, d, vs.forward),
+            address: realAddress(r.host, d, vs.forward, vip.address.includes(':')),
             // A firewall-mark service's real servers keep each packet's port: ipvsadm shows :0.
             port: mark !== undefined ? 0 : (r.port ?? vip.port),
             ...(r.weight !== undefined ? { weight: r.weight } : {}),
@@ -98,12 +114,15 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
             local: r.host === d,
           };
         })
-        .sort((a, b) => addressKey(a.address) - addressKey(b.address) || a.port - b.port);
+        .sort((a, b) => compareAddresses(a.address, b.address) || a.port - b.port);
+      const v6 = vip.address.includes(':');
       return {
         protocol: vs.protocol,
         address: vip.address,
         port: vip.port,
-        label: mark !== undefined ? `FWM ${mark}` : `${vs.protocol.toUpperCase()} ${vip.address}:${vip.port}`,
+        // ipvsadm prints an IPv6 service as [ADDRESS]:PORT (addrport_to_anyname in ipvsadm.c).
+        label: mark !== undefined ? `FWM ${mark}` : `${vs.protocol.toUpperCase()} ${hostPort(vip.address, vip.port)}`,
+        ...(v6 ? { ipv6: true as const } : {}),
         ...(mark !== undefined ? { fwmark: mark, marks: markRules(vs, mark) } : {}),
         scheduler: vs.scheduler,
         ...(vs.persistent !== undefined ? { persistent: vs.persistent } : {}),
@@ -117,8 +136,14 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
   const marksByIndex = fwmarksOf(t);
   const markOf = new Map<VirtualServiceSpec, number>(t.virtual_services.flatMap((vs, i) => (marksByIndex.has(i) ? [[vs, marksByIndex.get(i)!] as const] : [])));
   const services = [...t.virtual_services].sort((a, b) => compareServices(a, b, markOf));
+  // The pairs (model/pairs.ts), each with its key; the services each director runs
+  // (with director pairs, those whose addresses its pair owns).
+  const pairs = pairsOf(t);
+  const keyOf = (p: PairSpec): string | undefined => opts.secrets.pairKeys?.[p.index] ?? (p.index === 0 ? opts.secrets.heartbeatKey : undefined);
+  const runnersOf = new Map(services.map((vs) => [vs, serviceDirectors(t, serviceDestinations(vs).addresses, directors)]));
+  const runServices = (d: string): VirtualServiceSpec[] => services.filter((vs) => runnersOf.get(vs)!.includes(d));
   const secrets: string[] = [];
-  if (opts.secrets.heartbeatKey !== undefined) secrets.push(opts.secrets.heartbeatKey, vrrpPassword(opts.secrets.heartbeatKey));
+  for (const key of new Set(pairs.map(keyOf))) if (key !== undefined) secrets.push(key, vrrpPassword(key));
   for (const vs of services) if (vs.check.passwd !== undefined) secrets.push(vs.check.passwd);
   // Virtual services each host is a real server of, in service order, each once:
   // indexed in one pass rather than searched per host (hosts x services x real servers).
@@ -133,19 +158,24 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
   const servicesOf = (name: string): readonly VirtualServiceSpec[] => servicesByHost.get(name) ?? [];
   // Check pages first: a keepalived director checks each page by its digest.
   const pages = new Map(names.map((n) => [n, checkPages(n, servicesOf(n))]));
-  const hb = t.heartbeat;
-  const floatingCidrs = (hb?.floating ?? []).map((f) => parseCidr(f));
-  const floating = floatingCidrs.map((c) => c.address);
-  // HA load balancing: the two directors are the heartbeat pair (validation has
-  // refused a pair that holds one director, and NAT with two directors otherwise).
-  const directorPair = hb !== undefined && directors.length === 2 && hb.nodes.every((n) => directors.includes(n));
+  // HA load balancing: the directors are the nodes of director pairs (validation
+  // has refused a pair that holds one director, a director outside every pair
+  // then, and NAT with several directors otherwise).
+  const dPairs = directorPairs(t);
   const backendOf = (n: string): DirectorBackend => opts.backends?.get(n) ?? t.director_backend ?? 'ldirectord';
 
   const hosts = names.map((name): DerivedHost => {
     const spec = t.hosts[name]!;
     const roles = Object.fromEntries(ROLES.map((r) => [r, hasRole(name, r)])) as Record<Role, boolean>;
     const own = ifaces.get(name)!;
-    const devices: Device[] = own.map((i) => ({ device: i.device, ...net(i.cidr), masquerade: [], routes: [], aliases: [] }));
+    const devices: Device[] = own.map((i) => ({
+      device: i.device,
+      ...net(i.cidr),
+      ipv6: i.cidr6.map((c) => ({ address: c.address, prefix: c.prefix, networkCidr: c.networkCidr, purpose: null })),
+      masquerade: [],
+      routes: [],
+      aliases: [],
+    }));
     // A director asks once per real server per service: remember each address's device.
     const devicesOf = new Map<string, Device | undefined>();
     const deviceFor = (address: string): Device | undefined => {
@@ -160,14 +190,22 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
     const ftpPorts = new Set<number>();
     const isDirector = roles.director;
     const myServices = servicesOf(name);
-    const isHaNode = hb?.nodes.includes(name) ?? false;
+    // This host's pair, if any: its floating addresses, and whether it is a pair of directors.
+    const myPair = pairs.find((p) => p.spec.nodes.includes(name));
+    const hb = myPair?.spec;
+    const isHaNode = myPair !== undefined;
+    const directorPair = myPair !== undefined && dPairs.includes(myPair);
+    const floating = (hb?.floating ?? []).map((f) => parseCidr(f).address);
 
     // Default gateway: explicit; else for NAT the director, or the director pair's
     // floating address on our network; else a router beside us.
     let gateway: string | undefined = spec.gateway;
-    if (gateway === undefined && myServices.some((vs) => vs.forward === 'masq') && !isDirector) {
+    const natService = myServices.find((vs) => vs.forward === 'masq');
+    if (gateway === undefined && natService !== undefined && !isDirector) {
       const d = directors[0];
-      if (directorPair) gateway = floatingGateway(own, floatingCidrs)?.address;
+      // The pair that runs the server's NAT services (validation keeps it to one).
+      const natPair = dPairs.find((p) => runnersOf.get(natService)!.every((r) => p.spec.nodes.includes(r)));
+      if (natPair !== undefined) gateway = floatingGateway(own, natPair.spec.floating.map((f) => parseCidr(f)))?.address;
       else if (d !== undefined) gateway = facing(own, ifaces.get(d)!)?.director.cidr.address;
     }
     if (gateway === undefined && !roles.router) {
@@ -181,6 +219,20 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
     }
     const gwDevice = gateway !== undefined ? deviceFor(gateway) : undefined;
     if (gwDevice && gateway !== undefined) gwDevice.gateway = gateway;
+    // IPv6 default gateway of a NAT real server of an IPv6 service: the director's
+    // IPv6 address on the server's network (IPVS NAT needs the replies back through it).
+    let gateway6: { address: string; device: string } | undefined;
+    const d6 = directors[0];
+    if (!isDirector && d6 !== undefined && myServices.some((vs) => vs.forward === 'masq' && vipOf(vs).address.includes(':'))) {
+      for (const dev of devices) {
+        const via = ifaces.get(d6)!.flatMap((x) => x.cidr6).find((c) => dev.ipv6.some((m) => contains6(parseCidr6(`${m.address}/${m.prefix}`), c.address)));
+        if (via !== undefined) {
+          gateway6 = { address: via.address, device: dev.device };
+          dev.gateway6 = via.address;
+          break;
+        }
+      }
+    }
 
     // Director: VIP aliases, masquerading, ip_vs_ftp, ldirectord.cf or keepalived's virtual servers.
     let ldirectord: LdirectordView | undefined;
@@ -188,9 +240,18 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
     let director: DirectorView | undefined;
     if (isDirector) {
       const backend = backendOf(name);
+      const services = runServices(name);
       const ds0 = directorServices(name);
       director = { backend, services: ds0, marks: ds0.flatMap((s) => s.marks ?? []) };
-      const vips = [...new Set(services.flatMap((vs) => serviceDestinations(vs).addresses))].sort((a, b) => addressKey(a) - addressKey(b));
+      const allVips = [...new Set(services.flatMap((vs) => serviceDestinations(vs).addresses))].sort(compareAddresses);
+      const vips = allVips.filter((a) => !a.includes(':'));
+      // An IPv6 virtual address: a further address of the device on its network (IPv6 has no eth0:N aliases).
+      for (const vip of allVips.filter((a) => a.includes(':'))) {
+        const dev = devices.find((x) => x.ipv6.some((m) => contains6(parseCidr6(`${m.address}/${m.prefix}`), vip)));
+        if (!dev || dev.ipv6.some((m) => m.address === vip)) continue;
+        const on = dev.ipv6.find((m) => contains6(parseCidr6(`${m.address}/${m.prefix}`), vip))!;
+        dev.ipv6.push({ address: vip, prefix: on.prefix, networkCidr: on.networkCidr, purpose: `virtual address ${vip}` });
+      }
       for (const vip of vips) {
         const dev = deviceFor(vip);
         // A floating address of a director pair is VRRP's to add, never an alias.
@@ -201,7 +262,8 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
       for (const [i, vs] of services.entries()) {
         if (vs.forward !== 'masq') continue;
         for (const r of director.services[i]!.reals) {
-          if (r.local) continue;
+          // IPv6 is not masqueraded: IPVS rewrites the replies of its NAT services itself.
+          if (r.local || r.address.includes(':')) continue;
           const dev = deviceFor(r.address);
           if (dev && !dev.masquerade.includes(dev.networkCidr)) dev.masquerade.push(dev.networkCidr);
         }
@@ -232,6 +294,7 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
       } else {
         ldirectord = {
           globals: ldirectordGlobals(t),
+          inet6Glue: ds.some((x, i) => x.ipv6 === true && services[i]!.check.type === 'negotiate' && ['http', 'https'].includes(serviceOf(services[i]!) ?? '')),
           virtuals: services.map((vs, i) => virtualBlock(t, vs, ds[i]!)),
         };
       }
@@ -252,7 +315,7 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
     // real servers, which answer for every address in them (a loopback alias holding
     // the network, as seed 001's lo:0 does for heartbeat's virtual network).
     const vnets = new Map<string, Cidr>();
-    for (const vs of isDirector ? services : drServices) for (const n of serviceDestinations(vs).networks) vnets.set(n.networkCidr, n);
+    for (const vs of isDirector ? runServices(name) : drServices) for (const n of serviceDestinations(vs).networks) vnets.set(n.networkCidr, n);
     const arpSuppression = drVips.length > 0 || (!isDirector && vnets.size > 0);
     // Tunnelling: the director encapsulates (IP in IP) to the real server's own
     // address; the ipip module's fallback device tunl0 receives the packets
@@ -280,7 +343,7 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
         const vn = parseCidr(hb.virtual_network);
         loopbackAliases.push({ ...net({ ...vn, address: vn.network }), device: 'lo:0', parent: 'lo', purpose: `virtual network ${vn.networkCidr}` });
       }
-      heartbeat = heartbeatView(t, hb, ifaces, opts.secrets.heartbeatKey, directorPair ? backendOf(hb.nodes[0]!) : undefined);
+      heartbeat = heartbeatView(myPair!, name, ifaces, keyOf(myPair!), directorPair ? backendOf(hb.nodes[0]!) : undefined);
       // Heartbeat runs a resource only on the node that takes it, so nothing
       // would start the standby's backup sync daemon after a reboot: the sync
       // interface starts it when it comes up at boot (ipvsadm loads ip_vs
@@ -290,7 +353,7 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
         const dev = devices.find((d) => d.device === sync.interface);
         if (dev) dev.syncBackup = { syncid: sync.syncid };
       }
-      vrrp = vrrpView(t, hb, name, ifaces, opts.secrets.heartbeatKey, directorPair);
+      vrrp = vrrpView(t, myPair!, name, ifaces, keyOf(myPair!), directorPair);
       // GATEWAYDEV keeps the default route off the loopback alias of a virtual
       // network (seed 001); a node without one needs none.
       if (hb.virtual_network !== undefined) gatewayDevice ??= heartbeat.bcast;
@@ -346,11 +409,12 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
         }
       }
     }
-    // Router: the virtual network goes to the floating address.
-    if (roles.router && hb?.virtual_network !== undefined) {
-      const via = parseCidr(hb.floating[0]!).address;
+    // Router: each pair's virtual network goes to its first floating address.
+    for (const p of roles.router ? pairs : []) {
+      if (p.spec.virtual_network === undefined) continue;
+      const via = parseCidr(p.spec.floating[0]!).address;
       const dev = deviceFor(via);
-      const vn = parseCidr(hb.virtual_network);
+      const vn = parseCidr(p.spec.virtual_network);
       if (dev) {
         const { address: _a, ...rest } = net(vn);
         dev.routes.push({ ...rest, via, device: dev.device } satisfies Route);
@@ -367,6 +431,8 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
       ...(gateway !== undefined && gwDevice ? { gateway: { address: gateway, device: gwDevice.device } } : {}),
       ...(gatewayDevice !== undefined ? { gatewayDevice } : {}),
       forwarding: isDirector || roles.router,
+      forwarding6: (isDirector || roles.router) && devices.some((x) => x.ipv6.length > 0),
+      ...(gateway6 !== undefined ? { gateway6 } : {}),
       arpSuppression,
       ...(tunnel ? { tunnel: { device: 'tunl0' as const } } : {}),
       modules: [...modules].sort(),
@@ -393,15 +459,18 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
       ...(vs.persistent !== undefined ? { persistent: vs.persistent } : {}),
       checktype: vs.check.type,
       ...(service !== undefined ? { service } : {}),
-      directors,
+      directors: runnersOf.get(vs)!,
       reals: realServersOf(vs).map((r) => ({ host: r.host, port: mark !== undefined ? 0 : (r.port ?? vip.port), weight: r.weight ?? 1 })),
     };
   });
-  const pair: PairView | undefined =
-    hb !== undefined
-      ? { nodes: [hb.nodes[0]!, hb.nodes[1]!], floating: [...hb.floating], ...(hb.virtual_network !== undefined ? { virtualNetwork: parseCidr(hb.virtual_network).networkCidr } : {}) }
-      : undefined;
-  return { name: t.name, hosts: hosts.sort(byName), services: serviceViews, ...(pair ? { pair } : {}), secrets };
+  const pairViews = pairs.map(({ spec: hb }): PairView => ({
+    nodes: [hb.nodes[0]!, hb.nodes[1]!],
+    floating: [...hb.floating],
+    ...(hb.virtual_network !== undefined ? { virtualNetwork: parseCidr(hb.virtual_network).networkCidr } : {}),
+  }));
+  // `pair`: the one pair, for the views that know one (several: pairs only).
+  const pair = pairViews.length === 1 ? pairViews[0] : undefined;
+  return { name: t.name, hosts: hosts.sort(byName), services: serviceViews, ...(pair ? { pair } : {}), pairs: pairViews, secrets };
 }
 
 type RealServerSpec = Exclude<VirtualServiceSpec['real_servers'][number], string>;
@@ -446,7 +515,14 @@ function compareServices(a: VirtualServiceSpec, b: VirtualServiceSpec, markOf: R
   const ea = vipOf(a);
   const eb = vipOf(b);
   const proto = (p: string) => (p === 'tcp' ? 6 : 17);
-  return proto(a.protocol) - proto(b.protocol) || addressKey(ea.address) - addressKey(eb.address) || ea.port - eb.port;
+  // libipvs ipvs_cmp_services: mark, address family (IPv4 first), protocol, address, port.
+  const family = (x: string) => (x.includes(':') ? 1 : 0);
+  return family(ea.address) - family(eb.address) || proto(a.protocol) - proto(b.protocol) || compareAddresses(ea.address, eb.address) || ea.port - eb.port;
+}
+
+/** `ADDRESS:PORT`, an IPv6 address in brackets (`[2001:db8::61]:80`), as ipvsadm and ldirectord.cf write them. */
+function hostPort(address: string, port: number): string {
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
 /** The virtual address and port; for a firewall-mark service, its first match's address and first port. */
@@ -458,7 +534,7 @@ function vipOf(vs: VirtualServiceSpec): { address: string; port: number } {
 
 /** A service as the files' comments name it: `tcp 10.1.3.61:80`, or `fwmark 1: tcp 10.1.3.61:80, 10.1.3.61:443`. */
 function serviceTitle(vs: VirtualServiceSpec, ds: DirectorService): string {
-  return ds.fwmark !== undefined ? `fwmark ${ds.fwmark}: ${vs.protocol} ${vs.fwmark!.match.join(', ')}` : `${ds.protocol} ${ds.address}:${ds.port}`;
+  return ds.fwmark !== undefined ? `fwmark ${ds.fwmark}: ${vs.protocol} ${vs.fwmark!.match.join(', ')}` : `${ds.protocol} ${hostPort(ds.address, ds.port)}`;
 }
 
 /** The mangle rules that give a firewall-mark service's packets its mark, one per match. */
@@ -501,7 +577,7 @@ function virtualBlock(t: Topology, vs: VirtualServiceSpec, ds: DirectorService):
     address: r.address,
     port: r.port,
     // A firewall-mark service's real server has no port (ldirectord reads it as 0).
-    target: ds.fwmark !== undefined ? r.address : `${r.address}:${r.port}`,
+    target: ds.fwmark !== undefined ? r.address : hostPort(r.address, r.port),
     forward: ds.forward,
     ...(r.weight !== undefined || r.check || r.lowerThreshold !== undefined || r.upperThreshold !== undefined ? { weight: r.weight ?? 1 } : {}),
     ...(r.check ? { check: r.check } : {}),
@@ -514,7 +590,10 @@ function virtualBlock(t: Topology, vs: VirtualServiceSpec, ds: DirectorService):
     address: ds.address,
     port: ds.port,
     // ldirectord.cf(5): `virtual = fwmark` with `protocol = fwm` for a firewall-mark service.
-    virtual: ds.fwmark !== undefined ? String(ds.fwmark) : `${ds.address}:${ds.port}`,
+    virtual: ds.fwmark !== undefined ? String(ds.fwmark) : hostPort(ds.address, ds.port),
+    // ldirectord(8), "IPv6": virtual6 and real6 for IPv6 (virtual= refuses a bracketed address).
+    virtualKey: ds.ipv6 ? 'virtual6' : 'virtual',
+    realKey: ds.ipv6 ? 'real6' : 'real',
     title: serviceTitle(vs, ds),
     protocolLine: ds.fwmark !== undefined ? 'fwm' : ds.protocol,
     scheduler: ds.scheduler,
@@ -552,16 +631,20 @@ function virtualBlock(t: Topology, vs: VirtualServiceSpec, ds: DirectorService):
  * ldirectord::configuration"); heartbeat stops resources in reverse order.
  */
 function heartbeatView(
-  t: Topology,
-  hb: NonNullable<Topology['heartbeat']>,
+  pair: PairSpec,
+  node: string,
   ifaces: Map<string, HostIface[]>,
   key: string | undefined,
   pairBackend: DirectorBackend | undefined,
 ): HeartbeatView {
+  const hb = pair.spec;
   const [n0, n1] = hb.nodes as [string, string];
   const first = parseCidr(hb.floating[0]!);
-  const devOn = (node: string, address: string) => ifaces.get(node)!.find((i) => contains(i.cidr, address))?.device;
-  const bcast = hb.interface ?? devOn(n0, first.address) ?? ifaces.get(n0)![0]!.device;
+  const devOn = (n: string, address: string) => ifaces.get(n)!.find((i) => contains(i.cidr, address))?.device;
+  // ha.cf is each node's own (heartbeat reads it locally): its bcast is this
+  // node's device; haresources must be the same on both (validation refuses a
+  // device it must name that the nodes call differently, model/targets.ts).
+  const bcast = hb.interface ?? devOn(node, first.address) ?? ifaces.get(node)![0]!.device;
   const ipaddr = pairBackend !== undefined ? 'IPaddr2' : 'IPaddr';
   const addresses = hb.floating.map((f) => {
     const c = parseCidr(f);
@@ -577,7 +660,7 @@ function heartbeatView(
   // on the active node, `--start-daemon backup` on the other (ipvsadm(8)).
   // The sync id is the one keepalived's lvs_sync_daemon would use, the VRRP
   // router id (keepalived.conf(5)), so clusters on one segment stay apart.
-  const sync = pairBackend !== undefined && hb.connection_sync ? { interface: bcast, syncid: hb.virtual_router_id ?? defaultRouterId(t.name) } : undefined;
+  const sync = pairBackend !== undefined && hb.connection_sync ? { interface: bcast, syncid: pair.routerId } : undefined;
   const resources = [
     ...(pairBackend === 'ldirectord' ? ['ldirectord::ldirectord.cf'] : []),
     ...(sync ? [`lvsgen-ipvs-sync::${sync.interface}::${sync.syncid}`] : []),
@@ -589,7 +672,7 @@ function heartbeatView(
     keepalive: hb.keepalive,
     deadtime: hb.deadtime,
     initdead: hb.initdead,
-    udpport: hb.udpport,
+    udpport: pair.udpport,
     bcast,
     autoFailback: hb.auto_failback,
     resources,
@@ -673,7 +756,7 @@ function keepalivedVirtualServer(
     address: vip.address,
     port: vip.port,
     ...(ds.fwmark !== undefined ? { fwmark: ds.fwmark } : {}),
-    title: ds.fwmark !== undefined ? serviceTitle(vs, ds) : `${vs.protocol.toUpperCase()} ${ds.address}:${ds.port}`,
+    title: ds.fwmark !== undefined ? serviceTitle(vs, ds) : `${vs.protocol.toUpperCase()} ${hostPort(ds.address, ds.port)}`,
     protocol: vs.protocol === 'udp' ? 'UDP' : 'TCP',
     lbAlgo: vs.scheduler,
     lbKind: LB_KIND[vs.forward],
@@ -695,7 +778,8 @@ function keepalivedVirtualServer(
  * advertisement interval. heartbeat's deadtime, initdead and udpport have no
  * VRRP twin (the master is declared dead after 3 advertisements plus a skew).
  */
-function vrrpView(t: Topology, hb: NonNullable<Topology['heartbeat']>, node: string, ifaces: Map<string, HostIface[]>, key: string | undefined, directorPair: boolean): VrrpView {
+function vrrpView(t: Topology, pair: PairSpec, node: string, ifaces: Map<string, HostIface[]>, key: string | undefined, directorPair: boolean): VrrpView {
+  const hb = pair.spec;
   const own = ifaces.get(node)!;
   const devOn = (address: string) => own.find((i) => contains(i.cidr, address))?.device;
   const first = parseCidr(hb.floating[0]!);
@@ -709,7 +793,7 @@ function vrrpView(t: Topology, hb: NonNullable<Topology['heartbeat']>, node: str
     ...(directorPair && hb.connection_sync ? { syncInterface: iface } : {}),
     state: hb.auto_failback && preferred ? 'MASTER' : 'BACKUP',
     priority: preferred ? 150 : 100,
-    virtualRouterId: hb.virtual_router_id ?? defaultRouterId(t.name),
+    virtualRouterId: pair.routerId,
     advertInt: hb.keepalive,
     nopreempt: !hb.auto_failback,
     ...(key !== undefined && hb.auth.method !== 'crc' ? { authPass: vrrpPassword(key) } : {}),
@@ -720,10 +804,7 @@ function vrrpView(t: Topology, hb: NonNullable<Topology['heartbeat']>, node: str
   };
 }
 
-/** A stable virtual_router_id (1-255) from the cluster name, so two lvsgen clusters on one network rarely collide. */
-export function defaultRouterId(cluster: string): number {
-  return (createHash('sha256').update(cluster).digest().readUInt16BE(0) % 255) + 1;
-}
+export { defaultRouterId };
 
 /** The check pages of real server `host`: each http or https check of it, with its own request and receive where it has them. */
 function checkPages(host: string, services: readonly VirtualServiceSpec[]): CheckPage[] {

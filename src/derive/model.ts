@@ -11,9 +11,27 @@ export interface Route extends Omit<NetAddress, 'address'> {
   device: string;
 }
 
+/** An IPv6 address of a device: the host's own, or a virtual address derived for it. */
+export interface Address6 {
+  /** Canonical text (RFC 5952). */
+  address: string;
+  prefix: number;
+  networkCidr: string;
+  /** A virtual address: why it is there, for a comment in the file; null for the host's own. */
+  purpose: string | null;
+}
+
 /** An interface of the host, with what hangs off it. */
 export interface Device extends NetAddress {
   device: string;
+  /**
+   * IPv6 addresses (README, "IPv6"): the topology's, in its order, then the
+   * virtual addresses of IPv6 services on this device's networks (a director's).
+   * Empty: the files leave the device's IPv6 as the kernel has it.
+   */
+  ipv6: Address6[];
+  /** IPv6 default gateway reached through this device (a NAT real server's: the director). */
+  gateway6?: string;
   /** Default gateway reached through this device, if any. */
   gateway?: string;
   /** Networks this host masquerades, attached to the device that faces them. */
@@ -70,8 +88,10 @@ export interface DirectorService {
   /** A firewall-mark service: its first match's address and port (it has no virtual address of its own). */
   address: string;
   port: number;
-  /** How ipvsadm -L -n names the service, words single-spaced: `TCP 10.1.3.61:80`, `FWM 1`. */
+  /** How ipvsadm -L -n names the service, words single-spaced: `TCP 10.1.3.61:80`, `TCP [2001:db8::61]:80`, `FWM 1`. */
   label: string;
+  /** An IPv6 service: its address and its real servers' are IPv6. */
+  ipv6?: true;
   /** A firewall-mark service: its mark, and the packets the director marks with it. */
   fwmark?: number;
   marks?: MarkRule[];
@@ -127,8 +147,11 @@ export interface VirtualBlock {
   protocol: 'tcp' | 'udp';
   address: string;
   port: number;
-  /** What follows virtual=: `ADDRESS:PORT`, or the firewall mark. */
+  /** What follows virtual= (or virtual6=): `ADDRESS:PORT`, `[ADDRESS]:PORT`, or the firewall mark. */
   virtual: string;
+  /** ldirectord's keywords for the block's family: `virtual`/`real`, or `virtual6`/`real6` for IPv6 (ldirectord(8), "IPv6"). */
+  virtualKey: 'virtual' | 'virtual6';
+  realKey: 'real' | 'real6';
   /** The comment above the block: `tcp 10.1.3.61:80`, or the mark and what it takes. */
   title: string;
   /** ldirectord's protocol=: the service's, or `fwm` for a firewall-mark service. */
@@ -152,6 +175,13 @@ export interface VirtualBlock {
 
 export interface LdirectordView {
   globals: Array<{ key: string; value: string; quoted: boolean }>;
+  /**
+   * An IPv6 service negotiates http or https: ldirectord's check_http loads
+   * Net::INET6Glue::INET_is_INET6 for an IPv6 real server (ldirectord.in,
+   * check_http; ldirectord(8), "IPv6") and the check dies without it, so the
+   * host needs the package (Debian libnet-inet6glue-perl).
+   */
+  inet6Glue: boolean;
   virtuals: VirtualBlock[];
 }
 
@@ -277,6 +307,10 @@ export interface DerivedHost {
   /** Device heartbeat and initscripts' GATEWAYDEV should use. */
   gatewayDevice?: string;
   forwarding: boolean;
+  /** A director or router with IPv6 addresses: net.ipv6.conf.all.forwarding = 1. */
+  forwarding6: boolean;
+  /** The IPv6 default gateway, where one is derived (a NAT real server of an IPv6 service). */
+  gateway6?: { address: string; device: string };
   /** Real server of direct routing or tunnelling: must not answer ARP for the VIPs. */
   arpSuppression: boolean;
   modules: string[];
@@ -335,7 +369,10 @@ export interface DerivedModel {
   hosts: DerivedHost[];
   /** Every virtual service in ipvsadm's order (protocol, address, port). */
   services: ServiceView[];
+  /** The pair, when the topology has exactly one (heartbeat, or one entry of pairs). */
   pair?: PairView;
+  /** Every pair, in topology order (several: high capacity). */
+  pairs: PairView[];
   /** Every secret value in the model: masked wherever output is shown. */
   secrets: string[];
 }

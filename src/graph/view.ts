@@ -79,11 +79,14 @@ export function graphView(model: DerivedModel): GraphView {
     .sort((a, b) => addressKey(a.split('/')[0]!) - addressKey(b.split('/')[0]!) || Number(a.split('/')[1]) - Number(b.split('/')[1]))
     .map((cidr, i) => ({ id: `n${i}`, cidr }));
   const netId = new Map(networks.map((n) => [n.cidr, n.id]));
+  // The one pair gets a frame; with several (high capacity) each node still says active or standby.
   const pair = model.pair;
+  const pairIndex = (h: DerivedHost) => model.pairs.findIndex((p) => p.nodes.includes(h.name));
+  const nodeIndex = (h: DerivedHost) => (pairIndex(h) >= 0 ? model.pairs[pairIndex(h)]!.nodes.indexOf(h.name) : -1);
   const rank = (h: DerivedHost): number =>
-    pair?.nodes.includes(h.name) ? 1 : h.roles.router ? 0 : h.roles.director ? 2 : h.roles['real-server'] ? 3 : 4;
-  // The pair's nodes side by side, the preferred one first.
-  const pairOrder = (h: DerivedHost) => (pair ? pair.nodes.indexOf(h.name) : -1);
+    pairIndex(h) >= 0 ? 1 : h.roles.router ? 0 : h.roles.director ? 2 : h.roles['real-server'] ? 3 : 4;
+  // Each pair's nodes side by side, the preferred one first.
+  const pairOrder = (h: DerivedHost) => (pairIndex(h) >= 0 ? pairIndex(h) * 2 + nodeIndex(h) : -1);
   const ordered = [...model.hosts].sort((a, b) => rank(a) - rank(b) || pairOrder(a) - pairOrder(b) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const hosts = ordered.map((h, i): GraphHost => {
     const roles = (Object.keys(h.roles) as Role[]).filter((r) => h.roles[r]).sort();
@@ -95,7 +98,7 @@ export function graphView(model: DerivedModel): GraphView {
     for (const d of h.devices) for (const r of d.routes) lines.push(`route ${r.networkCidr} via ${r.via}`);
     for (const a of h.loopbackAliases) lines.push(`${a.device} ${a.purpose.startsWith('virtual network') ? `${a.networkCidr} VNET` : `${a.address} VIP`}`);
     if (h.gateway) lines.push(`gw ${h.gateway.address}`);
-    const node = pair ? pair.nodes.indexOf(h.name) : -1;
+    const node = nodeIndex(h);
     return {
       id: `h${i}`,
       name: h.name,

@@ -13,6 +13,7 @@
 // - the checks, each with what it expects, in the order they run.
 //
 // Nothing here names an example: every value comes from the model.
+import { pairsOf } from '../model/pairs.js';
 import type { DerivedHost, DerivedModel, DirectorService, KeepalivedVirtualServer, MarkRule, VirtualBlock } from '../derive/model.js';
 import { addressKey, contains, parseCidr } from '../model/net.js';
 import type { Topology } from '../model/schema.js';
@@ -248,6 +249,21 @@ export interface LabKernel {
 }
 
 /**
+ * What the lab does not build yet, in either mode, or undefined:
+ * - several director pairs (high capacity, examples/high-capacity.yaml): its
+ *   checks follow one pair's failover (the addresses on one node at a time);
+ *   several pairs would need each pair's failover in turn;
+ * - IPv6 (examples/lb-ipv6.yaml): the lab's networks, addresses and clients
+ *   are IPv4 (one network per IPv4 prefix): it would bring the hosts' IPv6 up
+ *   from their files but has no IPv6 client to check a service with.
+ */
+export function labCannotCheck(model: DerivedModel): string | undefined {
+  if (model.pairs.length > 1) return `the lab does not check several pairs (${model.pairs.map((p) => p.nodes.join(' and ')).join('; ')}) yet: it follows one pair's failover`;
+  const v6 = model.hosts.filter((h) => h.devices.some((d) => d.ipv6.length > 0)).map((h) => h.name);
+  return v6.length ? `the lab does not build IPv6 yet: its networks and clients are IPv4 only (hosts with IPv6 addresses: ${v6.join(', ')})` : undefined;
+}
+
+/**
  * Why the namespace mode cannot build this topology on this kernel, or
  * undefined (the VM mode can: Debian's kernel has both):
  * - a keepalived director (a VRRP pair of directors on debian12 or rhel9, or
@@ -309,7 +325,8 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
     used.add(d.address);
     for (const a of d.aliases) used.add(a.address);
   }
-  const pair = topology.heartbeat;
+  // One pair (labCannotCheck refuses several), given as heartbeat or as the one entry of pairs.
+  const pair = pairsOf(topology)[0]?.spec;
   const floating = (pair?.floating ?? []).map((f) => parseCidr(f).address);
   for (const f of floating) used.add(f);
   const services = hosts.flatMap(servicesOf);

@@ -38,7 +38,8 @@ export function fallbackOf(t: Topology, vs: VirtualServiceSpec): Fallback | unde
   const vport = splitEndpoint(vs.virtual).port;
   if (vs.fallback !== undefined) return { ...splitFallback(vs.fallback, vport), from: 'service' };
   const d = t.ldirectord.fallback;
-  if (d === undefined) return undefined;
+  // The default is an IPv4 address: it fits no IPv6 service (one IPVS service, one family).
+  if (d === undefined || vs.virtual.startsWith('[')) return undefined;
   const f = splitFallback(d, vport);
   return f.port === vport ? { ...f, from: 'default' } : undefined;
 }

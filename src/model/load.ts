@@ -113,7 +113,7 @@ export function checkTopology(bytes: Uint8Array, distros: readonly string[]): Ch
   const naming = brokenHosts.map((h) => new RegExp(`(?<![A-Za-z0-9-])${h.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![A-Za-z0-9-])`));
   // What depends on every host's roles and distros: the virtual services' director, the backend's support.
   const wholeBroken = brokenHosts.length > 0 || badPaths.some((b) => b.length <= 1 || b[0] === 'defaults' || b[0] === 'director_backend');
-  const heartbeatBroken = damaged(['heartbeat']);
+  const heartbeatBroken = damaged(['heartbeat']) || damaged(['pairs']);
   const admit = (raw: readonly RawProblem[]): Problem[] => {
     if (understood === undefined) return [];
     const out: Problem[] = [];
@@ -122,7 +122,7 @@ export function checkTopology(bytes: Uint8Array, distros: readonly string[]): Ch
       if (badPaths.some((b) => startsWith(b, m.path) || startsWith(m.path, b))) continue;
       if (naming.some((re) => re.test(m.message))) continue;
       if (wholeBroken && m.path.length <= 1) continue;
-      if (heartbeatBroken && m.path[0] !== 'heartbeat' && m.message.includes('heartbeat')) continue;
+      if (heartbeatBroken && m.path[0] !== 'heartbeat' && m.path[0] !== 'pairs' && m.message.includes('heartbeat')) continue;
       out.push(toProblem(m));
     }
     return out;
@@ -133,7 +133,7 @@ export function checkTopology(bytes: Uint8Array, distros: readonly string[]): Ch
 
 /** A reference to a host that is not there: the host names closest to it. */
 function withHostSuggestion(p: Problem, path: PathSegments, data: unknown, hostNames: readonly string[]): Problem {
-  const reference = p.code === 'undefined-host' || (p.code === 'invalid-hostname' && (path[0] === 'virtual_services' || path[0] === 'heartbeat'));
+  const reference = p.code === 'undefined-host' || (p.code === 'invalid-hostname' && (path[0] === 'virtual_services' || path[0] === 'heartbeat' || path[0] === 'pairs'));
   if (!reference || p.suggestion !== undefined) return p;
   const v = valueAt(data, path);
   const name = typeof v === 'string' ? v : isPlainObject(v) && typeof v.host === 'string' ? v.host : undefined;

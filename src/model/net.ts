@@ -71,9 +71,104 @@ export function prefixFromNetmask(mask: string): number | undefined {
   return p ?? undefined;
 }
 
+/**
+ * `ADDRESS:PORT` (IPv4) or `[ADDRESS]:PORT` (IPv6, the bracketed form of
+ * RFC 3986 that ldirectord.cf and ipvsadm use): the address without brackets,
+ * an IPv6 one in its canonical text (RFC 5952, as ipvsadm prints it).
+ */
 export function splitEndpoint(text: string): { address: string; port: number } {
   const i = text.lastIndexOf(':');
-  return { address: text.slice(0, i), port: Number(text.slice(i + 1)) };
+  const address = text.slice(0, i);
+  const port = Number(text.slice(i + 1));
+  if (address.startsWith('[') && address.endsWith(']')) return { address: canonicalIPv6(address.slice(1, -1)), port };
+  return { address, port };
+}
+
+// IPv6: interfaces may carry IPv6 addresses beside their IPv4 one, and a
+// virtual service may be IPv6 (docs: README, "IPv6").
+
+/** Whether `s` is an IPv6 address (no zone, no brackets). */
+export function isIPv6(s: string): boolean {
+  return !s.includes('%') && ipaddr.IPv6.isValid(s) && !ipaddr.IPv4.isValid(s);
+}
+
+/** The canonical text of an IPv6 address (RFC 5952: lower case, the longest run of zeros as ::), as ipvsadm and ip(8) print it. */
+export function canonicalIPv6(s: string): string {
+  return ipaddr.IPv6.parse(s).toRFC5952String();
+}
+
+/**
+ * IPv6 ranges that are no address to configure on an interface: the kernel
+ * gives every interface its link-local address itself, and the others are
+ * never a host's (RFC 4291).
+ */
+const NOT_CONFIGURABLE6 = new Set(['unspecified', 'linkLocal', 'multicast', 'loopback', 'ipv4Mapped']);
+
+/** Whether `s` is a configurable IPv6 address with a prefix length, such as 2001:db8:6::1/64. */
+export function isIPv6Cidr(s: string): boolean {
+  const m = /^([^/]+)\/(\d{1,3})$/.exec(s);
+  return m !== null && isIPv6(m[1]!) && Number(m[2]) <= 128 && Number(m[2]) >= 1 && !NOT_CONFIGURABLE6.has(ipaddr.IPv6.parse(m[1]!).range());
+}
+
+/** Whether `s` is an IPv6 address a virtual service or host may use (not link-local, multicast, loopback or unspecified). */
+export function isUsableIPv6(s: string): boolean {
+  return isIPv6(s) && !NOT_CONFIGURABLE6.has(ipaddr.IPv6.parse(s).range());
+}
+
+/** An IPv6 address with its network, as model and derivation use it. */
+export interface Cidr6 {
+  /** Canonical (RFC 5952). */
+  address: string;
+  prefix: number;
+  /** The network's first address, canonical. */
+  network: string;
+  /** network/prefix, e.g. 2001:db8:6::/64 */
+  networkCidr: string;
+}
+
+const cidr6Cache = new Map<string, Readonly<Cidr6>>();
+
+export function parseCidr6(text: string): Readonly<Cidr6> {
+  let c = cidr6Cache.get(text);
+  if (c === undefined) {
+    const [addr, prefix] = ipaddr.IPv6.parseCIDR(text);
+    const network = ipaddr.IPv6.networkAddressFromCIDR(text).toRFC5952String();
+    c = Object.freeze({ address: addr.toRFC5952String(), prefix, network, networkCidr: `${network}/${prefix}` });
+    cidr6Cache.set(text, c);
+  }
+  return c;
+}
+
+export function contains6(net: Cidr6, address: string): boolean {
+  return ipaddr.IPv6.parse(address).match(ipaddr.IPv6.parse(net.network), net.prefix);
+}
+
+export function overlaps6(a: Cidr6, b: Cidr6): boolean {
+  return contains6(a, b.network) || contains6(b, a.network);
+}
+
+/**
+ * An interface's addresses as the topology gives them: one `ADDRESS/PREFIX`,
+ * or a list of them, IPv4 and IPv6 (validation asks for exactly one IPv4).
+ */
+export function interfaceAddresses(value: string | readonly string[]): { ipv4: string[]; ipv6: string[] } {
+  const all = typeof value === 'string' ? [value] : [...value];
+  return { ipv4: all.filter((a) => !a.includes(':')), ipv6: all.filter((a) => a.includes(':')) };
+}
+
+/**
+ * ipvsadm's order of addresses (libipvs ipvs_cmp_services and ipvs_cmp_dests:
+ * the address family first, AF_INET before AF_INET6, then the address).
+ */
+export function compareAddresses(a: string, b: string): number {
+  const a6 = a.includes(':');
+  const b6 = b.includes(':');
+  if (a6 !== b6) return a6 ? 1 : -1;
+  if (!a6) return addressKey(a) - addressKey(b);
+  const x = ipaddr.IPv6.parse(a).toByteArray();
+  const y = ipaddr.IPv6.parse(b).toByteArray();
+  for (let i = 0; i < 16; i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
+  return 0;
 }
 
 /**

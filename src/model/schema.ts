@@ -5,7 +5,7 @@
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import type { ProblemCode } from './problems.js';
-import { isMatch } from './net.js';
+import { isIPv6Cidr, isMatch, isUsableIPv6 } from './net.js';
 
 /** Scheduler names ipvsadm(8) accepts (ip_vs_*.c in the kernel). */
 export const SCHEDULERS = [
@@ -72,13 +72,22 @@ const hostName = z
   .meta({ pattern: HOSTNAME_RE.source });
 const ldText = z.string().refine(isLdirectordText, { message: LDIRECTORD_TEXT_RULE, ...code('invalid-text') });
 
-export const endpoint = z.string().refine(
-  (s) => {
-    const m = /^([^:]+):(\d{1,5})$/.exec(s);
-    return m !== null && isIPv4(m[1]!) && Number(m[2]) >= 1 && Number(m[2]) <= 65535;
-  },
-  { message: 'must be IPv4address:port with a port between 1 and 65535, such as 10.1.3.61:80', ...code('invalid-address') },
-);
+/** `ADDRESS:PORT`, or `[IPV6ADDRESS]:PORT` (the bracketed form ldirectord.cf and ipvsadm use). */
+export function isEndpoint(s: string): boolean {
+  const m = /^(?:([^:[\]]+)|\[([0-9A-Fa-f:.]+)\]):(\d{1,5})$/.exec(s);
+  return m !== null && (m[1] !== undefined ? isIPv4(m[1]) : isUsableIPv6(m[2]!)) && Number(m[3]) >= 1 && Number(m[3]) <= 65535;
+}
+
+export const endpoint = z.string().refine(isEndpoint, {
+  message: 'must be IPv4address:port or [IPv6address]:port with a port between 1 and 65535, such as 10.1.3.61:80 or [2001:db8:3::61]:80',
+  ...code('invalid-address'),
+});
+
+/** An interface address: IPv4 or IPv6, with its prefix length. */
+const interfaceCidr = z.string().refine((s) => isIPv4Cidr(s) || isIPv6Cidr(s), {
+  message: 'must be an IPv4 or IPv6 address with a prefix length, such as 192.168.6.4/24 or 2001:db8:6::4/64 (an IPv6 address that is not link-local, multicast, loopback or unspecified: the kernel gives each interface its link-local address)',
+  ...code('invalid-cidr'),
+});
 
 /** A sorry server: `ADDRESS` (the virtual port) or `ADDRESS:PORT`. */
 export const fallbackEndpoint = z.string().refine(
@@ -111,10 +120,10 @@ export function makeTopologySchema(distros: readonly string[]) {
       interfaces: z
         .record(
           z.string().regex(IFNAME_RE, { message: 'interface names are 1-15 letters, digits, `_`, `.` or `-`, starting with a letter or digit', ...code('invalid-interface') }),
-          cidr,
+          z.union([interfaceCidr, z.array(interfaceCidr).min(1, { message: 'an interface needs at least one address' })]),
         )
         .refine((r) => Object.keys(r).length > 0, { message: 'a host needs at least one interface' })
-        .describe('Interface name -> address/prefix, e.g. eth0: 192.168.6.4/24.'),
+        .describe('Interface name -> address/prefix, e.g. eth0: 192.168.6.4/24, or a list of addresses, IPv4 and IPv6, e.g. eth0: [192.168.6.4/24, 2001:db8:6::4/64]: exactly one IPv4 address per interface, any number of IPv6 ones.'),
     })
     .describe('A machine of the cluster.');
 
@@ -201,7 +210,7 @@ export function makeTopologySchema(distros: readonly string[]) {
     .describe('A firewall-mark service: several addresses, networks and ports balanced as one (shared persistence across them). Instead of virtual.');
 
   const virtualService = z.strictObject({
-    virtual: endpoint.optional().describe('Virtual address and port, e.g. 10.1.3.61:80. Exactly one of virtual and fwmark.'),
+    virtual: endpoint.optional().describe('Virtual address and port, e.g. 10.1.3.61:80, or an IPv6 one in brackets, e.g. [2001:db8:3::61]:80 (NAT only). Exactly one of virtual and fwmark.'),
     fwmark: fwmark.optional(),
     protocol: z.enum(['tcp', 'udp']).default('tcp'),
     scheduler: z
@@ -233,7 +242,9 @@ export function makeTopologySchema(distros: readonly string[]) {
     keepalive: positiveInt.default(2),
     deadtime: positiveInt.default(10),
     initdead: positiveInt.default(60),
-    udpport: port.default(694),
+    udpport: port
+      .optional()
+      .describe('heartbeat\'s UDP port (ha.cf udpport). Default: 694; with several pairs (pairs:), each pair that gives none the next port no pair uses, so pairs on one network do not hear each other.'),
     auto_failback: z.boolean().default(false),
     connection_sync: z
       .boolean()
@@ -245,7 +256,7 @@ export function makeTopologySchema(distros: readonly string[]) {
       .min(1, { message: 'must be between 1 and 255' })
       .max(255, { message: 'must be between 1 and 255' })
       .optional()
-      .describe('VRRP virtual_router_id on distros where keepalived carries the floating addresses (debian12, rhel9); unique per network. Default: derived from the cluster name (1-255).'),
+      .describe('VRRP virtual_router_id on distros where keepalived carries the floating addresses (debian12, rhel9), and the IPVS sync id of a pair of directors; unique per network. Default: derived from the cluster name (1-255); with several pairs (pairs:), each pair that gives none the next id no pair uses.'),
     auth: z
       .strictObject({
         method: z.enum(['sha1', 'md5', 'crc']).default('sha1'),
@@ -288,7 +299,12 @@ export function makeTopologySchema(distros: readonly string[]) {
         .describe('What runs the virtual services on the directors: ldirectord (/etc/ha.d/ldirectord.cf, the seeds\' choice) or keepalived (/etc/keepalived/keepalived.conf, a virtual_server per virtual service). Unset: each director runs its distro\'s own (the first of its distro.yaml capabilities.director_backends: ldirectord on redhat, debian and debian12, keepalived on rhel9), and keepalived where a pair of directors is carried by VRRP (debian12, rhel9). keepalived needs a distro of today (debian12, rhel9); rhel9 ships no ldirectord.'),
       ldirectord: ldirectord.default({}),
       virtual_services: z.array(virtualService).default([]),
-      heartbeat: heartbeat.optional(),
+      heartbeat: heartbeat.optional().describe('One heartbeat (or VRRP) pair. For several, use pairs instead.'),
+      pairs: z
+        .array(heartbeat)
+        .min(1, { message: 'pairs needs at least one pair' })
+        .optional()
+        .describe('Several pairs, each as heartbeat (high capacity: several director pairs, each owning its own virtual addresses, in front of the same real servers). Instead of heartbeat.'),
     })
     .describe('An lvsgen topology: the hosts of a Linux Virtual Server cluster and what they serve.');
 }

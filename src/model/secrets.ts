@@ -8,7 +8,8 @@
 // not a valid key is an error either way; when it came from a key file the
 // problem is in that file. A key never appears in a message.
 import type { RawProblem } from './problems.js';
-import type { Topology } from './schema.js';
+import type { HeartbeatSpec, Topology } from './schema.js';
+import { pairsOf } from './pairs.js';
 
 export interface SecretSources {
   env: Readonly<Record<string, string | undefined>>;
@@ -19,34 +20,55 @@ export interface SecretSources {
 }
 
 export interface ResolvedSecrets {
+  /** The first pair's key. */
   heartbeatKey?: string;
+  /** Each pair's key, in model/pairs.ts order (undefined: crc, or not available). */
+  pairKeys?: Array<string | undefined>;
 }
 
 export interface SecretResult {
   secrets: ResolvedSecrets;
   problems: RawProblem[];
-  /** The key's source is not there (reported as a warning when `missing` is 'warning'): no key. */
+  /** A key's source is not there (reported as a warning when `missing` is 'warning'): no key. */
   unavailable: boolean;
 }
 
 const KEY_RE = /^[\x21-\x7e]{8,256}$/;
 const KEY_RULE = 'must be 8-256 printable characters without spaces';
 
-export function resolveSecrets(t: Topology, src: SecretSources, missing: 'error' | 'warning' = 'error'): SecretResult {
-  const none: SecretResult = { secrets: {}, problems: [], unavailable: false };
-  const auth = t.heartbeat?.auth;
-  if (auth === undefined || auth.method === 'crc') return none;
+/**
+ * Every pair's key (model/pairs.ts: `heartbeat`, or each of `pairs`), except
+ * those of a pair whose auth the schema already found broken (`damaged`).
+ */
+export function resolveSecrets(t: Topology, src: SecretSources, missing: 'error' | 'warning' = 'error', damaged: (path: Array<string | number>) => boolean = () => false): SecretResult {
+  const problems: RawProblem[] = [];
+  const pairKeys: Array<string | undefined> = [];
+  let unavailable = false;
+  for (const pair of pairsOf(t)) {
+    const at = [...pair.at, 'auth'];
+    const r = damaged(at) ? { key: undefined, problems: [], unavailable: false } : resolveKey(pair.spec.auth, at, src, missing);
+    pairKeys.push(r.key);
+    problems.push(...r.problems);
+    unavailable ||= r.unavailable;
+  }
+  const first = pairKeys[0];
+  return { secrets: { ...(first !== undefined ? { heartbeatKey: first } : {}), ...(pairKeys.some((k) => k !== undefined) ? { pairKeys } : {}) }, problems, unavailable };
+}
+
+function resolveKey(auth: HeartbeatSpec['auth'], at: Array<string | number>, src: SecretSources, missing: 'error' | 'warning'): { key: string | undefined; problems: RawProblem[]; unavailable: boolean } {
+  const none = { key: undefined, problems: [], unavailable: false };
+  if (auth.method === 'crc') return none;
   const sources = (['key', 'key_env', 'key_file'] as const).filter((k) => auth[k] !== undefined);
   // None or several: validate.ts reports it (secret-source at heartbeat.auth).
   if (sources.length !== 1) return none;
-  const unavailable = (field: string, message: string): SecretResult => ({
-    secrets: {},
-    problems: [{ code: 'secret-source', path: ['heartbeat', 'auth', field], message: missing === 'warning' ? `${message}; the key is needed to render and package` : message, ...(missing === 'warning' ? { severity: 'warning' as const } : {}) }],
+  const unavailable = (field: string, message: string) => ({
+    key: undefined,
+    problems: [{ code: 'secret-source' as const, path: [...at, field], message: missing === 'warning' ? `${message}; the key is needed to render and package` : message, ...(missing === 'warning' ? { severity: 'warning' as const } : {}) }],
     unavailable: true,
   });
-  const invalid = (p: Omit<RawProblem, 'code' | 'path'>, field: string): SecretResult => ({
-    secrets: {},
-    problems: [{ code: 'secret-source', path: ['heartbeat', 'auth', field], ...p }],
+  const invalid = (p: Omit<RawProblem, 'code' | 'path'>, field: string) => ({
+    key: undefined,
+    problems: [{ code: 'secret-source' as const, path: [...at, field], ...p }],
     unavailable: false,
   });
 
@@ -54,7 +76,7 @@ export function resolveSecrets(t: Topology, src: SecretSources, missing: 'error'
     const key = src.env[auth.key_env];
     if (key === undefined || key === '') return unavailable('key_env', `environment variable ${auth.key_env} is not set`);
     if (!KEY_RE.test(key)) return invalid({ message: `the key in environment variable ${auth.key_env} ${KEY_RULE}` }, 'key_env');
-    return { ...none, secrets: { heartbeatKey: key } };
+    return { ...none, key };
   }
   if (auth.key_file !== undefined) {
     const name = src.fileName?.(auth.key_file) ?? auth.key_file;
@@ -68,8 +90,8 @@ export function resolveSecrets(t: Topology, src: SecretSources, missing: 'error'
     const key = text.split(/\r?\n/)[0]!;
     // The problem is in the key file, on its first line, the key.
     if (!KEY_RE.test(key)) return invalid({ message: `the key (the first line of the key file) ${KEY_RULE}`, file: name, pos: { line: 1, col: 1 } }, 'key_file');
-    return { ...none, secrets: { heartbeatKey: key } };
+    return { ...none, key };
   }
   // Inline: the schema has checked it.
-  return { ...none, secrets: { heartbeatKey: auth.key! } };
+  return { ...none, key: auth.key! };
 }

@@ -5,6 +5,8 @@
 import type { RawProblem } from './problems.js';
 import type { DirectorBackend, Topology } from './schema.js';
 import { keepalivedCheckProblems } from './validate.js';
+import { directorPairs, pairsOf } from './pairs.js';
+import { contains, interfaceAddresses, parseCidr } from './net.js';
 
 export interface DistroCapabilities {
   /** The director backends this distro supports (capabilities.director_backends in its distro.yaml), its own first. */
@@ -19,8 +21,10 @@ export interface TargetOptions {
   /** Every distro lvsgen knows, to name the ones that would do. */
   distros: readonly string[];
   capabilities(distro: string): DistroCapabilities;
-  /** The resolved heartbeat key, if any (never echoed). */
+  /** The resolved heartbeat key, if any (never echoed): the first pair's. */
   heartbeatKey?: string;
+  /** Each pair's resolved key (model/pairs.ts order). */
+  pairKeys?: ReadonlyArray<string | undefined>;
 }
 
 /** VRRP PASS authentication carries at most 8 characters (keepalived.conf(5): "Only the first eight (8) characters are used"). */
@@ -41,7 +45,7 @@ export function vrrpPassword(key: string): string {
  */
 export function directorBackends(t: Topology, opts: Pick<TargetOptions, 'distro' | 'capabilities'>): Map<string, DirectorBackend> {
   const out = new Map<string, DirectorBackend>();
-  const nodes = t.heartbeat?.nodes ?? [];
+  const nodes = pairsOf(t).flatMap((p) => p.spec.nodes);
   for (const h of Object.keys(t.hosts).sort()) {
     if (!(t.hosts[h]!.roles as string[]).includes('director')) continue;
     const caps = opts.capabilities(opts.distro ?? t.hosts[h]!.distro ?? t.defaults.distro);
@@ -91,9 +95,8 @@ export function checkTargets(t: Topology, opts: TargetOptions): RawProblem[] {
   }
 
   // A pair of directors: what carries its floating addresses must agree with what runs its services.
-  const hb = t.heartbeat;
   const clashing: string[] = [];
-  for (const n of hb?.nodes ?? []) {
+  for (const n of pairsOf(t).flatMap((p) => p.spec.nodes)) {
     const backend = backends.get(n);
     if (backend === undefined) continue;
     const caps = opts.capabilities(distroOf(n));
@@ -109,16 +112,55 @@ export function checkTargets(t: Topology, opts: TargetOptions): RawProblem[] {
     });
   }
 
-  // Streamline under keepalived: the standby's IPVS stays out of the way only
-  // while its sync daemon is backup (net.ipv4.vs.backup_only, derive.ts).
-  if (hb !== undefined && !hb.connection_sync) {
-    const streamline = hb.nodes.filter((n) => n in t.hosts && backends.get(n) === 'keepalived' && (t.hosts[n]!.roles as string[]).includes('real-server'));
-    if (streamline.length > 0) {
-      problems.push({
-        code: 'unsupported',
-        path: ['heartbeat', 'connection_sync'],
-        message: `${streamline.join(' and ')} ${streamline.length > 1 ? 'are' : 'is'} director and real server under keepalived, which loads the virtual servers on both nodes: the standby keeps its IPVS out of the way (net.ipv4.vs.backup_only) only while its sync daemon runs as backup, so a streamline pair needs connection_sync (leave it unset)`,
-      });
+  for (const pair of pairsOf(t)) {
+    const hb = pair.spec;
+    // Streamline under keepalived: the standby's IPVS stays out of the way only
+    // while its sync daemon is backup (net.ipv4.vs.backup_only, derive.ts).
+    if (!hb.connection_sync) {
+      const streamline = hb.nodes.filter((n) => n in t.hosts && backends.get(n) === 'keepalived' && (t.hosts[n]!.roles as string[]).includes('real-server'));
+      if (streamline.length > 0) {
+        problems.push({
+          code: 'unsupported',
+          path: [...pair.at, 'connection_sync'],
+          message: `${streamline.join(' and ')} ${streamline.length > 1 ? 'are' : 'is'} director and real server under keepalived, which loads the virtual servers on both nodes: the standby keeps its IPVS out of the way (net.ipv4.vs.backup_only) only while its sync daemon runs as backup, so a streamline pair needs connection_sync (leave it unset)`,
+        });
+      }
+    }
+    // haresources must be byte for byte the same on both nodes (heartbeat's
+    // own rule), so a device it names must have one name on both: the sync
+    // resource's interface (lvsgen-ipvs-sync::IFACE::ID) and, for a streamline
+    // pair, each address's device (IPaddr2::VIP/PREFIX/DEVICE: the address is
+    // on lo too, so the agent must not guess it). ha.cf is each node's own
+    // (its bcast device may differ); keepalived.conf is per node as well.
+    const [n0, n1] = hb.nodes;
+    const isDirPair = directorPairs(t).includes(pair);
+    if (isDirPair && n0 !== undefined && n1 !== undefined && hb.nodes.length === 2 && n0 !== n1 && [n0, n1].every((n) => !opts.capabilities(distroOf(n)).vrrp)) {
+      const devOn = (n: string, address: string) => Object.entries(t.hosts[n]!.interfaces).find(([, c]) => interfaceAddresses(c).ipv4.some((a) => contains(parseCidr(a), address)))?.[0];
+      const first = hb.floating[0] !== undefined ? parseCidr(hb.floating[0]).address : undefined;
+      if (hb.connection_sync && hb.interface === undefined && first !== undefined) {
+        const d0 = devOn(n0, first);
+        const d1 = devOn(n1, first);
+        if (d0 !== undefined && d1 !== undefined && d0 !== d1) {
+          problems.push({
+            code: 'invalid-interface',
+            path: [...pair.at, 'floating', 0],
+            message: `${n0} holds ${first}'s network on ${d0} and ${n1} on ${d1}: the IPVS sync daemon's interface is named in haresources, which heartbeat needs byte for byte the same on both nodes (heartbeat carries the pair on ${distroOf(n0)}): give both nodes one name for it, or set ${[...pair.at].join('.')}.interface to a device both have`,
+          });
+        }
+      }
+      const streamline = hb.nodes.some((n) => (t.hosts[n]!.roles as string[]).includes('real-server'));
+      for (const [i, f] of streamline ? hb.floating.entries() : []) {
+        const address = parseCidr(f).address;
+        const d0 = devOn(n0, address);
+        const d1 = devOn(n1, address);
+        if (d0 !== undefined && d1 !== undefined && d0 !== d1) {
+          problems.push({
+            code: 'invalid-interface',
+            path: [...pair.at, 'floating', i],
+            message: `${n0} holds ${address}'s network on ${d0} and ${n1} on ${d1}: a streamline pair's haresources names each address's device (IPaddr2::ADDRESS/PREFIX/DEVICE; the address is on lo too), and haresources is the same on both nodes: give both nodes one name for it`,
+          });
+        }
+      }
     }
   }
 
@@ -128,12 +170,15 @@ export function checkTargets(t: Topology, opts: TargetOptions): RawProblem[] {
   }
 
   // keepalived.conf quotes the VRRP password with `"` and has no escape for `"` inside it.
-  if (hb !== undefined && opts.heartbeatKey !== undefined && hb.nodes.some((n) => n in t.hosts && opts.capabilities(distroOf(n)).vrrp)) {
-    if (vrrpPassword(opts.heartbeatKey).includes('"')) {
+  for (const pair of pairsOf(t)) {
+    const hb = pair.spec;
+    const key = opts.pairKeys?.[pair.index] ?? (pair.index === 0 ? opts.heartbeatKey : undefined);
+    if (key === undefined || !hb.nodes.some((n) => n in t.hosts && opts.capabilities(distroOf(n)).vrrp)) continue;
+    if (vrrpPassword(key).includes('"')) {
       const field = hb.auth.key_env !== undefined ? 'key_env' : hb.auth.key_file !== undefined ? 'key_file' : 'key';
       problems.push({
         code: 'secret-source',
-        path: ['heartbeat', 'auth', field],
+        path: [...pair.at, 'auth', field],
         message: `keepalived's VRRP password is the key's first ${VRRP_PASS_LENGTH} characters, and keepalived.conf cannot carry a double quote in it: choose a key without " in its first ${VRRP_PASS_LENGTH} characters`,
       });
     }

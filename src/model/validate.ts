@@ -1,11 +1,12 @@
 // Cross-field rules: what the schema cannot say about one field alone.
 // Runs on a schema-valid topology and returns every problem it finds.
 import type { RawProblem } from './problems.js';
-import { contains, facing, floatingGateway, overlaps, parseCidr, splitEndpoint, type Cidr } from './net.js';
+import { contains, contains6, facing, floatingGateway, interfaceAddresses, overlaps, overlaps6, parseCidr, parseCidr6, splitEndpoint, type Cidr, type Cidr6 } from './net.js';
 import { fallbackOf } from './fallback.js';
 import { IP_VS_FTP_MAX_PORTS, isFtp } from './ftp.js';
 import { isIPv4, type Topology } from './schema.js';
-import { isMatch, parseMatch, servicePort } from './fwmark.js';
+import { isMatch, parseMatch, serviceDestinations, servicePort } from './fwmark.js';
+import { ownerOf, pairsOf, serviceDirectors, type PairSpec } from './pairs.js';
 
 interface Located {
   host: string;
@@ -26,8 +27,23 @@ export function validateTopology(t: Topology): RawProblem[] {
     if (!has(name)) return [];
     let ifs = located.get(name);
     if (ifs === undefined) {
-      ifs = Object.entries(t.hosts[name]!.interfaces).map(([iface, c]) => ({ host: name, iface, cidr: parseCidr(c) }));
+      // An interface without its IPv4 address is refused below and left out here.
+      ifs = Object.entries(t.hosts[name]!.interfaces).flatMap(([iface, c]) => {
+        const v4 = interfaceAddresses(c).ipv4;
+        return v4.length > 0 ? [{ host: name, iface, cidr: parseCidr(v4[0]!) }] : [];
+      });
       located.set(name, ifs);
+    }
+    return ifs;
+  };
+  /** Each IPv6 address of a host's interfaces, with the interface. */
+  const located6 = new Map<string, ReadonlyArray<{ iface: string; cidr: Cidr6 }>>();
+  const ifaces6Of = (name: string): ReadonlyArray<{ iface: string; cidr: Cidr6 }> => {
+    if (!has(name)) return [];
+    let ifs = located6.get(name);
+    if (ifs === undefined) {
+      ifs = Object.entries(t.hosts[name]!.interfaces).flatMap(([iface, c]) => interfaceAddresses(c).ipv6.map((a) => ({ iface, cidr: parseCidr6(a) })));
+      located6.set(name, ifs);
     }
     return ifs;
   };
@@ -66,6 +82,28 @@ export function validateTopology(t: Topology): RawProblem[] {
       }
       claim(a.cidr.address, `${name}.${a.iface}`, p);
     }
+    // IPv6 (README, "IPv6"): beside one IPv4 address per interface, any number
+    // of IPv6 ones; the derivation, the lab and every file kind still start from
+    // an interface's IPv4 address.
+    for (const [iface, value] of Object.entries(host.interfaces)) {
+      const n4 = interfaceAddresses(value).ipv4.length;
+      if (n4 !== 1) {
+        add({
+          code: 'unsupported',
+          path: [...at, 'interfaces', iface],
+          message: n4 === 0 ? 'an interface needs an IPv4 address: lvsgen does not write IPv6-only interfaces yet (give it IPv4 and IPv6 addresses as a list)' : `an interface takes one IPv4 address, not ${n4} (a virtual address on it is derived from the virtual services)`,
+        });
+      }
+    }
+    const ifs6 = ifaces6Of(name);
+    for (const [i, a] of ifs6.entries()) {
+      const p = [...at, 'interfaces', a.iface];
+      for (const b of ifs6.slice(0, i)) {
+        if (b.iface !== a.iface && overlaps6(a.cidr, b.cidr)) add({ code: 'overlapping-networks', path: p, message: `network ${a.cidr.networkCidr} overlaps ${b.iface}'s ${b.cidr.networkCidr} on the same host` });
+        else if (b.iface === a.iface && overlaps6(a.cidr, b.cidr)) add({ code: 'overlapping-networks', path: p, message: `${a.cidr.address}/${a.cidr.prefix} is on the network of ${b.cidr.address}/${b.cidr.prefix} on the same interface: give one address per network (virtual addresses are derived)` });
+      }
+      claim(a.cidr.address, `${name}.${a.iface}`, p);
+    }
     if (host.gateway !== undefined) {
       const gwPath = [...at, 'gateway'];
       if (!ifs.some((a) => contains(a.cidr, host.gateway!))) {
@@ -77,15 +115,20 @@ export function validateTopology(t: Topology): RawProblem[] {
   }
 
   const directors = hostNames.filter((n) => roleOf(n, 'director'));
-  const hbNodes = t.heartbeat?.nodes ?? [];
-  // A pair of directors (HA load balancing): the heartbeat nodes are directors.
-  const haDirectors = directors.filter((d) => hbNodes.includes(d));
-  const floatingCidrs = (t.heartbeat?.floating ?? []).map((f) => parseCidr(f));
-  const floating = floatingCidrs.map((c) => c.address);
-  // HA load balancing: the directors are the two nodes of the heartbeat pair; under
-  // NAT the real servers' gateway is then the pair's floating address on their network.
-  const directorPair = directors.length === 2 && haDirectors.length === 2;
-  const gatewayChecked = new Set<string>();
+  const pairs = pairsOf(t);
+  // Pairs that hold a director (HA load balancing; several: high capacity): both
+  // nodes must be directors (refused below otherwise, as the pair then is no
+  // director pair, model/pairs.ts directorPairs, to derive from).
+  const dPairs = pairs.filter((p) => p.spec.nodes.some((n) => roleOf(n, 'director')));
+  const haDirectors = directors.filter((d) => dPairs.some((p) => p.spec.nodes.includes(d)));
+  const pathText = (p: PairSpec) => p.at.map((s, i) => (typeof s === 'number' ? `[${s}]` : i > 0 ? `.${s}` : s)).join('');
+  /** Where a pair topology's virtual addresses must be: heartbeat.floating, or one pair's floating. */
+  const floatingWhere = t.heartbeat !== undefined && pairs.length === 1 ? 'one of heartbeat.floating' : 'a floating address of one of the director pairs (pairs[N].floating)';
+  // HA load balancing: every director is a node of a director pair; under NAT the
+  // real servers' gateway is then their pair's floating address on their network.
+  const directorPair = dPairs.length > 0 && directors.length === haDirectors.length;
+  /** NAT real servers already checked, with the pair whose floating address is their gateway. */
+  const gatewayChecked = new Map<string, PairSpec | undefined>();
 
   // Virtual services.
   if (t.virtual_services.length > 0 && directors.length === 0) {
@@ -106,6 +149,11 @@ export function validateTopology(t: Topology): RawProblem[] {
       add({ code: vs.virtual === undefined ? 'missing' : 'invalid-value', path: at, message: 'a virtual service has exactly one of virtual (an address and port) and fwmark (a firewall-mark service)' });
       continue;
     }
+    // The directors that run this service: with director pairs, the pair that
+    // owns its address (model/pairs.ts); else every director.
+    const destinations = serviceDestinations(vs).addresses;
+    const runners = serviceDirectors(t, destinations, directors);
+    const owner = destinations.length > 0 ? ownerOf(dPairs, destinations[0]!) : undefined;
     if (vs.fwmark !== undefined) {
       for (const p of fwmarkProblems(vs, at)) add(p);
       const given = vs.fwmark.mark;
@@ -128,25 +176,32 @@ export function validateTopology(t: Topology): RawProblem[] {
               if (overlaps(m.cidr, a.cidr) && !said.has(a.cidr.networkCidr) && said.add(a.cidr.networkCidr)) add({ code: 'virtual-network-overlap', path: mAt, message: `network of virtual addresses ${m.cidr.networkCidr} overlaps ${name}.${a.iface}'s network ${a.cidr.networkCidr}` });
             }
           }
-          if (haDirectors.length > 0) add({ code: 'unsupported', path: mAt, message: 'a network of virtual addresses with a pair of directors is not supported yet: give its addresses, each in heartbeat.floating' });
+          if (haDirectors.length > 0) add({ code: 'unsupported', path: mAt, message: `a network of virtual addresses with a pair of directors is not supported yet: give its addresses, each ${floatingWhere}` });
           continue;
         }
-        for (const d of directors) {
+        for (const d of runners) {
           if (!ifacesOf(d).some((a) => contains(a.cidr, m.cidr.address))) {
             add({ code: 'virtual-address-off-network', path: mAt, message: `virtual address ${m.cidr.address} is not on any network of director ${d}` });
           }
         }
-        const owner = seen.get(m.cidr.address);
-        if (owner !== undefined && !directors.some((d) => owner.startsWith(`${d}.`))) {
-          add({ code: 'duplicate-address', path: mAt, message: `virtual address ${m.cidr.address} is already used by ${owner}` });
+        const user = seen.get(m.cidr.address);
+        if (user !== undefined && !directors.some((d) => user.startsWith(`${d}.`))) {
+          add({ code: 'duplicate-address', path: mAt, message: `virtual address ${m.cidr.address} is already used by ${user}` });
         }
-        if (haDirectors.length > 0 && !floating.includes(m.cidr.address)) {
-          add({ code: 'unsupported', path: mAt, message: `virtual address ${m.cidr.address} must be one of heartbeat.floating: with a pair of directors, heartbeat or VRRP moves it to the active one` });
+        const mOwner = ownerOf(dPairs, m.cidr.address);
+        if (haDirectors.length > 0 && mOwner === undefined) {
+          add({ code: 'unsupported', path: mAt, message: `virtual address ${m.cidr.address} must be ${floatingWhere}: with a pair of directors, heartbeat or VRRP moves it to the active one` });
+        } else if (mOwner !== undefined && owner !== undefined && mOwner !== owner) {
+          add({ code: 'unsupported', path: mAt, message: `virtual address ${m.cidr.address} floats on ${pathText(mOwner)}, but ${destinations[0]} on ${pathText(owner)}: one service's addresses move with one pair` });
         }
       }
     }
     const vip = vs.virtual !== undefined ? splitEndpoint(vs.virtual) : undefined;
-    if (vip !== undefined) {
+    // An IPv6 virtual service (README, "IPv6"): NAT only, its real servers
+    // reached over IPv6; what it cannot have yet is refused with the reason.
+    const v6 = vip !== undefined && vip.address.includes(':');
+    if (v6) for (const p of ipv6ServiceProblems(vs, at, haDirectors.length > 0)) add(p);
+    if (vip !== undefined && !v6) {
       const cidr = parseCidr(`${vip.address}/32`);
       const clash = taken.find((o) => o.protocol === vs.protocol && overlaps(o.cidr, cidr) && o.from <= vip.port && vip.port <= o.to && o.i !== i);
       if (clash !== undefined && t.virtual_services[clash.i]!.fwmark !== undefined) {
@@ -155,27 +210,27 @@ export function validateTopology(t: Topology): RawProblem[] {
       taken.push({ i, protocol: vs.protocol, cidr, from: vip.port, to: vip.port, text: vs.virtual! });
     }
     const vport = servicePort(vs);
-    if (vs.forward === 'masq' && vip !== undefined && isFtp(vs) && !ftpPorts.has(vip.port)) {
+    if (vs.forward === 'masq' && vip !== undefined && !v6 && isFtp(vs) && !ftpPorts.has(vip.port)) {
       if (ftpPorts.size === IP_VS_FTP_MAX_PORTS) {
         add({ code: 'unsupported', path: [...at, 'virtual'], message: `ip_vs_ftp watches at most ${IP_VS_FTP_MAX_PORTS} ports (${[...ftpPorts].join(', ')} already): FTP through NAT on port ${vip.port} would get no helper` });
       } else ftpPorts.add(vip.port);
     }
     if (vip !== undefined) {
-      const key = `${vs.protocol} ${vs.virtual}`;
+      const key = `${vs.protocol} ${vip.address} ${vip.port}`;
       const prev = services.get(key);
       if (prev !== undefined) add({ code: 'duplicate-virtual-service', path: [...at, 'virtual'], message: `${vs.protocol} ${vs.virtual} is already virtual_services[${prev}]` });
       else services.set(key, i);
     }
-    if (vs.netmask !== undefined && vs.persistent === undefined) add({ code: 'invalid-value', path: [...at, 'netmask'], message: 'netmask only applies with persistent' });
-    for (const d of vip !== undefined ? directors : []) {
+    if (vs.netmask !== undefined && vs.persistent === undefined && !v6) add({ code: 'invalid-value', path: [...at, 'netmask'], message: 'netmask only applies with persistent' });
+    for (const d of vip !== undefined ? runners : []) {
       const dIfs = ifacesOf(d);
-      if (!dIfs.some((a) => contains(a.cidr, vip!.address))) {
+      if (v6 ? !ifaces6Of(d).some((a) => contains6(a.cidr, vip!.address)) : !dIfs.some((a) => contains(a.cidr, vip!.address))) {
         add({ code: 'virtual-address-off-network', path: [...at, 'virtual'], message: `virtual address ${vip!.address} is not on any network of director ${d}` });
       }
     }
-    const owner = vip !== undefined ? seen.get(vip.address) : undefined;
-    if (owner !== undefined && !directors.some((d) => owner.startsWith(`${d}.`))) {
-      add({ code: 'duplicate-address', path: [...at, 'virtual'], message: `virtual address ${vip!.address} is already used by ${owner}` });
+    const user = vip !== undefined ? seen.get(vip.address) : undefined;
+    if (user !== undefined && !directors.some((d) => user.startsWith(`${d}.`))) {
+      add({ code: 'duplicate-address', path: [...at, 'virtual'], message: `virtual address ${vip!.address} is already used by ${user}` });
     }
 
     const check = vs.check;
@@ -197,7 +252,7 @@ export function validateTopology(t: Topology): RawProblem[] {
       });
     }
     const fb = fallbackOf(t, vs);
-    if (fb !== undefined && vip !== undefined) {
+    if (fb !== undefined && vip !== undefined && !v6) {
       const fbAt = fb.from === 'service' ? [...at, 'fallback'] : ['ldirectord', 'fallback'];
       // Validated per service: the default is written into each block it fits.
       if (vs.forward !== 'masq' && fb.port !== vip.port) {
@@ -206,15 +261,15 @@ export function validateTopology(t: Topology): RawProblem[] {
       // NAT and direct routing reach a server only on a network the director is
       // on (or on the director itself: 127.0.0.0/8, its own addresses); tunnelling reaches any.
       const local = fb.address.startsWith('127.');
-      for (const d of vs.forward === 'ipip' || local ? [] : directors) {
+      for (const d of vs.forward === 'ipip' || local ? [] : runners) {
         const dIfs = ifacesOf(d);
         if (dIfs.some((a) => a.cidr.address === fb.address) || dIfs.some((a) => contains(a.cidr, fb.address))) continue;
         const message = `fallback ${fb.address} is on no network of director ${d} (${vs.forward === 'masq' ? 'NAT' : 'direct routing'} reaches a sorry server only there, or on the director itself such as 127.0.0.1)`;
         if (!problems.some((p) => p.message === message && p.path.join('.') === fbAt.join('.'))) add({ code: 'unreachable-real-server', path: fbAt, message });
       }
     }
-    if (haDirectors.length > 0 && vip !== undefined && !floating.includes(vip.address)) {
-      add({ code: 'unsupported', path: [...at, 'virtual'], message: `virtual address ${vip.address} must be one of heartbeat.floating: with a pair of directors, heartbeat or VRRP moves it to the active one` });
+    if (haDirectors.length > 0 && vip !== undefined && !v6 && owner === undefined) {
+      add({ code: 'unsupported', path: [...at, 'virtual'], message: `virtual address ${vip.address} must be ${floatingWhere}: with a pair of directors, heartbeat or VRRP moves it to the active one` });
     }
 
     const members = new Set<string>();
@@ -250,11 +305,28 @@ export function validateTopology(t: Topology): RawProblem[] {
         add({ code: 'unsupported', path: rsAt, message: `${name} is a node of the director pair: a pair node is a real server (streamline) only by direct routing (forward: gate), not ${vs.forward}` });
         continue;
       }
+      if (haDirectors.includes(name) && owner !== undefined && !owner.spec.nodes.includes(name)) {
+        add({ code: 'unsupported', path: rsAt, message: `${name} is a node of another director pair than ${pathText(owner)}, which runs this service: a pair node is a real server (streamline) only of its own pair's services` });
+        continue;
+      }
       if (vs.forward === 'ipip' || directors.includes(name)) continue;
+      if (v6) {
+        // NAT over IPv6: the director reaches the real server on a network of its
+        // own, and is the server's IPv6 default gateway there (derived).
+        for (const d of directors) {
+          if (!ifaces6Of(name).some((r) => ifaces6Of(d).some((x) => contains6(x.cidr, r.cidr.address)))) {
+            add({ code: 'unreachable-real-server', path: rsAt, message: `real server ${name} has no IPv6 address on a network of director ${d}: an IPv6 service reaches its real servers over IPv6, through NAT (give both an IPv6 address on one network)` });
+          }
+        }
+        continue;
+      }
       const gw = t.hosts[name]!.gateway;
+      if (directorPair && vs.forward === 'masq' && gatewayChecked.has(name) && owner !== undefined && gatewayChecked.get(name) !== undefined && gatewayChecked.get(name) !== owner) {
+        add({ code: 'unsupported', path: rsAt, message: `real server ${name} is already a NAT real server of ${pathText(gatewayChecked.get(name)!)}: its one default gateway can be the floating address of one director pair only (use direct routing or tunnelling to share real servers between pairs)` });
+      }
       if (directorPair && vs.forward === 'masq' && !gatewayChecked.has(name)) {
-        gatewayChecked.add(name);
-        const fg = floatingGateway(ifacesOf(name), floatingCidrs);
+        gatewayChecked.set(name, owner);
+        const fg = floatingGateway(ifacesOf(name), (owner?.spec.floating ?? []).map((f) => parseCidr(f)));
         if (fg === undefined) {
           const nets = ifacesOf(name).map((a) => a.cidr.networkCidr).join(', ');
           add({ code: 'floating-off-network', path: rsAt, message: `real server ${name}'s network (${nets}) holds no floating address of the director pair: NAT through a pair needs one there in heartbeat.floating, as the real servers' gateway` });
@@ -262,7 +334,7 @@ export function validateTopology(t: Topology): RawProblem[] {
           add({ code: 'wrong-gateway', path: rsAt, message: `real server ${name} sets gateway ${gw}, but NAT through the director pair needs the pair's floating address ${fg.address} (hosts.${name}.gateway; leave it unset to have it derived)` });
         }
       }
-      for (const d of directors) {
+      for (const d of runners) {
         const shared = sharedWith(name, d);
         if (!shared) {
           add({ code: 'unreachable-real-server', path: rsAt, message: `real server ${name} shares no network with director ${d} (${vs.forward === 'masq' ? 'NAT' : 'direct routing'} needs one)` });
@@ -275,29 +347,37 @@ export function validateTopology(t: Topology): RawProblem[] {
     }
   }
 
-  // Heartbeat.
-  const hb = t.heartbeat;
-  if (hb !== undefined) {
-    const at = ['heartbeat'];
-    if (hb.nodes[0] === hb.nodes[1]) add({ code: 'heartbeat-nodes', path: [...at, 'nodes'], message: 'the two heartbeat nodes must be different hosts' });
+  // Heartbeat (or VRRP) pairs: `heartbeat` is one, `pairs` several.
+  if (t.heartbeat !== undefined && t.pairs !== undefined) {
+    add({ code: 'invalid-value', path: ['pairs'], message: 'give heartbeat (one pair) or pairs (several), not both: list the heartbeat pair in pairs' });
+  }
+  const nodeOf = new Map<string, PairSpec>();
+  for (const pair of pairs) {
+    const hb = pair.spec;
+    const at = pair.at;
+    const hbNodes = hb.nodes;
+    const here = pathText(pair);
+    if (hb.nodes.length === 2 && hb.nodes[0] === hb.nodes[1]) add({ code: 'heartbeat-nodes', path: [...at, 'nodes'], message: 'the two heartbeat nodes must be different hosts' });
+    const holdsDirector = hbNodes.some((n) => roleOf(n, 'director'));
     for (const [i, n] of hb.nodes.entries()) {
       if (!has(n)) add({ code: 'undefined-host', path: [...at, 'nodes', i], message: `no host named "${n}"` });
-      else if (haDirectors.length > 0 && !roleOf(n, 'director')) {
+      else if (holdsDirector && !roleOf(n, 'director')) {
         add({ code: 'unsupported', path: [...at, 'nodes', i], message: `${n} is not a director: a heartbeat pair that holds a director must be two directors` });
       }
+      const other = nodeOf.get(n);
+      if (other !== undefined && other !== pair) add({ code: 'heartbeat-nodes', path: [...at, 'nodes', i], message: `${n} is already a node of ${pathText(other)}: a host is a node of one pair only` });
+      else nodeOf.set(n, pair);
     }
     // Streamline: each node is director and real server, or neither is a real
     // server (after a failover the two swap what they do).
     // (A node that is no director at all is refused above.)
-    if (hbNodes.length === 2 && haDirectors.length === 2 && hbNodes.some((n) => roleOf(n, 'real-server'))) {
+    const isDirPair = hbNodes.length === 2 && hbNodes.every((n) => roleOf(n, 'director'));
+    if (isDirPair && hbNodes.some((n) => roleOf(n, 'real-server'))) {
       for (const n of hbNodes) {
         if (roleOf(n, 'real-server')) continue;
         const other = hbNodes.find((x) => x !== n && roleOf(x, 'real-server'));
         add({ code: 'wrong-role', path: ['hosts', n, 'roles'], message: `${n} is a node of the director pair${other !== undefined ? ` whose other node ${other} is also a real server` : ''}: in a streamline pair each node is director and real server (roles: [director, real-server])` });
       }
-    }
-    for (const d of directors) {
-      if (haDirectors.length > 0 && !hbNodes.includes(d)) add({ code: 'unsupported', path: [...at, 'nodes'], message: `director ${d} is not a heartbeat node: with a pair of directors, every director is one of the two nodes` });
     }
     // A list of other than two nodes is the schema's problem (heartbeat-nodes): not checked against a third.
     const nodeIfs = hbNodes.length === 2 ? hbNodes.filter(has).map(ifacesOf) : [];
@@ -309,7 +389,7 @@ export function validateTopology(t: Topology): RawProblem[] {
           add({ code: 'floating-off-network', path: p, message: `floating address ${f} is not on a network of node ${hb.nodes[k]}` });
         }
       }
-      claim(c.address, `heartbeat.floating[${i}]`, p);
+      claim(c.address, `${here}.floating[${i}]`, p);
     }
     if (hb.interface !== undefined) {
       for (const n of hbNodes.filter(has)) {
@@ -323,6 +403,27 @@ export function validateTopology(t: Topology): RawProblem[] {
           if (overlaps(vn, a.cidr)) add({ code: 'virtual-network-overlap', path: [...at, 'virtual_network'], message: `virtual network ${vn.networkCidr} overlaps ${name}.${a.iface}'s network ${a.cidr.networkCidr}` });
         }
       }
+      for (const earlier of pairs.slice(0, pair.index)) {
+        if (earlier.spec.virtual_network !== undefined && overlaps(vn, parseCidr(earlier.spec.virtual_network))) {
+          add({ code: 'virtual-network-overlap', path: [...at, 'virtual_network'], message: `virtual network ${vn.networkCidr} overlaps ${pathText(earlier)}'s virtual network ${earlier.spec.virtual_network}: each network of virtual addresses belongs to one pair` });
+        }
+      }
+    }
+    // Two pairs on one network must not share a VRRP router (nor, under
+    // heartbeat, a UDP port): VRRP tells routers apart by virtual_router_id
+    // alone (RFC 5798, 5.2.3), and each pair's IPVS sync daemon uses it as its
+    // sync id; heartbeat's nodes hear every packet to their udpport (ha.cf(5)).
+    // Derived ones are distinct (model/pairs.ts); two given ones may clash.
+    const networks = new Set(hbNodes.filter(has).flatMap((n) => ifacesOf(n).map((a) => a.cidr.networkCidr)));
+    for (const earlier of pairs.slice(0, pair.index)) {
+      const shared = [...new Set(earlier.spec.nodes.filter(has).flatMap((n) => ifacesOf(n).map((a) => a.cidr.networkCidr)))].filter((x) => networks.has(x));
+      if (shared.length === 0) continue;
+      if (earlier.routerId === pair.routerId) {
+        add({ code: 'invalid-value', path: [...at, ...(hb.virtual_router_id !== undefined ? ['virtual_router_id'] : [])], message: `virtual_router_id ${pair.routerId} is already ${pathText(earlier)}'s, whose nodes share network ${shared[0]} with this pair's: give each pair on a network its own (or leave it unset to have it derived)` });
+      }
+      if (earlier.udpport === pair.udpport) {
+        add({ code: 'invalid-value', path: [...at, ...(hb.udpport !== undefined ? ['udpport'] : [])], message: `udpport ${pair.udpport} is already ${pathText(earlier)}'s, whose nodes share network ${shared[0]} with this pair's: heartbeat would hear the other pair (leave it unset to have it derived)` });
+      }
     }
     const sources = (['key', 'key_env', 'key_file'] as const).filter((k) => hb.auth[k] !== undefined);
     if (hb.auth.method === 'crc' ? sources.length > 0 : sources.length !== 1) {
@@ -332,6 +433,9 @@ export function validateTopology(t: Topology): RawProblem[] {
         message: hb.auth.method === 'crc' ? 'crc takes no key' : `${hb.auth.method} needs exactly one of key, key_env, key_file (got ${sources.length === 0 ? 'none' : sources.join(', ')})`,
       });
     }
+  }
+  for (const d of directors) {
+    if (haDirectors.length > 0 && !haDirectors.includes(d)) add({ code: 'unsupported', path: t.heartbeat !== undefined ? ['heartbeat', 'nodes'] : ['pairs'], message: `director ${d} is not a heartbeat node: with a pair of directors, every director is a node of a pair` });
   }
   return problems;
 }
@@ -439,6 +543,26 @@ function realServerOptionProblems(
       out.push(...dnsCheckProblems(rs.check, [...at, 'check']));
     }
   }
+  return out;
+}
+
+/**
+ * What an IPv6 virtual service cannot have yet. Direct routing and tunnelling
+ * would need the virtual address on the real servers' loopback (and ip6ip6
+ * for tunnelling), which lvsgen writes for IPv4 only; a pair of directors
+ * moves IPv4 floating addresses only (heartbeat.floating); ip_vs_ftp and
+ * the sorry server are written for IPv4; a persistence netmask is an IPv4
+ * mask (ldirectord.cf(5) wants a prefix length for IPv6). An IPv4 sorry
+ * server behind an IPv6 service would mix the families in one IPVS service,
+ * which IPVS refuses for NAT.
+ */
+function ipv6ServiceProblems(vs: Topology['virtual_services'][number], at: Array<string | number>, pair: boolean): RawProblem[] {
+  const out: RawProblem[] = [];
+  if (vs.forward !== 'masq') out.push({ code: 'unsupported', path: [...at, 'forward'], message: `an IPv6 virtual service is balanced through NAT (masq) only: lvsgen does not write IPv6 ${vs.forward === 'gate' ? 'direct routing' : 'tunnelling'} yet (the virtual address on the real servers' loopback)` });
+  if (pair) out.push({ code: 'unsupported', path: [...at, 'virtual'], message: 'an IPv6 virtual service with a pair of directors is not supported yet: heartbeat.floating moves IPv4 addresses only' });
+  if (isFtp(vs)) out.push({ code: 'unsupported', path: [...at, 'virtual'], message: 'FTP over IPv6 through NAT is not supported yet (lvsgen writes ip_vs_ftp for IPv4 services)' });
+  if (vs.netmask !== undefined) out.push({ code: 'unsupported', path: [...at, 'netmask'], message: 'netmask is an IPv4 mask: an IPv6 service\'s persistence is per client address (no netmask)' });
+  if (vs.fallback !== undefined) out.push({ code: 'invalid-value', path: [...at, 'fallback'], message: 'an IPv6 service cannot fall back to an IPv4 sorry server: one IPVS service holds one address family' });
   return out;
 }
 

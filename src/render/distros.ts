@@ -28,6 +28,14 @@ const ruleSchema = z.strictObject({
    * the host's other stanzas or profiles for it disabled (see render/plan.ts).
    */
   merge: z.enum(['replace', 'block', 'iptables', 'ifupdown', 'keyfile']).default('replace'),
+  /**
+   * Pre-flight: the command (Handlebars over the file's context and `file`,
+   * its host path) with which the file's consumer reads it without applying
+   * it, and the exit status that means it takes the file. The installer runs
+   * it on a staged copy (the word `file` renders to is replaced by the copy's
+   * path) before it replaces anything.
+   */
+  check: z.strictObject({ run: z.string(), status: z.number().int().min(0).max(255).default(0) }).optional(),
 });
 const actionSchema = z.strictObject({
   /** Ask before running: restarting networking can cut the operator's connection. */
@@ -130,6 +138,8 @@ export interface FileRule {
   mode: number;
   then: string[];
   merge: Merge;
+  /** Pre-flight: the consumer's check of the file (`file` in the template is its host path) and the status that accepts it. */
+  check?: { run: Template; status: number };
 }
 
 export interface ActionRule {
@@ -316,6 +326,7 @@ function buildDistro(files: DistroFiles, dir: string, name: string, engine: Temp
       mode: parseInt(r.mode, 8),
       then: r.then,
       merge: r.merge,
+      ...(r.check !== undefined ? { check: { run: engine.compile(r.check.run, `${file} check of ${r.path}`), status: r.check.status } } : {}),
     })),
     actions: Object.entries(d.actions).map(([n, a]) => ({
       name: n,

@@ -4,6 +4,8 @@
 // services sorted by protocol, address, port; destinations by address, then port.
 import type { DerivedHost } from '../derive/model.js';
 
+const hostPort = (address: string, port: number) => (address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`);
+
 const FORWARD = { masq: 'Masq', gate: 'Route', ipip: 'Tunnel' } as const;
 
 /**
@@ -27,7 +29,8 @@ export function renderIpvsadmTable(director: DerivedHost, version = '1.0.4', loc
   // The director's services, whichever backend (ldirectord, keepalived) puts them in the kernel: the table is the same.
   for (const v of director.director?.services ?? []) {
     // print_service_entry: "FWM  %d" for a firewall-mark service, "%s  %s" of protocol and address:port otherwise.
-    let line = `${v.fwmark !== undefined ? `FWM  ${v.fwmark}` : `${v.protocol.toUpperCase()}  ${v.address}:${v.port}`} ${v.scheduler}`;
+    // An IPv6 address in brackets: addrport_to_anyname's "[%s]:%u".
+    let line = `${v.fwmark !== undefined ? `FWM  ${v.fwmark}` : `${v.protocol.toUpperCase()}  ${hostPort(v.address, v.port)}`} ${v.scheduler}`;
     if (v.persistent !== undefined) {
       line += ` persistent ${v.persistent}`;
       if (v.netmask !== undefined && v.netmask !== '255.255.255.255') line += ` mask ${v.netmask}`;
@@ -36,7 +39,7 @@ export function renderIpvsadmTable(director: DerivedHost, version = '1.0.4', loc
     for (const r of v.reals) {
       const forward = r.local && local !== undefined ? local : FORWARD[v.forward];
       // "  -> %-28s %-7s %-6d %-10u %-10u"
-      lines.push(`  -> ${`${r.address}:${r.port}`.padEnd(28)} ${forward.padEnd(7)} ${String(r.weight ?? 1).padEnd(6)} ${'0'.padEnd(10)} ${'0'.padEnd(10)}`);
+      lines.push(`  -> ${hostPort(r.address, r.port).padEnd(28)} ${forward.padEnd(7)} ${String(r.weight ?? 1).padEnd(6)} ${'0'.padEnd(10)} ${'0'.padEnd(10)}`);
     }
   }
   return `${lines.join('\n')}\n`;

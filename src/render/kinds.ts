@@ -25,7 +25,20 @@ export interface InterfacesContext {
 }
 
 /** One Red Hat ifcfg file: `type` says which of the three it is, the rest is the device or alias. */
-export type IfcfgContext = ({ type: 'ethernet' } & Device) | ({ type: 'alias' } & Alias) | ({ type: 'loopback' } & Alias);
+export type IfcfgContext = ({ type: 'ethernet'; ipv6Init: Ipv6Init | null } & Device) | ({ type: 'alias' } & Alias) | ({ type: 'loopback' } & Alias);
+
+/**
+ * A device's IPv6 as initscripts' ifup-ipv6 reads it (sysconfig.txt of
+ * initscripts: IPV6ADDR, IPV6ADDR_SECONDARIES a space-separated list,
+ * IPV6_DEFAULTGW).
+ */
+export interface Ipv6Init {
+  /** ADDRESS/PREFIX of the device's first IPv6 address. */
+  address: string;
+  /** The others, ADDRESS/PREFIX separated by spaces, or '' for none. */
+  secondaries: string;
+  gateway: string | null;
+}
 
 /** An address as NetworkManager keyfiles number them (address1, address2 ...). */
 export interface NumberedAddress {
@@ -45,6 +58,8 @@ export interface DeviceContext extends Device {
   uuid: string;
   /** The device's own address first, then its aliases' addresses. */
   addresses: NumberedAddress[];
+  /** Its IPv6 addresses, numbered as a keyfile's [ipv6] section numbers them. */
+  addresses6: NumberedAddress[];
   routes: NumberedRoute[];
 }
 
@@ -65,10 +80,14 @@ export interface StaticRoutesContext {
 export interface NetworkSysconfigContext {
   /** The device of the default route (GATEWAYDEV), or null. */
   gatewayDevice: string | null;
+  /** The host has IPv6 addresses: NETWORKING_IPV6=yes. */
+  ipv6: boolean;
 }
 
 export interface SysctlContext {
   forwarding: boolean;
+  /** net.ipv6.conf.all.forwarding: a director or router with IPv6 addresses. */
+  forwarding6: boolean;
   arpSuppression: boolean;
   /** Every device, for the per-device ARP keys. */
   arpDevices: string[];
@@ -76,6 +95,11 @@ export interface SysctlContext {
   moduleSysctls: Array<{ comment: string; keys: Array<{ key: string; value: string }> }>;
   /** A tunnelling real server: reverse-path filtering on `all` loose (2), see DerivedHost.tunnel. */
   tunnel: boolean;
+}
+
+/** What a boot file loads and runs: the modules with their options and keys, devices brought up, backup sync daemons. */
+function bootContext(h: DerivedHost): BootModulesContext {
+  return { modules: h.modules, moduleLoads: h.moduleLoads, moduleSysctls: h.moduleSysctls, linksUp: h.tunnel ? [h.tunnel.device] : [], syncBackups: h.devices.flatMap((d) => (d.syncBackup ? [{ interface: d.device, syncid: d.syncBackup.syncid }] : [])) };
 }
 
 export interface BootModulesContext {
@@ -154,7 +178,9 @@ export function nameUuid(name: string): string {
 function ifcfg(host: DerivedHost): IfcfgContext[] {
   const out: IfcfgContext[] = [];
   for (const d of host.devices) {
-    out.push({ type: 'ethernet', ...d });
+    const [first, ...rest] = d.ipv6;
+    const ipv6Init = first === undefined ? null : { address: `${first.address}/${first.prefix}`, secondaries: rest.map((a) => `${a.address}/${a.prefix}`).join(' '), gateway: d.gateway6 ?? null };
+    out.push({ type: 'ethernet', ipv6Init, ...d });
     for (const a of d.aliases) out.push({ type: 'alias', ...a });
   }
   for (const a of host.loopbackAliases) out.push({ type: 'loopback', ...a });
@@ -168,6 +194,7 @@ function device(host: DerivedHost): DeviceContext[] {
     uuid: nameUuid(`${host.name}/${d.device}`),
     // Numbered as NetworkManager keyfiles number them (address1, route1 ...): the device's own address first.
     addresses: [{ n: 1, address: d.address, prefix: d.prefix, purpose: null }, ...d.aliases.map((a, i) => ({ n: i + 2, address: a.address, prefix: a.prefix, purpose: a.purpose }))],
+    addresses6: d.ipv6.map((a, i) => ({ n: i + 1, address: a.address, prefix: a.prefix, purpose: a.purpose })),
     routes: d.routes.map((r, i) => ({ ...r, n: i + 1 })),
   }));
 }
@@ -236,20 +263,25 @@ export const KINDS = {
     },
   },
   'network-sysconfig': {
-    per: 'heartbeat node (`gatewayDevice`)',
+    per: 'heartbeat node (`gatewayDevice`), host with IPv6 addresses (`ipv6`: initscripts configure IPv6 only with NETWORKING_IPV6=yes)',
     usedFor: 'Red Hat /etc/sysconfig/network',
-    contexts: (h): NetworkSysconfigContext[] => one(h.heartbeat !== undefined, { gatewayDevice: h.gatewayDevice ?? null }),
+    contexts: (h): NetworkSysconfigContext[] => one(h.heartbeat !== undefined || h.devices.some((d) => d.ipv6.length > 0), { gatewayDevice: h.gatewayDevice ?? null, ipv6: h.devices.some((d) => d.ipv6.length > 0) }),
   },
   sysctl: {
     per: 'forwarding or ARP-suppressing host',
     usedFor: 'sysctl.conf or a sysctl.d drop-in',
     contexts: (h): SysctlContext[] =>
-      one(h.forwarding || h.arpSuppression, { forwarding: h.forwarding, arpSuppression: h.arpSuppression, arpDevices: h.devices.map((d) => d.device), moduleSysctls: h.moduleSysctls, tunnel: h.tunnel !== undefined }),
+      one(h.forwarding || h.arpSuppression, { forwarding: h.forwarding, forwarding6: h.forwarding6, arpSuppression: h.arpSuppression, arpDevices: h.devices.map((d) => d.device), moduleSysctls: h.moduleSysctls, tunnel: h.tunnel !== undefined }),
   },
   'boot-modules': {
-    per: 'host that needs modules (`ip_vs_ftp`; `ip_vs` before IPVS sysctls), or a heartbeat pair director (its backup sync daemon at boot)',
-    usedFor: 'rc.local, /etc/modules, modules-load.d',
-    contexts: (h): BootModulesContext[] => one(h.modules.length > 0 || h.devices.some((d) => d.syncBackup !== undefined), { modules: h.modules, moduleLoads: h.moduleLoads, moduleSysctls: h.moduleSysctls, linksUp: h.tunnel ? [h.tunnel.device] : [], syncBackups: h.devices.flatMap((d) => (d.syncBackup ? [{ interface: d.device, syncid: d.syncBackup.syncid }] : [])) }),
+    per: 'host that needs modules (`ip_vs_ftp`; `ip_vs` before IPVS sysctls)',
+    usedFor: '/etc/modules, modules-load.d',
+    contexts: (h): BootModulesContext[] => one(h.modules.length > 0, bootContext(h)),
+  },
+  'boot-script': {
+    per: 'host that needs modules, or a heartbeat pair director (its backup sync daemon at boot, where no interface file runs it)',
+    usedFor: 'rc.local: modules, their keys, tunl0 up, the sync daemon',
+    contexts: (h): BootModulesContext[] => one(h.modules.length > 0 || h.devices.some((d) => d.syncBackup !== undefined), bootContext(h)),
   },
   tunnel: {
     per: 'real server of tunnelling (`device`: tunl0, brought up)',

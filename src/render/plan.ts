@@ -20,6 +20,11 @@
 //   file MODE MERGE SECRECY PATH           install PATH (MERGE: replace | block | iptables
 //                                          | ifupdown | keyfile;
 //                                          SECRECY: plain | secret)
+//   check PATH STATUS WORD...              pre-flight: before anything is
+//                                          replaced, this command (every word
+//                                          equal to PATH replaced by a staged
+//                                          copy of what PATH will hold) must
+//                                          exit STATUS
 //   action NAME now|ask                    an action; ask: confirm first
 //   when NAME PATH                         ... runs when PATH changed
 //   before NAME must|may WORD...           ... commands run before its files
@@ -324,6 +329,17 @@ export interface PlanFile {
   mode: number;
   merge: Merge;
   secret: boolean;
+  /**
+   * Pre-flight: the command with which the file's consumer reads it without
+   * applying it (a word equal to `path` stands for the staged copy), and the
+   * exit status that means it takes the file.
+   */
+  check?: PlanFileCheck;
+}
+
+export interface PlanFileCheck {
+  words: string[];
+  status: number;
 }
 
 export interface PlanCommand {
@@ -434,6 +450,13 @@ export function renderPlan(plan: Plan, header: string): string {
     must(PATH.test(f.path), `path ${JSON.stringify(f.path)}`);
     out.push(`file 0${f.mode.toString(8)} ${f.merge} ${f.secret ? 'secret' : 'plain'} ${f.path}`);
   }
+  for (const f of plan.files) {
+    if (f.check === undefined) continue;
+    const { words, status } = f.check;
+    must(words.length > 0 && words.every((w) => SAFE_WORD.test(w)) && words.slice(1).includes(f.path), `check of ${f.path}: ${JSON.stringify(words)} (it must name the file)`);
+    must(Number.isInteger(status) && status >= 0 && status <= 255, `check of ${f.path}: exit status ${status}`);
+    out.push(`check ${f.path} ${status} ${words.join(' ')}`);
+  }
   for (const a of plan.actions) {
     must(NAME.test(a.name), `action ${JSON.stringify(a.name)}`);
     out.push(`action ${a.name} ${a.confirm ? 'ask' : 'now'}`);
@@ -518,6 +541,13 @@ export function parsePlan(text: string): Plan {
         if (f.length !== 4 || !/^0[0-7]{3}$/.test(f[0]!) || !MERGES.includes(f[1] as Merge) || !['plain', 'secret'].includes(f[2]!)) throw bad('malformed file record');
         plan.files.push({ mode: parseInt(f[0]!, 8), merge: f[1] as Merge, secret: f[2] === 'secret', path: f[3]! });
         break;
+      case 'check': {
+        const file = plan.files.find((x) => x.path === f[0]);
+        if (!file) throw bad('a check of a file the plan does not install');
+        if (file.check !== undefined || f.length < 3 || !/^(?:0|[1-9][0-9]{0,2})$/.test(f[1]!) || Number(f[1]) > 255) throw bad('malformed check record');
+        file.check = { status: Number(f[1]), words: f.slice(2) };
+        break;
+      }
       case 'action':
         if (f.length !== 2 || !['now', 'ask'].includes(f[1]!)) throw bad('malformed action record');
         plan.actions.push({ name: f[0]!, confirm: f[1] === 'ask', triggers: [], before: [], commands: [], running: [], reload: [], start: [], undo: [], reapply: [], services: [], enables: [] });

@@ -6,7 +6,7 @@ import type { DerivedHost, DerivedModel } from '../derive/model.js';
 import type { Distro, DistroSet } from './distros.js';
 import type { Template } from './templates.js';
 import { KINDS, type BaseContext } from './kinds.js';
-import { commandWords, renderPlan, type Merge, type Plan } from './plan.js';
+import { commandWords, renderPlan, type Merge, type Plan, type PlanFileCheck } from './plan.js';
 import { INSTALLER, MANIFEST, PLAN, type BundleFile, type HostBundle } from './types.js';
 
 export const GENERATOR = 'lvsgen';
@@ -35,6 +35,7 @@ export function renderHost(host: DerivedHost, model: DerivedModel, distro: Distr
   const packages = (templates: Template[] | undefined) => (templates ?? []).flatMap((t) => t(base).split('\n')).map((p) => p.trim()).filter((p) => p !== '');
   const triggers = new Map<string, string[]>();
   const merges = new Map<string, Merge>();
+  const checks = new Map<string, PlanFileCheck>();
   /** The packages the host needs: those of the kinds it gets, then of the actions its plan runs. */
   const needs = new Set<string>();
   /** The kernel keys lvsgen's sysctl files set (install.sh keeps their live values). */
@@ -52,6 +53,7 @@ export function renderHost(host: DerivedHost, model: DerivedModel, distro: Distr
       files.push({ path: hostPath.slice(1), content, mode: secret ? 0o600 : rule.mode, secret });
       merges.set(hostPath, rule.merge);
       if (rule.kind === 'sysctl') for (const k of sysctlFileKeys(content)) sysctlKeys.add(k);
+      if (rule.check !== undefined) checks.set(hostPath, { words: commandWords(rule.check.run({ ...context, file: hostPath })), status: rule.check.status });
       for (const p of packages(distro.packages.kinds[rule.kind])) needs.add(p);
       for (const a of rule.then) triggers.set(a, [...(triggers.get(a) ?? []), hostPath]);
     }
@@ -75,7 +77,10 @@ export function renderHost(host: DerivedHost, model: DerivedModel, distro: Distr
   const plan: Plan = {
     host: host.name,
     needs: [],
-    files: files.map((f) => ({ path: `/${f.path}`, mode: f.mode, merge: merges.get(`/${f.path}`)!, secret: f.secret })),
+    files: files.map((f) => {
+      const check = checks.get(`/${f.path}`);
+      return { path: `/${f.path}`, mode: f.mode, merge: merges.get(`/${f.path}`)!, secret: f.secret, ...(check !== undefined ? { check } : {}) };
+    }),
     actions: distro.actions
       .filter((a) => triggers.has(a.name))
       .map((a) => ({

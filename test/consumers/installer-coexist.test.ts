@@ -19,11 +19,11 @@
 // back by ifquery and ifup -n, applied by ifup in a namespace, and by
 // NetworkManager itself in a namespace.
 import assert from 'node:assert/strict';
-import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, test, type TestContext } from 'node:test';
 import { BLOCK_BEGIN, BLOCK_END, mergeFile, parsePlan, type Plan } from '../../src/render/plan.js';
-import { bareNetns, bundlesOf, link, netns, type Netns, ok, type Ran, read, render, requireRoot, requireTools, sh, STUB_NOT_RUNNING, tempDir, withNetworkManager } from '../support/index.js';
+import { bareNetns, bundlesOf, checkPrograms, link, netns, type Netns, ok, type Ran, read, render, requireRoot, requireTools, sh, snapshotTree, STUB_NOT_RUNNING, tempDir, withNetworkManager } from '../support/index.js';
 
 const STUB_LOG = 'lvsgen-stub.log';
 const STUB = `#!/bin/sh
@@ -194,7 +194,7 @@ function scratchRoot(t: TestContext, h: Host, files: Record<string, AdminFile>):
   mkdirSync(join(dir, 'bin'));
   copyFileSync(sh('sh', ['-c', 'command -v busybox']).stdout.trim(), join(dir, 'bin/sh'));
   chmodSync(join(dir, 'bin/sh'), 0o755);
-  const programs = h.plan.actions.flatMap((a) => [...a.reload, ...a.start].map((c) => c.words[0]!).concat(a.running.slice(0, 1)));
+  const programs = [...h.plan.actions.flatMap((a) => [...a.reload, ...a.start].map((c) => c.words[0]!).concat(a.running.slice(0, 1))), ...checkPrograms(h.plan)];
   for (const path of new Set([...commandsOf(h).map((c) => c.split(' ')[0]!), ...programs])) {
     mkdirSync(join(dir, dirname(path)), { recursive: true });
     writeFileSync(join(dir, path), STUB, { mode: 0o755 });
@@ -472,6 +472,131 @@ for (const [ex, host] of [['lb-nat', 'director'], ['ha-lb', 'lvs1'], ['ha-cidr',
     ok(install(h, root, ['--uninstall']), '--uninstall');
     assertKept(root, admin, false, '--uninstall');
     assert.ok(!existsSync(join(root, 'etc/firewalld/policies/lvsgen-host.xml')), 'uninstall left the policy');
+  });
+}
+
+// Pre-flight with the real consumers: install.sh runs chrooted into a root that
+// holds the administrator's files and, read-only, this machine's /usr (its
+// keepalived, ldirectord, iptables-restore, nft, ifup and sh), in a mount and
+// network namespace of its own. Each action's program that is no checker is
+// a stub (bound over it in that namespace), so an install that got past the
+// pre-flight would change nothing on this machine either.
+const MOUNT_ROOT = `set -e
+r=$0
+mount --bind /usr "$r/usr"
+mount -o remount,bind,ro "$r/usr"
+mount -t tmpfs tmpfs "$r/run"
+mount --bind /dev/null "$r/dev/null"
+for p in $LVSGEN_STUBS; do mount --bind "$r/lvsgen-stub" "$r$p"; done
+exec "$@"`;
+
+/** A root for the real consumers, with the given files; run(args, bundle) runs install.sh of the bundle (a copy of h's, perhaps) on it. */
+function realRoot(t: TestContext, h: Host, files: Record<string, AdminFile>): { dir: string; run: (bundle: string, args: string[]) => Ran } {
+  const dir = tempDir(t, 'lvsgen-preflight-');
+  for (const d of ['usr', 'run', 'dev', 'etc', 'var/lib']) mkdirSync(join(dir, d), { recursive: true });
+  writeFileSync(join(dir, 'dev/null'), '');
+  // Merged /usr, as on this machine: /bin, /sbin, /lib* are links into it.
+  for (const l of ['bin', 'sbin', 'lib', 'lib32', 'lib64']) {
+    const target = sh('readlink', [`/${l}`]).stdout.trim();
+    if (target !== '') symlinkSync(target, join(dir, l));
+  }
+  // Debian's alternatives (iptables-restore is /etc/alternatives/iptables-restore's link), links only.
+  ok(sh('cp', ['-a', '/etc/alternatives', join(dir, 'etc/')]), 'copy /etc/alternatives');
+  writeFileSync(join(dir, 'lvsgen-stub'), STUB, { mode: 0o755 });
+  const checkers = new Set(h.plan.files.flatMap((f) => (f.check ? [f.check.words[0]!] : [])));
+  const programs = h.plan.actions.flatMap((a) => [...a.before, ...a.commands, ...a.reload, ...a.start].map((c) => c.words[0]!).concat(a.running.slice(0, 1)));
+  const bound: string[] = [];
+  for (const p of new Set(programs.filter((x) => !checkers.has(x)))) {
+    if (/^\/(usr|s?bin|lib)\//.test(p)) {
+      if (existsSync(p)) bound.push(p); // this machine's program: a stub bound over it; one it lacks stays absent (the command fails)
+    } else {
+      mkdirSync(join(dir, dirname(p)), { recursive: true });
+      writeFileSync(join(dir, p), STUB, { mode: 0o755 });
+    }
+  }
+  for (const [path, f] of Object.entries(files)) {
+    mkdirSync(join(dir, dirname(path)), { recursive: true });
+    writeFileSync(join(dir, path), f.text);
+    chmodSync(join(dir, path), f.mode);
+  }
+  return {
+    dir,
+    run: (bundle, args) =>
+      sh('unshare', ['-m', '-n', 'sh', '-c', MOUNT_ROOT, dir, join(bundle, '.lvsgen/install.sh'), '--root', dir, ...args], {
+        env: { ...process.env, LVSGEN_STUBS: bound.join(' ') },
+        input: '',
+      }),
+  };
+}
+
+/** One bad file per consumer: the file, how it is broken, and a line of what its consumer says (the file named as on the host). */
+interface BadFile {
+  path: string;
+  breaks: (text: string) => string;
+  says: RegExp;
+}
+
+const PREFLIGHT: Array<{ distro: string; bad: BadFile[] }> = [
+  {
+    distro: 'redhat',
+    bad: [
+      // iptables-restore --test of the merged file: the administrator's tables with lvsgen's chain.
+      // (With the nf_tables backend, --test does not find a jump to a chain that exists nowhere: a mask it does.)
+      { path: '/etc/sysconfig/iptables', breaks: (s) => s.replace('.0/24 -j MASQUERADE', '.0/33 -j MASQUERADE'), says: /invalid mask `33' specified/ },
+      { path: '/etc/rc.d/rc.local', breaks: (s) => `${s}if then\n`, says: /\/etc\/rc\.d\/rc\.local: \d+: Syntax error/ },
+      { path: '/etc/sysconfig/network-scripts/ifcfg-eth1', breaks: (s) => `${s}NAME="eth1\n`, says: /\/etc\/sysconfig\/network-scripts\/ifcfg-eth1: \d+: Syntax error/ },
+    ],
+  },
+  {
+    distro: 'debian12',
+    bad: [
+      { path: '/etc/ha.d/ldirectord.cf', breaks: (s) => s.replace('\tprotocol=tcp', '\tprotocl=tcp'), says: /reading file \/etc\/ha\.d\/ldirectord\.cf at line \d+: Unknown command/ },
+      { path: '/etc/network/interfaces.d/eth0', breaks: (s) => s.replace('inet static', 'inet statik'), says: /\/etc\/network\/interfaces\.d\/eth0:\d+: unknown or no method/ },
+      { path: '/etc/nftables.d/lvsgen.nft', breaks: (s) => s.replace('masquerade', 'masqerade'), says: /\/etc\/nftables\.d\/lvsgen\.nft:\d+:\d+-\d+: Error: syntax error/ },
+    ],
+  },
+  {
+    distro: 'rhel9',
+    bad: [{ path: '/etc/keepalived/keepalived.conf', breaks: (s) => s.replace('lb_algo rr', 'lb_algo bogus'), says: /Invalid lvs_scheduler 'bogus'/ }],
+  },
+];
+
+for (const p of PREFLIGHT) {
+  const c = CASES.find((x) => x.distro === p.distro)!;
+  test(`lb-nat/${p.distro}/director: pre-flight with the real consumers: --check reports each file taken; a bundle with a bad file for each consumer changes nothing, exits non-zero and names each file with what its consumer said`, async (t) => {
+    if (!canRun(t, 'unshare', 'mount', 'readlink', ...new Set((await hostOf(t, p.distro, c.host)).plan.files.flatMap((f) => (f.check ? [f.check.words[0]!] : []))))) return;
+    const h = await hostOf(t, p.distro, c.host);
+    const root = realRoot(t, h, { ...c.admin, ...c.untouched });
+    const before = snapshotTree(root.dir);
+    const checked = h.plan.files.filter((f) => f.check !== undefined);
+    assert.ok(checked.length >= 2, 'the plan checks several files');
+
+    const check = root.run(h.bundle, ['--check']);
+    assert.equal(check.status, 1, `--check: every file differs\n${check.stdout}\n${check.stderr}`);
+    for (const f of checked) assert.ok(check.stdout.includes(`pre-flight: ${f.path}: ${f.check!.words[0]} takes it\n`), `--check: ${f.path} not taken:\n${check.stdout}\n${check.stderr}`);
+    assert.doesNotMatch(check.stderr, /refused/);
+    assert.deepEqual(snapshotTree(root.dir), before, '--check changed the root');
+
+    // One bundle with a bad file per consumer: the pre-flight runs every check and names each refusal.
+    const copy = join(tempDir(t, 'lvsgen-preflight-bundle-'), c.host);
+    ok(sh('cp', ['-a', h.bundle, copy]), 'copy the bundle');
+    for (const b of p.bad) {
+      assert.ok(checked.some((f) => f.path === b.path), `the plan checks ${b.path}`);
+      const text = read(join(copy, b.path));
+      assert.notEqual(b.breaks(text), text, `${b.path}: the break changes it`);
+      writeFileSync(join(copy, b.path), b.breaks(text));
+    }
+    const r = root.run(copy, ['--yes']);
+    assert.notEqual(r.status, 0, `install succeeded with bad files:\n${r.stdout}`);
+    for (const b of p.bad) {
+      assert.ok(r.stderr.includes(`install.sh: pre-flight: ${b.path}: refused by its consumer, ${h.plan.files.find((f) => f.path === b.path)!.check!.words.join(' ')}`), r.stderr);
+      assert.match(r.stderr, b.says);
+    }
+    assert.equal((r.stderr.match(/refused by its consumer/g) ?? []).length, p.bad.length, `only the bad files are refused:\n${r.stderr}`);
+    assert.doesNotMatch(r.stderr + r.stdout, /lvsgen-preflight|preflight\./, 'the message names the staged copy');
+    assert.match(r.stderr, /nothing was changed/);
+    assert.doesNotMatch(r.stdout, /^(installed|\+) /m, `something ran:\n${r.stdout}`);
+    assert.deepEqual(snapshotTree(root.dir), before, 'a bad bundle changed the root');
   });
 }
 

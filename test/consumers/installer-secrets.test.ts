@@ -9,7 +9,7 @@ import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { maskFile } from '../../src/review/mask.js';
-import { bundlesOf, exampleWith, generateText, REPO, requireTools, sh, tempDir } from '../support/index.js';
+import { bundlesOf, exampleWith, generateText, REPO, requireRoot, requireTools, sh, tempDir } from '../support/index.js';
 
 const KEY = 'example-only-change-me';
 const LD_PASSWD = 'ld-check-pw-4711';
@@ -96,3 +96,32 @@ test('install.sh --check says that only a secret changed, and shows neither valu
   assert.match(r.out, /^--- \/etc\/keepalived\/keepalived\.conf differs: a secret value changed \(not shown\)$/m);
   for (const s of c.secrets) assert.ok(!r.out.includes(s), r.out);
 });
+
+// The pre-flight shows what a consumer said of a file it refused; a consumer
+// may quote the file's lines (ldirectord's `Unknown command "LINE"`): those of
+// a secret file come masked too. Here the consumer quotes the whole file.
+for (const c of cases()) {
+  test(`install.sh --check: a consumer that refuses ${c.what} and quotes it is shown with the secrets masked`, (t) => {
+    if (!requireRoot(t) || !requireTools(t, 'busybox', 'chroot', 'diff', 'cmp', 'sed', 'stat', 'mktemp')) return;
+    const dir = tempDir(t, 'lvsgen-secrets-');
+    const bundle = join(dir, 'bundle');
+    const root = join(dir, 'root');
+    mkdirSync(join(bundle, '.lvsgen'), { recursive: true });
+    copyFileSync(join(REPO, 'distros/_shared/install.sh'), join(bundle, '.lvsgen/install.sh'));
+    chmodSync(join(bundle, '.lvsgen/install.sh'), 0o755);
+    writeFileSync(join(bundle, '.lvsgen/plan'), `lvsgen-plan 1\nhost h1\nfile 0600 replace secret ${c.path}\ncheck ${c.path} 0 /usr/sbin/quoting-consumer -f ${c.path}\n`);
+    mkdirSync(join(bundle, dirname(c.path)), { recursive: true });
+    writeFileSync(join(bundle, c.path), c.generated);
+    mkdirSync(join(root, 'bin'), { recursive: true });
+    copyFileSync(sh('sh', ['-c', 'command -v busybox']).stdout.trim(), join(root, 'bin/sh'));
+    chmodSync(join(root, 'bin/sh'), 0o755);
+    mkdirSync(join(root, 'usr/sbin'), { recursive: true });
+    writeFileSync(join(root, 'usr/sbin/quoting-consumer'), '#!/bin/sh\nwhile IFS= read -r l; do echo "refused: $l"; done <"$2"\nexit 5\n', { mode: 0o755 });
+    const r = sh(join(bundle, '.lvsgen/install.sh'), ['--root', root, '--check'], { input: '' });
+    const out = r.stdout + r.stderr;
+    assert.equal(r.status, 1, out);
+    assert.ok(out.includes(`install.sh: pre-flight: ${c.path}: refused by its consumer`), out);
+    assert.match(out, /^ {2}refused: .*\*{8}$/m, `the consumer's quote of a secret line is not shown masked:\n${out}`);
+    for (const s of c.secrets) assert.ok(!out.includes(s), `the pre-flight showed a secret:\n${out}`);
+  });
+}

@@ -6,9 +6,10 @@ import assert from 'node:assert/strict';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
-import { cli, example, installerPrograms, requireRoot, requireTools, sh, tempDir } from '../support/index.js';
+import { cli, example, installerPrograms, STUB_NOT_RUNNING, requireRoot, requireTools, sh, tempDir } from '../support/index.js';
 
-const STUB = '#!/bin/sh\nexit 0\n';
+// Like a fresh host: no daemon runs (status, is-active; ldirectord's pre-flight, `ldirectord FILE status`, wants that answer).
+const STUB = `#!/bin/sh\n${STUB_NOT_RUNNING}\nexit 0\n`;
 
 test('an upgrade that drops a file puts its original back; --uninstall restores the rest', async (t) => {
   if (!requireRoot(t) || !requireTools(t, 'busybox', 'chroot')) return;

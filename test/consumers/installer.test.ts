@@ -15,7 +15,7 @@ import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync,
 import { dirname, join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { type Merge, mergeFile, parsePlan } from '../../src/render/plan.js';
-import { bundlesOf, STUB_NOT_RUNNING, DISTROS, EXAMPLES, type InstallerCommand, installerCommands, installerStateReads, ok, type Ran, read, render, requireRoot, requireTools, sh, tempDir } from '../support/index.js';
+import { bundlesOf, checkPrograms, STUB_NOT_RUNNING, DISTROS, EXAMPLES, type InstallerCommand, installerCommands, installerStateReads, ok, type Ran, read, render, requireRoot, requireTools, sh, tempDir } from '../support/index.js';
 
 const STUB_LOG = 'lvsgen-stub.log';
 const STUB = `#!/bin/sh
@@ -115,6 +115,8 @@ interface Host {
   block: Map<string, Merge>;
   /** Files holding a secret (their checksum is withheld). */
   secret: Set<string>;
+  /** The programs of the pre-flight checks (stubbed, but /bin/sh). */
+  checks: string[];
 }
 
 async function hostOf(t: TestContext, ex: string, distro: string, host: string): Promise<Host> {
@@ -140,7 +142,7 @@ async function hostOf(t: TestContext, ex: string, distro: string, host: string):
   const undoing = new Set(
     [...p.actions.flatMap((a) => [...a.undo, ...a.reapply].map((c) => c.words.join(' '))), ...p.services.flatMap((s) => Object.values(s.commands).map((w) => w.join(' '))), ...reads].filter((c) => stubbed.has(c.split(' ')[0]!)),
   );
-  return { ex, distro, host, bundle, script, installer, commands, firstRun, reads, undoing, files, block, secret: new Set(files.filter((f) => f.sha256 === '-').map((f) => f.path)) };
+  return { ex, distro, host, bundle, script, installer, commands, firstRun, reads, undoing, files, block, secret: new Set(files.filter((f) => f.sha256 === '-').map((f) => f.path)), checks: checkPrograms(p) };
 }
 
 interface Root {
@@ -158,7 +160,7 @@ function scratchRoot(t: TestContext, h: Host): Root {
   // busybox-static: runs chrooted without any library. The stubs use only shell builtins, so no applet links are needed.
   copyFileSync(sh('sh', ['-c', 'command -v busybox']).stdout.trim(), join(dir, 'bin/sh'));
   chmodSync(join(dir, 'bin/sh'), 0o755);
-  for (const path of new Set(h.commands.map((c) => c.command.split(' ')[0]!))) {
+  for (const path of new Set([...h.commands.map((c) => c.command.split(' ')[0]!), ...h.checks])) {
     mkdirSync(join(dir, dirname(path)), { recursive: true });
     writeFileSync(join(dir, path), STUB, { mode: 0o755 });
   }
@@ -172,7 +174,8 @@ function scratchRoot(t: TestContext, h: Host): Root {
     originals.set(f.path, text);
   });
   const logFile = join(dir, STUB_LOG);
-  return { dir, originals, log: () => (existsSync(logFile) ? read(logFile).split('\n').filter((l) => l !== '') : []) };
+  // The pre-flight's checks read staged copies (*.lvsgen-preflight): not the plan's commands.
+  return { dir, originals, log: () => (existsSync(logFile) ? read(logFile).split('\n').filter((l) => l !== '' && !l.includes('.lvsgen-preflight')) : []) };
 }
 
 function install(h: Host, root: Root, args: string[], fail?: string): Ran {

@@ -109,7 +109,48 @@ const DEBIAN: Record<string, Record<string, DebianHost>> = {
       query: {},
     },
   },
+  // Two director pairs, each starting its own backup sync daemon (its own sync
+  // id) at boot; every real server holds both pairs' addresses on non-ARPing
+  // lo aliases, and tunl0 for the tunnelling pair.
+  'high-capacity': {
+    ...Object.fromEntries(([['lvs1', '2', 'a'], ['lvs2', '3', 'a'], ['lvs3', '4', 'b'], ['lvs4', '5', 'b']] as const).map(([n, last, pair]) => [n, hicapDirector(`192.168.6.${last}`, pair === 'a' ? 0 : 1)])),
+    ...Object.fromEntries(([['real1', '11'], ['real2', '12'], ['real3', '13']] as const).map(([n, last]) => [n, hicapReal(`192.168.6.${last}`)])),
+    router: {
+      auto: ['lo', 'eth0', 'eth1'],
+      up: {
+        lo: [linkUp('lo')],
+        eth0: [addr('192.168.6.1', '192.168.6.255', 'eth0'), linkUp('eth0')],
+        eth1: [addr('10.1.3.1', '10.1.3.255', 'eth1'), linkUp('eth1')],
+      },
+      query: {},
+    },
+  },
 };
+
+/** A high-capacity director: its pair's sync id is the cluster's derived one, or the next (model/pairs.ts). */
+function hicapDirector(ip: string, pair: number): DebianHost {
+  const boot = `/etc/ha.d/resource.d/lvsgen-ipvs-sync eth0 ${(defaultRouterId('high-capacity') - 1 + pair) % 255 + 1} boot`;
+  return {
+    auto: ['lo', 'eth0'],
+    up: { lo: [linkUp('lo')], eth0: [addr(ip, '192.168.6.255', 'eth0'), linkUp('eth0'), 'ip route add default via 192.168.6.1 dev eth0 onlink', boot] },
+    query: { eth0: [`address: ${ip}`, 'gateway: 192.168.6.1', `up: ${boot}`] },
+  };
+}
+
+function hicapReal(ip: string): DebianHost {
+  const lo = (n: number, vip: string) => ['sysctl -p', `ip addr add ${vip}/255.255.255.255 broadcast ${vip} dev lo:${n} label lo:${n}`, linkUp(`lo:${n}`)];
+  return {
+    auto: ['lo', 'lo:0', 'lo:1', 'tunl0', 'eth0'],
+    up: {
+      lo: [linkUp('lo')],
+      'lo:0': lo(0, '192.168.6.240'),
+      'lo:1': lo(1, '192.168.6.241'),
+      tunl0: ['/sbin/modprobe ipip', 'ip link set dev tunl0 up 2>/dev/null || true', '/sbin/ip link set tunl0 up'],
+      eth0: [addr(ip, '192.168.6.255', 'eth0'), linkUp('eth0'), 'ip route add default via 192.168.6.1 dev eth0 onlink'],
+    },
+    query: { 'lo:0': ['address: 192.168.6.240', 'netmask: 255.255.255.255', 'pre-up: sysctl -p'], 'lo:1': ['address: 192.168.6.241', 'netmask: 255.255.255.255'], eth0: [`address: ${ip}`, 'gateway: 192.168.6.1'] },
+  };
+}
 
 function streamlineNode(ip: string): DebianHost {
   const vip = '192.168.6.240';
@@ -267,6 +308,31 @@ const REDHAT: Record<string, Record<string, Record<string, Vars>>> = {
           [`${SCRIPTS}/ifcfg-eth0`]: ifcfg('eth0', ip, '192.168.6.1'),
           // The floating address as a /32 on lo: IPaddr2 takes this copy down while the node holds it on eth0.
           [`${SCRIPTS}/ifcfg-lo:0`]: { DEVICE: 'lo:0', IPADDR: '192.168.6.240', NETMASK: '255.255.255.255', NETWORK: '192.168.6.240', BROADCAST: '192.168.6.240', ONBOOT: 'yes', NAME: 'loopback' },
+        },
+      ]),
+    ),
+  },
+  'high-capacity': {
+    router: {
+      [`${SCRIPTS}/ifcfg-eth0`]: ifcfg('eth0', '192.168.6.1'),
+      [`${SCRIPTS}/ifcfg-eth1`]: ifcfg('eth1', '10.1.3.1'),
+    },
+    ...Object.fromEntries(
+      ([['lvs1', '2'], ['lvs2', '3'], ['lvs3', '4'], ['lvs4', '5']] as const).map(([n, last]) => [
+        n,
+        {
+          'etc/sysconfig/network': { NETWORKING: 'yes', HOSTNAME: n, GATEWAYDEV: 'eth0' },
+          [`${SCRIPTS}/ifcfg-eth0`]: ifcfg('eth0', `192.168.6.${last}`, '192.168.6.1'),
+        },
+      ]),
+    ),
+    ...Object.fromEntries(
+      ([['real1', '11'], ['real2', '12'], ['real3', '13']] as const).map(([n, last]) => [
+        n,
+        {
+          [`${SCRIPTS}/ifcfg-eth0`]: ifcfg('eth0', `192.168.6.${last}`, '192.168.6.1'),
+          // Each pair's address as a /32 on lo (non-ARPing: arp_ignore/arp_announce in sysctl.conf).
+          ...Object.fromEntries(['192.168.6.240', '192.168.6.241'].map((vip, i) => [`${SCRIPTS}/ifcfg-lo:${i}`, { DEVICE: `lo:${i}`, IPADDR: vip, NETMASK: '255.255.255.255', NETWORK: vip, BROADCAST: vip, ONBOOT: 'yes', NAME: 'loopback' }])),
         },
       ]),
     ),

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { defaultRouterId } from '../../src/derive/derive.js';
 import { renderIpvsadmTable } from '../../src/render/ipvsadm-table.js';
-import { bundlesOfCase, caseName, exampleWith, generateText, netns, ok, PAIR, STREAMLINE_VARIANT, renderCase, requireRoot, requireTools, sh, spawnIn, tempDir, TODAY_CASES, until } from '../support/index.js';
+import { bundlesOfCase, caseName, exampleWith, generateText, HICAP_VARIANT, netns, ok, PAIR, STREAMLINE_VARIANT, renderCase, requireRoot, requireTools, sh, spawnIn, tempDir, TODAY_CASES, until } from '../support/index.js';
 
 const KA = '/etc/keepalived/keepalived.conf';
 const HA = exampleWith('ha-cidr');
@@ -163,6 +163,7 @@ function allConfigs(t: TestContext): Array<{ name: string; file: string }> {
     add(`pair/${d}`, generateText(PAIR, d));
     add(`kitchen/${d}`, generateText(KITCHEN, d));
     add(`streamline-variant/${d}`, generateText(STREAMLINE_VARIANT, d));
+    add(`hicap-variant/${d}`, generateText(HICAP_VARIANT, d));
   }
   return out;
 }
@@ -176,7 +177,7 @@ test('keepalived --config-test accepts every generated keepalived.conf without a
   for (const dev of ['eth0', 'eth1', 'ens3']) ns.veth(dev);
   assert.deepEqual(
     [...new Set(files.map((f) => f.name.split('/').slice(0, 2).join('/')))].sort(),
-    ['fwmark/rhel9', 'ha-cidr/debian12', 'ha-cidr/rhel9', 'ha-lb/debian12', 'ha-lb/rhel9', 'kitchen/debian12', 'kitchen/rhel9', 'lb-nat/debian12-keepalived', 'lb-nat/rhel9', 'lb-tun/rhel9', 'pair/debian12', 'pair/rhel9', 'streamline-variant/debian12', 'streamline-variant/rhel9', 'streamline/debian12', 'streamline/rhel9'],
+    ['fwmark/rhel9', 'ha-cidr/debian12', 'ha-cidr/rhel9', 'ha-lb/debian12', 'ha-lb/rhel9', 'hicap-variant/debian12', 'hicap-variant/rhel9', 'high-capacity/debian12', 'high-capacity/rhel9', 'kitchen/debian12', 'kitchen/rhel9', 'lb-ipv6/rhel9', 'lb-nat/debian12-keepalived', 'lb-nat/rhel9', 'lb-tun/rhel9', 'pair/debian12', 'pair/rhel9', 'streamline-variant/debian12', 'streamline-variant/rhel9', 'streamline/debian12', 'streamline/rhel9'],
     'which bundles hold a keepalived.conf',
   );
   const check = (file: string) => {

@@ -72,9 +72,11 @@ for (const c of TODAY_CASES.filter((x) => x.distro === 'rhel9')) {
       const script = [
         AUTOCONNECT(ids),
         'echo "== connections"; nmcli -t -f NAME,TYPE,FILENAME,ACTIVE connection show',
-        ...ids.map((id) => `echo "== show ${id}"; nmcli -t -f connection.type,connection.interface-name,ipv4.method,ipv4.addresses,ipv4.gateway,ipv4.routes connection show ${id}`),
+        ...ids.map((id) => `echo "== show ${id}"; nmcli -t -f connection.type,connection.interface-name,ipv4.method,ipv4.addresses,ipv4.gateway,ipv4.routes,ipv6.method,ipv6.addresses,ipv6.gateway connection show ${id}`),
         ...ids.map((id) => `echo "== up ${id}"; nmcli -w 20 connection up ${id} 2>&1`),
         'echo "== addr"; ip -4 -o addr show',
+        'echo "== addr6"; ip -6 -o addr show',
+        'echo "== main6"; ip -6 route show default',
         'echo "== main"; ip route show table main',
         'echo "== local"; ip route show table local',
         ...ids.map((id) => `echo "== up ${id}"; nmcli -w 20 connection up ${id} 2>&1`),
@@ -98,6 +100,10 @@ for (const c of TODAY_CASES.filter((x) => x.distro === 'rhel9')) {
         assert.ok(show.includes(`ipv4.gateway:${d.gateway ?? ''}\n`), `${d.device} gateway: ${why}`);
         const routes = d.routes.map((x) => `${x.networkCidr} ${x.via}`).join(', ');
         assert.ok(show.includes(`ipv4.routes:${routes}\n`), `${d.device} routes ${routes}: ${why}`);
+        // IPv6: the topology's addresses and the virtual ones, managed; none: left to the kernel (ignore).
+        assert.match(show, new RegExp(`^ipv6\\.method:${d.ipv6.length > 0 ? 'manual' : 'ignore'}$`, 'm'), why);
+        assert.ok(show.includes(`ipv6.addresses:${d.ipv6.map((a) => `${a.address}/${a.prefix}`).join(', ')}\n`), `${d.device} IPv6 addresses: ${why}`);
+        assert.ok(show.includes(`ipv6.gateway:${d.gateway6 ?? ''}\n`), `${d.device} IPv6 gateway: ${why}`);
       }
       if (h.loopbackAliases.length > 0) {
         const show = s.get('show lvsgen-lo')!;
@@ -111,6 +117,8 @@ for (const c of TODAY_CASES.filter((x) => x.distro === 'rhel9')) {
       for (const d of h.devices) {
         for (const a of [d, ...d.aliases]) assert.match(addr, new RegExp(`\\d+: ${d.device}\\s+inet ${a.address.replace(/\./g, '\\.')}/${a.prefix} `), why);
       }
+      for (const d of h.devices) for (const a of d.ipv6) assert.match(s.get('addr6')!, new RegExp(`\\d+: ${d.device}\\s+inet6 ${a.address}/${a.prefix} `), why);
+      if (h.gateway6) assert.match(s.get('main6')!, new RegExp(`^default via ${h.gateway6.address} dev ${h.gateway6.device} `, 'm'), why);
       const main = s.get('main')!;
       if (h.gateway) assert.match(main, new RegExp(`^default via ${h.gateway.address} dev ${h.gateway.device} `, 'm'), why);
       else assert.doesNotMatch(main, /^default /m, why);

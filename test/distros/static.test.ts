@@ -57,7 +57,8 @@ test('every sysctl.d drop-in applies in a scratch namespace (net.* keys only, so
       const text = sh('cat', [r.file(h, '/etc/sysctl.d/90-lvsgen.conf')]).stdout;
       const entries = text.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#')).map((l) => l.split(/\s*=\s*/) as [string, string]);
       assert.ok(entries.length > 0);
-      for (const [k] of entries) assert.match(k, /^net\.ipv4\./, `${name}/${h}: only net.ipv4 keys`);
+      // net.ipv4.* and, on a director or router with IPv6 addresses, IPv6 forwarding: all per namespace.
+      for (const [k] of entries) assert.match(k, /^net\.ipv4\.|^net\.ipv6\.conf\.all\.forwarding$/, `${name}/${h}: only net.ipv4 keys and IPv6 forwarding`);
       const ns = netns(t, 'lvs');
       const peer = netns(t, 'lvq');
       for (const dev of new Set(entries.map(([k]) => /^net\.ipv4\.conf\.([^.]+)\./.exec(k)?.[1]).filter((d) => d !== undefined && d !== 'all' && d !== 'default'))) link(ns, dev!, peer, dev!);
@@ -100,16 +101,19 @@ test('every debian12 interfaces file with its drop-ins parses (ifquery) and ifup
   }
 });
 
-test('modules-load.d: one module name a line, ip_vs (a persistent service\'s IPVS keys) and ip_vs_ftp on the FTP directors (seed 000, both of ha-lb\'s pair), ip_vs on streamline nodes (backup_only), ipip on tunnelling real servers, nothing elsewhere', async (t) => {
+test('modules-load.d: one module name a line, ip_vs (a persistent service\'s IPVS keys) and ip_vs_ftp on the FTP directors (seed 000, both of ha-lb\'s pair), ip_vs on streamline nodes (backup_only) and high-capacity\'s persistent pair, ipip on tunnelling real servers, nothing elsewhere', async (t) => {
   for (const { name, r } of await everything(t)) {
     for (const h of hostsOf(r)) {
       const present = has(r, h, '/etc/modules-load.d/lvsgen.conf');
       const ftpDirector = (name.startsWith('lb-nat/') && h === 'director') || (name.startsWith('ha-lb/') && (h === 'lvs1' || h === 'lvs2'));
       // A streamline node under keepalived: ip_vs before its net.ipv4.vs.backup_only key.
       const streamline = name.startsWith('streamline/') && h.startsWith('node');
-      // fwmark's director: ip_vs for its persistent services' IPVS keys.
-      const fwmarkDirector = name.startsWith('fwmark/') && h === 'director';
-      const want = ftpDirector ? ['ip_vs', 'ip_vs_ftp'] : streamline || fwmarkDirector ? ['ip_vs'] : name.startsWith('lb-tun/') && h.startsWith('real') ? ['ipip'] : undefined;
+      // fwmark's and lb-ipv6's directors: ip_vs for their persistent services' IPVS keys.
+      const fwmarkDirector = (name.startsWith('fwmark/') || name.startsWith('lb-ipv6/')) && h === 'director';
+      // high-capacity: pair web's directors (lvs1, lvs2) have the persistent service; every real server tunnels for pair tun.
+      const hicapPersistent = name.startsWith('high-capacity/') && (h === 'lvs1' || h === 'lvs2');
+      const tunnelling = (name.startsWith('lb-tun/') || name.startsWith('high-capacity/')) && h.startsWith('real');
+      const want = ftpDirector ? ['ip_vs', 'ip_vs_ftp'] : streamline || fwmarkDirector || hicapPersistent ? ['ip_vs'] : tunnelling ? ['ipip'] : undefined;
       if (want !== undefined) {
         assert.ok(present, `${name}/${h}: loads ${want.join(', ')}`);
         const lines = sh('cat', [r.file(h, '/etc/modules-load.d/lvsgen.conf')]).stdout.split('\n').filter((l) => l !== '' && !l.startsWith('#'));

@@ -136,6 +136,17 @@ describe('lvsgen lab, namespace mode', { concurrency: 6 }, () => {
     });
   }
 
+  it('IPv6 (examples/lb-ipv6.yaml): refused on every distro, naming IPv6 and the hosts that have it, before anything runs', () => {
+    const file = EXAMPLE_FILES.find((f) => f.endsWith('lb-ipv6.yaml'))!;
+    assert.ok(file, 'examples/lb-ipv6.yaml is among the examples the lab is run over');
+    for (const d of LAB_DISTROS) {
+      const r = sh(process.execPath, [LVSGEN, 'lab', file, '--no-vm', '--distro', d]);
+      assert.equal(r.status, 2, r.stdout + r.stderr);
+      assert.match(r.stderr, /the lab does not build IPv6 yet: its networks and clients are IPv4 only \(hosts with IPv6 addresses: director, real1, real2\)/, r.stderr);
+      assert.equal(r.stdout, '');
+    }
+  });
+
   it('Ctrl-C: the lab stops, removes its namespaces, processes and directories, exit 130', { timeout: 300_000 }, async (t) => {
     const file = EXAMPLE_FILES.find((f) => f.endsWith('lb-nat.yaml'))!;
     if (!labAvailable(t, labPlan(readFileSync(file, 'utf8'), 'debian'))) return;

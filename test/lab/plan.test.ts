@@ -5,12 +5,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { hostsWithVerify, labNeedsKernel, planLab, planText, NEEDS_IPVS, type LabPlan } from '../../src/lab/plan.js';
+import { hostsWithVerify, labCannotCheck, labNeedsKernel, planLab, planText, NEEDS_IPVS, type LabPlan } from '../../src/lab/plan.js';
 import { exitStatus, LAB_EXIT, LabResults, parseLabLine, resultOf, summarize, unreported } from '../../src/lab/report.js';
 import { labTools, missingMessage } from '../../src/lab/tools.js';
 import { runPipeline } from '../../src/pipeline.js';
 import { loadDistros } from '../../src/render/distros.js';
-import { example } from '../support/index.js';
+import { example, exampleWith, generateText } from '../support/index.js';
 
 const DISTROS = loadDistros();
 
@@ -391,3 +391,17 @@ virtual_services:
 function plan2model(text: string) {
   return runPipeline(text, { distros: DISTROS, env: {}, readKeyFile: () => { throw new Error('no key file'); } });
 }
+
+test('several pairs (high capacity): the lab says it cannot check them yet, naming the pairs; one pair given as pairs: is planned as heartbeat: is', () => {
+  const g = generateText(exampleWith('high-capacity'), 'debian');
+  const why = labCannotCheck(g.model);
+  assert.ok(why !== undefined && why.includes('several pairs') && why.includes('lvs1 and lvs2') && why.includes('lvs3 and lvs4'), why);
+  const one = exampleWith('ha-lb');
+  const asPairs = one.replace(/\nheartbeat:\n((?:  .*\n?)*)/, (_all, body: string) => `\npairs:\n  - ${body.trimStart().replace(/\n  /g, '\n    ')}`);
+  assert.notEqual(asPairs, one);
+  const a = generateText(one, 'debian');
+  const b = generateText(asPairs, 'debian');
+  assert.equal(labCannotCheck(b.model), labCannotCheck(a.model));
+  const opts = { distro: () => ({ webRoot: '/var/www', pair: 'heartbeat' as const }) };
+  assert.deepEqual(planLab(b.model, b.topology, opts), planLab(a.model, a.topology, opts));
+});

@@ -4,8 +4,8 @@
 
 /** The seeds' examples (examples/<name>.yaml): the tests with per-host expectations (installer, namespaces, packages, e2e) run these. */
 export const EXAMPLES = ['lb-nat', 'ha-cidr'] as const;
-/** Every bundled example: the seeds' and the director pairs' (HA + load balancing, streamline). Golden trees and the static consumers cover these. */
-export const ALL_EXAMPLES = [...EXAMPLES, 'ha-lb', 'streamline'] as const;
+/** Every bundled example: the seeds' and the director pairs' (HA + load balancing, streamline, high capacity). Golden trees and the static consumers cover these. */
+export const ALL_EXAMPLES = [...EXAMPLES, 'ha-lb', 'streamline', 'high-capacity'] as const;
 /** The seeds' distros (Red Hat and Debian of 2005). */
 export const DISTROS = ['redhat', 'debian'] as const;
 /** Today's distros. */
@@ -13,7 +13,7 @@ export const TODAY_DISTROS = ['debian12', 'rhel9'] as const;
 
 export type Example = (typeof ALL_EXAMPLES)[number];
 /** Examples that only have golden trees (and tests of their own), not the tests that run every bundled example. */
-export const GOLDEN_ONLY_EXAMPLES = ['lb-tun', 'fwmark'] as const;
+export const GOLDEN_ONLY_EXAMPLES = ['lb-tun', 'fwmark', 'lb-ipv6'] as const;
 export type SeedDistro = (typeof DISTROS)[number];
 export type TodayDistro = (typeof TODAY_DISTROS)[number];
 
@@ -53,6 +53,11 @@ export const GOLDEN_CASES: readonly GoldenCase[] = [
   { example: 'streamline', distro: 'debian', tree: 'debian' },
   { example: 'streamline', distro: 'debian12', tree: 'debian12' },
   { example: 'streamline', distro: 'rhel9', tree: 'rhel9' },
+  // High capacity (issue 13): two director pairs, direct routing and tunnelling, the same real servers.
+  { example: 'high-capacity', distro: 'redhat', tree: 'redhat' },
+  { example: 'high-capacity', distro: 'debian', tree: 'debian' },
+  { example: 'high-capacity', distro: 'debian12', tree: 'debian12' },
+  { example: 'high-capacity', distro: 'rhel9', tree: 'rhel9' },
   // Tunnelling (issue 14): real servers behind a router; rhel9 runs keepalived, its default.
   { example: 'lb-tun', distro: 'redhat', tree: 'redhat' },
   { example: 'lb-tun', distro: 'debian', tree: 'debian' },
@@ -63,6 +68,11 @@ export const GOLDEN_CASES: readonly GoldenCase[] = [
   { example: 'fwmark', distro: 'debian', tree: 'debian' },
   { example: 'fwmark', distro: 'debian12', tree: 'debian12' },
   { example: 'fwmark', distro: 'rhel9', tree: 'rhel9' },
+  // IPv6 (issue 14): dual-stack interfaces, IPv4 and IPv6 services through NAT; rhel9 runs keepalived, its default.
+  { example: 'lb-ipv6', distro: 'redhat', tree: 'redhat' },
+  { example: 'lb-ipv6', distro: 'debian', tree: 'debian' },
+  { example: 'lb-ipv6', distro: 'debian12', tree: 'debian12' },
+  { example: 'lb-ipv6', distro: 'rhel9', tree: 'rhel9' },
 ];
 
 const isToday = (c: GoldenCase): c is TodayCase => (TODAY_DISTROS as readonly string[]).includes(c.distro);
@@ -119,4 +129,62 @@ heartbeat:
   floating: [172.20.5.200/23, 172.20.5.201/23]
   virtual_router_id: 77
   auth: { method: md5, key: another-secret-99 }
+`;
+
+/**
+ * A high-capacity cluster the project has never seen: three director pairs
+ * (one giving its own VRRP router id, one tunnelling with two virtual
+ * addresses), four real servers, other names, addresses, interface names and
+ * key methods than examples/high-capacity.yaml.
+ */
+export const HICAP_VARIANT = `name: edge-farm
+defaults: { distro: debian }
+hosts:
+  north-a: { roles: [director], interfaces: { ens3: 10.20.0.21/23 } }
+  north-b: { roles: [director], interfaces: { ens3: 10.20.0.22/23 } }
+  south-a: { roles: [director], interfaces: { ens3: 10.20.0.31/23 } }
+  south-b: { roles: [director], interfaces: { ens3: 10.20.0.32/23 } }
+  west-a: { roles: [director], interfaces: { ens3: 10.20.0.41/23 } }
+  west-b: { roles: [director], interfaces: { ens3: 10.20.0.42/23 } }
+  app1: { roles: [real-server], interfaces: { ens3: 10.20.1.11/23 } }
+  app2: { roles: [real-server], interfaces: { ens3: 10.20.1.12/23 } }
+  app3: { roles: [real-server], interfaces: { ens3: 10.20.1.13/23 } }
+  app4: { roles: [real-server], interfaces: { ens3: 10.20.1.14/23 } }
+  edge: { roles: [router], interfaces: { ens3: 10.20.0.1/23, eth1: 203.0.113.2/24 } }
+virtual_services:
+  - virtual: 10.20.1.200:8080
+    scheduler: wlc
+    forward: gate
+    check: { type: connect }
+    real_servers: [app1, app2, { host: app3, weight: 2 }, app4]
+  - virtual: 10.20.1.201:80
+    scheduler: rr
+    forward: ipip
+    check: { type: negotiate, request: up.txt, receive: up }
+    real_servers: [app2, app3, app4]
+  - virtual: 10.20.1.202:53
+    protocol: udp
+    scheduler: rr
+    forward: ipip
+    check: { type: ping }
+    real_servers: [app1, app4]
+  - virtual: 10.20.1.203:443
+    scheduler: sh
+    persistent: 600
+    forward: gate
+    check: { type: connect }
+    real_servers: [app1, app2, app3, app4]
+pairs:
+  - nodes: [north-b, north-a]
+    floating: [10.20.1.200/23]
+    auth: { method: sha1, key: north-pair-key-1 }
+  - nodes: [south-a, south-b]
+    floating: [10.20.1.201/23, 10.20.1.202/23]
+    auth: { method: md5, key: south-pair-key-2 }
+  - nodes: [west-a, west-b]
+    floating: [10.20.1.203/23]
+    virtual_router_id: 42
+    udpport: 7694
+    keepalive: 1
+    auth: { method: crc }
 `;

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parsePlan } from '../../src/render/plan.js';
+import { parsePlan, type Plan } from '../../src/render/plan.js';
 import { ok, sh, unique } from './proc.js';
 
 /** Collapse runs of blanks, drop trailing ones. */
@@ -103,8 +103,18 @@ export function installerPrograms(planText: string): string[] {
     ...plan.actions.flatMap((a) => [...a.before, ...a.commands, ...a.reload, ...a.start, ...a.undo, ...a.reapply].map((c) => c.words[0]!).concat(a.running.slice(0, 1))),
     ...plan.services.flatMap((s) => Object.values(s.commands).map((w) => w[0]!)),
     ...plan.sysctls.map((k) => k.program),
+    ...checkPrograms(plan),
   ];
   return [...new Set(words.filter((w) => w.startsWith('/')))].sort();
+}
+
+/**
+ * The programs of a plan's pre-flight checks (keepalived, ldirectord, nft ...)
+ * but /bin/sh: a scratch root has a real one, the installer's own shell, which
+ * checks `sh -n` for real.
+ */
+export function checkPrograms(plan: Plan): string[] {
+  return [...new Set(plan.files.flatMap((f) => (f.check ? [f.check.words[0]!] : [])))].filter((p) => p !== '/bin/sh').sort();
 }
 
 export type Vars = Record<string, string>;

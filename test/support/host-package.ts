@@ -89,11 +89,11 @@ export function stubCommands(root: string, commands: readonly string[]): void {
   }
 }
 
-/** The stub log as lines ('' when nothing ran), then emptied. */
+/** The stub log as lines ('' when nothing ran), then emptied; the pre-flight's checks (they read staged *.lvsgen-preflight copies) left out. */
 export function takeStubLog(root: string): string[] {
   const p = path.join(root, STUB_LOG);
   if (!fs.existsSync(p)) return [];
-  const lines = fs.readFileSync(p, 'utf8').split('\n').filter((l) => l !== '');
+  const lines = fs.readFileSync(p, 'utf8').split('\n').filter((l) => l !== '' && !l.includes('.lvsgen-preflight'));
   fs.rmSync(p);
   return lines;
 }

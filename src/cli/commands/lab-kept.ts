@@ -7,13 +7,14 @@
 // hosts as they are (installed by someone else: each host's install check is
 // `install.sh --check` finding nothing to change); `lvsgen lab down DIR`
 // removes it all. The shell side is lab/lib/kept.sh (LAB_MODE up and check).
+import { pairsOf } from '../../model/pairs.js';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { treeOf } from '../../bundle/tree.js';
 import { writeTree } from '../../bundle/write.js';
-import { hostsWithVerify, labNeedsKernel, NEEDS_IPVS, planLab, planText, type LabCheck, type LabPlan } from '../../lab/plan.js';
+import { hostsWithVerify, labCannotCheck, labNeedsKernel, NEEDS_IPVS, planLab, planText, type LabCheck, type LabPlan } from '../../lab/plan.js';
 import { exitStatus, LabResults, parseLabLine } from '../../lab/report.js';
 import { LAB_DISTROS, labTools, missingMessage } from '../../lab/tools.js';
 import { contains, overlaps, parseCidr, splitEndpoint } from '../../model/net.js';
@@ -48,6 +49,8 @@ function planOf(g: Generated): LabPlan {
     },
     verifies: (h) => verifying.has(h),
   });
+  const cannot = labCannotCheck(g.model);
+  if (cannot !== undefined) throw new UsageError(cannot);
   const lacking = labNeedsKernel(g.model, { ipvs: kernelHasIpvs(), ipip: kernelHasIpip() });
   if (lacking !== undefined) throw new UsageError(`${lacking.replace(/: run it with --vm$/, '')}: a lab that stays up runs in namespaces on this kernel only`);
   const unsupported = plan.hosts.filter((h) => !LAB_DISTROS.includes(h.distro));
@@ -69,12 +72,12 @@ const wiringOf = (plan: LabPlan) => planText({ ...plan, installOrder: [], server
 export function managementNetwork(g: Generated, plan: LabPlan): { network: string; control: string; hosts: Map<string, string> } {
   if (plan.hosts.length > 250) throw new UsageError(`lab up --ssh: at most 250 hosts on the management network (this topology has ${plan.hosts.length})`);
   const nets = plan.lans.map((l) => parseCidr(l.network));
-  if (g.topology.heartbeat?.virtual_network !== undefined) nets.push(parseCidr(g.topology.heartbeat.virtual_network));
+  for (const { spec } of pairsOf(g.topology)) if (spec.virtual_network !== undefined) nets.push(parseCidr(spec.virtual_network));
   // what firewall marks cover: addresses and networks
   const marks = g.model.hosts.flatMap((h) => h.director?.marks ?? []).map((m) => m.destination);
   nets.push(...marks.filter((m) => m.includes('/')).map((m) => parseCidr(m)));
   const addrs = [
-    ...(g.topology.heartbeat?.floating ?? []).map((f) => parseCidr(f).address),
+    ...pairsOf(g.topology).flatMap((p) => p.spec.floating.map((f) => parseCidr(f).address)),
     ...(g.topology.virtual_services ?? []).flatMap((v) => (v.virtual !== undefined ? [splitEndpoint(v.virtual).address] : [])),
     ...marks.filter((m) => !m.includes('/')),
   ];

@@ -220,6 +220,13 @@ function scratchRoot(t: TestContext, c: Case, h: Host, busybox: Buffer): string 
                 : `${PREAMBLE}exit 0\n`,
     );
   }
+  // The pre-flight's consumers that no action runs (ldirectord's parse, ifup --no-act):
+  // stubs answering what the plan's check expects; /bin/sh is the root's own.
+  for (const f of h.plan.files) {
+    const [p, ...args] = f.check?.words ?? [];
+    if (p === undefined || p === '/bin/sh' || stubs.has(p)) continue;
+    stubs.set(p, `${PREAMBLE}case " $* " in *" ${args.at(-1)} ") exit ${f.check!.status} ;; esac\nexit 0\n`);
+  }
   for (const [p, text] of stubs) {
     mkdirSync(join(root, dirname(p)), { recursive: true });
     writeFileSync(join(root, p), text, { mode: 0o755 });

@@ -53,6 +53,17 @@ function haNode(ip: string): DebianHost {
 const MASQ_UP = 'iptables -t nat -A POSTROUTING -j MASQUERADE -s 192.168.6.0/24';
 const ROUTE_UP = 'ip route add 192.168.0.0/24 via 192.168.6.240';
 
+/** The router of the clusters whose real servers sit behind it (streamline, high-capacity): eth0 on the servers' network, eth1 outside. */
+const edgeRouter: DebianHost = {
+  auto: ['lo', 'eth0', 'eth1'],
+  up: {
+    lo: [linkUp('lo')],
+    eth0: [addr('192.168.6.1', '192.168.6.255', 'eth0'), linkUp('eth0')],
+    eth1: [addr('10.1.3.1', '10.1.3.255', 'eth1'), linkUp('eth1')],
+  },
+  query: {},
+};
+
 const DEBIAN: Record<string, Record<string, DebianHost>> = {
   'lb-nat': {
     director: {
@@ -99,15 +110,7 @@ const DEBIAN: Record<string, Record<string, DebianHost>> = {
   streamline: {
     node1: streamlineNode('192.168.6.2'),
     node2: streamlineNode('192.168.6.3'),
-    router: {
-      auto: ['lo', 'eth0', 'eth1'],
-      up: {
-        lo: [linkUp('lo')],
-        eth0: [addr('192.168.6.1', '192.168.6.255', 'eth0'), linkUp('eth0')],
-        eth1: [addr('10.1.3.1', '10.1.3.255', 'eth1'), linkUp('eth1')],
-      },
-      query: {},
-    },
+    router: edgeRouter,
   },
   // Two director pairs, each starting its own backup sync daemon (its own sync
   // id) at boot; every real server holds both pairs' addresses on non-ARPing
@@ -115,15 +118,7 @@ const DEBIAN: Record<string, Record<string, DebianHost>> = {
   'high-capacity': {
     ...Object.fromEntries(([['lvs1', '2', 'a'], ['lvs2', '3', 'a'], ['lvs3', '4', 'b'], ['lvs4', '5', 'b']] as const).map(([n, last, pair]) => [n, hicapDirector(`192.168.6.${last}`, pair === 'a' ? 0 : 1)])),
     ...Object.fromEntries(([['real1', '11'], ['real2', '12'], ['real3', '13']] as const).map(([n, last]) => [n, hicapReal(`192.168.6.${last}`)])),
-    router: {
-      auto: ['lo', 'eth0', 'eth1'],
-      up: {
-        lo: [linkUp('lo')],
-        eth0: [addr('192.168.6.1', '192.168.6.255', 'eth0'), linkUp('eth0')],
-        eth1: [addr('10.1.3.1', '10.1.3.255', 'eth1'), linkUp('eth1')],
-      },
-      query: {},
-    },
+    router: edgeRouter,
   },
 };
 
@@ -253,6 +248,11 @@ const ifcfg = (device: string, ip: string, gateway?: string): Vars => ({
 });
 const loAlias: Vars = { DEVICE: 'lo:0', IPADDR: '192.168.0.0', NETMASK: NM24, NETWORK: '192.168.0.0', BROADCAST: '192.168.0.255', ONBOOT: 'yes', NAME: 'loopback' };
 const SCRIPTS = 'etc/sysconfig/network-scripts';
+/** The same router's ifcfg files (ha-cidr, streamline, high-capacity). */
+const edgeRouterIfcfg: Record<string, Vars> = {
+  [`${SCRIPTS}/ifcfg-eth0`]: ifcfg('eth0', '192.168.6.1'),
+  [`${SCRIPTS}/ifcfg-eth1`]: ifcfg('eth1', '10.1.3.1'),
+};
 
 /** Red Hat files that are shell variable assignments: host -> path -> the exact variables sourcing defines. */
 const REDHAT: Record<string, Record<string, Record<string, Vars>>> = {
@@ -266,10 +266,7 @@ const REDHAT: Record<string, Record<string, Record<string, Vars>>> = {
     real2: { [`${SCRIPTS}/ifcfg-eth0`]: ifcfg('eth0', '192.168.6.5', '192.168.6.1') },
   },
   'ha-cidr': {
-    router: {
-      [`${SCRIPTS}/ifcfg-eth0`]: ifcfg('eth0', '192.168.6.1'),
-      [`${SCRIPTS}/ifcfg-eth1`]: ifcfg('eth1', '10.1.3.1'),
-    },
+    router: edgeRouterIfcfg,
     node1: {
       'etc/sysconfig/network': { NETWORKING: 'yes', HOSTNAME: 'node1', GATEWAYDEV: 'eth0' },
       [`${SCRIPTS}/ifcfg-eth0`]: ifcfg('eth0', '192.168.6.2', '192.168.6.1'),
@@ -296,10 +293,7 @@ const REDHAT: Record<string, Record<string, Record<string, Vars>>> = {
     real2: { [`${SCRIPTS}/ifcfg-eth0`]: ifcfg('eth0', '192.168.6.5', '192.168.6.1') },
   },
   streamline: {
-    router: {
-      [`${SCRIPTS}/ifcfg-eth0`]: ifcfg('eth0', '192.168.6.1'),
-      [`${SCRIPTS}/ifcfg-eth1`]: ifcfg('eth1', '10.1.3.1'),
-    },
+    router: edgeRouterIfcfg,
     ...Object.fromEntries(
       ([['node1', '192.168.6.2'], ['node2', '192.168.6.3']] as const).map(([n, ip]) => [
         n,
@@ -313,10 +307,7 @@ const REDHAT: Record<string, Record<string, Record<string, Vars>>> = {
     ),
   },
   'high-capacity': {
-    router: {
-      [`${SCRIPTS}/ifcfg-eth0`]: ifcfg('eth0', '192.168.6.1'),
-      [`${SCRIPTS}/ifcfg-eth1`]: ifcfg('eth1', '10.1.3.1'),
-    },
+    router: edgeRouterIfcfg,
     ...Object.fromEntries(
       ([['lvs1', '2'], ['lvs2', '3'], ['lvs3', '4'], ['lvs4', '5']] as const).map(([n, last]) => [
         n,

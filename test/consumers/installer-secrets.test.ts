@@ -48,17 +48,22 @@ function cases(): Case[] {
   ];
 }
 
-/** A bundle of one secret file and a root holding the host's version; install.sh --check on it. */
-function check(t: TestContext, c: Case): { status: number | null; out: string } {
+/** A bundle of the case's one secret file (the plan's records after its `file` line: `more`), and the path of an empty root. */
+function secretBundle(t: TestContext, c: Case, more = ''): { bundle: string; root: string } {
   const dir = tempDir(t, 'lvsgen-secrets-');
   const bundle = join(dir, 'bundle');
-  const root = join(dir, 'root');
   mkdirSync(join(bundle, '.lvsgen'), { recursive: true });
   copyFileSync(join(REPO, 'distros/_shared/install.sh'), join(bundle, '.lvsgen/install.sh'));
   chmodSync(join(bundle, '.lvsgen/install.sh'), 0o755);
-  writeFileSync(join(bundle, '.lvsgen/plan'), `lvsgen-plan 1\nhost h1\nfile 0600 replace secret ${c.path}\n`);
+  writeFileSync(join(bundle, '.lvsgen/plan'), `lvsgen-plan 1\nhost h1\nfile 0600 replace secret ${c.path}\n${more}`);
   mkdirSync(join(bundle, dirname(c.path)), { recursive: true });
   writeFileSync(join(bundle, c.path), c.generated);
+  return { bundle, root: join(dir, 'root') };
+}
+
+/** A bundle of one secret file and a root holding the host's version; install.sh --check on it. */
+function check(t: TestContext, c: Case): { status: number | null; out: string } {
+  const { bundle, root } = secretBundle(t, c);
   mkdirSync(join(root, dirname(c.path)), { recursive: true });
   writeFileSync(join(root, c.path), c.host, { mode: 0o600 });
   const r = sh(join(bundle, '.lvsgen/install.sh'), ['--root', root, '--check'], { input: '' });
@@ -103,15 +108,7 @@ test('install.sh --check says that only a secret changed, and shows neither valu
 for (const c of cases()) {
   test(`install.sh --check: a consumer that refuses ${c.what} and quotes it is shown with the secrets masked`, (t) => {
     if (!requireRoot(t) || !requireTools(t, 'busybox', 'chroot', 'diff', 'cmp', 'sed', 'stat', 'mktemp')) return;
-    const dir = tempDir(t, 'lvsgen-secrets-');
-    const bundle = join(dir, 'bundle');
-    const root = join(dir, 'root');
-    mkdirSync(join(bundle, '.lvsgen'), { recursive: true });
-    copyFileSync(join(REPO, 'distros/_shared/install.sh'), join(bundle, '.lvsgen/install.sh'));
-    chmodSync(join(bundle, '.lvsgen/install.sh'), 0o755);
-    writeFileSync(join(bundle, '.lvsgen/plan'), `lvsgen-plan 1\nhost h1\nfile 0600 replace secret ${c.path}\ncheck ${c.path} 0 /usr/sbin/quoting-consumer -f ${c.path}\n`);
-    mkdirSync(join(bundle, dirname(c.path)), { recursive: true });
-    writeFileSync(join(bundle, c.path), c.generated);
+    const { bundle, root } = secretBundle(t, c, `check ${c.path} 0 /usr/sbin/quoting-consumer -f ${c.path}\n`);
     mkdirSync(join(root, 'bin'), { recursive: true });
     copyFileSync(sh('sh', ['-c', 'command -v busybox']).stdout.trim(), join(root, 'bin/sh'));
     chmodSync(join(root, 'bin/sh'), 0o755);

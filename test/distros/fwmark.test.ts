@@ -12,7 +12,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { renderIpvsadmTable } from '../../src/render/ipvsadm-table.js';
-import { bundlesOf, generateText, keepalivedConfigTest, netns, ok, problemsOf, requireRoot, requireTools, sh, tempDir, unique } from '../support/index.js';
+import { bundlesOf, generateText, assertKeepalivedReads, netns, ok, problemsOf, requireRoot, requireTools, sh, tempDir, unique } from '../support/index.js';
 import { ldirectordCommands } from '../support/ldirectord-run.js';
 
 const fileOf = (distro: string, host: string, path: string) => {
@@ -105,14 +105,7 @@ test('keepalived.conf: virtual_server fwmark N without protocol, real servers on
   assert.match(conf, /\treal_server 10\.1\.3\.11 0 \{\n\t\tweight 1\n\t\tHTTP_GET \{[\s\S]*?connect_port 80\n/);
   assert.match(conf, /\treal_server 10\.1\.3\.11 0 \{\n\t\tweight 1\n\t\tTCP_CHECK \{\n\t\t\tconnect_port 21\n/);
   if (!requireTools(t, 'keepalived')) return;
-  const dir = tempDir(t);
-  const check = (text: string) => keepalivedConfigTest(dir, text);
-  const good = check(conf);
-  assert.equal(good.status, 0, good.log);
-  assert.equal(good.log.trim(), '', good.log);
-  // Negative control: keepalived does read the fwmark line.
-  const bad = check(conf.replace('virtual_server fwmark 1 {', 'virtual_server fwmark one {'));
-  assert.notEqual(bad.log.trim(), '', 'keepalived said nothing of a mark that is no number');
+  assertKeepalivedReads(tempDir(t), conf, conf.replace('virtual_server fwmark 1 {', 'virtual_server fwmark one {'), 'a mark that is no number');
 });
 
 test('mangle rules: redhat\'s iptables file passes iptables-restore --test and debian\'s up lines run with iptables; both mark exactly the matches', (t) => {

@@ -16,7 +16,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it, test } from 'node:test';
 import { renderIpvsadmTable } from '../../src/render/ipvsadm-table.js';
-import { bundlesOf, generateText, ifupAll, interfacesOf, keepalivedConfigTest, link, netns, ok, problemsOf, renderCase, requireRoot, requireTools, sh, sourced, spawnIn, tempDir, until } from '../support/index.js';
+import { bundlesOf, generateText, ifupAll, interfacesOf, assertKeepalivedReads, link, netns, ok, problemsOf, renderCase, requireRoot, requireTools, sh, sourced, spawnIn, tempDir, until } from '../support/index.js';
 import { startLdirectord } from '../support/ldirectord-run.js';
 
 const fileOf = (distro: string, host: string, path: string) => {
@@ -120,12 +120,7 @@ test('keepalived.conf: IPv6 virtual_server and real_server addresses; keepalived
   assert.match(conf, /^virtual_server 2001:db8:3::61 443 \{\n/m);
   assert.match(conf, /\treal_server 2001:db8:6::5 443 \{\n\t\tweight 2\n/);
   if (!requireTools(t, 'keepalived')) return;
-  const dir = tempDir(t);
-  const good = keepalivedConfigTest(dir, conf);
-  assert.equal(good.status, 0, good.log);
-  assert.equal(good.log.trim(), '', good.log);
-  const bad = keepalivedConfigTest(dir, conf.replace('real_server 2001:db8:6::5 443', 'real_server 2001:db8:6::5x 443'));
-  assert.notEqual(bad.log.trim(), '', 'keepalived said nothing of a bad IPv6 address');
+  assertKeepalivedReads(tempDir(t), conf, conf.replace('real_server 2001:db8:6::5 443', 'real_server 2001:db8:6::5x 443'), 'a bad IPv6 address');
 });
 
 // The two slow ones (a real ldirectord, ifupdown in namespaces) side by side.

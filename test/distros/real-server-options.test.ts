@@ -17,7 +17,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { loadTopology } from '../../src/model/load.js';
 import { TopologyError, type Problem } from '../../src/model/problems.js';
 import { renderIpvsadmTable } from '../../src/render/ipvsadm-table.js';
-import { generateText, keepalivedConfigTest, netns, ok, requireRoot, requireTools, sh, spawnIn, tempDir, unique } from '../support/index.js';
+import { generateText, assertKeepalivedReads, netns, ok, requireRoot, requireTools, sh, spawnIn, tempDir, unique } from '../support/index.js';
 import { FAKE_IPVSADM } from '../support/ldirectord-run.js';
 
 const DISTROS = ['debian', 'redhat', 'debian12', 'rhel9'];
@@ -138,13 +138,7 @@ test('keepalived.conf: weight 0, uthreshold and lthreshold, and a checker of the
   assert.match(real('10.1.3.11'), new RegExp(`path /own\\.html\\n\\t+digest ${md5}\\n`));
   assert.match(real('10.1.3.12'), /path \/health\.html\n/);
   if (!requireTools(t, 'keepalived')) return;
-  const dir = tempDir(t);
-  const good = keepalivedConfigTest(dir, conf);
-  assert.equal(good.status, 0, good.log);
-  assert.equal(good.log.trim(), '', good.log);
-  // Negative control: keepalived reads the threshold (and reports one that is no number).
-  const bad = keepalivedConfigTest(dir, conf.replace('uthreshold 100', 'uthreshold many'));
-  assert.notEqual(bad.log, '', 'keepalived said nothing of a threshold that is no number');
+  assertKeepalivedReads(tempDir(t), conf, conf.replace('uthreshold 100', 'uthreshold many'), 'a threshold that is no number');
 });
 
 test('the ipvsadm prediction shows the drained server at weight 0, in both backends', () => {

@@ -12,7 +12,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Problem } from '../../src/model/problems.js';
-import { generateText, keepalivedConfigTest, problemsOf, requireRoot, requireTools, sh, tempDir, unique } from '../support/index.js';
+import { generateText, assertKeepalivedReads, problemsOf, requireRoot, requireTools, sh, tempDir, unique } from '../support/index.js';
 import { ldirectordCommands } from '../support/ldirectord-run.js';
 
 const DISTROS = ['debian', 'redhat', 'debian12', 'rhel9'];
@@ -142,12 +142,5 @@ test('keepalived.conf: sorry_server with sorry_server_lvs_method per service whe
   assert.doesNotMatch(vs(53), /sorry_server/);
   assert.match(vs(443), /\tsorry_server 127\.0\.0\.1 443\n\tsorry_server_lvs_method DR\n/);
   if (!requireTools(t, 'keepalived')) return;
-  const dir = tempDir(t);
-  const check = (text: string) => keepalivedConfigTest(dir, text);
-  const good = check(conf);
-  assert.equal(good.status, 0, good.log);
-  assert.equal(good.log.trim(), '', good.log);
-  // Negative control: keepalived reads the method (and reports one it does not know).
-  const bad = check(conf.replace('sorry_server_lvs_method NAT', 'sorry_server_lvs_method MASQ'));
-  assert.notEqual(bad.log.trim(), '', 'keepalived said nothing of an unknown method');
+  assertKeepalivedReads(tempDir(t), conf, conf.replace('sorry_server_lvs_method NAT', 'sorry_server_lvs_method MASQ'), 'an unknown method');
 });

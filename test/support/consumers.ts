@@ -149,3 +149,15 @@ export function keepalivedConfigTest(dir: string, text: string): { status: numbe
   const r = sh('keepalived', [`--config-test=${f}.log`, '-f', f]);
   return { status: r.status, log: readFileSync(`${f}.log`, 'utf8') + r.stdout + r.stderr };
 }
+
+/**
+ * keepalived takes `text` as it is (status 0, nothing said), and says
+ * something of `broken`, a copy with the part under test spoilt: the negative
+ * control that it reads that part at all (`what` names the spoilt part).
+ */
+export function assertKeepalivedReads(dir: string, text: string, broken: string, what: string): void {
+  const good = keepalivedConfigTest(dir, text);
+  assert.equal(good.status, 0, good.log);
+  assert.equal(good.log.trim(), '', good.log);
+  assert.notEqual(keepalivedConfigTest(dir, broken).log.trim(), '', `keepalived said nothing of ${what}`);
+}

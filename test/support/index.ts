@@ -18,7 +18,7 @@
 //                of golden cases (TODAY_CASES is its today's-distros part),
 //                caseName; PAIR
 //   files.ts     read, snapshotTree
-//   consumers.ts norm, lines, sysctlEntries, sourced, installerCommands,
+//   consumers.ts norm, lines, sysctlEntries, sourced, installerCommands, assertKeepalivedReads,
 //                installerPrograms, kernelConfig
 // Fixtures, imported from their own file (not re-exported here, to keep their
 // dependencies out of the other tests): scale.ts (scaledTopology),

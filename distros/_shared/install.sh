@@ -9,9 +9,12 @@
 #                                       rpm and the operator; not read here)
 #   file MODE MERGE SECRECY PATH        a file to install; MERGE: replace (the
 #                                       whole file), block (a marked block
-#                                       in the host's file, the rest kept) or
+#                                       in the host's file, the rest kept),
 #                                       iptables (a marked block inside the
-#                                       iptables-save file's table section)
+#                                       iptables-save file's table section),
+#                                       ifupdown, keyfile or ifcfg (an
+#                                       interface file keeping the host's
+#                                       own settings of the device)
 #   action NAME now|ask                 an action, run when one of its
 #   when NAME PATH                        files changed, asking first (ask)
 #   before NAME must|may WORD...          commands run before its files are
@@ -335,7 +338,7 @@ records file | sed 's/^[^ ]* [^ ]* [^ ]* //' >"$work/managed"
 # Every file record is understood before anything changes.
 while IFS=' ' read -r mode merge secrecy path <&3; do
 	case $mode in 0[0-7][0-7][0-7]) ;; *) fail "plan: bad mode $mode of $path" ;; esac
-	case $merge in replace | block | iptables | ifupdown | keyfile) ;; *) fail "plan: $path: this installer cannot merge by $merge" ;; esac
+	case $merge in replace | block | iptables | ifupdown | keyfile | ifcfg) ;; *) fail "plan: $path: this installer cannot merge by $merge" ;; esac
 	case $secrecy in plain | secret) ;; *) fail "plan: bad secrecy $secrecy of $path" ;; esac
 	case $path in /*) ;; *) fail "plan: not an absolute path: $path" ;; esac
 done 3<"$work/files"
@@ -360,6 +363,17 @@ done 3<"$work/files"
 #   host's [ipv6] replaces lvsgen's `method=ignore`. The other profile gets
 #   autoconnect=false: an autoconnect-priority only orders NetworkManager's
 #   attempts, and it would activate the other profile when lvsgen's fails.
+# - ifcfg (Red Hat's initscripts source ifcfg-DEV): lvsgen's file, then the
+#   lines of the host's ifcfg files for the same device (DEVICE=, else the
+#   name after ifcfg-), in their order and bytes, but for the variables lvsgen
+#   sets: any its file has, the address (IPADDR*, NETMASK*, PREFIX*, NETWORK,
+#   BROADCAST: PREFIX would win over lvsgen's NETMASK), IPV6ADDR_SECONDARIES
+#   when it sets IPV6ADDR, GATEWAY* (IPV6_DEFAULTGW) when one of its files
+#   sets GATEWAY (IPV6_DEFAULTGW). The file of the same path comes first, with
+#   its comments; another file's variables only where those did not set them.
+#   Another file for the device (ifcfg-System_eth0) gets ONBOOT=no: the network
+#   service brings up every ifcfg-* (but aliases and the names it skips, below)
+#   whose ONBOOT is not false, so both would configure the device.
 IFUPDOWN_KW='iface auto mapping source source-directory rename no-auto-down no-scripts'
 
 original_of() { # original_of PATH: the host's own PATH, before lvsgen changed it
@@ -380,6 +394,14 @@ family_of() { # family_of MERGE PATH: the host files its consumer reads with PAT
 		for f in "$root$fbase.d"/*; do [ -f "$f" ] && printf '%s\n' "${f#"$root"}"; done
 		;;
 	keyfile) for f in "$root${2%/*}"/*.nmconnection; do [ -f "$f" ] && printf '%s\n' "${f#"$root"}"; done ;;
+	ifcfg)
+		# The names initscripts skip (is_ignored_file in /etc/init.d/functions), and
+		# those NetworkManager's ifcfg-rh plugin skips (.rej, .augnew, .augtmp).
+		for f in "$root${2%/*}"/ifcfg-*; do
+			case $f in *~ | *.bak | *.old | *.orig | *.rpmnew | *.rpmorig | *.rpmsave | *.rej | *.augnew | *.augtmp) continue ;; esac
+			[ -f "$f" ] && printf '%s\n' "${f#"$root"}"
+		done
+		;;
 	esac
 	return 0
 }
@@ -479,13 +501,66 @@ off_keyfile() {
 		$0 ~ /^[ \t]*\[connection\]/ { print "autoconnect=false" }' "$1" "$1"
 }
 
+# An ifcfg line's variable (KEY=...), and a value without its quotes.
+IFCFG_AWK='
+	function key(l) { if (l !~ /^[ \t]*[A-Za-z_][A-Za-z0-9_]*=/) return ""; sub(/^[ \t]*/, "", l); sub(/=.*/, "", l); return l }
+	function unq(v,  q) {
+		sub(/^[^=]*=/, "", v); sub(/^[ \t]+/, "", v); sub(/[ \t]+$/, "", v); q = sprintf("%c", 39)
+		if (length(v) >= 2 && (v ~ /^".*"$/ || (substr(v, 1, 1) == q && substr(v, length(v)) == q))) v = substr(v, 2, length(v) - 2)
+		return v
+	}'
+
+# merge_ifcfg BUNDLE OUT PLANNED SOURCE...: the sources are ifcfg files; those
+# of another device are ignored, the one named as BUNDLE comes first.
+merge_ifcfg() {
+	mb=$1 mo=$2
+	shift 3
+	awk -v gw="$(cat "$work/ifcfg.gw")" -v gw6="$(cat "$work/ifcfg.gw6")" -v self="${mb##*/}" "$IFCFG_AWK"'
+		FNR == 1 { nf++; name[nf] = FILENAME; sub(/.*\//, "", name[nf]) }
+		{ line[nf, ++n[nf]] = $0; if (key($0) == "DEVICE") devof[nf] = unq($0) }
+		function drop(k) {
+			return (k in set) || k ~ /^(IPADDR|NETMASK|PREFIX)[0-9]*$/ || k == "NETWORK" || k == "BROADCAST" ||
+				(k == "IPV6ADDR_SECONDARIES" && ("IPV6ADDR" in set)) || (k ~ /^GATEWAY[0-9]*$/ && gw == 1) || (k == "IPV6_DEFAULTGW" && gw6 == 1)
+		}
+		function take(f, own,  i, l, k, d) {
+			if (f in devof) d = devof[f]; else { d = name[f]; sub(/^ifcfg-/, "", d) }
+			if (d != dev) return
+			split("", now)
+			for (i = 1; i <= n[f]; i++) {
+				l = line[f, i]; k = key(l)
+				if (k == "") { if (own) print l; continue }
+				if (drop(k) || (k in took)) continue
+				print l; now[k] = 1
+			}
+			for (k in now) took[k] = 1
+		}
+		END {
+			for (i = 1; i <= n[1]; i++) { print line[1, i]; k = key(line[1, i]); if (k != "") set[k] = 1 }
+			dev = devof[1]
+			for (f = 2; f <= nf; f++) if (name[f] == self) take(f, 1)
+			for (f = 2; f <= nf; f++) if (name[f] != self) take(f, 0)
+		}' "$mb" "$@" >"$mo"
+}
+
+# off_ifcfg FILE DEVICES: FILE with ONBOOT=no when it configures one of DEVICES.
+off_ifcfg() {
+	awk -v devs=" $2 " -v name="${1##*/}" "$IFCFG_AWK"'
+		FNR == 1 { pass++ }
+		pass == 1 { if (key($0) == "DEVICE") d = unq($0); next }
+		FNR == 1 { if (d == "") { d = name; sub(/^ifcfg-/, "", d) }; off = index(devs, " " d " ") > 0 }
+		off && key($0) == "ONBOOT" { print "ONBOOT=no"; done = 1; next }
+		{ print }
+		END { if (off && !done) print "ONBOOT=no" }' "$1" "$1"
+}
+
 # The interface files: per merge kind, whether lvsgen sets a gateway, the
 # devices lvsgen's files configure, and the host's other files of the same
 # consumer that configure one of them (records "MODE off-KIND plain PATH",
 # installed, diffed and restored as the plan's files are).
-for kind in ifupdown keyfile; do
+for kind in ifupdown keyfile ifcfg; do
 	sed -n "s/^[^ ]* $kind [^ ]* //p" "$work/files" >"$work/$kind.paths"
 	echo 0 >"$work/$kind.gw"
+	echo 0 >"$work/$kind.gw6"
 	[ -s "$work/$kind.paths" ] || continue
 	: >"$work/$kind.devs"
 	: >"$work/$kind.off"
@@ -498,6 +573,11 @@ for kind in ifupdown keyfile; do
 		keyfile)
 			sed -n 's/^interface-name=//p' "$bundle$p" >>"$work/$kind.devs"
 			grep -q '^gateway=' "$bundle$p" && echo 1 >"$work/$kind.gw"
+			;;
+		ifcfg)
+			awk "$IFCFG_AWK"' key($0) == "DEVICE" { print unq($0) }' "$bundle$p" >>"$work/$kind.devs"
+			grep -q '^GATEWAY=' "$bundle$p" && echo 1 >"$work/$kind.gw"
+			grep -q '^IPV6_DEFAULTGW=' "$bundle$p" && echo 1 >"$work/$kind.gw6"
 			;;
 		esac
 		family_of "$kind" "$p"
@@ -648,7 +728,7 @@ source_of() { # source_of MERGE PATH
 		merge_"$1" "$(host_side "$2")" "$bundle$2" "$work/merged$2"
 		src=$work/merged$2
 		;;
-	ifupdown | keyfile)
+	ifupdown | keyfile | ifcfg)
 		mkdir -p "$(dirname "$work/merged$2")"
 		merge_iface "$1" "$2" "$work/merged$2"
 		src=$work/merged$2

@@ -18,7 +18,7 @@
 //                                          and .rpm Requires; install.sh
 //                                          only reads it)
 //   file MODE MERGE SECRECY PATH           install PATH (MERGE: replace | block | iptables
-//                                          | ifupdown | keyfile;
+//                                          | ifupdown | keyfile | ifcfg;
 //                                          SECRECY: plain | secret)
 //   check PATH STATUS WORD...              pre-flight: before anything is
 //                                          replaced, this command (every word
@@ -70,10 +70,11 @@ export const PLAN_FORMAT = 1;
  * NetworkManager keyfile), which keeps what the host's own configuration of
  * that device says and lvsgen's does not (DNS, MTU, a gateway, IPv6); the host's
  * other stanzas or profiles for the device are disabled (see mergeIfupdown,
- * mergeKeyfile, and install.sh's merge_ifupdown, merge_keyfile).
+ * mergeKeyfile, and install.sh's merge_ifupdown, merge_keyfile). ifcfg: the same
+ * for a Red Hat ifcfg file (see mergeIfcfg, merge_ifcfg).
  */
-export type Merge = 'replace' | 'block' | 'iptables' | 'ifupdown' | 'keyfile';
-export const MERGES: readonly Merge[] = ['replace', 'block', 'iptables', 'ifupdown', 'keyfile'];
+export type Merge = 'replace' | 'block' | 'iptables' | 'ifupdown' | 'keyfile' | 'ifcfg';
+export const MERGES: readonly Merge[] = ['replace', 'block', 'iptables', 'ifupdown', 'keyfile', 'ifcfg'];
 
 /** The markers of a block (install.sh has the same two lines). */
 export const BLOCK_BEGIN = '# BEGIN lvsgen: install.sh rewrites the lines up to END lvsgen; edit outside them';
@@ -307,6 +308,47 @@ export function mergeKeyfile(host: string | undefined, bundled: string, lvsgenGa
   return `${out.join('\n')}\n`;
 }
 
+/** The variable an ifcfg line sets (`KEY=...`, blanks before it allowed), or undefined (a comment, a blank or other shell). */
+const ifcfgKey = (l: string) => /^[ \t]*([A-Za-z_][A-Za-z0-9_]*)=/.exec(l)?.[1];
+const unquote = (v: string) => v.replace(/^[ \t]+|[ \t]+$/g, '').replace(/^"(.*)"$/, '$1').replace(/^'(.*)'$/, '$1');
+
+/**
+ * The device an ifcfg file configures, as initscripts find it
+ * (network-functions: `DEVICE=`, else the name after `ifcfg-`). The last
+ * DEVICE line wins, as when the shell sources the file.
+ */
+export function ifcfgDevice(text: string | undefined, name: string): string {
+  let dev: string | undefined;
+  for (const l of lines(text)) if (ifcfgKey(l) === 'DEVICE') dev = unquote(l.replace(/^[^=]*=/, ''));
+  return dev ?? name.replace(/^.*\//, '').replace(/^ifcfg-/, '');
+}
+
+/**
+ * The test oracle of install.sh's merge_ifcfg, with the host's original of
+ * the same path as the only source: lvsgen's ifcfg file as it is, then the
+ * host's lines for the same device (DEVICE), in their order and bytes
+ * (comments too), but for the variables lvsgen sets: any its file has
+ * (DEVICE, ONBOOT, BOOTPROTO, IPADDR, NETMASK ...), the address ones
+ * (IPADDR*, NETMASK*, PREFIX*, NETWORK, BROADCAST: initscripts prefer PREFIX
+ * to NETMASK), IPV6ADDR_SECONDARIES when lvsgen sets IPV6ADDR, and GATEWAY*
+ * (IPV6_DEFAULTGW) when one of lvsgen's files of the host sets GATEWAY
+ * (IPV6_DEFAULTGW): a host has one default route.
+ */
+export function mergeIfcfg(host: string | undefined, bundled: string, lvsgenGateway = false, lvsgenGateway6 = false): string {
+  const b = lines(bundled);
+  const set = new Set(b.map(ifcfgKey).filter((k): k is string => k !== undefined));
+  const dev = ifcfgDevice(bundled, '');
+  const out = [...b];
+  if (host !== undefined && ifcfgDevice(host, `ifcfg-${dev}`) === dev) {
+    for (const l of lines(host)) {
+      const k = ifcfgKey(l);
+      if (k !== undefined && (set.has(k) || /^(IPADDR|NETMASK|PREFIX)[0-9]*$|^(NETWORK|BROADCAST)$/.test(k) || (k === 'IPV6ADDR_SECONDARIES' && set.has('IPV6ADDR')) || (/^GATEWAY[0-9]*$/.test(k) && lvsgenGateway) || (k === 'IPV6_DEFAULTGW' && lvsgenGateway6))) continue;
+      out.push(l);
+    }
+  }
+  return `${out.join('\n')}\n`;
+}
+
 /** What install.sh makes of the host's file (undefined: absent) and the bundle's file, merged by MERGE. */
 export function mergeFile(merge: Merge, host: string | undefined, bundled: string): string {
   switch (merge) {
@@ -318,6 +360,8 @@ export function mergeFile(merge: Merge, host: string | undefined, bundled: strin
       return mergeIfupdown(host, bundled);
     case 'keyfile':
       return mergeKeyfile(host, bundled);
+    case 'ifcfg':
+      return mergeIfcfg(host, bundled);
     default:
       return bundled;
   }

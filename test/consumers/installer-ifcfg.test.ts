@@ -1,0 +1,222 @@
+// Red Hat ifcfg files on a host that already has its own (issue 15): lvsgen's
+// ifcfg-DEV keeps the variables of the host's ifcfg files for that device that
+// lvsgen does not set (DNS, MTU, HWADDR, a gateway, IPv6 ...), and another
+// ifcfg file for the same device (ifcfg-System_eth0) gets ONBOOT=no, so that
+// the network service brings the device up from one file. install.sh runs for
+// real against a scratch root (`--root`, busybox as /bin/sh, a stub at every
+// command path of the plan, as in installer-coexist.test.ts); the files are
+// then read as initscripts read them: sourced by the shell, and chosen by the
+// network service's own selection of ifcfg files (initscripts'
+// /etc/init.d/network and is_ignored_file; initscripts' ifup is not on this
+// machine). Reinstall changes nothing; a failed network restart and
+// --uninstall put every byte back.
+import assert from 'node:assert/strict';
+import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { after, test, type TestContext } from 'node:test';
+import { mergeFile, parsePlan, type Plan } from '../../src/render/plan.js';
+import { checkPrograms, ok, type Ran, read, render, requireRoot, requireTools, sh, STUB_NOT_RUNNING, tempDir } from '../support/index.js';
+
+const STUB_LOG = 'lvsgen-stub.log';
+const STUB = `#!/bin/sh
+# lvsgen consumer-test stub: log argv; fail when asked to
+printf '%s\\n' "$0 $*" >>/${STUB_LOG}
+${STUB_NOT_RUNNING}
+if [ "$0 $*" = "\${LVSGEN_STUB_FAIL-}" ]; then
+	echo "stub: $0 fails on purpose" >&2
+	exit 1
+fi
+exit 0
+`;
+
+const SCRIPTS = '/etc/sysconfig/network-scripts';
+
+// The administrator's ifcfg-eth0 (lb-nat's director: lvsgen gives eth0 10.1.3.1/24 and no gateway).
+const ETH0 = `# eth0: the administrator's, from the kickstart
+DEVICE=eth0
+BOOTPROTO=dhcp
+HWADDR=52:54:00:12:34:56
+ONBOOT=yes
+IPADDR=10.1.3.1
+PREFIX=24
+GATEWAY=10.1.3.254
+DNS1=10.1.3.53
+DNS2=10.1.3.54
+DOMAIN="example.org"
+MTU=9000
+ETHTOOL_OPTS="-K eth0 gro off"
+IPV6INIT=yes
+IPV6ADDR=2001:db8:3::1/64
+USERCTL=no
+`;
+// A second file for eth0, as NetworkManager names the ifcfg files it writes ("System eth0").
+const SYSTEM_ETH0 = `TYPE=Ethernet
+NAME="System eth0"
+DEVICE=eth0
+ONBOOT=yes
+BOOTPROTO=dhcp
+PEERDNS=no
+MTU=1500
+`;
+// Files lvsgen leaves alone: a backup the network service skips, another device, the stock loopback.
+const ETH0_BAK = 'DEVICE=eth0\nONBOOT=yes\nBOOTPROTO=dhcp\n';
+const ETH2 = 'DEVICE=eth2\nONBOOT=yes\nBOOTPROTO=dhcp\n';
+const LO = 'DEVICE=lo\nIPADDR=127.0.0.1\nNETMASK=255.0.0.0\nNETWORK=127.0.0.0\nBROADCAST=127.255.255.255\nONBOOT=yes\nNAME=loopback\n';
+
+interface AdminFile {
+  text: string;
+  mode: number;
+}
+const ADMIN: Record<string, AdminFile> = {
+  [`${SCRIPTS}/ifcfg-eth0`]: { text: ETH0, mode: 0o644 },
+  [`${SCRIPTS}/ifcfg-System_eth0`]: { text: SYSTEM_ETH0, mode: 0o644 },
+  [`${SCRIPTS}/ifcfg-eth0.bak`]: { text: ETH0_BAK, mode: 0o644 },
+  [`${SCRIPTS}/ifcfg-eth2`]: { text: ETH2, mode: 0o644 },
+  [`${SCRIPTS}/ifcfg-lo`]: { text: LO, mode: 0o644 },
+};
+
+// How initscripts' network service picks the files it brings up at boot (etc/rc.d/init.d/network:
+// every ifcfg-* but the names is_ignored_file skips, lo, aliases and ranges; each sourced in a
+// subshell, skipped when its ONBOOT is false): prints "FILE DEVICE" per file it would bring up.
+const BOOT_SELECTION = `cd "$1" || exit 1
+is_false() { case "$1" in [Nn] | [Nn][Oo] | [Ff][Aa][Ll][Ss][Ee] | 0) return 0 ;; esac; return 1; }
+for f in $(ls ifcfg-* | sed -e '/\\(~\\|\\.bak\\|\\.old\\|\\.orig\\|\\.rpmnew\\|\\.rpmorig\\|\\.rpmsave\\)$/d' -e '/\\(ifcfg-lo$\\|:\\|ifcfg-.*-range\\)/d'); do
+	( DEVICE=; ONBOOT=; . "./$f"; is_false "$ONBOOT" ) && continue
+	( DEVICE=; . "./$f"; echo "$f \${DEVICE:-\${f#ifcfg-}}" )
+done`;
+
+/** The variables initscripts get from sourcing an ifcfg file (ifup's source_config: `. FILE`). */
+function sourced(file: string, names: string[]): Record<string, string> {
+  const r = ok(sh('sh', ['-c', `. "$0"; ${names.map((n) => `printf '%s=%s\\n' ${n} "$${n}"`).join('; ')}`, file]), `sh: . ${file}`);
+  return Object.fromEntries(r.stdout.split('\n').filter((l) => l !== '').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+}
+
+const cleanups: Array<() => void> = [];
+after(() => cleanups.forEach((fn) => fn()));
+const fileScope = { after: (fn: () => void) => cleanups.push(fn) } as unknown as TestContext;
+let rendered: ReturnType<typeof render> | undefined;
+
+interface Host {
+  bundle: string;
+  installer: string;
+  plan: Plan;
+}
+async function director(): Promise<Host> {
+  rendered ??= render(fileScope, 'lb-nat', 'redhat');
+  const bundle = join((await rendered).dir, 'director');
+  return { bundle, installer: join(bundle, '.lvsgen/install.sh'), plan: parsePlan(read(join(bundle, '.lvsgen/plan'))) };
+}
+
+function scratchRoot(t: TestContext, h: Host, files: Record<string, AdminFile>): string {
+  const dir = tempDir(t, 'lvsgen-ifcfg-');
+  mkdirSync(join(dir, 'bin'));
+  copyFileSync(sh('sh', ['-c', 'command -v busybox']).stdout.trim(), join(dir, 'bin/sh'));
+  chmodSync(join(dir, 'bin/sh'), 0o755);
+  const programs = h.plan.actions.flatMap((a) => [...a.before, ...a.commands, ...a.reload, ...a.start].map((c) => c.words[0]!).concat(a.running.slice(0, 1)));
+  for (const p of new Set([...programs, ...checkPrograms(h.plan)])) {
+    mkdirSync(join(dir, dirname(p)), { recursive: true });
+    writeFileSync(join(dir, p), STUB, { mode: 0o755 });
+  }
+  for (const [p, f] of Object.entries(files)) {
+    mkdirSync(join(dir, dirname(p)), { recursive: true });
+    writeFileSync(join(dir, p), f.text);
+    chmodSync(join(dir, p), f.mode);
+  }
+  return dir;
+}
+
+const install = (h: Host, root: string, args: string[], fail = ''): Ran =>
+  sh(h.installer, ['--root', root, ...args], { env: { ...process.env, LVSGEN_STUB_FAIL: fail }, input: '' });
+
+function assertKept(root: string, files: Record<string, AdminFile>, what: string): void {
+  for (const [p, f] of Object.entries(files)) {
+    assert.equal(read(join(root, p)), f.text, `${what}: ${p}: the administrator's bytes`);
+    assert.equal((lstatSync(join(root, p)).mode & 0o7777).toString(8), f.mode.toString(8), `${what}: ${p}: mode`);
+  }
+}
+
+const bootSelection = (root: string) => ok(sh('sh', ['-c', BOOT_SELECTION, 'sh', join(root, SCRIPTS)]), 'the network service\'s selection').stdout.split('\n').filter((l) => l !== '').sort();
+
+test("lb-nat/redhat/director: lvsgen's ifcfg-eth0 keeps the host's DNS, MTU, gateway, HWADDR and IPv6; another ifcfg for eth0 gets ONBOOT=no; sourced as initscripts do; reinstall is a no-op; a failure and --uninstall put every byte back", async (t) => {
+  if (!(requireRoot(t) && requireTools(t, 'busybox', 'chroot', 'sed'))) return;
+  const h = await director();
+  for (const p of ['ifcfg-eth0', 'ifcfg-eth0:0', 'ifcfg-eth1']) assert.equal(h.plan.files.find((f) => f.path === `${SCRIPTS}/${p}`)?.merge, 'ifcfg', `${p} is merged by ifcfg`);
+
+  // Negative control: as the administrator left it, the network service brings eth0 up from two files.
+  const before = scratchRoot(t, h, ADMIN);
+  assert.deepEqual(bootSelection(before), ['ifcfg-System_eth0 eth0', 'ifcfg-eth0 eth0', 'ifcfg-eth2 eth2']);
+
+  // A failed network restart: every byte back, the second file's included.
+  const r = install(h, before, ['--yes'], '/etc/init.d/network restart');
+  assert.notEqual(r.status, 0, r.stdout);
+  assertKept(before, ADMIN, 'a failed restart');
+  assert.ok(!existsSync(join(before, SCRIPTS, 'ifcfg-eth1')), 'a failed install left ifcfg-eth1');
+
+  const root = scratchRoot(t, h, ADMIN);
+  ok(install(h, root, ['--yes']), 'install');
+  const eth0 = read(join(root, SCRIPTS, 'ifcfg-eth0'));
+  const bundled = read(join(h.bundle, SCRIPTS, 'ifcfg-eth0'));
+  // lvsgen's file, the host's own lines for eth0 (as the oracle merges them), then what only the second file set.
+  const own = mergeFile('ifcfg', ETH0, bundled);
+  assert.equal(eth0, `${own}TYPE=Ethernet\nNAME="System eth0"\nPEERDNS=no\n`, eth0);
+  assert.ok(own.startsWith(bundled), "lvsgen's lines come first, as rendered");
+  for (const l of ['BOOTPROTO=dhcp', 'PREFIX=24', 'MTU=1500', 'ONBOOT=no']) assert.ok(!eth0.split('\n').includes(l), `${l} is carried:\n${eth0}`);
+  for (const k of ['DEVICE', 'ONBOOT', 'BOOTPROTO', 'IPADDR', 'MTU']) assert.equal(eth0.split('\n').filter((l) => l.startsWith(`${k}=`)).length, 1, `${k} set once:\n${eth0}`);
+  assert.equal((lstatSync(join(root, SCRIPTS, 'ifcfg-eth0')).mode & 0o7777).toString(8), '644');
+  // As initscripts read it: sourced.
+  assert.deepEqual(sourced(join(root, SCRIPTS, 'ifcfg-eth0'), ['DEVICE', 'ONBOOT', 'BOOTPROTO', 'IPADDR', 'NETMASK', 'PREFIX', 'GATEWAY', 'DNS1', 'DNS2', 'DOMAIN', 'MTU', 'ETHTOOL_OPTS', 'HWADDR', 'IPV6INIT', 'IPV6ADDR', 'USERCTL', 'PEERDNS']), {
+    DEVICE: 'eth0',
+    ONBOOT: 'yes',
+    BOOTPROTO: 'static',
+    IPADDR: '10.1.3.1',
+    NETMASK: '255.255.255.0',
+    PREFIX: '',
+    GATEWAY: '10.1.3.254',
+    DNS1: '10.1.3.53',
+    DNS2: '10.1.3.54',
+    DOMAIN: 'example.org',
+    MTU: '9000',
+    ETHTOOL_OPTS: '-K eth0 gro off',
+    HWADDR: '52:54:00:12:34:56',
+    IPV6INIT: 'yes',
+    IPV6ADDR: '2001:db8:3::1/64',
+    USERCTL: 'no',
+    PEERDNS: 'no',
+  });
+  // The devices lvsgen adds have no host file: they are lvsgen's as rendered.
+  for (const p of ['ifcfg-eth1', 'ifcfg-eth0:0']) assert.equal(read(join(root, SCRIPTS, p)), read(join(h.bundle, SCRIPTS, p)), p);
+  // The second file: only its ONBOOT changed; the others untouched.
+  assert.equal(read(join(root, SCRIPTS, 'ifcfg-System_eth0')), SYSTEM_ETH0.replace('ONBOOT=yes', 'ONBOOT=no'));
+  const { [`${SCRIPTS}/ifcfg-eth0`]: _e, [`${SCRIPTS}/ifcfg-System_eth0`]: _s, ...untouched } = ADMIN;
+  assertKept(root, untouched, 'install');
+  // The network service now brings each device up from one file.
+  assert.deepEqual(bootSelection(root), ['ifcfg-eth0 eth0', 'ifcfg-eth1 eth1', 'ifcfg-eth2 eth2']);
+
+  // Reinstall: nothing to do; --check clean.
+  assert.match(ok(install(h, root, ['--yes']), 'reinstall').stdout, /nothing to do/);
+  assert.equal(install(h, root, ['--check']).status, 0, '--check after install');
+  // An edit to lvsgen's file is lvsgen's to undo (--check shows it); the host's settings stay.
+  writeFileSync(join(root, SCRIPTS, 'ifcfg-eth0'), `${eth0}MTU=1400\n`);
+  const check = install(h, root, ['--check']);
+  assert.equal(check.status, 1, check.stdout);
+  assert.ok(check.stdout.split('\n').includes('-MTU=1400'), check.stdout);
+  ok(install(h, root, ['--yes']), 'install over the edit');
+  assert.equal(read(join(root, SCRIPTS, 'ifcfg-eth0')), eth0);
+
+  ok(install(h, root, ['--uninstall']), '--uninstall');
+  assertKept(root, ADMIN, '--uninstall');
+  for (const p of ['ifcfg-eth1', 'ifcfg-eth0:0']) assert.ok(!existsSync(join(root, SCRIPTS, p)), `--uninstall left ${p}`);
+  assert.ok(!existsSync(join(root, 'var/lib/lvsgen')), '--uninstall left its state');
+});
+
+test('lb-nat/redhat/director: upgrading from an lvsgen that replaced ifcfg-eth0 whole brings the administrator\'s settings back', async (t) => {
+  if (!(requireRoot(t) && requireTools(t, 'busybox', 'chroot'))) return;
+  const h = await director();
+  const bundled = read(join(h.bundle, SCRIPTS, 'ifcfg-eth0'));
+  // What the earlier installer left: its own file in place, the administrator's kept in backup/.
+  const root = scratchRoot(t, h, { [`${SCRIPTS}/ifcfg-eth0`]: { text: bundled, mode: 0o644 }, [`/var/lib/lvsgen/backup${SCRIPTS}/ifcfg-eth0`]: { text: ETH0, mode: 0o644 } });
+  ok(install(h, root, ['--yes']), 'install');
+  assert.equal(read(join(root, SCRIPTS, 'ifcfg-eth0')), mergeFile('ifcfg', ETH0, bundled));
+  ok(install(h, root, ['--uninstall']), '--uninstall');
+  assertKept(root, { [`${SCRIPTS}/ifcfg-eth0`]: { text: ETH0, mode: 0o644 } }, '--uninstall after the upgrade');
+});

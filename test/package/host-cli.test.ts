@@ -13,6 +13,7 @@ import { after, describe, test } from 'node:test';
 import yargs from 'yargs';
 import { packageCommand } from '../../src/cli/commands/package.js';
 import { DEFAULT_SOURCE_DATE_EPOCH } from '../../src/package/host-package.js';
+import { parsePlan } from '../../src/render/plan.js';
 import { cli, example, EXAMPLES, generateFile, installerPrograms, type NodeFacts, REPO, requireRoot, requireTools, run, runBytes, snapshotTree, staticBusybox, tempDir } from '../support/index.js';
 import {
   fileAt,
@@ -36,6 +37,22 @@ function secretHosts(cluster: string): Set<string> {
 const modeOf = (cluster: string, artifact: string): number =>
   [...secretHosts(cluster)].some((n) => artifact.startsWith(`${n}-`) || artifact.startsWith(`${n}_`)) ? 0o600 : 0o644;
 
+/**
+ * Each artifact's line as a user should read it: the host, the distro its files
+ * were rendered for (generate's bundle, or --distro's), and the packages it
+ * needs under that distro's names (the plan's `needs` records).
+ */
+function expectedFor(cluster: string, distro?: string, formats: readonly string[] = ['tar', 'deb', 'rpm']): Map<string, string> {
+  const g = generateFile(example(cluster), distro);
+  return new Map(g.bundles.flatMap((b) => {
+    const n = packageName(cluster, b.host);
+    const needs = parsePlan(b.files.find((f) => f.path === '.lvsgen/plan')!.content).needs;
+    const secret = b.files.some((f) => f.secret) ? ' (holds a secret: mode 0600)' : '';
+    const all: Record<string, string> = { tar: `${n}-1.0.0.tar.gz`, deb: `${n}_1.0.0-1_all.deb`, rpm: `${n}-1.0.0-1.noarch.rpm` };
+    return formats.map((f) => [all[f]!, `host ${b.host} on ${b.distro}${needs.length > 0 ? `, needs ${needs.join(', ')}` : ''}${secret}`] as const);
+  }));
+}
+
 /** The artifact names of every host of a cluster, for these formats and version. */
 function expectedNames(cluster: string, formats: readonly string[] = ['tar', 'deb', 'rpm'], version = '1.0.0', release = '1'): string[] {
   return generateFile(example(cluster)).bundles.flatMap((b) => {
@@ -53,11 +70,25 @@ describe('lvsgen package: the command', () => {
       const names = expectedNames(c);
       assert.equal(names.length, 9, 'three hosts, three formats');
       assert.deepEqual(fs.readdirSync(out).sort(), [...names].sort(), 'exactly the artifacts, no temporary file left');
-      const line = (n: string): string => `wrote ${path.join(out, n)}${modeOf(c, n) === 0o600 ? ' (holds a secret: mode 0600)' : ''}`;
+      // Each line names the host and its distro (so which format fits) and what the package needs.
+      const what = expectedFor(c);
+      const line = (n: string): string => `wrote ${path.join(out, n)}: ${what.get(n)!}`;
       assert.deepEqual(stdout.trim().split('\n').sort(), names.map(line).sort());
+      assert.match(stdout, / on (redhat|debian|debian12|rhel9), needs /);
       for (const n of names) assert.equal(fs.statSync(path.join(out, n)).mode & 0o777, modeOf(c, n), n);
     }
     assert.deepEqual([...secretHosts('ha-cidr')].sort(), ['lvsgen-ha-cidr-node1', 'lvsgen-ha-cidr-node2'], 'the heartbeat nodes hold the key');
+  });
+
+  test('--distro: every line names the distro the files were rendered for and that distro\'s package names', async () => {
+    const out = fresh();
+    const stdout = await packageWithCli(example('lb-nat'), out, '--format', 'rpm', '--distro', 'rhel9');
+    const what = expectedFor('lb-nat', 'rhel9', ['rpm']);
+    assert.deepEqual(stdout.trim().split('\n').sort(), [...what].map(([n, w]) => `wrote ${path.join(out, n)}: ${w}`).sort());
+    assert.match(stdout, /: host director on rhel9, needs NetworkManager, [^\n]*\bkeepalived\b/);
+    const deb = await packageWithCli(example('lb-nat'), fresh(), '--format', 'deb', '--distro', 'debian12');
+    assert.match(deb, /: host director on debian12, needs [^\n]*\bifupdown\b/);
+    assert.doesNotMatch(deb, /rhel9|NetworkManager/);
   });
 
   test('--format picks formats (comma-separated or repeated); --version UPSTREAM-RELEASE names both', async () => {
@@ -169,7 +200,8 @@ describe('lvsgen package: the command', () => {
       .fail((msg, err) => assert.fail(err ?? msg))
       .parseAsync();
     assert.match(drawn, /packaging .* 9\/9 /, 'the bar reached 9 of 9 artifacts');
-    assert.equal(stdout, `wrote 9 artifacts for 3 hosts to ${out}\n`);
+    const distro = generateFile(example('lb-nat')).bundles[0]!.distro;
+    assert.equal(stdout, `wrote 9 artifacts for 3 hosts (${distro}: 3 hosts) to ${out}\n`);
   });
 });
 

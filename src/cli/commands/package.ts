@@ -52,6 +52,9 @@ interface Artifact {
   bytes: Buffer;
   /** 0600 when the host's bundle holds a secret (the heartbeat key ...), as render writes such files; else 0644. */
   mode: number;
+  /** The distro the host's files were rendered for, and the packages (under that distro's names) the package needs. */
+  distro: string;
+  needs: readonly string[];
 }
 
 /** Whether `path` is already this artifact: a regular file with the same mode and bytes. */
@@ -126,6 +129,17 @@ async function packArtifact(file: string, pkg: HostPackage, format: PackageForma
 }
 
 /**
+ * What an artifact is for, as its output line says: the host, the distro its
+ * files and installer's commands were rendered for (so which package format
+ * fits and whose package names it needs), and its secret.
+ */
+export function artifactFor(art: Pick<Artifact, 'host' | 'distro' | 'needs' | 'mode'>): string {
+  const needs = art.needs.length > 0 ? `, needs ${art.needs.join(', ')}` : '';
+  const secret = art.mode === 0o600 ? ' (holds a secret: mode 0600)' : '';
+  return `host ${art.host} on ${art.distro}${needs}${secret}`;
+}
+
+/**
  * The yargs command. `progress` is the terminal to draw a progress bar on
  * (stdout when it is a TTY); without one, or with a single host, it prints
  * one line per artifact.
@@ -164,7 +178,7 @@ export function packageCommand(io: Io, progress?: NodeJS.WriteStream): CommandMo
           const pkg = hostPackage(b, { cluster: g.model.name, version: identity.version, release: identity.release, mtime: sde.mtime, maintainer: a.maintainer });
           const mode = b.files.some((f) => f.secret) ? 0o600 : 0o644;
           for (const f of formats) {
-            artifacts.push({ host: b.host, fileName: pkg.fileNames[f], bytes: await packArtifact(a.topology, pkg, f), mode });
+            artifacts.push({ host: b.host, fileName: pkg.fileNames[f], bytes: await packArtifact(a.topology, pkg, f), mode, distro: pkg.distro, needs: pkg.deb.depends ?? [] });
             bar?.increment(1, { artifact: pkg.fileNames[f] });
           }
         }
@@ -176,12 +190,12 @@ export function packageCommand(io: Io, progress?: NodeJS.WriteStream): CommandMo
       const unchanged = writeAll(a.out, artifacts);
       if (bar === undefined) {
         for (const art of artifacts) {
-          const secret = art.mode === 0o600 ? ' (holds a secret: mode 0600)' : '';
-          io.out(unchanged.has(art.fileName) ? `unchanged ${join(a.out, art.fileName)}${secret}\n` : `wrote ${join(a.out, art.fileName)}${secret}\n`);
+          io.out(`${unchanged.has(art.fileName) ? 'unchanged' : 'wrote'} ${join(a.out, art.fileName)}: ${artifactFor(art)}\n`);
         }
       } else {
         const kept = unchanged.size > 0 ? ` (${unchanged.size} unchanged, left as they were)` : '';
-        io.out(`wrote ${count(artifacts.length - unchanged.size, 'artifact')} for ${count(g.bundles.length, 'host')} to ${a.out}${kept}\n`);
+        const byDistro = [...new Set(g.bundles.map((b) => b.distro))].sort().map((d) => `${d}: ${count(g.bundles.filter((b) => b.distro === d).length, 'host')}`);
+        io.out(`wrote ${count(artifacts.length - unchanged.size, 'artifact')} for ${count(g.bundles.length, 'host')} (${byDistro.join(', ')}) to ${a.out}${kept}\n`);
       }
     },
   };

@@ -12,8 +12,9 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { debDocPaths } from '../../src/package/deb.js';
 import { parsePlan } from '../../src/render/plan.js';
-import { example, EXAMPLES, generateFile, installerPrograms, requireRoot, requireTools, run, sourceFile, staticBusybox, tempDir } from '../support/index.js';
+import { example, EXAMPLES, generateFile, requireRoot, requireTools, run, sourceFile, staticBusybox, tempDir } from '../support/index.js';
 import {
+  dpkgRoot,
   fileAt,
   filesUnder,
   hostFiles,
@@ -117,22 +118,6 @@ describe('host .deb: lintian', () => {
     assert.doesNotMatch(r.stdout, /^[EW]: /m);
   });
 });
-
-/**
- * A scratch dpkg root: busybox, stubs for every command the plans have the
- * installer run, a dpkg database that holds the packages the plans need
- * (stand-ins: a status entry each) unless `withNeeds` is false.
- */
-function dpkgRoot(at: string, busybox: Buffer, plans: readonly string[], withNeeds = true): string {
-  const root = scratchRoot(at, busybox);
-  for (const d of ['var/lib/dpkg/info', 'var/lib/dpkg/updates', 'var/lib/dpkg/triggers']) fs.mkdirSync(path.join(root, d), { recursive: true });
-  const needs = withNeeds ? [...new Set(plans.flatMap((p) => parsePlan(p).needs))].sort() : [];
-  const status = needs.map((n) => `Package: ${n}\nStatus: install ok installed\nPriority: optional\nSection: admin\nMaintainer: stand-in <stand-in@lvsgen.invalid>\nArchitecture: all\nVersion: 1.0-1\nDescription: stand-in for ${n}\n`);
-  fs.writeFileSync(path.join(root, 'var/lib/dpkg/status'), status.join('\n'));
-  fs.writeFileSync(path.join(root, 'var/lib/dpkg/available'), '');
-  stubCommands(root, [...new Set(plans.flatMap(installerPrograms))]);
-  return root;
-}
 
 describe('host .deb: dpkg --root', () => {
   test('lb-nat director (debian): install, upgrade dropping a file, remove, purge; originals back, backups kept across the upgrade', async (t) => {

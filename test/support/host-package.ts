@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { Generated } from '../../src/cli/generate.js';
 import { hostPackageName } from '../../src/package/host-package.js';
 import { type Merge, mergeFile, parsePlan } from '../../src/render/plan.js';
-import { STUB_NOT_RUNNING } from './consumers.js';
+import { installerPrograms, STUB_NOT_RUNNING } from './consumers.js';
 import { example } from './env.js';
 import { cli, run } from './proc.js';
 
@@ -127,4 +127,108 @@ export function filesUnder(root: string, rel: string): string[] {
   };
   walk(base);
   return out.sort();
+}
+
+/** Where the stateful stand-ins (standIns) keep what they were told. */
+export const STAND_IN_STATE = 'var/lib/lvsgen-stand-in';
+
+/**
+ * Stand-ins that remember, for the commands the plans run (each logs
+ * '<command> <args>' to STUB_LOG as stubCommands' do): sysctl keeps each key's
+ * value in STAND_IN_STATE/sysctl/KEY (0 until set; -p sets the keys of
+ * /etc/sysctl.conf), chkconfig and update-rc.d a service's enablement and the
+ * init scripts whether it runs (STAND_IN_STATE/SVC.enabled, SVC.active: yes or
+ * no); ldirectord's start and reload copy the ldirectord.cf they read to
+ * STAND_IN_STATE/ldirectord.loaded, and fail (exit 1, nothing loaded) on a
+ * file holding the text of STAND_IN_STATE/refuse when that exists. Anything
+ * else logs and succeeds, but `status`/`is-active`, which say 'not running'.
+ */
+export function standIns(root: string, commands: readonly string[]): void {
+  const d = `/${STAND_IN_STATE}`;
+  const script = `#!/bin/sh
+echo "$0 $*" >> /${STUB_LOG}
+d=${d}
+get() { v=no; [ -f "$d/$1" ] && read -r v <"$d/$1"; [ "$v" = yes ]; }
+put() { mkdir -p "$d"; echo "$2" >"$d/$1"; }
+onoff() { if [ "$1" = on ]; then echo yes; else echo no; fi; }
+case $0 in
+*/sysctl)
+	mkdir -p "$d/sysctl"
+	case $1 in
+	-n) v=0; [ -f "$d/sysctl/$2" ] && read -r v <"$d/sysctl/$2"; echo "$v" ;;
+	-w) echo "\${2#*=}" >"$d/sysctl/\${2%%=*}" ;;
+	-p) sed -n 's/^[[:space:]]*\\([a-z][a-z0-9_.]*\\)[[:space:]]*=[[:space:]]*\\(.*\\)$/\\1 \\2/p' "\${2:-/etc/sysctl.conf}" |
+		while read -r k v; do echo "$v" >"$d/sysctl/$k"; echo "$k = $v"; done ;;
+	esac ;;
+*/chkconfig)
+	case "$1 $2" in
+	"--level 2345") put "$3.enabled" "$(onoff "$4")" ;;
+	"--del "*) put "$2.enabled" no ;;
+	*) if [ $# -eq 1 ]; then get "$1.enabled" || exit 1; else put "$1.enabled" "$(onoff "$2")"; fi ;;
+	esac ;;
+*/update-rc.d)
+	if [ "$1" = -f ]; then put "$2.enabled" no; else put "$1.enabled" yes; fi ;;
+*/init.d/*)
+	s=\${0##*/}
+	case $1 in
+	start | reload | restart)
+		[ "$1" = reload ] && ! get "$s.active" && exit 7
+		if [ "$s" = ldirectord ]; then
+			if [ -f "$d/refuse" ] && read -r refuse <"$d/refuse" && grep -qF -- "$refuse" /etc/ha.d/ldirectord.cf; then
+				echo "ldirectord stand-in: refuses /etc/ha.d/ldirectord.cf ($refuse)" >&2
+				exit 1
+			fi
+			cp /etc/ha.d/ldirectord.cf "$d/ldirectord.loaded"
+		fi
+		put "$s.active" yes ;;
+	stop) put "$s.active" no ;;
+	status) get "$s.active" || exit 3 ;;
+	esac ;;
+*) ${STUB_NOT_RUNNING} ;;
+esac
+exit 0
+`;
+  for (const c of commands) {
+    const p = path.join(root, c);
+    fs.mkdirSync(path.dirname(p), { recursive: true });
+    fs.rmSync(p, { force: true });
+    fs.writeFileSync(p, script, { mode: 0o755 });
+  }
+}
+
+/** Set the stand-ins' state: a service enabled/running, a kernel key's value. */
+export function setStandIn(root: string, rel: string, value: string): void {
+  plant(root, path.join(STAND_IN_STATE, rel), `${value}\n`);
+}
+
+/**
+ * What the host is, as the tests compare it across a failed upgrade: every
+ * file under etc/ and the installer's state (var/lib/lvsgen: backups,
+ * originals, pending actions; path -> 'MODE CONTENT'), and the stand-ins' live
+ * state (services, kernel keys, ldirectord's loaded file; path -> content).
+ */
+export function hostState(root: string): { files: Record<string, string>; live: Record<string, string> } {
+  const read = (rel: string, mode: boolean): Record<string, string> =>
+    Object.fromEntries(filesUnder(root, rel).map((p) => {
+      const f = fileAt(root, p)!;
+      return [p, mode ? `${f.mode.toString(8)} ${f.content}` : f.content];
+    }));
+  return { files: { ...read('etc', true), ...read('var/lib/lvsgen', true) }, live: read(STAND_IN_STATE, false) };
+}
+
+/**
+ * A scratch dpkg root: busybox, stubs for every command the plans have the
+ * installer run, a dpkg database that holds the packages the plans need
+ * (stand-ins: a status entry each) unless `withNeeds` is false; `stub`
+ * writes the commands (stubCommands, or standIns).
+ */
+export function dpkgRoot(at: string, busybox: Buffer, plans: readonly string[], withNeeds = true, stub: (root: string, commands: readonly string[]) => void = stubCommands): string {
+  const root = scratchRoot(at, busybox);
+  for (const d of ['var/lib/dpkg/info', 'var/lib/dpkg/updates', 'var/lib/dpkg/triggers']) fs.mkdirSync(path.join(root, d), { recursive: true });
+  const needs = withNeeds ? [...new Set(plans.flatMap((p) => parsePlan(p).needs))].sort() : [];
+  const status = needs.map((n) => `Package: ${n}\nStatus: install ok installed\nPriority: optional\nSection: admin\nMaintainer: stand-in <stand-in@lvsgen.invalid>\nArchitecture: all\nVersion: 1.0-1\nDescription: stand-in for ${n}\n`);
+  fs.writeFileSync(path.join(root, 'var/lib/dpkg/status'), status.join('\n'));
+  fs.writeFileSync(path.join(root, 'var/lib/dpkg/available'), '');
+  stub(root, [...new Set(plans.flatMap(installerPrograms))]);
+  return root;
 }

@@ -48,6 +48,8 @@ lab_log() { echo "[$(date +%T)] $*"; }
 . "$HERE/lib/hosts.sh"
 # shellcheck source=lib/kept.sh
 . "$HERE/lib/kept.sh"
+# shellcheck source=lib/admin.sh
+. "$HERE/lib/admin.sh"
 lab_exit() {
   case $LAB_MODE in
   # a lab that did not come up whole goes; one that did stays until `lvsgen lab down`
@@ -426,6 +428,10 @@ run_check() {
       if holds_all "$n1" "$@" && holds_none "$n2" "$@"; then pass "$id" "on $n1 after $took s; $n2 started again, settled as backup"
       else fail "$id" "$n1: $(addrs_of "$n1"); $n2: $(addrs_of "$n2")"; fi
     else fail "$id" "$n2 never settled: $(tail -5 "$(upper_of "$n2")/var/log/messages" | tr '\n' ' ')"; fi
+    ;;
+  admin-kept)
+    # the administrator's files and live state, as seeded (lib/admin.sh)
+    if got=$(admin_check "$1" 2>&1); then pass "$id" "$got"; else fail "$id" "$got"; fi
     ;;
   verify)
     local h=$1 out line n=0

@@ -110,7 +110,8 @@ lab_link() { # lab_link NS_A IF_A NS_B IF_B
 
 # Populate HOST's upper layer before its overlay is mounted: the distro kit and
 # the identity every installed host already has (hostname, hosts file; on Red
-# Hat the stock /etc/sysconfig/network and ifcfg-lo).
+# Hat the stock /etc/sysconfig/network and ifcfg-lo). The administrator's own
+# configuration comes after, from lib/admin.sh (admin_seed).
 lab_seed_root() { # lab_seed_root HOST DISTRO UPPER
   local h=$1 d=$2 u=$3
   mkdir -p "$u/etc" "$u/usr/lib/lvsgen-lab" "$u/var/log/lvsgen-lab" "$u/var/lib/lvsgen-lab"
@@ -244,6 +245,8 @@ cluster_up() {
       mkdir -p "$base/upper" "$base/work" "$base/root"
       LAB_ROOT[$a]=$base/root
       lab_seed_root "$a" "$b" "$base/upper"
+      # the administrator's configuration (lib/admin.sh), on the host's first device
+      admin_seed "$a" "$b" "$base/upper" "$(awk -F'\t' -v h="$a" '$1 == "link" && $2 == h { print $3; exit }' "$plan")"
       ;;
     link)
       local port="p$RANDOM$RANDOM"
@@ -278,6 +281,8 @@ cluster_up() {
   done
   for h in "${LAB_HOSTS[@]}"; do
     wait_for 10 on "$h" test -S /dev/log || lab_log "host $h: no syslog socket"
+    # what the boot made of the administrator's files: sysctls, firewall rules
+    admin_boot "$h"
     [ "${LAB_DISTRO[$h]}" = debian12 ] && lab_boot_systemd "$h"
   done
   return 0

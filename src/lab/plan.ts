@@ -676,6 +676,18 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
     }
     standbyLo(n2, 'end', 'at the end');
   }
+  // The administrator's configuration each host started from (lab/lib/admin.sh
+  // seeds it per distro): its files kept outside lvsgen's blocks, its firewall
+  // rules and sysctl keys still live, a cloud-init stanza for a managed device
+  // disabled with its original backed up. After everything else changed the hosts.
+  for (const h of hosts) {
+    add({
+      id: `admin.${h.name}`,
+      name: `the administrator's configuration on ${h.name} is kept`,
+      expected: 'the administrator\'s files as seeded (outside lvsgen\'s marked blocks, byte for byte), their rules and sysctl keys live, a stanza lvsgen replaces disabled and backed up',
+      run: ['admin-kept', h.name],
+    });
+  }
   // every host's own checks, last: the tables have settled by then
   for (const h of hosts) if (opts.verifies?.(h.name) ?? true) add({ id: `verify.${h.name}`, name: `install.sh --verify on ${h.name}`, expected: 'every line ok', run: ['verify', h.name] });
 

@@ -114,6 +114,10 @@ test('NAT: the checks, what needs IPVS and what does not', () => {
   assert.ok(!p.checks.some((c) => c.id === 'down.lb.tcp.172.20.0.40.8080.web-c'));
   // every host's own --verify, last
   assert.deepEqual(p.checks.slice(-4).map((c) => c.id), ['verify.lb', 'verify.web-a', 'verify.web-b', 'verify.web-c']);
+  // before them, on every host, the administrator's configuration it started from (lab/lib/admin.sh), in lab.sh's plan too
+  assert.deepEqual(p.checks.slice(-8, -4).map((c) => [c.id, ...c.run]), ['lb', 'web-a', 'web-b', 'web-c'].map((h) => [`admin.${h}`, 'admin-kept', h]));
+  assert.ok(p.checks.slice(-8, -4).every((c) => c.needs === undefined));
+  assert.match(planText(p), /^check\tadmin\.web-b\tadmin-kept\tweb-b$/m);
   assert.ok(!p.checks.some((c) => c.id.startsWith('ha.')));
   assert.deepEqual(p.needs, ['distro:debian', 'ldirectord']);
 });

@@ -1,0 +1,176 @@
+// The administrator's configuration the lab's hosts start from (lab/lib/admin.sh):
+// what admin_seed writes per distro, and what admin_check (the lab check
+// `admin-kept`) accepts and refuses. The hosts' files are a scratch root; the
+// live state (nft, iptables, sysctl) is read by the real tools in a namespace
+// this test makes, loaded from the administrator's files. The lab itself
+// (`lvsgen lab ... --no-vm`) runs it after each host's real installer.
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import { netns, REPO, requireRoot, requireTools, sh, tempDir } from '../support/index.js';
+
+const ADMIN = join(REPO, 'lab', 'lib', 'admin.sh');
+const BEGIN = '# BEGIN lvsgen: install.sh rewrites the lines up to END lvsgen; edit outside them';
+const END = '# END lvsgen';
+
+/** admin.sh sourced, `on HOST CMD...` reading files from ROOT and running the rest in NS (its /etc/... arguments under ROOT). */
+function bash(dir: string, ns: string, script: string) {
+  const prelude = `set -u
+. '${ADMIN}'
+LAB_WORK='${dir}/work'; OUT='${dir}/out'; ROOT='${dir}/root'; mkdir -p "$OUT" "$ROOT"
+lab_log() { echo "$*" >&2; }
+on() {
+  shift
+  case $1 in
+  cat) cat "$ROOT$2" ;;
+  stat) stat -c %a "$ROOT\${*: -1}" ;;
+  *)
+    # the host's files are under ROOT: /etc/... arguments read from there
+    local a w=()
+    for a in "$@"; do case $a in /etc/*) w+=("$ROOT$a") ;; *) w+=("$a") ;; esac; done
+    ip netns exec '${ns}' "\${w[@]}"
+    ;;
+  esac
+}
+`;
+  return sh('bash', ['-c', prelude + script]);
+}
+
+const seed = (dir: string, ns: string, distro: string) => {
+  const r = bash(dir, ns, `admin_seed h ${distro} "$ROOT" eth1`);
+  assert.equal(r.status, 0, r.stderr);
+  return (path: string) => join(dir, 'root', path);
+};
+const manifest = (dir: string) => readFileSync(join(dir, 'work/hosts/h/admin/manifest'), 'utf8').trim().split('\n').map((l) => l.split('\t'));
+const check = (dir: string, ns: string) => bash(dir, ns, 'admin_check h');
+const copy = (dir: string, path: string) => readFileSync(join(dir, 'work/hosts/h/admin/files', path), 'utf8');
+
+function setup(t: TestContext, tools: string[]) {
+  if (!requireRoot(t) || !requireTools(t, 'ip', ...tools)) return undefined;
+  return { dir: tempDir(t, 'lvsgen-admin-'), ns: netns(t, 'lva').name };
+}
+
+test('admin_seed: per distro, the administrator\'s files in the root and a copy outside it, with what is checked', (t) => {
+  const s = setup(t, []);
+  if (!s) return;
+  const want: Record<string, { files: Record<string, string>; kinds: string[] }> = {
+    redhat: { files: { '/etc/sysctl.conf': '644', '/etc/sysconfig/iptables': '600' }, kinds: ['kept', 'kept', 'iptables', 'sysctl', 'boot', 'boot'] },
+    debian: { files: { '/etc/sysctl.conf': '644', '/etc/network/interfaces': '644' }, kinds: ['kept', 'option', 'option', 'backup', 'sysctl', 'boot'] },
+    debian12: {
+      files: { '/etc/nftables.conf': '755', '/etc/sysctl.d/60-admin.conf': '644', '/etc/network/interfaces.d/50-cloud-init': '644' },
+      kinds: ['kept', 'kept', 'disabled', 'option', 'nft', 'sysctl', 'boot', 'boot'],
+    },
+  };
+  for (const [distro, w] of Object.entries(want)) {
+    const dir = join(s.dir, distro);
+    const at = seed(dir, s.ns, distro);
+    assert.deepEqual(manifest(dir).map((r) => r[0]), w.kinds, distro);
+    for (const [path, mode] of Object.entries(w.files)) {
+      assert.equal(readFileSync(at(path), 'utf8'), copy(dir, path), `${distro} ${path}`);
+      assert.equal((statSync(at(path)).mode & 0o777).toString(8), mode, `${distro} ${path}`);
+      assert.equal((statSync(join(dir, 'work/hosts/h/admin/files', path)).mode & 0o777).toString(8), mode, `${distro} ${path} (copy)`);
+    }
+    // the administrator's DNS servers go on the device it is given; no gateway anywhere
+    const all = Object.keys(w.files).map((p) => readFileSync(at(p), 'utf8')).join('');
+    assert.doesNotMatch(all, /gateway/);
+    if (distro !== 'redhat') assert.match(all, /iface eth1 inet dhcp\n\s+dns-nameservers 192\.0\.2\.53\n/);
+  }
+});
+
+test('admin_check, debian12: the installer\'s merges pass; a replaced file, a stanza left on, a missing backup, a flushed table fail', (t) => {
+  const s = setup(t, ['nft']);
+  if (!s) return;
+  const { dir, ns } = s;
+  const at = seed(dir, ns, 'debian12');
+  // boot: the administrator's table and key live in the namespace, as nftables.service and systemd-sysctl make them
+  const boot = bash(dir, ns, 'admin_boot h');
+  assert.equal(boot.status, 0, boot.stderr);
+  const put = (path: string, text: string) => { mkdirSync(dirname(at(path)), { recursive: true }); writeFileSync(at(path), text); };
+  // what install.sh leaves: the include in a marked block, the cloud-init stanza commented out and backed up, DNS carried
+  const nft = copy(dir, '/etc/nftables.conf');
+  put('/etc/nftables.conf', `${nft}${BEGIN}\ninclude "/etc/nftables.d/lvsgen.nft"\n${END}\n`);
+  const cloud = copy(dir, '/etc/network/interfaces.d/50-cloud-init');
+  const off = cloud.replace(/^(iface eth1 inet dhcp\n)( +dns-nameservers .*\n)/m, '#lvsgen-disabled# $1#lvsgen-disabled# $2');
+  assert.notEqual(off, cloud);
+  put('/etc/network/interfaces.d/50-cloud-init', off);
+  put('/var/lib/lvsgen/backup/etc/network/interfaces.d/50-cloud-init', cloud);
+  put('/etc/network/interfaces.d/eth1', 'auto eth1\niface eth1 inet static\n\taddress 10.0.0.2/24\n\tdns-nameservers 192.0.2.53\n');
+  let r = check(dir, ns);
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /nft table inet admin live with: tcp dport 22 accept/);
+  assert.match(r.stdout, /net\.ipv4\.tcp_fin_timeout = 30/);
+
+  const failsWith = (re: RegExp, why: string) => {
+    const x = check(dir, ns);
+    assert.equal(x.status, 1, `${why}: ${x.stdout}`);
+    assert.match(x.stdout, re, why);
+  };
+  // replaced: lvsgen's include alone
+  put('/etc/nftables.conf', `${BEGIN}\ninclude "/etc/nftables.d/lvsgen.nft"\n${END}\n`);
+  failsWith(/\/etc\/nftables\.conf: not the administrator's file: it lacks the line "#!\/usr\/sbin\/nft -f"/, 'nftables.conf replaced');
+  // a line of lvsgen's outside its block
+  put('/etc/nftables.conf', `${nft}include "/etc/nftables.d/lvsgen.nft"\n`);
+  failsWith(/has a line not the administrator's outside lvsgen's block: "include/, 'a line outside the block');
+  put('/etc/nftables.conf', `${nft}${BEGIN}\ninclude "/etc/nftables.d/lvsgen.nft"\n${END}\n`);
+  // its mode changed
+  sh('chmod', ['644', at('/etc/nftables.conf')]);
+  failsWith(/\/etc\/nftables\.conf: mode 644, the administrator's was 755/, 'mode');
+  sh('chmod', ['755', at('/etc/nftables.conf')]);
+  // the cloud-init stanza left as it was
+  put('/etc/network/interfaces.d/50-cloud-init', cloud);
+  failsWith(/50-cloud-init: not the administrator's file with iface eth1 inet commented out: it lacks the line "#lvsgen-disabled# iface eth1 inet dhcp"/, 'stanza left on');
+  put('/etc/network/interfaces.d/50-cloud-init', off);
+  // disabled without its original kept
+  rmSync(at('/var/lib/lvsgen/backup/etc/network/interfaces.d/50-cloud-init'));
+  failsWith(/50-cloud-init: disabled, but its original is not in/, 'no backup');
+  put('/var/lib/lvsgen/backup/etc/network/interfaces.d/50-cloud-init', cloud);
+  // the DNS servers not carried into lvsgen's stanza
+  put('/etc/network/interfaces.d/eth1', 'auto eth1\niface eth1 inet static\n\taddress 10.0.0.2/24\n');
+  failsWith(/interfaces\.d\/eth1: iface eth1 inet lacks the administrator's dns-nameservers 192\.0\.2\.53/, 'DNS lost');
+  put('/etc/network/interfaces.d/eth1', 'auto eth1\niface eth1 inet static\n\taddress 10.0.0.2/24\n\tdns-nameservers 192.0.2.53\n');
+  assert.equal(check(dir, ns).status, 0);
+  // the live state: the table flushed, the key set back
+  sh('ip', ['netns', 'exec', ns, 'nft', 'flush', 'ruleset']);
+  failsWith(/nft table inet admin not live with tcp dport 22 accept/, 'table flushed');
+  r = sh('ip', ['netns', 'exec', ns, 'nft', '-f', '-'], { input: nft });
+  assert.equal(r.status, 0, r.stderr);
+  sh('ip', ['netns', 'exec', ns, 'sysctl', '-qw', 'net.ipv4.tcp_fin_timeout=60']);
+  failsWith(/net\.ipv4\.tcp_fin_timeout = 60, the administrator's is 30/, 'key set back');
+});
+
+test('admin_check, redhat: the iptables merge passes; the file replaced or the rule flushed fails', (t) => {
+  const s = setup(t, ['iptables', 'iptables-restore']);
+  if (!s) return;
+  const { dir, ns } = s;
+  const at = seed(dir, ns, 'redhat');
+  // boot: the administrator's rules and key (rc.sysinit's sysctl -p reads the machine's file here, so set it directly)
+  let r = sh('ip', ['netns', 'exec', ns, 'iptables-restore', at('/etc/sysconfig/iptables')]);
+  assert.equal(r.status, 0, r.stderr);
+  sh('ip', ['netns', 'exec', ns, 'sysctl', '-qw', 'net.ipv4.tcp_keepalive_time=600']);
+  const ipt = copy(dir, '/etc/sysconfig/iptables');
+  const sysctl = copy(dir, '/etc/sysctl.conf');
+  const nat = `${BEGIN}\n*nat\n:LVSGEN-POSTROUTING - [0:0]\n-A LVSGEN-POSTROUTING -s 192.168.6.0/24 -j MASQUERADE\n-A POSTROUTING -j LVSGEN-POSTROUTING\nCOMMIT\n${END}\n`;
+  writeFileSync(at('/etc/sysconfig/iptables'), ipt + nat);
+  writeFileSync(at('/etc/sysctl.conf'), `${sysctl}${BEGIN}\nnet.ipv4.ip_forward = 1\n${END}\n`);
+  r = check(dir, ns);
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /iptables -t filter: -A INPUT -p tcp -m tcp --dport 22 -j ACCEPT/);
+  // replaced by lvsgen's file
+  writeFileSync(at('/etc/sysconfig/iptables'), nat);
+  r = check(dir, ns);
+  assert.equal(r.status, 1, r.stdout);
+  assert.match(r.stdout, /\/etc\/sysconfig\/iptables: not the administrator's file: it lacks the line "# Firewall configuration written by the administrator"/);
+  writeFileSync(at('/etc/sysconfig/iptables'), ipt + nat);
+  assert.equal(check(dir, ns).status, 0);
+  // a line of the administrator's sysctl.conf gone
+  writeFileSync(at('/etc/sysctl.conf'), `${sysctl.replace('net.ipv4.tcp_keepalive_time = 600\n', '')}${BEGIN}\nnet.ipv4.ip_forward = 1\n${END}\n`);
+  r = check(dir, ns);
+  assert.match(r.stdout, /\/etc\/sysctl\.conf: not the administrator's file: it lacks the line "net\.ipv4\.tcp_keepalive_time = 600"/);
+  writeFileSync(at('/etc/sysctl.conf'), `${sysctl}${BEGIN}\nnet.ipv4.ip_forward = 1\n${END}\n`);
+  // the rule flushed (an init script's stop)
+  sh('ip', ['netns', 'exec', ns, 'iptables', '-F', 'INPUT']);
+  r = check(dir, ns);
+  assert.equal(r.status, 1, r.stdout);
+  assert.match(r.stdout, /iptables -t filter -S INPUT lacks -A INPUT -p tcp -m tcp --dport 22 -j ACCEPT/);
+});

@@ -1,6 +1,6 @@
 // The graph view as Graphviz DOT (https://graphviz.org/doc/info/lang.html):
 // networks as ellipses, hosts as boxes joined to their networks (edge label:
-// interface and address), the pair as a dashed cluster naming the floating
+// interface and address), each pair as a dashed cluster naming its floating
 // addresses, each virtual service as a note from its directors to its real
 // servers (edge label: port and weight). `dot -Tsvg` lays it out.
 import { dotString } from './escape.js';
@@ -23,12 +23,13 @@ export function renderDot(v: GraphView): string {
     const fill = ROLE_FILL[h.roles.find((r) => r === 'router') ?? h.roles.find((r) => r === 'director') ?? h.roles[0]!] ?? '#eeeeee';
     return `${h.id} [label=${dotString([h.name, `${h.roleText} · ${h.distro}`, ...(h.pair ? [`pair: ${h.pair}`] : []), ...h.lines])}, fillcolor="${fill}"];`;
   };
-  const inPair = new Set(v.pair?.nodes ?? []);
-  if (v.pair) {
-    out.push(`  subgraph cluster_pair {`, `    label=${dotString(v.pair.lines)};`, `    style=dashed;`);
-    for (const h of v.hosts) if (inPair.has(h.name)) out.push(`    ${hostNode(h)}`);
+  const inPair = new Set(v.pairs.flatMap((p) => p.nodes));
+  v.pairs.forEach((p, i) => {
+    // the first pair keeps the name it had when a topology had one pair at most
+    out.push(`  subgraph cluster_pair${i === 0 ? '' : i} {`, `    label=${dotString(p.lines)};`, `    style=dashed;`);
+    for (const h of v.hosts) if (p.nodes.includes(h.name)) out.push(`    ${hostNode(h)}`);
     out.push(`  }`);
-  }
+  });
   for (const h of v.hosts) if (!inPair.has(h.name)) out.push(`  ${hostNode(h)}`);
   for (const h of v.hosts) {
     for (const l of h.links) out.push(`  ${h.id} -> ${l.network} [dir=none, label=${dotString(`${l.device} ${l.address}`)}];`);

@@ -1,6 +1,6 @@
 // The graph view as a Mermaid flowchart (https://mermaid.js.org/syntax/flowchart.html),
 // for a README or a pull request that renders Mermaid: the same nodes and
-// edges as the DOT view (networks as stadiums, hosts as boxes, the pair as a
+// edges as the DOT view (networks as stadiums, hosts as boxes, each pair as a
 // subgraph, services as parallelograms from directors to real servers).
 import { mermaidString } from './escape.js';
 import type { GraphView } from './view.js';
@@ -11,12 +11,12 @@ export function renderMermaid(v: GraphView): string {
   const hostNode = (h: GraphView['hosts'][number]) =>
     `${h.id}[${mermaidString([h.name, `${h.roleText} · ${h.distro}`, ...(h.pair ? [`pair: ${h.pair}`] : []), ...h.lines])}]`;
   for (const n of v.networks) out.push(`  ${n.id}([${mermaidString(n.cidr)}])`);
-  const inPair = new Set(v.pair?.nodes ?? []);
-  if (v.pair) {
-    out.push(`  subgraph pair[${mermaidString(v.pair.lines)}]`);
-    for (const h of v.hosts) if (inPair.has(h.name)) out.push(`    ${hostNode(h)}`);
+  const inPair = new Set(v.pairs.flatMap((p) => p.nodes));
+  v.pairs.forEach((p, i) => {
+    out.push(`  subgraph pair${i === 0 ? '' : i}[${mermaidString(p.lines)}]`);
+    for (const h of v.hosts) if (p.nodes.includes(h.name)) out.push(`    ${hostNode(h)}`);
     out.push('  end');
-  }
+  });
   for (const h of v.hosts) if (!inPair.has(h.name)) out.push(`  ${hostNode(h)}`);
   for (const h of v.hosts) for (const l of h.links) out.push(`  ${h.id} ---|${mermaidString(`${l.device} ${l.address}`)}| ${l.network}`);
   for (const s of v.services) {

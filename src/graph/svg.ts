@@ -1,5 +1,5 @@
 // The graph view as SVG, laid out by lvsgen itself (no system tool, no
-// browser): a row of host boxes (the pair's two nodes side by side inside a
+// browser): a row of host boxes (each pair's two nodes side by side inside a
 // dashed frame that names the floating addresses), one horizontal bus per
 // network below them with a connector from each interface, and the virtual
 // services as boxes in a grid underneath. Text is monospace, so its width is
@@ -60,26 +60,28 @@ export function renderSvg(v: GraphView): string {
   const out: string[] = [];
   const gutter = Math.max(0, ...v.networks.map((n) => textWidth(n.cidr))) + 2 * PAD;
   const top = MARGIN + 30;
-  const pairLines = v.pair?.lines ?? [];
-  const pairLabelH = v.pair ? pairLines.length * LH + 2 * PAD : 0;
+  // every frame's label is as tall as the tallest, so that the host boxes stay in one row
+  const pairLabelH = v.pairs.length ? Math.max(...v.pairs.map((p) => p.lines.length)) * LH + 2 * PAD : 0;
   const boxesY = top + pairLabelH;
   const sizes = new Map(v.hosts.map((h) => [h.name, hostSize(h)]));
   const maxH = Math.max(...[...sizes.values()].map((s) => s.h));
 
-  // Host boxes left to right; the pair's nodes (adjacent in the view) share a frame.
+  // Host boxes left to right; each pair's nodes (adjacent in the view) share a frame.
   const boxes = new Map<string, Box>();
   let x = MARGIN + gutter;
-  let pairFrame: Box | undefined;
+  const pairFrames: Array<{ frame: Box; lines: string[] }> = [];
   for (let i = 0; i < v.hosts.length; i++) {
     const h = v.hosts[i]!;
-    if (v.pair && h.name === v.pair.nodes[0]) {
+    const pair = v.pairs.find((p) => p.nodes[0] === h.name);
+    if (pair) {
+      const pairLines = pair.lines;
       const other = v.hosts[i + 1]!;
       const a = sizes.get(h.name)!;
       const b = sizes.get(other.name)!;
       const inner = Math.max(a.w + GAP + b.w, Math.max(...pairLines.map((l) => textWidth(l))));
       boxes.set(h.name, { x: x + PAD, y: boxesY, ...a });
       boxes.set(other.name, { x: x + PAD + a.w + GAP, y: boxesY, ...b });
-      pairFrame = { x, y: top, w: inner + 2 * PAD, h: pairLabelH + maxH + PAD };
+      pairFrames.push({ frame: { x, y: top, w: inner + 2 * PAD, h: pairLabelH + maxH + PAD }, lines: pairLines });
       x += inner + 2 * PAD + GAP;
       i++;
       continue;
@@ -118,12 +120,11 @@ export function renderSvg(v: GraphView): string {
     `<rect width="${width}" height="${height}" fill="#fff"/>`,
     `<text x="${MARGIN}" y="${MARGIN + 14}" font-size="14" font-weight="bold">${escapeXml(v.title)}</text>`,
   );
-  if (v.pair && pairFrame) {
-    const f = pairFrame;
+  for (const { frame: f, lines } of pairFrames) {
     out.push(
       `<g class="box pair">`,
       `<rect x="${f.x}" y="${f.y}" width="${f.w}" height="${f.h}" rx="6" fill="#f6f6f6" stroke="#888" stroke-dasharray="6 4"/>`,
-      textBlock(pairLines, f.x + PAD, f.y + PAD, true),
+      textBlock(lines, f.x + PAD, f.y + PAD, true),
       `</g>`,
     );
   }

@@ -55,9 +55,10 @@ export interface GraphView {
   name: string;
   title: string;
   networks: GraphNetwork[];
-  /** Routers, the pair, directors, real servers, then the rest; by name within each. */
+  /** Routers, the pairs, directors, real servers, then the rest; by name within each. */
   hosts: GraphHost[];
-  pair?: GraphPair;
+  /** Every pair, in topology order: each gets a frame around its two nodes. */
+  pairs: GraphPair[];
   services: GraphService[];
 }
 
@@ -79,8 +80,7 @@ export function graphView(model: DerivedModel): GraphView {
     .sort((a, b) => addressKey(a.split('/')[0]!) - addressKey(b.split('/')[0]!) || Number(a.split('/')[1]) - Number(b.split('/')[1]))
     .map((cidr, i) => ({ id: `n${i}`, cidr }));
   const netId = new Map(networks.map((n) => [n.cidr, n.id]));
-  // The one pair gets a frame; with several (high capacity) each node still says active or standby.
-  const pair = model.pair;
+  // Each pair gets a frame; its nodes say active or standby.
   const pairIndex = (h: DerivedHost) => model.pairs.findIndex((p) => p.nodes.includes(h.name));
   const nodeIndex = (h: DerivedHost) => (pairIndex(h) >= 0 ? model.pairs[pairIndex(h)]!.nodes.indexOf(h.name) : -1);
   const rank = (h: DerivedHost): number =>
@@ -133,17 +133,15 @@ export function graphView(model: DerivedModel): GraphView {
     title: `${model.name}: ${plural(model.hosts.length, 'host')}, ${plural(networks.length, 'network')}, ${plural(services.length, 'virtual service')}`,
     networks,
     hosts,
-    services,
-  };
-  if (pair) {
-    result.pair = {
+    pairs: model.pairs.map((pair) => ({
       nodes: pair.nodes,
       lines: [
         `HA pair: ${pair.nodes[0]} active, ${pair.nodes[1]} standby`,
         `floating ${pair.floating.join(', ')}`,
         ...(pair.virtualNetwork !== undefined ? [`virtual network ${pair.virtualNetwork}`] : []),
       ],
-    };
-  }
+    })),
+    services,
+  };
   return result;
 }

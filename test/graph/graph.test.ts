@@ -3,7 +3,7 @@
 // passes its real consumer: the SVG in headless Chromium (no two texts overlap,
 // every text inside its box and the picture, a non-blank screenshot), DOT in
 // Graphviz's dot, Mermaid through a structural check of its flowchart grammar.
-// Topologies: both examples and some held here (a director pair, several
+// Topologies: the examples and some held here (a director pair, three pairs, several
 // networks, long interface names, tunnelling and UDP, a small fleet).
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { after, describe, test } from 'node:test';
 import { renderGraph, GRAPH_FORMATS } from '../../src/graph/graph.js';
 import { graphView } from '../../src/graph/view.js';
 import type { Generated } from '../../src/pipeline.js';
-import { cli, generateText, bundlesOf, PAIR, requireTools, sh, sourceFile, tempDir } from '../support/index.js';
+import { cli, generateText, bundlesOf, HICAP_VARIANT, PAIR, requireTools, sh, sourceFile, tempDir } from '../support/index.js';
 import { scaledTopology } from '../support/scale.js';
 import { dumpDom, pngPixels, screenshot } from './browser.js';
 
@@ -43,6 +43,7 @@ virtual_services:
 
 const HELD: Record<string, string> = {
   pair: PAIR,
+  hicap: HICAP_VARIANT,
   wide: WIDE,
   fleet: scaledTopology({ realServers: 9, services: 2, directorPair: true, mixDistros: ['debian12', 'rhel9'] }),
 };
@@ -78,7 +79,7 @@ describe('graph: a view of the model', () => {
           assert.ok(text.includes(`${s.protocol.toUpperCase()} ${s.address}:${s.port}`), `${f}: service ${s.address}:${s.port}`);
           for (const r of s.reals) assert.ok(text.includes(`${r.host}`) && text.includes(`:${r.port} w${r.weight}`), `${f}: real ${r.host}`);
         }
-        for (const fl of g.model.pair?.floating ?? []) assert.ok(text.includes(fl), `${f}: floating ${fl}`);
+        for (const fl of g.model.pairs.flatMap((p) => p.floating)) assert.ok(text.includes(fl), `${f}: floating ${fl}`);
         for (const s of g.model.secrets) assert.ok(!text.includes(s), `${f}: a secret shows`);
       }
     });
@@ -86,10 +87,36 @@ describe('graph: a view of the model', () => {
 
   test('the pair is shown as one: both nodes in its frame, the preferred one active', () => {
     const v = graphView(models.get('pair')!.model);
-    assert.deepEqual(v.pair?.nodes, ['dir1', 'dir2']);
+    assert.deepEqual(v.pairs.map((p) => p.nodes), [['dir1', 'dir2']]);
     assert.deepEqual(v.hosts.filter((h) => h.pair).map((h) => [h.name, h.pair]), [['dir1', 'active'], ['dir2', 'standby']]);
     const svg = renderGraph(models.get('pair')!.model, 'svg');
     assert.match(svg, /<g class="box pair">[\s\S]*HA pair: dir1 active, dir2 standby/);
+  });
+
+  test('several pairs (high capacity): a frame per pair around its own two nodes, each naming its own floating addresses', () => {
+    for (const name of ['high-capacity', 'hicap']) {
+      const g = models.get(name)!;
+      const v = graphView(g.model);
+      assert.deepEqual(v.pairs.map((p) => p.nodes), g.model.pairs.map((p) => p.nodes));
+      assert.ok(v.pairs.length >= 2, name);
+      const svg = renderGraph(g.model, 'svg');
+      const frames = [...svg.matchAll(/<g class="box pair">([\s\S]*?)<\/g>/g)].map((m) => m[1]!);
+      assert.equal(frames.length, g.model.pairs.length, `${name}: one frame per pair`);
+      g.model.pairs.forEach((p, i) => {
+        assert.ok(frames[i]!.includes(`HA pair: ${p.nodes[0]} active, ${p.nodes[1]} standby`), `${name}: frame ${i} names its nodes`);
+        for (const fl of p.floating) assert.ok(frames[i]!.includes(fl), `${name}: frame ${i} names ${fl}`);
+      });
+      // DOT: one cluster per pair, holding exactly its two nodes
+      const dot = renderGraph(g.model, 'dot');
+      const clusters = [...dot.matchAll(/subgraph (cluster_pair\d*) \{([\s\S]*?)\n {2}\}/g)];
+      assert.equal(clusters.length, g.model.pairs.length, `${name}: one DOT cluster per pair`);
+      g.model.pairs.forEach((p, i) => {
+        const ids = [...clusters[i]![2]!.matchAll(/^ {4}(h\d+) \[/gm)].map((m) => m[1]);
+        assert.deepEqual(ids, p.nodes.map((n) => v.hosts.find((h) => h.name === n)!.id), `${name}: cluster ${i} holds its pair's nodes`);
+      });
+      const mermaid = renderGraph(g.model, 'mermaid');
+      assert.equal((mermaid.match(/^ {2}subgraph pair\d*\[/gm) ?? []).length, g.model.pairs.length, `${name}: one Mermaid subgraph per pair`);
+    }
   });
 
   test('forwarding methods are named as ipvsadm does (NAT, direct routing, tunnelling)', () => {

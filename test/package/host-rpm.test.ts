@@ -12,15 +12,20 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { hostPackage } from '../../src/package/host-package.js';
 import { parsePlan } from '../../src/render/plan.js';
-import { example, EXAMPLES, generateFile, installerPrograms, requireRoot, requireTools, run, runBytes, sourceFile, staticBusybox, tempDir } from '../support/index.js';
+import { example, EXAMPLES, generateFile, installerPrograms, netns, ok, requireRoot, requireTools, run, runBytes, sourceFile, staticBusybox, tempDir } from '../support/index.js';
 import {
   fileAt,
   filesUnder,
   hostFiles,
+  hostState,
   packageName,
   packageWithCli,
   plant,
+  realIptables,
   scratchRoot,
+  setStandIn,
+  STAND_IN_STATE,
+  standIns,
   stubCommands,
   takeStubLog,
   writeLbNatV2,
@@ -184,6 +189,85 @@ describe('host .rpm: rpm --root', () => {
     assert.deepEqual(fileAt(root, 'etc/sysctl.conf'), { content: originals['etc/sysctl.conf'], mode: 0o644 });
     assert.deepEqual(fileAt(root, 'etc/rc.d/rc.local'), { content: originals['etc/rc.d/rc.local'], mode: 0o755 });
     for (const p of v2files.keys()) if (!(p in originals)) assert.equal(fileAt(root, p), undefined, `${p} did not exist before`);
+    assert.deepEqual(filesUnder(root, `usr/share/${name}`), []);
+    assert.ok(!fs.existsSync(path.join(root, 'var/lib/lvsgen')), 'the installer\'s state folder is gone');
+  });
+});
+
+describe('host .rpm: rpm -e undoes the live state', () => {
+  test('lb-nat director (redhat), in a network namespace: rpm -e takes lvsgen\'s chain out of the live nat table, sets services and kernel keys back, and gives back every administrator byte', async (t) => {
+    if (!requireTools(t, 'rpm', 'ip', 'iptables', 'iptables-save', 'iptables-restore', 'ldd') || !requireRoot(t)) return;
+    const busybox = staticBusybox(t);
+    if (busybox === undefined) return;
+    const work = path.join(dir, 'rpm-erase');
+    fs.mkdirSync(work);
+    const g = generateFile(example('lb-nat'), 'redhat');
+    const planText = g.bundles.find((b) => b.host === 'director')!.files.find((f) => f.path === '.lvsgen/plan')!.content;
+    const plan = parsePlan(planText);
+    const root = scratchRoot(work, busybox);
+    // Stand-ins that keep state for the services and kernel keys (sysctl -p of the administrator's
+    // vm.swappiness would set the test machine's: not per namespace); the real iptables.
+    standIns(root, installerPrograms(planText));
+    realIptables(root, installerPrograms(planText).filter((p) => /\/iptables(-restore)?$/.test(p)));
+    const iptablesAdmin = '*filter\n:INPUT DROP [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -i lo -j ACCEPT\n-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\nCOMMIT\n';
+    const originals: Record<string, string> = {
+      'etc/sysconfig/iptables': iptablesAdmin,
+      'etc/sysctl.conf': '# the administrator\'s\nvm.swappiness = 10\n',
+      'etc/sysconfig/network-scripts/ifcfg-eth0': 'DEVICE=eth0\nBOOTPROTO=static\nIPADDR=10.1.3.1\nNETMASK=255.255.255.0\nMTU=9000\nONBOOT=yes\n',
+      'etc/sysconfig/network-scripts/ifcfg-eth2': 'DEVICE=eth2\nBOOTPROTO=dhcp\nONBOOT=yes\n',
+    };
+    const modes: Record<string, number> = { 'etc/sysconfig/iptables': 0o600 };
+    for (const [p, content] of Object.entries(originals)) plant(root, p, content, modes[p]);
+    // The administrator's services (heartbeat on and running, the iptables service on) and kernel keys.
+    for (const [s, v] of [['heartbeat.enabled', 'yes'], ['heartbeat.active', 'yes'], ['iptables.enabled', 'yes'], ['ldirectord.enabled', 'no'], ['ldirectord.active', 'no']]) setStandIn(root, s!, v!);
+    for (const k of plan.sysctls) setStandIn(root, `sysctl/${k.key}`, k.key === 'kernel.sysrq' ? '16' : '0');
+    setStandIn(root, 'sysctl/vm.swappiness', '10');
+
+    const ns = netns(t, 'lvre');
+    // iptables-save without counters and comments, and without a table left empty (its built-in chains
+    // accepting, no rule): iptables cannot delete a table, and iptables-legacy lists every table always.
+    const ruleset = (): string =>
+      ok(ns.exec('iptables-save', []), 'iptables-save')
+        .stdout.split('\n')
+        .filter((l) => !l.startsWith('#'))
+        .map((l) => l.replace(/ \[\d+:\d+\]$/, ''))
+        .join('\n')
+        .replace(/^\*[a-z]+\n(?::[A-Z]+ ACCEPT\n)+COMMIT\n/gm, '');
+    ok(ns.exec('iptables-restore', [], iptablesAdmin), 'the administrator\'s rules');
+    const before = { rules: ruleset(), host: hostState(root) };
+    assert.match(before.rules, /-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT/);
+    const name = packageName('lb-nat', 'director');
+    const rpm = (...args: string[]): string => {
+      const r = run('ip', ['netns', 'exec', ns.name, 'rpm', '--root', root, '--dbpath', '/var/lib/rpm', ...args], { allowFailure: true });
+      assert.equal(r.status, 0, `rpm ${args.join(' ')}:\n${r.stdout}${r.stderr}`);
+      assert.doesNotMatch(r.stderr, /scriptlet failed/, r.stderr);
+      return r.stdout + r.stderr;
+    };
+    rpm('--initdb');
+    rpm('-i', '--nodeps', rpmOf('lb-nat', 'director'));
+    for (const [p, f] of hostFiles(g, 'director', originals)) assert.deepEqual(fileAt(root, p), f, `${p} installed`);
+    assert.match(ruleset(), /-A POSTROUTING -j LVSGEN-POSTROUTING[^]*-A LVSGEN-POSTROUTING -s 192\.168\.6\.0\/24 -j MASQUERADE/, 'lvsgen\'s chain is live');
+    assert.match(ruleset(), /-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT/, 'the administrator\'s SSH rule stays');
+    const installed = hostState(root).live;
+    assert.equal(installed[`${STAND_IN_STATE}/sysctl/net.ipv4.ip_forward`], '1\n');
+    assert.equal(installed[`${STAND_IN_STATE}/ldirectord.active`], 'yes\n');
+    assert.equal(installed[`${STAND_IN_STATE}/heartbeat.active`], 'no\n');
+    takeStubLog(root);
+
+    const erase = rpm('-e', '--nodeps', name);
+    assert.doesNotMatch(erase, /warning: command failed/, 'every undo command succeeds');
+    // %preun's install.sh --uninstall: the services first, then each action's undo (newest action
+    // first), the kernel keys, the files, then each reapply (sysctl -p of the administrator's file).
+    const log = takeStubLog(root);
+    const undo = [...plan.actions].reverse().flatMap((a) => a.undo).map((c) => c.words.join(' '));
+    const reapply = plan.actions.flatMap((a) => a.reapply).map((c) => c.words.join(' '));
+    assert.ok(undo.includes('/sbin/iptables -t nat -X LVSGEN-POSTROUTING') && reapply.includes('/sbin/sysctl -p'), undo.join('\n'));
+    const want = ['/sbin/chkconfig ldirectord off', '/etc/init.d/ldirectord stop', '/sbin/chkconfig --level 2345 heartbeat on', '/etc/init.d/heartbeat start', ...undo, ...reapply];
+    assert.deepEqual(log.filter((l) => want.includes(l)), want, `rpm -e: the uninstall's commands, in order:\n${log.join('\n')}\n${erase}`);
+    assert.equal(ruleset(), before.rules, 'the live tables are the administrator\'s again');
+    const after = hostState(root);
+    assert.deepEqual(after.files, before.host.files, 'every file under etc/ as the administrator had it; no installer state left');
+    assert.deepEqual(after.live, before.host.live, 'services and kernel keys as the administrator had them');
     assert.deepEqual(filesUnder(root, `usr/share/${name}`), []);
     assert.ok(!fs.existsSync(path.join(root, 'var/lib/lvsgen')), 'the installer\'s state folder is gone');
   });

@@ -139,7 +139,7 @@ export const STAND_IN_STATE = 'var/lib/lvsgen-stand-in';
  * /etc/sysctl.conf), chkconfig and update-rc.d a service's enablement and the
  * init scripts whether it runs (STAND_IN_STATE/SVC.enabled, SVC.active: yes or
  * no); ldirectord's start and reload copy the ldirectord.cf they read to
- * STAND_IN_STATE/ldirectord.loaded, and fail (exit 1, nothing loaded) on a
+ * STAND_IN_STATE/ldirectord.loaded (stop removes it), and fail (exit 1, nothing loaded) on a
  * file holding the text of STAND_IN_STATE/refuse when that exists. Anything
  * else logs and succeeds, but `status`/`is-active`, which say 'not running'.
  */
@@ -181,7 +181,7 @@ case $0 in
 			cp /etc/ha.d/ldirectord.cf "$d/ldirectord.loaded"
 		fi
 		put "$s.active" yes ;;
-	stop) put "$s.active" no ;;
+	stop) put "$s.active" no; rm -f "$d/$s.loaded" ;;
 	status) get "$s.active" || exit 3 ;;
 	esac ;;
 *) ${STUB_NOT_RUNNING} ;;
@@ -231,4 +231,43 @@ export function dpkgRoot(at: string, busybox: Buffer, plans: readonly string[], 
   fs.writeFileSync(path.join(root, 'var/lib/dpkg/available'), '');
   stub(root, [...new Set(plans.flatMap(installerPrograms))]);
   return root;
+}
+
+/** A tool's real program (symlinks resolved), as found on PATH. */
+export function realPath(tool: string): string {
+  const found = run('sh', ['-c', `command -v ${tool}`]).stdout.trim();
+  return run('readlink', ['-f', found]).stdout.trim();
+}
+
+/** Copies a program to /real/NAME in the root, and every library ldd names to its own path there (the loader finds them). */
+export function copyProgram(root: string, real: string): void {
+  fs.mkdirSync(path.join(root, 'real'), { recursive: true });
+  fs.copyFileSync(real, path.join(root, 'real', path.basename(real)));
+  fs.chmodSync(path.join(root, 'real', path.basename(real)), 0o755);
+  for (const m of run('ldd', [real]).stdout.matchAll(/(\/\S+) \(0x/g)) {
+    const lib = m[1]!;
+    if (fs.existsSync(path.join(root, lib))) continue;
+    fs.mkdirSync(path.join(root, path.dirname(lib)), { recursive: true });
+    fs.copyFileSync(lib, path.join(root, lib));
+  }
+}
+
+/**
+ * The root's COMMANDS (iptables, iptables-restore, iptables-save: absolute
+ * paths) become the real iptables, copied in with its libraries and the
+ * matches and targets it loads at run time; each still logs to STUB_LOG. Run
+ * in a network namespace, they act on its tables.
+ */
+export function realIptables(root: string, commands: readonly string[]): void {
+  const xtables = realPath('iptables');
+  copyProgram(root, xtables);
+  const plugins = run('sh', ['-c', 'ls -d /usr/lib/*/xtables | head -n 1']).stdout.trim();
+  fs.cpSync(plugins, path.join(root, plugins), { recursive: true, dereference: true });
+  fs.mkdirSync(path.join(root, 'run'), { recursive: true });
+  for (const c of commands) {
+    const p = path.join(root, c);
+    fs.mkdirSync(path.dirname(p), { recursive: true });
+    fs.rmSync(p, { force: true });
+    fs.writeFileSync(p, `#!/bin/sh\necho "$0 $*" >> /${STUB_LOG}\nexec /real/${path.basename(xtables)} ${path.basename(c)} "$@"\n`, { mode: 0o755 });
+  }
 }

@@ -31,6 +31,11 @@
 #   service SVC QUERY WORD...           how to read (enabled, active: exit 0 yes)
 #                                       and set (enable, disable, start, stop) it
 #   sysctl PROGRAM KEY                  a kernel key lvsgen's files set
+#   probe ID WORD...                    something an action turns on (a module,
+#                                       an SELinux boolean, tunl0 up, a route):
+#                                       is it on? (exit 0 with output)
+#   revert ID must|may WORD...            how to turn it back (run only when it
+#                                         was off before and is on now)
 #   check PATH STATUS WORD...           pre-flight: before anything is
 #                                         replaced, PATH's consumer reads what
 #                                         it will hold (a staged copy, named
@@ -126,6 +131,9 @@ pending=$state/pending
 # actions change, as the first install found them: what --uninstall sets back.
 sysctl_orig=$state/sysctl
 services_orig=$state/services
+# Which of the plan's probes (modules, booleans, links, routes) were on: what
+# --uninstall turns back off.
+probes_orig=$state/probes
 work=$(mktemp -d "${TMPDIR:-/tmp}/lvsgen-install.XXXXXX")
 changed=' '
 differ=0
@@ -190,6 +198,7 @@ finish() {
 		done 3<"$work/started"
 		put_back_sysctls "$work/sysctl"
 		put_back_services "$work/services"
+		put_back_probes "$work/probes"
 	fi
 	rm -rf "$work"
 	exit "$status"
@@ -314,6 +323,35 @@ put_back_sysctls() { # put_back_sysctls FILE
 		say "+ $prog -w $key=$value"
 		invoke_args "$prog" -w "$key=$value" >/dev/null || say "warning: command failed (ignored): $prog -w $key=$value" >&2
 	done 4<"$1"
+}
+
+# yes when the plan's probe ID says its item is on (exit 0 with output), else no.
+probe_state() { # probe_state ID
+	words=$(sed -n "s/^probe $1 //p" "$plan" | head -n 1)
+	if [ -n "$words" ] && out=$(invoke "$words" 2>/dev/null) && [ -n "$out" ]; then echo yes; else echo no; fi
+}
+
+# Records to OUT, per line `ID yes|no`, the state of every probe of the plan.
+read_probes() { # read_probes OUT
+	: >"$1"
+	records probe | sed 's/ .*//' >"$work/probe-ids"
+	while IFS= read -r id <&4; do
+		printf '%s %s\n' "$id" "$(probe_state "$id")" >>"$1"
+	done 4<"$work/probe-ids"
+}
+
+# Turns back, newest first, each item of FILE (read_probes' lines) that was
+# off there and is on now: its revert record (modprobe -r of a module the
+# host did not have, setsebool back, tunl0 down, a route deleted).
+put_back_probes() { # put_back_probes FILE
+	[ -s "$1" ] || return 0
+	reverse <"$1" >"$work/probes-reversed"
+	while IFS=' ' read -r id was <&4; do
+		[ "$was" = no ] || continue
+		[ "$(probe_state "$id")" = yes ] || continue
+		words=$(sed -n "s/^revert $id [a-z]* //p" "$plan" | head -n 1)
+		[ -n "$words" ] && run_ok "$words"
+	done 4<"$work/probes-reversed"
 }
 
 # Adds to the originals FILE the lines of NEW whose word N (the key of a
@@ -1020,6 +1058,7 @@ uninstall)
 		records action | sed 's/ .*//' | reverse >"$work/undo-order"
 		while IFS= read -r name <&3; do run_records undo "$name"; done 3<"$work/undo-order"
 		put_back_sysctls "$sysctl_orig"
+		put_back_probes "$probes_orig"
 	fi
 	while IFS=' ' read -r mode merge secrecy path <&3; do
 		restore_file "$path"
@@ -1030,7 +1069,7 @@ uninstall)
 		records action | sed 's/ .*//' >"$work/reapply-order"
 		while IFS= read -r name <&3; do run_records reapply "$name"; done 3<"$work/reapply-order"
 	fi
-	rm -f "$pending" "$sysctl_orig" "$services_orig"
+	rm -f "$pending" "$sysctl_orig" "$services_orig" "$probes_orig"
 	# Nothing left to restore: remove the state directory with its empty folders.
 	if [ -d "$state" ] && [ -z "$(find "$state" ! -type d | head -n 1)" ]; then rm -rf "$state"; fi
 	exit 0
@@ -1080,6 +1119,7 @@ grep -E '^(action|when|run|running|reload|start) ' "$plan" >"$work/actions" || t
 # What a rollback sets back: the kernel keys and services as they are now.
 read_sysctls "$work/sysctl"
 read_services "$work/services"
+read_probes "$work/probes"
 : >"$work/started"
 started() { # started NAME: the action ran a command (a rollback undoes it)
 	grep -qxF -- "$1" "$work/started" || printf '%s\n' "$1" >>"$work/started"
@@ -1145,6 +1185,7 @@ done 3<"$work/actions"
 # keys' and services' states before the first install are the originals.
 keep_originals "$work/sysctl" "$sysctl_orig" 2
 keep_originals "$work/services" "$services_orig" 1
+keep_originals "$work/probes" "$probes_orig" 1
 if [ -s "$work/pending" ]; then
 	mkdirs "$state"
 	cp "$work/pending" "$pending.lvsgen-new" && mv -f "$pending.lvsgen-new" "$pending"

@@ -70,6 +70,16 @@ const actionSchema = z.strictObject({
   services: z.array(z.string()).default([]),
   /** Services the action only enables (never starts or stops: stopping iptables or nftables.service flushes rules). */
   enables: z.array(z.string()).default([]),
+  /**
+   * What the action turns on that the host may not have had (a module loaded,
+   * an SELinux boolean set, tunl0 up, a route added), one item a line of each
+   * template (Handlebars over the host; the three render the same number of
+   * lines): `id` names it, `probe` says whether it is on (exit 0 with output),
+   * `revert` turns it back (a leading `-`: a failure only warns). install.sh
+   * probes each before the actions run and reverts, on --uninstall and
+   * rollback, only what was off before and is on now.
+   */
+  states: z.array(z.strictObject({ id: z.string(), probe: z.string(), revert: z.string() })).default([]),
 });
 /**
  * How install.sh reads and puts back the live state the actions change:
@@ -154,6 +164,7 @@ export interface ActionRule {
   reapply: Template[];
   services: Template[];
   enables: Template[];
+  states: Array<{ id: Template; probe: Template; revert: Template }>;
 }
 
 /** How install.sh reads and sets what the actions change live (distro.yaml's `live`). */
@@ -340,6 +351,11 @@ function buildDistro(files: DistroFiles, dir: string, name: string, engine: Temp
       reapply: a.reapply.map((c) => engine.compile(c, `${file} action ${n} reapply`)),
       services: a.services.map((c) => engine.compile(c, `${file} action ${n} services`)),
       enables: a.enables.map((c) => engine.compile(c, `${file} action ${n} enables`)),
+      states: a.states.map((x) => ({
+        id: engine.compile(x.id, `${file} action ${n} states id`),
+        probe: engine.compile(x.probe, `${file} action ${n} states probe`),
+        revert: engine.compile(x.revert, `${file} action ${n} states revert`),
+      })),
     })),
     live: {
       ...(d.live.sysctl !== undefined ? { sysctl: d.live.sysctl } : {}),

@@ -52,6 +52,13 @@
 //                                          value is kept before the actions
 //                                          run, and put back by a rollback and
 //                                          --uninstall
+//   probe ID WORD...                       something an action turns on (a module,
+//                                          an SELinux boolean, tunl0 up, a route):
+//                                          is it on? (exit 0 with output)
+//   revert ID must|may WORD...             ... turns it back: run by --uninstall
+//                                          and a rollback when it was off before
+//                                          (lvsgen's first install, this run) and
+//                                          is on now
 //   verify N WORD...                       --verify runs this command
 //   expect N LINE                          ... whose output must hold LINE
 
@@ -424,6 +431,18 @@ export interface PlanAction {
   enables: string[];
 }
 
+/**
+ * Something an action turns on that the host may not have had (a module
+ * loaded, an SELinux boolean set, tunl0 up, a route added): `probe` says
+ * whether it is on (exit 0 with output), `revert` turns it back. install.sh
+ * reverts, on --uninstall and rollback, only what was off before and is on now.
+ */
+export interface PlanProbe {
+  id: string;
+  words: string[];
+  revert: PlanCommand;
+}
+
 /** The state of a service an action may change, and how to set it: the commands, as words. */
 export const SERVICE_QUERIES = ['enabled', 'active', 'enable', 'disable', 'start', 'stop'] as const;
 export type ServiceQuery = (typeof SERVICE_QUERIES)[number];
@@ -457,6 +476,8 @@ export interface Plan {
   services: PlanService[];
   /** Sorted by key. */
   sysctls: PlanSysctl[];
+  /** In the actions' order. */
+  probes: PlanProbe[];
   verify: PlanCheck[];
 }
 
@@ -544,6 +565,12 @@ export function renderPlan(plan: Plan, header: string): string {
     must(SAFE_WORD.test(k.program) && KEY.test(k.key), `sysctl ${JSON.stringify(k)}`);
     out.push(`sysctl ${k.program} ${k.key}`);
   }
+  for (const p of plan.probes) {
+    must(NAME.test(p.id) && plan.probes.filter((x) => x.id === p.id).length === 1, `probe ${JSON.stringify(p.id)} (a name, once)`);
+    must(p.words.length > 0 && p.words.every((w) => SAFE_WORD.test(w)) && p.revert.words.length > 0 && p.revert.words.every((w) => SAFE_WORD.test(w)), `probe ${p.id}: ${JSON.stringify(p)}`);
+    out.push(`probe ${p.id} ${p.words.join(' ')}`);
+    out.push(`revert ${p.id} ${p.revert.tolerant ? 'may' : 'must'} ${p.revert.words.join(' ')}`);
+  }
   plan.verify.forEach((v, i) => {
     must(v.words.length > 0 && v.words.every((w) => SAFE_WORD.test(w)), `verify command ${JSON.stringify(v.words)}`);
     out.push(`verify ${i + 1} ${v.words.join(' ')}`);
@@ -557,7 +584,7 @@ export function renderPlan(plan: Plan, header: string): string {
 
 /** The plan a .lvsgen/plan holds; throws naming the line of anything else. */
 export function parsePlan(text: string): Plan {
-  const plan: Plan = { host: '', needs: [], files: [], actions: [], services: [], sysctls: [], verify: [] };
+  const plan: Plan = { host: '', needs: [], files: [], actions: [], services: [], sysctls: [], probes: [], verify: [] };
   let version = false;
   text.split('\n').forEach((line, i) => {
     if (line === '' || line.startsWith('#')) return;
@@ -628,6 +655,17 @@ export function parsePlan(text: string): Plan {
         if (f.length !== 2 || !KEY.test(f[1]!)) throw bad('malformed sysctl record');
         plan.sysctls.push({ program: f[0]!, key: f[1]! });
         break;
+      case 'probe':
+        if (f.length < 2 || !NAME.test(f[0]!) || plan.probes.some((x) => x.id === f[0])) throw bad('malformed probe record');
+        plan.probes.push({ id: f[0]!, words: f.slice(1), revert: { tolerant: true, words: [] } });
+        break;
+      case 'revert': {
+        const p = plan.probes.find((x) => x.id === f[0]);
+        if (p === undefined || p.revert.words.length > 0) throw bad('a revert without its probe');
+        if (!['must', 'may'].includes(f[1]!) || f.length < 3) throw bad('malformed revert record');
+        p.revert = { tolerant: f[1] === 'may', words: f.slice(2) };
+        break;
+      }
       case 'verify':
         if (Number(f[0]) !== plan.verify.length + 1 || f.length < 2) throw bad('malformed verify record');
         plan.verify.push({ words: f.slice(1), expect: [] });

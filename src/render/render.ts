@@ -98,6 +98,7 @@ export function renderHost(host: DerivedHost, model: DerivedModel, distro: Distr
       .filter((a) => a.commands.length > 0 || a.before.length > 0 || a.running.length > 0),
     services: [],
     sysctls: distro.live.sysctl === undefined ? [] : [...sysctlKeys].sort().map((key) => ({ program: distro.live.sysctl!, key })),
+    probes: [],
     verify: distro.verify
       .map((v) => ({
         words: commandWords(v.run),
@@ -106,6 +107,19 @@ export function renderHost(host: DerivedHost, model: DerivedModel, distro: Distr
       .filter((v) => v.expect.length > 0),
   };
   for (const a of plan.actions) for (const p of packages(distro.packages.actions[a.name])) needs.add(p);
+  // What the actions turn on that the host may not have had: one item a line of each template.
+  const lines = (t: Template) => t(base).split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  for (const a of distro.actions) {
+    if (!plan.actions.some((x) => x.name === a.name)) continue;
+    for (const s of a.states) {
+      const [ids, probes, reverts] = [lines(s.id), lines(s.probe), lines(s.revert)];
+      if (probes.length !== ids.length || reverts.length !== ids.length) throw new Error(`internal: action ${a.name}: states render ${ids.length} ids, ${probes.length} probes, ${reverts.length} reverts`);
+      ids.forEach((id, i) => {
+        const r = reverts[i]!;
+        plan.probes.push({ id, words: commandWords(probes[i]!), revert: r.startsWith('-') ? { tolerant: true, words: commandWords(r.slice(1)) } : { tolerant: false, words: commandWords(r) } });
+      });
+    }
+  }
   const serviceCommands = distro.live.services ?? {};
   plan.services = [...new Set(plan.actions.flatMap((a) => [...a.services, ...a.enables]))].sort().map((name) => ({
     name,

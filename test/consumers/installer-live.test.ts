@@ -15,6 +15,14 @@
 // each service's state in a file; the network restart is a stub that brings
 // up the bundle's alias address (what ifup of the alias stanza does).
 //
+// Kernel modules and SELinux booleans are stand-ins (this kernel has no IPVS
+// and there is no SELinux): the root's /sys is a plain folder where modprobe's
+// stub adds /sys/module/NAME (and `-r` removes it) and setsebool's writes
+// /sys/fs/selinux/booleans/NAME as the kernel shows it ("1 1" on); ls and grep,
+// the installer's probes, are busybox's. The host already has ip_vs loaded
+// (kept) and not ip_vs_ftp (unloaded again); on rhel9 keepalived_connect_any is
+// off (set back off).
+//
 // Shown: after install then --uninstall, and after an install failing at the
 // last command of each action, the namespace's `ip addr`, `ip route`,
 // ruleset, the plan's kernel keys, every service's state and every file of
@@ -68,6 +76,17 @@ restart) if [ "$2" = networking ]; then up; else put "$2.active" yes; fi ;;
 is-active) get "$3.active" ;;
 is-enabled) get "$3.enabled" ;;
 esac
+`;
+/** modprobe: a loaded module is /sys/module/NAME in the root; -r removes it. */
+const MODPROBE = `${PREAMBLE}if [ "$1" = -r ]; then /real/busybox rmdir "/sys/module/$2"; else /real/busybox mkdir -p "/sys/module/$1"; fi
+`;
+/** setsebool -P NAME 0|1: selinuxfs shows "current pending". */
+const SETSEBOOL = `${PREAMBLE}[ "$1" = -P ] && shift
+echo "$2 $2" >"/sys/fs/selinux/booleans/$1"
+`;
+/** nmcli (rhel9): `connection up` of lvsgen's profile is the network restart. */
+const NMCLI = `${PREAMBLE}${STATE}[ "$1 $2" = "connection up" ] && up
+exit 0
 `;
 const CHKCONFIG = `${PREAMBLE}${STATE}case "$1 $2" in
 "--level 2345") put "$3.enabled" "$(if [ "$4" = on ]; then echo yes; else echo no; fi)" ;;
@@ -128,6 +147,10 @@ interface Case {
   ruleset(ns: Netns): string;
   /** lvsgen's rules, once installed. */
   installed: RegExp;
+  /** The backend that runs once installed. */
+  backend: string;
+  /** SELinux booleans as the host has them (0 or 1), under /sys/fs/selinux/booleans. */
+  booleans?: Record<string, number>;
 }
 
 const CASES: Case[] = [
@@ -138,6 +161,17 @@ const CASES: Case[] = [
     firewall: (ns) => void ok(ns.exec('nft', ['-f', '-'], NFT_ADMIN), 'the administrator\'s tables'),
     ruleset: (ns) => ok(ns.exec('nft', ['list', 'ruleset']), 'nft list ruleset').stdout,
     installed: /table ip lvsgen \{[^]*ip saddr 192\.168\.6\.0\/24 masquerade/,
+    backend: 'ldirectord',
+  },
+  {
+    distro: 'rhel9',
+    files: { '/etc/sysconfig/nftables.conf': `${NFT_ADMIN}`, '/etc/sysctl.conf': `${ADMIN_SYSCTL} = 1\n` },
+    services: { keepalived: [false, false] },
+    firewall: (ns) => void ok(ns.exec('nft', ['-f', '-'], NFT_ADMIN), 'the administrator\'s tables'),
+    ruleset: (ns) => ok(ns.exec('nft', ['list', 'ruleset']), 'nft list ruleset').stdout,
+    installed: /table ip lvsgen \{[^]*ip saddr 192\.168\.6\.0\/24 masquerade/,
+    backend: 'keepalived',
+    booleans: { keepalived_connect_any: 0, httpd_can_network_connect: 1 },
   },
   {
     distro: 'redhat',
@@ -151,6 +185,7 @@ const CASES: Case[] = [
         .map((l) => l.replace(/ \[\d+:\d+\]$/, ''))
         .join('\n'),
     installed: /-A POSTROUTING -j LVSGEN-POSTROUTING[^]*-A LVSGEN-POSTROUTING -s 192\.168\.6\.0\/24 -j MASQUERADE/,
+    backend: 'ldirectord',
   },
 ];
 
@@ -190,6 +225,8 @@ function scratchRoot(t: TestContext, c: Case, h: Host, busybox: Buffer): string 
   });
   for (const d of ['bin', 'proc', 'run', 'tmp', SERVICES.slice(1)]) mkdirSync(join(root, d), { recursive: true });
   writeFileSync(join(root, 'bin/sh'), busybox, { mode: 0o755 });
+  mkdirSync(join(root, 'real'), { recursive: true });
+  writeFileSync(join(root, 'real/busybox'), busybox, { mode: 0o755 });
   const xtables = realPath('iptables');
   for (const tool of REAL) copyProgram(root, realPath(tool));
   // iptables-nft loads its matches and targets at run time.
@@ -200,12 +237,21 @@ function scratchRoot(t: TestContext, c: Case, h: Host, busybox: Buffer): string 
     ...h.plan.actions.flatMap((a) => [...a.before, ...a.commands, ...a.reload, ...a.start, ...a.undo, ...a.reapply].map((x) => x.words[0]!).concat(a.running.slice(0, 1))),
     ...h.plan.services.flatMap((s) => Object.values(s.commands).map((w) => w[0]!)),
     ...h.plan.sysctls.map((k) => k.program),
+    ...h.plan.probes.flatMap((p) => [p.words[0]!, p.revert.words[0]!]),
   ];
   for (const p of new Set(words)) {
     const name = basename(p);
     stubs.set(
       p,
-      name === 'systemctl'
+      name === 'modprobe'
+        ? MODPROBE
+        : name === 'setsebool'
+        ? SETSEBOOL
+        : name === 'nmcli'
+        ? NMCLI
+        : name === 'ls' || name === 'grep'
+        ? `#!/bin/sh\nexec /real/busybox ${name} "$@"\n`
+        : name === 'systemctl'
         ? SYSTEMCTL
         : name === 'chkconfig'
           ? CHKCONFIG
@@ -235,6 +281,12 @@ function scratchRoot(t: TestContext, c: Case, h: Host, busybox: Buffer): string 
     mkdirSync(join(root, dirname(p)), { recursive: true });
     writeFileSync(join(root, p), text, { mode: 0o644 });
   }
+  // The host's modules (ip_vs loaded, ip_vs_ftp not) and SELinux booleans.
+  mkdirSync(join(root, 'sys/module/ip_vs'), { recursive: true });
+  for (const [b, v] of Object.entries(c.booleans ?? {})) {
+    mkdirSync(join(root, 'sys/fs/selinux/booleans'), { recursive: true });
+    writeFileSync(join(root, 'sys/fs/selinux/booleans', b), `${v} ${v}\n`);
+  }
   for (const [svc, [enabled, active]] of Object.entries(c.services)) {
     writeFileSync(join(root, SERVICES, `${svc}.enabled`), enabled ? 'yes\n' : 'no\n');
     writeFileSync(join(root, SERVICES, `${svc}.active`), active ? 'yes\n' : 'no\n');
@@ -254,6 +306,8 @@ function state(c: Case, ns: Netns, h: Host, root: string) {
   const files = snapshotTree(root);
   // Folders the installer made stay (empty): the files are compared.
   for (const [p, f] of [...files]) if (f.kind === 'dir' || p.startsWith('proc/') || p === STUB_LOG) files.delete(p);
+  // The stand-ins' kernel: loaded modules are folders.
+  const modules = ok(sh('ls', [join(root, 'sys/module')]), 'modules').stdout.split('\n').filter((m) => m !== '');
   return {
     // IPv4 only: the veths' IPv6 link-local addresses lose `tentative` on their own (DAD).
     addr: ok(ns.ip('-4', 'addr'), 'ip addr').stdout,
@@ -261,6 +315,7 @@ function state(c: Case, ns: Netns, h: Host, root: string) {
     rules: c.ruleset(ns),
     sysctl: Object.fromEntries(keys.map((k) => [k, ns.exec('sysctl', ['-n', k]).stdout.trim()])),
     files: Object.fromEntries(files),
+    modules,
   };
 }
 
@@ -297,7 +352,9 @@ describe('install.sh puts back the live state', { concurrency: true }, () => {
       assert.match(installed.rules, c.installed, 'lvsgen\'s rules are live');
       assert.equal(installed.sysctl['net.ipv4.ip_forward'], '1', 'forwarding is on');
       assert.match(installed.addr, new RegExp(`inet ${env.LVSGEN_STUB_UP.split(' ')[0]!.replace(/\./g, '\\.')} `), 'the alias address is up');
-      assert.equal(read(join(root, SERVICES, 'ldirectord.active')).trim(), 'yes', 'ldirectord runs');
+      assert.equal(read(join(root, SERVICES, `${c.backend}.active`)).trim(), 'yes', `${c.backend} runs`);
+      assert.deepEqual(installed.modules, ['ip_vs', 'ip_vs_ftp'], 'the install loaded ip_vs_ftp');
+      for (const [b, v] of Object.entries(c.booleans ?? {})) assert.equal(read(join(root, 'sys/fs/selinux/booleans', b)), b === 'keepalived_connect_any' ? '1 1\n' : `${v} ${v}\n`, `${b} after the install`);
       const un = install(ns, h, root, ['--uninstall'], env);
       ok(un, '--uninstall');
       assert.deepEqual(state(c, ns, h, root), before, `--uninstall did not put back the host as it was\n${un.stdout}${un.stderr}`);

@@ -154,7 +154,8 @@ done
 say() { printf '%s\n' "$*"; }
 
 # On failure, roll the run back: the actions it started undone (those whose
-# files had an earlier version are run again from them once restored), every
+# files had an earlier version are run again from them once restored, and a
+# daemon of theirs that runs reloads them), every
 # file it replaced put back, newest first, then the kernel keys and services
 # set back to what they were before the actions ran.
 finish() {
@@ -194,6 +195,9 @@ finish() {
 				say "$name: running it again from the restored files" >&2
 				sed -n "s/^run $name [a-z]* //p" "$plan" >"$work/rerun"
 				while IFS= read -r words <&4; do run_ok "$words"; done 4<"$work/rerun"
+				# A running daemon may have re-read this run's files: it reloads the restored ones.
+				probe=$(sed -n "s/^running $name //p" "$plan" | head -n 1)
+				if [ -n "$probe" ] && invoke "$probe" >/dev/null 2>&1; then run_records reload "$name"; fi
 			fi
 		done 3<"$work/started"
 		put_back_sysctls "$work/sysctl"

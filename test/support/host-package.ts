@@ -140,7 +140,8 @@ export const STAND_IN_STATE = 'var/lib/lvsgen-stand-in';
  * init scripts whether it runs (STAND_IN_STATE/SVC.enabled, SVC.active: yes or
  * no); ldirectord's start and reload copy the ldirectord.cf they read to
  * STAND_IN_STATE/ldirectord.loaded (stop removes it), and fail (exit 1, nothing loaded) on a
- * file holding the text of STAND_IN_STATE/refuse when that exists. Anything
+ * file holding the text of STAND_IN_STATE/refuse when that exists. The
+ * command line STAND_IN_STATE/fail holds, if any, fails once (exit 1). Anything
  * else logs and succeeds, but `status`/`is-active`, which say 'not running'.
  */
 export function standIns(root: string, commands: readonly string[]): void {
@@ -148,6 +149,11 @@ export function standIns(root: string, commands: readonly string[]): void {
   const script = `#!/bin/sh
 echo "$0 $*" >> /${STUB_LOG}
 d=${d}
+if [ -f "$d/fail" ] && read -r fail <"$d/fail" && [ "$0 $*" = "$fail" ]; then
+	rm -f "$d/fail"
+	echo "stand-in: $0 $* fails on purpose, once" >&2
+	exit 1
+fi
 get() { v=no; [ -f "$d/$1" ] && read -r v <"$d/$1"; [ "$v" = yes ]; }
 put() { mkdir -p "$d"; echo "$2" >"$d/$1"; }
 onoff() { if [ "$1" = on ]; then echo yes; else echo no; fi; }

@@ -145,14 +145,18 @@ function track(out: unknown[], from: number[], kept: WeakMap<object, number[]>):
 
 /**
  * A problem about the salvaged topology with the file's indices: in its path,
- * and where its message names a virtual service or a floating address by index.
+ * and where its message names a virtual service, a pair or a floating address
+ * by index (virtual_services[N], pairs[N], pairs[N].floating[M],
+ * heartbeat.floating[M]).
  */
 export function remap(root: unknown, p: RawProblem, kept: WeakMap<object, number[]>): RawProblem {
   const path = mapPath(root, p.path, kept);
-  const message = p.message.replace(/\b(virtual_services|heartbeat\.floating)\[(\d+)\]/g, (all, where: string, i: string) => {
-    const segs: PathSegments = where === 'virtual_services' ? ['virtual_services', Number(i)] : ['heartbeat', 'floating', Number(i)];
+  const message = p.message.replace(/\b(virtual_services|pairs|heartbeat\.floating)\[(\d+)\](\.floating\[(\d+)\])?/g, (all, where: string, i: string, sub: string | undefined, j: string | undefined) => {
+    const segs: PathSegments = [...where.split('.'), Number(i), ...(sub !== undefined ? ['floating', Number(j)] : [])];
     const m = mapPath(root, segs, kept);
-    return `${where}[${String(m[m.length - 1])}]`;
+    return sub !== undefined
+      ? `${where}[${String(m[m.length - 3])}].floating[${String(m[m.length - 1])}]`
+      : `${where}[${String(m[m.length - 1])}]`;
   });
   return { ...p, path, message };
 }

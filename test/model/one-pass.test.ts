@@ -13,7 +13,7 @@ import { formatProblem, TopologyError, type Problem } from '../../src/model/prob
 import { didYouMean, editDistance, isClose, suggest } from '../../src/model/suggest.js';
 import { runPipeline, type PipelineOptions } from '../../src/pipeline.js';
 import { loadDistros } from '../../src/render/distros.js';
-import { example } from '../support/index.js';
+import { example, HICAP_VARIANT } from '../support/index.js';
 
 const DISTROS = loadDistros();
 const LB = readFileSync(example('lb-nat'), 'utf8');
@@ -235,4 +235,17 @@ test('suggest: close names only (a third of the length), all the closest, case i
   assert.equal(didYouMean([]), '');
   assert.equal(didYouMean(['a']), 'did you mean "a"?');
   assert.equal(didYouMean(['a', 'b', 'c']), 'did you mean "a", "b" or "c"?');
+});
+
+test('one pass: a pair dropped for a schema problem does not shift the pair indices other problems name (pairs[N].floating[M])', () => {
+  // pairs[0] is no mapping (the entry is left out of the cross-field checks),
+  // and pairs[2] floats the address pairs[1] already floats
+  const text = HICAP_VARIANT.replace(/ {2}- nodes: \[north-b, north-a\]\n.*\n.*\n/, '  - north-b and north-a\n').replace('floating: [10.20.1.203/23]', 'floating: [10.20.1.201/23]');
+  assert.notEqual(text, HICAP_VARIANT);
+  const ps = problemsOf({ name: 'hicap', text, expect: [] });
+  const dup = ps.find((p) => p.code === 'duplicate-address');
+  assert.ok(dup, ps.map((p) => formatProblem('t.yaml', p)).join('\n'));
+  assert.equal(dup.path, 'pairs[2].floating[0]');
+  assert.match(dup.message, /already used by pairs\[1\]\.floating\[0\]/, dup.message);
+  assert.ok(ps.some((p) => p.path === 'pairs[0]'), 'the schema problem is reported where it is');
 });

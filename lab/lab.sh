@@ -375,6 +375,20 @@ run_check() {
       else fail "$id" "on $n1, but $n2 holds some too: $(addrs_of "$n2")"; fi
     else fail "$id" "$n1: $(addrs_of "$n1")"; fi
     ;;
+  ha-stays)
+    # another pair's addresses while one pair fails over: on its preferred
+    # node and not on the other, at every look for the whole watch
+    local n1=$1 n2=$2 watch=$3; shift 3
+    t=$SECONDS
+    while :; do
+      if ! holds_all "$n1" "$@" || ! holds_none "$n2" "$@"; then
+        fail "$id" "after $((SECONDS - t)) s: $n1: $(addrs_of "$n1"); $n2: $(addrs_of "$n2")"; return
+      fi
+      [ $((SECONDS - t)) -ge "$watch" ] && break
+      sleep 0.5
+    done
+    pass "$id" "on $n1, none on $n2, for $watch s"
+    ;;
   answer)
     # 45 s: a router's ARP entry left by a node that held the address for a
     # moment (two masters on a loaded machine) is re-resolved within that

@@ -133,6 +133,13 @@ lab_seed_root() { # lab_seed_root HOST DISTRO UPPER
   done
   # the lab's own servers (udp-server)
   cp -a "$LAB_KIT/lab/." "$u/usr/lib/lvsgen-lab/"
+  # heartbeat's node uuid is each host's own (made at its first start): one on
+  # the machine would be every host's (a whiteout hides it), and nodes that
+  # share a uuid take each other for themselves ("nodename ... uuid changed")
+  if [ -e /var/lib/heartbeat/hb_uuid ]; then
+    mkdir -p "$u/var/lib/heartbeat"
+    mknod "$u/var/lib/heartbeat/hb_uuid" c 0 0
+  fi
   if [ "$d" = redhat ]; then
     cp -a "$LAB_KIT/redhat/." "$u/"
     mkdir -p "$u/etc/sysconfig"

@@ -250,15 +250,11 @@ export interface LabKernel {
 
 /**
  * What the lab does not build yet, in either mode, or undefined:
- * - several director pairs (high capacity, examples/high-capacity.yaml): its
- *   checks follow one pair's failover (the addresses on one node at a time);
- *   several pairs would need each pair's failover in turn;
  * - IPv6 (examples/lb-ipv6.yaml): the lab's networks, addresses and clients
  *   are IPv4 (one network per IPv4 prefix): it would bring the hosts' IPv6 up
  *   from their files but has no IPv6 client to check a service with.
  */
 export function labCannotCheck(model: DerivedModel): string | undefined {
-  if (model.pairs.length > 1) return `the lab does not check several pairs (${model.pairs.map((p) => p.nodes.join(' and ')).join('; ')}) yet: it follows one pair's failover`;
   const v6 = model.hosts.filter((h) => h.devices.some((d) => d.ipv6.length > 0)).map((h) => h.name);
   return v6.length ? `the lab does not build IPv6 yet: its networks and clients are IPv4 only (hosts with IPv6 addresses: ${v6.join(', ')})` : undefined;
 }
@@ -291,6 +287,9 @@ export function labNeedsKernel(model: DerivedModel, kernel: LabKernel): string |
   }
   return why.length ? `${why.join('; ')}: run it with --vm` : undefined;
 }
+
+/** How long another pair's addresses are watched while one pair fails over (ha-stays). */
+const STAYS_WATCH = 5;
 
 /** A heartbeat or VRRP pair as the checks see it: the nodes, the daemon, its times. */
 function haPair(pair: NonNullable<Topology['heartbeat']>, kind: 'heartbeat' | 'vrrp') {
@@ -325,9 +324,15 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
     used.add(d.address);
     for (const a of d.aliases) used.add(a.address);
   }
-  // One pair (labCannotCheck refuses several), given as heartbeat or as the one entry of pairs.
-  const pair = pairsOf(topology)[0]?.spec;
-  const floating = (pair?.floating ?? []).map((f) => parseCidr(f).address);
+  // The pairs (heartbeat: one; pairs: one or several), in topology order, each
+  // with its floating addresses and its directors (a pair of directors: both).
+  const pairs = pairsOf(topology).map(({ spec }) => ({
+    spec,
+    floating: spec.floating.map((f) => parseCidr(f).address),
+    directors: spec.nodes.filter((n) => byName.get(n)?.roles.director),
+    kind: opts.distro(byName.get(spec.nodes[0]!)!.distro).pair,
+  }));
+  const floating = pairs.flatMap((p) => p.floating);
   for (const f of floating) used.add(f);
   const services = hosts.flatMap(servicesOf);
   for (const s of services) for (const t of s.targets) used.add(t.address);
@@ -337,10 +342,11 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
   // A pair of directors (HA + load balancing): the active one holds the
   // floating addresses and runs the table (heartbeat starts ldirectord there;
   // keepalived loads it on both). The checks go through the preferred node
-  // first, then through the other after the failover.
-  const pairDirectors = (pair?.nodes ?? []).filter((n) => hosts.find((h) => h.name === n)?.roles.director);
-  const standby = pairDirectors.length === 2 ? pairDirectors[1]! : undefined;
-  const activeFirst = (director: string) => director !== standby;
+  // first, then through the other after the failover (each pair in turn).
+  const standbyOf = (p: (typeof pairs)[number]) => (p.directors.length === 2 ? p.directors[1]! : undefined);
+  const standbys = new Set(pairs.map(standbyOf).filter((n) => n !== undefined));
+  const activeFirst = (director: string) => !standbys.has(director);
+  const pairDirectors = pairs.flatMap((p) => p.directors);
 
   // --- clients
   const clientLans = new Set<string>();
@@ -360,9 +366,9 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
     const address = ipOf(n);
     used.add(address);
     // its gateway: a router on the LAN, else a pair of directors' floating
-    // address there (it moves with the active one), else a director, else none
+    // address there (it moves with the active one: the pair that floats there), else a director, else none
     const on = (role: 'router' | 'director') => hosts.find((h) => h.roles[role] && h.devices.some((d) => d.networkCidr === lan.network));
-    const pairFloat = pairDirectors.length ? floating.find((f) => contains(c, f)) : undefined;
+    const pairFloat = pairs.filter((p) => p.directors.length > 0).flatMap((p) => p.floating).find((f) => contains(c, f));
     const router = on('router');
     const gw = router ?? on('director');
     const gateway = router ? gw?.devices.find((d) => d.networkCidr === lan.network)?.address : pairFloat ?? gw?.devices.find((d) => d.networkCidr === lan.network)?.address;
@@ -384,17 +390,19 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
   // nodes side by side (heartbeat gives the resources to the preferred node
   // when both start within initdead); a VRRP pair's preferred node first: with
   // nopreempt (auto_failback off) the node that becomes master first keeps the
-  // addresses, so an operator starts the preferred one first.
-  const pairNodes = pair?.nodes ?? [];
-  const pairKind = pair ? opts.distro(byName.get(pairNodes[0]!)!.distro).pair : undefined;
+  // addresses, so an operator starts the preferred one first. Several pairs:
+  // one after the other, in topology order.
+  const pairNodes = pairs.flatMap((p) => p.spec.nodes);
   const rank = (h: DerivedHost) => (h.roles.router ? 0 : h.roles.director ? 2 : 1);
   const installOrder: string[][] = [];
   for (const r of [0, 1, 2]) {
     const group = hosts.filter((h) => rank(h) === r);
     for (const h of group) if (!pairNodes.includes(h.name)) installOrder.push([h.name]);
-    const nodes = pairNodes.filter((n) => group.some((h) => h.name === n));
-    if (nodes.length && pairKind === 'vrrp') for (const n of nodes) installOrder.push([n]);
-    else if (nodes.length) installOrder.push(nodes.sort());
+    for (const p of pairs) {
+      const nodes = p.spec.nodes.filter((n) => group.some((h) => h.name === n));
+      if (nodes.length && p.kind === 'vrrp') for (const n of nodes) installOrder.push([n]);
+      else if (nodes.length) installOrder.push(nodes.sort());
+    }
   }
 
   // --- servers behind every virtual service, by real server host
@@ -434,8 +442,8 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
   }));
   let probePort = 8080;
   while (ports.has(probePort) || marked(probePort)) probePort++;
-  if (pair) {
-    for (const n of pair.nodes) {
+  for (const p of pairs) {
+    for (const n of p.spec.nodes) {
       if (!seen.has(`${n} tcp ${probePort}`)) servers.push({ host: n, kind: 'whoami', protocol: 'tcp', port: probePort });
     }
   }
@@ -470,9 +478,12 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
     }
     if (h.forwarding) add({ id: `fwd.${h.name}`, name: `net.ipv4.ip_forward on ${h.name}`, expected: '1', run: ['sysctl', h.name, 'net.ipv4.ip_forward', '1'] });
   }
-  // the pair's daemons, and the floating addresses on the preferred node:
-  // first, as a pair of directors' virtual addresses and tables are there
-  const hp = pair ? haPair(pair, opts.distro(byName.get(pair.nodes[0]!)!.distro).pair) : undefined;
+  // each pair's daemons, and its floating addresses on its preferred node:
+  // first, as a pair of directors' virtual addresses and tables are there.
+  // One pair's checks are ha.holds, ha.failover, ...; several pairs' carry
+  // the pair's preferred node (ha.holds.NODE, ...), so that ids stay unique.
+  const has = pairs.map((p) => ({ ...p, hp: haPair(p.spec, p.kind) }));
+  const pairId = (base: string, hp: { n1: string }) => (has.length === 1 ? base : `${base}.${hp.n1}`);
   // A streamline node (director and real server) that is the standby holds
   // the floating addresses on lo, as any direct-routing real server: heartbeat's
   // IPaddr2 puts that copy back when the node gives an address up (docs/pairs.md).
@@ -481,9 +492,9 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
       add({ id: `ha.lo.${node}.${a.address}.${step}`, name: `${a.device} of ${node}, the standby ${when}, holds ${a.address}/${a.prefix}`, expected: `inet ${a.address}/${a.prefix} on lo (a direct-routing real server for it)`, run: ['addr', node, 'lo', `${a.address}/${a.prefix}`] });
     }
   };
-  if (hp) {
+  for (const { hp, floating } of has) {
     for (const n of [hp.n1, hp.n2]) add({ id: `ha.runs.${n}`, name: `${hp.daemon} runs on ${n}`, expected: `${hp.daemon} running after install.sh`, run: ['ha-runs', n, hp.kind] });
-    add({ id: 'ha.holds', name: `${floating.join(', ')} on ${hp.n1} (the preferred node), not on ${hp.n2}`, expected: `within initdead (${hp.initdead} s) and a margin (on a device other than lo)`, run: ['ha-holds', hp.n1, hp.n2, String(hp.initdead), ...floating] });
+    add({ id: pairId('ha.holds', hp), name: `${floating.join(', ')} on ${hp.n1} (the preferred node), not on ${hp.n2}`, expected: `within initdead (${hp.initdead} s) and a margin (on a device other than lo)`, run: ['ha-holds', hp.n1, hp.n2, String(hp.initdead), ...floating] });
     standbyLo(hp.n2, 'first', 'first');
   }
   // every virtual address answers ARP and ping on its network (a sample of a marked network)
@@ -612,9 +623,12 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
     downChecks(s, () => true);
     drChecks(s, () => true);
   }
-  // the pair: answered by the preferred node, a failure of it, failback
-  if (pair && hp) {
+  // each pair in turn: answered by the preferred node, a failure of it (the
+  // other pairs' addresses unmoved), failback
+  for (const p of has) {
+    const { spec: pair, hp, floating } = p;
     const { n1, n2, kind, daemon, deadtime } = hp;
+    const standby = standbyOf(p);
     const targets: Array<{ client: string; address: string }> = [];
     for (const f of floating) { const c = clientFor(f); if (c) targets.push({ client: c.name, address: f }); }
     if (pair.virtual_network !== undefined) {
@@ -631,11 +645,22 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
     // starts: the daemon stopped (what it held, released), the links back.
     const ifaces = links.filter((l) => l.host === n1).map((l) => l.iface).join(',');
     add({
-      id: 'ha.failover',
+      id: pairId('ha.failover', hp),
       name: `${n1} fails (its links cut): ${floating.join(', ')} ${floating.length === 1 ? 'moves' : 'move'} to ${n2}`,
       expected: `on ${n2} within the dead time (${deadtime} s) and a margin; ${n1}, repaired (links back, ${daemon} not started), holds none`,
       run: ['ha-failover', n1, n2, kind, String(deadtime), ifaces, ...floating],
     });
+    // the other pairs, each on its preferred node (the lab hands every pair
+    // back before the next one's failover), are not moved by this one's
+    for (const o of has) {
+      if (o.hp === hp) continue;
+      add({
+        id: `ha.stays.${o.hp.n1}.${n1}`,
+        name: `${o.floating.join(', ')} ${o.floating.length === 1 ? 'stays' : 'stay'} on ${o.hp.n1} while ${n1} fails over to ${n2}`,
+        expected: `on ${o.hp.n1}, not on ${o.hp.n2}, throughout ${STAYS_WATCH} s`,
+        run: ['ha-stays', o.hp.n1, o.hp.n2, String(STAYS_WATCH), ...o.floating],
+      });
+    }
     for (const t of targets) add({ id: `ha.answer.${n2}.${t.address}`, name: `client ${t.client} reaches ${t.address}: answered by ${n2}`, expected: `${n2}`, run: ['answer', t.client, t.address, String(probePort), n2] });
     // a pair of directors: the table, the masquerading and the services now
     // through the standby; a streamline pair's roles have swapped, so the
@@ -643,7 +668,7 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
     if (standby !== undefined) {
       if (directors.includes(standby)) tableCheck(standby);
       masqChecks(byName.get(standby)!);
-      const swapped = (h: string) => pairNodes.includes(h);
+      const swapped = (h: string) => pair.nodes.includes(h);
       for (const s of services) {
         if (s.director !== standby) continue;
         serviceCheck(s);
@@ -656,7 +681,7 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
     // how long a node that settled as backup is watched for taking the addresses after all
     const settle = String(kind === 'vrrp' ? 3 * pair.keepalive + 2 : 1);
     add({
-      id: 'ha.failback',
+      id: pairId('ha.failback', hp),
       name: `${daemon} started on ${n1} again: ${back ? `auto_failback on, ${floating.join(', ')} back on ${n1}` : `auto_failback off${kind === 'vrrp' ? ' (nopreempt)' : ''}, ${floating.join(', ')} ${floating.length === 1 ? 'stays' : 'stay'} on ${n2}`}`,
       expected: back ? `on ${n1}, not on ${n2}` : `on ${n2}, not on ${n1}, once ${n1} has settled`,
       run: ['ha-failback', n1, n2, kind, back ? 'back' : 'stay', settle, ...floating],
@@ -668,7 +693,7 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
       // checks expected the addresses on the preferred node and found them on
       // the other).
       add({
-        id: 'ha.restore',
+        id: pairId('ha.restore', hp),
         name: `${floating.join(', ')} handed back to ${n1} (${daemon} stopped on ${n2}, then started again), as the lab found the pair`,
         expected: `on ${n1}, not on ${n2}, once ${n2} has settled`,
         run: ['ha-restore', n1, n2, kind, settle, ...floating],
@@ -698,7 +723,7 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
     if (h.ldirectord) needs.add('ldirectord');
     if (h.roles.director && !h.ldirectord && h.keepalived) needs.add('keepalived');
   }
-  if (pair) needs.add(opts.distro(byName.get(pair.nodes[0]!)!.distro).pair);
+  for (const p of pairs) needs.add(p.kind);
   for (const s of servers) if (s.kind === 'https') needs.add('openssl');
 
   return {

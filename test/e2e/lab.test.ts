@@ -98,6 +98,50 @@ heartbeat:
   auth: { method: sha1, key: lab-test-only }
 `;
 
+/**
+ * Two heartbeat pairs of directors (debian and redhat nodes in each), direct
+ * routing to three shared real servers, each pair with its own floating
+ * address and its own heartbeat port (derived: 694, 695): each pair's
+ * failover leaves the other's address where it is.
+ */
+const DUO = `name: duo
+defaults: { distro: debian }
+hosts:
+  east-1: { roles: [director], interfaces: { eth0: 198.51.100.11/24 } }
+  east-2: { roles: [director], distro: redhat, interfaces: { eth0: 198.51.100.12/24 } }
+  west-1: { roles: [director], distro: redhat, interfaces: { eth0: 198.51.100.21/24 } }
+  west-2: { roles: [director], interfaces: { eth0: 198.51.100.22/24 } }
+  srv-a: { roles: [real-server], distro: debian12, interfaces: { eth0: 198.51.100.41/24 } }
+  srv-b: { roles: [real-server], interfaces: { eth0: 198.51.100.42/24 } }
+  srv-c: { roles: [real-server], distro: redhat, interfaces: { eth0: 198.51.100.43/24 } }
+ldirectord: { checkinterval: 2, quiescent: true }
+virtual_services:
+  - virtual: 198.51.100.80:80
+    scheduler: rr
+    forward: gate
+    check: { type: negotiate, request: health, receive: ok }
+    real_servers: [srv-a, srv-b, srv-c]
+  - virtual: 198.51.100.90:8000
+    scheduler: wrr
+    forward: gate
+    check: { type: connect }
+    real_servers: [srv-a, srv-b, srv-c]
+pairs:
+  - nodes: [east-1, east-2]
+    floating: [198.51.100.80/24]
+    keepalive: 1
+    deadtime: 5
+    initdead: 15
+    auto_failback: true
+    auth: { method: sha1, key: lab-test-only }
+  - nodes: [west-1, west-2]
+    floating: [198.51.100.90/24]
+    keepalive: 1
+    deadtime: 5
+    initdead: 15
+    auth: { method: md5, key: lab-test-other }
+`;
+
 interface Case { title: string; file: string; text: string; distro?: string }
 
 /**
@@ -123,7 +167,7 @@ function cases(): Case[] {
       out.push({ title: `${basename(file, '.yaml')} on ${d}`, file, text, distro: d });
     }
   }
-  for (const [name, text] of [['shop', SHOP], ['edge', EDGE], ['dr-web', DR]] as const) out.push({ title: `${name} (held in the test, mixed distros)`, file: name, text });
+  for (const [name, text] of [['shop', SHOP], ['edge', EDGE], ['dr-web', DR], ['duo', DUO]] as const) out.push({ title: `${name} (held in the test, mixed distros)`, file: name, text });
   return out;
 }
 

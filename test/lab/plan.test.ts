@@ -396,10 +396,10 @@ function plan2model(text: string) {
   return runPipeline(text, { distros: DISTROS, env: {}, readKeyFile: () => { throw new Error('no key file'); } });
 }
 
-test('several pairs (high capacity): the lab says it cannot check them yet, naming the pairs; one pair given as pairs: is planned as heartbeat: is', () => {
+test('several pairs (high capacity): the lab plans them (only the kernel may stop it: tunnelling); one pair given as pairs: is planned as heartbeat: is', () => {
   const g = generateText(exampleWith('high-capacity'), 'debian');
-  const why = labCannotCheck(g.model);
-  assert.ok(why !== undefined && why.includes('several pairs') && why.includes('lvs1 and lvs2') && why.includes('lvs3 and lvs4'), why);
+  assert.equal(labCannotCheck(g.model), undefined);
+  assert.match(labNeedsKernel(g.model, { ipvs: false, ipip: false }) ?? '', /^tunnelling \(forward: ipip, director lvs3, lvs4\)/);
   const one = exampleWith('ha-lb');
   const asPairs = one.replace(/\nheartbeat:\n((?:  .*\n?)*)/, (_all, body: string) => `\npairs:\n  - ${body.trimStart().replace(/\n  /g, '\n    ')}`);
   assert.notEqual(asPairs, one);
@@ -408,4 +408,73 @@ test('several pairs (high capacity): the lab says it cannot check them yet, nami
   assert.equal(labCannotCheck(b.model), labCannotCheck(a.model));
   const opts = { distro: () => ({ webRoot: '/var/www', pair: 'heartbeat' as const }) };
   assert.deepEqual(planLab(b.model, b.topology, opts), planLab(a.model, a.topology, opts));
+});
+
+/** Two heartbeat pairs of directors, direct routing to shared real servers; pair q also floats a gateway on a second network. */
+const DUET = `
+name: duet
+defaults: { distro: debian }
+hosts:
+  p1: { roles: [director], interfaces: { eth0: 10.70.0.2/24 } }
+  p2: { roles: [director], interfaces: { eth0: 10.70.0.3/24 } }
+  q1: { roles: [director], interfaces: { eth0: 10.70.0.4/24, eth1: 10.71.0.4/24 } }
+  q2: { roles: [director], interfaces: { eth0: 10.70.0.5/24, eth1: 10.71.0.5/24 } }
+  s1: { roles: [real-server], interfaces: { eth0: 10.70.0.21/24 } }
+  s2: { roles: [real-server], interfaces: { eth0: 10.70.0.22/24 } }
+ldirectord: { checkinterval: 2, quiescent: true }
+virtual_services:
+  - virtual: 10.70.0.80:80
+    forward: gate
+    check: { type: negotiate, request: hc, receive: ok }
+    real_servers: [s1, s2]
+  - virtual: 10.70.0.90:8000
+    forward: gate
+    check: { type: negotiate, request: hc, receive: ok }
+    real_servers: [s1, s2]
+pairs:
+  - nodes: [p2, p1]
+    floating: [10.70.0.80/24]
+    auto_failback: true
+    auth: { method: crc }
+  - nodes: [q1, q2]
+    floating: [10.70.0.90/24, 10.71.0.1/24]
+    auth: { method: crc }
+`;
+
+test('two pairs of directors: each pair installed together, one after the other; each pair\'s checks in turn, its id carrying its preferred node; the other pair\'s addresses checked unmoved during each failover', () => {
+  const g = plan2model(DUET);
+  assert.equal(labCannotCheck(g.model), undefined);
+  assert.equal(labNeedsKernel(g.model, { ipvs: false, ipip: false }), undefined);
+  const p = plan(DUET);
+  assert.deepEqual(p.installOrder, [['s1'], ['s2'], ['p1', 'p2'], ['q1', 'q2']]);
+  // the gateway on each network: the floating address of the pair that floats there
+  assert.deepEqual(p.clients.map((c) => `${c.name} ${c.address} ${c.gateway}`), ['c0 10.70.0.254 10.70.0.80', 'c1 10.71.0.254 10.71.0.1']);
+  assert.deepEqual(p.servers.filter((s) => s.kind === 'whoami').map((s) => `${s.host}:${s.port}`), ['p2:8080', 'p1:8080', 'q1:8080', 'q2:8080']);
+  assert.deepEqual(p.directors, ['p1', 'p2', 'q1', 'q2']);
+  const ids = p.checks.map((c) => c.id);
+  assert.equal(new Set(ids).size, ids.length, `unique ids: ${ids.join(' ')}`);
+  const ha = ids.filter((id) => /^(ha|table|svc)\./.test(id));
+  assert.deepEqual(ha, [
+    'ha.runs.p2', 'ha.runs.p1', 'ha.holds.p2', 'ha.runs.q1', 'ha.runs.q2', 'ha.holds.q1',
+    'table.p2', 'table.q1', 'svc.p2.tcp.10.70.0.80.80', 'svc.q1.tcp.10.70.0.90.8000',
+    // pair p: p2 preferred, fails over to p1 (q's addresses stay on q1), comes back (auto_failback)
+    'ha.answer.p2.10.70.0.80', 'ha.failover.p2', 'ha.stays.q1.p2', 'ha.answer.p1.10.70.0.80', 'table.p1', 'svc.p1.tcp.10.70.0.80.80', 'ha.failback.p2',
+    // then pair q: its two addresses, each on its network; p's stay on p2; handed back (auto_failback off)
+    'ha.answer.q1.10.70.0.90', 'ha.answer.q1.10.71.0.1', 'ha.failover.q1', 'ha.stays.p2.q1', 'ha.answer.q2.10.70.0.90', 'ha.answer.q2.10.71.0.1',
+    'table.q2', 'svc.q2.tcp.10.70.0.90.8000', 'ha.failback.q1', 'ha.restore.q1',
+  ]);
+  // each failover cuts its own node's links only, and moves its own addresses only
+  assert.deepEqual(check(p, 'ha.failover.p2').run, ['ha-failover', 'p2', 'p1', 'heartbeat', '10', 'eth0', '10.70.0.80']);
+  assert.deepEqual(check(p, 'ha.failover.q1').run, ['ha-failover', 'q1', 'q2', 'heartbeat', '10', 'eth0,eth1', '10.70.0.90', '10.71.0.1']);
+  assert.deepEqual(check(p, 'ha.holds.q1').run, ['ha-holds', 'q1', 'q2', '60', '10.70.0.90', '10.71.0.1']);
+  // the other pair: on its preferred node, not on the other, for the whole watch
+  assert.deepEqual(check(p, 'ha.stays.q1.p2').run, ['ha-stays', 'q1', 'q2', '5', '10.70.0.90', '10.71.0.1']);
+  assert.deepEqual(check(p, 'ha.stays.p2.q1').run, ['ha-stays', 'p2', 'p1', '5', '10.70.0.80']);
+  assert.equal(check(p, 'ha.stays.q1.p2').name, '10.70.0.90, 10.71.0.1 stay on q1 while p2 fails over to p1');
+  assert.deepEqual(check(p, 'ha.failback.p2').run.slice(0, 5), ['ha-failback', 'p2', 'p1', 'heartbeat', 'back']);
+  assert.deepEqual(check(p, 'ha.failback.q1').run.slice(0, 5), ['ha-failback', 'q1', 'q2', 'heartbeat', 'stay']);
+  assert.ok(!ids.includes('ha.holds') && !ids.includes('ha.failover'), 'several pairs: no check under a single pair\'s id');
+  assert.deepEqual(p.needs, ['distro:debian', 'heartbeat', 'ldirectord']);
+  // the plan lab.sh reads: the new kind, its fields
+  assert.match(planText(p), /^check\tha\.stays\.q1\.p2\tha-stays\tq1\tq2\t5\t10\.70\.0\.90\t10\.71\.0\.1$/m);
 });

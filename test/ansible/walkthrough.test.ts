@@ -234,7 +234,18 @@ test('README "Keeping a cluster in a repository": the walkthrough as written, wi
   // What each host had before the install (its own file, or the machine's under the
   // lab's overlay): the files the plan merges keep it around lvsgen's lines.
   const original = (h: string, f: string) => [join(upper(h), f), join('/', f)].map((p) => (existsSync(p) ? readFileSync(p, 'utf8') : undefined)).find((t) => t !== undefined);
-  const originals = new Map(hosts.flatMap((h) => files.get(h)!.map((f) => [`${h}:${f}`, original(h, f)] as const)));
+  // An ifupdown file takes the host's options for its devices from every file
+  // ifupdown reads with it (FILE and FILE.d/*: docs/installer.md, "Interface
+  // files"); the lab's hosts start with cloud-init's interfaces.d/50-cloud-init
+  // and its DNS servers (lab/lib/admin.sh).
+  const family = (h: string, f: string) => {
+    const base = f.replace(/\.d\/[^/]+$/, '');
+    const names = new Set([join(upper(h), `${base}.d`), join('/', `${base}.d`)].flatMap((d) => (existsSync(d) ? readdirSync(d) : [])));
+    return [base, ...[...names].sort().map((n) => `${base}.d/${n}`)].map((x) => original(h, x) ?? '').join('\n');
+  };
+  const merges = (h: string) => parsePlan(readFileSync(join(repo, 'out', h, '.lvsgen', 'plan'), 'utf8')).files;
+  const originals = new Map(hosts.flatMap((h) => files.get(h)!.map((f) => [`${h}:${f}`,
+    merges(h).find((p) => p.path === `/${f}`)?.merge === 'ifupdown' ? family(h, f) : original(h, f)] as const)));
 
   // 3. Check mode on the fresh cluster: every host, every file, nothing written.
   const check = playbookOf(await step(kCheck));

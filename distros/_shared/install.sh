@@ -951,6 +951,106 @@ expect() { # expect WORDS LINE: the command's output holds LINE (whitespace asid
 	fi
 }
 
+# consumer_of WORDS: the program a check record asks (its first word, the one
+# after @stdin's, the one after @confdir's DIR; sysctl and heartbeat for theirs).
+consumer_of() {
+	set -f
+	# shellcheck disable=SC2086 # the record's words
+	set -- $1
+	set +f
+	case $1 in
+	@stdin) printf '%s' "$2" ;;
+	@confdir) printf '%s' "$3" ;;
+	@*) printf '%s' "${1#@}" ;;
+	*) printf '%s' "$1" ;;
+	esac
+}
+
+# consult WORDS: the command of a check record, its words already naming the
+# staged copy (root-relative). A first word starting with @ is one of the
+# installer's own ways of asking a consumer that takes no file name, or none
+# at all; its last word is the file:
+#   @stdin PROGRAM WORD... FILE      PROGRAM WORD... reads FILE on its standard
+#                                    input (what it writes there is not kept)
+#   @confdir DIR PROGRAM WORD... FILE  PROGRAM WORD... reads a copy of the root's
+#                                    DIR (each word DIR names the copy) with FILE
+#                                    in its place there
+#   @sysctl FILE                     sysctl -p's reading of FILE (check_sysctl)
+# The copies are in the pre-flight's stage, inside the root.
+consult() {
+	case $1 in
+	@*) ;;
+	*) invoke "$1"; return ;;
+	esac
+	c_rest=${1#* }
+	c_file=${c_rest##* }
+	c_words=${c_rest% *}
+	case ${1%% *} in
+	@stdin) invoke "$c_words" <"$root$c_file" >/dev/null ;;
+	@confdir)
+		c_dir=${c_words%% *}
+		c_copy=$stage/confdir
+		rm -rf "$c_copy" && mkdir -p "$c_copy" || return 1
+		if [ -d "$root$c_dir" ]; then cp -pR "$root$c_dir/." "$c_copy/" || return 1; fi
+		mkdir -p "$(dirname "$c_copy${path#"$c_dir"}")" && cp "$root$c_file" "$c_copy${path#"$c_dir"}" || return 1
+		c_cmd=
+		set -f
+		for w in ${c_words#* }; do
+			[ "$w" = "$c_dir" ] && w=${c_copy#"$root"}
+			c_cmd="$c_cmd${c_cmd:+ }$w"
+		done
+		set +f
+		invoke "$c_cmd"
+		;;
+	@sysctl) check_sysctl "$c_file" ;;
+	*) say "install.sh: unknown check ${1%% *}"; return 2 ;;
+	esac
+}
+
+# check_sysctl FILE: what sysctl -p (procps) would not apply of FILE. procps
+# (sysctl.c, Preload) skips blank lines and those starting with # or ;, takes
+# `key = value` (a leading - only silences the line's errors), warns "invalid
+# syntax, continuing" of a line without =, and cannot stat a key /proc/sys lacks.
+# Either is a refusal here. Not refused: the IPVS keys (net.ipv4.vs.*, there once
+# ip_vs is loaded, after the files are in place) and the keys of a device that
+# is not up yet (net.ipv4.conf.DEV.*, net.ipv6.conf.DEV.*, neigh). Nothing is
+# written to the kernel. A root without /proc/sys only has its lines read.
+check_sysctl() {
+	sys=$root/proc/sys
+	awk '{ sub(/^[ \t]+/, ""); sub(/[ \t\r]+$/, "") }
+		$0 == "" || /^[#;]/ { next }
+		{ line = $0; quiet = sub(/^-/, "", line) }
+		index(line, "=") == 0 { print FNR, "syntax", line; next }
+		{
+			k = substr(line, 1, index(line, "=") - 1); sub(/[ \t]+$/, "", k)
+			if (k == "" || k !~ /^[A-Za-z0-9_.\/:@*+-]+$/) { print FNR, "syntax", line; next }
+			if (index(k, "/") == 0) gsub(/\./, "/", k)
+			if (!quiet) print FNR, "key", k
+		}' "$root$1" >"$work/sysctl-lines" || return 1
+	c_bad=0
+	while IFS=' ' read -r n what k <&4; do
+		if [ "$what" = syntax ]; then
+			say "$1:$n: invalid syntax (sysctl wants key = value): $k"
+			c_bad=1
+			continue
+		fi
+		[ -d "$sys" ] || continue
+		case $k in
+		net/ipv4/vs/*) continue ;;
+		*'*'*) continue ;;
+		net/ipv[46]/conf/*/* | net/ipv[46]/neigh/*/*)
+			c_dev=${k#net/ipv?/*/}
+			c_dev=${c_dev%%/*}
+			[ -d "$sys/${k%%/"$c_dev"/*}/$c_dev" ] || continue
+			;;
+		esac
+		[ -f "$sys/$k" ] && continue
+		say "$1:$n: unknown key $(printf '%s' "$k" | tr / .) (no /proc/sys/$k)"
+		c_bad=1
+	done 4<"$work/sysctl-lines"
+	return "$c_bad"
+}
+
 # Pre-flight: before anything is replaced, each file about to change is read
 # by its consumer without being applied, as the plan's `check PATH STATUS
 # WORD...` records say (keepalived -t -f, iptables-restore --test, nft -c -f,
@@ -994,9 +1094,9 @@ preflight() {
 			cmd="$cmd${cmd:+ }$w"
 		done
 		set +f
-		out=$(invoke "$cmd" 2>&1) && got=0 || got=$?
+		out=$(consult "$cmd" 2>&1) && got=0 || got=$?
 		if [ "$got" = "$status" ]; then
-			say "pre-flight: $path: ${words%% *} takes it"
+			say "pre-flight: $path: $(consumer_of "$words") takes it"
 			continue
 		fi
 		refused=1

@@ -23,7 +23,7 @@ import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync
 import { dirname, join } from 'node:path';
 import { after, test, type TestContext } from 'node:test';
 import { BLOCK_BEGIN, BLOCK_END, mergeFile, parsePlan, type Plan } from '../../src/render/plan.js';
-import { bareNetns, bundlesOf, checkPrograms, link, netns, type Netns, ok, type Ran, read, render, requireRoot, requireTools, sh, snapshotTree, STUB_NOT_RUNNING, tempDir, withNetworkManager } from '../support/index.js';
+import { bareNetns, bundlesOf, checkPrograms, consumerOf, link, netns, type Netns, ok, type Ran, read, render, requireRoot, requireTools, sh, snapshotTree, STUB_NOT_RUNNING, tempDir, withNetworkManager } from '../support/index.js';
 
 const STUB_LOG = 'lvsgen-stub.log';
 const STUB = `#!/bin/sh
@@ -486,6 +486,13 @@ r=$0
 mount --bind /usr "$r/usr"
 mount -o remount,bind,ro "$r/usr"
 mount -t tmpfs tmpfs "$r/run"
+# /proc/sys for the installer's sysctl reading: this machine's key names (empty files;
+# net/ those of this network namespace), plus kernel.sysrq, which every Red Hat and
+# Debian kernel has (Red Hat's stock sysctl.conf sets it) and this machine's lacks.
+mount -t tmpfs tmpfs "$r/proc"
+(cd /proc/sys && find . -type d) | (cd "$r/proc" && mkdir -p sys && cd sys && xargs mkdir -p)
+(cd /proc/sys && find . -type f) | (cd "$r/proc/sys" && xargs touch)
+touch "$r/proc/sys/kernel/sysrq"
 mount --bind /dev/null "$r/dev/null"
 for p in $LVSGEN_STUBS; do mount --bind "$r/lvsgen-stub" "$r$p"; done
 exec "$@"`;
@@ -493,7 +500,7 @@ exec "$@"`;
 /** A root for the real consumers, with the given files; run(args, bundle) runs install.sh of the bundle (a copy of h's, perhaps) on it. */
 function realRoot(t: TestContext, h: Host, files: Record<string, AdminFile>): { dir: string; run: (bundle: string, args: string[]) => Ran } {
   const dir = tempDir(t, 'lvsgen-preflight-');
-  for (const d of ['usr', 'run', 'dev', 'etc', 'var/lib']) mkdirSync(join(dir, d), { recursive: true });
+  for (const d of ['usr', 'run', 'dev', 'proc', 'etc', 'var/lib']) mkdirSync(join(dir, d), { recursive: true });
   writeFileSync(join(dir, 'dev/null'), '');
   // Merged /usr, as on this machine: /bin, /sbin, /lib* are links into it.
   for (const l of ['bin', 'sbin', 'lib', 'lib32', 'lib64']) {
@@ -502,8 +509,10 @@ function realRoot(t: TestContext, h: Host, files: Record<string, AdminFile>): { 
   }
   // Debian's alternatives (iptables-restore is /etc/alternatives/iptables-restore's link), links only.
   ok(sh('cp', ['-a', '/etc/alternatives', join(dir, 'etc/')]), 'copy /etc/alternatives');
+  // netbase's names, as on every host: firewalld resolves the protocols its policies name (esp, ...).
+  for (const f of ['protocols', 'services']) copyFileSync(`/etc/${f}`, join(dir, 'etc', f));
   writeFileSync(join(dir, 'lvsgen-stub'), STUB, { mode: 0o755 });
-  const checkers = new Set(h.plan.files.flatMap((f) => (f.check ? [f.check.words[0]!] : [])));
+  const checkers = new Set([...checkPrograms(h.plan), '/bin/sh']);
   const programs = h.plan.actions.flatMap((a) => [...a.before, ...a.commands, ...a.reload, ...a.start].map((c) => c.words[0]!).concat(a.running.slice(0, 1)));
   const bound: string[] = [];
   for (const p of new Set(programs.filter((x) => !checkers.has(x)))) {
@@ -545,6 +554,9 @@ const PREFLIGHT: Array<{ distro: string; bad: BadFile[] }> = [
       { path: '/etc/sysconfig/iptables', breaks: (s) => s.replace('.0/24 -j MASQUERADE', '.0/33 -j MASQUERADE'), says: /invalid mask `33' specified/ },
       { path: '/etc/rc.d/rc.local', breaks: (s) => `${s}if then\n`, says: /\/etc\/rc\.d\/rc\.local: \d+: Syntax error/ },
       { path: '/etc/sysconfig/network-scripts/ifcfg-eth1', breaks: (s) => `${s}NAME="eth1\n`, says: /\/etc\/sysconfig\/network-scripts\/ifcfg-eth1: \d+: Syntax error/ },
+      // The merged sysctl.conf (the administrator's keys and lvsgen's block): a line sysctl -p
+      // only warns of ("invalid syntax, continuing") and would not apply.
+      { path: '/etc/sysctl.conf', breaks: (s) => `${s}net.ipv4.ip_forward 1\n`, says: /\/etc\/sysctl\.conf:\d+: invalid syntax \(sysctl wants key = value\): net\.ipv4\.ip_forward 1/ },
     ],
   },
   {
@@ -553,18 +565,27 @@ const PREFLIGHT: Array<{ distro: string; bad: BadFile[] }> = [
       { path: '/etc/ha.d/ldirectord.cf', breaks: (s) => s.replace('\tprotocol=tcp', '\tprotocl=tcp'), says: /reading file \/etc\/ha\.d\/ldirectord\.cf at line \d+: Unknown command/ },
       { path: '/etc/network/interfaces.d/eth0', breaks: (s) => s.replace('inet static', 'inet statik'), says: /\/etc\/network\/interfaces\.d\/eth0:\d+: unknown or no method/ },
       { path: '/etc/nftables.d/lvsgen.nft', breaks: (s) => s.replace('masquerade', 'masqerade'), says: /\/etc\/nftables\.d\/lvsgen\.nft:\d+:\d+-\d+: Error: syntax error/ },
+      // A key of a device that always exists, misspelt: no /proc/sys file (sysctl: "cannot stat").
+      { path: '/etc/sysctl.d/90-lvsgen.conf', breaks: (s) => `${s}net.ipv4.conf.all.arp_ignor = 1\n`, says: /\/etc\/sysctl\.d\/90-lvsgen\.conf:\d+: unknown key net\.ipv4\.conf\.all\.arp_ignor \(no \/proc\/sys\/net\/ipv4\/conf\/all\/arp_ignor\)/ },
     ],
   },
   {
     distro: 'rhel9',
-    bad: [{ path: '/etc/keepalived/keepalived.conf', breaks: (s) => s.replace('lb_algo rr', 'lb_algo bogus'), says: /Invalid lvs_scheduler 'bogus'/ }],
+    bad: [
+      { path: '/etc/keepalived/keepalived.conf', breaks: (s) => s.replace('lb_algo rr', 'lb_algo bogus'), says: /Invalid lvs_scheduler 'bogus'/ },
+      { path: '/etc/sysctl.d/90-lvsgen.conf', breaks: (s) => `${s}kernel.no_such_key = 1\n`, says: /\/etc\/sysctl\.d\/90-lvsgen\.conf:\d+: unknown key kernel\.no_such_key/ },
+      // nmcli --offline reads the merged keyfile on its standard input.
+      { path: '/etc/NetworkManager/system-connections/lvsgen-eth0.nmconnection', breaks: (s) => s.replace('method=manual', 'method=manul'), says: /Error writing connection: ipv4\.method: property is invalid/ },
+      // firewall-offline-cmd --check-config of the administrator's /etc/firewalld (zone public) with the new policy.
+      { path: '/etc/firewalld/policies/lvsgen-host.xml', breaks: (s) => s.replace('</policy>', '  <masquerade/>\n</policy>'), says: /Policy 'lvsgen-host': 'masquerade' is invalid for egress zone 'HOST'/ },
+    ],
   },
 ];
 
 for (const p of PREFLIGHT) {
   const c = CASES.find((x) => x.distro === p.distro)!;
   test(`lb-nat/${p.distro}/director: pre-flight with the real consumers: --check reports each file taken; a bundle with a bad file for each consumer changes nothing, exits non-zero and names each file with what its consumer said`, async (t) => {
-    if (!canRun(t, 'unshare', 'mount', 'readlink', ...new Set((await hostOf(t, p.distro, c.host)).plan.files.flatMap((f) => (f.check ? [f.check.words[0]!] : []))))) return;
+    if (!canRun(t, 'unshare', 'mount', 'readlink', ...checkPrograms((await hostOf(t, p.distro, c.host)).plan))) return;
     const h = await hostOf(t, p.distro, c.host);
     const root = realRoot(t, h, { ...c.admin, ...c.untouched });
     const before = snapshotTree(root.dir);
@@ -573,7 +594,7 @@ for (const p of PREFLIGHT) {
 
     const check = root.run(h.bundle, ['--check']);
     assert.equal(check.status, 1, `--check: every file differs\n${check.stdout}\n${check.stderr}`);
-    for (const f of checked) assert.ok(check.stdout.includes(`pre-flight: ${f.path}: ${f.check!.words[0]} takes it\n`), `--check: ${f.path} not taken:\n${check.stdout}\n${check.stderr}`);
+    for (const f of checked) assert.ok(check.stdout.includes(`pre-flight: ${f.path}: ${consumerOf(f.check!.words)} takes it\n`), `--check: ${f.path} not taken:\n${check.stdout}\n${check.stderr}`);
     assert.doesNotMatch(check.stderr, /refused/);
     assert.deepEqual(snapshotTree(root.dir), before, '--check changed the root');
 

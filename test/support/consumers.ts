@@ -114,7 +114,18 @@ export function installerPrograms(planText: string): string[] {
  * checks `sh -n` for real.
  */
 export function checkPrograms(plan: Plan): string[] {
-  return [...new Set(plan.files.flatMap((f) => (f.check ? [f.check.words[0]!] : [])))].filter((p) => p !== '/bin/sh').sort();
+  return [...new Set(plan.files.flatMap((f) => (f.check ? [consumerOf(f.check.words)] : [])))].filter((p) => p.startsWith('/') && p !== '/bin/sh').sort();
+}
+
+/**
+ * The program a check record's words ask, as install.sh's consumer_of names it:
+ * the first word, or the one after @stdin, or the one after @confdir's folder;
+ * `sysctl` and `heartbeat` for the installer's own readings (@sysctl, @heartbeat).
+ */
+export function consumerOf(words: readonly string[]): string {
+  if (words[0] === '@stdin') return words[1]!;
+  if (words[0] === '@confdir') return words[2]!;
+  return words[0]!.replace(/^@/, '');
 }
 
 export type Vars = Record<string, string>;

@@ -14,7 +14,10 @@
 #                                       iptables-save file's table section),
 #                                       ifupdown, keyfile or ifcfg (an
 #                                       interface file keeping the host's
-#                                       own settings of the device)
+#                                       own settings of the device) or
+#                                       interfaces (the host's main
+#                                       interfaces file, its stanzas of
+#                                       lvsgen's devices disabled)
 #   action NAME now|ask                 an action, run when one of its
 #   when NAME PATH                        files changed, asking first (ask)
 #   before NAME must|may WORD...          commands run before its files are
@@ -380,7 +383,7 @@ records file | sed 's/^[^ ]* [^ ]* [^ ]* //' >"$work/managed"
 # Every file record is understood before anything changes.
 while IFS=' ' read -r mode merge secrecy path <&3; do
 	case $mode in 0[0-7][0-7][0-7]) ;; *) fail "plan: bad mode $mode of $path" ;; esac
-	case $merge in replace | block | iptables | ifupdown | keyfile | ifcfg) ;; *) fail "plan: $path: this installer cannot merge by $merge" ;; esac
+	case $merge in replace | block | iptables | ifupdown | keyfile | ifcfg | interfaces) ;; *) fail "plan: $path: this installer cannot merge by $merge" ;; esac
 	case $secrecy in plain | secret) ;; *) fail "plan: bad secrecy $secrecy of $path" ;; esac
 	case $path in /*) ;; *) fail "plan: not an absolute path: $path" ;; esac
 done 3<"$work/files"
@@ -489,6 +492,71 @@ off_ifupdown() {
 		kw($1) { off = $1 == "iface" && $3 == "inet" && index(devs, " " $2 " ") > 0 }
 		off && $0 != "" { print "#lvsgen-disabled# " $0; next }
 		{ print }' "$1"
+}
+
+# The host's main interfaces(5) file (merge interfaces: debian12's
+# /etc/network/interfaces) stays the administrator's: its stanzas for other
+# devices (a bond, a vlan, dhcp on eth3, DNS on lo) and its comments are kept
+# byte for byte. Taken out of it are the stanzas of the devices lvsgen's
+# drop-ins configure: `iface DEV` of any family, a `mapping` naming one, and
+# an `auto`, `allow-*`, `no-auto-down` or `no-scripts` line naming one (the
+# other devices such a line names go, with its keyword, into lvsgen's
+# block); their lines that are neither blank nor a comment are commented out
+# with `#lvsgen-disabled# ` (merge_ifupdown has taken their options over into
+# lvsgen's drop-in, an inet6 stanza whole). lvsgen's marked block (where it
+# was, or at the end) holds the bundle's `source` line when the file has no
+# line reading /etc/network/interfaces.d/*. No file on the host: the bundle's
+# (the stock file) whole. src/render/plan.ts mergeInterfaces is its oracle.
+# merge_interfaces HOST BUNDLE OUT (HOST: the host's side, as host_side names it).
+merge_interfaces() {
+	if [ ! -f "$1" ]; then
+		cp "$2" "$3"
+		return 0
+	fi
+	awk -v kws=" $IFUPDOWN_KW " -v devs=" $(tr '\n' ' ' <"$work/ifupdown.devs" 2>/dev/null) " -v begin="$BEGIN_MARK" -v end="$END_MARK" -v bundled="$2" -v pre="#lvsgen-disabled# " '
+		function kw(w) { return index(kws, " " w " ") > 0 || w ~ /^allow-/ }
+		function mine(d) { return index(devs, " " d " ") > 0 }
+		# The block, once the first pass has read the whole file.
+		function prepare(  l, i) {
+			if (ready) return
+			ready = 1
+			if (!reads) while ((getline l < bundled) > 0) if (l ~ /^[ \t]*source(-directory)?[ \t]/) block[++nb] = l
+			for (i = 1; i <= nr; i++) block[++nb] = rest[i]
+		}
+		function emit(  i) { prepare(); if (done) return; done = 1; if (nb > 0) { print begin; for (i = 1; i <= nb; i++) print block[i]; print end } }
+		FNR == 1 { pass++; if (pass == 2) prepare() }
+		# The host as it had the file: lvsgen'"'"'s block out, its disabled lines back.
+		index($0, pre) == 1 { $0 = substr($0, length(pre) + 1) }
+		$0 == begin { inblock = 1; if (pass == 2) emit(); next }
+		inblock { if ($0 == end) inblock = 0; next }
+		{ out = $0 }
+		kw($1) {
+			off = ($1 == "iface" && mine($2))
+			if ($1 == "mapping") for (i = 2; i <= NF; i++) if (mine($i)) off = 1
+			if ($1 == "auto" || $1 == "no-auto-down" || $1 == "no-scripts" || $1 ~ /^allow-/) {
+				hit = 0; others = ""
+				for (i = 2; i <= NF; i++) if (mine($i)) hit = 1; else others = others " " $i
+				if (hit) {
+					if (pass == 1 && others != "") rest[++nr] = $1 others
+					if (pass == 2) print pre out
+					next
+				}
+			}
+			if ($0 ~ /^[ \t]*(source[ \t]+(\/etc\/network\/)?interfaces\.d\/\*|source-directory[ \t]+(\/etc\/network\/)?interfaces\.d\/?)[ \t]*$/) reads = 1
+		}
+		pass == 1 { next }
+		{ t = out; sub(/^[ \t]+/, "", t); print ((off && t != "" && t !~ /^#/) ? pre out : out) }
+		END { emit() }' "$1" "$1" >"$3"
+}
+
+# unmerge_interfaces FILE OUT: the host's main interfaces file as it was before
+# merge_interfaces: lvsgen's block out, the lines it disabled back.
+unmerge_interfaces() {
+	awk -v begin="$BEGIN_MARK" -v end="$END_MARK" -v pre="#lvsgen-disabled# " '
+		$0 == begin { inblock = 1; next }
+		inblock { if ($0 == end) inblock = 0; next }
+		index($0, pre) == 1 { $0 = substr($0, length(pre) + 1) }
+		{ print }' "$1" >"$2"
 }
 
 # merge_keyfile BUNDLE OUT PLANNED SOURCE...: the sources are keyfiles; those
@@ -775,6 +843,11 @@ source_of() { # source_of MERGE PATH
 		merge_iface "$1" "$2" "$work/merged$2"
 		src=$work/merged$2
 		;;
+	interfaces)
+		mkdir -p "$(dirname "$work/merged$2")"
+		merge_interfaces "$(host_side "$2")" "$bundle$2" "$work/merged$2"
+		src=$work/merged$2
+		;;
 	off-*) src=$work/off$2 ;;
 	*) src=$bundle$2 ;;
 	esac
@@ -856,6 +929,22 @@ mask_secrets() { # mask_secrets PATH
 }
 
 restore_file() { # restore_file PATH
+	# The host's main interfaces file (merge interfaces): the original byte for
+	# byte while the file is as the install left it; edited since, the file with
+	# lvsgen's block out and the lines it disabled back (the edit kept).
+	if [ "$(awk -v p="$1" '$4 == p { print $2; exit }' "$work/files")" = interfaces ] && [ -f "$root$1" ] && [ -f "$backup$1" ] &&
+		[ "$(host_side "$1")" = "$root$1" ]; then
+		merge_interfaces "$backup$1" "$bundle$1" "$work/as-installed"
+		if cmp -s "$work/as-installed" "$root$1"; then
+			cp -p "$backup$1" "$root$1.lvsgen-new" || fail "cannot restore $1"
+		else
+			{ unmerge_interfaces "$root$1" "$root$1.lvsgen-new" && chmod "$(stat -c %a "$backup$1")" "$root$1.lvsgen-new"; } || fail "cannot restore $1"
+		fi
+		mv -f "$root$1.lvsgen-new" "$root$1" || fail "cannot restore $1"
+		rm -f "$backup$1"
+		say "restored $1"
+		return 0
+	fi
 	# A merged file: take lvsgen's block out and keep whatever else the file
 	# holds now (the administrator may have edited it since); its mode back.
 	if [ -f "$root$1" ] && grep -qxF -- "$BEGIN_MARK" "$root$1"; then

@@ -25,9 +25,10 @@ const ruleSchema = z.strictObject({
    * replace: the whole file is lvsgen's; block: only a marked block of the host's file;
    * iptables: a marked block inside the table's section of an iptables-save file; ifupdown,
    * keyfile, ifcfg: lvsgen's interface file with the host's own settings of the device carried over,
-   * the host's other stanzas or profiles for it disabled (see render/plan.ts).
+   * the host's other stanzas or profiles for it disabled; interfaces: the host's main
+   * interfaces(5) file with its stanzas for lvsgen's devices disabled (see render/plan.ts).
    */
-  merge: z.enum(['replace', 'block', 'iptables', 'ifupdown', 'keyfile', 'ifcfg']).default('replace'),
+  merge: z.enum(['replace', 'block', 'iptables', 'ifupdown', 'keyfile', 'ifcfg', 'interfaces']).default('replace'),
   /**
    * Pre-flight: the command (Handlebars over the file's context and `file`,
    * its host path) with which the file's consumer reads it without applying

@@ -78,10 +78,14 @@ export const PLAN_FORMAT = 1;
  * that device says and lvsgen's does not (DNS, MTU, a gateway, IPv6); the host's
  * other stanzas or profiles for the device are disabled (see mergeIfupdown,
  * mergeKeyfile, and install.sh's merge_ifupdown, merge_keyfile). ifcfg: the same
- * for a Red Hat ifcfg file (see mergeIfcfg, merge_ifcfg).
+ * for a Red Hat ifcfg file (see mergeIfcfg, merge_ifcfg). interfaces: the
+ * host's main interfaces(5) file (debian12's /etc/network/interfaces), kept
+ * but for a marked block that ensures the line reading lvsgen's drop-ins and
+ * its stanzas for the devices lvsgen's drop-ins configure, commented out (see
+ * mergeInterfaces and install.sh's merge_interfaces).
  */
-export type Merge = 'replace' | 'block' | 'iptables' | 'ifupdown' | 'keyfile' | 'ifcfg';
-export const MERGES: readonly Merge[] = ['replace', 'block', 'iptables', 'ifupdown', 'keyfile', 'ifcfg'];
+export type Merge = 'replace' | 'block' | 'iptables' | 'ifupdown' | 'keyfile' | 'ifcfg' | 'interfaces';
+export const MERGES: readonly Merge[] = ['replace', 'block', 'iptables', 'ifupdown', 'keyfile', 'ifcfg', 'interfaces'];
 
 /** The markers of a block (install.sh has the same two lines). */
 export const BLOCK_BEGIN = '# BEGIN lvsgen: install.sh rewrites the lines up to END lvsgen; edit outside them';
@@ -253,6 +257,72 @@ export function mergeIfupdown(host: string | undefined, bundled: string, lvsgenG
   return `${[...out, ...tail].join('\n')}\n`;
 }
 
+/** The prefix of a host's line that install.sh commented out (merge ifupdown's other files, merge interfaces). */
+export const DISABLED = '#lvsgen-disabled# ';
+
+/** An interfaces(5) line that reads lvsgen's drop-ins (/etc/network/interfaces.d/*). */
+const readsDropIns = (l: string) => /^\s*(source\s+(\/etc\/network\/)?interfaces\.d\/\*|source-directory\s+(\/etc\/network\/)?interfaces\.d\/?)\s*$/.test(l);
+/** The lines of a main interfaces file that name devices, one stanza each: `auto`, `allow-CLASS`, `no-auto-down`, `no-scripts`. */
+const deviceList = (w: string | undefined) => w === 'auto' || w === 'no-auto-down' || w === 'no-scripts' || (w?.startsWith('allow-') ?? false);
+
+/**
+ * The test oracle of install.sh's merge_interfaces: the host's main
+ * interfaces(5) file (undefined: absent, then lvsgen's stock file whole) with
+ * `devices` (those lvsgen's drop-ins configure: their `iface DEV inet`
+ * stanzas) taken out of it. The host's lines stay byte for byte but for:
+ * - every stanza of one of `devices`, `iface DEV` of any family or a `mapping`
+ *   naming one, has its lines that are neither blank nor a comment commented out
+ *   with DISABLED (merge_ifupdown takes their options over into lvsgen's
+ *   drop-in, and an inet6 stanza whole);
+ * - an `auto`, `allow-*`, `no-auto-down` or `no-scripts` line naming one of
+ *   `devices` is commented out the same way; the devices it names besides
+ *   go, with the same keyword, into lvsgen's block;
+ * - lvsgen's marked block (where the host's file had one, or at the end)
+ *   holds the bundled file's `source` lines when the host's file has no line
+ *   that reads /etc/network/interfaces.d/* (`source` or `source-directory`),
+ *   and those lines; no block when it would be empty.
+ * A file lvsgen merged before is read as the host had it: its block out, its
+ * disabled lines back. --uninstall does the same.
+ */
+export function mergeInterfaces(host: string | undefined, bundled: string, devices: readonly string[] = []): string {
+  if (host === undefined) return bundled;
+  const managed = new Set(devices);
+  const have = lines(host).map((l) => (l.startsWith(DISABLED) ? l.slice(DISABLED.length) : l));
+  const rest: string[] = [];
+  let reads = false;
+  let off = false;
+  let inBlock = false;
+  const out: Array<string | undefined> = [];
+  for (const l of have) {
+    if (l === BLOCK_BEGIN) {
+      inBlock = true;
+      if (!out.includes(undefined)) out.push(undefined);
+      continue;
+    }
+    if (inBlock) {
+      if (l === BLOCK_END) inBlock = false;
+      continue;
+    }
+    const [w0, ...ws] = words(l);
+    if (ifupdownKeyword(w0)) {
+      off = (w0 === 'iface' && managed.has(ws[0]!)) || (w0 === 'mapping' && ws.some((d) => managed.has(d)));
+      if (deviceList(w0) && ws.some((d) => managed.has(d))) {
+        const others = ws.filter((d) => !managed.has(d));
+        if (others.length > 0) rest.push(`${w0} ${others.join(' ')}`);
+        out.push(`${DISABLED}${l}`);
+        continue;
+      }
+      if (readsDropIns(l)) reads = true;
+    }
+    const t = l.trim();
+    out.push(off && t !== '' && !t.startsWith('#') ? `${DISABLED}${l}` : l);
+  }
+  const block = [...(reads ? [] : lines(bundled).filter((l) => /^\s*source(-directory)?\s/.test(l))), ...rest];
+  const wrapped = block.length > 0 ? [BLOCK_BEGIN, ...block, BLOCK_END] : [];
+  if (!out.includes(undefined)) out.push(undefined);
+  return `${out.flatMap((l) => (l === undefined ? wrapped : [l])).join('\n')}\n`;
+}
+
 /**
  * The test oracle of install.sh's merge_keyfile, with the host's original of
  * the same path as the only source: the keys of the host's profile for the
@@ -356,8 +426,12 @@ export function mergeIfcfg(host: string | undefined, bundled: string, lvsgenGate
   return `${out.join('\n')}\n`;
 }
 
-/** What install.sh makes of the host's file (undefined: absent) and the bundle's file, merged by MERGE. */
-export function mergeFile(merge: Merge, host: string | undefined, bundled: string): string {
+/**
+ * What install.sh makes of the host's file (undefined: absent) and the bundle's
+ * file, merged by MERGE; `devices`: for merge interfaces, those lvsgen's
+ * ifupdown drop-ins configure (see interfacesDevices).
+ */
+export function mergeFile(merge: Merge, host: string | undefined, bundled: string, devices: readonly string[] = []): string {
   switch (merge) {
     case 'block':
       return mergeBlock(host, bundled);
@@ -369,9 +443,16 @@ export function mergeFile(merge: Merge, host: string | undefined, bundled: strin
       return mergeKeyfile(host, bundled);
     case 'ifcfg':
       return mergeIfcfg(host, bundled);
+    case 'interfaces':
+      return mergeInterfaces(host, bundled, devices);
     default:
       return bundled;
   }
+}
+
+/** The devices lvsgen's ifupdown files configure (their `iface DEV inet` stanzas): what merge interfaces takes out of the host's main file. */
+export function interfacesDevices(files: ReadonlyArray<{ merge: Merge; content: string }>): string[] {
+  return files.filter((f) => f.merge === 'ifupdown').flatMap((f) => lines(f.content).map(words).filter((w) => w[0] === 'iface' && w[2] === 'inet').map((w) => w[1]!));
 }
 
 export interface PlanFile {

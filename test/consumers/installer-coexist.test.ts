@@ -22,7 +22,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, test, type TestContext } from 'node:test';
-import { BLOCK_BEGIN, BLOCK_END, mergeFile, parsePlan, type Plan } from '../../src/render/plan.js';
+import { BLOCK_BEGIN, BLOCK_END, interfacesDevices, mergeFile, parsePlan, type Plan } from '../../src/render/plan.js';
 import { bareNetns, bundlesOf, checkPrograms, consumerOf, link, netns, type Netns, ok, type Ran, read, render, requireRoot, requireTools, sh, snapshotTree, STUB_NOT_RUNNING, tempDir, withNetworkManager } from '../support/index.js';
 
 const STUB_LOG = 'lvsgen-stub.log';
@@ -720,6 +720,154 @@ test("lb-nat/debian12/director: lvsgen's stanzas keep the host's gateway, DNS, M
   ok(install(h, root, ['--uninstall']), '--uninstall');
   assertKept(root, admin, false, '--uninstall');
   for (const p of ['etc/network/interfaces.d/eth0', 'etc/network/interfaces.d/eth1']) assert.ok(!existsSync(join(root, p)), `--uninstall left ${p}`);
+});
+
+// The host's own /etc/network/interfaces (issue 15): stanzas for devices lvsgen does not
+// manage (dhcp on eth3, a static eth4, a bond, a vlan, DNS on lo), comments, one `auto`
+// line naming a managed device and another, no line reading interfaces.d/*. lb-nat's
+// director manages eth0, eth0:0 and eth1.
+const MAIN_ADMIN = `# The administrator's /etc/network/interfaces (no source line: the installer adds one)
+
+auto lo
+iface lo inet loopback
+	dns-nameservers 10.1.3.53
+
+# The primary network interface, as the Debian installer wrote it
+allow-hotplug eth0
+iface eth0 inet dhcp
+	mtu 9000
+
+iface eth0 inet6 auto
+
+auto eth3 eth1
+iface eth3 inet dhcp
+
+auto eth4
+iface eth4 inet static
+	address 198.51.100.9/24
+
+auto bond0
+iface bond0 inet manual
+	bond-slaves eth5 eth6
+	bond-mode active-backup
+
+auto eth3.100
+iface eth3.100 inet static
+	address 203.0.113.9/24
+	vlan-raw-device eth3
+`;
+
+/** The main file installed: the administrator's bytes with lvsgen's block out and the disabled lines back. */
+const unmerged = (text: string) => withoutBlock(text).split(DISABLED).join('');
+
+test("lb-nat/debian12/director: the administrator's /etc/network/interfaces is kept (other devices, comments, DNS on lo); only its stanzas of lvsgen's devices are disabled, their options taken over; ifquery and ifup read each device once; reinstall is a no-op, uninstall restores every byte", async (t) => {
+  if (!canRun(t, 'ifquery', 'ifup')) return;
+  const h = await hostOf(t, 'debian12', 'director');
+  const MAIN = '/etc/network/interfaces';
+  assert.equal(h.plan.files.find((f) => f.path === MAIN)?.merge, 'interfaces', 'the plan merges the main interfaces file');
+  const admin: Record<string, AdminFile> = { [MAIN]: { text: MAIN_ADMIN, mode: 0o644 } };
+  const dropIns = h.plan.files.filter((f) => f.merge === 'ifupdown').map((f) => ({ merge: f.merge, content: read(join(h.bundle, f.path)) }));
+  const devices = interfacesDevices(dropIns);
+  assert.deepEqual([...devices].sort(), ['eth0', 'eth0:0', 'eth1'], 'lvsgen manages eth0, eth0:0 and eth1');
+
+  const root = scratchRoot(t, h, admin);
+  ok(install(h, root, ['--yes']), 'install');
+  const main = read(join(root, MAIN));
+  assert.equal(main, mergeFile('interfaces', MAIN_ADMIN, read(join(h.bundle, MAIN)), devices), 'as the oracle merges it');
+  assert.equal(unmerged(main), MAIN_ADMIN, "every byte of the administrator's but the disabled prefixes and lvsgen's block");
+  assert.deepEqual(
+    main.split('\n').filter((l) => l.startsWith(DISABLED)),
+    ['allow-hotplug eth0', 'iface eth0 inet dhcp', '\tmtu 9000', 'iface eth0 inet6 auto', 'auto eth3 eth1'].map((l) => `${DISABLED}${l}`),
+    main,
+  );
+  assert.ok(main.endsWith(`${BLOCK_BEGIN}\nsource /etc/network/interfaces.d/*\nauto eth3\n${BLOCK_END}\n`), main);
+  assert.equal(modeOf(join(root, MAIN)), 0o644);
+  // The disabled stanza's options go over into lvsgen's drop-in (the inet6 stanza whole).
+  const eth0 = read(join(root, 'etc/network/interfaces.d/eth0'));
+  for (const l of ['\tmtu 9000\n', '\niface eth0 inet6 auto\n']) assert.ok(eth0.includes(l), `eth0 lacks ${JSON.stringify(l)}:\n${eth0}`);
+  assert.doesNotMatch(eth0, /dhcp/);
+
+  // ifupdown reads the installed files: the administrator's devices and lvsgen's, each once.
+  const work = tempDir(t, 'lvsgen-coexist-');
+  const rootedMain = join(work, 'interfaces');
+  writeFileSync(rootedMain, main.replace('source /etc/network/interfaces.d/*', `source ${root}/etc/network/interfaces.d/*`));
+  const listed = ok(sh('ifquery', ['-i', rootedMain, '--list']), 'ifquery --list').stdout.split('\n').filter((l) => l !== '');
+  assert.deepEqual([...listed].sort(), ['bond0', 'eth0', 'eth0:0', 'eth1', 'eth3', 'eth3.100', 'eth4', 'lo'], listed.join(' '));
+  assert.match(ok(sh('ifquery', ['-i', rootedMain, 'lo']), 'ifquery lo').stdout, /^dns-nameservers: 10\.1\.3\.53$/m);
+  assert.match(ok(sh('ifquery', ['-i', rootedMain, 'bond0']), 'ifquery bond0').stdout, /^bond-slaves: eth5 eth6$/m);
+  assert.match(ok(sh('ifquery', ['-i', rootedMain, 'eth3.100']), 'ifquery eth3.100').stdout, /^vlan-raw-device: eth3$/m);
+  mkdirSync(join(work, 'state'));
+  const plan = ok(sh('ifup', ['-n', '-v', '-i', rootedMain, '--state-dir', join(work, 'state'), '--no-scripts', 'eth0', 'eth1', 'eth3', 'eth4']), 'ifup -n');
+  const planned = `${plan.stdout}\n${plan.stderr}`;
+  for (const d of ['eth0', 'eth1', 'eth3', 'eth4']) assert.equal(planned.split(`configuring interface ${d}=${d} (inet)`).length - 1, 1, `${d} configured once:\n${planned}`);
+  assert.equal(planned.split('configuring interface eth0=eth0 (inet6)').length - 1, 1, `eth0's inet6 stanza once:\n${planned}`);
+  assert.match(planned, /ip addr add 10\.1\.3\.1\/255\.255\.255\.0 .*dev eth0/, planned);
+  assert.doesNotMatch(planned.split('configuring interface eth3=eth3')[0]!, /dhclient|dhcpcd|udhcpc/, `eth0 gets a DHCP client:\n${planned}`);
+
+  // Live: ifup in a namespace brings up lvsgen's eth0 (its address only, the MTU kept) and the administrator's eth4.
+  const ns = netns(t, 'lvim');
+  const peer = netns(t, 'lvip');
+  for (const d of ['eth0', 'eth1', 'eth4']) link(ns, d, peer, d);
+  mkdirSync(join(work, 'live'));
+  ok(ns.exec('ifup', ['-i', rootedMain, '--state-dir', join(work, 'live'), '--no-scripts', 'eth0', 'eth0:0', 'eth1', 'eth4']), 'ifup');
+  assert.match(ok(ns.exec('ip', ['-o', 'link', 'show', 'eth0']), 'ip link').stdout, / mtu 9000 /);
+  assert.match(ok(ns.exec('ip', ['-4', '-o', 'addr', 'show', 'dev', 'eth0']), 'ip addr').stdout, /inet 10\.1\.3\.1\/24 /);
+  assert.match(ok(ns.exec('ip', ['-4', '-o', 'addr', 'show', 'dev', 'eth4']), 'ip addr').stdout, /inet 198\.51\.100\.9\/24 /);
+
+  // Reinstall: nothing to do; uninstall: the administrator's file byte for byte.
+  assert.match(ok(install(h, root, ['--yes']), 'reinstall').stdout, /nothing to do/);
+  assert.equal(install(h, root, ['--check']).status, 0, '--check after install');
+  ok(install(h, root, ['--uninstall']), '--uninstall');
+  assertKept(root, admin, false, '--uninstall');
+
+  // Edited after the install: uninstall keeps the edit, lvsgen's block out and the disabled lines back.
+  const edited = scratchRoot(t, h, admin);
+  ok(install(h, edited, ['--yes']), 'install');
+  const edit = '\nauto eth7\niface eth7 inet dhcp\n';
+  writeFileSync(join(edited, MAIN), `${read(join(edited, MAIN))}${edit}`);
+  assert.match(ok(install(h, edited, ['--yes']), 'reinstall after the edit').stdout, /nothing to do/);
+  ok(install(h, edited, ['--uninstall']), '--uninstall after the edit');
+  assertKept(edited, { [MAIN]: { text: `${MAIN_ADMIN}${edit}`, mode: 0o644 } }, false, '--uninstall after the edit');
+});
+
+/** Main interfaces files the installer must merge as the oracle does, and put back byte for byte. */
+const MAIN_VARIANTS: Array<[string, string]> = [
+  ['the stock file with a source-directory line', '# stock\nsource-directory /etc/network/interfaces.d\n\nauto lo\niface lo inet loopback\n'],
+  ['a mapping of eth1, no-auto-down and allow-hotplug naming several devices, no final newline', 'mapping eth1\n\tscript /usr/local/sbin/map-eth1\n\tmap home eth1-home\n\nno-auto-down eth0 eth9\nallow-hotplug eth1 eth8\n# eth8\niface eth8 inet manual\n\tup ip link set eth8 up'],
+  ['an empty file', ''],
+  ['lvsgen-like lines that are not lvsgen\'s: an indented source of another folder, a comment in a managed stanza', 'source /etc/network/interfaces.d/*.cfg\n\n  auto eth0\n  iface eth0 inet static\n# kept as it is\n\taddress 10.1.3.1/24\n\n\tpost-up true\n'],
+];
+
+test('lb-nat/debian12/director: install.sh merges main interfaces files as mergeInterfaces does (mappings, no-auto-down, allow-* with several devices, source-directory, an empty file, no final newline, an upgrade from the whole stock file, no file) and --uninstall puts each back byte for byte', async (t) => {
+  if (!canRun(t, 'ifquery')) return;
+  const h = await hostOf(t, 'debian12', 'director');
+  const MAIN = '/etc/network/interfaces';
+  const devices = interfacesDevices(h.plan.files.filter((f) => f.merge === 'ifupdown').map((f) => ({ merge: f.merge, content: read(join(h.bundle, f.path)) })));
+  for (const [what, text] of MAIN_VARIANTS) {
+    const root = scratchRoot(t, h, { [MAIN]: { text, mode: 0o644 } });
+    ok(install(h, root, ['--yes']), `${what}: install`);
+    const main = read(join(root, MAIN));
+    assert.equal(main, mergeFile('interfaces', text, read(join(h.bundle, MAIN)), devices), `${what}: as the oracle merges it`);
+    assert.equal(unmerged(main), text.endsWith('\n') || text === '' ? text : `${text}\n`, `${what}: the administrator's lines`);
+    assert.equal(main.split('\n').filter((l) => l === 'source /etc/network/interfaces.d/*' || l === 'source-directory /etc/network/interfaces.d').length, 1, `${what}: one line reads the drop-ins:\n${main}`);
+    ok(sh('ifquery', ['-i', join(root, MAIN), '--list']), `${what}: ifquery reads it`);
+    if (!text.endsWith('\n')) assert.match(ok(install(h, root, ['--yes']), `${what}: reinstall`).stdout, /nothing to do/, what);
+    ok(install(h, root, ['--uninstall']), `${what}: --uninstall`);
+    assertKept(root, { [MAIN]: { text, mode: 0o644 } }, false, `${what}: --uninstall`);
+  }
+  // Upgraded from an lvsgen that wrote the stock file whole (the original in backup/): the original merged, and back on --uninstall.
+  const stock = read(join(h.bundle, MAIN));
+  const upgraded = scratchRoot(t, h, { [MAIN]: { text: stock, mode: 0o644 }, [`/var/lib/lvsgen/backup${MAIN}`]: { text: MAIN_ADMIN, mode: 0o644 } });
+  ok(install(h, upgraded, ['--yes']), 'upgrade');
+  assert.equal(read(join(upgraded, MAIN)), mergeFile('interfaces', MAIN_ADMIN, stock, devices), 'upgrade: the original merged');
+  ok(install(h, upgraded, ['--uninstall']), '--uninstall after the upgrade');
+  assertKept(upgraded, { [MAIN]: { text: MAIN_ADMIN, mode: 0o644 } }, false, '--uninstall after the upgrade');
+  // No file on the host: the stock file, removed again by --uninstall.
+  const bare = scratchRoot(t, h, {});
+  ok(install(h, bare, ['--yes']), 'install on a host without the file');
+  assert.equal(read(join(bare, MAIN)), read(join(h.bundle, MAIN)));
+  ok(install(h, bare, ['--uninstall']), '--uninstall');
+  assert.ok(!existsSync(join(bare, MAIN)), '--uninstall left the stock file');
 });
 
 // The profile an administrator (or the installer of RHEL, or cloud-init) made for eth0.

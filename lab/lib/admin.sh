@@ -91,8 +91,20 @@ EOF
 -A INPUT -p tcp --dport 22 -j ACCEPT
 COMMIT
 EOF
+    # the administrator's ifcfg for the device: lvsgen's addresses win, the DNS servers stay
+    admin_file "$u" "$k" 0644 "/etc/sysconfig/network-scripts/ifcfg-$dev" <<EOF
+# The administrator's
+DEVICE=$dev
+BOOTPROTO=dhcp
+ONBOOT=yes
+DNS1=$ADMIN_DNS
+DOMAIN=lab.example
+EOF
     rec kept /etc/sysctl.conf
     rec kept /etc/sysconfig/iptables
+    rec ifcfg "/etc/sysconfig/network-scripts/ifcfg-$dev" DNS1 "$ADMIN_DNS"
+    rec ifcfg "/etc/sysconfig/network-scripts/ifcfg-$dev" DOMAIN lab.example
+    rec backup "/etc/sysconfig/network-scripts/ifcfg-$dev"
     rec iptables filter INPUT '-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT'
     rec sysctl net.ipv4.tcp_keepalive_time 600
     # rc.sysinit's sysctl -p, then the iptables init script
@@ -241,6 +253,12 @@ admin_check() {
     option)
       if admin_read "$h" "$a" | admin_has_option "$b" "$c"; then echo "$a: iface $b inet has the administrator's $c"
       else echo "$a: iface $b inet lacks the administrator's $c"; rc=1; fi
+      ;;
+    ifcfg)
+      # the key's last assignment, its quotes taken off (the values here need none)
+      got=$(admin_read "$h" "$a" | sed -n "s/^$b=//p" | tail -1 | sed 's/^"\(.*\)"$/\1/')
+      if [ "$got" = "$c" ]; then echo "$a: the administrator's $b=$c"
+      else echo "$a: $b is \"$got\", the administrator's was $c"; rc=1; fi
       ;;
     backup)
       if [ "$(admin_read "$h" "$ADMIN_BACKUP$a"; echo .)" = "$(cat "$k/files$a"; echo .)" ]; then echo "$a: the administrator's original kept in $ADMIN_BACKUP"

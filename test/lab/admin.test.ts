@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test, type TestContext } from 'node:test';
+import { mergeFile } from '../../src/render/plan.js';
 import { netns, REPO, requireRoot, requireTools, sh, tempDir } from '../support/index.js';
 
 const ADMIN = join(REPO, 'lab', 'lib', 'admin.sh');
@@ -55,7 +56,7 @@ test('admin_seed: per distro, the administrator\'s files in the root and a copy 
   const s = setup(t, []);
   if (!s) return;
   const want: Record<string, { files: Record<string, string>; kinds: string[] }> = {
-    redhat: { files: { '/etc/sysctl.conf': '644', '/etc/sysconfig/iptables': '600' }, kinds: ['kept', 'kept', 'iptables', 'sysctl', 'boot', 'boot'] },
+    redhat: { files: { '/etc/sysctl.conf': '644', '/etc/sysconfig/iptables': '600', '/etc/sysconfig/network-scripts/ifcfg-eth1': '644' }, kinds: ['kept', 'kept', 'ifcfg', 'ifcfg', 'backup', 'iptables', 'sysctl', 'boot', 'boot'] },
     debian: { files: { '/etc/sysctl.conf': '644', '/etc/network/interfaces': '644' }, kinds: ['kept', 'option', 'option', 'backup', 'sysctl', 'boot'] },
     debian12: {
       files: { '/etc/nftables.conf': '755', '/etc/sysctl.d/60-admin.conf': '644', '/etc/network/interfaces.d/50-cloud-init': '644' },
@@ -75,6 +76,7 @@ test('admin_seed: per distro, the administrator\'s files in the root and a copy 
     const all = Object.keys(w.files).map((p) => readFileSync(at(p), 'utf8')).join('');
     assert.doesNotMatch(all, /gateway/);
     if (distro !== 'redhat') assert.match(all, /iface eth1 inet dhcp\n\s+dns-nameservers 192\.0\.2\.53\n/);
+    else assert.match(all, /^DEVICE=eth1\nBOOTPROTO=dhcp\nONBOOT=yes\nDNS1=192\.0\.2\.53\n/m);
   }
 });
 
@@ -139,7 +141,7 @@ test('admin_check, debian12: the installer\'s merges pass; a replaced file, a st
   failsWith(/net\.ipv4\.tcp_fin_timeout = 60, the administrator's is 30/, 'key set back');
 });
 
-test('admin_check, redhat: the iptables merge passes; the file replaced or the rule flushed fails', (t) => {
+test('admin_check, redhat: the iptables and ifcfg merges pass; a file replaced or the rule flushed fails', (t) => {
   const s = setup(t, ['iptables', 'iptables-restore']);
   if (!s) return;
   const { dir, ns } = s;
@@ -153,9 +155,24 @@ test('admin_check, redhat: the iptables merge passes; the file replaced or the r
   const nat = `${BEGIN}\n*nat\n:LVSGEN-POSTROUTING - [0:0]\n-A LVSGEN-POSTROUTING -s 192.168.6.0/24 -j MASQUERADE\n-A POSTROUTING -j LVSGEN-POSTROUTING\nCOMMIT\n${END}\n`;
   writeFileSync(at('/etc/sysconfig/iptables'), ipt + nat);
   writeFileSync(at('/etc/sysctl.conf'), `${sysctl}${BEGIN}\nnet.ipv4.ip_forward = 1\n${END}\n`);
+  // the ifcfg as install.sh merges it (its oracle), and the original backed up
+  const ifcfgPath = '/etc/sysconfig/network-scripts/ifcfg-eth1';
+  const ifcfg = copy(dir, ifcfgPath);
+  const lvsgens = 'DEVICE=eth1\nBOOTPROTO=static\nIPADDR=10.0.0.2\nNETMASK=255.255.255.0\nONBOOT=yes\n';
+  writeFileSync(at(ifcfgPath), mergeFile('ifcfg', ifcfg, lvsgens));
+  mkdirSync(dirname(at(`/var/lib/lvsgen/backup${ifcfgPath}`)), { recursive: true });
+  writeFileSync(at(`/var/lib/lvsgen/backup${ifcfgPath}`), ifcfg);
   r = check(dir, ns);
   assert.equal(r.status, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /iptables -t filter: -A INPUT -p tcp -m tcp --dport 22 -j ACCEPT/);
+  assert.match(r.stdout, /ifcfg-eth1: the administrator's DNS1=192\.0\.2\.53/);
+  // lvsgen's ifcfg alone: the administrator's DNS servers lost
+  writeFileSync(at(ifcfgPath), lvsgens);
+  r = check(dir, ns);
+  assert.equal(r.status, 1, r.stdout);
+  assert.match(r.stdout, /ifcfg-eth1: DNS1 is "", the administrator's was 192\.0\.2\.53/);
+  writeFileSync(at(ifcfgPath), mergeFile('ifcfg', ifcfg, lvsgens));
+  assert.equal(check(dir, ns).status, 0);
   // replaced by lvsgen's file
   writeFileSync(at('/etc/sysconfig/iptables'), nat);
   r = check(dir, ns);

@@ -73,7 +73,7 @@ export function renderInventory(model: DerivedModel): string {
     if (pair !== undefined) {
       vars.lvsgen_pair_peer = pair.nodes.find((n) => n !== h.name)!;
       vars.lvsgen_pair_preferred = pair.nodes[0] === h.name;
-      vars.lvsgen_pair_floating = pair.floating[0]!.split('/')[0]!;
+      vars.lvsgen_pair_floating = pair.floating.find((f) => !f.includes(':'))!.split('/')[0]!;
     }
     hosts[h.name] = vars;
   }

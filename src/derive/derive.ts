@@ -1,13 +1,13 @@
 // Topology -> derived model: the facts the operator should not have to
 // repeat (gateways, forwarding, masquerading, aliases, routes, heartbeat files).
 import { createHash } from 'node:crypto';
-import { addressKey, compareAddresses, contains, contains6, facing, floatingGateway, interfaceAddresses, parseCidr, parseCidr6, splitEndpoint, type Cidr, type Cidr6 } from '../model/net.js';
+import { addressKey, compareAddresses, contains, contains6, expandedIPv6, facing, floatingGateway, interfaceAddresses, parseCidr, parseCidr6, splitEndpoint, type Cidr, type Cidr6 } from '../model/net.js';
 import { fallbackOf } from '../model/fallback.js';
 import { isFtp } from '../model/ftp.js';
 import { fwmarksOf, parseMatch, serviceDestinations, servicePort } from '../model/fwmark.js';
 import { ROLES, type DirectorBackend, type Role, type Topology, type VirtualServiceSpec } from '../model/schema.js';
 import { vrrpPassword } from '../model/targets.js';
-import { defaultRouterId, directorPairs, pairsOf, serviceDirectors, type PairSpec } from '../model/pairs.js';
+import { defaultRouterId, directorPairs, floating4, floating6, floatingAddress, pairsOf, serviceDirectors, type PairSpec } from '../model/pairs.js';
 import { impliedDns } from '../model/validate.js';
 import type {
   Alias,
@@ -195,7 +195,7 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
     const hb = myPair?.spec;
     const isHaNode = myPair !== undefined;
     const directorPair = myPair !== undefined && dPairs.includes(myPair);
-    const floating = (hb?.floating ?? []).map((f) => parseCidr(f).address);
+    const floating = (hb?.floating ?? []).map(floatingAddress);
 
     // Default gateway: explicit; else for NAT the director, or the director pair's
     // floating address on our network; else a router beside us.
@@ -205,7 +205,7 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
       const d = directors[0];
       // The pair that runs the server's NAT services (validation keeps it to one).
       const natPair = dPairs.find((p) => runnersOf.get(natService)!.every((r) => p.spec.nodes.includes(r)));
-      if (natPair !== undefined) gateway = floatingGateway(own, natPair.spec.floating.map((f) => parseCidr(f)))?.address;
+      if (natPair !== undefined) gateway = floatingGateway(own, floating4(natPair.spec).map((f) => parseCidr(f)))?.address;
       else if (d !== undefined) gateway = facing(own, ifaces.get(d)!)?.director.cidr.address;
     }
     if (gateway === undefined && !roles.router) {
@@ -220,10 +220,22 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
     const gwDevice = gateway !== undefined ? deviceFor(gateway) : undefined;
     if (gwDevice && gateway !== undefined) gwDevice.gateway = gateway;
     // IPv6 default gateway of a NAT real server of an IPv6 service: the director's
-    // IPv6 address on the server's network (IPVS NAT needs the replies back through it).
+    // IPv6 address on the server's network (IPVS NAT needs the replies back through it);
+    // through a pair of directors, the pair's IPv6 floating address there.
     let gateway6: { address: string; device: string } | undefined;
     const d6 = directors[0];
-    if (!isDirector && d6 !== undefined && myServices.some((vs) => vs.forward === 'masq' && vipOf(vs).address.includes(':'))) {
+    const natService6 = myServices.find((vs) => vs.forward === 'masq' && vipOf(vs).address.includes(':'));
+    const natPair6 = natService6 !== undefined ? dPairs.find((p) => runnersOf.get(natService6)!.every((r) => p.spec.nodes.includes(r))) : undefined;
+    if (!isDirector && natPair6 !== undefined) {
+      for (const dev of devices) {
+        const via = floating6(natPair6.spec).map((f) => parseCidr6(f)).find((c) => dev.ipv6.some((m) => contains6(parseCidr6(`${m.address}/${m.prefix}`), c.address)));
+        if (via !== undefined) {
+          gateway6 = { address: via.address, device: dev.device };
+          dev.gateway6 = via.address;
+          break;
+        }
+      }
+    } else if (!isDirector && d6 !== undefined && natService6 !== undefined) {
       for (const dev of devices) {
         const via = ifaces.get(d6)!.flatMap((x) => x.cidr6).find((c) => dev.ipv6.some((m) => contains6(parseCidr6(`${m.address}/${m.prefix}`), c.address)));
         if (via !== undefined) {
@@ -248,7 +260,8 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
       // An IPv6 virtual address: a further address of the device on its network (IPv6 has no eth0:N aliases).
       for (const vip of allVips.filter((a) => a.includes(':'))) {
         const dev = devices.find((x) => x.ipv6.some((m) => contains6(parseCidr6(`${m.address}/${m.prefix}`), vip)));
-        if (!dev || dev.ipv6.some((m) => m.address === vip)) continue;
+        // A floating address of a pair is VRRP's (or heartbeat's IPv6addr) to add.
+        if (!dev || dev.ipv6.some((m) => m.address === vip) || (isHaNode && floating.includes(vip))) continue;
         const on = dev.ipv6.find((m) => contains6(parseCidr6(`${m.address}/${m.prefix}`), vip))!;
         dev.ipv6.push({ address: vip, prefix: on.prefix, networkCidr: on.networkCidr, purpose: `virtual address ${vip}` });
       }
@@ -412,7 +425,7 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
     // Router: each pair's virtual network goes to its first floating address.
     for (const p of roles.router ? pairs : []) {
       if (p.spec.virtual_network === undefined) continue;
-      const via = parseCidr(p.spec.floating[0]!).address;
+      const via = parseCidr(floating4(p.spec)[0]!).address;
       const dev = deviceFor(via);
       const vn = parseCidr(p.spec.virtual_network);
       if (dev) {
@@ -639,18 +652,25 @@ function heartbeatView(
 ): HeartbeatView {
   const hb = pair.spec;
   const [n0, n1] = hb.nodes as [string, string];
-  const first = parseCidr(hb.floating[0]!);
-  const devOn = (n: string, address: string) => ifaces.get(n)!.find((i) => contains(i.cidr, address))?.device;
+  const first = parseCidr(floating4(hb)[0]!);
+  const devOn = (n: string, address: string) => ifaces.get(n)!.find((i) => (address.includes(':') ? i.cidr6.some((c) => contains6(c, address)) : contains(i.cidr, address)))?.device;
   // ha.cf is each node's own (heartbeat reads it locally): its bcast is this
   // node's device; haresources must be the same on both (validation refuses a
   // device it must name that the nodes call differently, model/targets.ts).
   const bcast = hb.interface ?? devOn(node, first.address) ?? ifaces.get(node)![0]!.device;
   const ipaddr = pairBackend !== undefined ? 'IPaddr2' : 'IPaddr';
+  // An IPv6 address is heartbeat's IPv6addr resource (resource.d/IPv6addr:
+  // ADDRESS/PREFIX/DEVICE, handed to the OCF agent as ipv6addr, cidr_netmask and
+  // nic), written in full: ResourceManager splits a resource's arguments at
+  // every `::`, so a compressed address (2001:db8::1) would reach it in pieces.
   const addresses = hb.floating.map((f) => {
-    const c = parseCidr(f);
+    const v6 = f.includes(':');
+    const c = v6 ? parseCidr6(f) : parseCidr(f);
     const d0 = devOn(n0, c.address);
     const d1 = devOn(n1, c.address);
-    return d0 !== undefined && d0 === d1 ? `${ipaddr}::${c.address}/${c.prefix}/${d0}` : `${ipaddr}::${c.address}/${c.prefix}`;
+    const agent = v6 ? 'IPv6addr' : ipaddr;
+    const address = v6 ? expandedIPv6(c.address) : c.address;
+    return d0 !== undefined && d0 === d1 ? `${agent}::${address}/${c.prefix}/${d0}` : `${agent}::${address}/${c.prefix}`;
   });
   // Started left to right, stopped right to left: the IPVS table and the sync
   // daemon's master role are in place before the addresses arrive, and the
@@ -781,8 +801,8 @@ function keepalivedVirtualServer(
 function vrrpView(t: Topology, pair: PairSpec, node: string, ifaces: Map<string, HostIface[]>, key: string | undefined, directorPair: boolean): VrrpView {
   const hb = pair.spec;
   const own = ifaces.get(node)!;
-  const devOn = (address: string) => own.find((i) => contains(i.cidr, address))?.device;
-  const first = parseCidr(hb.floating[0]!);
+  const devOn = (address: string) => own.find((i) => (address.includes(':') ? i.cidr6.some((c) => contains6(c, address)) : contains(i.cidr, address)))?.device;
+  const first = parseCidr(floating4(hb)[0]!);
   const preferred = hb.nodes[0] === node;
   const iface = hb.interface ?? devOn(first.address) ?? own[0]!.device;
   return {
@@ -797,10 +817,27 @@ function vrrpView(t: Topology, pair: PairSpec, node: string, ifaces: Map<string,
     advertInt: hb.keepalive,
     nopreempt: !hb.auto_failback,
     ...(key !== undefined && hb.auth.method !== 'crc' ? { authPass: vrrpPassword(key) } : {}),
-    addresses: hb.floating.map((f) => {
+    addresses: floating4(hb).map((f) => {
       const c = parseCidr(f);
       return { address: c.address, prefix: c.prefix, device: devOn(c.address) ?? own[0]!.device };
     }),
+    // keepalived keeps one address family per instance, and IPv6 needs VRRP
+    // version 3, which has no authentication (RFC 5798): the IPv6 addresses
+    // move in an instance of their own, with the same router id (VRRP's ids are
+    // per address family: its virtual MAC is 00:00:5e:00:02:ID, not :01:ID),
+    // and a sync group moves the two together. No password is written there.
+    ...(floating6(hb).length > 0
+      ? {
+          ipv6: {
+            instance: `${t.name}-ipv6`,
+            syncGroup: `${t.name}-pair`,
+            addresses: floating6(hb).map((f) => {
+              const c = parseCidr6(f);
+              return { address: c.address, prefix: c.prefix, device: devOn(c.address) ?? own[0]!.device };
+            }),
+          },
+        }
+      : {}),
   };
 }
 

@@ -280,6 +280,12 @@ export interface VrrpView {
   addresses: Array<{ address: string; prefix: number; device: string }>;
   /** A pair of directors with connection_sync: the interface of keepalived's lvs_sync_daemon. */
   syncInterface?: string;
+  /**
+   * The IPv6 floating addresses, if any: a VRRP version 3 instance of their own
+   * (same interface, router id, priority and state; no authentication), in a
+   * sync group with the IPv4 instance so that both move together.
+   */
+  ipv6?: { instance: string; syncGroup: string; addresses: Array<{ address: string; prefix: number; device: string }> };
 }
 
 export interface KeepalivedView {

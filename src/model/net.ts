@@ -97,6 +97,11 @@ export function canonicalIPv6(s: string): string {
   return ipaddr.IPv6.parse(s).toRFC5952String();
 }
 
+/** An IPv6 address written in full, without `::` (2001:db8:6:0:0:0:0:100): for heartbeat's haresources, which splits at `::`. */
+export function expandedIPv6(s: string): string {
+  return ipaddr.IPv6.parse(s).toNormalizedString();
+}
+
 /**
  * IPv6 ranges that are no address to configure on an interface: the kernel
  * gives every interface its link-local address itself, and the others are

@@ -5,7 +5,7 @@
 // VRRP router id, its heartbeat UDP port, which pair owns an address) is
 // computed in one place.
 import { createHash } from 'node:crypto';
-import { parseCidr } from './net.js';
+import { canonicalIPv6, parseCidr, parseCidr6 } from './net.js';
 import type { HeartbeatSpec, Topology } from './schema.js';
 
 export interface PairSpec {
@@ -85,9 +85,25 @@ export function directorPairs(t: Topology): PairSpec[] {
   return pairsOf(t).filter((p) => isDirectorPair(t, p));
 }
 
-/** The director pair among `pairs` whose floating addresses hold `address`. */
+/** A pair's IPv4 floating addresses (ADDRESS/PREFIX), in topology order; validation asks for at least one. */
+export function floating4(spec: HeartbeatSpec): string[] {
+  return spec.floating.filter((f) => !f.includes(':'));
+}
+
+/** A pair's IPv6 floating addresses (ADDRESS/PREFIX), in topology order. */
+export function floating6(spec: HeartbeatSpec): string[] {
+  return spec.floating.filter((f) => f.includes(':'));
+}
+
+/** The address of a floating ADDRESS/PREFIX, an IPv6 one canonical (RFC 5952). */
+export function floatingAddress(f: string): string {
+  return f.includes(':') ? parseCidr6(f).address : parseCidr(f).address;
+}
+
+/** The director pair among `pairs` whose floating addresses hold `address` (IPv4, or IPv6 in any spelling). */
 export function ownerOf(pairs: readonly PairSpec[], address: string): PairSpec | undefined {
-  return pairs.find((p) => p.spec.floating.some((f) => parseCidr(f).address === address));
+  const a = address.includes(':') ? canonicalIPv6(address) : address;
+  return pairs.find((p) => p.spec.floating.some((f) => floatingAddress(f) === a));
 }
 
 /**

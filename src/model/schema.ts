@@ -236,7 +236,10 @@ export function makeTopologySchema(distros: readonly string[]) {
       .array(hostName)
       .refine((a) => a.length === 2, { message: 'heartbeat needs exactly two nodes', ...code('heartbeat-nodes') })
       .describe('The two nodes; the first is the preferred active node (with keepalived: the higher VRRP priority). Two directors as nodes are a pair of directors (HA load balancing).'),
-    floating: z.array(cidr).min(1).describe('Addresses (with prefix) that move to the active node.'),
+    floating: z
+      .array(interfaceCidr)
+      .min(1)
+      .describe('Addresses (with prefix) that move to the active node: IPv4 and IPv6 (at least one IPv4). Each lies on a network of both nodes. With keepalived the IPv6 ones move in a VRRP version 3 instance of their own, synchronised with the IPv4 one; with heartbeat they are IPv6addr resources.'),
     virtual_network: cidr.optional().describe('A CIDR network of virtual addresses every node accepts as local (loopback alias); the router routes it via the first floating address.'),
     interface: z.string().regex(IFNAME_RE).optional().describe('Interface heartbeat talks on; default: the one on the floating address network.'),
     keepalive: positiveInt.default(2),

@@ -5,7 +5,7 @@
 import type { RawProblem } from './problems.js';
 import type { DirectorBackend, Topology } from './schema.js';
 import { keepalivedCheckProblems } from './validate.js';
-import { directorPairs, pairsOf } from './pairs.js';
+import { directorPairs, floating4, pairsOf } from './pairs.js';
 import { contains, interfaceAddresses, parseCidr } from './net.js';
 
 export interface DistroCapabilities {
@@ -136,7 +136,7 @@ export function checkTargets(t: Topology, opts: TargetOptions): RawProblem[] {
     const isDirPair = directorPairs(t).includes(pair);
     if (isDirPair && n0 !== undefined && n1 !== undefined && hb.nodes.length === 2 && n0 !== n1 && [n0, n1].every((n) => !opts.capabilities(distroOf(n)).vrrp)) {
       const devOn = (n: string, address: string) => Object.entries(t.hosts[n]!.interfaces).find(([, c]) => interfaceAddresses(c).ipv4.some((a) => contains(parseCidr(a), address)))?.[0];
-      const first = hb.floating[0] !== undefined ? parseCidr(hb.floating[0]).address : undefined;
+      const first = floating4(hb)[0] !== undefined ? parseCidr(floating4(hb)[0]!).address : undefined;
       if (hb.connection_sync && hb.interface === undefined && first !== undefined) {
         const d0 = devOn(n0, first);
         const d1 = devOn(n1, first);
@@ -150,6 +150,7 @@ export function checkTargets(t: Topology, opts: TargetOptions): RawProblem[] {
       }
       const streamline = hb.nodes.some((n) => (t.hosts[n]!.roles as string[]).includes('real-server'));
       for (const [i, f] of streamline ? hb.floating.entries() : []) {
+        if (f.includes(':')) continue; // no streamline service is IPv6 (NAT only): an IPv6 address names the device where the nodes agree
         const address = parseCidr(f).address;
         const d0 = devOn(n0, address);
         const d1 = devOn(n1, address);

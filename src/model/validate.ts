@@ -6,7 +6,7 @@ import { fallbackOf } from './fallback.js';
 import { IP_VS_FTP_MAX_PORTS, isFtp } from './ftp.js';
 import { isIPv4, type Topology } from './schema.js';
 import { isMatch, parseMatch, serviceDestinations, servicePort } from './fwmark.js';
-import { ownerOf, pairsOf, serviceDirectors, type PairSpec } from './pairs.js';
+import { floating4, floating6, ownerOf, pairsOf, serviceDirectors, type PairSpec } from './pairs.js';
 
 interface Located {
   host: string;
@@ -129,6 +129,8 @@ export function validateTopology(t: Topology): RawProblem[] {
   const directorPair = dPairs.length > 0 && directors.length === haDirectors.length;
   /** NAT real servers already checked, with the pair whose floating address is their gateway. */
   const gatewayChecked = new Map<string, PairSpec | undefined>();
+  /** The same for the IPv6 gateway of the real servers of IPv6 services. */
+  const gateway6Checked = new Map<string, PairSpec | undefined>();
 
   // Virtual services.
   if (t.virtual_services.length > 0 && directors.length === 0) {
@@ -200,7 +202,7 @@ export function validateTopology(t: Topology): RawProblem[] {
     // An IPv6 virtual service (README, "IPv6"): NAT only, its real servers
     // reached over IPv6; what it cannot have yet is refused with the reason.
     const v6 = vip !== undefined && vip.address.includes(':');
-    if (v6) for (const p of ipv6ServiceProblems(vs, at, haDirectors.length > 0)) add(p);
+    if (v6) for (const p of ipv6ServiceProblems(vs, at)) add(p);
     if (vip !== undefined && !v6) {
       const cidr = parseCidr(`${vip.address}/32`);
       const clash = taken.find((o) => o.protocol === vs.protocol && overlaps(o.cidr, cidr) && o.from <= vip.port && vip.port <= o.to && o.i !== i);
@@ -268,7 +270,7 @@ export function validateTopology(t: Topology): RawProblem[] {
         if (!problems.some((p) => p.message === message && p.path.join('.') === fbAt.join('.'))) add({ code: 'unreachable-real-server', path: fbAt, message });
       }
     }
-    if (haDirectors.length > 0 && vip !== undefined && !v6 && owner === undefined) {
+    if (haDirectors.length > 0 && vip !== undefined && owner === undefined) {
       add({ code: 'unsupported', path: [...at, 'virtual'], message: `virtual address ${vip.address} must be ${floatingWhere}: with a pair of directors, heartbeat or VRRP moves it to the active one` });
     }
 
@@ -312,8 +314,20 @@ export function validateTopology(t: Topology): RawProblem[] {
       if (vs.forward === 'ipip' || directors.includes(name)) continue;
       if (v6) {
         // NAT over IPv6: the director reaches the real server on a network of its
-        // own, and is the server's IPv6 default gateway there (derived).
-        for (const d of directors) {
+        // own, and is the server's IPv6 default gateway there (derived); through a
+        // pair of directors, the pair's IPv6 floating address on that network is.
+        if (directorPair && gateway6Checked.has(name) && owner !== undefined && gateway6Checked.get(name) !== undefined && gateway6Checked.get(name) !== owner) {
+          add({ code: 'unsupported', path: rsAt, message: `real server ${name} is already an IPv6 NAT real server of ${pathText(gateway6Checked.get(name)!)}: its one IPv6 default gateway can be the floating address of one director pair only` });
+        }
+        if (directorPair && owner !== undefined && !gateway6Checked.has(name)) {
+          gateway6Checked.set(name, owner);
+          const mine = ifaces6Of(name);
+          if (!floating6(owner.spec).some((f) => mine.some((r) => contains6(r.cidr, parseCidr6(f).address)))) {
+            const nets = mine.map((r) => r.cidr.networkCidr).join(', ') || 'none';
+            add({ code: 'floating-off-network', path: rsAt, message: `real server ${name}'s IPv6 networks (${nets}) hold no IPv6 floating address of ${pathText(owner)}: IPv6 NAT through a pair needs one there in ${pathText(owner)}.floating, as the real servers' IPv6 gateway` });
+          }
+        }
+        for (const d of runners) {
           if (!ifaces6Of(name).some((r) => ifaces6Of(d).some((x) => contains6(x.cidr, r.cidr.address)))) {
             add({ code: 'unreachable-real-server', path: rsAt, message: `real server ${name} has no IPv6 address on a network of director ${d}: an IPv6 service reaches its real servers over IPv6, through NAT (give both an IPv6 address on one network)` });
           }
@@ -326,7 +340,7 @@ export function validateTopology(t: Topology): RawProblem[] {
       }
       if (directorPair && vs.forward === 'masq' && !gatewayChecked.has(name)) {
         gatewayChecked.set(name, owner);
-        const fg = floatingGateway(ifacesOf(name), (owner?.spec.floating ?? []).map((f) => parseCidr(f)));
+        const fg = floatingGateway(ifacesOf(name), (owner !== undefined ? floating4(owner.spec) : []).map((f) => parseCidr(f)));
         if (fg === undefined) {
           const nets = ifacesOf(name).map((a) => a.cidr.networkCidr).join(', ');
           add({ code: 'floating-off-network', path: rsAt, message: `real server ${name}'s network (${nets}) holds no floating address of the director pair: NAT through a pair needs one there in heartbeat.floating, as the real servers' gateway` });
@@ -381,7 +395,24 @@ export function validateTopology(t: Topology): RawProblem[] {
     }
     // A list of other than two nodes is the schema's problem (heartbeat-nodes): not checked against a third.
     const nodeIfs = hbNodes.length === 2 ? hbNodes.filter(has).map(ifacesOf) : [];
+    const nodeIfs6 = hbNodes.length === 2 ? hbNodes.filter(has).map(ifaces6Of) : [];
+    // The IPv4 address is what the pair's interface, heartbeat's bcast device and
+    // the router's route to a virtual network are found from; IPv6 ones come beside it.
+    if (floating4(hb).length === 0) {
+      add({ code: 'unsupported', path: [...at, 'floating'], message: `${here}.floating needs an IPv4 address: a pair floats IPv4 addresses, and IPv6 ones beside them (lvsgen does not write IPv6-only pairs)` });
+    }
     for (const [i, f] of hb.floating.entries()) {
+      if (f.includes(':')) {
+        const c6 = parseCidr6(f);
+        const p = [...at, 'floating', i];
+        for (const [k, ifs] of nodeIfs6.entries()) {
+          if (!ifs.some((a) => a.cidr.networkCidr === c6.networkCidr)) {
+            add({ code: 'floating-off-network', path: p, message: `floating address ${f} is not on an IPv6 network of node ${hb.nodes[k]} (give the node an IPv6 address on ${c6.networkCidr})` });
+          }
+        }
+        claim(c6.address, `${here}.floating[${i}]`, p);
+        continue;
+      }
       const c = parseCidr(f);
       const p = [...at, 'floating', i];
       for (const [k, ifs] of nodeIfs.entries()) {
@@ -549,17 +580,15 @@ function realServerOptionProblems(
 /**
  * What an IPv6 virtual service cannot have yet. Direct routing and tunnelling
  * would need the virtual address on the real servers' loopback (and ip6ip6
- * for tunnelling), which lvsgen writes for IPv4 only; a pair of directors
- * moves IPv4 floating addresses only (heartbeat.floating); ip_vs_ftp and
+ * for tunnelling), which lvsgen writes for IPv4 only; ip_vs_ftp and
  * the sorry server are written for IPv4; a persistence netmask is an IPv4
  * mask (ldirectord.cf(5) wants a prefix length for IPv6). An IPv4 sorry
  * server behind an IPv6 service would mix the families in one IPVS service,
  * which IPVS refuses for NAT.
  */
-function ipv6ServiceProblems(vs: Topology['virtual_services'][number], at: Array<string | number>, pair: boolean): RawProblem[] {
+function ipv6ServiceProblems(vs: Topology['virtual_services'][number], at: Array<string | number>): RawProblem[] {
   const out: RawProblem[] = [];
   if (vs.forward !== 'masq') out.push({ code: 'unsupported', path: [...at, 'forward'], message: `an IPv6 virtual service is balanced through NAT (masq) only: lvsgen does not write IPv6 ${vs.forward === 'gate' ? 'direct routing' : 'tunnelling'} yet (the virtual address on the real servers' loopback)` });
-  if (pair) out.push({ code: 'unsupported', path: [...at, 'virtual'], message: 'an IPv6 virtual service with a pair of directors is not supported yet: heartbeat.floating moves IPv4 addresses only' });
   if (isFtp(vs)) out.push({ code: 'unsupported', path: [...at, 'virtual'], message: 'FTP over IPv6 through NAT is not supported yet (lvsgen writes ip_vs_ftp for IPv4 services)' });
   if (vs.netmask !== undefined) out.push({ code: 'unsupported', path: [...at, 'netmask'], message: 'netmask is an IPv4 mask: an IPv6 service\'s persistence is per client address (no netmask)' });
   if (vs.fallback !== undefined) out.push({ code: 'invalid-value', path: [...at, 'fallback'], message: 'an IPv6 service cannot fall back to an IPv4 sorry server: one IPVS service holds one address family' });

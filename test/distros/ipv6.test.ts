@@ -62,22 +62,49 @@ for (const [name, hosts, services, want] of REFUSED) {
   });
 }
 
-test('refused: an IPv6 service on a pair of directors (heartbeat.floating moves IPv4 addresses only)', () => {
-  const text = `name: six
+// A pair of directors (issue 14): IPv6 floating addresses beside IPv4 ones.
+const pair = (floating: string, virtual = '2001:db8:3::61', web = '"2001:db8:6::11/64"') => `name: six
 defaults: { distro: debian12 }
 hosts:
-  lb1: { roles: [director], interfaces: { eth0: [10.1.3.1/24, "2001:db8:3::1/64"] } }
-  lb2: { roles: [director], interfaces: { eth0: [10.1.3.2/24, "2001:db8:3::2/64"] } }
-  web1: { roles: [real-server], interfaces: { eth0: [10.1.3.11/24, "2001:db8:3::11/64"] } }
-heartbeat: { nodes: [lb1, lb2], floating: [10.1.3.61/24], auth: { method: crc } }
+  lb1: { roles: [director], interfaces: { eth0: [10.1.3.1/24, "2001:db8:3::1/64"], eth1: [192.168.6.2/24, "2001:db8:6::2/64"] } }
+  lb2: { roles: [director], interfaces: { eth0: [10.1.3.2/24, "2001:db8:3::2/64"], eth1: [192.168.6.3/24, "2001:db8:6::3/64"] } }
+  web1: { roles: [real-server], interfaces: { eth0: [192.168.6.11/24, ${web}] } }
+heartbeat: { nodes: [lb1, lb2], floating: [${floating}], auth: { method: crc } }
 virtual_services:
-  - virtual: "[2001:db8:3::61]:80"
+  - virtual: "[${virtual}]:80"
     forward: masq
     check: { type: connect }
     real_servers: [web1]
 `;
-  const ps = problemsOf(text).filter((p) => p.path === 'virtual_services[0].virtual');
-  assert.ok(ps.some((p) => p.code === 'unsupported' && /pair of directors/.test(p.message)), ps.map((p) => p.message).join('\n'));
+const PAIR_OK = '10.1.3.61/24, 192.168.6.1/24, "2001:db8:3::61/64", "2001:db8:6::1/64"';
+const PAIR_REFUSED: Array<[name: string, text: string, want: Array<[string, string]>]> = [
+  ['an IPv6 floating address on no IPv6 network of the nodes', pair(PAIR_OK.replace('2001:db8:6::1/64', '2001:db8:9::1/64')), [
+    ['floating-off-network', 'heartbeat.floating[3]'], ['floating-off-network', 'heartbeat.floating[3]'], ['floating-off-network', 'virtual_services[0].real_servers[0]'],
+  ]],
+  ['a pair that floats IPv6 addresses only', pair('"2001:db8:3::61/64", "2001:db8:6::1/64"'), [['unsupported', 'heartbeat.floating']]],
+  ['an IPv6 virtual address that does not float', pair(PAIR_OK, '2001:db8:3::62'), [['unsupported', 'virtual_services[0].virtual']]],
+  ['an IPv6 real server whose network holds no IPv6 floating address (its gateway)', pair('10.1.3.61/24, 192.168.6.1/24, "2001:db8:3::61/64"'), [['floating-off-network', 'virtual_services[0].real_servers[0]']]],
+  ['an IPv6 floating address that is a node\'s own', pair(PAIR_OK.replace('2001:db8:6::1/64', '2001:db8:6::2/64')), [['duplicate-address', 'heartbeat.floating[3]']]],
+];
+for (const [name, text, want] of PAIR_REFUSED) {
+  test(`refused through a pair, with its path and line: ${name}`, () => {
+    const ps = problemsOf(text);
+    assert.deepEqual(ps.map((p) => [p.code, p.path]), want, ps.map((p) => `${p.path}: ${p.message}`).join('\n'));
+    for (const p of ps) assert.ok(p.pos, `${p.path} has its line`);
+  });
+}
+
+test('accepted through a pair: IPv4 and IPv6 floating addresses, the IPv6 service on one of them (any spelling), the real server\'s IPv6 gateway the pair\'s floating address', () => {
+  assert.deepEqual(problemsOf(pair(PAIR_OK)), []);
+  assert.deepEqual(problemsOf(pair(PAIR_OK, '2001:DB8:3:0:0:0:0:61')), []);
+  assert.deepEqual(problemsOf(readFileSync(new URL('../../../examples/ha-lb-ipv6.yaml', import.meta.url), 'utf8')), []);
+  const m = generateText(pair(PAIR_OK)).model;
+  assert.deepEqual(m.hosts.find((h) => h.name === 'web1')!.gateway6, { address: '2001:db8:6::1', device: 'eth0' });
+  // The floating addresses are VRRP's: no node carries them in its interface files.
+  for (const n of ['lb1', 'lb2']) {
+    const dev = m.hosts.find((h) => h.name === n)!.devices;
+    assert.deepEqual(dev.flatMap((d) => d.ipv6.map((a) => a.address)), n === 'lb1' ? ['2001:db8:3::1', '2001:db8:6::2'] : ['2001:db8:3::2', '2001:db8:6::3']);
+  }
 });
 
 test('accepted: the example; the single-address form and a list of one are the same host', () => {

@@ -177,7 +177,7 @@ test('keepalived --config-test accepts every generated keepalived.conf without a
   for (const dev of ['eth0', 'eth1', 'ens3']) ns.veth(dev);
   assert.deepEqual(
     [...new Set(files.map((f) => f.name.split('/').slice(0, 2).join('/')))].sort(),
-    ['fwmark/rhel9', 'ha-cidr/debian12', 'ha-cidr/rhel9', 'ha-lb/debian12', 'ha-lb/rhel9', 'hicap-variant/debian12', 'hicap-variant/rhel9', 'high-capacity/debian12', 'high-capacity/rhel9', 'kitchen/debian12', 'kitchen/rhel9', 'lb-ipv6/rhel9', 'lb-nat/debian12-keepalived', 'lb-nat/rhel9', 'lb-tun/rhel9', 'pair/debian12', 'pair/rhel9', 'streamline-variant/debian12', 'streamline-variant/rhel9', 'streamline/debian12', 'streamline/rhel9'],
+    ['fwmark/rhel9', 'ha-cidr/debian12', 'ha-cidr/rhel9', 'ha-lb-ipv6/debian12', 'ha-lb-ipv6/rhel9', 'ha-lb/debian12', 'ha-lb/rhel9', 'hicap-variant/debian12', 'hicap-variant/rhel9', 'high-capacity/debian12', 'high-capacity/rhel9', 'kitchen/debian12', 'kitchen/rhel9', 'lb-ipv6/rhel9', 'lb-nat/debian12-keepalived', 'lb-nat/rhel9', 'lb-tun/rhel9', 'pair/debian12', 'pair/rhel9', 'streamline-variant/debian12', 'streamline-variant/rhel9', 'streamline/debian12', 'streamline/rhel9'],
     'which bundles hold a keepalived.conf',
   );
   const check = (file: string) => {

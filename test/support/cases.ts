@@ -13,7 +13,7 @@ export const TODAY_DISTROS = ['debian12', 'rhel9'] as const;
 
 export type Example = (typeof ALL_EXAMPLES)[number];
 /** Examples that only have golden trees (and tests of their own), not the tests that run every bundled example. */
-export const GOLDEN_ONLY_EXAMPLES = ['lb-tun', 'fwmark', 'lb-ipv6'] as const;
+export const GOLDEN_ONLY_EXAMPLES = ['lb-tun', 'fwmark', 'lb-ipv6', 'ha-lb-ipv6'] as const;
 export type SeedDistro = (typeof DISTROS)[number];
 export type TodayDistro = (typeof TODAY_DISTROS)[number];
 
@@ -73,6 +73,11 @@ export const GOLDEN_CASES: readonly GoldenCase[] = [
   { example: 'lb-ipv6', distro: 'debian', tree: 'debian' },
   { example: 'lb-ipv6', distro: 'debian12', tree: 'debian12' },
   { example: 'lb-ipv6', distro: 'rhel9', tree: 'rhel9' },
+  // IPv6 through a pair (issue 14): IPv4 and IPv6 floating addresses; keepalived (VRRPv2 and v3 in a sync group) or heartbeat (IPaddr2, IPv6addr).
+  { example: 'ha-lb-ipv6', distro: 'redhat', tree: 'redhat' },
+  { example: 'ha-lb-ipv6', distro: 'debian', tree: 'debian' },
+  { example: 'ha-lb-ipv6', distro: 'debian12', tree: 'debian12' },
+  { example: 'ha-lb-ipv6', distro: 'rhel9', tree: 'rhel9' },
 ];
 
 const isToday = (c: GoldenCase): c is TodayCase => (TODAY_DISTROS as readonly string[]).includes(c.distro);

@@ -7,7 +7,7 @@
 // hosts as they are (installed by someone else: each host's install check is
 // `install.sh --check` finding nothing to change); `lvsgen lab down DIR`
 // removes it all. The shell side is lab/lib/kept.sh (LAB_MODE up and check).
-import { pairsOf } from '../../model/pairs.js';
+import { floating4, pairsOf } from '../../model/pairs.js';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -77,7 +77,7 @@ export function managementNetwork(g: Generated, plan: LabPlan): { network: strin
   const marks = g.model.hosts.flatMap((h) => h.director?.marks ?? []).map((m) => m.destination);
   nets.push(...marks.filter((m) => m.includes('/')).map((m) => parseCidr(m)));
   const addrs = [
-    ...pairsOf(g.topology).flatMap((p) => p.spec.floating.map((f) => parseCidr(f).address)),
+    ...pairsOf(g.topology).flatMap((p) => floating4(p.spec).map((f) => parseCidr(f).address)),
     ...(g.topology.virtual_services ?? []).flatMap((v) => (v.virtual !== undefined ? [splitEndpoint(v.virtual).address] : [])),
     ...marks.filter((m) => !m.includes('/')),
   ];

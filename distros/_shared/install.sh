@@ -1104,9 +1104,19 @@ consult() {
 # ip_vs is loaded, after the files are in place) and the keys of a device that
 # is not up yet (net.ipv4.conf.DEV.*, net.ipv6.conf.DEV.*, neigh). Nothing is
 # written to the kernel. A root without /proc/sys only has its lines read.
+# In a file merged as a marked block (/etc/sysctl.conf) only lvsgen's block is
+# judged: the host's own lines are the host's, read at its every boot already
+# (Red Hat's stock kernel.sysrq line, say, on a kernel built without it).
+# An unknown key outside net.* (none of lvsgen's) is a warning, not a refusal.
 check_sysctl() {
 	sys=$root/proc/sys
-	awk '{ sub(/^[ \t]+/, ""); sub(/[ \t\r]+$/, "") }
+	c_block=0
+	grep -qxF "$BEGIN_MARK" "$root$1" && c_block=1
+	awk -v block="$c_block" -v begin="$BEGIN_MARK" -v end="$END_MARK" '
+		$0 == begin { inside = 1; next }
+		$0 == end { inside = 0; next }
+		block && !inside { next }
+		{ sub(/^[ \t]+/, ""); sub(/[ \t\r]+$/, "") }
 		$0 == "" || /^[#;]/ { next }
 		{ line = $0; quiet = sub(/^-/, "", line) }
 		index(line, "=") == 0 { print FNR, "syntax", line; next }
@@ -1134,8 +1144,18 @@ check_sysctl() {
 			;;
 		esac
 		[ -f "$sys/$k" ] && continue
-		say "$1:$n: unknown key $(printf '%s' "$k" | tr / .) (no /proc/sys/$k)"
-		c_bad=1
+		case $k in
+		net/*)
+			say "$1:$n: unknown key $(printf '%s' "$k" | tr / .) (no /proc/sys/$k)"
+			c_bad=1
+			;;
+		*)
+			# lvsgen's own keys are all net.*; another (Red Hat's stock
+			# kernel.sysrq on a kernel built without magic SysRq) is said, and
+			# sysctl -p skips it at boot as it applies the rest
+			say "$1:$n: warning: this kernel has no $(printf '%s' "$k" | tr / .) (no /proc/sys/$k): sysctl -p will skip it" >&2
+			;;
+		esac
 	done 4<"$work/sysctl-lines"
 	return "$c_bad"
 }

@@ -573,7 +573,7 @@ const PREFLIGHT: Array<{ distro: string; bad: BadFile[] }> = [
     distro: 'rhel9',
     bad: [
       { path: '/etc/keepalived/keepalived.conf', breaks: (s) => s.replace('lb_algo rr', 'lb_algo bogus'), says: /Invalid lvs_scheduler 'bogus'/ },
-      { path: '/etc/sysctl.d/90-lvsgen.conf', breaks: (s) => `${s}kernel.no_such_key = 1\n`, says: /\/etc\/sysctl\.d\/90-lvsgen\.conf:\d+: unknown key kernel\.no_such_key/ },
+      { path: '/etc/sysctl.d/90-lvsgen.conf', breaks: (s) => `${s}net.core.no_such_key = 1\n`, says: /\/etc\/sysctl\.d\/90-lvsgen\.conf:\d+: unknown key net\.core\.no_such_key/ },
       // nmcli --offline reads the merged keyfile on its standard input.
       { path: '/etc/NetworkManager/system-connections/lvsgen-eth0.nmconnection', breaks: (s) => s.replace('method=manual', 'method=manul'), says: /Error writing connection: ipv4\.method: property is invalid/ },
       // firewall-offline-cmd --check-config of the administrator's /etc/firewalld (zone public) with the new policy.

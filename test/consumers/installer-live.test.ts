@@ -268,8 +268,12 @@ function scratchRoot(t: TestContext, c: Case, h: Host, busybox: Buffer): string 
   }
   // The pre-flight's consumers that no action runs (ldirectord's parse, ifup --no-act):
   // stubs answering what the plan's check expects; /bin/sh is the root's own.
+  // The installer's own check forms name the program after their @word
+  // (@stdin PROGRAM ..., @confdir DIR PROGRAM ...); @sysctl runs none.
   for (const f of h.plan.files) {
-    const [p, ...args] = f.check?.words ?? [];
+    const words = f.check?.words ?? [];
+    const at = words[0] === '@stdin' ? 1 : words[0] === '@confdir' ? 2 : words[0]?.startsWith('@') ? words.length : 0;
+    const [p, ...args] = words.slice(at);
     if (p === undefined || p === '/bin/sh' || stubs.has(p)) continue;
     stubs.set(p, `${PREAMBLE}case " $* " in *" ${args.at(-1)} ") exit ${f.check!.status} ;; esac\nexit 0\n`);
   }

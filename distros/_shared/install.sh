@@ -26,6 +26,10 @@
 #   running NAME WORD...                  then: does its daemon run? (exit 0)
 #   reload NAME must|may WORD...            if so, these (the daemon re-reads
 #   start NAME must|may WORD...             its files, keeping its state); if not, these
+#   after NAME must|may WORD...           then these (a backend switch: the old
+#                                         backend stopped once the new one runs)
+#   readd NAME SVC must|may WORD...       then these, when SVC ran before this run
+#                                         (the new backend adds what the old deleted)
 #   undo NAME must|may WORD...            what takes its live effect down, run by
 #                                         --uninstall and a rollback (its files in place)
 #   reapply NAME must|may WORD...         what re-reads the restored files
@@ -1328,7 +1332,7 @@ fi
 # say whether one of its files changed, its `run` records are its commands.
 # An action left pending by an earlier run is due as well; one whose
 # confirmation is declined is left pending for the next.
-grep -E '^(action|when|run|running|reload|start) ' "$plan" >"$work/actions" || true
+grep -E '^(action|when|run|running|reload|start|after|readd) ' "$plan" >"$work/actions" || true
 # What a rollback sets back: the kernel keys and services as they are now.
 read_sysctls "$work/sysctl"
 read_services "$work/services"
@@ -1370,6 +1374,18 @@ while IFS=' ' read -r kind name rest <&3; do
 	reload | start)
 		[ "$due" = yes ] || continue
 		if [ "$kind" = reload ]; then [ "$alive" = yes ] || continue; else [ "$alive" = no ] || continue; fi
+		started "$name"
+		if [ "${rest%% *}" = may ]; then run_ok "${rest#* }"; else run "${rest#* }"; fi
+		;;
+	after | readd)
+		# A backend switch: the new backend runs (its reload or start succeeded);
+		# only now is the old one stopped, then (readd) the new one adds again what
+		# the old one deleted on its way out, when the old one ran before this run.
+		[ "$due" = yes ] || continue
+		if [ "$kind" = readd ]; then
+			grep -q "^${rest%% *} [a-z-]* yes\$" "$work/services" || continue
+			rest=${rest#* }
+		fi
 		started "$name"
 		if [ "${rest%% *}" = may ]; then run_ok "${rest#* }"; else run "${rest#* }"; fi
 		;;

@@ -56,6 +56,14 @@ const actionSchema = z.strictObject({
   reload: z.array(z.string()).default([]),
   start: z.array(z.string()).default([]),
   /**
+   * A backend switch: commands run once the daemon runs (after its reload or
+   * start), to stop the other backend only then; and `readd`, run after them
+   * when service `readd.service` (Handlebars; empty: none) was running before
+   * the run: the new backend adds again what the old one deleted on its way out.
+   */
+  after: z.array(z.string()).default([]),
+  readd: z.strictObject({ service: z.string(), run: z.array(z.string()) }).optional(),
+  /**
    * Commands that take the action's live effect down (lvsgen's table, chain,
    * addresses), lvsgen's files still in place: run by --uninstall and by the
    * rollback of a run that started the action. A leading `-`: only a warning.
@@ -161,6 +169,8 @@ export interface ActionRule {
   running?: Template;
   reload: Template[];
   start: Template[];
+  after: Template[];
+  readd?: { service: Template; run: Template[] };
   undo: Template[];
   reapply: Template[];
   services: Template[];
@@ -348,6 +358,8 @@ function buildDistro(files: DistroFiles, dir: string, name: string, engine: Temp
       ...(a.running !== undefined ? { running: engine.compile(a.running, `${file} action ${n} running`) } : {}),
       reload: a.reload.map((c) => engine.compile(c, `${file} action ${n} reload`)),
       start: a.start.map((c) => engine.compile(c, `${file} action ${n} start`)),
+      after: a.after.map((c) => engine.compile(c, `${file} action ${n} after`)),
+      ...(a.readd !== undefined ? { readd: { service: engine.compile(a.readd.service, `${file} action ${n} readd service`), run: a.readd.run.map((c) => engine.compile(c, `${file} action ${n} readd`)) } } : {}),
       undo: a.undo.map((c) => engine.compile(c, `${file} action ${n} undo`)),
       reapply: a.reapply.map((c) => engine.compile(c, `${file} action ${n} reapply`)),
       services: a.services.map((c) => engine.compile(c, `${file} action ${n} services`)),

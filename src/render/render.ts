@@ -74,6 +74,12 @@ export function renderHost(host: DerivedHost, model: DerivedModel, distro: Distr
     const r = { running: commandWords(probe), reload: commands(reload), start: commands(start) };
     return r.reload.length + r.start.length > 0 ? r : { running: [], reload: [], start: [] };
   };
+  // A backend switch's re-add, for the service it names (none where that renders empty).
+  const readdOf = (r: { service: Template; run: Template[] } | undefined) => {
+    const service = r === undefined ? '' : r.service(base).trim();
+    const c = r === undefined || service === '' ? [] : commands(r.run);
+    return c.length > 0 ? { readd: { service, commands: c } } : {};
+  };
   const plan: Plan = {
     host: host.name,
     needs: [],
@@ -90,12 +96,14 @@ export function renderHost(host: DerivedHost, model: DerivedModel, distro: Distr
         before: commands(a.before),
         commands: commands(a.run),
         ...reloadOrStart(a.running, a.reload, a.start),
+        after: commands(a.after),
+        ...readdOf(a.readd),
         undo: commands(a.undo),
         reapply: commands(a.reapply),
         services: [...new Set(packages(a.services))].sort(),
         enables: [...new Set(packages(a.enables))].sort(),
       }))
-      .filter((a) => a.commands.length > 0 || a.before.length > 0 || a.running.length > 0),
+      .filter((a) => a.commands.length > 0 || a.before.length > 0 || a.running.length > 0 || a.after.length > 0),
     services: [],
     sysctls: distro.live.sysctl === undefined ? [] : [...sysctlKeys].sort().map((key) => ({ program: distro.live.sysctl!, key })),
     probes: [],

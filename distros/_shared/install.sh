@@ -43,6 +43,8 @@
 #                                       is it on? (exit 0 with output)
 #   revert ID must|may WORD...            how to turn it back (run only when it
 #                                         was off before and is on now)
+#   reads PATH ifcfg DIR                PATH's consumer also reads DIR/ifcfg-*
+#                                         (NetworkManager's ifcfg-rh plugin)
 #   check PATH STATUS WORD...           pre-flight: before anything is
 #                                         replaced, PATH's consumer reads what
 #                                         it will hold (a staged copy, named
@@ -412,6 +414,10 @@ done 3<"$work/files"
 #   host's [ipv6] replaces lvsgen's `method=ignore`. The other profile gets
 #   autoconnect=false: an autoconnect-priority only orders NetworkManager's
 #   attempts, and it would activate the other profile when lvsgen's fails.
+#   Where the plan says NetworkManager also reads ifcfg files (`reads PATH
+#   ifcfg DIR`: RHEL's ifcfg-rh plugin), an ifcfg file for the device is a
+#   profile too: its settings join as ifcfg_as_keyfile reads them, and it gets
+#   ONBOOT=no, which the plugin reads as autoconnect=false.
 # - ifcfg (Red Hat's initscripts source ifcfg-DEV): lvsgen's file, then the
 #   lines of the host's ifcfg files for the same device (DEVICE=, else the
 #   name after ifcfg-), in their order and bytes, but for the variables lvsgen
@@ -442,7 +448,12 @@ family_of() { # family_of MERGE PATH: the host files its consumer reads with PAT
 		printf '%s\n' "$fbase"
 		for f in "$root$fbase.d"/*; do [ -f "$f" ] && printf '%s\n' "${f#"$root"}"; done
 		;;
-	keyfile) for f in "$root${2%/*}"/*.nmconnection; do [ -f "$f" ] && printf '%s\n' "${f#"$root"}"; done ;;
+	keyfile)
+		for f in "$root${2%/*}"/*.nmconnection; do [ -f "$f" ] && printf '%s\n' "${f#"$root"}"; done
+		# The ifcfg files NetworkManager reads too (its ifcfg-rh plugin), where the plan says so.
+		awk -v p="$2" '$1 == "reads" && $2 == p && $3 == "ifcfg" { print $4 }' "$plan" >"$work/reads"
+		while IFS= read -r d <&4; do family_of ifcfg "$d/ifcfg-"; done 4<"$work/reads"
+		;;
 	ifcfg)
 		# The names initscripts skip (is_ignored_file in /etc/init.d/functions), and
 		# those NetworkManager's ifcfg-rh plugin skips (.rej, .augnew, .augtmp).
@@ -667,6 +678,42 @@ off_ifcfg() {
 		END { if (off && !done) print "ONBOOT=no" }' "$1" "$1"
 }
 
+# ifcfg_as_keyfile FILE: the settings of ifcfg FILE that lvsgen's keyfile
+# carries over, as NetworkManager's ifcfg-rh plugin reads them, in keyfile
+# form (a source of merge_keyfile): the device's interface-name, ZONE, MTU,
+# the IPv4 DNS servers (DNS1 ...), DOMAIN, GATEWAY, and where IPV6INIT is true
+# the IPv6 method, addresses, IPV6_DEFAULTGW and IPv6 DNS servers. Read, never
+# run: the last assignment wins.
+ifcfg_as_keyfile() {
+	awk -v name="${1##*/}" "$IFCFG_AWK"'
+		{ k = key($0); if (k != "") v[k] = unq($0) }
+		END {
+			d = v["DEVICE"]; if (d == "") { d = name; sub(/^ifcfg-/, "", d) }
+			print "[connection]"; print "interface-name=" d
+			if (v["ZONE"] != "") print "zone=" v["ZONE"]
+			if (v["MTU"] != "") { print "[ethernet]"; print "mtu=" v["MTU"] }
+			four = ""; six = ""
+			for (i = 1; i <= 10; i++) { s = v["DNS" i]; if (s == "") continue; if (index(s, ":")) six = six s ";"; else four = four s ";" }
+			search = ""; m = split(v["DOMAIN"], a, /[ \t]+/)
+			for (i = 1; i <= m; i++) if (a[i] != "") search = search a[i] ";"
+			if (four != "" || search != "" || v["GATEWAY"] != "") {
+				print "[ipv4]"
+				if (four != "") print "dns=" four
+				if (search != "") print "dns-search=" search
+				if (v["GATEWAY"] != "") print "gateway=" v["GATEWAY"]
+			}
+			if (v["IPV6INIT"] ~ /^([Yy]([Ee][Ss])?|[Tt]([Rr][Uu][Ee])?|1)$/) {
+				print "[ipv6]"; print "method=" (v["IPV6ADDR"] != "" ? "manual" : "auto")
+				n = 0
+				if (v["IPV6ADDR"] != "") print "address" (++n) "=" v["IPV6ADDR"]
+				m = split(v["IPV6ADDR_SECONDARIES"], a, /[ \t]+/)
+				for (i = 1; i <= m; i++) if (a[i] != "") print "address" (++n) "=" a[i]
+				if (v["IPV6_DEFAULTGW"] != "") { g = v["IPV6_DEFAULTGW"]; sub(/%.*/, "", g); print "gateway=" g }
+				if (six != "") print "dns=" six
+			}
+		}' "$1"
+}
+
 # The interface files: per merge kind, whether lvsgen sets a gateway, the
 # devices lvsgen's files configure, and the host's other files of the same
 # consumer that configure one of them (records "MODE off-KIND plain PATH",
@@ -700,10 +747,13 @@ for kind in ifupdown keyfile ifcfg; do
 	while IFS= read -r f <&3; do
 		grep -qxF -- "$f" "$work/managed" && continue
 		o=$(original_of "$f")
+		# An ifcfg file NetworkManager reads beside its keyfiles is disabled as an ifcfg file.
+		fk=$kind
+		case $kind:$f in keyfile:*/ifcfg-*) fk=ifcfg ;; esac
 		mkdir -p "$(dirname "$work/off$f")"
-		off_$kind "$o" "$devs" >"$work/off$f"
+		off_$fk "$o" "$devs" >"$work/off$f"
 		cmp -s "$o" "$work/off$f" && continue
-		printf '0%s off-%s plain %s\n' "$(stat -c %a "$o")" "$kind" "$f" >>"$work/extra"
+		printf '0%s off-%s plain %s\n' "$(stat -c %a "$o")" "$fk" "$f" >>"$work/extra"
 		printf '%s\n' "$f" >>"$work/managed"
 		printf '%s\n' "$f" >>"$work/$kind.off"
 	done 3<"$work/$kind.family"
@@ -716,6 +766,13 @@ merge_iface() { # merge_iface KIND PATH OUT: lvsgen's PATH with the host's own s
 	while IFS= read -r f <&3; do
 		o=$(original_of "$f")
 		[ "$o" = /dev/null ] && continue
+		case $1:$f in
+		keyfile:*/ifcfg-*)
+			mkdir -p "$(dirname "$work/as-keyfile$f")"
+			ifcfg_as_keyfile "$o" >"$work/as-keyfile$f"
+			o=$work/as-keyfile$f
+			;;
+		esac
 		printf '%s\n' "$o" >>"$work/sources"
 		grep -qxF -- "$f" "$work/$1.off" || printf '%s\n' "$o" >>"$work/planned"
 	done 3<"$work/$1.family"

@@ -37,6 +37,13 @@ const ruleSchema = z.strictObject({
    * path) before it replaces anything.
    */
   check: z.strictObject({ run: z.string(), status: z.number().int().min(0).max(255).default(0) }).optional(),
+  /**
+   * The file's consumer also reads profiles of another format from a folder:
+   * `ifcfg: DIR`, NetworkManager's ifcfg-rh plugin reading DIR/ifcfg-* (RHEL 9).
+   * Those for the file's device are disabled and their settings carried over
+   * (a keyfile merge; see install.sh and render/plan.ts ifcfgAsKeyfile).
+   */
+  reads: z.strictObject({ ifcfg: z.string().regex(/^(\/[A-Za-z0-9_.-]+)+$/, { message: 'must be an absolute path' }) }).optional(),
 });
 const actionSchema = z.strictObject({
   /** Ask before running: restarting networking can cut the operator's connection. */
@@ -159,6 +166,8 @@ export interface FileRule {
   merge: Merge;
   /** Pre-flight: the consumer's check of the file (`file` in the template is its host path) and the status that accepts it. */
   check?: { run: Template; status: number };
+  /** The folder of ifcfg files the file's consumer also reads (NetworkManager's ifcfg-rh plugin). */
+  readsIfcfg?: string;
 }
 
 export interface ActionRule {
@@ -349,6 +358,7 @@ function buildDistro(files: DistroFiles, dir: string, name: string, engine: Temp
       then: r.then,
       merge: r.merge,
       ...(r.check !== undefined ? { check: { run: engine.compile(r.check.run, `${file} check of ${r.path}`), status: r.check.status } } : {}),
+      ...(r.reads !== undefined ? { readsIfcfg: r.reads.ifcfg } : {}),
     })),
     actions: Object.entries(d.actions).map(([n, a]) => ({
       name: n,

@@ -20,6 +20,10 @@
 //   file MODE MERGE SECRECY PATH           install PATH (MERGE: replace | block | iptables
 //                                          | ifupdown | keyfile | ifcfg;
 //                                          SECRECY: plain | secret)
+//   reads PATH ifcfg DIR                   PATH's consumer also reads DIR/ifcfg-*
+//                                          (NetworkManager's ifcfg-rh): those for
+//                                          PATH's device are disabled, their
+//                                          settings carried into PATH
 //   check PATH STATUS WORD...              pre-flight: before anything is
 //                                          replaced, this command (every word
 //                                          equal to PATH replaced by a staged
@@ -433,6 +437,44 @@ export function mergeIfcfg(host: string | undefined, bundled: string, lvsgenGate
 }
 
 /**
+ * The test oracle of install.sh's ifcfg_as_keyfile: what NetworkManager's
+ * ifcfg-rh plugin makes of an ifcfg file's settings that lvsgen carries into
+ * its keyfile, as a keyfile (the device's interface-name first): ZONE, MTU,
+ * the IPv4 DNS servers (DNS1, DNS2 ...), DOMAIN, GATEWAY, and where
+ * IPV6INIT is true the IPv6 method, addresses (IPV6ADDR,
+ * IPV6ADDR_SECONDARIES), IPV6_DEFAULTGW and IPv6 DNS servers. The variables
+ * are read, never run: the last assignment wins, quotes taken off.
+ */
+export function ifcfgAsKeyfile(text: string | undefined, name: string): string {
+  const v = new Map<string, string>();
+  for (const l of lines(text)) {
+    const k = ifcfgKey(l);
+    if (k !== undefined) v.set(k, unquote(l.replace(/^[^=]*=/, '')));
+  }
+  const get = (k: string) => v.get(k) ?? '';
+  const dns = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((i) => get(`DNS${i}`)).filter((d) => d !== '');
+  const out = ['[connection]', `interface-name=${ifcfgDevice(text, name)}`];
+  if (get('ZONE') !== '') out.push(`zone=${get('ZONE')}`);
+  if (get('MTU') !== '') out.push('[ethernet]', `mtu=${get('MTU')}`);
+  const four = dns.filter((d) => !d.includes(':'));
+  const search = get('DOMAIN').split(/[ \t]+/).filter((d) => d !== '');
+  if (four.length > 0 || search.length > 0 || get('GATEWAY') !== '') {
+    out.push('[ipv4]');
+    if (four.length > 0) out.push(`dns=${four.map((d) => `${d};`).join('')}`);
+    if (search.length > 0) out.push(`dns-search=${search.map((d) => `${d};`).join('')}`);
+    if (get('GATEWAY') !== '') out.push(`gateway=${get('GATEWAY')}`);
+  }
+  if (/^([Yy]([Ee][Ss])?|[Tt]([Rr][Uu][Ee])?|1)$/.test(get('IPV6INIT'))) {
+    const addrs = [get('IPV6ADDR'), ...get('IPV6ADDR_SECONDARIES').split(/[ \t]+/)].filter((a) => a !== '');
+    out.push('[ipv6]', `method=${get('IPV6ADDR') !== '' ? 'manual' : 'auto'}`, ...addrs.map((a, i) => `address${i + 1}=${a}`));
+    if (get('IPV6_DEFAULTGW') !== '') out.push(`gateway=${get('IPV6_DEFAULTGW').replace(/%.*/, '')}`);
+    const six = dns.filter((d) => d.includes(':'));
+    if (six.length > 0) out.push(`dns=${six.map((d) => `${d};`).join('')}`);
+  }
+  return `${out.join('\n')}\n`;
+}
+
+/**
  * What install.sh makes of the host's file (undefined: absent) and the bundle's
  * file, merged by MERGE; `devices`: for merge interfaces, those lvsgen's
  * ifupdown drop-ins configure (see interfacesDevices).
@@ -473,6 +515,12 @@ export interface PlanFile {
    * exit status that means it takes the file.
    */
   check?: PlanFileCheck;
+  /**
+   * The file's consumer also reads the ifcfg files of this folder
+   * (NetworkManager's ifcfg-rh plugin): those for the file's device get
+   * ONBOOT=no and their settings join the file (ifcfgAsKeyfile).
+   */
+  ifcfgDir?: string;
 }
 
 export interface PlanFileCheck {
@@ -607,6 +655,11 @@ export function renderPlan(plan: Plan, header: string): string {
     out.push(`file 0${f.mode.toString(8)} ${f.merge} ${f.secret ? 'secret' : 'plain'} ${f.path}`);
   }
   for (const f of plan.files) {
+    if (f.ifcfgDir === undefined) continue;
+    must(PATH.test(f.ifcfgDir), `ifcfg folder ${JSON.stringify(f.ifcfgDir)} of ${f.path}`);
+    out.push(`reads ${f.path} ifcfg ${f.ifcfgDir}`);
+  }
+  for (const f of plan.files) {
     if (f.check === undefined) continue;
     const { words, status } = f.check;
     must(words.length > 0 && words.every((w) => SAFE_WORD.test(w)) && words.slice(1).includes(f.path), `check of ${f.path}: ${JSON.stringify(words)} (it must name the file)`);
@@ -711,6 +764,13 @@ export function parsePlan(text: string): Plan {
         if (f.length !== 4 || !/^0[0-7]{3}$/.test(f[0]!) || !MERGES.includes(f[1] as Merge) || !['plain', 'secret'].includes(f[2]!)) throw bad('malformed file record');
         plan.files.push({ mode: parseInt(f[0]!, 8), merge: f[1] as Merge, secret: f[2] === 'secret', path: f[3]! });
         break;
+      case 'reads': {
+        const file = plan.files.find((x) => x.path === f[0]);
+        if (!file) throw bad('a reads record of a file the plan does not install');
+        if (file.ifcfgDir !== undefined || f.length !== 3 || f[1] !== 'ifcfg' || !PATH.test(f[2]!)) throw bad('malformed reads record');
+        file.ifcfgDir = f[2]!;
+        break;
+      }
       case 'check': {
         const file = plan.files.find((x) => x.path === f[0]);
         if (!file) throw bad('a check of a file the plan does not install');

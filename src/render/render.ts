@@ -36,6 +36,7 @@ export function renderHost(host: DerivedHost, model: DerivedModel, distro: Distr
   const triggers = new Map<string, string[]>();
   const merges = new Map<string, Merge>();
   const checks = new Map<string, PlanFileCheck>();
+  const readsIfcfg = new Map<string, string>();
   /** The packages the host needs: those of the kinds it gets, then of the actions its plan runs. */
   const needs = new Set<string>();
   /** The kernel keys lvsgen's sysctl files set (install.sh keeps their live values). */
@@ -53,6 +54,7 @@ export function renderHost(host: DerivedHost, model: DerivedModel, distro: Distr
       files.push({ path: hostPath.slice(1), content, mode: secret ? 0o600 : rule.mode, secret });
       merges.set(hostPath, rule.merge);
       if (rule.kind === 'sysctl') for (const k of sysctlFileKeys(content)) sysctlKeys.add(k);
+      if (rule.readsIfcfg !== undefined) readsIfcfg.set(hostPath, rule.readsIfcfg);
       if (rule.check !== undefined) checks.set(hostPath, { words: commandWords(rule.check.run({ ...context, file: hostPath })), status: rule.check.status });
       for (const p of packages(distro.packages.kinds[rule.kind])) needs.add(p);
       for (const a of rule.then) triggers.set(a, [...(triggers.get(a) ?? []), hostPath]);
@@ -85,7 +87,8 @@ export function renderHost(host: DerivedHost, model: DerivedModel, distro: Distr
     needs: [],
     files: files.map((f) => {
       const check = checks.get(`/${f.path}`);
-      return { path: `/${f.path}`, mode: f.mode, merge: merges.get(`/${f.path}`)!, secret: f.secret, ...(check !== undefined ? { check } : {}) };
+      const ifcfgDir = readsIfcfg.get(`/${f.path}`);
+      return { path: `/${f.path}`, mode: f.mode, merge: merges.get(`/${f.path}`)!, secret: f.secret, ...(check !== undefined ? { check } : {}), ...(ifcfgDir !== undefined ? { ifcfgDir } : {}) };
     }),
     actions: distro.actions
       .filter((a) => triggers.has(a.name))

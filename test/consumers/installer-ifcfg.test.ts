@@ -10,12 +10,17 @@
 // /etc/init.d/network and is_ignored_file; initscripts' ifup is not on this
 // machine). Reinstall changes nothing; a failed network restart and
 // --uninstall put every byte back.
+//
+// rhel9: NetworkManager reads ifcfg files too (RHEL's ifcfg-rh plugin): an
+// ifcfg-eth0 there is a profile for eth0. It gets ONBOOT=no (the plugin's
+// autoconnect=false) and its DNS, MTU, zone, gateway and IPv6 join lvsgen's
+// keyfile, which NetworkManager itself then activates in a namespace.
 import assert from 'node:assert/strict';
 import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, test, type TestContext } from 'node:test';
-import { mergeFile, parsePlan, type Plan } from '../../src/render/plan.js';
-import { checkPrograms, ok, type Ran, read, render, requireRoot, requireTools, sh, STUB_NOT_RUNNING, tempDir } from '../support/index.js';
+import { ifcfgAsKeyfile, mergeFile, parsePlan, type Plan } from '../../src/render/plan.js';
+import { checkPrograms, link, netns, ok, type Ran, read, render, requireRoot, requireTools, sh, STUB_NOT_RUNNING, tempDir, withNetworkManager } from '../support/index.js';
 
 const STUB_LOG = 'lvsgen-stub.log';
 const STUB = `#!/bin/sh
@@ -94,16 +99,16 @@ function sourced(file: string, names: string[]): Record<string, string> {
 const cleanups: Array<() => void> = [];
 after(() => cleanups.forEach((fn) => fn()));
 const fileScope = { after: (fn: () => void) => cleanups.push(fn) } as unknown as TestContext;
-let rendered: ReturnType<typeof render> | undefined;
+const rendered = new Map<string, ReturnType<typeof render>>();
 
 interface Host {
   bundle: string;
   installer: string;
   plan: Plan;
 }
-async function director(): Promise<Host> {
-  rendered ??= render(fileScope, 'lb-nat', 'redhat');
-  const bundle = join((await rendered).dir, 'director');
+async function director(distro = 'redhat'): Promise<Host> {
+  if (!rendered.has(distro)) rendered.set(distro, render(fileScope, 'lb-nat', distro));
+  const bundle = join((await rendered.get(distro)!).dir, 'director');
   return { bundle, installer: join(bundle, '.lvsgen/install.sh'), plan: parsePlan(read(join(bundle, '.lvsgen/plan'))) };
 }
 
@@ -219,4 +224,80 @@ test('lb-nat/redhat/director: upgrading from an lvsgen that replaced ifcfg-eth0 
   assert.equal(read(join(root, SCRIPTS, 'ifcfg-eth0')), mergeFile('ifcfg', ETH0, bundled));
   ok(install(h, root, ['--uninstall']), '--uninstall');
   assertKept(root, { [`${SCRIPTS}/ifcfg-eth0`]: { text: ETH0, mode: 0o644 } }, '--uninstall after the upgrade');
+});
+
+// What RHEL's NetworkManager writes for eth0 in the ifcfg format (nmcli on a host that keeps ifcfg-rh profiles).
+const ETH0_RH = `TYPE=Ethernet
+BOOTPROTO=none
+NAME="System eth0"
+UUID=5fb06bd0-0bb0-7ffb-45f1-d6edd65f3e03
+DEVICE=eth0
+ONBOOT=yes
+IPADDR=10.1.3.1
+PREFIX=24
+GATEWAY=10.1.3.254
+DNS1=10.1.3.53
+DNS2=10.1.3.54
+DOMAIN=example.org
+MTU=9000
+ZONE=public
+IPV6INIT=yes
+IPV6ADDR=2001:db8:3::1/64
+`;
+
+test("lb-nat/rhel9/director: an ifcfg-format profile for eth0 (NetworkManager's ifcfg-rh) gets ONBOOT=no and its DNS, MTU, zone, gateway and IPv6 join lvsgen's keyfile; NetworkManager activates lvsgen's profiles with them; reinstall is a no-op; --uninstall puts every byte back", async (t) => {
+  if (!(requireRoot(t) && requireTools(t, 'busybox', 'chroot', 'ip', 'NetworkManager', 'nmcli', 'dbus-daemon', 'unshare'))) return;
+  const h = await director('rhel9');
+  const KEYFILES = '/etc/NetworkManager/system-connections';
+  for (const d of ['eth0', 'eth1']) assert.equal(h.plan.files.find((f) => f.path === `${KEYFILES}/lvsgen-${d}.nmconnection`)?.ifcfgDir, SCRIPTS, `lvsgen-${d}: NetworkManager reads ${SCRIPTS} too`);
+  const admin: Record<string, AdminFile> = {
+    [`${SCRIPTS}/ifcfg-eth0`]: { text: ETH0_RH, mode: 0o644 },
+    [`${SCRIPTS}/ifcfg-eth0.bak`]: { text: ETH0_BAK, mode: 0o644 },
+    [`${SCRIPTS}/ifcfg-eth2`]: { text: ETH2, mode: 0o644 },
+    '/etc/NetworkManager/NetworkManager.conf': { text: '[main]\nplugins=keyfile\nno-auto-default=*\n', mode: 0o644 },
+  };
+  const root = scratchRoot(t, h, admin);
+  ok(install(h, root, ['--yes']), 'install');
+  const eth0 = read(join(root, KEYFILES, 'lvsgen-eth0.nmconnection'));
+  assert.equal(eth0, mergeFile('keyfile', ifcfgAsKeyfile(ETH0_RH, 'ifcfg-eth0'), read(join(h.bundle, KEYFILES, 'lvsgen-eth0.nmconnection'))), eth0);
+  for (const l of ['dns=10.1.3.53;10.1.3.54;', 'dns-search=example.org;', 'gateway=10.1.3.254', 'mtu=9000', 'zone=public', 'address1=2001:db8:3::1/64']) assert.ok(eth0.split('\n').includes(l), `lvsgen-eth0 lacks ${l}:\n${eth0}`);
+  assert.equal((lstatSync(join(root, KEYFILES, 'lvsgen-eth0.nmconnection')).mode & 0o7777).toString(8), '600');
+  // The ifcfg profile: only ONBOOT changed (the ifcfg-rh plugin reads ONBOOT as connection.autoconnect); the rest untouched.
+  assert.equal(read(join(root, SCRIPTS, 'ifcfg-eth0')), ETH0_RH.replace('ONBOOT=yes', 'ONBOOT=no'));
+  assert.equal(sourced(join(root, SCRIPTS, 'ifcfg-eth0'), ['ONBOOT']).ONBOOT, 'no');
+  const { [`${SCRIPTS}/ifcfg-eth0`]: _e, ...untouched } = admin;
+  assertKept(root, untouched, 'install');
+
+  // NetworkManager itself, at "boot" with the installed keyfiles: lvsgen's profiles alone come up, with the ifcfg's settings.
+  const ns = netns(t, 'lvrh');
+  const peer = netns(t, 'lvrp');
+  for (const d of ['eth0', 'eth1']) link(ns, d, peer, d);
+  const script = `
+i=0
+until [ "$(nmcli -g NAME,ACTIVE connection show | grep -c '^lvsgen-.*:yes$')" -eq 2 ]; do
+	i=$((i + 1)); [ $i -gt 120 ] && break
+	sleep 0.25
+done
+sleep 1
+echo "== active"; nmcli -g NAME connection show --active
+echo "== show"; nmcli -t -f ipv4.dns,ipv4.dns-search,ipv4.gateway,802-3-ethernet.mtu,connection.zone,ipv6.method,ipv6.addresses connection show lvsgen-eth0
+echo "== link"; ip -o link show eth0
+echo "== addr6"; ip -6 -o addr show dev eth0
+echo "== route"; ip route show default
+`;
+  const run = withNetworkManager(t, ns, join(root, 'etc/NetworkManager'), script);
+  assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}\n${run.log}`);
+  const why = `${run.stdout}\n--- NetworkManager log ---\n${run.log}`;
+  const active = /== active\n([\s\S]*?)== show/.exec(run.stdout)?.[1]?.split('\n').filter((l) => l !== '' && l !== 'lo') ?? [];
+  assert.deepEqual(active.sort(), ['lvsgen-eth0', 'lvsgen-eth1'], why);
+  for (const l of ['ipv4.dns:10.1.3.53,10.1.3.54', 'ipv4.dns-search:example.org', 'ipv4.gateway:10.1.3.254', '802-3-ethernet.mtu:9000', 'connection.zone:public', 'ipv6.method:manual', 'ipv6.addresses:2001:db8:3::1/64']) assert.ok(run.stdout.includes(`${l}\n`), `${l}: ${why}`);
+  assert.match(run.stdout, /eth0.* mtu 9000 /, why);
+  assert.match(run.stdout, /inet6 2001:db8:3::1\/64 /, why);
+  assert.match(run.stdout, /^default via 10\.1\.3\.254 dev eth0/m, why);
+
+  assert.match(ok(install(h, root, ['--yes']), 'reinstall').stdout, /nothing to do/);
+  assert.equal(install(h, root, ['--check']).status, 0, '--check after install');
+  ok(install(h, root, ['--uninstall']), '--uninstall');
+  assertKept(root, admin, '--uninstall');
+  assert.ok(!existsSync(join(root, KEYFILES, 'lvsgen-eth0.nmconnection')), '--uninstall left lvsgen-eth0');
 });

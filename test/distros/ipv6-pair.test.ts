@@ -22,7 +22,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { bundlesOf, ifupAll, interfacesOf, lan, netns, type Netns, ok, renderCase, requireRoot, requireTools, spawnIn, stop, tempDir, TODAY_CASES, until } from '../support/index.js';
+import { bundlesOf, ifupAll, interfacesOf, keepalivedVrrp, lan, netns, vrrpOnlyConf, type Netns, ok, renderCase, requireRoot, requireTools, stop, tempDir, TODAY_CASES, until } from '../support/index.js';
 
 const EXAMPLE = 'ha-lb-ipv6';
 const FLOATING = { eth0: ['10.1.3.61', '2001:db8:3::61'], eth1: ['192.168.6.1', '2001:db8:6::1'] } as const;
@@ -106,20 +106,8 @@ test('ha-lb-ipv6/debian12 in namespaces: the preferred director holds the IPv4 a
   assert.deepEqual([held('lvs1'), held('lvs2')], [[], []]);
   assert.equal(gateway(), false, 'without keepalived nobody answers for the IPv6 gateway');
 
-  // lvs_sync_daemon (IPVS connection sync) taken out: it needs IPVS, which this kernel lacks; the rest as generated.
-  const conf = (h: string) => {
-    const text = readFileSync(r.file(h, '/etc/keepalived/keepalived.conf'), 'utf8');
-    const vrrpOnly = text.replace(/^\s*lvs_sync_daemon .*\n/m, '');
-    assert.notEqual(vrrpOnly, text, `${h}'s keepalived.conf syncs connections (lvs_sync_daemon)`);
-    const file = join(work, `${h}-keepalived.conf`);
-    writeFileSync(file, vrrpOnly, { mode: 0o600 });
-    return file;
-  };
-  const keepalived = (h: string) =>
-    spawnIn(t, hosts[h]!, 'keepalived', [
-      '--dont-fork', '--log-console', '--vrrp', '-f', conf(h),
-      '-p', join(work, `${h}.pid`), '-r', join(work, `${h}-vrrp.pid`), '-c', join(work, `${h}-checkers.pid`),
-    ]);
+  // lvs_sync_daemon taken out (vrrpOnlyConf: no IPVS here); the rest as generated.
+  const keepalived = (h: string) => keepalivedVrrp(t, hosts[h]!, vrrpOnlyConf(r, h, work), work, h);
   const logs = (...ks: ReturnType<typeof keepalived>[]) => ks.map((k) => k.output().split('\n').slice(-20).join('\n')).join('\n---\n');
   // lvs1 first (both start as BACKUP with nopreempt: the first to time out becomes master).
   const k1 = keepalived('lvs1');
@@ -129,7 +117,7 @@ test('ha-lb-ipv6/debian12 in namespaces: the preferred director holds the IPv4 a
   const k2 = keepalived('lvs2');
   await until('the real server to reach its IPv6 gateway', gateway, 30_000);
   assert.equal(realSees(), macOf('lvs1'), 'the IPv6 gateway is at lvs1');
-  const advert = Number(/advert_int (\d+)/.exec(readFileSync(conf('lvs1'), 'utf8'))?.[1] ?? '1');
+  const advert = Number(/advert_int (\d+)/.exec(readFileSync(r.file('lvs1', '/etc/keepalived/keepalived.conf'), 'utf8'))?.[1] ?? '1');
   for (const end = Date.now() + (3 * advert + 2) * 1000; Date.now() < end; ) {
     assert.deepEqual([held('lvs1'), held('lvs2')], [ALL, []], `lvs2 stays backup in both families:\n${logs(k1, k2)}`);
     await new Promise((res) => setTimeout(res, 500));

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { ifupAll, interfacesOf, lan, netns, type Netns, ok, renderCase, requireRoot, requireTools, spawnIn, stop, tempDir, TODAY_CASES, until } from '../support/index.js';
+import { ifupAll, interfacesOf, keepalivedVrrp, lan, netns, vrrpOnlyConf, type Netns, ok, renderCase, requireRoot, requireTools, spawnIn, stop, tempDir, TODAY_CASES, until } from '../support/index.js';
 
 const WEB = '192.168.6.240'; // pair web: lvs1, lvs2
 const TUN = '192.168.6.241'; // pair tun: lvs3, lvs4
@@ -45,21 +45,8 @@ async function cluster(t: TestContext): Promise<Cluster> {
     hosts,
     work,
     holders: (addr) => DIRECTORS.filter((h) => ok(hosts[h]!.ip('-4', 'addr', 'show', 'dev', 'eth0'), 'addr').stdout.includes(`inet ${addr}/24`)),
-    // lvs_sync_daemon (IPVS connection sync) taken out: it needs IPVS, which this
-    // kernel lacks (keepalived's VRRP child crashes initialising it); the rest as generated
-    conf: (h) => {
-      const text = readFileSync(r.file(h, '/etc/keepalived/keepalived.conf'), 'utf8');
-      const vrrpOnly = text.replace(/^\s*lvs_sync_daemon .*\n/m, '');
-      assert.notEqual(vrrpOnly, text, `${h}'s keepalived.conf syncs connections (lvs_sync_daemon)`);
-      const file = join(work, `${h}-keepalived.conf`);
-      writeFileSync(file, vrrpOnly, { mode: 0o600 });
-      return file;
-    },
-    start: (h, conf) =>
-      spawnIn(t, hosts[h]!, 'keepalived', [
-        '--dont-fork', '--log-console', '--vrrp', '-f', conf,
-        '-p', join(work, `${h}.pid`), '-r', join(work, `${h}-vrrp.pid`), '-c', join(work, `${h}-checkers.pid`),
-      ]),
+    conf: (h) => vrrpOnlyConf(r, h, work),
+    start: (h, conf) => keepalivedVrrp(t, hosts[h]!, conf, work, h),
   };
 }
 

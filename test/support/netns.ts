@@ -3,7 +3,7 @@
 // by pid), and ifupdown pointed at a bundle's interfaces files.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { asGroup, ok, sh, stop, unique, type Ran } from './proc.js';
@@ -112,4 +112,26 @@ export function interfacesOf(r: Rendered, host: string, dir: string): string {
 /** Bring a debian12 host's interfaces up for real inside `ns` (ifupdown, its own state dir). */
 export function ifupAll(ns: Netns, interfaces: string, stateDir: string): Ran {
   return ok(ns.exec('ifup', ['-a', '-i', interfaces, '--state-dir', stateDir, '--no-scripts']), `ifup -a -i ${interfaces}`);
+}
+
+/**
+ * HOST's generated keepalived.conf without its lvs_sync_daemon line, written
+ * 0600 into DIR: IPVS connection sync needs IPVS, which this kernel lacks
+ * (keepalived's VRRP child crashes initialising it); the rest as generated.
+ */
+export function vrrpOnlyConf(r: Rendered, host: string, dir: string): string {
+  const text = readFileSync(r.file(host, '/etc/keepalived/keepalived.conf'), 'utf8');
+  const vrrpOnly = text.replace(/^\s*lvs_sync_daemon .*\n/m, '');
+  assert.notEqual(vrrpOnly, text, `${host}'s keepalived.conf syncs connections (lvs_sync_daemon)`);
+  const file = join(dir, `${host}-keepalived.conf`);
+  writeFileSync(file, vrrpOnly, { mode: 0o600 });
+  return file;
+}
+
+/** keepalived's VRRP alone (--vrrp) on CONF in NS, in the foreground, logging to its output; its pid files NAME.* in DIR. */
+export function keepalivedVrrp(t: TestContext, ns: Netns, conf: string, dir: string, name: string): ReturnType<typeof spawnIn> {
+  return spawnIn(t, ns, 'keepalived', [
+    '--dont-fork', '--log-console', '--vrrp', '-f', conf,
+    '-p', join(dir, `${name}.pid`), '-r', join(dir, `${name}-vrrp.pid`), '-c', join(dir, `${name}-checkers.pid`),
+  ]);
 }

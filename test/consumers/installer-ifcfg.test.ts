@@ -20,7 +20,7 @@ import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, writeFileSyn
 import { dirname, join } from 'node:path';
 import { after, test, type TestContext } from 'node:test';
 import { ifcfgAsKeyfile, mergeFile, parsePlan, type Plan } from '../../src/render/plan.js';
-import { checkPrograms, link, netns, ok, type Ran, read, render, requireRoot, requireTools, sh, STUB_NOT_RUNNING, tempDir, withNetworkManager } from '../support/index.js';
+import { checkPrograms, ok, type Ran, read, render, requireRoot, requireTools, sh, STUB_NOT_RUNNING, tempDir, bootLvsgenProfiles } from '../support/index.js';
 
 const STUB_LOG = 'lvsgen-stub.log';
 const STUB = `#!/bin/sh
@@ -269,26 +269,7 @@ test("lb-nat/rhel9/director: an ifcfg-format profile for eth0 (NetworkManager's 
   assertKept(root, untouched, 'install');
 
   // NetworkManager itself, at "boot" with the installed keyfiles: lvsgen's profiles alone come up, with the ifcfg's settings.
-  const ns = netns(t, 'lvrh');
-  const peer = netns(t, 'lvrp');
-  for (const d of ['eth0', 'eth1']) link(ns, d, peer, d);
-  const script = `
-i=0
-until [ "$(nmcli -g NAME,ACTIVE connection show | grep -c '^lvsgen-.*:yes$')" -eq 2 ]; do
-	i=$((i + 1)); [ $i -gt 120 ] && break
-	sleep 0.25
-done
-sleep 1
-echo "== active"; nmcli -g NAME connection show --active
-echo "== show"; nmcli -t -f ipv4.dns,ipv4.dns-search,ipv4.gateway,802-3-ethernet.mtu,connection.zone,ipv6.method,ipv6.addresses connection show lvsgen-eth0
-echo "== link"; ip -o link show eth0
-echo "== addr6"; ip -6 -o addr show dev eth0
-echo "== route"; ip route show default
-`;
-  const run = withNetworkManager(t, ns, join(root, 'etc/NetworkManager'), script);
-  assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}\n${run.log}`);
-  const why = `${run.stdout}\n--- NetworkManager log ---\n${run.log}`;
-  const active = /== active\n([\s\S]*?)== show/.exec(run.stdout)?.[1]?.split('\n').filter((l) => l !== '' && l !== 'lo') ?? [];
+  const { why, active, ...run } = bootLvsgenProfiles(t, root, ['ipv4.dns', 'ipv4.dns-search', 'ipv4.gateway', '802-3-ethernet.mtu', 'connection.zone', 'ipv6.method', 'ipv6.addresses']);
   assert.deepEqual(active.sort(), ['lvsgen-eth0', 'lvsgen-eth1'], why);
   for (const l of ['ipv4.dns:10.1.3.53,10.1.3.54', 'ipv4.dns-search:example.org', 'ipv4.gateway:10.1.3.254', '802-3-ethernet.mtu:9000', 'connection.zone:public', 'ipv6.method:manual', 'ipv6.addresses:2001:db8:3::1/64']) assert.ok(run.stdout.includes(`${l}\n`), `${l}: ${why}`);
   assert.match(run.stdout, /eth0.* mtu 9000 /, why);

@@ -8,7 +8,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import type { Netns } from './netns.js';
+import assert from 'node:assert/strict';
+import { link, netns, type Netns } from './netns.js';
 import { type Ran, sh } from './proc.js';
 import { tempDir } from './tmp.js';
 
@@ -42,3 +43,32 @@ export function withNetworkManager(t: TestContext, ns: Netns, etc: string, scrip
   return { ...r, log: text };
 }
 
+/**
+ * NetworkManager at "boot" on ROOT's /etc/NetworkManager, in a namespace with
+ * eth0 and eth1 (veths to a peer): waits until two lvsgen-* profiles are
+ * active, then reports the active profiles and FIELDS (nmcli -t -f) of
+ * lvsgen-eth0, eth0's link and IPv6 addresses and the default route. Asserts
+ * the run succeeded; `why` is its output with NetworkManager's log, for messages.
+ */
+export function bootLvsgenProfiles(t: TestContext, root: string, fields: string[]): { stdout: string; why: string; active: string[] } {
+  const ns = netns(t, 'lvnm');
+  const peer = netns(t, 'lvnp');
+  for (const d of ['eth0', 'eth1']) link(ns, d, peer, d);
+  const script = `
+i=0
+until [ "$(nmcli -g NAME,ACTIVE connection show | grep -c '^lvsgen-.*:yes$')" -eq 2 ]; do
+	i=$((i + 1)); [ $i -gt 120 ] && break
+	sleep 0.25
+done
+sleep 1
+echo "== active"; nmcli -g NAME connection show --active
+echo "== show"; nmcli -t -f ${fields.join(',')} connection show lvsgen-eth0
+echo "== link"; ip -o link show eth0
+echo "== addr6"; ip -6 -o addr show dev eth0
+echo "== route"; ip route show default
+`;
+  const run = withNetworkManager(t, ns, join(root, 'etc/NetworkManager'), script);
+  assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}\n${run.log}`);
+  const active = /== active\n([\s\S]*?)== show/.exec(run.stdout)?.[1]?.split('\n').filter((l) => l !== '' && l !== 'lo') ?? [];
+  return { stdout: run.stdout, why: `${run.stdout}\n--- NetworkManager log ---\n${run.log}`, active };
+}

@@ -206,7 +206,7 @@ describe('lvsgen lab, namespace mode', { concurrency: 6 }, () => {
   });
 
   it('IPv6 (examples/lb-ipv6.yaml): refused on every distro, naming IPv6 and the hosts that have it, before anything runs', () => {
-    const file = EXAMPLE_FILES.find((f) => f.endsWith('lb-ipv6.yaml'))!;
+    const file = EXAMPLE_FILES.find((f) => basename(f) === 'lb-ipv6.yaml')!;
     assert.ok(file, 'examples/lb-ipv6.yaml is among the examples the lab is run over');
     for (const d of LAB_DISTROS) {
       const r = sh(process.execPath, [LVSGEN, 'lab', file, '--no-vm', '--distro', d]);
@@ -217,7 +217,7 @@ describe('lvsgen lab, namespace mode', { concurrency: 6 }, () => {
   });
 
   it('Ctrl-C: the lab stops, removes its namespaces, processes and directories, exit 130', { timeout: 300_000 }, async (t) => {
-    const file = EXAMPLE_FILES.find((f) => f.endsWith('lb-nat.yaml'))!;
+    const file = EXAMPLE_FILES.find((f) => basename(f) === 'lb-nat.yaml')!;
     if (!labAvailable(t, labPlan(readFileSync(file, 'utf8'), 'debian'))) return;
     const tmp = tempDir(t, 'lvsgen-e2e-lab-int-');
     // interrupted in the middle: hosts up, an installer running
@@ -229,7 +229,7 @@ describe('lvsgen lab, namespace mode', { concurrency: 6 }, () => {
   });
 
   it('lab up interrupted (Ctrl-C) while it builds: removes its namespaces and DIR, exit 130 (not 2: nothing is wrong with the machine)', { timeout: 300_000 }, async (t) => {
-    const file = EXAMPLE_FILES.find((f) => f.endsWith('lb-nat.yaml'))!;
+    const file = EXAMPLE_FILES.find((f) => basename(f) === 'lb-nat.yaml')!;
     if (!labAvailable(t, labPlan(readFileSync(file, 'utf8'), 'debian')) || !requireTools(t, 'sshd', 'ssh-keygen')) return;
     const tmp = tempDir(t, 'lvsgen-e2e-labup-int-');
     const key = join(tmp, 'key');

@@ -226,23 +226,14 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
     const d6 = directors[0];
     const natService6 = myServices.find((vs) => vs.forward === 'masq' && vipOf(vs).address.includes(':'));
     const natPair6 = natService6 !== undefined ? dPairs.find((p) => runnersOf.get(natService6)!.every((r) => p.spec.nodes.includes(r))) : undefined;
-    if (!isDirector && natPair6 !== undefined) {
-      for (const dev of devices) {
-        const via = floating6(natPair6.spec).map((f) => parseCidr6(f)).find((c) => dev.ipv6.some((m) => contains6(parseCidr6(`${m.address}/${m.prefix}`), c.address)));
-        if (via !== undefined) {
-          gateway6 = { address: via.address, device: dev.device };
-          dev.gateway6 = via.address;
-          break;
-        }
-      }
-    } else if (!isDirector && d6 !== undefined && natService6 !== undefined) {
-      for (const dev of devices) {
-        const via = ifaces.get(d6)!.flatMap((x) => x.cidr6).find((c) => dev.ipv6.some((m) => contains6(parseCidr6(`${m.address}/${m.prefix}`), c.address)));
-        if (via !== undefined) {
-          gateway6 = { address: via.address, device: dev.device };
-          dev.gateway6 = via.address;
-          break;
-        }
+    // The addresses the server may route through: the pair's IPv6 floating ones, else the director's.
+    const gateways6 = isDirector || natService6 === undefined ? [] : natPair6 !== undefined ? floating6(natPair6.spec).map((f) => parseCidr6(f)) : d6 !== undefined ? ifaces.get(d6)!.flatMap((x) => x.cidr6) : [];
+    for (const dev of devices) {
+      const via = gateways6.find((c) => dev.ipv6.some((m) => contains6(parseCidr6(`${m.address}/${m.prefix}`), c.address)));
+      if (via !== undefined) {
+        gateway6 = { address: via.address, device: dev.device };
+        dev.gateway6 = via.address;
+        break;
       }
     }
 
@@ -634,6 +625,11 @@ function virtualBlock(t: Topology, vs: VirtualServiceSpec, ds: DirectorService):
   return block;
 }
 
+/** The device of IFACES whose network (IPv4, or one of its IPv6 ones) holds ADDRESS. */
+function deviceHolding(ifaces: HostIface[], address: string): string | undefined {
+  return ifaces.find((i) => (address.includes(':') ? i.cidr6.some((c) => contains6(c, address)) : contains(i.cidr, address)))?.device;
+}
+
 /**
  * The pair as heartbeat runs it. haresources is the same on both nodes: a
  * device is named only where both nodes agree on it. A pair of directors
@@ -653,7 +649,7 @@ function heartbeatView(
   const hb = pair.spec;
   const [n0, n1] = hb.nodes as [string, string];
   const first = parseCidr(floating4(hb)[0]!);
-  const devOn = (n: string, address: string) => ifaces.get(n)!.find((i) => (address.includes(':') ? i.cidr6.some((c) => contains6(c, address)) : contains(i.cidr, address)))?.device;
+  const devOn = (n: string, address: string) => deviceHolding(ifaces.get(n)!, address);
   // ha.cf is each node's own (heartbeat reads it locally): its bcast is this
   // node's device; haresources must be the same on both (validation refuses a
   // device it must name that the nodes call differently, model/targets.ts).
@@ -801,7 +797,7 @@ function keepalivedVirtualServer(
 function vrrpView(t: Topology, pair: PairSpec, node: string, ifaces: Map<string, HostIface[]>, key: string | undefined, directorPair: boolean): VrrpView {
   const hb = pair.spec;
   const own = ifaces.get(node)!;
-  const devOn = (address: string) => own.find((i) => (address.includes(':') ? i.cidr6.some((c) => contains6(c, address)) : contains(i.cidr, address)))?.device;
+  const devOn = (address: string) => deviceHolding(own, address);
   const first = parseCidr(floating4(hb)[0]!);
   const preferred = hb.nodes[0] === node;
   const iface = hb.interface ?? devOn(first.address) ?? own[0]!.device;

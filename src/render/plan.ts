@@ -18,7 +18,7 @@
 //                                          and .rpm Requires; install.sh
 //                                          only reads it)
 //   file MODE MERGE SECRECY PATH           install PATH (MERGE: replace | block | iptables
-//                                          | ifupdown | keyfile | ifcfg;
+//                                          | ifupdown | keyfile | ifcfg | interfaces;
 //                                          SECRECY: plain | secret)
 //   reads PATH ifcfg DIR                   PATH's consumer also reads DIR/ifcfg-*
 //                                          (NetworkManager's ifcfg-rh): those for
@@ -398,6 +398,8 @@ export function mergeKeyfile(host: string | undefined, bundled: string, lvsgenGa
 /** The variable an ifcfg line sets (`KEY=...`, blanks before it allowed), or undefined (a comment, a blank or other shell). */
 const ifcfgKey = (l: string) => /^[ \t]*([A-Za-z_][A-Za-z0-9_]*)=/.exec(l)?.[1];
 const unquote = (v: string) => v.replace(/^[ \t]+|[ \t]+$/g, '').replace(/^"(.*)"$/, '$1').replace(/^'(.*)'$/, '$1');
+/** The value an ifcfg line sets, without its quotes. */
+const ifcfgValue = (l: string) => unquote(l.replace(/^[^=]*=/, ''));
 
 /**
  * The device an ifcfg file configures, as initscripts find it
@@ -406,7 +408,7 @@ const unquote = (v: string) => v.replace(/^[ \t]+|[ \t]+$/g, '').replace(/^"(.*)
  */
 export function ifcfgDevice(text: string | undefined, name: string): string {
   let dev: string | undefined;
-  for (const l of lines(text)) if (ifcfgKey(l) === 'DEVICE') dev = unquote(l.replace(/^[^=]*=/, ''));
+  for (const l of lines(text)) if (ifcfgKey(l) === 'DEVICE') dev = ifcfgValue(l);
   return dev ?? name.replace(/^.*\//, '').replace(/^ifcfg-/, '');
 }
 
@@ -449,7 +451,7 @@ export function ifcfgAsKeyfile(text: string | undefined, name: string): string {
   const v = new Map<string, string>();
   for (const l of lines(text)) {
     const k = ifcfgKey(l);
-    if (k !== undefined) v.set(k, unquote(l.replace(/^[^=]*=/, '')));
+    if (k !== undefined) v.set(k, ifcfgValue(l));
   }
   const get = (k: string) => v.get(k) ?? '';
   const dns = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((i) => get(`DNS${i}`)).filter((d) => d !== '');

@@ -63,12 +63,13 @@ export function renderHost(host: DerivedHost, model: DerivedModel, distro: Distr
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 
   // Each template may render several lines (one per device ...); a leading `-`: a failure only warns.
-  const commands = (templates: Template[]) =>
-    templates
-      .flatMap((t) => t(base).split('\n'))
+  const renderLines = (t: Template) =>
+    t(base)
+      .split('\n')
       .map((c) => c.trim())
-      .filter((c) => c !== '')
-      .map((c) => (c.startsWith('-') ? { tolerant: true, words: commandWords(c.slice(1)) } : { tolerant: false, words: commandWords(c) }));
+      .filter((c) => c !== '');
+  const commands = (templates: Template[]) =>
+    templates.flatMap(renderLines).map((c) => (c.startsWith('-') ? { tolerant: true, words: commandWords(c.slice(1)) } : { tolerant: false, words: commandWords(c) }));
   // A probe that renders empty for this host (no daemon to reload here) drops its reload and start.
   const reloadOrStart = (running: Template | undefined, reload: Template[], start: Template[]) => {
     const probe = running === undefined ? '' : running(base).trim();
@@ -119,16 +120,12 @@ export function renderHost(host: DerivedHost, model: DerivedModel, distro: Distr
   };
   for (const a of plan.actions) for (const p of packages(distro.packages.actions[a.name])) needs.add(p);
   // What the actions turn on that the host may not have had: one item a line of each template.
-  const lines = (t: Template) => t(base).split('\n').map((l) => l.trim()).filter((l) => l !== '');
   for (const a of distro.actions) {
     if (!plan.actions.some((x) => x.name === a.name)) continue;
     for (const s of a.states) {
-      const [ids, probes, reverts] = [lines(s.id), lines(s.probe), lines(s.revert)];
+      const [ids, probes, reverts] = [renderLines(s.id), renderLines(s.probe), commands([s.revert])];
       if (probes.length !== ids.length || reverts.length !== ids.length) throw new Error(`internal: action ${a.name}: states render ${ids.length} ids, ${probes.length} probes, ${reverts.length} reverts`);
-      ids.forEach((id, i) => {
-        const r = reverts[i]!;
-        plan.probes.push({ id, words: commandWords(probes[i]!), revert: r.startsWith('-') ? { tolerant: true, words: commandWords(r.slice(1)) } : { tolerant: false, words: commandWords(r) } });
-      });
+      ids.forEach((id, i) => plan.probes.push({ id, words: commandWords(probes[i]!), revert: reverts[i]! }));
     }
   }
   const serviceCommands = distro.live.services ?? {};

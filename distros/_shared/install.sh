@@ -1067,6 +1067,9 @@ run() { # run WORDS: a failure stops the install (and rolls it back)
 	invoke "$1" || fail "command failed: $1"
 }
 
+run_needed() { # run_needed must|may WORDS: run, or run_ok for may
+	if [ "${1%% *}" = may ]; then run_ok "${1#* }"; else run "${1#* }"; fi
+}
 run_ok() { # run_ok WORDS: a failure is only a warning
 	say "+ $1"
 	invoke "$1" || say "warning: command failed (ignored): $1" >&2
@@ -1102,7 +1105,7 @@ expect() { # expect WORDS LINE: the command's output holds LINE (whitespace asid
 }
 
 # consumer_of WORDS: the program a check record asks (its first word, the one
-# after @stdin's, the one after @confdir's DIR; sysctl and heartbeat for theirs).
+# after @stdin's, the one after @confdir's DIR; sysctl for @sysctl).
 consumer_of() {
 	set -f
 	# shellcheck disable=SC2086 # the record's words
@@ -1368,7 +1371,7 @@ if [ -s "$work/changing" ]; then
 		when) if grep -qxF -- "$rest" "$work/changing"; then due="$due $name "; fi ;;
 		before)
 			case $due in *" $name "*) ;; *) continue ;; esac
-			if [ "${rest%% *}" = may ]; then run_ok "${rest#* }"; else run "${rest#* }"; fi
+			run_needed "$rest"
 			;;
 		esac
 	done 3<"$work/before"
@@ -1432,7 +1435,7 @@ while IFS=' ' read -r kind name rest <&3; do
 		[ "$due" = yes ] || continue
 		if [ "$kind" = reload ]; then [ "$alive" = yes ] || continue; else [ "$alive" = no ] || continue; fi
 		started "$name"
-		if [ "${rest%% *}" = may ]; then run_ok "${rest#* }"; else run "${rest#* }"; fi
+		run_needed "$rest"
 		;;
 	after | readd)
 		# A backend switch: the new backend runs (its reload or start succeeded);
@@ -1444,7 +1447,7 @@ while IFS=' ' read -r kind name rest <&3; do
 			rest=${rest#* }
 		fi
 		started "$name"
-		if [ "${rest%% *}" = may ]; then run_ok "${rest#* }"; else run "${rest#* }"; fi
+		run_needed "$rest"
 		;;
 	run)
 		[ "$due" = yes ] || continue

@@ -33,7 +33,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
 import { parsePlan, type Plan } from '../../src/render/plan.js';
-import { netns, type Netns, ok, read, render, requireRoot, requireTools, sh, snapshotTree, staticBusybox } from '../support/index.js';
+import { netns, type Netns, ok, read, render, requireRoot, requireTools, sh, snapshotTree, staticBusybox, consumerOf } from '../support/index.js';
 
 const STUB_LOG = 'lvsgen-stub.log';
 const SERVICES = '/var/lib/lvsgen-stub-services';
@@ -268,14 +268,11 @@ function scratchRoot(t: TestContext, c: Case, h: Host, busybox: Buffer): string 
   }
   // The pre-flight's consumers that no action runs (ldirectord's parse, ifup --no-act):
   // stubs answering what the plan's check expects; /bin/sh is the root's own.
-  // The installer's own check forms name the program after their @word
-  // (@stdin PROGRAM ..., @confdir DIR PROGRAM ...); @sysctl runs none.
   for (const f of h.plan.files) {
-    const words = f.check?.words ?? [];
-    const at = words[0] === '@stdin' ? 1 : words[0] === '@confdir' ? 2 : words[0]?.startsWith('@') ? words.length : 0;
-    const [p, ...args] = words.slice(at);
-    if (p === undefined || p === '/bin/sh' || stubs.has(p)) continue;
-    stubs.set(p, `${PREAMBLE}case " $* " in *" ${args.at(-1)} ") exit ${f.check!.status} ;; esac\nexit 0\n`);
+    if (f.check === undefined) continue;
+    const p = consumerOf(f.check.words);
+    if (!p.startsWith('/') || p === '/bin/sh' || stubs.has(p)) continue;
+    stubs.set(p, `${PREAMBLE}case " $* " in *" ${f.check.words.at(-1)} ") exit ${f.check.status} ;; esac\nexit 0\n`);
   }
   for (const [p, text] of stubs) {
     mkdirSync(join(root, dirname(p)), { recursive: true });

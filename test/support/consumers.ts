@@ -120,7 +120,7 @@ export function checkPrograms(plan: Plan): string[] {
 /**
  * The program a check record's words ask, as install.sh's consumer_of names it:
  * the first word, or the one after @stdin, or the one after @confdir's folder;
- * `sysctl` and `heartbeat` for the installer's own readings (@sysctl, @heartbeat).
+ * `sysctl` for the installer's own reading (@sysctl).
  */
 export function consumerOf(words: readonly string[]): string {
   if (words[0] === '@stdin') return words[1]!;

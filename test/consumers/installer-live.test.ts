@@ -33,7 +33,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
 import { parsePlan, type Plan } from '../../src/render/plan.js';
-import { netns, type Netns, ok, read, render, requireRoot, requireTools, sh, snapshotTree, staticBusybox, consumerOf } from '../support/index.js';
+import { ADMIN_FILTER, netns, type Netns, ok, read, render, requireRoot, requireTools, sh, snapshotTree, staticBusybox, consumerOf } from '../support/index.js';
 
 const STUB_LOG = 'lvsgen-stub.log';
 const SERVICES = '/var/lib/lvsgen-stub-services';
@@ -119,14 +119,7 @@ table ip podman {
 	}
 }
 `;
-const IPTABLES_ADMIN = `*filter
-:INPUT DROP [0:0]
-:FORWARD ACCEPT [0:0]
-:OUTPUT ACCEPT [0:0]
--A INPUT -i lo -j ACCEPT
--A INPUT -p tcp -m tcp --dport 22 -j ACCEPT
-COMMIT
-*nat
+const IPTABLES_ADMIN = `${ADMIN_FILTER}*nat
 :PREROUTING ACCEPT [0:0]
 :INPUT ACCEPT [0:0]
 :OUTPUT ACCEPT [0:0]

@@ -24,7 +24,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, test, type TestContext } from 'node:test';
 import type { Generated } from '../../src/cli/generate.js';
-import { example, generateFile, installerPrograms, requireRoot, requireTools, run, staticBusybox, tempDir } from '../support/index.js';
+import { ADMIN_FILTER, example, generateFile, installerPrograms, requireRoot, requireTools, run, staticBusybox, tempDir } from '../support/index.js';
 import {
   dpkgRoot,
   fileAt,
@@ -46,14 +46,7 @@ const NAME = packageName('lb-nat', 'director');
 /** A line only version 2's ldirectord.cf has: the FTP service. */
 const V2_ONLY = 'virtual=10.1.3.61:21';
 
-const IPTABLES_ADMIN = `*filter
-:INPUT DROP [0:0]
-:FORWARD ACCEPT [0:0]
-:OUTPUT ACCEPT [0:0]
--A INPUT -i lo -j ACCEPT
--A INPUT -p tcp -m tcp --dport 22 -j ACCEPT
-COMMIT
-`;
+const IPTABLES_ADMIN = ADMIN_FILTER;
 const SYSCTL_ADMIN = '# the administrator\'s\nvm.swappiness = 10\n';
 
 interface Case {

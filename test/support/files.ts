@@ -34,3 +34,13 @@ export function snapshotTree(root: string): Map<string, NodeFacts> {
   walk('');
   return out;
 }
+
+/** An administrator's filter table (iptables-save): INPUT dropped but for loopback and SSH. */
+export const ADMIN_FILTER = `*filter
+:INPUT DROP [0:0]
+:FORWARD ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+-A INPUT -i lo -j ACCEPT
+-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT
+COMMIT
+`;

@@ -17,7 +17,7 @@
 //   cases.ts     EXAMPLES, ALL_EXAMPLES, DISTROS, TODAY_DISTROS; GOLDEN_CASES, the one table
 //                of golden cases (TODAY_CASES is its today's-distros part),
 //                caseName; PAIR
-//   files.ts     read, snapshotTree
+//   files.ts     read, snapshotTree, ADMIN_FILTER (an administrator's filter table)
 //   consumers.ts norm, lines, sysctlEntries, sourced, installerCommands, assertKeepalivedReads,
 //                installerPrograms, kernelConfig
 // Fixtures, imported from their own file (not re-exported here, to keep their

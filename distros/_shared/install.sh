@@ -409,7 +409,7 @@ done 3<"$work/files"
 #   file's `iface DEV inet` stanza (cloud-init's interfaces.d/50-cloud-init) is
 #   commented out with `#lvsgen-disabled# `: ifup would apply both.
 # - keyfile (nm-settings-keyfile(5)): the keys of every other profile bound to
-#   the device (interface-name) join lvsgen's profile, but for those lvsgen sets
+#   the device (interface-name, or mac-address: MAC_AWK) join lvsgen's profile, but for those lvsgen sets
 #   ([connection] id, uuid, type, interface-name, autoconnect*, [ipv4] method,
 #   address*, route*, the gateway as above, and any key lvsgen's file has); the
 #   host's [ipv6] replaces lvsgen's `method=ignore`. The other profile gets
@@ -420,8 +420,8 @@ done 3<"$work/files"
 #   profile too: its settings join as ifcfg_as_keyfile reads them, and it gets
 #   ONBOOT=no, which the plugin reads as autoconnect=false.
 # - ifcfg (Red Hat's initscripts source ifcfg-DEV): lvsgen's file, then the
-#   lines of the host's ifcfg files for the same device (DEVICE=, else the
-#   name after ifcfg-), in their order and bytes, but for the variables lvsgen
+#   lines of the host's ifcfg files for the same device (DEVICE=, else HWADDR=,
+#   else the name after ifcfg-: ifdev), in their order and bytes, but for the variables lvsgen
 #   sets: any its file has, the address (IPADDR*, NETMASK*, PREFIX*, NETWORK,
 #   BROADCAST: PREFIX would win over lvsgen's NETMASK), IPV6ADDR_SECONDARIES
 #   when it sets IPV6ADDR, GATEWAY* (IPV6_DEFAULTGW) when one of its files
@@ -575,13 +575,56 @@ unmerge_interfaces() {
 		{ print }' "$1" >"$2"
 }
 
+# A file or profile bound to a device by its hardware address alone: an ifcfg
+# file with HWADDR and no DEVICE (initscripts' source_config takes the device
+# get_device_by_hwaddr finds; NetworkManager's ifcfg-rh reads HWADDR as
+# mac-address), a keyfile profile with `[ethernet] mac-address` and no
+# interface-name (NetworkManager activates it on the device of that address).
+# lvsgen's devices' addresses are read from ROOT/sys/class/net/DEV/address: the
+# live host's, or under --root the root's own /sys where one is mounted there.
+# A root without it (an image) has no device to compare with: such a file is
+# judged as it was before (an ifcfg file by its name, a profile as bound to no
+# device lvsgen configures), with a warning. macs: " ADDRESS=DEV" per device
+# (lower case), " ?=DEV" for one whose address cannot be read (macs_of).
+macs=
+macs_of() { # macs_of DEVICES
+	for d in $1; do
+		case $d in lo | *:*) continue ;; esac
+		a=
+		[ -r "$root/sys/class/net/$d/address" ] && a=$(tr 'ABCDEF' 'abcdef' <"$root/sys/class/net/$d/address")
+		printf ' %s=%s' "${a:-?}" "$d"
+	done
+}
+MAC_AWK='
+	# The device of address M among lvsgen'"'"'s ("" none; "?" none of those known,
+	# and the address of one of them is unknown).
+	function bymac(m,  n, i, w, a, unknown) {
+		m = tolower(m); gsub(/[ \t]/, "", m)
+		n = split(macs, w, " ")
+		for (i = 1; i <= n; i++) { split(w[i], a, "="); if (a[1] == m) return a[2]; if (a[1] == "?") unknown = 1 }
+		return unknown ? "?" : ""
+	}
+	# A profile'"'"'s device: its interface-name, where its mac-address (if any)
+	# does not name another device; else the device of its mac-address.
+	function bound(d, m,  b) {
+		if (m == "") return d
+		b = bymac(m)
+		if (d == "") return b
+		return (b == "?" || b == d) ? d : ""
+	}
+	function ether(sec) { return sec == "[ethernet]" || sec == "[802-3-ethernet]" }
+	function unknown(file, m, taken) {
+		print "install.sh: warning: " file " is bound to the device of address " m " alone, and the address of one of lvsgen'"'"'s devices cannot be read (no /sys/class/net/DEV/address under the root): " taken | "cat >&2"
+	}'
+
 # merge_keyfile BUNDLE OUT PLANNED SOURCE...: the sources are keyfiles; those
 # bound to another device are ignored.
 merge_keyfile() {
 	mb=$1 mo=$2
 	shift 3
-	awk -v gw="$(cat "$work/keyfile.gw")" '
+	awk -v gw="$(cat "$work/keyfile.gw")" -v macs="$macs" "$MAC_AWK"'
 		function flush(  i, s, k) {
+			src_dev = bound(src_dev, src_mac)
 			if (nf < 2 || src_dev != dev) { ns = 0; return }
 			for (i = 1; i <= ns; i++) {
 				s = ssec[i]; k = skey[i]
@@ -595,11 +638,12 @@ merge_keyfile() {
 			}
 			ns = 0
 		}
-		FILENAME != fn { flush(); fn = FILENAME; nf++; sec = ""; src_dev = "" }
+		FILENAME != fn { flush(); fn = FILENAME; nf++; sec = ""; src_dev = ""; src_mac = "" }
 		/^[ \t]*\[/ { sec = $0; sub(/[ \t]+$/, "", sec); if (nf == 1 && !(sec in known)) { known[sec] = 1; order[++no] = sec; mine[sec] = 1 }; next }
 		nf == 1 { body[sec] = body[sec] $0 "\n"; if ($0 ~ /^[^#;].*=/) { k = $0; sub(/[ \t]*=.*/, "", k); if (sec != "[ipv6]") set[sec, k] = 1; if (sec == "[connection]" && k == "interface-name") { dev = $0; sub(/^[^=]*=[ \t]*/, "", dev) } }; next }
 		$0 !~ /^[^#;].*=/ { next }
 		{ k = $0; sub(/[ \t]*=.*/, "", k); if (sec == "[connection]" && k == "interface-name") { src_dev = $0; sub(/^[^=]*=[ \t]*/, "", src_dev) }
+		  if (ether(sec) && k == "mac-address") { src_mac = $0; sub(/^[^=]*=[ \t]*/, "", src_mac) }
 		  ssec[++ns] = sec; skey[ns] = k; sline[ns] = $0 }
 		END {
 			flush()
@@ -615,12 +659,17 @@ merge_keyfile() {
 		}' "$mb" "$@" >"$mo"
 }
 
-# off_keyfile FILE DEVICES: FILE with autoconnect=false when it is bound to one of DEVICES.
+# off_keyfile FILE DEVICES: FILE with autoconnect=false when it is bound to one
+# of DEVICES (interface-name, or mac-address: see MAC_AWK).
 off_keyfile() {
-	awk -v devs=" $2 " '
-		FNR == 1 { pass++ }
+	awk -v devs=" $2 " -v macs="$macs" -v file="$3" "$MAC_AWK"'
+		FNR == 1 { pass++; if (pass == 2) { d = bound(d, m); if (d == "?") unknown(file, m, "taken as bound to no device of lvsgen'"'"'s"); off = d != "" && index(devs, " " d " ") > 0 } }
 		/^[ \t]*\[/ { sec = $0; sub(/[ \t]+$/, "", sec) }
-		pass == 1 { if (sec == "[connection]" && $0 ~ /^interface-name[ \t]*=/) { d = $0; sub(/^[^=]*=[ \t]*/, "", d); off = index(devs, " " d " ") > 0 }; next }
+		pass == 1 {
+			if (sec == "[connection]" && $0 ~ /^interface-name[ \t]*=/) { d = $0; sub(/^[^=]*=[ \t]*/, "", d) }
+			if (ether(sec) && $0 ~ /^mac-address[ \t]*=/) { m = $0; sub(/^[^=]*=[ \t]*/, "", m) }
+			next
+		}
 		!off { print; next }
 		sec == "[connection]" && $0 ~ /^autoconnect[ \t]*=/ { next }
 		{ print }
@@ -634,22 +683,33 @@ IFCFG_AWK='
 		sub(/^[^=]*=/, "", v); sub(/^[ \t]+/, "", v); sub(/[ \t]+$/, "", v); q = sprintf("%c", 39)
 		if (length(v) >= 2 && (v ~ /^".*"$/ || (substr(v, 1, 1) == q && substr(v, length(v)) == q))) v = substr(v, 2, length(v) - 2)
 		return v
-	}'
+	}
+	# The device an ifcfg file configures, as initscripts find it (network-functions
+	# source_config): DEVICE, else, with HWADDR, the device of that address
+	# (get_device_by_hwaddr; "" when none of lvsgen'"'"'s devices has it), else the
+	# name after ifcfg-. An address lvsgen cannot compare (MAC_AWK) falls back to the name.
+	function ifdev(d, hw, name,  m) {
+		if (d != "") return d
+		sub(/.*\//, "", name); sub(/^ifcfg-/, "", name)
+		if (hw == "") return name
+		m = bymac(hw)
+		return m == "?" ? name : m
+	}'"$MAC_AWK"
 
 # merge_ifcfg BUNDLE OUT PLANNED SOURCE...: the sources are ifcfg files; those
 # of another device are ignored, the one named as BUNDLE comes first.
 merge_ifcfg() {
 	mb=$1 mo=$2
 	shift 3
-	awk -v gw="$(cat "$work/ifcfg.gw")" -v gw6="$(cat "$work/ifcfg.gw6")" -v self="${mb##*/}" "$IFCFG_AWK"'
+	awk -v gw="$(cat "$work/ifcfg.gw")" -v gw6="$(cat "$work/ifcfg.gw6")" -v self="${mb##*/}" -v macs="$macs" "$IFCFG_AWK"'
 		FNR == 1 { nf++; name[nf] = FILENAME; sub(/.*\//, "", name[nf]) }
-		{ line[nf, ++n[nf]] = $0; if (key($0) == "DEVICE") devof[nf] = unq($0) }
+		{ line[nf, ++n[nf]] = $0; if (key($0) == "DEVICE") devof[nf] = unq($0); if (key($0) == "HWADDR") hw[nf] = unq($0) }
 		function drop(k) {
 			return (k in set) || k ~ /^(IPADDR|NETMASK|PREFIX)[0-9]*$/ || k == "NETWORK" || k == "BROADCAST" ||
 				(k == "IPV6ADDR_SECONDARIES" && ("IPV6ADDR" in set)) || (k ~ /^GATEWAY[0-9]*$/ && gw == 1) || (k == "IPV6_DEFAULTGW" && gw6 == 1)
 		}
 		function take(f, own,  i, l, k, d) {
-			if (f in devof) d = devof[f]; else { d = name[f]; sub(/^ifcfg-/, "", d) }
+			d = ifdev(devof[f], hw[f], name[f])
 			if (d != dev) return
 			split("", now)
 			for (i = 1; i <= n[f]; i++) {
@@ -668,12 +728,16 @@ merge_ifcfg() {
 		}' "$mb" "$@" >"$mo"
 }
 
-# off_ifcfg FILE DEVICES: FILE with ONBOOT=no when it configures one of DEVICES.
+# off_ifcfg FILE DEVICES PATH: FILE (the original of PATH) with ONBOOT=no when it
+# configures one of DEVICES.
 off_ifcfg() {
-	awk -v devs=" $2 " -v name="${1##*/}" "$IFCFG_AWK"'
+	awk -v devs=" $2 " -v name="${3##*/}" -v macs="$macs" -v file="$3" "$IFCFG_AWK"'
 		FNR == 1 { pass++ }
-		pass == 1 { if (key($0) == "DEVICE") d = unq($0); next }
-		FNR == 1 { if (d == "") { d = name; sub(/^ifcfg-/, "", d) }; off = index(devs, " " d " ") > 0 }
+		pass == 1 { if (key($0) == "DEVICE") d = unq($0); if (key($0) == "HWADDR") m = unq($0); next }
+		FNR == 1 {
+			if (d == "" && m != "" && bymac(m) == "?") unknown(file, m, "taken as the device its name says")
+			d = ifdev(d, m, name); off = d != "" && index(devs, " " d " ") > 0
+		}
 		off && key($0) == "ONBOOT" { print "ONBOOT=no"; done = 1; next }
 		{ print }
 		END { if (off && !done) print "ONBOOT=no" }' "$1" "$1"
@@ -686,10 +750,10 @@ off_ifcfg() {
 # the IPv6 method, addresses, IPV6_DEFAULTGW and IPv6 DNS servers. Read, never
 # run: the last assignment wins.
 ifcfg_as_keyfile() {
-	awk -v name="${1##*/}" "$IFCFG_AWK"'
+	awk -v name="${2##*/}" -v macs="$macs" "$IFCFG_AWK"'
 		{ k = key($0); if (k != "") v[k] = unq($0) }
 		END {
-			d = v["DEVICE"]; if (d == "") { d = name; sub(/^ifcfg-/, "", d) }
+			d = ifdev(v["DEVICE"], v["HWADDR"], name)
 			print "[connection]"; print "interface-name=" d
 			if (v["ZONE"] != "") print "zone=" v["ZONE"]
 			if (v["MTU"] != "") { print "[ethernet]"; print "mtu=" v["MTU"] }
@@ -745,6 +809,7 @@ for kind in ifupdown keyfile ifcfg; do
 		family_of "$kind" "$p"
 	done 3<"$work/$kind.paths" | sort -u >"$work/$kind.family"
 	devs=$(tr '\n' ' ' <"$work/$kind.devs")
+	macs="$macs$(macs_of "$devs")"
 	while IFS= read -r f <&3; do
 		grep -qxF -- "$f" "$work/managed" && continue
 		o=$(original_of "$f")
@@ -752,7 +817,7 @@ for kind in ifupdown keyfile ifcfg; do
 		fk=$kind
 		case $kind:$f in keyfile:*/ifcfg-*) fk=ifcfg ;; esac
 		mkdir -p "$(dirname "$work/off$f")"
-		off_$fk "$o" "$devs" >"$work/off$f"
+		off_$fk "$o" "$devs" "$f" >"$work/off$f"
 		cmp -s "$o" "$work/off$f" && continue
 		printf '0%s off-%s plain %s\n' "$(stat -c %a "$o")" "$fk" "$f" >>"$work/extra"
 		printf '%s\n' "$f" >>"$work/managed"
@@ -770,7 +835,7 @@ merge_iface() { # merge_iface KIND PATH OUT: lvsgen's PATH with the host's own s
 		case $1:$f in
 		keyfile:*/ifcfg-*)
 			mkdir -p "$(dirname "$work/as-keyfile$f")"
-			ifcfg_as_keyfile "$o" >"$work/as-keyfile$f"
+			ifcfg_as_keyfile "$o" "$f" >"$work/as-keyfile$f"
 			o=$work/as-keyfile$f
 			;;
 		esac

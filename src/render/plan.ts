@@ -342,7 +342,7 @@ export function mergeInterfaces(host: string | undefined, bundled: string, devic
  * route*, the gateway when `lvsgenGateway`; any key lvsgen's file has); the
  * host's [ipv6] keys replace lvsgen's.
  */
-export function mergeKeyfile(host: string | undefined, bundled: string, lvsgenGateway = false): string {
+export function mergeKeyfile(host: string | undefined, bundled: string, lvsgenGateway = false, macs: Macs = {}): string {
   const sections: string[] = [];
   const body = new Map<string, string[]>([['', []]]);
   const set = new Set<string>();
@@ -363,18 +363,16 @@ export function mergeKeyfile(host: string | undefined, bundled: string, lvsgenGa
     if (sec === '[connection]' && k === 'interface-name') dev = l.replace(/^[^=]*=\s*/, '');
   }
   const src: Array<[string, string, string]> = [];
-  let srcDev: string | undefined;
   sec = '';
   for (const l of lines(host)) {
     if (/^\s*\[/.test(l)) sec = l.trimEnd();
     const k = key(l);
     if (/^\s*\[/.test(l) || k === undefined) continue;
-    if (sec === '[connection]' && k === 'interface-name') srcDev = l.replace(/^[^=]*=\s*/, '');
     src.push([sec, k, l]);
   }
   const add = new Map<string, string[]>();
   let six = false;
-  if (srcDev === dev) {
+  if (keyfileDevice(host, macs) === (dev ?? '')) {
     for (const [s, k, l] of src) {
       if (s === '[ipv6]') six = true;
       if (s === '[connection]' && /^(id|uuid|type|interface-name|autoconnect|autoconnect-priority)$/.test(k)) continue;
@@ -395,6 +393,37 @@ export function mergeKeyfile(host: string | undefined, bundled: string, lvsgenGa
   return `${out.join('\n')}\n`;
 }
 
+/**
+ * The hardware addresses of lvsgen's devices as install.sh reads them
+ * (ROOT/sys/class/net/DEV/address), lower case, each to its device.
+ */
+export type Macs = Readonly<Record<string, string>>;
+
+/** The device of hardware address MAC among `macs` (case aside), or undefined. */
+const byMac = (mac: string, macs: Macs) => macs[mac.trim().toLowerCase()];
+
+/**
+ * The device a keyfile profile is bound to, as install.sh's merge_keyfile and
+ * off_keyfile find it: `[connection] interface-name`, unless `[ethernet]
+ * mac-address` names another of `macs`' devices (NetworkManager wants both);
+ * without interface-name, the device of its mac-address. '' when none.
+ */
+export function keyfileDevice(text: string | undefined, macs: Macs = {}): string {
+  let sec = '';
+  let dev = '';
+  let mac = '';
+  for (const l of lines(text)) {
+    if (/^\s*\[/.test(l)) sec = l.trimEnd();
+    const m = /^([^#;][^=]*?)\s*=\s*(.*)$/.exec(l);
+    if (m === null) continue;
+    if (sec === '[connection]' && m[1] === 'interface-name') dev = m[2]!;
+    if ((sec === '[ethernet]' || sec === '[802-3-ethernet]') && m[1] === 'mac-address') mac = m[2]!;
+  }
+  if (mac === '') return dev;
+  const of = byMac(mac, macs) ?? '';
+  return dev === '' || of === dev ? of : '';
+}
+
 /** The variable an ifcfg line sets (`KEY=...`, blanks before it allowed), or undefined (a comment, a blank or other shell). */
 const ifcfgKey = (l: string) => /^[ \t]*([A-Za-z_][A-Za-z0-9_]*)=/.exec(l)?.[1];
 const unquote = (v: string) => v.replace(/^[ \t]+|[ \t]+$/g, '').replace(/^"(.*)"$/, '$1').replace(/^'(.*)'$/, '$1');
@@ -403,13 +432,21 @@ const ifcfgValue = (l: string) => unquote(l.replace(/^[^=]*=/, ''));
 
 /**
  * The device an ifcfg file configures, as initscripts find it
- * (network-functions: `DEVICE=`, else the name after `ifcfg-`). The last
- * DEVICE line wins, as when the shell sources the file.
+ * (network-functions' source_config: `DEVICE=`, else, with `HWADDR=`, the
+ * device of that address (get_device_by_hwaddr: '' when none of `macs` has
+ * it), else the name after `ifcfg-`). The last assignment wins, as when the
+ * shell sources the file.
  */
-export function ifcfgDevice(text: string | undefined, name: string): string {
+export function ifcfgDevice(text: string | undefined, name: string, macs: Macs = {}): string {
   let dev: string | undefined;
-  for (const l of lines(text)) if (ifcfgKey(l) === 'DEVICE') dev = ifcfgValue(l);
-  return dev ?? name.replace(/^.*\//, '').replace(/^ifcfg-/, '');
+  let hw: string | undefined;
+  for (const l of lines(text)) {
+    if (ifcfgKey(l) === 'DEVICE') dev = ifcfgValue(l);
+    if (ifcfgKey(l) === 'HWADDR') hw = ifcfgValue(l);
+  }
+  if (dev !== undefined && dev !== '') return dev;
+  if (hw !== undefined && hw !== '') return byMac(hw, macs) ?? '';
+  return name.replace(/^.*\//, '').replace(/^ifcfg-/, '');
 }
 
 /**
@@ -423,12 +460,12 @@ export function ifcfgDevice(text: string | undefined, name: string): string {
  * (IPV6_DEFAULTGW) when one of lvsgen's files of the host sets GATEWAY
  * (IPV6_DEFAULTGW): a host has one default route.
  */
-export function mergeIfcfg(host: string | undefined, bundled: string, lvsgenGateway = false, lvsgenGateway6 = false): string {
+export function mergeIfcfg(host: string | undefined, bundled: string, lvsgenGateway = false, lvsgenGateway6 = false, macs: Macs = {}): string {
   const b = lines(bundled);
   const set = new Set(b.map(ifcfgKey).filter((k): k is string => k !== undefined));
   const dev = ifcfgDevice(bundled, '');
   const out = [...b];
-  if (host !== undefined && ifcfgDevice(host, `ifcfg-${dev}`) === dev) {
+  if (host !== undefined && ifcfgDevice(host, `ifcfg-${dev}`, macs) === dev) {
     for (const l of lines(host)) {
       const k = ifcfgKey(l);
       if (k !== undefined && (set.has(k) || /^(IPADDR|NETMASK|PREFIX)[0-9]*$|^(NETWORK|BROADCAST)$/.test(k) || (k === 'IPV6ADDR_SECONDARIES' && set.has('IPV6ADDR')) || (/^GATEWAY[0-9]*$/.test(k) && lvsgenGateway) || (k === 'IPV6_DEFAULTGW' && lvsgenGateway6))) continue;
@@ -447,7 +484,7 @@ export function mergeIfcfg(host: string | undefined, bundled: string, lvsgenGate
  * IPV6ADDR_SECONDARIES), IPV6_DEFAULTGW and IPv6 DNS servers. The variables
  * are read, never run: the last assignment wins, quotes taken off.
  */
-export function ifcfgAsKeyfile(text: string | undefined, name: string): string {
+export function ifcfgAsKeyfile(text: string | undefined, name: string, macs: Macs = {}): string {
   const v = new Map<string, string>();
   for (const l of lines(text)) {
     const k = ifcfgKey(l);
@@ -455,7 +492,7 @@ export function ifcfgAsKeyfile(text: string | undefined, name: string): string {
   }
   const get = (k: string) => v.get(k) ?? '';
   const dns = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((i) => get(`DNS${i}`)).filter((d) => d !== '');
-  const out = ['[connection]', `interface-name=${ifcfgDevice(text, name)}`];
+  const out = ['[connection]', `interface-name=${ifcfgDevice(text, name, macs)}`];
   if (get('ZONE') !== '') out.push(`zone=${get('ZONE')}`);
   if (get('MTU') !== '') out.push('[ethernet]', `mtu=${get('MTU')}`);
   const four = dns.filter((d) => !d.includes(':'));
@@ -481,7 +518,7 @@ export function ifcfgAsKeyfile(text: string | undefined, name: string): string {
  * file, merged by MERGE; `devices`: for merge interfaces, those lvsgen's
  * ifupdown drop-ins configure (see interfacesDevices).
  */
-export function mergeFile(merge: Merge, host: string | undefined, bundled: string, devices: readonly string[] = []): string {
+export function mergeFile(merge: Merge, host: string | undefined, bundled: string, devices: readonly string[] = [], macs: Macs = {}): string {
   switch (merge) {
     case 'block':
       return mergeBlock(host, bundled);
@@ -490,9 +527,9 @@ export function mergeFile(merge: Merge, host: string | undefined, bundled: strin
     case 'ifupdown':
       return mergeIfupdown(host, bundled);
     case 'keyfile':
-      return mergeKeyfile(host, bundled);
+      return mergeKeyfile(host, bundled, false, macs);
     case 'ifcfg':
-      return mergeIfcfg(host, bundled);
+      return mergeIfcfg(host, bundled, false, false, macs);
     case 'interfaces':
       return mergeInterfaces(host, bundled, devices);
     default:

@@ -83,11 +83,15 @@ const ADMIN: Record<string, AdminFile> = {
 // How initscripts' network service picks the files it brings up at boot (etc/rc.d/init.d/network:
 // every ifcfg-* but the names is_ignored_file skips, lo, aliases and ranges; each sourced in a
 // subshell, skipped when its ONBOOT is false): prints "FILE DEVICE" per file it would bring up.
+// The device as ifup's source_config (network-scripts/network-functions) finds it: DEVICE, else
+// with HWADDR the device of that address (get_device_by_hwaddr, case aside; here from the
+// root's sys/class/net/*/address, $2; "-": none, so ifup finds no device), else the name.
 const BOOT_SELECTION = `cd "$1" || exit 1
 is_false() { case "$1" in [Nn] | [Nn][Oo] | [Ff][Aa][Ll][Ss][Ee] | 0) return 0 ;; esac; return 1; }
+by_hwaddr() { for a in "$2"/*/address; do [ -f "$a" ] && grep -qix "$1" "$a" && basename "$(dirname "$a")"; done; }
 for f in $(ls ifcfg-* | sed -e '/\\(~\\|\\.bak\\|\\.old\\|\\.orig\\|\\.rpmnew\\|\\.rpmorig\\|\\.rpmsave\\)$/d' -e '/\\(ifcfg-lo$\\|:\\|ifcfg-.*-range\\)/d'); do
 	( DEVICE=; ONBOOT=; . "./$f"; is_false "$ONBOOT" ) && continue
-	( DEVICE=; . "./$f"; echo "$f \${DEVICE:-\${f#ifcfg-}}" )
+	( DEVICE=; HWADDR=; . "./$f"; if [ -z "$DEVICE" ] && [ -n "$HWADDR" ]; then DEVICE=$(by_hwaddr "$HWADDR" "$2"); DEVICE=\${DEVICE:--}; fi; echo "$f \${DEVICE:-\${f#ifcfg-}}" )
 done`;
 
 /** The variables initscripts get from sourcing an ifcfg file (ifup's source_config: `. FILE`). */
@@ -140,7 +144,7 @@ function assertKept(root: string, files: Record<string, AdminFile>, what: string
   }
 }
 
-const bootSelection = (root: string) => ok(sh('sh', ['-c', BOOT_SELECTION, 'sh', join(root, SCRIPTS)]), 'the network service\'s selection').stdout.split('\n').filter((l) => l !== '').sort();
+const bootSelection = (root: string) => ok(sh('sh', ['-c', BOOT_SELECTION, 'sh', join(root, SCRIPTS), join(root, 'sys/class/net')]), 'the network service\'s selection').stdout.split('\n').filter((l) => l !== '').sort();
 
 test("lb-nat/redhat/director: lvsgen's ifcfg-eth0 keeps the host's DNS, MTU, gateway, HWADDR and IPv6; another ifcfg for eth0 gets ONBOOT=no; sourced as initscripts do; reinstall is a no-op; a failure and --uninstall put every byte back", async (t) => {
   if (!(requireRoot(t) && requireTools(t, 'busybox', 'chroot', 'sed'))) return;
@@ -278,6 +282,112 @@ test("lb-nat/rhel9/director: an ifcfg-format profile for eth0 (NetworkManager's 
 
   assert.match(ok(install(h, root, ['--yes']), 'reinstall').stdout, /nothing to do/);
   assert.equal(install(h, root, ['--check']).status, 0, '--check after install');
+  ok(install(h, root, ['--uninstall']), '--uninstall');
+  assertKept(root, admin, '--uninstall');
+  assert.ok(!existsSync(join(root, KEYFILES, 'lvsgen-eth0.nmconnection')), '--uninstall left lvsgen-eth0');
+});
+
+// Files and profiles bound to a device by its hardware address alone. The scratch root gets
+// sys/class/net/DEV/address as a live host's /sys has it (install.sh reads ROOT/sys/class/net).
+const MAC0 = '52:54:00:aa:bb:01';
+const MAC1 = '52:54:00:aa:bb:02';
+const SYS: Record<string, AdminFile> = {
+  '/sys/class/net/eth0/address': { text: `${MAC0}\n`, mode: 0o444 },
+  '/sys/class/net/eth1/address': { text: `${MAC1}\n`, mode: 0o444 },
+};
+// An ifcfg file bound by HWADDR alone (no DEVICE, a name that is no device's): initscripts bring
+// eth0 up from it (source_config: get_device_by_hwaddr). Another for an address no device of lvsgen's has.
+const NIC0 = `# the installer's file for the first NIC
+HWADDR=${MAC0.toUpperCase()}
+ONBOOT=yes
+BOOTPROTO=dhcp
+MTU=9000
+DNS1=10.1.3.53
+`;
+const NIC9 = 'HWADDR=52:54:00:aa:bb:09\nONBOOT=yes\nBOOTPROTO=dhcp\n';
+
+test("lb-nat/redhat/director: an ifcfg file bound to eth0 by HWADDR alone (initscripts' get_device_by_hwaddr) gets ONBOOT=no and its MTU and DNS join lvsgen's ifcfg-eth0; one for another address is left; without the root's /sys it is judged by its name, with a warning; --uninstall puts every byte back", async (t) => {
+  if (!(requireRoot(t) && requireTools(t, 'busybox', 'chroot', 'sed'))) return;
+  const h = await director();
+  const admin: Record<string, AdminFile> = { ...SYS, [`${SCRIPTS}/ifcfg-nic0`]: { text: NIC0, mode: 0o644 }, [`${SCRIPTS}/ifcfg-nic9`]: { text: NIC9, mode: 0o644 } };
+  const root = scratchRoot(t, h, admin);
+  // Negative control: as the administrator left it, the network service brings eth0 up from ifcfg-nic0; nic9 has no device.
+  assert.deepEqual(bootSelection(root), ['ifcfg-nic0 eth0', 'ifcfg-nic9 -']);
+
+  ok(install(h, root, ['--yes']), 'install');
+  const bundled = read(join(h.bundle, SCRIPTS, 'ifcfg-eth0'));
+  assert.equal(read(join(root, SCRIPTS, 'ifcfg-eth0')), `${bundled}HWADDR=${MAC0.toUpperCase()}\nMTU=9000\nDNS1=10.1.3.53\n`);
+  assert.equal(read(join(root, SCRIPTS, 'ifcfg-nic0')), NIC0.replace('ONBOOT=yes', 'ONBOOT=no'));
+  assert.equal(read(join(root, SCRIPTS, 'ifcfg-nic9')), NIC9);
+  // Each device from one file, as the network service reads them.
+  assert.deepEqual(bootSelection(root), ['ifcfg-eth0 eth0', 'ifcfg-eth1 eth1', 'ifcfg-nic9 -']);
+  assert.deepEqual(sourced(join(root, SCRIPTS, 'ifcfg-eth0'), ['DEVICE', 'ONBOOT', 'BOOTPROTO', 'MTU', 'HWADDR']), { DEVICE: 'eth0', ONBOOT: 'yes', BOOTPROTO: 'static', MTU: '9000', HWADDR: MAC0.toUpperCase() });
+  assert.match(ok(install(h, root, ['--yes']), 'reinstall').stdout, /nothing to do/);
+  ok(install(h, root, ['--uninstall']), '--uninstall');
+  assertKept(root, admin, '--uninstall');
+  assert.ok(!existsSync(join(root, 'var/lib/lvsgen')), '--uninstall left its state');
+
+  // A root without sys/class/net (an image): the address cannot be compared; ifcfg-nic0 is taken by its name (no device of lvsgen's), with a warning.
+  const image = scratchRoot(t, h, { [`${SCRIPTS}/ifcfg-nic0`]: { text: NIC0, mode: 0o644 } });
+  const r = ok(install(h, image, ['--yes']), 'install on an image');
+  assert.match(r.stderr, new RegExp(`warning: ${SCRIPTS}/ifcfg-nic0 is bound to the device of address ${MAC0.toUpperCase()} alone.*taken as the device its name says`), r.stderr);
+  assert.equal(read(join(image, SCRIPTS, 'ifcfg-nic0')), NIC0);
+  assert.equal(read(join(image, SCRIPTS, 'ifcfg-eth0')), bundled);
+});
+
+// A profile bound to eth0 by its address alone, as cloud-init writes one (no interface-name), and
+// one for an address no device of lvsgen's has.
+const NM_BY_MAC = `[connection]
+id=cloud-init eth0
+uuid=1f4ea1b2-4c2d-4e8f-9a0b-2c3d4e5f6a7b
+type=ethernet
+autoconnect-priority=20
+
+[ethernet]
+mac-address=${MAC0.toUpperCase()}
+mtu=9000
+
+[ipv4]
+method=manual
+address1=10.1.3.1/24
+gateway=10.1.3.254
+dns=10.1.3.53;
+`;
+const NM_OTHER_MAC = NM_BY_MAC.replace('cloud-init eth0', 'cloud-init eth9').replace('1f4ea1b2', '2a5fb2c3').replace(MAC0.toUpperCase(), '52:54:00:AA:BB:09');
+
+test("lb-nat/rhel9/director: a NetworkManager profile bound to eth0 by mac-address alone gets autoconnect=false and its settings join lvsgen's keyfile; NetworkManager binds it to eth0 yet activates lvsgen's; an ifcfg file bound by HWADDR alone likewise; one for another address is left; --uninstall puts every byte back", async (t) => {
+  if (!(requireRoot(t) && requireTools(t, 'busybox', 'chroot', 'ip', 'NetworkManager', 'nmcli', 'dbus-daemon', 'unshare'))) return;
+  const h = await director('rhel9');
+  const KEYFILES = '/etc/NetworkManager/system-connections';
+  const byMac = `${KEYFILES}/cloud-init eth0.nmconnection`;
+  const admin: Record<string, AdminFile> = {
+    ...SYS,
+    [byMac]: { text: NM_BY_MAC, mode: 0o600 },
+    [`${KEYFILES}/cloud-init eth9.nmconnection`]: { text: NM_OTHER_MAC, mode: 0o600 },
+    [`${SCRIPTS}/ifcfg-nic0`]: { text: 'HWADDR=52:54:00:AA:BB:02\nONBOOT=yes\nZONE=internal\n', mode: 0o644 },
+    '/etc/NetworkManager/NetworkManager.conf': { text: '[main]\nplugins=keyfile\nno-auto-default=*\n', mode: 0o644 },
+  };
+  const root = scratchRoot(t, h, admin);
+  ok(install(h, root, ['--yes']), 'install');
+  const eth0 = read(join(root, KEYFILES, 'lvsgen-eth0.nmconnection'));
+  assert.equal(eth0, mergeFile('keyfile', NM_BY_MAC, read(join(h.bundle, KEYFILES, 'lvsgen-eth0.nmconnection')), [], { [MAC0]: 'eth0', [MAC1]: 'eth1' }), eth0);
+  for (const l of ['mtu=9000', 'dns=10.1.3.53;', 'gateway=10.1.3.254', `mac-address=${MAC0.toUpperCase()}`]) assert.ok(eth0.split('\n').includes(l), `lvsgen-eth0 lacks ${l}:\n${eth0}`);
+  assert.equal(read(join(root, byMac)), NM_BY_MAC.replace('[connection]\n', '[connection]\nautoconnect=false\n'));
+  // ifcfg-nic0 is eth1's by its HWADDR (NetworkManager's ifcfg-rh reads it as mac-address): disabled, its zone carried.
+  assert.equal(read(join(root, SCRIPTS, 'ifcfg-nic0')), 'HWADDR=52:54:00:AA:BB:02\nONBOOT=no\nZONE=internal\n');
+  assert.ok(read(join(root, KEYFILES, 'lvsgen-eth1.nmconnection')).split('\n').includes('zone=internal'), 'lvsgen-eth1 lacks the zone');
+  assert.equal(read(join(root, KEYFILES, 'cloud-init eth9.nmconnection')), NM_OTHER_MAC);
+
+  // NetworkManager itself, with eth0 at that address: it binds the profile to eth0 (an available
+  // connection of the device) and, its autoconnect off, activates lvsgen's alone with its settings.
+  const { why, active, ...run } = bootLvsgenProfiles(t, root, ['802-3-ethernet.mtu', 'ipv4.gateway'], { eth0: MAC0, eth1: MAC1 }, 'echo "== available"; nmcli -g CONNECTIONS.AVAILABLE-CONNECTIONS device show eth0\necho "== autoconnect"; nmcli -g connection.autoconnect connection show "cloud-init eth0"\n');
+  assert.deepEqual(active.sort(), ['lvsgen-eth0', 'lvsgen-eth1'], why);
+  assert.match(run.stdout, /== available\n.*cloud-init eth0/, why);
+  assert.match(run.stdout, /== autoconnect\nno\n/, why);
+  assert.match(run.stdout, /eth0.* mtu 9000 /, why);
+  assert.match(run.stdout, /^default via 10\.1\.3\.254 dev eth0/m, why);
+
+  assert.match(ok(install(h, root, ['--yes']), 'reinstall').stdout, /nothing to do/);
   ok(install(h, root, ['--uninstall']), '--uninstall');
   assertKept(root, admin, '--uninstall');
   assert.ok(!existsSync(join(root, KEYFILES, 'lvsgen-eth0.nmconnection')), '--uninstall left lvsgen-eth0');

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { link, netns, type Netns } from './netns.js';
-import { type Ran, sh } from './proc.js';
+import { ok, type Ran, sh } from './proc.js';
 import { tempDir } from './tmp.js';
 
 const RUN = `
@@ -49,11 +49,16 @@ export function withNetworkManager(t: TestContext, ns: Netns, etc: string, scrip
  * active, then reports the active profiles and FIELDS (nmcli -t -f) of
  * lvsgen-eth0, eth0's link and IPv6 addresses and the default route. Asserts
  * the run succeeded; `why` is its output with NetworkManager's log, for messages.
+ * `macs`: the hardware address to give a device (DEV: address) before
+ * NetworkManager starts; `after`: more of the script's lines, output last.
  */
-export function bootLvsgenProfiles(t: TestContext, root: string, fields: string[]): { stdout: string; why: string; active: string[] } {
+export function bootLvsgenProfiles(t: TestContext, root: string, fields: string[], macs: Readonly<Record<string, string>> = {}, after = ''): { stdout: string; why: string; active: string[] } {
   const ns = netns(t, 'lvnm');
   const peer = netns(t, 'lvnp');
-  for (const d of ['eth0', 'eth1']) link(ns, d, peer, d);
+  for (const d of ['eth0', 'eth1']) {
+    link(ns, d, peer, d);
+    if (macs[d] !== undefined) ok(ns.ip('link', 'set', d, 'address', macs[d]), `${d} address`);
+  }
   const script = `
 i=0
 until [ "$(nmcli -g NAME,ACTIVE connection show | grep -c '^lvsgen-.*:yes$')" -eq 2 ]; do
@@ -66,7 +71,7 @@ echo "== show"; nmcli -t -f ${fields.join(',')} connection show lvsgen-eth0
 echo "== link"; ip -o link show eth0
 echo "== addr6"; ip -6 -o addr show dev eth0
 echo "== route"; ip route show default
-`;
+${after}`;
   const run = withNetworkManager(t, ns, join(root, 'etc/NetworkManager'), script);
   assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}\n${run.log}`);
   const active = /== active\n([\s\S]*?)== show/.exec(run.stdout)?.[1]?.split('\n').filter((l) => l !== '' && l !== 'lo') ?? [];

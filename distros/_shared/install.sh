@@ -705,7 +705,7 @@ merge_ifcfg() {
 		FNR == 1 { nf++; name[nf] = FILENAME; sub(/.*\//, "", name[nf]) }
 		{ line[nf, ++n[nf]] = $0; if (key($0) == "DEVICE") devof[nf] = unq($0); if (key($0) == "HWADDR") hw[nf] = unq($0) }
 		function drop(k) {
-			return (k in set) || k ~ /^(IPADDR|NETMASK|PREFIX)[0-9]*$/ || k == "NETWORK" || k == "BROADCAST" ||
+			return (k in set) || k ~ /^(IPADDR|NETMASK|PREFIX)[0-9]*$/ || k == "NETWORK" || k == "BROADCAST" || k == "ONPARENT" ||
 				(k == "IPV6ADDR_SECONDARIES" && ("IPV6ADDR" in set)) || (k ~ /^GATEWAY[0-9]*$/ && gw == 1) || (k == "IPV6_DEFAULTGW" && gw6 == 1)
 		}
 		function take(f, own,  i, l, k, d) {
@@ -729,18 +729,30 @@ merge_ifcfg() {
 }
 
 # off_ifcfg FILE DEVICES PATH: FILE (the original of PATH) with ONBOOT=no when it
-# configures one of DEVICES.
+# configures one of DEVICES. An alias file (ifcfg-DEV:N, read by ifup-aliases
+# whatever its ONBOOT) with ONPARENT=no when it clashes with one of lvsgen's:
+# see ALIASES_OF.
 off_ifcfg() {
-	awk -v devs=" $2 " -v name="${3##*/}" -v macs="$macs" -v file="$3" "$IFCFG_AWK"'
+	awk -v devs=" $2 " -v name="${3##*/}" -v macs="$macs" -v file="$3" \
+		-v mine=" $(cat "$work/ifcfg.aliases" 2>/dev/null) " -v addrs=" $(cat "$work/ifcfg.addrs" 2>/dev/null) " "$IFCFG_AWK"'
 		FNR == 1 { pass++ }
-		pass == 1 { if (key($0) == "DEVICE") d = unq($0); if (key($0) == "HWADDR") m = unq($0); next }
-		FNR == 1 {
+		pass == 1 { k = key($0); if (k == "DEVICE") d = unq($0); if (k == "HWADDR") m = unq($0); if (k == "IPADDR") ip = unq($0); next }
+		FNR == 1 && name ~ /^ifcfg-[^:]+:/ {
+			# ifup-aliases P: every ifcfg-P:* but the ignored names, DEVICE (else the
+			# name) giving the alias number, ONPARENT=no skipping the file
+			p = substr(name, 7); sub(/:.*/, "", p)
+			n = d != "" ? d : substr(name, 7); sub(/^[^:]*:/, "", n)
+			off = index(mine, " " p ":" n " ") > 0 || (ip != "" && index(addrs, " " p "=" ip " ") > 0)
+			var = "ONPARENT"
+		}
+		FNR == 1 && var == "" {
 			if (d == "" && m != "" && bymac(m) == "?") unknown(file, m, "taken as the device its name says")
 			d = ifdev(d, m, name); off = d != "" && index(devs, " " d " ") > 0
+			var = "ONBOOT"
 		}
-		off && key($0) == "ONBOOT" { print "ONBOOT=no"; done = 1; next }
+		off && key($0) == var { print var "=no"; done = 1; next }
 		{ print }
-		END { if (off && !done) print "ONBOOT=no" }' "$1" "$1"
+		END { if (off && !done) print var "=no" }' "$1" "$1"
 }
 
 # ifcfg_as_keyfile FILE: the settings of ifcfg FILE that lvsgen's keyfile
@@ -802,6 +814,15 @@ for kind in ifupdown keyfile ifcfg; do
 			;;
 		ifcfg)
 			awk "$IFCFG_AWK"' key($0) == "DEVICE" { print unq($0) }' "$bundle$p" >>"$work/$kind.devs"
+			# ALIASES_OF: the aliases lvsgen's files define (P:N, by file name as
+			# ifup-aliases globs them) and the addresses they give each device P
+			# (P=ADDRESS: its own and its aliases'). ifup-aliases refuses an alias
+			# file whose number or address an earlier file (in name order) took
+			# ("already seen device", "already seen ipaddr"), so the host's
+			# ifcfg-P:N that takes one of these would win or lose by its name: it
+			# gets ONPARENT=no, which ifup-aliases skips. The others stay.
+			case ${p##*/} in ifcfg-*:*) q=${p##*/ifcfg-}; printf '%s ' "$q" >>"$work/$kind.aliases" ;; esac
+			awk -v name="${p##*/}" "$IFCFG_AWK"' key($0) ~ /^IPADDR[0-9]*$/ { v = name; sub(/^ifcfg-/, "", v); sub(/:.*/, "", v); printf "%s=%s ", v, unq($0) }' "$bundle$p" >>"$work/$kind.addrs"
 			grep -q '^GATEWAY=' "$bundle$p" && echo 1 >"$work/$kind.gw"
 			grep -q '^IPV6_DEFAULTGW=' "$bundle$p" && echo 1 >"$work/$kind.gw6"
 			;;

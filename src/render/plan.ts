@@ -456,7 +456,7 @@ export function ifcfgDevice(text: string | undefined, name: string, macs: Macs =
  * (comments too), but for the variables lvsgen sets: any its file has
  * (DEVICE, ONBOOT, BOOTPROTO, IPADDR, NETMASK ...), the address ones
  * (IPADDR*, NETMASK*, PREFIX*, NETWORK, BROADCAST: initscripts prefer PREFIX
- * to NETMASK), IPV6ADDR_SECONDARIES when lvsgen sets IPV6ADDR, and GATEWAY*
+ * to NETMASK), ONPARENT (an alias the host's file skipped is lvsgen's now), IPV6ADDR_SECONDARIES when lvsgen sets IPV6ADDR, and GATEWAY*
  * (IPV6_DEFAULTGW) when one of lvsgen's files of the host sets GATEWAY
  * (IPV6_DEFAULTGW): a host has one default route.
  */
@@ -468,7 +468,7 @@ export function mergeIfcfg(host: string | undefined, bundled: string, lvsgenGate
   if (host !== undefined && ifcfgDevice(host, `ifcfg-${dev}`, macs) === dev) {
     for (const l of lines(host)) {
       const k = ifcfgKey(l);
-      if (k !== undefined && (set.has(k) || /^(IPADDR|NETMASK|PREFIX)[0-9]*$|^(NETWORK|BROADCAST)$/.test(k) || (k === 'IPV6ADDR_SECONDARIES' && set.has('IPV6ADDR')) || (/^GATEWAY[0-9]*$/.test(k) && lvsgenGateway) || (k === 'IPV6_DEFAULTGW' && lvsgenGateway6))) continue;
+      if (k !== undefined && (set.has(k) || /^(IPADDR|NETMASK|PREFIX)[0-9]*$|^(NETWORK|BROADCAST|ONPARENT)$/.test(k) || (k === 'IPV6ADDR_SECONDARIES' && set.has('IPV6ADDR')) || (/^GATEWAY[0-9]*$/.test(k) && lvsgenGateway) || (k === 'IPV6_DEFAULTGW' && lvsgenGateway6))) continue;
       out.push(l);
     }
   }

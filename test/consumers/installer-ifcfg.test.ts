@@ -110,9 +110,9 @@ interface Host {
   installer: string;
   plan: Plan;
 }
-async function director(distro = 'redhat'): Promise<Host> {
-  if (!rendered.has(distro)) rendered.set(distro, render(fileScope, 'lb-nat', distro));
-  const bundle = join((await rendered.get(distro)!).dir, 'director');
+async function director(distro = 'redhat', example = 'lb-nat'): Promise<Host> {
+  if (!rendered.has(`${example}/${distro}`)) rendered.set(`${example}/${distro}`, render(fileScope, example, distro));
+  const bundle = join((await rendered.get(`${example}/${distro}`)!).dir, 'director');
   return { bundle, installer: join(bundle, '.lvsgen/install.sh'), plan: parsePlan(read(join(bundle, '.lvsgen/plan'))) };
 }
 
@@ -391,4 +391,71 @@ test("lb-nat/rhel9/director: a NetworkManager profile bound to eth0 by mac-addre
   ok(install(h, root, ['--uninstall']), '--uninstall');
   assertKept(root, admin, '--uninstall');
   assert.ok(!existsSync(join(root, KEYFILES, 'lvsgen-eth0.nmconnection')), '--uninstall left lvsgen-eth0');
+});
+
+// How initscripts' ifup-aliases P brings up the aliases of device P (network-scripts/ifup-aliases):
+// every ifcfg-P:* in name order but the names is_ignored_file skips; each sourced after ini_env;
+// DEVICE, else the name, gives the alias number; ONPARENT=no skips the file; new_interface marks
+// the address and the number as seen, then refuses a file whose address ("already seen ipaddr")
+// or number ("already seen device") an earlier file took. Prints "FILE P:N ADDRESS" per alias
+// it adds, "FILE refused: ..." per file it refuses.
+const ALIAS_SELECTION = `cd "$1" || exit 1
+parent=$2
+ips=' '
+nums=' '
+for FILE in ifcfg-$parent:*; do
+	[ -f "$FILE" ] || continue
+	case $FILE in *~ | *.bak | *.old | *.orig | *.rpmnew | *.rpmorig | *.rpmsave) continue ;; esac
+	DEVICE=; IPADDR=; ONPARENT=
+	. "./$FILE"
+	[ -z "$DEVICE" ] && DEVICE=\${FILE#ifcfg-}
+	case $ONPARENT in no | NO) continue ;; esac
+	n=\${DEVICE#*:}
+	ipseen=no; devseen=no
+	case $ips in *" $IPADDR "*) ipseen=yes ;; esac
+	case $nums in *" $n "*) devseen=yes ;; esac
+	ips="$ips$IPADDR "; nums="$nums$n "
+	[ $ipseen = yes ] && { echo "$FILE refused: already seen ipaddr $IPADDR"; continue; }
+	[ $devseen = yes ] && { echo "$FILE refused: already seen device $parent:$n"; continue; }
+	echo "$FILE $parent:$n $IPADDR"
+done`;
+const aliasSelection = (root: string, parent: string) => ok(sh('sh', ['-c', ALIAS_SELECTION, 'sh', join(root, SCRIPTS), parent]), `ifup-aliases ${parent}`).stdout.split('\n').filter((l) => l !== '');
+
+test("fwmark/redhat/director: the host's alias files of eth0 and lo that take an alias number or an address of lvsgen's get ONPARENT=no (ifup-aliases skips them; it refuses the later of two otherwise); the others stay; --uninstall puts every byte back", async (t) => {
+  if (!(requireRoot(t) && requireTools(t, 'busybox', 'chroot', 'sed'))) return;
+  const h = await director('redhat', 'fwmark');
+  for (const p of ['ifcfg-eth0:0', 'ifcfg-eth0:1', 'ifcfg-lo:0']) assert.ok(h.plan.files.some((f) => f.path === `${SCRIPTS}/${p}`), `fwmark's director has ${p}`);
+  const admin: Record<string, AdminFile> = {
+    // lvsgen's eth0:1 address under another number, in a file that sorts before lvsgen's ifcfg-eth0:1
+    [`${SCRIPTS}/ifcfg-eth0:01`]: { text: 'IPADDR=10.1.3.62\nNETMASK=255.255.0.0\n', mode: 0o644 },
+    // lvsgen's number eth0:0 (DEVICE) under another name and address
+    [`${SCRIPTS}/ifcfg-eth0:vip`]: { text: 'DEVICE=eth0:0\nIPADDR=10.1.3.99\nNETMASK=255.255.255.0\nARPCHECK=no\n', mode: 0o644 },
+    // neither: stays
+    [`${SCRIPTS}/ifcfg-eth0:7`]: { text: 'DEVICE=eth0:7\nIPADDR=10.1.3.77\nNETMASK=255.255.255.0\nONPARENT=yes\n', mode: 0o644 },
+    [`${SCRIPTS}/ifcfg-eth0:1.bak`]: { text: 'IPADDR=10.1.3.62\n', mode: 0o644 },
+    // lvsgen's lo:0 address
+    [`${SCRIPTS}/ifcfg-lo:5`]: { text: 'DEVICE=lo:5\nIPADDR=10.1.4.0\nNETMASK=255.255.255.0\nONPARENT=yes\n', mode: 0o644 },
+  };
+  const root = scratchRoot(t, h, admin);
+  ok(install(h, root, ['--yes']), 'install');
+  assert.equal(read(join(root, SCRIPTS, 'ifcfg-eth0:01')), `${admin[`${SCRIPTS}/ifcfg-eth0:01`]!.text}ONPARENT=no\n`);
+  assert.equal(read(join(root, SCRIPTS, 'ifcfg-eth0:vip')), `${admin[`${SCRIPTS}/ifcfg-eth0:vip`]!.text}ONPARENT=no\n`);
+  assert.equal(read(join(root, SCRIPTS, 'ifcfg-lo:5')), admin[`${SCRIPTS}/ifcfg-lo:5`]!.text.replace('ONPARENT=yes', 'ONPARENT=no'));
+  for (const p of ['ifcfg-eth0:7', 'ifcfg-eth0:1.bak']) assert.equal(read(join(root, SCRIPTS, p)), admin[`${SCRIPTS}/${p}`]!.text, p);
+  // The file that named eth0:0 is another file for that alias: its settings join lvsgen's (not its address).
+  assert.equal(read(join(root, SCRIPTS, 'ifcfg-eth0:0')), `${read(join(h.bundle, SCRIPTS, 'ifcfg-eth0:0'))}ARPCHECK=no\n`);
+  // ifup-aliases brings each of lvsgen's aliases up from lvsgen's file, and the host's other alias too.
+  assert.deepEqual(aliasSelection(root, 'eth0'), ['ifcfg-eth0:0 eth0:0 10.1.3.61', 'ifcfg-eth0:1 eth0:1 10.1.3.62', 'ifcfg-eth0:7 eth0:7 10.1.3.77']);
+  assert.deepEqual(aliasSelection(root, 'lo'), ['ifcfg-lo:0 lo:0 10.1.4.0']);
+  assert.match(ok(install(h, root, ['--yes']), 'reinstall').stdout, /nothing to do/);
+  assert.equal(install(h, root, ['--check']).status, 0, '--check after install');
+  ok(install(h, root, ['--uninstall']), '--uninstall');
+  assertKept(root, admin, '--uninstall');
+  assert.deepEqual(aliasSelection(root, 'eth0'), ['ifcfg-eth0:01 eth0:01 10.1.3.62', 'ifcfg-eth0:7 eth0:7 10.1.3.77', 'ifcfg-eth0:vip eth0:0 10.1.3.99']);
+
+  // Negative control: lvsgen's alias files beside the host's as they are (what an installer that
+  // leaves them does): ifup-aliases refuses lvsgen's eth0:1, its address taken by eth0:01.
+  const both = scratchRoot(t, h, admin);
+  for (const p of ['ifcfg-eth0:0', 'ifcfg-eth0:1', 'ifcfg-lo:0']) writeFileSync(join(both, SCRIPTS, p), read(join(h.bundle, SCRIPTS, p)));
+  assert.deepEqual(aliasSelection(both, 'eth0'), ['ifcfg-eth0:0 eth0:0 10.1.3.61', 'ifcfg-eth0:01 eth0:01 10.1.3.62', 'ifcfg-eth0:1 refused: already seen ipaddr 10.1.3.62', 'ifcfg-eth0:7 eth0:7 10.1.3.77', 'ifcfg-eth0:vip refused: already seen device eth0:0']);
 });

@@ -514,10 +514,14 @@ off_ifupdown() {
 # /etc/network/interfaces) stays the administrator's: its stanzas for other
 # devices (a bond, a vlan, dhcp on eth3, DNS on lo) and its comments are kept
 # byte for byte. Taken out of it are the stanzas of the devices lvsgen's
-# drop-ins configure: `iface DEV` of any family, a `mapping` naming one, and
-# an `auto`, `allow-*`, `no-auto-down` or `no-scripts` line naming one (the
-# other devices such a line names go, with its keyword, into lvsgen's
-# block); their lines that are neither blank nor a comment are commented out
+# drop-ins configure: `iface DEV` of any family, a `mapping` naming only such
+# devices, and an `auto`, `allow-*`, `no-auto-down` or `no-scripts` line
+# naming one (the other devices such a line names go, with its keyword, into
+# lvsgen's block); a `mapping` line naming one and others is disabled and
+# followed by lvsgen's `mapping` line of the others, so its script and map
+# lines stay the administrator's mapping of theirs while ifup of lvsgen's
+# device no longer runs it (ifup maps a device before it looks for its iface,
+# interfaces(5) MAPPING). Their lines that are neither blank nor a comment are commented out
 # with `#lvsgen-disabled# ` (merge_ifupdown has taken their options over into
 # lvsgen's drop-in, an inet6 stanza whole). lvsgen's marked block (where it
 # was, or at the end) holds the bundle's `source` line when the file has no
@@ -540,15 +544,32 @@ merge_interfaces() {
 			for (i = 1; i <= nr; i++) block[++nb] = rest[i]
 		}
 		function emit(  i) { prepare(); if (done) return; done = 1; if (nb > 0) { print begin; for (i = 1; i <= nb; i++) print block[i]; print end } }
-		FNR == 1 { pass++; if (pass == 2) prepare() }
-		# The host as it had the file: lvsgen'"'"'s block out, its disabled lines back.
-		index($0, pre) == 1 { $0 = substr($0, length(pre) + 1) }
+		# The devices of a disabled mapping line (" eth1 eth3 ") and whether a
+		# mapping line names only devices of those: lvsgen'"'"'s line after it.
+		function mapped(  i, s) { s = " "; for (i = 2; i <= NF; i++) s = s $i " "; return s }
+		function within(s,  i) { if (NF < 2) return 0; for (i = 2; i <= NF; i++) if (!index(s, " " $i " ")) return 0; return 1 }
+		FNR == 1 { pass++; if (pass == 2) prepare(); was = "" }
+		{ prev = was; was = "" }
+		# The host as it had the file: lvsgen'"'"'s block out, its disabled lines
+		# back, the mapping line it wrote after a disabled one out.
+		index($0, pre) == 1 { $0 = substr($0, length(pre) + 1); if ($1 == "mapping") was = mapped() }
+		prev != "" && $1 == "mapping" && within(prev) { next }
 		$0 == begin { inblock = 1; if (pass == 2) emit(); next }
 		inblock { if ($0 == end) inblock = 0; next }
 		{ out = $0 }
 		kw($1) {
 			off = ($1 == "iface" && mine($2))
-			if ($1 == "mapping") for (i = 2; i <= NF; i++) if (mine($i)) off = 1
+			# A mapping naming lvsgen'"'"'s devices and others keeps its stanza for the
+			# others: the line disabled, then lvsgen'"'"'s mapping line of the others.
+			if ($1 == "mapping") {
+				hit = 0; others = ""
+				for (i = 2; i <= NF; i++) if (mine($i)) hit = 1; else others = others " " $i
+				if (hit && others == "") off = 1
+				else if (hit) {
+					if (pass == 2) { match(out, /^[ \t]*/); print pre out; print substr(out, 1, RLENGTH) "mapping" others }
+					next
+				}
+			}
 			if ($1 == "auto" || $1 == "no-auto-down" || $1 == "no-scripts" || $1 ~ /^allow-/) {
 				hit = 0; others = ""
 				for (i = 2; i <= NF; i++) if (mine($i)) hit = 1; else others = others " " $i
@@ -569,9 +590,13 @@ merge_interfaces() {
 # merge_interfaces: lvsgen's block out, the lines it disabled back.
 unmerge_interfaces() {
 	awk -v begin="$BEGIN_MARK" -v end="$END_MARK" -v pre="#lvsgen-disabled# " '
+		function mapped(  i, s) { s = " "; for (i = 2; i <= NF; i++) s = s $i " "; return s }
+		function within(s,  i) { if (NF < 2) return 0; for (i = 2; i <= NF; i++) if (!index(s, " " $i " ")) return 0; return 1 }
+		{ prev = was; was = "" }
 		$0 == begin { inblock = 1; next }
 		inblock { if ($0 == end) inblock = 0; next }
-		index($0, pre) == 1 { $0 = substr($0, length(pre) + 1) }
+		index($0, pre) == 1 { $0 = substr($0, length(pre) + 1); if ($1 == "mapping") was = mapped() }
+		prev != "" && $1 == "mapping" && within(prev) { next }
 		{ print }' "$1" >"$2"
 }
 

@@ -276,14 +276,46 @@ const readsDropIns = (l: string) => /^\s*(source\s+(\/etc\/network\/)?interfaces
 const deviceList = (w: string | undefined) => w === 'auto' || w === 'no-auto-down' || w === 'no-scripts' || (w?.startsWith('allow-') ?? false);
 
 /**
+ * A main interfaces file as the host had it before merge_interfaces, but for
+ * lvsgen's block: its disabled lines back, and out the `mapping` line lvsgen
+ * wrote right after a disabled `mapping` line (one naming only devices that
+ * line names). install.sh's merge_interfaces and unmerge_interfaces read it so.
+ */
+export function hostInterfaces(text: string): string[] {
+  const out: string[] = [];
+  let disabledMapping: string[] | undefined;
+  for (const l of lines(text)) {
+    const was = disabledMapping;
+    disabledMapping = undefined;
+    if (l.startsWith(DISABLED)) {
+      const back = l.slice(DISABLED.length);
+      const [w0, ...ws] = words(back);
+      if (w0 === 'mapping') disabledMapping = ws;
+      out.push(back);
+      continue;
+    }
+    const [w0, ...ws] = words(l);
+    if (was !== undefined && w0 === 'mapping' && ws.length > 0 && ws.every((d) => was.includes(d))) continue;
+    out.push(l);
+  }
+  return out;
+}
+
+/**
  * The test oracle of install.sh's merge_interfaces: the host's main
  * interfaces(5) file (undefined: absent, then lvsgen's stock file whole) with
  * `devices` (those lvsgen's drop-ins configure: their `iface DEV inet`
  * stanzas) taken out of it. The host's lines stay byte for byte but for:
  * - every stanza of one of `devices`, `iface DEV` of any family or a `mapping`
- *   naming one, has its lines that are neither blank nor a comment commented out
- *   with DISABLED (merge_ifupdown takes their options over into lvsgen's
- *   drop-in, and an inet6 stanza whole);
+ *   naming only such devices, has its lines that are neither blank nor a
+ *   comment commented out with DISABLED (merge_ifupdown takes their options over
+ *   into lvsgen's drop-in, and an inet6 stanza whole);
+ * - a `mapping` line naming one of `devices` and others is commented out the
+ *   same way and followed by lvsgen's `mapping` line of the others alone: the
+ *   stanza (its `script`, `map` lines) stays the administrator's mapping of
+ *   their devices, and ifup of lvsgen's device no longer runs it (ifup maps a
+ *   device named by a mapping's patterns before it looks for its `iface`,
+ *   interfaces(5) "MAPPING");
  * - an `auto`, `allow-*`, `no-auto-down` or `no-scripts` line naming one of
  *   `devices` is commented out the same way; the devices it names besides
  *   go, with the same keyword, into lvsgen's block;
@@ -292,12 +324,13 @@ const deviceList = (w: string | undefined) => w === 'auto' || w === 'no-auto-dow
  *   that reads /etc/network/interfaces.d/* (`source` or `source-directory`),
  *   and those lines; no block when it would be empty.
  * A file lvsgen merged before is read as the host had it: its block out, its
- * disabled lines back. --uninstall does the same.
+ * disabled lines back, the `mapping` line it wrote after a disabled one out
+ * (see hostInterfaces). --uninstall does the same.
  */
 export function mergeInterfaces(host: string | undefined, bundled: string, devices: readonly string[] = []): string {
   if (host === undefined) return bundled;
   const managed = new Set(devices);
-  const have = lines(host).map((l) => (l.startsWith(DISABLED) ? l.slice(DISABLED.length) : l));
+  const have = hostInterfaces(host);
   const rest: string[] = [];
   let reads = false;
   let off = false;
@@ -315,7 +348,11 @@ export function mergeInterfaces(host: string | undefined, bundled: string, devic
     }
     const [w0, ...ws] = words(l);
     if (ifupdownKeyword(w0)) {
-      off = (w0 === 'iface' && managed.has(ws[0]!)) || (w0 === 'mapping' && ws.some((d) => managed.has(d)));
+      off = (w0 === 'iface' && managed.has(ws[0]!)) || (w0 === 'mapping' && ws.length > 0 && ws.every((d) => managed.has(d)));
+      if (w0 === 'mapping' && !off && ws.some((d) => managed.has(d))) {
+        out.push(`${DISABLED}${l}`, `${/^\s*/.exec(l)![0]}mapping ${ws.filter((d) => !managed.has(d)).join(' ')}`);
+        continue;
+      }
       if (deviceList(w0) && ws.some((d) => managed.has(d))) {
         const others = ws.filter((d) => !managed.has(d));
         if (others.length > 0) rest.push(`${w0} ${others.join(' ')}`);

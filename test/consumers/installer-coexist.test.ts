@@ -870,6 +870,96 @@ test('lb-nat/debian12/director: install.sh merges main interfaces files as merge
   assert.ok(!existsSync(join(bare, MAIN)), '--uninstall left the stock file');
 });
 
+// interfaces(5) MAPPING: ifup of a device a mapping's patterns name runs the
+// mapping's script (the `map` lines on its input) and configures the logical
+// interface it prints instead of the device's own `iface`. This script maps
+// by name, as the `map` lines say.
+const MAP_SCRIPT = `#!/bin/sh
+while read -r dev logical; do [ "$dev" = "$1" ] && { echo "$logical"; exit 0; }; done
+exit 1
+`;
+/** The administrator's main file: eth0 (lvsgen's) mapped alone, eth1 (lvsgen's) and eth3 (theirs) mapped together. */
+const mappingAdmin = (script: string) => `# The administrator's /etc/network/interfaces: devices mapped by name
+source /etc/network/interfaces.d/*
+
+auto lo
+iface lo inet loopback
+
+mapping eth0
+	script ${script}
+	map eth0 lan
+
+mapping eth1 eth3
+	script ${script}
+	map eth1 home
+	map eth3 office
+
+iface lan inet dhcp
+
+iface home inet dhcp
+
+iface office inet static
+	address 198.51.100.3/24
+`;
+
+test("lb-nat/debian12/director: a mapping naming lvsgen's eth1 and the administrator's eth3 keeps mapping eth3 (script and map lines kept), eth1 leaves it; a mapping of eth0 alone is disabled; ifup -n configures eth1 once and eth3 as its mapping says; --uninstall restores every byte", async (t) => {
+  if (!canRun(t, 'ifquery', 'ifup')) return;
+  const h = await hostOf(t, 'debian12', 'director');
+  const MAIN = '/etc/network/interfaces';
+  const devices = interfacesDevices(h.plan.files.filter((f) => f.merge === 'ifupdown').map((f) => ({ merge: f.merge, content: read(join(h.bundle, f.path)) })));
+  assert.deepEqual([...devices].sort(), ['eth0', 'eth0:0', 'eth1'], 'lvsgen manages eth0, eth0:0 and eth1');
+  const work = tempDir(t, 'lvsgen-mapping-');
+  const script = join(work, 'map-by-name');
+  writeFileSync(script, MAP_SCRIPT, { mode: 0o755 });
+  const text = mappingAdmin(script);
+  const admin: Record<string, AdminFile> = { [MAIN]: { text, mode: 0o644 } };
+
+  const root = scratchRoot(t, h, admin);
+  ok(install(h, root, ['--yes']), 'install');
+  const main = read(join(root, MAIN));
+
+  // ifupdown reads the installed files: eth3 still goes through the administrator's mapping, eth1 and eth0 do not.
+  const rootedMain = join(work, 'interfaces');
+  writeFileSync(rootedMain, main.replace('source /etc/network/interfaces.d/*', `source ${root}/etc/network/interfaces.d/*`));
+  mkdirSync(join(work, 'state'));
+  const plan = ok(sh('ifup', ['-n', '-v', '-i', rootedMain, '--state-dir', join(work, 'state'), '--no-scripts', 'eth0', 'eth1', 'eth3']), 'ifup -n');
+  const planned = `${plan.stdout}\n${plan.stderr}`;
+  assert.equal(planned.split(`running mapping script ${script} on eth3`).length - 1, 1, `eth3 is mapped:\n${planned}`);
+  assert.equal(planned.split('configuring interface eth3=office (inet)').length - 1, 1, `eth3 configured as office:\n${planned}`);
+  assert.match(planned, /ip addr add 198\.51\.100\.3\/255\.255\.255\.0 .*dev eth3/, planned);
+  for (const d of ['eth0', 'eth1']) {
+    assert.doesNotMatch(planned, new RegExp(`mapping script .* on ${d}\\n`), `${d} is mapped:\n${planned}`);
+    assert.equal(planned.split(`configuring interface ${d}=`).length - 1, 1, `${d} configured once:\n${planned}`);
+    assert.equal(planned.split(`configuring interface ${d}=${d} (inet)`).length - 1, 1, `${d} configured as lvsgen's ${d}:\n${planned}`);
+  }
+  assert.match(planned, /ip addr add 192\.168\.6\.1\/255\.255\.255\.0 .*dev eth1/, planned);
+  assert.match(ok(sh('ifquery', ['-i', rootedMain, 'eth3']), 'ifquery eth3').stdout, /^address: 198\.51\.100\.3$/m);
+  assert.match(ok(sh('ifquery', ['-i', rootedMain, 'eth1']), 'ifquery eth1').stdout, /^address: 192\.168\.6\.1$/m);
+
+  // The file: the mapping line disabled and followed by lvsgen's of eth3; eth0's mapping disabled whole; every other byte kept.
+  const mapped = text
+    .replace(`mapping eth0\n\tscript ${script}\n\tmap eth0 lan\n`, `${DISABLED}mapping eth0\n${DISABLED}\tscript ${script}\n${DISABLED}\tmap eth0 lan\n`)
+    .replace('mapping eth1 eth3\n', `${DISABLED}mapping eth1 eth3\nmapping eth3\n`);
+  assert.notEqual(mapped, text);
+  assert.equal(main, mapped, 'the mapping lines');
+  assert.equal(main, mergeFile('interfaces', text, read(join(h.bundle, MAIN)), devices), 'as the oracle merges it');
+
+  // Reinstall: nothing to do; uninstall: the administrator's file byte for byte.
+  assert.match(ok(install(h, root, ['--yes']), 'reinstall').stdout, /nothing to do/);
+  assert.equal(install(h, root, ['--check']).status, 0, '--check after install');
+  ok(install(h, root, ['--uninstall']), '--uninstall');
+  assertKept(root, admin, false, '--uninstall');
+
+  // Edited after the install: uninstall keeps the edit, puts the mapping line back and takes lvsgen's out.
+  const edited = scratchRoot(t, h, admin);
+  ok(install(h, edited, ['--yes']), 'install');
+  const edit = '\nauto eth7\niface eth7 inet dhcp\n';
+  writeFileSync(join(edited, MAIN), `${read(join(edited, MAIN))}${edit}`);
+  assert.match(ok(install(h, edited, ['--yes']), 'reinstall after the edit').stdout, /nothing to do/);
+  ok(install(h, edited, ['--uninstall']), '--uninstall after the edit');
+  assertKept(edited, { [MAIN]: { text: `${text}${edit}`, mode: 0o644 } }, false, '--uninstall after the edit');
+});
+
 // The profile an administrator (or the installer of RHEL, or cloud-init) made for eth0.
 const NM_ADMIN = `[connection]
 id=Wired connection 1

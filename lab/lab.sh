@@ -153,10 +153,13 @@ done
 ipvsadm_note() { [ "$LAB_TIER" = host ] && echo " (the lab's ipvsadm stand-in: this kernel has no IPVS)"; }
 # A node holds a floating address on a device that answers ARP for it: a copy
 # on lo is a streamline node's, as a direct-routing real server (docs/pairs.md).
-holds() { on "$1" ip -4 -o addr show | awk '$2 != "lo"' | grep -q "inet $2/"; }
+# Either family: an IPv6 address as ip(8) prints it (canonical, as the plan has it).
+holds() { on "$1" ip -o addr show | awk '$2 != "lo"' | grep -Eq "inet6? $2/"; }
 holds_all() { local h=$1 f; shift; for f in "$@"; do holds "$h" "$f" || return 1; done; }
 holds_none() { local h=$1 f; shift; for f in "$@"; do holds "$h" "$f" && return 1; done; return 0; }
-addrs_of() { on "$1" ip -4 -o addr show | awk '{print $2, $4}' | tr '\n' ' '; }
+addrs_of() { on "$1" ip -o addr show | awk '$3 == "inet" || ($3 == "inet6" && $4 !~ /^fe80:/) {print $2, $4}' | tr '\n' ' '; }
+# An address as a URL's host: an IPv6 one in brackets (RFC 3986).
+url_host() { case $1 in *:*) echo "[$1]" ;; *) echo "$1" ;; esac; }
 the_table() { on "$1" ipvsadm -L -n 2>&1 | table_body; }
 predicted() { table_body <"$DIR/prediction/$1"; }
 table_is() { [ "$(the_table "$1")" = "$2" ]; }
@@ -227,7 +230,7 @@ ha_settled() {
   else grep -c 'Keepalived_vrrp.*Entering BACKUP STATE' "$log"; fi
 }
 settled_more() { [ "$(ha_settled "$1" "$2")" -gt "$3" ]; }
-answer() { client "$1" "${CURL[@]}" "http://$2:$3/" 2>&1; }
+answer() { client "$1" "${CURL[@]}" "http://$(url_host "$2"):$3/" 2>&1; }
 answer_is() { [ "$(answer "$1" "$2" "$3")" = "$4" ]; }
 # asked_by CLIENT PROTO ADDR PORT KIND HOST: HOST answered one request
 asked_by() { [ "$(ask "$1" "$2" "$3" "$4" "$5" 2>/dev/null | head -1)" = "$6" ]; }
@@ -236,8 +239,8 @@ asked_by() { [ "$(ask "$1" "$2" "$3" "$4" "$5" 2>/dev/null | head -1)" = "$6" ];
 ask() { # ask CLIENT PROTO ADDR PORT KIND
   local c=$1 proto=$2 a=$3 p=$4 kind=$5
   case $kind in
-  http) client "$c" "${CURL[@]}" "http://$a:$p/lvsgen-lab-host.txt" ;;
-  https) client "$c" "${CURL[@]}" -k "https://$a:$p/lvsgen-lab-host.txt" ;;
+  http) client "$c" "${CURL[@]}" "http://$(url_host "$a"):$p/lvsgen-lab-host.txt" ;;
+  https) client "$c" "${CURL[@]}" -k "https://$(url_host "$a"):$p/lvsgen-lab-host.txt" ;;
   banner) client "$c" timeout 4 busybox nc -w 2 "$a" "$p" </dev/null | head -1 | awk '{print $2}' ;;
   udp-echo) echo lab | client "$c" timeout 4 busybox nc -u -w 1 "$a" "$p" | head -1 | sed 's/: .*//' ;;
   dns) client "$c" timeout 4 perl -e '
@@ -253,8 +256,10 @@ run_check() {
   local got t
   case $kind in
   addr)
-    got=$(on "$1" ip -4 -o addr show dev "$2" 2>&1)
-    if echo "$got" | grep -q "inet $3 "; then pass "$id" "inet $3 on $2"; else fail "$id" "$(echo "$got" | awk '{print $4, $NF}' | tr '\n' ' ')"; fi
+    # either family (an IPv6 one that failed duplicate address detection is not held)
+    local fam=inet; case $3 in *:*) fam=inet6 ;; esac
+    got=$(on "$1" ip -o addr show dev "$2" 2>&1)
+    if echo "$got" | grep " $fam $3 " | grep -vq dadfailed; then pass "$id" "$fam $3 on $2"; else fail "$id" "$(echo "$got" | awk '$3 == "inet" || $3 == "inet6" {print $3, $4, $NF}' | tr '\n' ' ')"; fi
     ;;
   route)
     got=$(on "$1" ip route list "$2" 2>&1 | sed 's/ onlink//' | norm)
@@ -268,13 +273,26 @@ run_check() {
     got=$(route_default "$1")
     if [ "$got" = "default via $2 dev $3" ]; then pass "$id" "$got"; else fail "$id" "${got:-no default route}"; fi
     ;;
+  gateway6)
+    # ip -6 route adds "proto static metric 1024 pref medium" and the like: compared up to the device
+    got=$(on "$1" ip -6 route show default 2>&1 | sed 's/ onlink//' | norm)
+    case $got in "default via $2 dev $3" | "default via $2 dev $3 "*) pass "$id" "$got" ;; *) fail "$id" "${got:-no IPv6 default route}" ;; esac
+    ;;
+  reach)
+    # HOST fetches the client's page at ADDR; the client says whom it saw
+    got=$(on "$1" "${CURL[@]}" "http://$(url_host "$2")/cgi-bin/addr" 2>&1)
+    if [ "$got" = "$3" ]; then pass "$id" "the client sees $got"; else fail "$id" "the client sees: $got"; fi
+    ;;
   sysctl)
     got=$(on "$1" sysctl -n "$2" 2>&1)
     if [ "$got" = "$3" ]; then pass "$id" "$2 = $got"; else fail "$id" "$2 = $got"; fi
     ;;
   ping)
-    if wait_for 5 client "$1" ping -c 1 -W 1 "$2"; then pass "$id" "echo reply from $2"
-    else fail "$id" "no echo reply: $(client "$1" ping -c 1 -W 1 "$2" 2>&1 | tail -2 | tr '\n' ' ')"; fi
+    # busybox's ping takes either family (GNU inetutils' ping is IPv4 only,
+    # iputils' takes both): an IPv6 address goes to busybox
+    local png=(ping); case $2 in *:*) png=(busybox ping) ;; esac
+    if wait_for 5 client "$1" "${png[@]}" -c 1 -W 1 "$2"; then pass "$id" "echo reply from $2"
+    else fail "$id" "no echo reply: $(client "$1" "${png[@]}" -c 1 -W 1 "$2" 2>&1 | tail -2 | tr '\n' ' ')"; fi
     ;;
   masq)
     got=$(on "$1" "${CURL[@]}" "http://${LAB_CLIENT_ADDR[$2]}/cgi-bin/addr" 2>&1)
@@ -323,7 +341,8 @@ run_check() {
     local -A count=()
     for ((i = 0; i < n; i++)); do
       for e in "$@"; do
-        IFS=: read -r a p k <<<"$e"
+        # ADDRESS:PORT:KIND, the address maybe IPv6: split from the right
+        k=${e##*:} a=${e%:*} p=${a##*:} a=${a%:*}
         who=$(ask "$c" "$proto" "$a" "$p" "$k" 2>/dev/null | head -1)
         count[${who:-none}]=$((${count[${who:-none}]:-0} + 1))
       done

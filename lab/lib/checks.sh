@@ -23,7 +23,8 @@ progress() { printf 'PROGRESS\t%s\n' "$*" >&3; lab_log "$*"; }
 norm() { sed -e 's/[[:space:]]\+/ /g' -e 's/^ //' -e 's/ $//'; }
 # An `ipvsadm -L -n` table without its version line, normalised, the
 # connection counters of each real server set to 0 (they count traffic).
-table_body() { sed 1d | norm | sed -E 's/^(-> [0-9.:]+ [A-Za-z]+ [0-9]+) [0-9]+ [0-9]+$/\1 0 0/'; }
+# An IPv6 real server is in brackets: -> [2001:db8:6::4]:80 Masq 1 0 0.
+table_body() { sed 1d | norm | sed -E 's/^(-> [][0-9a-f.:]+ [A-Za-z]+ [0-9]+) [0-9]+ [0-9]+$/\1 0 0/'; }
 
 # A client's request: bounded, the bounds times LAB_SLOW (under emulation, in
 # the VM, a TLS handshake alone took more than 4 s on a loaded machine).

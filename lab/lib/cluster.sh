@@ -220,18 +220,19 @@ lab_keeper() { # lab_keeper HOST
 #   lan NAME NETWORK             a LAN (a bridge in the LAN namespace)
 #   host NAME DISTRO             a host; its bundle is BUNDLES/NAME
 #   link HOST IFACE LAN          HOST's IFACE is plugged into LAN
-#   client NAME LAN ADDR/PREFIX GATEWAY|-   a client namespace of the lab's own
+#   client NAME LAN ADDR/PREFIX GATEWAY|- [ADDR6/PREFIX,... GATEWAY6|-]
+#                                a client namespace of the lab's own
 cluster_up() {
   local plan=$1 bundles=$2
   LAB_BUNDLES=$bundles
-  local lan_ns kind a b c d
+  local lan_ns kind a b c d e f
   lan_ns=$(ns_of lan)
   lab_netns_add "$lan_ns" || return 1
   LAB_NS+=("$lan_ns")
   ip -n "$lan_ns" link set lo up
   local -A bridge=()
   local nbr=0
-  while IFS=$'\t' read -r kind a b c d _; do
+  while IFS=$'\t' read -r kind a b c d e f _; do
     case $kind in
     lan)
       bridge[$a]=br$nbr
@@ -272,10 +273,15 @@ cluster_up() {
       ip -n "$lan_ns" link set "$port" master "${bridge[$b]}"
       ip -n "$lan_ns" link set "$port" up
       ip -n "$cns" addr add "$c" dev eth0
+      # IPv6: usable at once (nodad: the lab chose a free address); no router
+      # advertisements are sent on the lab's LANs, so none are taken either
+      local x
+      for x in ${e//,/ }; do [ "$x" = - ] || ip -n "$cns" addr add "$x" dev eth0 nodad; done
       ip -n "$cns" link set eth0 up
       # shellcheck disable=SC2034 # read by lab.sh
       LAB_CLIENT_ADDR[$a]=${c%/*}
       [ "$d" = - ] || ip -n "$cns" route add default via "$d"
+      [ -z "$f" ] || [ "$f" = - ] || ip -n "$cns" -6 route add default via "$f"
       ;;
     esac
   done <"$plan"

@@ -1,11 +1,13 @@
 // The lab's plan: what `lvsgen lab` builds and checks, derived from a
 // topology's derived model alone (pure; the CLI writes it, lab/lab.sh runs it).
 //
-// - the wiring: a LAN per IPv4 network of the hosts' interfaces, each host on
-//   the networks its interfaces name, and a client (a namespace of the lab's
-//   own) on every network that holds a virtual or floating address, on every
-//   other network of a director (the outside a masquerading director's real
-//   servers reach), and on every network of a router (the clients beyond it);
+// - the wiring: a LAN per IPv4 network of the hosts' interfaces (carrying the
+//   IPv6 prefixes of the same interfaces too: one link, both families), each
+//   host on the networks its interfaces name, and a client (a namespace of the
+//   lab's own) on every network that holds a virtual or floating address, on
+//   every other network of a director (the outside a masquerading director's
+//   real servers reach), and on every network of a router (the clients beyond
+//   it); a client has an address of each IPv6 prefix of its LAN as well;
 // - the install order: routers, then real servers (their services must answer
 //   when a director's checks start), then directors; a pair's nodes together;
 // - the servers the lab starts on each real server for each service, and a
@@ -13,9 +15,9 @@
 // - the checks, each with what it expects, in the order they run.
 //
 // Nothing here names an example: every value comes from the model.
-import { pairsOf } from '../model/pairs.js';
+import { floatingAddress, pairsOf } from '../model/pairs.js';
 import type { DerivedHost, DerivedModel, DirectorService, KeepalivedVirtualServer, MarkRule, VirtualBlock } from '../derive/model.js';
-import { addressKey, contains, parseCidr } from '../model/net.js';
+import { addressKey, addressKey6, contains, contains6, ipv6Of, isIPv6, lastKey6, parseCidr, parseCidr6 } from '../model/net.js';
 import type { Topology } from '../model/schema.js';
 import { PLAN, type HostBundle } from '../render/types.js';
 
@@ -32,6 +34,8 @@ export interface LabLan {
   name: string;
   /** The network, e.g. 192.168.6.0/24. */
   network: string;
+  /** The IPv6 prefixes on the same link (the interfaces that carry the IPv4 network carry them), e.g. 2001:db8:6::/64. */
+  network6: string[];
 }
 
 export interface LabClient {
@@ -42,6 +46,10 @@ export interface LabClient {
   prefix: number;
   /** Its default gateway: a router's or director's address on that LAN. */
   gateway?: string;
+  /** An address of each IPv6 prefix of its LAN (ADDRESS/PREFIX), the highest free one. */
+  address6: string[];
+  /** Its IPv6 default gateway, chosen as the IPv4 one is. */
+  gateway6?: string;
 }
 
 export type ServerKind = 'http' | 'https' | 'banner' | 'udp-echo' | 'dns' | 'whoami';
@@ -231,7 +239,10 @@ function servicesOf(h: DerivedHost): Service[] {
 const ipOf = (n: number) => [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
 
 /** The name lab.sh shows for a server on the wire: TCP 10.1.3.61:80. */
-const endpoint = (protocol: string, address: string, port: number) => `${protocol.toUpperCase()} ${address}:${port}`;
+const endpoint = (protocol: string, address: string, port: number) => `${protocol.toUpperCase()} ${hostPort(address, port)}`;
+
+/** ADDRESS:PORT, an IPv6 address in brackets (RFC 3986), as ipvsadm prints a service or real server. */
+const hostPort = (address: string, port: number) => (isIPv6(address) ? `[${address}]:${port}` : `${address}:${port}`);
 
 /** How many requests prove that every real server answers: enough for each weight to show. */
 function requestsFor(s: Service): number {
@@ -246,17 +257,6 @@ export interface LabKernel {
   ipvs: boolean;
   /** ipip, the IP-in-IP tunnel module (/sys/module/ipip): it makes every namespace's tunl0. */
   ipip: boolean;
-}
-
-/**
- * What the lab does not build yet, in either mode, or undefined:
- * - IPv6 (examples/lb-ipv6.yaml): the lab's networks, addresses and clients
- *   are IPv4 (one network per IPv4 prefix): it would bring the hosts' IPv6 up
- *   from their files but has no IPv6 client to check a service with.
- */
-export function labCannotCheck(model: DerivedModel): string | undefined {
-  const v6 = model.hosts.filter((h) => h.devices.some((d) => d.ipv6.length > 0)).map((h) => h.name);
-  return v6.length ? `the lab does not build IPv6 yet: its networks and clients are IPv4 only (hosts with IPv6 addresses: ${v6.join(', ')})` : undefined;
 }
 
 /**
@@ -313,9 +313,18 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
   const nets = new Map<string, { network: string; prefix: number }>();
   for (const h of hosts) for (const d of h.devices) nets.set(d.networkCidr, { network: d.network, prefix: d.prefix });
   const sortedNets = [...nets.keys()].sort((a, b) => addressKey(a.split('/')[0]!) - addressKey(b.split('/')[0]!) || a.localeCompare(b));
-  const lans: LabLan[] = sortedNets.map((network, i) => ({ name: `lan${i}`, network }));
+  // A network may carry both families: its IPv6 prefixes are those of the
+  // interfaces on the IPv4 network (validation gives every interface one IPv4
+  // address), on the same bridge.
+  const prefixes6 = new Map<string, Set<string>>();
+  for (const h of hosts) for (const d of h.devices) for (const a of d.ipv6) {
+    if (![...prefixes6.values()].some((set) => set.has(a.networkCidr))) prefixes6.set(d.networkCidr, (prefixes6.get(d.networkCidr) ?? new Set()).add(a.networkCidr));
+  }
+  const lans: LabLan[] = sortedNets.map((network, i) => ({ name: `lan${i}`, network, network6: [...(prefixes6.get(network) ?? [])].sort((a, b) => Number(addressKey6(a.split('/')[0]!) - addressKey6(b.split('/')[0]!)) || a.localeCompare(b)) }));
   const lanOf = new Map(lans.map((l) => [l.network, l.name]));
-  const lanFor = (address: string) => lans.find((l) => contains(parseCidr(l.network), address));
+  /** Whether an address (either family) lies on a LAN. */
+  const onLan = (l: LabLan, address: string) => (isIPv6(address) ? l.network6.some((n) => contains6(parseCidr6(n), address)) : contains(parseCidr(l.network), address));
+  const lanFor = (address: string) => lans.find((l) => onLan(l, address));
   const links = hosts.flatMap((h) => h.devices.map((d) => ({ host: h.name, iface: d.device, lan: lanOf.get(d.networkCidr)! })));
 
   // --- addresses in use per LAN (hosts, aliases, virtual and floating addresses)
@@ -323,12 +332,14 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
   for (const h of hosts) for (const d of h.devices) {
     used.add(d.address);
     for (const a of d.aliases) used.add(a.address);
+    for (const a of d.ipv6) used.add(a.address);
   }
   // The pairs (heartbeat: one; pairs: one or several), in topology order, each
   // with its floating addresses and its directors (a pair of directors: both).
   const pairs = pairsOf(topology).map(({ spec }) => ({
     spec,
-    floating: spec.floating.map((f) => parseCidr(f).address),
+    // both families: an IPv6 one canonical, as ip(8) prints it
+    floating: spec.floating.map(floatingAddress),
     directors: spec.nodes.filter((n) => byName.get(n)?.roles.director),
     kind: opts.distro(byName.get(spec.nodes[0]!)!.distro).pair,
   }));
@@ -338,7 +349,7 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
   for (const s of services) for (const t of s.targets) used.add(t.address);
   // a network a firewall mark covers holds virtual addresses only: no client there
   const markNets = hosts.flatMap((h) => h.director?.marks ?? []).filter((m) => m.destination.includes('/')).map((m) => parseCidr(m.destination));
-  const taken = (address: string) => used.has(address) || markNets.some((m) => contains(m, address));
+  const taken = (address: string) => used.has(address) || (!isIPv6(address) && markNets.some((m) => contains(m, address)));
   // A pair of directors (HA + load balancing): the active one holds the
   // floating addresses and runs the table (heartbeat starts ldirectord there;
   // keepalived loads it on both). The checks go through the preferred node
@@ -368,11 +379,26 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
     // its gateway: a router on the LAN, else a pair of directors' floating
     // address there (it moves with the active one: the pair that floats there), else a director, else none
     const on = (role: 'router' | 'director') => hosts.find((h) => h.roles[role] && h.devices.some((d) => d.networkCidr === lan.network));
-    const pairFloat = pairs.filter((p) => p.directors.length > 0).flatMap((p) => p.floating).find((f) => contains(c, f));
+    const pairFloat = pairs.filter((p) => p.directors.length > 0).flatMap((p) => p.floating).find((f) => !isIPv6(f) && contains(c, f));
     const router = on('router');
     const gw = router ?? on('director');
     const gateway = router ? gw?.devices.find((d) => d.networkCidr === lan.network)?.address : pairFloat ?? gw?.devices.find((d) => d.networkCidr === lan.network)?.address;
-    clients.push({ name: `c${clients.length}`, lan: lan.name, address, prefix: c.prefix, ...(gateway !== undefined ? { gateway } : {}) });
+    // IPv6: the highest free address of each prefix below the top one (IPv6
+    // has no broadcast, RFC 4291 section 2, but the lab leaves the all-ones
+    // address alone as it does IPv4's), the gateway as above
+    const address6: string[] = [];
+    for (const n of lan.network6) {
+      const c6 = parseCidr6(n);
+      let k = lastKey6(c6) - 1n;
+      while (k > addressKey6(c6.network) && taken(ipv6Of(k))) k--;
+      if (k <= addressKey6(c6.network)) continue;
+      used.add(ipv6Of(k));
+      address6.push(`${ipv6Of(k)}/${c6.prefix}`);
+    }
+    const own6 = (h: DerivedHost | undefined) => h?.devices.find((d) => d.networkCidr === lan.network)?.ipv6.find((a) => a.purpose === null)?.address;
+    const pairFloat6 = pairs.filter((p) => p.directors.length > 0).flatMap((p) => p.floating).find((f) => isIPv6(f) && lanFor(f) === lan);
+    const gateway6 = address6.length === 0 ? undefined : router ? own6(router) : pairFloat6 ?? own6(gw);
+    clients.push({ name: `c${clients.length}`, lan: lan.name, address, prefix: c.prefix, ...(gateway !== undefined ? { gateway } : {}), address6, ...(gateway6 !== undefined ? { gateway6 } : {}) });
   }
   const clientOn = (lan: string | undefined) => clients.find((c) => c.lan === lan);
   // A client for an address: one on its network; else, for an address on no
@@ -381,6 +407,7 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
   const clientFor = (address: string) => {
     const near = lanFor(address);
     if (near) return clientOn(near.name);
+    if (isIPv6(address)) return undefined; // no IPv6 routes to networks beyond a router are derived
     const router = hosts.find((h) => h.devices.some((d) => d.routes.some((r) => contains(parseCidr(r.networkCidr), address))));
     const via = router?.devices.find((d) => d.routes.some((r) => contains(parseCidr(r.networkCidr), address)));
     return router?.devices.filter((d) => d !== via).map((d) => clientOn(lanOf.get(d.networkCidr))).find((c) => c !== undefined);
@@ -406,7 +433,7 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
   }
 
   // --- servers behind every virtual service, by real server host
-  const hostOf = (address: string) => hosts.find((h) => h.devices.some((d) => d.address === address));
+  const hostOf = (address: string) => hosts.find((h) => h.devices.some((d) => d.address === address || d.ipv6.some((a) => a.address === address)));
   const servers: LabServer[] = [];
   const seen = new Set<string>();
   for (const s of services) {
@@ -460,6 +487,10 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
       for (const a of d.aliases) {
         add({ id: `addr.${h.name}.${a.device}`, name: `${a.device} of ${h.name} holds ${a.address}/${a.prefix}`, expected: `inet ${a.address}/${a.prefix} on ${a.parent} (${a.purpose})`, run: ['addr', h.name, a.parent, `${a.address}/${a.prefix}`] });
       }
+      // IPv6: the host's own addresses and the virtual ones derived for the device (a director's)
+      for (const a of d.ipv6) {
+        add({ id: `addr6.${h.name}.${d.device}.${a.address}`, name: `${d.device} of ${h.name} holds ${a.address}/${a.prefix}`, expected: `inet6 ${a.address}/${a.prefix} on ${d.device}${a.purpose !== null ? ` (${a.purpose})` : ''}`, run: ['addr', h.name, d.device, `${a.address}/${a.prefix}`] });
+      }
       for (const r of d.routes) {
         add({ id: `route.${h.name}.${r.networkCidr}`, name: `ip route list ${r.networkCidr} on ${h.name}`, expected: `${r.networkCidr} via ${r.via} dev ${r.device}`, run: ['route', h.name, r.networkCidr, r.via, r.device] });
       }
@@ -476,7 +507,11 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
     if (h.gateway) {
       add({ id: `gw.${h.name}`, name: `ip route show 0/0 on ${h.name}`, expected: `default via ${h.gateway.address} dev ${h.gateway.device}`, run: ['gateway', h.name, h.gateway.address, h.gateway.device] });
     }
+    if (h.gateway6) {
+      add({ id: `gw6.${h.name}`, name: `ip -6 route show default on ${h.name}`, expected: `default via ${h.gateway6.address} dev ${h.gateway6.device}`, run: ['gateway6', h.name, h.gateway6.address, h.gateway6.device] });
+    }
     if (h.forwarding) add({ id: `fwd.${h.name}`, name: `net.ipv4.ip_forward on ${h.name}`, expected: '1', run: ['sysctl', h.name, 'net.ipv4.ip_forward', '1'] });
+    if (h.forwarding6) add({ id: `fwd6.${h.name}`, name: `net.ipv6.conf.all.forwarding on ${h.name}`, expected: '1', run: ['sysctl', h.name, 'net.ipv6.conf.all.forwarding', '1'] });
   }
   // each pair's daemons, and its floating addresses on its preferred node:
   // first, as a pair of directors' virtual addresses and tables are there.
@@ -516,6 +551,22 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
         const as = h.devices.find((y) => lanOf.get(y.networkCidr) === outside.lan)!.address;
         add({ id: `masq.${h.name}.${m}`, name: `${inner.name} reaches client ${outside.name} masqueraded by ${h.name}`, expected: `the client sees ${as}`, run: ['masq', inner.name, outside.name, as] });
       }
+    }
+    // IPv6 is routed, not masqueraded: a real server whose IPv6 gateway is
+    // this director (its address, or its pair's floating one) reaches a client
+    // on another of its networks, which sees the real server's own address.
+    // Proves the gateway, the director's forwarding and that no firewall
+    // rule of either host drops it.
+    const mine6 = (a: string) => h.devices.some((d) => d.ipv6.some((x) => x.address === a)) || pairs.some((p) => p.spec.nodes.includes(h.name) && p.floating.includes(a));
+    for (const x of hosts) {
+      if (x === h || !x.gateway6 || !mine6(x.gateway6.address)) continue;
+      const via = x.devices.find((d) => d.device === x.gateway6!.device)!;
+      const from = via.ipv6.find((a) => a.purpose === null && contains6(parseCidr6(a.networkCidr), x.gateway6!.address));
+      const outside = h.devices.map((y) => clientOn(lanOf.get(y.networkCidr))).find((c) => c !== undefined && c.lan !== lanOf.get(via.networkCidr) && c.address6.length > 0);
+      if (!from || !outside) continue;
+      const to = outside.address6[0]!.split('/')[0]!;
+      add({ id: `route6.${h.name}.${x.name}`, name: `${x.name} reaches client ${outside.name} (${to}) over IPv6 through ${h.name}, routed`, expected: `the client sees ${from.address}`, run: ['reach', x.name, to, from.address] });
+      break; // one real server shows the director's IPv6 forwarding, as one shows its masquerading
     }
   };
   for (const h of hosts) if (activeFirst(h.name)) masqChecks(h);
@@ -561,7 +612,7 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
     if (s.fwmark !== undefined && s.persistent !== undefined && first && across.length > 1) {
       add({
         id: `persist.${s.director}.${key}`,
-        name: `client ${first.name}: ${across.map((t) => `${t.address}:${t.port}`).join(', ')} answered by one real server (${s.label})${via}`,
+        name: `client ${first.name}: ${across.map((t) => hostPort(t.address, t.port)).join(', ')} answered by one real server (${s.label})${via}`,
         expected: `requests to each in turn, all answered by one real server (persistent ${s.persistent}, one mark)`,
         needs: NEEDS_IPVS,
         run: ['persist', first.name, s.protocol, String(Math.max(2, Math.ceil(6 / across.length))), ...across.map((t) => `${t.address}:${t.port}:${t.kind}`)],
@@ -578,7 +629,7 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
       const h = hostOf(r.address);
       if (!h || !only(h.name)) continue;
       const port = s.fwmark !== undefined ? s.checkPort ?? r.port : r.port;
-      const entry = `${s.label}@${r.address}:${r.port}`;
+      const entry = `${s.label}@${hostPort(r.address, r.port)}`;
       const same = checks.find((c) => c.run[0] === 'realdown' && c.run[1] === s.director && c.run[2] === h.name && c.run[3] === s.protocol && c.run[4] === String(port));
       if (same) {
         same.run.push(entry);
@@ -591,7 +642,7 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
       add({
         id: s.fwmark !== undefined ? `down.${s.director}.fwm.${s.fwmark}.${h.name}` : `down.${s.director}.${s.protocol}.${s.address}.${s.port}.${h.name}`,
         name: `${ep}: ${h.name}'s service${s.fwmark !== undefined ? ` on ${s.protocol.toUpperCase()} port ${port}` : ''} stopped is taken out by ${s.backend} on ${s.director}, started again comes back`,
-        expected: `${r.address}:${r.port} removed or at weight 0, the rest of the table unchanged; back at weight ${r.weight}`,
+        expected: `${hostPort(r.address, r.port)} removed or at weight 0, the rest of the table unchanged; back at weight ${r.weight}`,
         ...(s.backend === 'keepalived' ? { needs: NEEDS_IPVS } : {}),
         run: ['realdown', s.director, h.name, s.protocol, String(port), String(r.weight), entry],
       });
@@ -635,7 +686,7 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
       const vn = parseCidr(pair.virtual_network);
       // a client beyond a router that routes the virtual network
       const router = hosts.find((h) => h.devices.some((d) => d.routes.some((r) => r.networkCidr === vn.networkCidr)));
-      const beyond = router?.devices.map((d) => clientOn(lanOf.get(d.networkCidr))).find((c) => c !== undefined && !floating.some((f) => contains(parseCidr(lans.find((l) => l.name === c.lan)!.network), f)));
+      const beyond = router?.devices.map((d) => clientOn(lanOf.get(d.networkCidr))).find((c) => c !== undefined && !floating.some((f) => onLan(lans.find((l) => l.name === c.lan)!, f)));
       if (beyond) for (const a of [ipOf(addressKey(vn.network) + 1), ipOf(addressKey(vn.broadcast) - 1)]) targets.push({ client: beyond.name, address: a });
     }
     for (const t of targets) add({ id: `ha.answer.${n1}.${t.address}`, name: `client ${t.client} reaches ${t.address}: answered by ${n1}`, expected: `${n1}`, run: ['answer', t.client, t.address, String(probePort), n1] });
@@ -747,17 +798,18 @@ const field = (s: string) => {
 
 /**
  * The plan as lab.sh reads it: one record a line, fields separated by tabs.
- *   lan NAME NETWORK | host NAME DISTRO | link HOST IFACE LAN
- *   client NAME LAN ADDR/PREFIX GATEWAY|-
+ *   lan NAME NETWORK [PREFIX6...] | host NAME DISTRO | link HOST IFACE LAN
+ *   client NAME LAN ADDR/PREFIX GATEWAY|- [ADDR6/PREFIX,... GATEWAY6|-]
  *   install HOST... | server HOST KIND PROTO PORT ARG|-  (ARG: root, or name=address for dns)
  *   check ID KIND ARGS...
  */
 export function planText(plan: LabPlan, run: (c: LabCheck) => boolean = () => true): string {
   const lines: string[][] = [];
-  for (const l of plan.lans) lines.push(['lan', l.name, l.network]);
+  for (const l of plan.lans) lines.push(['lan', l.name, l.network, ...l.network6]);
   for (const h of plan.hosts) lines.push(['host', h.name, h.distro]);
   for (const l of plan.links) lines.push(['link', l.host, l.iface, l.lan]);
-  for (const c of plan.clients) lines.push(['client', c.name, c.lan, `${c.address}/${c.prefix}`, c.gateway ?? '-']);
+  // an IPv6 client's addresses (comma-separated) and gateway follow
+  for (const c of plan.clients) lines.push(['client', c.name, c.lan, `${c.address}/${c.prefix}`, c.gateway ?? '-', ...(c.address6.length ? [c.address6.join(','), c.gateway6 ?? '-'] : [])]);
   for (const g of plan.installOrder) lines.push(['install', ...g]);
   for (const s of plan.servers) {
     const arg = s.kind === 'dns' ? `${s.dnsName ?? 'lvsgen.invalid'}=${s.dnsAddress ?? '192.0.2.1'}` : s.root ?? '-';

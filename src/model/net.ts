@@ -144,6 +144,23 @@ export function parseCidr6(text: string): Readonly<Cidr6> {
   return c;
 }
 
+/** An IPv6 address as a 128-bit number (the lab counts down from the top of a prefix for a free address). */
+export function addressKey6(address: string): bigint {
+  return ipaddr.IPv6.parse(address).toByteArray().reduce((n, b) => n * 256n + BigInt(b), 0n);
+}
+
+/** The canonical text (RFC 5952) of an IPv6 address given as a 128-bit number. */
+export function ipv6Of(key: bigint): string {
+  const bytes: number[] = [];
+  for (let i = 15; i >= 0; i--) bytes.push(Number((key >> BigInt(8 * i)) & 255n));
+  return (ipaddr.fromByteArray(bytes) as ipaddr.IPv6).toRFC5952String();
+}
+
+/** The last address of an IPv6 prefix (all host bits set), as a 128-bit number. */
+export function lastKey6(net: Cidr6): bigint {
+  return addressKey6(net.network) | ((1n << BigInt(128 - net.prefix)) - 1n);
+}
+
 export function contains6(net: Cidr6, address: string): boolean {
   return ipaddr.IPv6.parse(address).match(ipaddr.IPv6.parse(net.network), net.prefix);
 }

@@ -99,6 +99,16 @@ const CASES: Case[] = [
     also: ['node2/etc/keepalived/keepalived.conf'],
     fail: ['ha.failback'],
   },
+  {
+    // IPv6: the virtual address written wrong (::62 for ::61) on the director
+    title: 'lb-ipv6/debian: the director\'s interfaces file with a corrupted IPv6 virtual address',
+    example: 'lb-ipv6', distro: 'debian',
+    file: 'director/etc/network/interfaces',
+    edit: replace(/(ip -6 addr (?:add|del) 2001:db8:3::)61\//g, '$162/'),
+    // its address on eth0, the clients' ping of it, the installer's own check;
+    // ldirectord's table and checks of the real servers do not depend on it
+    fail: ['addr6.director.eth0.2001:db8:3::61', 'ping.2001:db8:3::61', 'verify.director'],
+  },
 ];
 
 // Independent labs: four side by side.

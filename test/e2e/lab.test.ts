@@ -12,20 +12,26 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, it } from 'node:test';
+import type { LabPlan } from '../../src/lab/plan.js';
 import { LAB_DISTROS } from '../../src/lab/tools.js';
 import { requireTools, sh, tempDir } from '../support/index.js';
 import { accepts, EXAMPLE_FILES, labAvailable, labPlan, labRefusal, LVSGEN, namespacesLeft, reportLab, runLab } from './lab-run.js';
 
-/** A NAT director on debian12 for real servers on three distros: weights (one 0), a port mapped, UDP DNS, persistent SMTP. */
+/**
+ * A NAT director on debian12 for real servers on three distros: weights (one
+ * 0), a port mapped, UDP DNS, persistent SMTP; and IPv6 on prefixes of other
+ * lengths than the examples' /64 (a /58 outside, a /120 for the servers), a
+ * weighted IPv6 service on the redhat and debian servers (web-c has no IPv6).
+ */
 const SHOP = `name: shop
 defaults: { distro: debian }
 hosts:
   lb:
     roles: [director]
     distro: debian12
-    interfaces: { eth0: 172.20.0.10/26, eth1: 10.9.9.1/24 }
-  web-a: { roles: [real-server], distro: redhat, interfaces: { eth0: 10.9.9.21/24 } }
-  web-b: { roles: [real-server], interfaces: { eth0: 10.9.9.22/24 } }
+    interfaces: { eth0: [172.20.0.10/26, "fd20:0:0:40::10/58"], eth1: [10.9.9.1/24, "fd09:9::9:1/120"] }
+  web-a: { roles: [real-server], distro: redhat, interfaces: { eth0: [10.9.9.21/24, "fd09:9::9:21/120"] } }
+  web-b: { roles: [real-server], interfaces: { eth0: [10.9.9.22/24, "fd09:9::9:22/120"] } }
   web-c: { roles: [real-server], distro: debian12, interfaces: { eth0: 10.9.9.23/24 } }
 ldirectord: { checkinterval: 2, checktimeout: 3, quiescent: false }
 virtual_services:
@@ -49,6 +55,13 @@ virtual_services:
     forward: masq
     check: { type: connect }
     real_servers: [web-c, web-b]
+  - virtual: "[fd20:0:0:40::40]:8080"
+    scheduler: wrr
+    forward: masq
+    check: { type: negotiate, service: http, request: alive.txt, receive: shop up }
+    real_servers:
+      - { host: web-a, port: 8000, weight: 3 }
+      - { host: web-b, port: 8000, weight: 1 }
 `;
 
 /** A heartbeat pair of a redhat and a debian node behind a redhat router: two floating addresses, a /22, auto_failback on. */
@@ -145,6 +158,27 @@ pairs:
 interface Case { title: string; file: string; text: string; distro?: string }
 
 /**
+ * A defect the lab found outside lvsgen's files, reported as a TODO (never a
+ * pass) until lvsgen works around it: heartbeat hands the floating IPv6
+ * addresses back (ha.restore: heartbeat stopped on the node that holds them)
+ * and the preferred node skips the second one. Heartbeat asks a resource's
+ * status before it starts it; the v1 wrapper maps status to the agent's
+ * monitor (/etc/ha.d/resource.d/hto-mapfuncs: "Mapping this to monitor is a
+ * bug"), and IPv6addr's monitor sends an echo request to the address and takes
+ * any ICMPv6 packet already queued on its raw socket for the answer
+ * (resource-agents, heartbeat/IPv6addr.c, is_addr6_available(): recvmsg with
+ * MSG_DONTWAIT, no check of what arrived). The node's log says "IPv6addr ...
+ * Running OK" for an address it does not hold, and it is on neither node.
+ * Seen on both runs of ha-lb-ipv6 (redhat and debian nodes), on the hand-back
+ * only; which packet was queued is not identified (a neighbour entry pointing
+ * at the other node, tried by hand, was not it).
+ */
+function knownFailures(plan: LabPlan): Record<string, string> {
+  const v6 = plan.checks.find((c) => c.run[0] === 'ha-restore' && c.run[3] === 'heartbeat' && c.run.slice(5).some((a) => a.includes(':')));
+  return v6 ? { [v6.id]: 'heartbeat\'s IPv6addr status (its monitor) takes any ICMPv6 packet for an answer: an address is skipped on the hand-back' } : {};
+}
+
+/**
  * Each example once, on the distro the lab builds that the examples so far
  * have used least (ties: LAB_DISTROS order), so that every distro's files run
  * in some lab; every distro that refuses an example is still asked, which
@@ -194,7 +228,7 @@ describe('lvsgen lab, namespace mode', { concurrency: 6 }, () => {
       }
       const run = await runLab(t, file, c.distro ? ['--distro', c.distro] : [], 840_000);
       t.diagnostic(`lvsgen lab ${c.title}: ${(run.ms / 1000).toFixed(0)} s, exit ${run.status}`);
-      await reportLab(t, plan, run);
+      await reportLab(t, plan, run, knownFailures(plan));
     });
   }
 
@@ -205,15 +239,18 @@ describe('lvsgen lab, namespace mode', { concurrency: 6 }, () => {
     assert.deepEqual([...new Set(built.map((c) => c.file))].sort(), [...buildable].sort());
   });
 
-  it('IPv6 (examples/lb-ipv6.yaml): refused on every distro, naming IPv6 and the hosts that have it, before anything runs', () => {
-    const file = EXAMPLE_FILES.find((f) => basename(f) === 'lb-ipv6.yaml')!;
-    assert.ok(file, 'examples/lb-ipv6.yaml is among the examples the lab is run over');
-    for (const d of LAB_DISTROS) {
-      const r = sh(process.execPath, [LVSGEN, 'lab', file, '--no-vm', '--distro', d]);
-      assert.equal(r.status, 2, r.stdout + r.stderr);
-      assert.match(r.stderr, /the lab does not build IPv6 yet: its networks and clients are IPv4 only \(hosts with IPv6 addresses: director, real1, real2\)/, r.stderr);
-      assert.equal(r.stdout, '');
+  it('IPv6: the examples with IPv6 run as labs above, each on a distro whose backends run here, with IPv6 checks; only ha-lb-ipv6 on debian12 (keepalived) is refused', () => {
+    const built = cases().filter((c) => c.distro && labRefusal(c.text, c.distro) === undefined);
+    for (const name of ['lb-ipv6.yaml', 'ha-lb-ipv6.yaml']) {
+      const c = built.find((x) => basename(x.file) === name);
+      assert.ok(c, `${name} runs as a lab`);
+      const ids = labPlan(c.text, c.distro).checks.map((x) => x.id);
+      for (const kind of ['addr6.', 'gw6.', 'fwd6.', 'route6.', 'ping.2001:db8:3::61']) assert.ok(ids.some((id) => id.startsWith(kind)), `${name}: a ${kind} check`);
     }
+    const ha = readFileSync(EXAMPLE_FILES.find((f) => basename(f) === 'ha-lb-ipv6.yaml')!, 'utf8');
+    assert.match(labRefusal(ha, 'debian12') ?? '', /^keepalived on director lvs1, lvs2 needs IPVS/);
+    for (const d of ['redhat', 'debian']) assert.equal(labRefusal(ha, d), undefined);
+    assert.ok(labPlan(ha, 'debian').checks.find((x) => x.id === 'ha.failover')!.run.includes('2001:db8:6::1'), 'the floating IPv6 gateway fails over');
   });
 
   it('Ctrl-C: the lab stops, removes its namespaces, processes and directories, exit 130', { timeout: 300_000 }, async (t) => {

@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { treeOf } from '../../bundle/tree.js';
 import { writeTree } from '../../bundle/write.js';
-import { hostsWithVerify, labCannotCheck, labNeedsKernel, NEEDS_IPVS, planLab, planText, type LabCheck, type LabPlan } from '../../lab/plan.js';
+import { hostsWithVerify, labNeedsKernel, NEEDS_IPVS, planLab, planText, type LabCheck, type LabPlan } from '../../lab/plan.js';
 import { exitStatus, LabResults, parseLabLine } from '../../lab/report.js';
 import { LAB_DISTROS, labTools, missingMessage } from '../../lab/tools.js';
 import { contains, overlaps, parseCidr, splitEndpoint } from '../../model/net.js';
@@ -49,8 +49,6 @@ function planOf(g: Generated): LabPlan {
     },
     verifies: (h) => verifying.has(h),
   });
-  const cannot = labCannotCheck(g.model);
-  if (cannot !== undefined) throw new UsageError(cannot);
   const lacking = labNeedsKernel(g.model, { ipvs: kernelHasIpvs(), ipip: kernelHasIpip() });
   if (lacking !== undefined) throw new UsageError(`${lacking.replace(/: run it with --vm$/, '')}: a lab that stays up runs in namespaces on this kernel only`);
   const unsupported = plan.hosts.filter((h) => !LAB_DISTROS.includes(h.distro));

@@ -11,7 +11,7 @@ import { createInterface } from 'node:readline';
 import type { CommandModule } from 'yargs';
 import { treeOf } from '../../bundle/tree.js';
 import { writeTree } from '../../bundle/write.js';
-import { hostsWithVerify, labCannotCheck, labNeedsKernel, NEEDS_IPVS, planLab, planText, type LabCheck } from '../../lab/plan.js';
+import { hostsWithVerify, labNeedsKernel, NEEDS_IPVS, planLab, planText, type LabCheck } from '../../lab/plan.js';
 import { exitStatus, LabResults } from '../../lab/report.js';
 import { LAB_DISTROS, labTools, missingMessage } from '../../lab/tools.js';
 import { renderIpvsadmTable } from '../../render/ipvsadm-table.js';
@@ -87,9 +87,6 @@ export function labCommand(io: Io, setCode: (code: number) => void): CommandModu
         .option('bundles', { type: 'string', describe: 'Install these bundles (a `lvsgen render` output, perhaps edited) instead of rendering the topology' }),
     handler: async (a) => {
       const g = inTopologyFile(a.topology, () => generate(a.topology, a.distro !== undefined ? { distro: a.distro } : {}));
-      // First, from the model alone: the plan's wiring assumes what this refuses (IPv4 networks).
-      const unchecked = labCannotCheck(g.model);
-      if (unchecked !== undefined) throw new UsageError(unchecked);
       const set = distros();
       const verifying = hostsWithVerify(g.bundles);
       const plan = planLab(g.model, g.topology, {
@@ -111,7 +108,7 @@ export function labCommand(io: Io, setCode: (code: number) => void): CommandModu
       // The VM by itself where this kernel has no IPVS (said below); --no-vm
       // stays in namespaces, --vm goes to the VM whatever the kernel.
       const vm = a.vm ?? !ipvs;
-      const lacking = labCannotCheck(g.model) ?? (vm ? undefined : labNeedsKernel(g.model, { ipvs, ipip: kernelHasIpip() }));
+      const lacking = vm ? undefined : labNeedsKernel(g.model, { ipvs, ipip: kernelHasIpip() });
       if (lacking !== undefined) throw new UsageError(lacking);
       // preflight: nothing is created before every need is met
       if (process.getuid?.() !== 0) throw new LabUnavailable('lvsgen lab must run as root (it creates network namespaces and mounts)');

@@ -244,7 +244,7 @@ ask() { # ask CLIENT PROTO ADDR PORT KIND
   banner) client "$c" timeout 4 busybox nc -w 2 "$a" "$p" </dev/null | head -1 | awk '{print $2}' ;;
   udp-echo) echo lab | client "$c" timeout 4 busybox nc -u -w 1 "$a" "$p" | head -1 | sed 's/: .*//' ;;
   dns) client "$c" timeout 4 perl -e '
-        use IO::Socket::INET; my $s = IO::Socket::INET->new(PeerAddr => $ARGV[0], PeerPort => $ARGV[1], Proto => "udp") or exit 1;
+        use IO::Socket::IP; my $s = IO::Socket::IP->new(PeerHost => $ARGV[0], PeerPort => $ARGV[1], Proto => "udp") or exit 1;
         $s->send(pack("n6", 4242, 0x0100, 1, 0, 0, 0) . "\x05lvsgen\x03lab\x00" . pack("n2", 16, 1));
         my $r; $s->recv($r, 4096); exit 1 unless defined $r && length $r > 12;
         my ($host) = $r =~ /\x00\x10\x00\x01\x00\x00\x00\x00..(?:.)(.+)$/s; print "$host\n";' "$a" "$p" ;;

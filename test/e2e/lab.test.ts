@@ -21,7 +21,8 @@ import { accepts, EXAMPLE_FILES, labAvailable, labPlan, labRefusal, LVSGEN, name
  * A NAT director on debian12 for real servers on three distros: weights (one
  * 0), a port mapped, UDP DNS, persistent SMTP; and IPv6 on prefixes of other
  * lengths than the examples' /64 (a /58 outside, a /120 for the servers), a
- * weighted IPv6 service on the redhat and debian servers (web-c has no IPv6).
+ * weighted IPv6 service and UDP DNS over IPv6 on the redhat and debian
+ * servers (web-c has no IPv6).
  */
 const SHOP = `name: shop
 defaults: { distro: debian }
@@ -62,6 +63,12 @@ virtual_services:
     real_servers:
       - { host: web-a, port: 8000, weight: 3 }
       - { host: web-b, port: 8000, weight: 1 }
+  - virtual: "[fd20:0:0:40::40]:53"
+    protocol: udp
+    scheduler: rr
+    forward: masq
+    check: { type: negotiate, service: dns, request: shop.example, receive: 192.0.2.7 }
+    real_servers: [web-a, web-b]
 `;
 
 /** A heartbeat pair of a redhat and a debian node behind a redhat router: two floating addresses, a /22, auto_failback on. */

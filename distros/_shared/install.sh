@@ -442,6 +442,32 @@ original_of() { # original_of PATH: the host's own PATH, before lvsgen changed i
 	fi
 }
 
+# NetworkManager reads profiles from /etc/NetworkManager/system-connections and
+# /run/NetworkManager/system-connections (nm-settings-keyfile(5)); the latter are
+# its in-memory ones (`nmcli connection add --temporary`, and those
+# nm-initrd-generator writes at every boot from the kernel command line). Measured
+# with NetworkManager 1.42: a profile there bound to a device competes with
+# lvsgen's like any other; one in /run wins over a file of the same UUID in /etc,
+# and a tombstone in /etc (UUID.nmmeta -> /dev/null) does not hide it. What
+# NetworkManager itself does to one that is modified for good (`nmcli connection
+# modify` without --temporary) is write it to /etc and remove it from /run. So an
+# install does the same to a runtime profile bound to one of lvsgen's devices:
+# its copy, with autoconnect=false, goes to /etc (under the /run file's name),
+# the /run file goes (merge kind off-gone), both put back by --uninstall.
+# Not looked at: the runtime profiles NetworkManager generates itself for a
+# device it found configured (`[.nmmeta] nm-generated=true` or `external=true`:
+# its "lo", for one), and those that do not autoconnect.
+runtime_competes() { # runtime_competes FILE
+	awk '/^[ 	]*\[/ { sec = $0; sub(/[ 	]+$/, "", sec); next }
+		sec == "[.nmmeta]" && $0 ~ /^(nm-generated|external)[ 	]*=[ 	]*true/ { gen = 1 }
+		sec == "[connection]" && $0 ~ /^autoconnect[ 	]*=[ 	]*(false|no|0)[ 	]*$/ { gen = 1 }
+		END { exit gen }' "$1"
+}
+# runtime_of PATH: the runtime folder of keyfile PATH's, or nothing.
+runtime_of() {
+	case ${1%/*} in /etc/NetworkManager/system-connections) printf '%s\n' /run/NetworkManager/system-connections ;; esac
+}
+
 family_of() { # family_of MERGE PATH: the host files its consumer reads with PATH
 	case $1 in
 	ifupdown)
@@ -451,6 +477,13 @@ family_of() { # family_of MERGE PATH: the host files its consumer reads with PAT
 		;;
 	keyfile)
 		for f in "$root${2%/*}"/*.nmconnection; do [ -f "$f" ] && printf '%s\n' "${f#"$root"}"; done
+		# NetworkManager's runtime profiles, and those of them an install moved
+		# (their originals in backup/): see runtime_of.
+		rt=$(runtime_of "$2")
+		if [ -n "$rt" ]; then
+			for f in "$root$rt"/*.nmconnection; do [ -f "$f" ] && runtime_competes "$f" && printf '%s\n' "${f#"$root"}"; done
+			for f in "$backup$rt"/*.nmconnection; do [ -f "$f" ] && printf '%s\n' "${f#"$backup"}"; done
+		fi
 		# The ifcfg files NetworkManager reads too (its ifcfg-rh plugin), where the plan says so.
 		awk -v p="$2" '$1 == "reads" && $2 == p && $3 == "ifcfg" { print $4 }' "$plan" >"$work/reads"
 		while IFS= read -r d <&4; do family_of ifcfg "$d/ifcfg-"; done 4<"$work/reads"
@@ -853,7 +886,9 @@ for kind in ifupdown keyfile ifcfg; do
 			;;
 		esac
 		family_of "$kind" "$p"
-	done 3<"$work/$kind.paths" | sort -u >"$work/$kind.family"
+	done 3<"$work/$kind.paths" | sort -u >"$work/$kind.family-sorted"
+	# Runtime profiles first: their copies in /etc are then lvsgen's records.
+	{ grep '^/run/' "$work/$kind.family-sorted" || true; grep -v '^/run/' "$work/$kind.family-sorted" || true; } >"$work/$kind.family"
 	devs=$(tr '\n' ' ' <"$work/$kind.devs")
 	macs="$macs$(macs_of "$devs")"
 	while IFS= read -r f <&3; do
@@ -862,6 +897,23 @@ for kind in ifupdown keyfile ifcfg; do
 		# An ifcfg file NetworkManager reads beside its keyfiles is disabled as an ifcfg file.
 		fk=$kind
 		case $kind:$f in keyfile:*/ifcfg-*) fk=ifcfg ;; esac
+		case $kind:$f in
+		keyfile:/run/*)
+			e=/etc${f#/run}
+			mkdir -p "$(dirname "$work/off$e")"
+			off_keyfile "$o" "$devs" "$f" >"$work/off$e"
+			cmp -s "$o" "$work/off$e" && continue
+			if [ -e "$root$e" ] && [ ! -e "$backup$e.lvsgen-absent" ] && ! grep -qxF -- "$e" "$work/managed"; then
+				say "install.sh: warning: $f is a runtime profile of a device lvsgen configures, and $e exists: it is left as it is" >&2
+				continue
+			fi
+			printf '0600 off-keyfile plain %s\n' "$e" >>"$work/extra"
+			printf '0600 off-gone plain %s\n' "$f" >>"$work/extra"
+			printf '%s\n%s\n' "$e" "$f" >>"$work/managed"
+			printf '%s\n%s\n' "$e" "$f" >>"$work/$kind.off"
+			continue
+			;;
+		esac
 		mkdir -p "$(dirname "$work/off$f")"
 		off_$fk "$o" "$devs" "$f" >"$work/off$f"
 		cmp -s "$o" "$work/off$f" && continue
@@ -1021,12 +1073,17 @@ source_of() { # source_of MERGE PATH
 		merge_interfaces "$(host_side "$2")" "$bundle$2" "$work/merged$2"
 		src=$work/merged$2
 		;;
+	off-gone) : >"$work/gone" && src=$work/gone ;;
 	off-*) src=$work/off$2 ;;
 	*) src=$bundle$2 ;;
 	esac
 }
 
-same() { # same MODE PATH: the host already has $src as PATH, with this mode
+same() { # same MODE PATH: the host already has $src as PATH, with this mode (gone: has no PATH)
+	if [ "$src" = "$work/gone" ]; then
+		[ ! -e "$root$2" ] && [ ! -L "$root$2" ]
+		return
+	fi
 	[ -f "$root$2" ] && [ ! -L "$root$2" ] && cmp -s "$src" "$root$2" &&
 		[ "$(stat -c %a "$root$2")" = "${1#0}" ]
 }
@@ -1049,6 +1106,12 @@ install_file() { # install_file MODE PATH
 	mkdir -p "$(dirname "$work/prev$2")" "$(dirname "$work/absent$2")"
 	if [ -e "$dst" ]; then cp -p "$dst" "$work/prev$2"; else : >"$work/absent$2"; fi
 	printf '%s\n' "$2" >>"$work/journal"
+	if [ "$src" = "$work/gone" ]; then
+		rm -f "$dst" || fail "cannot remove $2"
+		changed="$changed$2 "
+		say "removed $2 (a runtime profile; its copy in /etc is disabled)"
+		return 0
+	fi
 	mkdirs "$(dirname "$dst")" || fail "cannot create the directory of $2"
 	{ cp "$src" "$dst.lvsgen-new" && chmod "$1" "$dst.lvsgen-new" && mv -f "$dst.lvsgen-new" "$dst"; } ||
 		{ rm -f "$dst.lvsgen-new"; fail "cannot install $2"; }
@@ -1059,6 +1122,10 @@ install_file() { # install_file MODE PATH
 check_file() { # check_file MODE PATH SECRECY
 	same "$1" "$2" && return 0
 	differ=1
+	if [ "$src" = "$work/gone" ]; then
+		say "--- $2 goes (a runtime profile; its copy in /etc, disabled, stays)"
+		return 0
+	fi
 	if [ -f "$root$2" ]; then
 		have=$(stat -c %a "$root$2")
 		[ "$have" = "${1#0}" ] || say "mode of $2: is 0$have, will be $1"

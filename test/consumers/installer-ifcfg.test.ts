@@ -15,6 +15,12 @@
 // ifcfg-eth0 there is a profile for eth0. It gets ONBOOT=no (the plugin's
 // autoconnect=false) and its DNS, MTU, zone, gateway and IPv6 join lvsgen's
 // keyfile, which NetworkManager itself then activates in a namespace.
+//
+// Then the rest of issue 15's coexistence: an ifcfg file or a profile bound to a
+// device by its hardware address alone (HWADDR, mac-address), the host's alias
+// files that clash with lvsgen's (ifup-aliases' selection rules), and rhel9's
+// runtime profiles under /run/NetworkManager, each with a control that fails
+// without the installer's handling.
 import assert from 'node:assert/strict';
 import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -459,3 +465,97 @@ test("fwmark/redhat/director: the host's alias files of eth0 and lo that take an
   for (const p of ['ifcfg-eth0:0', 'ifcfg-eth0:1', 'ifcfg-lo:0']) writeFileSync(join(both, SCRIPTS, p), read(join(h.bundle, SCRIPTS, p)));
   assert.deepEqual(aliasSelection(both, 'eth0'), ['ifcfg-eth0:0 eth0:0 10.1.3.61', 'ifcfg-eth0:01 eth0:01 10.1.3.62', 'ifcfg-eth0:1 refused: already seen ipaddr 10.1.3.62', 'ifcfg-eth0:7 eth0:7 10.1.3.77', 'ifcfg-eth0:vip refused: already seen device eth0:0']);
 });
+
+// A runtime profile for eth0: NetworkManager's in-memory profiles live in
+// /run/NetworkManager/system-connections (`nmcli connection add --temporary`, and those
+// nm-initrd-generator writes from the kernel command line at every boot).
+const NM_RUNTIME = `[connection]
+id=eth0
+uuid=5c1d7e0a-3b2f-4a6e-8d9c-0e1f2a3b4c5d
+type=ethernet
+interface-name=eth0
+autoconnect-priority=20
+
+[ipv4]
+method=manual
+address1=10.1.3.1/24
+gateway=10.1.3.254
+dns=10.1.3.53;
+`;
+
+test("lb-nat/rhel9/director: a runtime profile for eth0 (/run/NetworkManager) is made persistent disabled, as NetworkManager does when one is modified: its copy in /etc gets autoconnect=false and the /run file goes; its settings join lvsgen's keyfile; NetworkManager activates lvsgen's; --uninstall puts every byte back", async (t) => {
+  if (!(requireRoot(t) && requireTools(t, 'busybox', 'chroot', 'ip', 'NetworkManager', 'nmcli', 'dbus-daemon', 'unshare'))) return;
+  const h = await director('rhel9');
+  const KEYFILES = '/etc/NetworkManager/system-connections';
+  const RUNTIME = '/run/NetworkManager/system-connections';
+  const admin: Record<string, AdminFile> = {
+    [`${RUNTIME}/eth0.nmconnection`]: { text: NM_RUNTIME, mode: 0o600 },
+    '/etc/NetworkManager/NetworkManager.conf': { text: '[main]\nplugins=keyfile\nno-auto-default=*\n', mode: 0o644 },
+  };
+  // Negative control: lvsgen's keyfiles beside the runtime profile left as it is: NetworkManager activates the runtime one on eth0.
+  const left = scratchRoot(t, h, admin);
+  for (const f of ['lvsgen-eth0.nmconnection', 'lvsgen-eth1.nmconnection', 'lvsgen-lo.nmconnection']) {
+    if (!existsSync(join(h.bundle, KEYFILES, f))) continue;
+    mkdirSync(join(left, KEYFILES), { recursive: true });
+    copyFileSync(join(h.bundle, KEYFILES, f), join(left, KEYFILES, f));
+    chmodSync(join(left, KEYFILES, f), 0o600);
+  }
+  const control = bootLvsgenProfiles(t, left, ['connection.id']);
+  assert.deepEqual(control.active.sort(), ['eth0', 'lvsgen-eth1'], control.why);
+
+  // A failed activation rolls back: the runtime file back, its copy gone.
+  const failed = scratchRoot(t, h, admin);
+  const r = install(h, failed, ['--yes'], '/usr/bin/nmcli connection up lvsgen-eth1');
+  assert.notEqual(r.status, 0, r.stdout);
+  assertKept(failed, admin, 'a failed install');
+  assert.ok(!existsSync(join(failed, KEYFILES, 'eth0.nmconnection')), 'a failed install left the /etc copy');
+
+  const root = scratchRoot(t, h, admin);
+  ok(install(h, root, ['--yes']), 'install');
+  assert.ok(!existsSync(join(root, RUNTIME, 'eth0.nmconnection')), 'the runtime file is still there');
+  assert.equal(read(join(root, KEYFILES, 'eth0.nmconnection')), NM_RUNTIME.replace('[connection]\n', '[connection]\nautoconnect=false\n'));
+  assert.equal((lstatSync(join(root, KEYFILES, 'eth0.nmconnection')).mode & 0o7777).toString(8), '600');
+  const eth0 = read(join(root, KEYFILES, 'lvsgen-eth0.nmconnection'));
+  assert.equal(eth0, mergeFile('keyfile', NM_RUNTIME, read(join(h.bundle, KEYFILES, 'lvsgen-eth0.nmconnection'))), eth0);
+
+  const { why, active, ...run } = bootLvsgenProfiles(t, root, ['ipv4.dns', 'ipv4.gateway'], {}, 'echo "== eth0"; nmcli -g connection.autoconnect,connection.uuid connection show eth0\n');
+  assert.deepEqual(active.sort(), ['lvsgen-eth0', 'lvsgen-eth1'], why);
+  assert.ok(run.stdout.includes('ipv4.dns:10.1.3.53\n'), why);
+  assert.match(run.stdout, /== eth0\nno\n5c1d7e0a-3b2f-4a6e-8d9c-0e1f2a3b4c5d\n/, why);
+
+  assert.match(ok(install(h, root, ['--yes']), 'reinstall').stdout, /nothing to do/);
+  assert.equal(install(h, root, ['--check']).status, 0, '--check after install');
+  ok(install(h, root, ['--uninstall']), '--uninstall');
+  assertKept(root, admin, '--uninstall');
+  assert.ok(!existsSync(join(root, KEYFILES, 'eth0.nmconnection')), '--uninstall left the /etc copy');
+  assert.ok(!existsSync(join(root, 'var/lib/lvsgen')), '--uninstall left its state');
+
+  // What NetworkManager generates itself for a device it found configured (as it writes its "lo"): left alone, nothing carried.
+  const generated = { [`${RUNTIME}/eth1.nmconnection`]: { text: NM_GENERATED, mode: 0o600 } };
+  const other = scratchRoot(t, h, generated);
+  ok(install(h, other, ['--yes']), 'install beside a generated profile');
+  assertKept(other, generated, 'install');
+  assert.equal(read(join(other, KEYFILES, 'lvsgen-eth1.nmconnection')), read(join(h.bundle, KEYFILES, 'lvsgen-eth1.nmconnection')));
+});
+
+// NetworkManager 1.42's own runtime profile of a device configured outside it (its [.nmmeta] group).
+const NM_GENERATED = `[connection]
+id=eth1
+uuid=77790771-928f-4437-87bf-fc6119ffd644
+type=ethernet
+autoconnect=false
+interface-name=eth1
+
+[ipv4]
+address1=192.168.6.9/24
+method=manual
+
+[ipv6]
+addr-gen-mode=default
+method=link-local
+
+[.nmmeta]
+nm-generated=true
+volatile=true
+external=true
+`;

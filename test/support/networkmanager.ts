@@ -5,7 +5,7 @@
 // Without udev (none runs in a namespace) NetworkManager waits forever for devices
 // to be "initialized"; with /sys read-only it does not use udev, which is how it
 // runs in containers. Nothing happens at import.
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,6 +17,7 @@ const RUN = `
 set -u
 mount -t tmpfs lvsgen-run /run
 mkdir -p /run/dbus /run/NetworkManager
+[ -z "$4" ] || cp -a "$4/." /run/NetworkManager/
 mount -t tmpfs lvsgen-nm-state /var/lib/NetworkManager
 mount --bind "$1" /etc/NetworkManager
 mount -o remount,ro /sys
@@ -32,19 +33,22 @@ done
 . "$3"
 `;
 
-/** Run `script` (sh) in `ns` once NetworkManager runs there with `etc` as /etc/NetworkManager. */
-export function withNetworkManager(t: TestContext, ns: Netns, etc: string, script: string): Ran & { log: string } {
+/**
+ * Run `script` (sh) in `ns` once NetworkManager runs there with `etc` as
+ * /etc/NetworkManager and, where given, a copy of `run` as /run/NetworkManager.
+ */
+export function withNetworkManager(t: TestContext, ns: Netns, etc: string, script: string, run = ''): Ran & { log: string } {
   const dir = tempDir(t, 'lvsgen-nm-run-');
   writeFileSync(join(dir, 'run.sh'), RUN);
   writeFileSync(join(dir, 'script.sh'), script);
   const log = join(dir, 'NetworkManager.log');
-  const r = sh('ip', ['netns', 'exec', ns.name, 'unshare', '--mount', '--propagation', 'private', 'sh', join(dir, 'run.sh'), etc, log, join(dir, 'script.sh')], { timeout: 90_000 });
+  const r = sh('ip', ['netns', 'exec', ns.name, 'unshare', '--mount', '--propagation', 'private', 'sh', join(dir, 'run.sh'), etc, log, join(dir, 'script.sh'), run], { timeout: 90_000 });
   const text = sh('cat', [log]).stdout;
   return { ...r, log: text };
 }
 
 /**
- * NetworkManager at "boot" on ROOT's /etc/NetworkManager, in a namespace with
+ * NetworkManager at "boot" on ROOT's /etc/NetworkManager (and its /run/NetworkManager), in a namespace with
  * eth0 and eth1 (veths to a peer): waits until two lvsgen-* profiles are
  * active, then reports the active profiles and FIELDS (nmcli -t -f) of
  * lvsgen-eth0, eth0's link and IPv6 addresses and the default route. Asserts
@@ -72,7 +76,7 @@ echo "== link"; ip -o link show eth0
 echo "== addr6"; ip -6 -o addr show dev eth0
 echo "== route"; ip route show default
 ${after}`;
-  const run = withNetworkManager(t, ns, join(root, 'etc/NetworkManager'), script);
+  const run = withNetworkManager(t, ns, join(root, 'etc/NetworkManager'), script, existsSync(join(root, 'run/NetworkManager')) ? join(root, 'run/NetworkManager') : '');
   assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}\n${run.log}`);
   const active = /== active\n([\s\S]*?)== show/.exec(run.stdout)?.[1]?.split('\n').filter((l) => l !== '' && l !== 'lo') ?? [];
   return { stdout: run.stdout, why: `${run.stdout}\n--- NetworkManager log ---\n${run.log}`, active };

@@ -324,9 +324,10 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
     // Tunnelling: the director encapsulates (IP in IP) to the real server's own
     // address; the ipip module's fallback device tunl0 receives the packets
     // only while it is up, and decapsulated packets carry the client's source
-    // address in from tunl0, which reverse-path filtering on tunl0 (or strict on
-    // `all`: the kernel uses the larger of the two) drops, since the route back
-    // to the client is not through tunl0. The virtual addresses stay on lo:N
+    // address in from tunl0, which reverse-path filtering on tunl0 or on `all`
+    // (the kernel uses the larger of the two) drops, loose as well as strict:
+    // the route back to the client is not through tunl0, and tunl0 has no
+    // address (found under real IPVS by lvsgen lab --vm on high-capacity). The virtual addresses stay on lo:N
     // (any local address accepts the decapsulated packet), non-ARPing as for
     // direct routing.
     const tunnel = !isDirector && myServices.some((vs) => vs.forward === 'ipip');

@@ -3,7 +3,7 @@
 // refusals, each exit 2 with nothing created. The lab that stays up is run for
 // real by test/ansible/walkthrough.test.ts.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { managementNetwork } from '../../src/cli/commands/lab-kept.js';
@@ -41,6 +41,9 @@ virtual_services:
   - { virtual: 198.18.1.10:80, forward: masq, check: { type: connect }, real_servers: [r] }
 `);
   assert.equal(managementNetwork(taken.g, taken.plan).network, '198.18.2.0/24');
+  // IPv6 virtual addresses share nothing with an IPv4 management network
+  const v6 = planOf(readFileSync(example('lb-ipv6'), 'utf8'));
+  assert.equal(managementNetwork(v6.g, v6.plan).network, '198.18.0.0/24');
 });
 
 test('lab up, check, exec, down: refusals (exit 2, nothing created)', async (t) => {

@@ -17,7 +17,7 @@ import { writeTree } from '../../bundle/write.js';
 import { hostsWithVerify, labNeedsKernel, NEEDS_IPVS, planLab, planText, type LabCheck, type LabPlan } from '../../lab/plan.js';
 import { exitStatus, LabResults, parseLabLine } from '../../lab/report.js';
 import { LAB_DISTROS, labTools, missingMessage } from '../../lab/tools.js';
-import { contains, overlaps, parseCidr, splitEndpoint } from '../../model/net.js';
+import { contains, isIPv6, overlaps, parseCidr, splitEndpoint } from '../../model/net.js';
 import { renderIpvsadmTable } from '../../render/ipvsadm-table.js';
 import { LVSGEN_ROOT } from '../../render/distros.js';
 import { distros, generate, type Generated } from '../generate.js';
@@ -76,7 +76,8 @@ export function managementNetwork(g: Generated, plan: LabPlan): { network: strin
   nets.push(...marks.filter((m) => m.includes('/')).map((m) => parseCidr(m)));
   const addrs = [
     ...pairsOf(g.topology).flatMap((p) => floating4(p.spec).map((f) => parseCidr(f).address)),
-    ...(g.topology.virtual_services ?? []).flatMap((v) => (v.virtual !== undefined ? [splitEndpoint(v.virtual).address] : [])),
+    // an IPv6 virtual address cannot touch an IPv4 network
+    ...(g.topology.virtual_services ?? []).flatMap((v) => (v.virtual !== undefined ? [splitEndpoint(v.virtual).address] : [])).filter((a) => !isIPv6(a)),
     ...marks.filter((m) => !m.includes('/')),
   ];
   for (let i = 0; i < 512; i++) {

@@ -26,8 +26,9 @@
 #   running NAME WORD...                  then: does its daemon run? (exit 0)
 #   reload NAME must|may WORD...            if so, these (the daemon re-reads
 #   start NAME must|may WORD...             its files, keeping its state); if not, these
-#   after NAME must|may WORD...           then these (a backend switch: the old
-#                                         backend stopped once the new one runs)
+#   after NAME SVC must|may WORD...       then these, when SVC was enabled or ran
+#                                         before this run (a backend switch: the
+#                                         old backend stopped once the new one runs)
 #   readd NAME SVC must|may WORD...       then these, when SVC ran before this run
 #                                         (the new backend adds what the old deleted)
 #   undo NAME must|may WORD...            what takes its live effect down, run by
@@ -189,9 +190,15 @@ finish() {
 			say "restored $p" >&2
 		done
 		# Backups this run took describe a state that is back now: drop them, so a
-		# later install records the host as it will be then.
+		# later install records the host as it will be then; those it dropped (the
+		# originals of files no longer in the plan) describe the host again.
 		if [ -s "$work/new-backups" ]; then
 			while IFS= read -r b; do rm -f "$b"; done <"$work/new-backups"
+		fi
+		if [ -s "$work/dropped-backups" ]; then
+			while IFS= read -r b; do
+				{ mkdirs "$(dirname "$backup$b")" && cp -p "$work/dropped$b" "$backup$b"; } || say "cannot restore $backup$b" >&2
+			done <"$work/dropped-backups"
 		fi
 	fi
 	if [ "$status" -ne 0 ] && [ -s "$work/started" ]; then
@@ -284,9 +291,17 @@ read_services() { # read_services OUT
 # Sets each service of FILE (read_services' lines) back to its state there,
 # where it differs now: first what is to stop or be disabled, then what is to
 # be enabled or start (a backend switch: the new one stops, the old one starts).
+# A backend that is to run and still runs when the other backend of its switch
+# (`readd NAME SVC`: SVC the old one, NAME's other services the new) was
+# stopped here is stopped and started again: both drove the same virtual
+# services, and the new one's stop deleted them (keepalived's clear_services,
+# ldirectord's cleanstop), which the old one adds only when it starts
+# (ld_start; keepalived's reload adds nothing).
 put_back_services() { # put_back_services FILE
 	[ -s "$1" ] || return 0
+	: >"$work/stopped"
 	for pass in off on; do
+		if [ "$pass" = on ]; then readd_again "$1"; fi
 		while IFS=' ' read -r svc en ac <&4; do
 			for q in enabled active; do
 				if [ "$q" = enabled ]; then want=$en; else want=$ac; fi
@@ -304,10 +319,29 @@ put_back_services() { # put_back_services FILE
 					say "warning: cannot $set_to $svc: the plan has no command for it" >&2
 				else
 					run_ok "$words"
+					[ "$set_to" = stop ] && printf '%s\n' "$svc" >>"$work/stopped"
 				fi
 			done
 		done 4<"$1"
 	done
+}
+
+# put_back_services' restart of an old backend (see there): stops it, so that
+# the pass that follows starts it.
+readd_again() { # readd_again FILE
+	awk '$1 == "readd" { print $2, $3 }' "$plan" | sort -u >"$work/switches"
+	while IFS=' ' read -r name old <&4; do
+		grep -q "^$old [a-z-]* yes\$" "$1" || continue
+		[ "$(service_state "$old" active)" = yes ] || continue
+		awk -v n="$name" -v o="$old" '$1 == "changes" && $2 == n && $3 != o { print $3 }' "$plan" >"$work/new-backends"
+		while IFS= read -r new <&5; do
+			grep -qxF -- "$new" "$work/stopped" || continue
+			say "$old: stopped and started again: $new's stop deleted the services both drove" >&2
+			words=$(service_command "$old" stop)
+			[ -n "$words" ] && run_ok "$words"
+			break
+		done 5<"$work/new-backends"
+	done 4<"$work/switches"
 }
 
 # Records to OUT, per line `PROGRAM KEY =VALUE` (or `PROGRAM KEY -`: the key
@@ -1214,16 +1248,40 @@ restore_file() { # restore_file PATH
 	fi
 }
 
-# Originals of files that an earlier bundle for this host installed and this
-# one does not (a newer topology dropped them): put them back.
-restore_unmanaged() {
+# The files an earlier bundle for this host installed and this one does not
+# (a newer topology dropped them: a backend switch drops ldirectord.cf or
+# keepalived.conf), one a line: those with an original kept in backup/.
+unmanaged() { # unmanaged OUT
+	: >"$1"
 	[ -d "$backup" ] || return 0
 	find "$backup" -type f | sort >"$work/kept"
 	while IFS= read -r kept <&3; do
 		p=${kept#"$backup"}
 		p=${p%.lvsgen-absent}
-		grep -qxF -- "$p" "$work/managed" || restore_file "$p"
+		grep -qxF -- "$p" "$work/managed" || grep -qxF -- "$p" "$1" || printf '%s\n' "$p" >>"$1"
 	done 3<"$work/kept"
+}
+
+# Puts their originals back. An install journals each first, as install_file
+# does the files it replaces: a rollback puts the file back as this run found
+# it (the old backend's file its daemon still runs on) and its kept original
+# (backup/PATH, or PATH.lvsgen-absent) with it, so the next install sees the
+# host as this one did.
+restore_unmanaged() {
+	unmanaged "$work/unmanaged"
+	while IFS= read -r p <&3; do
+		if [ "$action" = install ]; then
+			mkdir -p "$(dirname "$work/prev$p")" "$(dirname "$work/absent$p")" "$(dirname "$work/dropped$p")"
+			if [ -e "$root$p" ]; then cp -p "$root$p" "$work/prev$p" || fail "cannot keep $p"; else : >"$work/absent$p"; fi
+			printf '%s\n' "$p" >>"$work/journal"
+			for b in "$p" "$p.lvsgen-absent"; do
+				[ -e "$backup$b" ] || continue
+				cp -p "$backup$b" "$work/dropped$b" || fail "cannot keep $backup$b"
+				printf '%s\n' "$b" >>"$work/dropped-backups"
+			done
+		fi
+		restore_file "$p"
+	done 3<"$work/unmanaged"
 }
 
 changed() { # changed PATH: did this run replace it?
@@ -1483,6 +1541,17 @@ check)
 		say "pre-flight: a file's consumer refuses it: an install would change nothing."
 		differ=1
 	fi
+	# Files of an earlier bundle this one no longer has: an install puts their
+	# originals back (a failed backend switch leaves the old backend's file).
+	unmanaged "$work/unmanaged"
+	while IFS= read -r p <&3; do
+		differ=1
+		if [ -e "$backup$p" ]; then
+			say "--- $p is no longer in this bundle: an install puts back the host's own (kept in /var/lib/lvsgen/backup)"
+		else
+			say "--- $p is no longer in this bundle: an install takes out what lvsgen wrote (the host had no such file)"
+		fi
+	done 3<"$work/unmanaged"
 	if [ -s "$pending" ]; then
 		differ=1
 		while IFS= read -r name <&3; do
@@ -1618,13 +1687,16 @@ while IFS=' ' read -r kind name rest <&3; do
 		;;
 	after | readd)
 		# A backend switch: the new backend runs (its reload or start succeeded);
-		# only now is the old one stopped, then (readd) the new one adds again what
-		# the old one deleted on its way out, when the old one ran before this run.
+		# only now is the old one stopped (after: when it was enabled or ran before
+		# this run; one never installed is left alone), then (readd) the new one
+		# adds again what the old one deleted on its way out, when the old one ran.
 		[ "$due" = yes ] || continue
 		if [ "$kind" = readd ]; then
 			grep -q "^${rest%% *} [a-z-]* yes\$" "$work/services" || continue
-			rest=${rest#* }
+		else
+			grep -q -e "^${rest%% *} yes " -e "^${rest%% *} [a-z-]* yes\$" "$work/services" || continue
 		fi
+		rest=${rest#* }
 		started "$name"
 		run_needed "$rest"
 		;;

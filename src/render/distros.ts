@@ -63,12 +63,13 @@ const actionSchema = z.strictObject({
   reload: z.array(z.string()).default([]),
   start: z.array(z.string()).default([]),
   /**
-   * A backend switch: commands run once the daemon runs (after its reload or
-   * start), to stop the other backend only then; and `readd`, run after them
-   * when service `readd.service` (Handlebars; empty: none) was running before
-   * the run: the new backend adds again what the old one deleted on its way out.
+   * A backend switch: `after`, commands run once the daemon runs (after its
+   * reload or start) when service `after.service` (Handlebars; empty: none)
+   * was enabled or running before the run, to stop that other backend only
+   * then; and `readd`, run after them when service `readd.service` was running
+   * before the run: the new backend adds again what the old one deleted on its way out.
    */
-  after: z.array(z.string()).default([]),
+  after: z.strictObject({ service: z.string(), run: z.array(z.string()) }).optional(),
   readd: z.strictObject({ service: z.string(), run: z.array(z.string()) }).optional(),
   /**
    * Commands that take the action's live effect down (lvsgen's table, chain,
@@ -178,7 +179,7 @@ export interface ActionRule {
   running?: Template;
   reload: Template[];
   start: Template[];
-  after: Template[];
+  after?: { service: Template; run: Template[] };
   readd?: { service: Template; run: Template[] };
   undo: Template[];
   reapply: Template[];
@@ -368,7 +369,7 @@ function buildDistro(files: DistroFiles, dir: string, name: string, engine: Temp
       ...(a.running !== undefined ? { running: engine.compile(a.running, `${file} action ${n} running`) } : {}),
       reload: a.reload.map((c) => engine.compile(c, `${file} action ${n} reload`)),
       start: a.start.map((c) => engine.compile(c, `${file} action ${n} start`)),
-      after: a.after.map((c) => engine.compile(c, `${file} action ${n} after`)),
+      ...(a.after !== undefined ? { after: { service: engine.compile(a.after.service, `${file} action ${n} after service`), run: a.after.run.map((c) => engine.compile(c, `${file} action ${n} after`)) } } : {}),
       ...(a.readd !== undefined ? { readd: { service: engine.compile(a.readd.service, `${file} action ${n} readd service`), run: a.readd.run.map((c) => engine.compile(c, `${file} action ${n} readd`)) } } : {}),
       undo: a.undo.map((c) => engine.compile(c, `${file} action ${n} undo`)),
       reapply: a.reapply.map((c) => engine.compile(c, `${file} action ${n} reapply`)),

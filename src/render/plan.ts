@@ -40,9 +40,11 @@
 //   reload NAME must|may WORD...           ... run when it is (the daemon
 //                                          re-reads its files, keeping state)
 //   start NAME must|may WORD...            ... run when it is not
-//   after NAME must|may WORD...            ... run after its reload or start
-//                                          (a backend switch: the old one is
-//                                          stopped once the new one runs)
+//   after NAME SVC must|may WORD...        ... run after its reload or start
+//                                          when SVC was enabled or running
+//                                          before the run (a backend switch:
+//                                          the old one is stopped once the
+//                                          new one runs)
 //   readd NAME SVC must|may WORD...        ... then, when SVC was running
 //                                          before the run: the new backend
 //                                          adds what the old one deleted
@@ -628,8 +630,11 @@ export interface PlanAction {
   running: string[];
   reload: PlanCommand[];
   start: PlanCommand[];
-  /** A backend switch: run after the reload or start (the new backend runs): the old one stopped. */
-  after: PlanCommand[];
+  /**
+   * A backend switch: run after the reload or start (the new backend runs)
+   * when `service` was enabled or running before the run: the old one stopped.
+   */
+  after?: { service: string; commands: PlanCommand[] };
   /** Run after `after` when `service` was running before the run: the new backend adds what the old one deleted. */
   readd?: { service: string; commands: PlanCommand[] };
   /**
@@ -763,12 +768,12 @@ export function renderPlan(plan: Plan, header: string): string {
       commands('reload', a.reload);
       commands('start', a.start);
     } else must(a.reload.length === 0 && a.start.length === 0, `action ${a.name}: reload or start without running`);
-    commands('after', a.after);
-    if (a.readd !== undefined) {
-      must(SERVICE.test(a.readd.service) && a.readd.commands.length > 0 && a.services.includes(a.readd.service), `action ${a.name}: readd of ${a.readd.service} (a service the action changes)`);
-      for (const c of a.readd.commands) {
+    for (const [record, of] of [['after', a.after], ['readd', a.readd]] as const) {
+      if (of === undefined) continue;
+      must(SERVICE.test(of.service) && of.commands.length > 0 && a.services.includes(of.service), `action ${a.name}: ${record} of ${of.service} (a service the action changes)`);
+      for (const c of of.commands) {
         must(c.words.length > 0 && c.words.every((w) => SAFE_WORD.test(w)), `command ${JSON.stringify(c.words)}`);
-        out.push(`readd ${a.name} ${a.readd.service} ${c.tolerant ? 'may' : 'must'} ${c.words.join(' ')}`);
+        out.push(`${record} ${a.name} ${of.service} ${c.tolerant ? 'may' : 'must'} ${c.words.join(' ')}`);
       }
     }
     commands('undo', a.undo);
@@ -856,7 +861,7 @@ export function parsePlan(text: string): Plan {
       }
       case 'action':
         if (f.length !== 2 || !['now', 'ask'].includes(f[1]!)) throw bad('malformed action record');
-        plan.actions.push({ name: f[0]!, confirm: f[1] === 'ask', triggers: [], before: [], commands: [], running: [], reload: [], start: [], after: [], undo: [], reapply: [], services: [], enables: [] });
+        plan.actions.push({ name: f[0]!, confirm: f[1] === 'ask', triggers: [], before: [], commands: [], running: [], reload: [], start: [], undo: [], reapply: [], services: [], enables: [] });
         break;
       case 'when':
         action(f[0]).triggers.push(f.slice(1).join(' '));
@@ -865,18 +870,18 @@ export function parsePlan(text: string): Plan {
       case 'run':
       case 'reload':
       case 'start':
-      case 'after':
       case 'undo':
       case 'reapply':
         if (!['must', 'may'].includes(f[1]!) || f.length < 3) throw bad(`malformed ${kind} record`);
         action(f[0])[kind === 'run' ? 'commands' : kind].push({ tolerant: f[1] === 'may', words: f.slice(2) });
         break;
+      case 'after':
       case 'readd': {
-        if (f.length < 4 || !SERVICE.test(f[1]!) || !['must', 'may'].includes(f[2]!)) throw bad('malformed readd record');
+        if (f.length < 4 || !SERVICE.test(f[1]!) || !['must', 'may'].includes(f[2]!)) throw bad(`malformed ${kind} record`);
         const a = action(f[0]);
-        if (a.readd !== undefined && a.readd.service !== f[1]) throw bad('a second readd service');
-        a.readd ??= { service: f[1]!, commands: [] };
-        a.readd.commands.push({ tolerant: f[2] === 'may', words: f.slice(3) });
+        if (a[kind] !== undefined && a[kind].service !== f[1]) throw bad(`a second ${kind} service`);
+        a[kind] ??= { service: f[1]!, commands: [] };
+        a[kind].commands.push({ tolerant: f[2] === 'may', words: f.slice(3) });
         break;
       }
       case 'running':

@@ -77,11 +77,12 @@ export function renderHost(host: DerivedHost, model: DerivedModel, distro: Distr
     const r = { running: commandWords(probe), reload: commands(reload), start: commands(start) };
     return r.reload.length + r.start.length > 0 ? r : { running: [], reload: [], start: [] };
   };
-  // A backend switch's re-add, for the service it names (none where that renders empty).
-  const readdOf = (r: { service: Template; run: Template[] } | undefined) => {
+  // A backend switch's stop of the old backend and re-add, for the service each
+  // names (none where that renders empty).
+  const switchOf = (r: { service: Template; run: Template[] } | undefined) => {
     const service = r === undefined ? '' : r.service(base).trim();
     const c = r === undefined || service === '' ? [] : commands(r.run);
-    return c.length > 0 ? { readd: { service, commands: c } } : {};
+    return c.length > 0 ? { service, commands: c } : undefined;
   };
   const plan: Plan = {
     host: host.name,
@@ -93,21 +94,24 @@ export function renderHost(host: DerivedHost, model: DerivedModel, distro: Distr
     }),
     actions: distro.actions
       .filter((a) => triggers.has(a.name))
-      .map((a) => ({
-        name: a.name,
-        confirm: a.confirm,
-        triggers: [...new Set(triggers.get(a.name))].sort(),
-        before: commands(a.before),
-        commands: commands(a.run),
-        ...reloadOrStart(a.running, a.reload, a.start),
-        after: commands(a.after),
-        ...readdOf(a.readd),
-        undo: commands(a.undo),
-        reapply: commands(a.reapply),
-        services: [...new Set(packages(a.services))].sort(),
-        enables: [...new Set(packages(a.enables))].sort(),
-      }))
-      .filter((a) => a.commands.length > 0 || a.before.length > 0 || a.running.length > 0 || a.after.length > 0),
+      .map((a) => {
+        const [after, readd] = [switchOf(a.after), switchOf(a.readd)];
+        return {
+          name: a.name,
+          confirm: a.confirm,
+          triggers: [...new Set(triggers.get(a.name))].sort(),
+          before: commands(a.before),
+          commands: commands(a.run),
+          ...reloadOrStart(a.running, a.reload, a.start),
+          ...(after !== undefined ? { after } : {}),
+          ...(readd !== undefined ? { readd } : {}),
+          undo: commands(a.undo),
+          reapply: commands(a.reapply),
+          services: [...new Set(packages(a.services))].sort(),
+          enables: [...new Set(packages(a.enables))].sort(),
+        };
+      })
+      .filter((a) => a.commands.length > 0 || a.before.length > 0 || a.running.length > 0 || a.after !== undefined),
     services: [],
     sysctls: distro.live.sysctl === undefined ? [] : [...sysctlKeys].sort().map((key) => ({ program: distro.live.sysctl!, key })),
     probes: [],

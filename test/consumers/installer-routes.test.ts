@@ -17,10 +17,13 @@
 // reverts, and what ifupdown runs), ifupdown's ifup/ifdown (the network
 // restart on Debian: `ifdown -a --exclude=lo` then `ifup -a`, as
 // networking.service and sarge's /etc/init.d/networking do; also the
-// pre-flight's `ifup --no-act`), run-parts, and net-tools' `route` (Red Hat's
-// network restart, which adds static-routes' lines as initscripts do). Every
-// other command of the plan (sysctl, the service manager) is a stub that
-// succeeds.
+// pre-flight's `ifup --no-act`), run-parts, and net-tools' `route`. Red
+// Hat's network restart is initscripts' replayed in sh (INITSCRIPTS_RESTART:
+// every device down and up again from its ifcfg file, GATEWAY, route-DEV,
+// then static-routes' `any` lines through route); the redhat host has a
+// static route of its own in static-routes too, which lvsgen merges (block).
+// Every other command of the plan (sysctl, the service manager) is a stub
+// that succeeds.
 //
 // Shown, per distro: the administrator's routes survive the install's network
 // restart, lvsgen's route is added; --uninstall leaves `ip route` (and `ip
@@ -59,17 +62,53 @@ exec ${ifup} -a
 `;
 
 /**
- * Red Hat's /etc/init.d/network restart, the part that reads static-routes,
- * as initscripts (7.x) do it:
+ * Red Hat's /etc/init.d/network restart as initscripts (7.x) do it, with the
+ * real ip and route: stop is ifdown of every device (its addresses flushed,
+ * the device down: the kernel drops its routes); start is, for each ifcfg-DEV
+ * with ONBOOT=yes, its address, the default route when GATEWAY (ifcfg-DEV,
+ * else /etc/sysconfig/network) lies in the device's network (ifup-eth's
+ * ipcalc test), each line of route-DEV as `ip route add LINE dev DEV`
+ * (ifup-routes), then the non interface-specific static routes:
  *   grep "^any" /etc/sysconfig/static-routes | while read ignore args ; do /sbin/route add -$args ; done
- * A failure there (a route that exists) is only printed. The devices are not
- * taken down and up again: their addresses are those the host already has.
+ * The names initscripts skip (aliases, backups) are skipped.
  */
 const INITSCRIPTS_RESTART = `#!/bin/sh
 printf '%s\\n' "$0 $*" >>/${STUB_LOG}
 [ "$1" = restart ] || exit 0
+S=/etc/sysconfig/network-scripts
+bb=/real/busybox
+devices() {
+	for f in "$S"/ifcfg-*; do
+		d=\${f##*/ifcfg-}
+		case $d in lo | *:* | *~ | *.bak | *.old | *.orig | *.rpmnew | *.rpmorig | *.rpmsave | *.lvsgen-*) continue ;; esac
+		echo "$d"
+	done
+}
+for d in $(devices); do /sbin/ip addr flush dev "$d"; /sbin/ip link set dev "$d" down; done
+for d in $(devices); do
+	(
+		GATEWAY=
+		. /etc/sysconfig/network
+		netgw=$GATEWAY
+		DEVICE=$d IPADDR= NETMASK= GATEWAY= GATEWAYDEV= ONBOOT=
+		. "$S/ifcfg-$d"
+		[ "$ONBOOT" = yes ] || exit 0
+		eval "$($bb ipcalc -p "$IPADDR" "$NETMASK")"
+		eval "$($bb ipcalc -n "$IPADDR" "$NETMASK")"
+		/sbin/ip addr add "$IPADDR/$PREFIX" dev "$DEVICE"
+		/sbin/ip link set dev "$DEVICE" up
+		gw=\${GATEWAY:-$netgw}
+		if [ -n "$gw" ] && { [ -z "$GATEWAYDEV" ] || [ "$GATEWAYDEV" = "$DEVICE" ]; } && [ "$($bb ipcalc -n "$gw" "$NETMASK")" = "NETWORK=$NETWORK" ]; then
+			/sbin/ip route replace default via "$gw" dev "$DEVICE"
+		fi
+		[ -f "$S/route-$DEVICE" ] && $bb grep -v '^#' "$S/route-$DEVICE" | while read -r line; do
+			[ -n "$line" ] && /sbin/ip route add $line dev "$DEVICE"
+		done
+		exit 0
+	)
+done
 [ -f /etc/sysconfig/static-routes ] || exit 0
-/real/busybox grep "^any" /etc/sysconfig/static-routes | while read -r ignore args; do
+$bb grep "^any" /etc/sysconfig/static-routes | while read -r ignore args; do
 	/sbin/route add -$args
 done
 exit 0
@@ -103,7 +142,12 @@ interface Case {
   restart(plan: Plan): string;
   /** Real programs at the root's paths (beyond `ip`): path -> tool. */
   programs(plan: Plan): Record<string, string>;
+  /** The administrator's routes beyond ADMIN_DEFAULT and ADMIN_ROUTE. */
+  adminRoutes?: string[];
 }
+
+/** The plan's network restart command (its program). */
+const networkOf = (plan: Plan) => plan.actions.find((a) => a.name === 'network')!.commands[0]!.words[0]!;
 
 /** The plan's ifup (its pre-flight check's program). */
 const ifupOf = (plan: Plan) => consumerOf(plan.files.find((f) => f.check?.words.some((w) => w.endsWith('/ifup')))!.check!.words);
@@ -126,16 +170,13 @@ const CASES: Case[] = [
       '/etc/sysconfig/network-scripts/ifcfg-eth1': 'DEVICE=eth1\nONBOOT=yes\nBOOTPROTO=static\nIPADDR=172.16.0.254\nNETMASK=255.255.255.0\n',
       // initscripts' ifup-routes: each line is `ip route add LINE dev eth0`.
       '/etc/sysconfig/network-scripts/route-eth0': '10.9.0.0/16 via 10.1.3.250\n',
+      // The administrator's own static route in the file lvsgen writes too.
+      '/etc/sysconfig/static-routes': `any net 10.8.0.0 netmask 255.255.0.0 gw 10.1.3.250\n`,
     },
-    // What initscripts' network start made of those files.
-    boot: (ns) => {
-      ok(ns.ip('addr', 'add', '10.1.3.254/24', 'dev', 'eth0'), 'eth0');
-      ok(ns.ip('addr', 'add', '172.16.0.254/24', 'dev', 'eth1'), 'eth1');
-      for (const d of ['eth0', 'eth1']) ok(ns.ip('link', 'set', d, 'up'), `${d} up`);
-      ok(ns.ip('route', 'add', 'default', 'via', '172.16.0.1', 'dev', 'eth1'), 'GATEWAY');
-      ok(ns.ip('route', 'add', '10.9.0.0/16', 'via', '10.1.3.250', 'dev', 'eth0'), 'route-eth0');
-    },
+    // The host as initscripts' network start brings it up from those files.
+    boot: (ns, root, plan) => void chrooted(ns, root, [networkOf(plan), 'restart'], 'the administrator\'s network start'),
     restart: () => INITSCRIPTS_RESTART,
+    adminRoutes: ['10.8.0.0/16 via 10.1.3.250 dev eth0'],
     programs: () => ({ '/sbin/route': 'route' }),
   },
 ];
@@ -155,7 +196,7 @@ function scratchRoot(t: TestContext, c: Case, plan: Plan, busybox: Buffer): stri
   run('mknod', ['-m', '666', join(root, 'dev/null'), 'c', '1', '3']);
   const ip = plan.probes.find((p) => p.id.startsWith('route-'))!.words[0]!;
   const programs: Record<string, string> = { [ip]: 'ip', ...c.programs(plan) };
-  const network = plan.actions.find((a) => a.name === 'network')!.commands[0]!.words[0]!;
+  const network = networkOf(plan);
   const words = plan.actions.flatMap((a) => [...a.before, ...a.commands, ...a.reload, ...a.start, ...a.undo, ...a.reapply].map((x) => x.words[0]!));
   const place = (p: string, text: string) => {
     mkdirSync(join(root, dirname(p)), { recursive: true });
@@ -223,7 +264,7 @@ describe('install.sh --uninstall deletes lvsgen\'s static routes and keeps the a
       const root = scratchRoot(t, c, plan, busybox);
       c.boot(ns, root, plan);
       const before = live(ns);
-      assert.ok(before.route.some((l) => l.startsWith(ADMIN_DEFAULT)) && before.route.includes(ADMIN_ROUTE), `the administrator's routes are up:\n${before.route.join('\n')}`);
+      assert.ok(before.route.some((l) => l.startsWith(ADMIN_DEFAULT)) && [ADMIN_ROUTE, ...(c.adminRoutes ?? [])].every((a) => before.route.includes(a)), `the administrator's routes are up:\n${before.route.join('\n')}`);
       assert.ok(!before.route.includes(LVSGEN_ROUTE));
 
       // Install: the network restart reads lvsgen's file; the administrator's routes stay.

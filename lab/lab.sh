@@ -262,7 +262,7 @@ run_check() {
     if echo "$got" | grep " $fam $3 " | grep -vq dadfailed; then pass "$id" "$fam $3 on $2"; else fail "$id" "$(echo "$got" | awk '$3 == "inet" || $3 == "inet6" {print $3, $4, $NF}' | tr '\n' ' ')"; fi
     ;;
   route)
-    got=$(on "$1" ip route list "$2" 2>&1 | sed 's/ onlink//' | norm)
+    got=$(on "$1" ip route list "$2" 2>&1 | route_attrs_off | norm)
     if [ "$got" = "$2 via $3 dev $4" ]; then pass "$id" "$got"; else fail "$id" "${got:-no route}"; fi
     ;;
   local)
@@ -282,6 +282,12 @@ run_check() {
     # HOST fetches the client's page at ADDR; the client says whom it saw
     got=$(on "$1" "${CURL[@]}" "http://$(url_host "$2")/cgi-bin/addr" 2>&1)
     if [ "$got" = "$3" ]; then pass "$id" "the client sees $got"; else fail "$id" "the client sees: $got"; fi
+    ;;
+  nm-active)
+    # NetworkManager's view of the device: the profile it activated there
+    # (GENERAL.CONNECTION, GENERAL.STATE of `nmcli device show`)
+    got=$(on "$1" nmcli -g GENERAL.CONNECTION,GENERAL.STATE device show "$2" 2>&1 | tr '\n' ' ' | norm)
+    case $got in "$3 100 (connected)"*) pass "$id" "$2: $got" ;; *) fail "$id" "$2: ${got:-nothing}" ;; esac
     ;;
   sysctl)
     got=$(on "$1" sysctl -n "$2" 2>&1)

@@ -28,6 +28,14 @@
 #     nft FAMILY TABLE RULE   `nft list table FAMILY TABLE` holds RULE
 #     iptables TABLE CHAIN RULE   `iptables -t TABLE -S CHAIN` has the line RULE
 #     sysctl KEY VALUE        `sysctl -n KEY` is VALUE in the host's namespace
+#     keyfile PATH SECTION LINE   the NetworkManager keyfile PATH has LINE in
+#                             SECTION (a key of the administrator's profile
+#                             the keyfile merge carries into lvsgen's)
+#     autoconnect-off PATH    PATH is the copy with `autoconnect=false` first in
+#                             its [connection] section (the administrator's
+#                             profile of a device lvsgen configures, disabled)
+#     firewalld ZONE SERVICE  `firewall-cmd --zone=ZONE --query-service=SERVICE`
+#                             says yes (firewalld running with the zone)
 #     boot WORD...            run on the host at its boot (not a check)
 
 ADMIN_DNS=192.0.2.53
@@ -47,10 +55,13 @@ admin_file() {
 # admin_record KEEP FIELD...: a record of the manifest being written.
 admin_record() { local k=$1; shift; local IFS=$'\t'; echo "$*" >>"$k/manifest.new"; }
 
-# admin_seed HOST DISTRO UPPER DEV: DEV is a device of the topology on HOST
-# (one lvsgen manages: the administrator's DNS servers are on it).
+# admin_seed HOST DISTRO UPPER DEV [PROTO/PORT...]: DEV is a device of the
+# topology on HOST (one lvsgen manages: the administrator's DNS servers are on
+# it); the ports are those of the services HOST runs (the lab's servers there:
+# a rhel9 administrator opens them in firewalld's zone).
 admin_seed() {
-  local h=$1 d=$2 u=$3 dev=$4 k
+  local h=$1 d=$2 u=$3 dev=$4 k pp
+  shift 4
   k=$(admin_keep "$h")
   rm -rf "$k"
   mkdir -p "$k/files"
@@ -184,6 +195,60 @@ EOF
     rec boot /usr/sbin/nft -f /etc/nftables.conf
     rec boot /usr/sbin/sysctl -p /etc/sysctl.d/60-admin.conf
     ;;
+  rhel9)
+    # The profile RHEL 9's installer writes for the device (DHCP), with the
+    # administrator's DNS server and search domain: NetworkManager brings it
+    # up at boot; lvsgen's profile takes the device, keeping these keys
+    admin_file "$u" "$k" 0600 "/etc/NetworkManager/system-connections/$dev.nmconnection" <<EOF
+[connection]
+id=$dev
+uuid=7b3c1f0e-5a2d-4c8e-9f61-2d4e8a0b6c13
+type=ethernet
+interface-name=$dev
+
+[ethernet]
+
+[ipv4]
+dns=$ADMIN_DNS;
+dns-search=lab.example;
+method=auto
+
+[ipv6]
+addr-gen-mode=eui64
+method=auto
+
+[proxy]
+EOF
+    # firewalld's public zone (the default one), the administrator's copy: SSH
+    # and the services this host runs, opened; the rest rejected
+    {
+      cat <<'EOF'
+<?xml version="1.0" encoding="utf-8"?>
+<zone>
+  <short>Public</short>
+  <description>The administrator's: SSH and the services this host runs.</description>
+  <service name="ssh"/>
+EOF
+      for pp in "$@"; do printf '  <port protocol="%s" port="%s"/>\n' "${pp%/*}" "${pp#*/}"; done
+      printf '  <forward/>\n</zone>\n'
+    } | admin_file "$u" "$k" 0644 /etc/firewalld/zones/public.xml
+    admin_file "$u" "$k" 0644 /etc/sysctl.d/60-admin.conf <<'EOF'
+# The administrator's: idle TCP connections given up after 5 unanswered probes
+net.ipv4.tcp_keepalive_probes = 5
+EOF
+    local nmc=/etc/NetworkManager/system-connections
+    rec kept /etc/firewalld/zones/public.xml
+    rec kept /etc/sysctl.d/60-admin.conf
+    rec autoconnect-off "$nmc/$dev.nmconnection"
+    rec backup "$nmc/$dev.nmconnection"
+    rec keyfile "$nmc/lvsgen-$dev.nmconnection" '[ipv4]' "dns=$ADMIN_DNS;"
+    rec keyfile "$nmc/lvsgen-$dev.nmconnection" '[ipv4]' 'dns-search=lab.example;'
+    rec firewalld public ssh
+    rec sysctl net.ipv4.tcp_keepalive_probes 5
+    # systemd-sysctl and firewalld.service at boot (NetworkManager after them: lib/cluster.sh)
+    rec boot /usr/sbin/sysctl -p /etc/sysctl.d/60-admin.conf
+    rec boot /usr/bin/systemctl start firewalld
+    ;;
   esac
   unset -f rec
   mv "$k/manifest.new" "$k/manifest"
@@ -224,6 +289,14 @@ admin_has_option() {
     $1 ~ /^(iface|auto|mapping|source|source-directory|rename|no-auto-down|no-scripts|allow-.*)$/ { cur = $1 == "iface" && $2 == dev && $3 == "inet"; next }
     cur { l = $0; sub(/^[ \t]+/, "", l); sub(/[ \t]+$/, "", l); if (l == want) found = 1 }
     END { exit !found }'
+}
+# What a keyfile is with autoconnect=false first in its [connection] section (stdin).
+admin_autoconnect_off_form() {
+  awk '{ print } /^\[connection\][ \t]*$/ { print "autoconnect=false" }'
+}
+# Does the keyfile on stdin hold LINE ($2) in SECTION ($1)?
+admin_has_key() {
+  awk -v sec="$1" -v want="$2" '/^[ \t]*\[/ { cur = $0; sub(/[ \t]+$/, "", cur); next } cur == sec && $0 == want { found = 1 } END { exit !found }'
 }
 # How the host's text ($2) differs from the administrator's ($1), for a message:
 # the first line of the administrator's it lacks, else the first it gained.
@@ -280,6 +353,21 @@ admin_check() {
       got=$(on "$h" iptables -t "$a" -S "$b" 2>&1)
       if printf '%s\n' "$got" | grep -qxF -- "$c"; then echo "iptables -t $a: $c"
       else echo "iptables -t $a -S $b lacks $c: $(printf '%s' "$got" | tr '\n' '|' | cut -c1-200)"; rc=1; fi
+      ;;
+    keyfile)
+      if admin_read "$h" "$a" | admin_has_key "$b" "$c"; then echo "$a: $b has the administrator's $c"
+      else echo "$a: $b lacks the administrator's $c"; rc=1; fi
+      ;;
+    autoconnect-off)
+      want=$(admin_autoconnect_off_form <"$k/files$a"; echo .)
+      got=$(admin_read "$h" "$a"; echo .)
+      if [ "$want" != "$got" ]; then echo "$a: not the administrator's profile with autoconnect=false: it $(admin_first_diff "${want%.}" "${got%.}")"; rc=1
+      else echo "$a: the administrator's profile, autoconnect=false, the rest kept"; fi
+      ;;
+    firewalld)
+      got=$(on "$h" firewall-cmd --zone="$a" --query-service="$b" 2>&1)
+      if [ "$got" = yes ]; then echo "firewalld running, zone $a with $b"
+      else echo "firewalld: zone $a with $b: $(printf '%s' "$got" | tr '\n' ' ' | cut -c1-200)"; rc=1; fi
       ;;
     sysctl)
       got=$(on "$h" sysctl -n "$a" 2>&1)

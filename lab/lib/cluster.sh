@@ -14,7 +14,8 @@
 #     in the upper layer; the machine's files are never touched.
 #   - the distro kit: Red Hat's initscripts replayed (kit/redhat: /etc/init.d/
 #     network, ifup, ifdown, iptables, chkconfig, ldirectord), a systemctl that
-#     runs the machine's units for Debian 12 (kit/debian12) and, on the test
+#     runs the machine's units for Debian 12 and RHEL 9 (kit/debian12), RHEL 9's
+#     NetworkManager.conf (kit/rhel9: keyfiles only) and, on the test
 #     machine's kernel (LAB_TIER=host), stand-ins for what that kernel cannot do
 #     (kit/host: ipvsadm with a table in a file, modprobe that records, sysctl
 #     that never writes global keys). In the VM (LAB_TIER=vm) the real ones run.
@@ -145,12 +146,21 @@ lab_seed_root() { # lab_seed_root HOST DISTRO UPPER
     mkdir -p "$u/etc/sysconfig"
     printf 'NETWORKING=yes\nHOSTNAME=%s\n' "$h" >"$u/etc/sysconfig/network"
   fi
-  if [ "$d" = debian12 ]; then
+  if [ "$d" = debian12 ] || [ "$d" = rhel9 ]; then
     # No systemd runs as the host's pid 1: kit/debian12's systemctl runs the
     # machine's own units (see there); the real one edits the unit symlinks.
     mkdir -p "$u/usr/bin"
     cp /usr/bin/systemctl "$u/usr/lib/lvsgen-lab/systemctl.real"
     install -m 0755 "$LAB_KIT/debian12/usr/bin/systemctl" "$u/usr/bin/systemctl"
+  fi
+  if [ "$d" = rhel9 ]; then
+    cp -a "$LAB_KIT/rhel9/." "$u/"
+    # NetworkManager's dispatcher script for Debian's ifupdown (if-up.d hooks)
+    # is not RHEL's: a whiteout hides it
+    if [ -e /etc/NetworkManager/dispatcher.d/01-ifupdown ]; then
+      mkdir -p "$u/etc/NetworkManager/dispatcher.d"
+      mknod "$u/etc/NetworkManager/dispatcher.d/01-ifupdown" c 0 0
+    fi
   fi
   if [ "$LAB_TIER" = host ]; then
     mkdir -p "$u/usr/sbin"
@@ -168,8 +178,11 @@ lab_keeper() { # lab_keeper HOST
   local h=$1 ns; ns=$(ns_of "$1")
   local base=$LAB_WORK/hosts/$h
   local r=$base/root ready=$base/ready
-  local ro_sys=0
+  local ro_sys=0 nm=0
   [ "$LAB_TIER" = host ] && ro_sys=1
+  # NetworkManager waits for udev to announce every device unless /sys is
+  # read-only (how it runs in a container; no udev runs in a namespace)
+  [ "${LAB_DISTRO[$h]}" = rhel9 ] && nm=1
   ip netns exec "$ns" unshare --mount --uts --ipc --propagation private \
     bash -c '
       set -e
@@ -177,6 +190,7 @@ lab_keeper() { # lab_keeper HOST
       mount -t overlay overlay -o "lowerdir=$lower,upperdir=$base/upper,workdir=$base/work" "$r"
       mount -t proc proc "$r/proc"
       mount --rbind /sys "$r/sys"
+      [ "$7" = 1 ] && mount -o remount,bind,ro "$r/sys"
       if [ "$ro_sys" = 1 ]; then
         # Only net.* is this namespace'"'"'s own: the rest of /proc/sys is read-only.
         mount --bind "$r/proc/sys" "$r/proc/sys"
@@ -206,7 +220,7 @@ lab_keeper() { # lab_keeper HOST
       hostname "$h"
       echo ok >"$base/ready"
       exec sleep "${6:-7200}"
-    ' keeper "$base" "$r" "$h" "$ro_sys" "${LAB_LOWER:-/}" "${LAB_KEEPER_SLEEP:-7200}" \
+    ' keeper "$base" "$r" "$h" "$ro_sys" "${LAB_LOWER:-/}" "${LAB_KEEPER_SLEEP:-7200}" "$nm" \
     >"$base/keeper.log" 2>&1 &
   LAB_KEEPER[$h]=$!
   if ! wait_for 60 test -s "$ready"; then
@@ -254,7 +268,9 @@ cluster_up() {
       LAB_ROOT[$a]=$base/root
       lab_seed_root "$a" "$b" "$base/upper"
       # the administrator's configuration (lib/admin.sh), on the host's first device
-      admin_seed "$a" "$b" "$base/upper" "$(awk -F'\t' -v h="$a" '$1 == "link" && $2 == h { print $3; exit }' "$plan")"
+      # shellcheck disable=SC2046 # one PROTO/PORT a word
+      admin_seed "$a" "$b" "$base/upper" "$(awk -F'\t' -v h="$a" '$1 == "link" && $2 == h { print $3; exit }' "$plan")" \
+        $(awk -F'\t' -v h="$a" '$1 == "server" && $2 == h { print $4 "/" $5 }' "$plan")
       ;;
     link)
       local port="p$RANDOM$RANDOM"
@@ -295,8 +311,10 @@ cluster_up() {
   for h in "${LAB_HOSTS[@]}"; do
     wait_for 10 on "$h" test -S /dev/log || lab_log "host $h: no syslog socket"
     # what the boot made of the administrator's files: sysctls, firewall rules
+    [ "${LAB_DISTRO[$h]}" = rhel9 ] && lab_boot_dbus "$h"
     admin_boot "$h"
     [ "${LAB_DISTRO[$h]}" = debian12 ] && lab_boot_systemd "$h"
+    [ "${LAB_DISTRO[$h]}" = rhel9 ] && lab_boot_networkmanager "$h"
   done
   return 0
 }
@@ -312,6 +330,29 @@ lab_boot_systemd() {
   on "$h" mkdir -p /run/lock/subsys
   on "$h" timeout 60 systemctl start networking || lab_log "host $h: networking.service did not start"
   on "$h" systemctl is-active networking.service nftables.service ldirectord.service keepalived.service >/dev/null 2>&1
+  return 0
+}
+
+# A RHEL 9 host's system bus, before anything that talks to it (firewalld,
+# NetworkManager, nmcli, firewall-cmd): the machine's dbus-daemon with its own
+# system.conf, in the host's namespaces and root, so its socket is the host's
+# /run/dbus/system_bus_socket (dbus.service's --address=systemd: needs systemd's
+# socket activation, which no one does here).
+lab_boot_dbus() {
+  local h=$1
+  on "$h" mkdir -p /run/dbus
+  on_bg "$h" dbus-daemon --system --nofork --nopidfile
+  wait_for 10 on "$h" test -S /run/dbus/system_bus_socket || lab_log "host $h: no system bus"
+}
+# What a RHEL 9 host's boot leaves behind that its installer relies on:
+# NetworkManager.service running (the machine's unit through kit/debian12's
+# systemctl: Type=dbus, started once it owns its bus name), having activated
+# the profiles it found (the administrator's: lib/admin.sh). firewalld is the
+# administrator's (admin_boot starts it).
+lab_boot_networkmanager() {
+  local h=$1
+  on "$h" timeout 60 systemctl start NetworkManager || lab_log "host $h: NetworkManager.service did not start"
+  wait_for 30 on "$h" nmcli -t general status || lab_log "host $h: nmcli general status: no NetworkManager"
   return 0
 }
 

@@ -64,9 +64,13 @@ restart_server() {
 # chrooted into that root. Bounded (180 s).
 # (defined in cluster.sh)
 
-# route_default HOST: `ip route show 0/0`. ifupdown adds the route "onlink"
-# (the Debian of 2005 did not print it): compared without.
-route_default() { on "$1" ip route show 0/0 | sed 's/ onlink//' | norm; }
+# route_default HOST: `ip route show 0/0`, its attributes of how the route was
+# added taken off (route_attrs_off): compared as `default via ADDR dev DEV`.
+route_default() { on "$1" ip route show 0/0 | route_attrs_off | norm; }
+# A route without what its adder adds: ifupdown adds it "onlink" (the Debian
+# of 2005 did not print it); NetworkManager with "proto static" and its
+# metric (100 for an ethernet profile: ipv4.route-metric, NetworkManager.conf(5)).
+route_attrs_off() { sed -e 's/ onlink//' -e 's/ proto static//' -e 's/ metric [0-9]*//'; }
 
 # ldirectord_runs HOST: a live ldirectord, by its pid file: /var/run/ldirectord.
 # CFGNAME.pid, CFGNAME being "ldirectord" when started without a file (Red Hat's

@@ -19,6 +19,7 @@ import { floatingAddress, pairsOf } from '../model/pairs.js';
 import type { DerivedHost, DerivedModel, DirectorService, KeepalivedVirtualServer, MarkRule, VirtualBlock } from '../derive/model.js';
 import { addressKey, addressKey6, contains, contains6, ipv6Of, isIPv6, lastKey6, parseCidr, parseCidr6 } from '../model/net.js';
 import type { Topology } from '../model/schema.js';
+import type { Distro } from '../render/distros.js';
 import { PLAN, type HostBundle } from '../render/types.js';
 
 /** What the lab needs to know of a distro (from its distro.yaml). */
@@ -27,6 +28,22 @@ export interface LabDistro {
   webRoot: string;
   /** How a heartbeat pair runs there (capabilities.heartbeat_pair). */
   pair: 'heartbeat' | 'vrrp';
+  /**
+   * NetworkManager applies the host's interface files (a file kind merged as
+   * a `keyfile`: rhel9): the lab checks that it holds lvsgen's profile of
+   * each device active, not only the addresses (another profile of the
+   * device, or an address left by hand, would show those too).
+   */
+  networkManager?: boolean;
+}
+
+/** What the lab needs to know of a distro, from its distro.yaml (the CLI and the tests share it). */
+export function labDistro(d: Distro): LabDistro {
+  return {
+    webRoot: d.vars.web_root ?? '/var/www/html',
+    pair: d.capabilities.heartbeatPair,
+    ...(d.files.some((f) => f.merge === 'keyfile') ? { networkManager: true } : {}),
+  };
 }
 
 export interface LabLan {
@@ -509,6 +526,13 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
     }
     if (h.gateway6) {
       add({ id: `gw6.${h.name}`, name: `ip -6 route show default on ${h.name}`, expected: `default via ${h.gateway6.address} dev ${h.gateway6.device}`, run: ['gateway6', h.name, h.gateway6.address, h.gateway6.device] });
+    }
+    // NetworkManager's own view: lvsgen's profile is the one active on the device
+    if (opts.distro(h.distro).networkManager) {
+      const devs = [...h.devices.map((d) => d.device), ...(h.loopbackAliases.length > 0 ? ['lo'] : [])];
+      for (const dev of devs) {
+        add({ id: `nm.${h.name}.${dev}`, name: `NetworkManager on ${h.name} has lvsgen-${dev} active on ${dev}`, expected: `nmcli: ${dev}'s connection is lvsgen-${dev}, activated`, run: ['nm-active', h.name, dev, `lvsgen-${dev}`] });
+      }
     }
     if (h.forwarding) add({ id: `fwd.${h.name}`, name: `net.ipv4.ip_forward on ${h.name}`, expected: '1', run: ['sysctl', h.name, 'net.ipv4.ip_forward', '1'] });
     if (h.forwarding6) add({ id: `fwd6.${h.name}`, name: `net.ipv6.conf.all.forwarding on ${h.name}`, expected: '1', run: ['sysctl', h.name, 'net.ipv6.conf.all.forwarding', '1'] });

@@ -23,6 +23,11 @@ const DISTRO: Record<string, Tool[]> = {
   redhat: [t('iptables-restore', 'iptables'), t('iptables', 'iptables'), t('route', 'net-tools'), t('ifconfig', 'net-tools')],
   debian: [t('ifup', 'ifupdown'), t('ifdown', 'ifupdown'), t('iptables', 'iptables'), t('update-rc.d', 'init-system-helpers'), t('route', 'net-tools')],
   debian12: [t('ifup', 'ifupdown'), t('ifdown', 'ifupdown'), t('nft', 'nftables'), t('systemctl', 'systemd')],
+  // NetworkManager and firewalld on a system bus of the host's own (lab/lib/cluster.sh)
+  rhel9: [
+    t('NetworkManager', 'network-manager'), t('nmcli', 'network-manager'), t('dbus-daemon', 'dbus-daemon'), t('dbus-send', 'dbus-bin'),
+    t('firewalld', 'firewalld'), t('firewall-cmd', 'firewalld'), t('nft', 'nftables'), t('systemctl', 'systemd'),
+  ],
 };
 
 const NEED: Record<string, Tool[]> = {

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { hostsWithVerify, labNeedsKernel, NEEDS_IPVS, planLab, type LabPlan } from '../../src/lab/plan.js';
+import { hostsWithVerify, labDistro, labNeedsKernel, NEEDS_IPVS, planLab, type LabPlan } from '../../src/lab/plan.js';
 import type { CheckResult } from '../../src/lab/report.js';
 import { exitStatus, summarize } from '../../src/lab/report.js';
 import { labTools } from '../../src/lab/tools.js';
@@ -27,10 +27,7 @@ export function labPlan(text: string, distro?: string): LabPlan {
   const g = runPipeline(text, { distros: DISTROS, env: {}, readKeyFile: () => { throw new Error('no key file in these topologies'); }, ...(distro ? { distro } : {}) });
   const verifying = hostsWithVerify(g.bundles);
   return planLab(g.model, g.topology, {
-    distro: (name) => {
-      const d = DISTROS.get(name)!;
-      return { webRoot: d.vars.web_root ?? '/var/www/html', pair: d.capabilities.heartbeatPair };
-    },
+    distro: (name) => labDistro(DISTROS.get(name)!),
     verifies: (h) => verifying.has(h),
   });
 }

@@ -62,6 +62,10 @@ test('admin_seed: per distro, the administrator\'s files in the root and a copy 
       files: { '/etc/nftables.conf': '755', '/etc/sysctl.d/60-admin.conf': '644', '/etc/network/interfaces.d/50-cloud-init': '644' },
       kinds: ['kept', 'kept', 'disabled', 'option', 'nft', 'sysctl', 'boot', 'boot'],
     },
+    rhel9: {
+      files: { '/etc/NetworkManager/system-connections/eth1.nmconnection': '600', '/etc/firewalld/zones/public.xml': '644', '/etc/sysctl.d/60-admin.conf': '644' },
+      kinds: ['kept', 'kept', 'autoconnect-off', 'backup', 'keyfile', 'keyfile', 'firewalld', 'sysctl', 'boot', 'boot'],
+    },
   };
   for (const [distro, w] of Object.entries(want)) {
     const dir = join(s.dir, distro);
@@ -75,9 +79,20 @@ test('admin_seed: per distro, the administrator\'s files in the root and a copy 
     // the administrator's DNS servers go on the device it is given; no gateway anywhere
     const all = Object.keys(w.files).map((p) => readFileSync(at(p), 'utf8')).join('');
     assert.doesNotMatch(all, /gateway/);
-    if (distro !== 'redhat') assert.match(all, /iface eth1 inet dhcp\n\s+dns-nameservers 192\.0\.2\.53\n/);
-    else assert.match(all, /^DEVICE=eth1\nBOOTPROTO=dhcp\nONBOOT=yes\nDNS1=192\.0\.2\.53\n/m);
+    if (distro === 'redhat') assert.match(all, /^DEVICE=eth1\nBOOTPROTO=dhcp\nONBOOT=yes\nDNS1=192\.0\.2\.53\n/m);
+    else if (distro === 'rhel9') assert.match(all, /^interface-name=eth1\n[\s\S]*^\[ipv4\]\ndns=192\.0\.2\.53;\ndns-search=lab\.example;\nmethod=auto\n/m);
+    else assert.match(all, /iface eth1 inet dhcp\n\s+dns-nameservers 192\.0\.2\.53\n/);
   }
+});
+
+test('admin_seed, rhel9: firewalld\'s zone opens SSH and the ports of the services the host runs, and nothing else', (t) => {
+  const s = setup(t, []);
+  if (!s) return;
+  const r = bash(s.dir, s.ns, 'admin_seed h rhel9 "$ROOT" eth0 tcp/80 udp/53');
+  assert.equal(r.status, 0, r.stderr);
+  const zone = readFileSync(join(s.dir, 'root/etc/firewalld/zones/public.xml'), 'utf8');
+  assert.deepEqual(zone.split('\n').filter((l) => /<(service|port)/.test(l)).map((l) => l.trim()), ['<service name="ssh"/>', '<port protocol="tcp" port="80"/>', '<port protocol="udp" port="53"/>']);
+  assert.match(zone, /<forward\/>\n<\/zone>\n$/);
 });
 
 test('admin_check, debian12: the installer\'s merges pass; a replaced file, a stanza left on, a missing backup, a flushed table fail', (t) => {
@@ -190,4 +205,97 @@ test('admin_check, redhat: the iptables and ifcfg merges pass; a file replaced o
   r = check(dir, ns);
   assert.equal(r.status, 1, r.stdout);
   assert.match(r.stdout, /iptables -t filter -S INPUT lacks -A INPUT -p tcp -m tcp --dport 22 -j ACCEPT/);
+});
+
+/**
+ * rhel9's live state is firewalld's: the check runs in a mount namespace of
+ * its own inside NS, with a tmpfs /run, a system bus, and the root's
+ * /etc/firewalld (the machine's, with the administrator's zone) at
+ * /etc/firewalld; `systemctl start firewalld` (admin_boot) starts firewalld
+ * there, never the machine's.
+ */
+function bashFirewalld(dir: string, ns: string, script: string) {
+  return sh('ip', ['netns', 'exec', ns, 'unshare', '--mount', '--propagation', 'private', 'bash', '-c', `set -u
+. '${ADMIN}'
+LAB_WORK='${dir}/work'; OUT='${dir}/out'; ROOT='${dir}/root'; mkdir -p "$OUT"
+lab_log() { echo "$*" >&2; }
+mount -t tmpfs lvsgen-admin-run /run
+mkdir -p /run/dbus
+cp -an /etc/firewalld/. "$ROOT/etc/firewalld/"
+mount --bind "$ROOT/etc/firewalld" /etc/firewalld
+dbus=$(dbus-daemon --system --fork --print-pid) || exit 91
+fw=
+trap '[ -n "$fw" ] && kill $fw; kill $dbus' EXIT
+on() {
+  shift
+  case $1 in
+  cat) cat "$ROOT$2" ;;
+  stat) stat -c %a "$ROOT\${*: -1}" ;;
+  /usr/bin/systemctl)
+    [ "$2 $3" = 'start firewalld' ] || return 1
+    firewalld --nofork --nopid & fw=$!
+    for i in $(seq 1 120); do firewall-cmd --state >/dev/null 2>&1 && return 0; sleep 0.25; done
+    return 1
+    ;;
+  *)
+    local a w=()
+    for a in "$@"; do case $a in /etc/*) w+=("$ROOT$a") ;; *) w+=("$a") ;; esac; done
+    "\${w[@]}"
+    ;;
+  esac
+}
+${script}`]);
+}
+
+test('admin_check, rhel9: the keyfile merge and the disabled profile pass; the profile left on, DNS lost, no backup, a replaced zone, firewalld stopped fail', (t) => {
+  const s = setup(t, ['firewalld', 'firewall-cmd', 'dbus-daemon', 'unshare']);
+  if (!s) return;
+  const { dir, ns } = s;
+  const at = seed(dir, ns, 'rhel9');
+  const put = (path: string, text: string) => { mkdirSync(dirname(at(path)), { recursive: true }); writeFileSync(at(path), text); };
+  const nmc = '/etc/NetworkManager/system-connections';
+  const profile = copy(dir, `${nmc}/eth1.nmconnection`);
+  // what install.sh leaves: lvsgen's keyfile with the administrator's keys (its oracle), the administrator's profile off, backed up
+  const lvsgens = '[connection]\nid=lvsgen-eth1\nuuid=0b5c4b2e-7f1a-5e3d-9c8b-1a2b3c4d5e6f\ntype=ethernet\ninterface-name=eth1\nautoconnect-priority=10\n\n[ethernet]\n\n[ipv4]\nmethod=manual\naddress1=10.0.0.2/24\n\n[ipv6]\nmethod=ignore\n';
+  const merged = mergeFile('keyfile', profile, lvsgens);
+  assert.match(merged, /^dns=192\.0\.2\.53;$/m, merged);
+  put(`${nmc}/lvsgen-eth1.nmconnection`, merged);
+  const off = profile.replace('[connection]\n', '[connection]\nautoconnect=false\n');
+  assert.notEqual(off, profile);
+  put(`${nmc}/eth1.nmconnection`, off);
+  put(`/var/lib/lvsgen/backup${nmc}/eth1.nmconnection`, profile);
+  const zone = copy(dir, '/etc/firewalld/zones/public.xml');
+  const run = (extra: string) => bashFirewalld(dir, ns, `admin_boot h || exit 93\n${extra}\nadmin_check h`);
+  let r = run('');
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /firewalld running, zone public with ssh/);
+  assert.match(r.stdout, /eth1\.nmconnection: the administrator's profile, autoconnect=false, the rest kept/);
+  assert.match(r.stdout, /lvsgen-eth1\.nmconnection: \[ipv4\] has the administrator's dns-search=lab\.example;/);
+  assert.match(r.stdout, /net\.ipv4\.tcp_keepalive_probes = 5/);
+
+  const failsWith = (extra: string, re: RegExp, why: string) => {
+    const x = run(extra);
+    assert.equal(x.status, 1, `${why}: ${x.stdout}${x.stderr}`);
+    assert.match(x.stdout, re, why);
+  };
+  // the administrator's profile left as it was: it would come up beside lvsgen's
+  put(`${nmc}/eth1.nmconnection`, profile);
+  failsWith('', /eth1\.nmconnection: not the administrator's profile with autoconnect=false: it lacks the line "autoconnect=false"/, 'profile left on');
+  put(`${nmc}/eth1.nmconnection`, off);
+  // no backup of it
+  rmSync(at(`/var/lib/lvsgen/backup${nmc}/eth1.nmconnection`));
+  failsWith('', /eth1\.nmconnection: no copy of the administrator's original/, 'no backup');
+  put(`/var/lib/lvsgen/backup${nmc}/eth1.nmconnection`, profile);
+  // lvsgen's keyfile alone: the administrator's DNS server lost
+  put(`${nmc}/lvsgen-eth1.nmconnection`, lvsgens);
+  failsWith('', /lvsgen-eth1\.nmconnection: \[ipv4\] lacks the administrator's dns=192\.0\.2\.53;/, 'DNS lost');
+  put(`${nmc}/lvsgen-eth1.nmconnection`, merged);
+  // the zone replaced
+  put('/etc/firewalld/zones/public.xml', zone.replace('  <service name="ssh"/>\n', ''));
+  failsWith('', /public\.xml: not the administrator's file: it lacks the line " *<service name="ssh"\/>"/, 'zone replaced');
+  put('/etc/firewalld/zones/public.xml', zone);
+  // firewalld stopped (what a `systemctl stop firewalld` or a conflicting nftables.service would do)
+  failsWith('kill $fw; wait $fw; fw=', /firewalld: zone public with ssh: (FirewallD is )?not running/, 'firewalld stopped');
+  // the key set back
+  failsWith('sysctl -qw net.ipv4.tcp_keepalive_probes=9', /net\.ipv4\.tcp_keepalive_probes = 9, the administrator's is 5/, 'key set back');
 });

@@ -6,6 +6,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { kernelHasIpvs } from '../../src/cli/commands/lab.js';
 import { example, REPO, sh } from '../support/index.js';
 
 const LVSGEN = join(REPO, 'bin', 'lvsgen');
@@ -25,8 +26,8 @@ function refused(args: string[], env: NodeJS.ProcessEnv, message: RegExp): void 
   }
 }
 
-test('a distro the lab cannot build yet: exit 2, naming it and the hosts', () => {
-  refused([example('ha-cidr'), '--distro', 'rhel9'], {}, /the lab builds hosts of redhat, debian, debian12; not yet rhel9 \(node1, node2, router\)/);
+test('--distro rhel9 where the directors would need IPVS (keepalived), in namespaces on a kernel without it: exit 2, saying why and naming --vm', { skip: kernelHasIpvs() && 'this kernel has IPVS: the namespace mode builds keepalived directors' }, () => {
+  refused([example('lb-nat'), '--distro', 'rhel9', '--no-vm'], {}, /^lvsgen: keepalived on director director needs IPVS in the kernel, which this one lacks .*: run it with --vm$/m);
 });
 
 test('--vm without qemu: the tools of the VM mode are listed too, exit 2', { skip: process.getuid?.() !== 0 && 'the root check comes first' }, () => {

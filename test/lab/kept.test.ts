@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { managementNetwork } from '../../src/cli/commands/lab-kept.js';
-import { planLab } from '../../src/lab/plan.js';
+import { labDistro, planLab } from '../../src/lab/plan.js';
 import { loadDistros } from '../../src/render/distros.js';
 import { cli, example, generateText, tempDir } from '../support/index.js';
 
@@ -17,7 +17,7 @@ const planOf = (text: string) => {
   return {
     g,
     plan: planLab(g.model, g.topology, {
-      distro: (name) => ({ webRoot: DISTROS.get(name)!.vars.web_root ?? '/var/www/html', pair: DISTROS.get(name)!.capabilities.heartbeatPair }),
+      distro: (name) => labDistro(DISTROS.get(name)!),
     }),
   };
 };

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { hostsWithVerify, labNeedsKernel, planLab, planText, NEEDS_IPVS, type LabPlan } from '../../src/lab/plan.js';
+import { hostsWithVerify, labDistro, labNeedsKernel, planLab, planText, NEEDS_IPVS, type LabPlan } from '../../src/lab/plan.js';
 import { exitStatus, LAB_EXIT, LabResults, parseLabLine, resultOf, summarize, unreported } from '../../src/lab/report.js';
 import { labTools, missingMessage } from '../../src/lab/tools.js';
 import { runPipeline } from '../../src/pipeline.js';
@@ -18,10 +18,7 @@ function plan(text: string, distro?: string): LabPlan {
   const g = runPipeline(text, { distros: DISTROS, env: {}, readKeyFile: () => { throw new Error('no key file'); }, ...(distro ? { distro } : {}) });
   const verifying = hostsWithVerify(g.bundles);
   return planLab(g.model, g.topology, {
-    distro: (name) => {
-      const d = DISTROS.get(name)!;
-      return { webRoot: d.vars.web_root!, pair: d.capabilities.heartbeatPair };
-    },
+    distro: (name) => labDistro(DISTROS.get(name)!),
     verifies: (h) => verifying.has(h),
   });
 }
@@ -392,8 +389,8 @@ virtual_services:
   assert.equal(labNeedsKernel(v.model, { ipvs: true, ipip: false }), undefined);
 });
 
-function plan2model(text: string) {
-  return runPipeline(text, { distros: DISTROS, env: {}, readKeyFile: () => { throw new Error('no key file'); } });
+function plan2model(text: string, distro?: string) {
+  return runPipeline(text, { distros: DISTROS, env: {}, readKeyFile: () => { throw new Error('no key file'); }, ...(distro ? { distro } : {}) });
 }
 
 test('several pairs (high capacity): the lab plans them (only the kernel may stop it: tunnelling); one pair given as pairs: is planned as heartbeat: is', () => {
@@ -538,4 +535,54 @@ test('IPv6: one LAN per link with both prefixes, clients at the top of each pref
   assert.equal(svc.name, 'client c0 is answered by TCP [fd50:0:0:a0::80]:8000 through n2');
   assert.deepEqual(check(p, 'down.n2.tcp.fd50:0:0:a0::80.8000.s1').run.slice(6), ['TCP [fd50:0:0:a0::80]:8000@[fd51::fffe]:8000']);
   assert.deepEqual(p.servers.filter((s) => s.kind === 'banner').map((s) => [s.host, s.port]), [['s2', 8000], ['s1', 8000]]);
+});
+
+/** rhel9 real servers (NAT, and one direct routing) and a rhel9 router in front of a debian director. */
+const RHEL = `
+name: rhel-mix
+defaults: { distro: rhel9 }
+hosts:
+  gw: { roles: [router], interfaces: { eth0: 203.0.113.17/28, eth1: 10.70.0.1/24 } }
+  lb: { roles: [director], distro: debian, interfaces: { eth0: 10.70.0.10/24, eth1: 10.71.0.1/24 } }
+  app-a: { roles: [real-server], interfaces: { eth0: 10.71.0.21/24 } }
+  app-c: { roles: [real-server], interfaces: { eth0: 10.70.0.23/24 } }
+virtual_services:
+  - virtual: 10.70.0.50:80
+    forward: masq
+    check: { type: negotiate, service: http, request: alive.txt, receive: up }
+    real_servers: [app-a]
+  - virtual: 10.70.0.51:8443
+    forward: gate
+    check: { type: connect }
+    real_servers: [app-c]
+`;
+
+test('rhel9 hosts: NetworkManager is checked to hold lvsgen\'s profile of each device (and of lo, for a direct-routing real server); the tools it needs', () => {
+  assert.equal(labDistro(DISTROS.get('rhel9')!).networkManager, true);
+  for (const d of ['redhat', 'debian', 'debian12']) assert.equal(labDistro(DISTROS.get(d)!).networkManager, undefined, d);
+  const p = plan(RHEL);
+  assert.deepEqual(p.checks.filter((c) => c.run[0] === 'nm-active').map((c) => c.run.slice(1).join(' ')), [
+    'app-a eth0 lvsgen-eth0',
+    'app-c eth0 lvsgen-eth0',
+    'app-c lo lvsgen-lo',
+    'gw eth0 lvsgen-eth0',
+    'gw eth1 lvsgen-eth1',
+  ]);
+  // after the host's addresses and routes, before the rest
+  const ids = p.checks.map((c) => c.id);
+  assert.ok(ids.indexOf('nm.app-c.lo') > ids.indexOf('addr.app-c.lo:0') && ids.indexOf('nm.app-c.lo') > ids.indexOf('gw.app-c'), ids.join(' '));
+  assert.deepEqual(p.needs, ['distro:debian', 'distro:rhel9', 'ldirectord']);
+  const tools = labTools(p).map((x) => x.tool);
+  for (const t of ['NetworkManager', 'nmcli', 'dbus-daemon', 'dbus-send', 'firewalld', 'firewall-cmd', 'systemctl']) assert.ok(tools.includes(t), t);
+  // the rhel9 real servers' servers (firewalld's zone opens their ports: lab/lib/admin.sh)
+  assert.deepEqual(p.servers.map((x) => `${x.host} ${x.kind} ${x.protocol}/${x.port} ${x.root ?? ''}`), ['app-a http tcp/80 /var/www/html', 'app-c banner tcp/8443 ']);
+  assert.equal(labNeedsKernel(plan2model(RHEL).model, { ipvs: false, ipip: false }), undefined, 'an ldirectord director: no kernel IPVS needed');
+});
+
+test('--distro rhel9: every example with a director needs IPVS (keepalived is rhel9\'s only backend), and says so', () => {
+  for (const name of ['lb-nat', 'ha-lb', 'streamline', 'fwmark', 'high-capacity']) {
+    const g = plan2model(readFileSync(example(name), 'utf8'), 'rhel9');
+    assert.match(labNeedsKernel(g.model, { ipvs: false, ipip: true }) ?? '', /^keepalived on director .* needs IPVS in the kernel, which this one lacks .*: run it with --vm$/, name);
+    assert.equal(labNeedsKernel(g.model, { ipvs: true, ipip: true }), undefined, name);
+  }
 });

@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { treeOf } from '../../bundle/tree.js';
 import { writeTree } from '../../bundle/write.js';
-import { hostsWithVerify, labNeedsKernel, NEEDS_IPVS, planLab, planText, type LabCheck, type LabPlan } from '../../lab/plan.js';
+import { hostsWithVerify, labDistro, labNeedsKernel, NEEDS_IPVS, planLab, planText, type LabCheck, type LabPlan } from '../../lab/plan.js';
 import { exitStatus, LabResults, parseLabLine } from '../../lab/report.js';
 import { LAB_DISTROS, labTools, missingMessage } from '../../lab/tools.js';
 import { contains, isIPv6, overlaps, parseCidr, splitEndpoint } from '../../model/net.js';
@@ -43,10 +43,7 @@ function planOf(g: Generated): LabPlan {
   const set = distros();
   const verifying = hostsWithVerify(g.bundles);
   const plan = planLab(g.model, g.topology, {
-    distro: (name) => {
-      const d = set.get(name)!;
-      return { webRoot: d.vars.web_root ?? '/var/www/html', pair: d.capabilities.heartbeatPair };
-    },
+    distro: (name) => labDistro(set.get(name)!),
     verifies: (h) => verifying.has(h),
   });
   const lacking = labNeedsKernel(g.model, { ipvs: kernelHasIpvs(), ipip: kernelHasIpip() });

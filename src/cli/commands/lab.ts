@@ -11,7 +11,7 @@ import { createInterface } from 'node:readline';
 import type { CommandModule } from 'yargs';
 import { treeOf } from '../../bundle/tree.js';
 import { writeTree } from '../../bundle/write.js';
-import { hostsWithVerify, labNeedsKernel, NEEDS_IPVS, planLab, planText, type LabCheck } from '../../lab/plan.js';
+import { hostsWithVerify, labDistro, labNeedsKernel, NEEDS_IPVS, planLab, planText, type LabCheck } from '../../lab/plan.js';
 import { exitStatus, LabResults } from '../../lab/report.js';
 import { LAB_DISTROS, labTools, missingMessage } from '../../lab/tools.js';
 import { renderIpvsadmTable } from '../../render/ipvsadm-table.js';
@@ -90,10 +90,7 @@ export function labCommand(io: Io, setCode: (code: number) => void): CommandModu
       const set = distros();
       const verifying = hostsWithVerify(g.bundles);
       const plan = planLab(g.model, g.topology, {
-        distro: (name) => {
-          const d = set.get(name)!;
-          return { webRoot: d.vars.web_root ?? '/var/www/html', pair: d.capabilities.heartbeatPair };
-        },
+        distro: (name) => labDistro(set.get(name)!),
         verifies: (h) => verifying.has(h),
       });
       const unsupported = plan.hosts.filter((h) => !LAB_DISTROS.includes(h.distro));

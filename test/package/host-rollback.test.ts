@@ -24,7 +24,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, test, type TestContext } from 'node:test';
 import type { Generated } from '../../src/cli/generate.js';
-import { ADMIN_FILTER, example, generateFile, installerPrograms, requireRoot, requireTools, run, staticBusybox, tempDir } from '../support/index.js';
+import { ADMIN_FILTER, example, exampleWith, generateFile, installerPrograms, requireRoot, requireTools, run, staticBusybox, tempDir } from '../support/index.js';
 import {
   dpkgRoot,
   fileAt,
@@ -206,5 +206,68 @@ describe('host packages: an upgrade whose installer fails leaves version 1', () 
   for (const c of CASES) {
     test(`lb-nat director (${c.distro}): ${c.format === 'deb' ? 'dpkg -i' : 'rpm -U'} of version 2, ldirectord refusing its file: the failure reported, files, backups, pending list, services and kernel keys as version 1 left them; --check says what is left`, (t) =>
       upgradeRollsBack(t, c));
+  }
+});
+
+// A debian12 upgrade whose version 2 switches the director's backend from
+// ldirectord to keepalived (docs/installer.md, "Switching backends") and
+// fails in postinst: at keepalived's start, or at ldirectord's stop once
+// keepalived runs. Version 1's ldirectord.cf, which version 2's plan no longer
+// has, is back byte for byte, ldirectord runs on it, keepalived is stopped
+// and disabled (systemctl's stand-in keeps the units' states and the file
+// each daemon loaded).
+describe('host packages: an upgrade that switches the backend and fails leaves version 1', () => {
+  for (const fail of ['/usr/bin/systemctl start keepalived', '/usr/bin/systemctl disable --now ldirectord']) {
+    test(`lb-nat director (debian12): dpkg -i of version 2 (keepalived) over version 1 (ldirectord), \`${fail}\` failing: the host as version 1 left it, ldirectord on its file; --check says what is left; dpkg --configure switches`, async (t) => {
+      if (!requireTools(t, 'dpkg', 'dpkg-query') || !requireRoot(t)) return;
+      const busybox = staticBusybox(t);
+      if (busybox === undefined) return;
+      const work = fs.mkdtempSync(path.join(dir, 'switch-'));
+      const topology = (backend: string): string => {
+        const f = path.join(work, `${backend}.yaml`);
+        fs.writeFileSync(f, exampleWith('lb-nat', backend));
+        return f;
+      };
+      const [v1yaml, v2yaml] = [topology('ldirectord'), topology('keepalived')];
+      await packageWithCli(v1yaml, path.join(work, 'v1'), '--format', 'deb', '--distro', 'debian12');
+      await packageWithCli(v2yaml, path.join(work, 'v2'), '--format', 'deb', '--distro', 'debian12', '--version', '1.1.0');
+      const g1 = generateFile(v1yaml, 'debian12');
+      const g2 = generateFile(v2yaml, 'debian12');
+      const root = dpkgRoot(work, busybox, [planOf(g1), planOf(g2)], true, standIns);
+      for (const svc of ['ldirectord', 'keepalived']) for (const q of ['enabled', 'active']) setStandIn(root, `${svc}.${q}`, 'no');
+      const dpkg = (...args: string[]) => run('dpkg', [`--root=${root}`, `--log=${path.join(root, 'var/log/dpkg.log')}`, ...args], { allowFailure: true });
+
+      const i1 = dpkg('-i', path.join(work, 'v1', `${NAME}_1.0.0-1_all.deb`));
+      assert.equal(i1.status, 0, i1.stdout + i1.stderr);
+      const v1 = hostState(root);
+      assert.equal(v1.live[`${STAND_IN_STATE}/ldirectord.loaded`], ldirectordCf(g1), 'ldirectord runs version 1\'s file');
+      assert.equal(v1.live[`${STAND_IN_STATE}/ldirectord.active`], 'yes\n');
+
+      setStandIn(root, 'fail', fail);
+      const up = dpkg('-i', path.join(work, 'v2', `${NAME}_1.1.0-1_all.deb`));
+      const said = up.stdout + up.stderr;
+      assert.equal(up.status, 1, `dpkg reports no failure:\n${said}`);
+      assert.match(said, /post-installation script subprocess returned error exit status 1/, said);
+      assert.ok(said.includes(`install.sh: command failed: ${fail}`), said);
+      assert.ok(!fs.existsSync(path.join(root, STAND_IN_STATE, 'fail')), 'the failure was not injected');
+      const after = hostState(root);
+      assert.deepEqual(after.files, v1.files, `the files (ldirectord.cf and its drop-in included) and the installer's state are not version 1's:\n${said}`);
+      assert.deepEqual(after.live, v1.live, `the services and the file ldirectord runs on are not version 1's:\n${said}`);
+
+      const installer = path.join(root, `usr/share/${NAME}/.lvsgen/install.sh`);
+      const check = run(installer, ['--root', root, '--check'], { allowFailure: true, input: '' });
+      assert.equal(check.status, 1, check.stdout + check.stderr);
+      assert.match(check.stdout, /^--- \/etc\/keepalived\/keepalived\.conf \(on the host\)$/m, check.stdout);
+      assert.match(check.stdout, /^--- \/etc\/ha\.d\/ldirectord\.cf is no longer in this bundle: /m, check.stdout);
+      assert.deepEqual(hostState(root), v1, '--check changes nothing');
+
+      const finish = dpkg('--configure', '--pending');
+      assert.equal(finish.status, 0, finish.stdout + finish.stderr);
+      const v2 = hostState(root).live;
+      assert.equal(v2[`${STAND_IN_STATE}/keepalived.active`], 'yes\n');
+      assert.equal(v2[`${STAND_IN_STATE}/ldirectord.active`], 'no\n');
+      assert.equal(v2[`${STAND_IN_STATE}/keepalived.loaded`], fs.readFileSync(path.join(root, 'etc/keepalived/keepalived.conf'), 'utf8'));
+      assert.ok(!fs.existsSync(path.join(root, 'etc/ha.d/ldirectord.cf')), 'version 1\'s ldirectord.cf is left');
+    });
   }
 });

@@ -140,7 +140,10 @@ export const STAND_IN_STATE = 'var/lib/lvsgen-stand-in';
  * init scripts whether it runs (STAND_IN_STATE/SVC.enabled, SVC.active: yes or
  * no); ldirectord's start and reload copy the ldirectord.cf they read to
  * STAND_IN_STATE/ldirectord.loaded (stop removes it), and fail (exit 1, nothing loaded) on a
- * file holding the text of STAND_IN_STATE/refuse when that exists. The
+ * file holding the text of STAND_IN_STATE/refuse when that exists; systemctl
+ * (debian12) keeps the same states for its units, and its start, restart and
+ * reload of ldirectord or keepalived copy the file the daemon reads to
+ * STAND_IN_STATE/NAME.loaded (ldirectord refusing as above). The
  * command line STAND_IN_STATE/fail holds, if any, fails once (exit 1). Anything
  * else logs and succeeds, but `status`/`is-active`, which say 'not running'.
  */
@@ -189,6 +192,27 @@ case $0 in
 		put "$s.active" yes ;;
 	stop) put "$s.active" no; rm -f "$d/$s.loaded" ;;
 	status) get "$s.active" || exit 3 ;;
+	esac ;;
+*/systemctl)
+	# debian12: systemctl keeps each unit's enablement and whether it runs;
+	# ldirectord and keepalived load their file as the init scripts' do.
+	for unit; do :; done
+	load() {
+		case $1 in ldirectord) f=/etc/ha.d/ldirectord.cf ;; keepalived) f=/etc/keepalived/keepalived.conf ;; *) return 0 ;; esac
+		if [ "$1" = ldirectord ] && [ -f "$d/refuse" ] && read -r refuse <"$d/refuse" && grep -qF -- "$refuse" "$f"; then
+			echo "ldirectord stand-in: refuses $f ($refuse)" >&2
+			exit 1
+		fi
+		cp "$f" "$d/$1.loaded"
+	}
+	case $1 in
+	is-active) get "$unit.active" || exit 3 ;;
+	is-enabled) get "$unit.enabled" || exit 1 ;;
+	enable) put "$2.enabled" yes ;;
+	disable) if [ "$2" = --now ]; then put "$3.enabled" no; put "$3.active" no; rm -f "$d/$3.loaded"; else put "$2.enabled" no; fi ;;
+	start | restart) load "$2"; put "$2.active" yes ;;
+	reload) get "$2.active" || exit 1; load "$2" ;;
+	stop) put "$2.active" no; rm -f "$d/$2.loaded" ;;
 	esac ;;
 *) ${STUB_NOT_RUNNING} ;;
 esac

@@ -1342,7 +1342,8 @@ expect() { # expect WORDS LINE: the command's output holds LINE (whitespace asid
 }
 
 # consumer_of WORDS: the program a check record asks (its first word, the one
-# after @stdin's, the one after @confdir's DIR; sysctl for @sysctl).
+# after @stdin's, the one after @confdir's DIR; sysctl for @sysctl, heartbeat
+# for @heartbeat).
 consumer_of() {
 	set -f
 	# shellcheck disable=SC2086 # the record's words
@@ -1366,6 +1367,8 @@ consumer_of() {
 #                                    DIR (each word DIR names the copy) with FILE
 #                                    in its place there
 #   @sysctl FILE                     sysctl -p's reading of FILE (check_sysctl)
+#   @heartbeat FILE                  what heartbeat's start refuses in FILE, its
+#                                    ha.cf, haresources or authkeys (check_heartbeat)
 # The copies are in the pre-flight's stage, inside the root.
 consult() {
 	case $1 in
@@ -1393,6 +1396,7 @@ consult() {
 		invoke "$c_cmd"
 		;;
 	@sysctl) check_sysctl "$c_file" ;;
+	@heartbeat) check_heartbeat "$c_file" ;;
 	*) say "install.sh: unknown check ${1%% *}"; return 2 ;;
 	esac
 }
@@ -1459,6 +1463,228 @@ check_sysctl() {
 		esac
 	done 4<"$work/sysctl-lines"
 	return "$c_bad"
+}
+
+# will_be PATH: what PATH holds once this run has installed its files: the
+# staged copy for the file the pre-flight checks ($path), the bundle's text
+# for another file of the plan, the root's file otherwise. Sets wb_file (''
+# when there is none) and wb_mode (octal: the plan's mode, or the file's).
+will_be() {
+	wb_mode=$(awk -v p="$1" '$4 == p { print $1; exit }' "$work/files")
+	if [ "$1" = "$path" ]; then
+		wb_file=$stage$path.lvsgen-preflight
+	elif [ -n "$wb_mode" ]; then
+		wb_saved=$src
+		source_of "$(awk -v p="$1" '$4 == p { print $2; exit }' "$work/files")" "$1"
+		wb_file=$src
+		src=$wb_saved
+	elif [ -f "$root$1" ]; then
+		wb_file=$root$1
+		wb_mode=$(stat -c %a "$root$1")
+	else
+		wb_file=
+		wb_mode=
+	fi
+}
+
+# The node heartbeat takes itself for (heartbeat.c, get_localnodeinfo): the
+# first line of /etc/ha.d/nodeinfo, else `uname -n`, lower-cased. A root
+# given with --root is another machine's: its name is its /etc/hostname, or
+# Red Hat's HOSTNAME in /etc/sysconfig/network; '' when it has neither.
+heartbeat_node() { # heartbeat_node DIR
+	will_be "$1/nodeinfo"
+	if [ -n "$wb_file" ] && [ -n "$(head -n 1 "$wb_file")" ]; then
+		hb_name=$(head -n 1 "$wb_file")
+	elif [ -z "$root" ]; then
+		hb_name=$(uname -n)
+	else
+		hb_name=
+		will_be /etc/hostname
+		if [ -n "$wb_file" ]; then
+			hb_name=$(head -n 1 "$wb_file")
+		else
+			will_be /etc/sysconfig/network
+			[ -z "$wb_file" ] || hb_name=$(sed -n "s/^[[:space:]]*HOSTNAME=[\"']*\([^\"' ]*\).*/\1/p" "$wb_file" | tail -n 1)
+		fi
+	fi
+	# shellcheck disable=SC2018,SC2019 # ASCII only, as heartbeat's inplace_ascii_strdown
+	printf '%s\n' "$hb_name" | tr 'A-Z' 'a-z'
+}
+
+# heartbeat's cl_get_msec (cluster-glue, cl_misc.c), for awk: VALUE's leading
+# number, in seconds, or in milliseconds or microseconds with ms (msec) or us
+# (usec) after it, rounded to milliseconds; -1 when it is none of these.
+HB_MSEC='
+	function msec(value,   num, units) {
+		if (value !~ /^[0-9.]/) return -1
+		match(value, /^[0-9.]*/)
+		num = substr(value, 1, RLENGTH) + 0
+		units = tolower(substr(value, RLENGTH + 1))
+		if (units ~ /^ms/) return int(num + 0.5)
+		if (units ~ /^us/) return int(num / 1000 + 0.5)
+		if (units != "") return -1
+		return int(num * 1000 + 0.5)
+	}'
+
+# check_heartbeat FILE: what heartbeat 3.0 refuses at its start in FILE, one
+# of /etc/ha.d's ha.cf, haresources and authkeys, read with the other two as
+# this run leaves them. heartbeat has no check-only mode (`heartbeat -r` with
+# none running starts the cluster); its refusals, in its words where it has
+# any (heartbeat 3.0.6, config.c parse_config, init_config and
+# parse_ha_resources, auth.c parse_authfile):
+# - ha.cf: an unknown directive; a time that cl_get_msec does not read (a
+#   number, then ms, us or nothing for seconds), a keepalive of 0, an udpport
+#   <= 0, an unknown logfacility, an auto_failback or use_logd neither boolean
+#   nor legacy; no media, no node, this node not a node; deadtime <= 2
+#   keepalives; initdead < deadtime; deadping <= 2 keepalives; no log at all
+#   with use_logd off;
+# - authkeys: readable by group or others ("Bad permissions on keyfile");
+#   `auth N` missing or naming no valid key line after it; a key line whose
+#   number is not 0-15, whose method is not crc, md5 or sha1 (heartbeat's
+#   HBauth plugins), crc with a key, md5 or sha1 without one. No line of it
+#   is ever printed (they hold the key);
+# - haresources: a line whose node is not one of ha.cf's; and, what heartbeat
+#   only finds when it takes the group over (ResourceManager's scriptpath,
+#   which then gives the whole group up), a resource whose script is neither
+#   in /etc/ha.d/resource.d nor in /etc/init.d (an address alone is IPaddr's).
+# Not checked: the media's own options (bcast's device exists only at start,
+# and may not be up yet), other directives' values, Pacemaker's (crm on).
+check_heartbeat() { # check_heartbeat FILE
+	hb_dir=${path%/*}
+	will_be "$path"
+	hb_file=$wb_file
+	case ${path##*/} in
+	ha.cf)
+		awk -v f="$path" -v me="$(heartbeat_node "$hb_dir")" "$HB_MSEC"'
+			BEGIN {
+				n = split("cluster quorum_server node hopfudge keepalive deadtime deadping initdead warntime watchdog baud udpport logfacility logfile debugfile nice_failback auto_failback rtprio hbgenmethod realtime debug msgfmt use_logd conn_logd_time use_apphbd log_badpack syslogmsgfmt coredumps coreroot crm_daemon_dir crmd_spawns_pengine crm pacemaker autojoin uuidfrom compression compression_threshold traditional_compression env max_rexmit_delay record_config_changes record_pengine_inputs enable_config_writes memreserve stonith stonith_host apiauth respawn failfast bcast mcast mcast6 ucast ucast6 serial ping ping6 ping_group", d, " ")
+				for (i = 1; i <= n; i++) legal[d[i]] = 1
+				n = split("auth authpriv cron daemon ftp kern lpr mail mark news security syslog user uucp local0 local1 local2 local3 local4 local5 local6 local7", d, " ")
+				for (i = 1; i <= n; i++) facility[d[i]] = 1
+				n = split("true on yes y 1 false off no n 0", d, " ")
+				for (i = 1; i <= n; i++) boolean[d[i]] = 1
+				keepalive = 1000; deadtime = 30000; initdead = -1; deadping = -1; facility_n = -1
+			}
+			function problem(m) { print f ":" FNR ": " m; bad = 1 }
+			function whole(m) { print f ": " m; bad = 1 }
+			{
+				sub(/^[ \t\r\f]+/, ""); sub(/#.*/, ""); sub(/\r.*/, "")
+				if ($0 == "") next
+				dir = $0; sub(/[ \t\f].*/, "", dir)
+				if (!(dir in legal)) { problem("Illegal directive [" dir "] in " f); next }
+				rest = substr($0, length(dir) + 1)
+				if (dir ~ /^(mcast|mcast6|ucast|ucast6|ping_group|stonith|stonith_host|apiauth|respawn|failfast)$/) { media += (dir ~ /cast|ping/); next }
+				n = split(rest, v, /[, \t\f]+/)
+				for (i = 1; i <= n; i++) {
+					if (v[i] == "") continue
+					if (dir == "node") { nodes[tolower(v[i])] = 1; nodecount++ }
+					else if (dir ~ /^(bcast|serial|ping|ping6)$/) media++
+					else if (dir ~ /^(keepalive|deadtime|deadping|initdead|warntime)$/) {
+						t = msec(v[i])
+						if (t < 0 || (dir == "keepalive" && t == 0)) { problem(dir " " v[i] ": not a time heartbeat reads (a number of seconds, or one followed by ms or us)"); continue }
+						if (dir == "keepalive") keepalive = t; else if (dir == "deadtime") deadtime = t
+						else if (dir == "initdead") initdead = t; else if (dir == "deadping") deadping = t
+					}
+					else if (dir == "udpport" && v[i] + 0 <= 0) problem("invalid port [" v[i] "] specified.")
+					else if (dir == "logfacility") {
+						if (!(v[i] in facility) && v[i] != "none") problem("Log facility(" v[i] ") not valid")
+						else facility_n = (v[i] == "kern" || v[i] == "none") ? 0 : 1
+					}
+					else if (dir == "auto_failback" && !(tolower(v[i]) in boolean) && tolower(v[i]) != "legacy") problem("auto_failback " v[i] ": neither on, off nor legacy")
+					else if (dir == "use_logd") { if (!(tolower(v[i]) in boolean)) problem("use_logd " v[i] ": neither yes nor no"); else logd = tolower(v[i]) }
+					else if (dir == "logfile" || dir == "debugfile") logs = 1
+				}
+			}
+			END {
+				if (media < 1) whole("No heartbeat media defined")
+				if (nodecount < 1) whole("no nodes defined")
+				else if (me != "" && !(me in nodes)) whole("Current node [" me "] not in configuration!")
+				if (deadtime <= 2 * keepalive) whole("Dead time [" deadtime "] is too small compared to keeplive [" keepalive "]")
+				if (initdead < 0) initdead = deadtime > 10000 ? deadtime : deadtime < 6000 ? 12000 : 2 * deadtime
+				if (initdead < deadtime) whole("Initial dead time [" initdead "] is smaller than deadtime [" deadtime "]")
+				if (deadping >= 0 && deadping <= 2 * keepalive) whole("Ping dead time [" deadping "] is too small compared to keeplive [" keepalive "]")
+				if (!logs && facility_n <= 0 && logd ~ /^(false|off|no|n|0)$/) whole("No log entry found in ha.cf and use_logd is set to off")
+				exit bad
+			}' "$hb_file"
+		;;
+	authkeys)
+		case ${wb_mode#"${wb_mode%??}"} in
+		[4567]? | ?[4567])
+			say "Bad permissions on keyfile [$path], 600 recommended. (it would be installed with mode $wb_mode)"
+			return 1
+			;;
+		esac
+		awk -v f="$path" '
+			function problem(m) { print f ":" FNR ": " m; bad = 1 }
+			function whole(m) { print f ": " m; bad = 1 }
+			BEGIN { authnum = -1; methods["crc"] = 0; methods["md5"] = 1; methods["sha1"] = 1 }
+			{ sub(/^[ \t\r\n\f]+/, "") }
+			$0 == "" || /^#/ { next }
+			/^a/ {
+				if (match($0, /^auth[ \t\r\f]*[+-]?[0-9]+/)) { a = substr($0, 1, RLENGTH); sub(/^auth[ \t\r\f]*/, "", a); authnum = a + 0 }
+				else problem("Invalid auth line (not auth N) in " f)
+				next
+			}
+			{
+				if (!match($0, /^[+-]?[0-9]+/)) { problem("Auth line is invalid (not NUMBER METHOD [KEY]); the line is not shown"); next }
+				i = substr($0, 1, RLENGTH) + 0
+				n = split(substr($0, RLENGTH + 1), w, /[ \t\r\f]+/)
+				k = 0; for (j = 1; j <= n; j++) if (w[j] != "") x[++k] = w[j]
+				if (k < 1) { problem("Auth line is invalid (not NUMBER METHOD [KEY]); the line is not shown"); next }
+				if (i < 0 || i >= 16) { problem("Invalid authnum [" i "] in " f); next }
+				if (!(x[1] in methods)) { problem("Invalid authtype [" x[1] "]"); next }
+				if (k > 1 && !methods[x[1]]) { problem("Auth method [" x[1] "] doesn\047t use a key"); next }
+				if (k == 1 && methods[x[1]]) { problem("Auth method [" x[1] "] requires a key"); next }
+				if (i == authnum) found = 1
+			}
+			END {
+				if (!found) {
+					if (authnum < 0) whole("Missing auth directive in keyfile [" f "]")
+					else whole("Auth Key [" authnum "] not found in keyfile [" f "] (heartbeat reads the key lines after the auth line)")
+				}
+				exit bad
+			}' "$hb_file"
+		;;
+	haresources)
+		will_be "$hb_dir/ha.cf"
+		hb_nodes=
+		[ -z "$wb_file" ] || hb_nodes=$(awk '
+			{ sub(/^[ \t\r\f]+/, ""); sub(/#.*/, "") }
+			$1 == "node" { n = split(substr($0, 5), v, /[, \t\r\f]+/); for (i = 1; i <= n; i++) if (v[i] != "") printf " %s", tolower(v[i]) }' "$wb_file")
+		awk -v f="$path" -v nodes="$hb_nodes " '
+			function problem(m) { print f ":" FNR ": " m; bad = 1 }
+			skip { skip = /\\$/; next }
+			{ line = $0; sub(/^[ \t\r\f]+/, "", line) }
+			line == "" || line ~ /^#/ { next }
+			{
+				node = line; sub(/[ \t\r\f].*/, "", node)
+				if (index(nodes, " " tolower(node) " ") == 0) { problem("Bad nodename in " f " [" node "] (ha.cf names" nodes ")"); exit }
+				skip = /\\$/
+			}
+			END { exit bad }' "$hb_file" || return 1
+		# The scripts of every resource, as ResourceManager reads the file (ipres:
+		# comments out, continued lines joined), each line's first word the node.
+		sed -e 's%#.*%%' -e :a -e '/\\$/N; s/\\\n//; ta' "$hb_file" |
+			awk '{ for (i = 2; i <= NF; i++) { s = $i; sub(/::.*/, "", s); if ($i ~ /^[0-9].*\.[0-9].*\.[0-9].*\.[0-9]/) s = "IPaddr"; print s } }' |
+			sort -u >"$work/hb-scripts"
+		hb_bad=0
+		while IFS= read -r hb_script <&4; do
+			hb_found=
+			for hb_in in "$hb_dir/resource.d" /etc/init.d; do
+				will_be "$hb_in/$hb_script"
+				case $wb_mode in *[1357] | *[1357]? | *[1357]??) [ -n "$wb_file" ] && hb_found=yes ;; esac
+			done
+			[ -n "$hb_found" ] && continue
+			say "$path: Cannot locate resource script $hb_script (in $hb_dir/resource.d or /etc/init.d): heartbeat would start, then give up the whole resource group when it takes it over"
+			hb_bad=1
+		done 4<"$work/hb-scripts"
+		return "$hb_bad"
+		;;
+	*)
+		say "install.sh: @heartbeat: $path is not ha.cf, haresources or authkeys"
+		return 2
+		;;
+	esac
 }
 
 # Pre-flight: before anything is replaced, each file about to change is read

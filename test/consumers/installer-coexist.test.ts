@@ -23,7 +23,7 @@ import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync
 import { dirname, join } from 'node:path';
 import { after, test, type TestContext } from 'node:test';
 import { BLOCK_BEGIN, BLOCK_END, interfacesDevices, mergeFile, parsePlan, type Plan } from '../../src/render/plan.js';
-import { bareNetns, bundlesOf, checkPrograms, consumerOf, link, netns, type Netns, ok, type Ran, read, render, requireRoot, requireTools, sh, snapshotTree, STUB_NOT_RUNNING, tempDir, bootLvsgenProfiles } from '../support/index.js';
+import { bareNetns, bundleResourceScripts, bundlesOf, checkPrograms, consumerOf, link, netns, type Netns, ok, type Ran, read, render, requireRoot, requireTools, sh, snapshotTree, STUB_NOT_RUNNING, tempDir, bootLvsgenProfiles } from '../support/index.js';
 
 const STUB_LOG = 'lvsgen-stub.log';
 const STUB = `#!/bin/sh
@@ -194,7 +194,7 @@ function scratchRoot(t: TestContext, h: Host, files: Record<string, AdminFile>):
   mkdirSync(join(dir, 'bin'));
   copyFileSync(sh('sh', ['-c', 'command -v busybox']).stdout.trim(), join(dir, 'bin/sh'));
   chmodSync(join(dir, 'bin/sh'), 0o755);
-  const programs = [...h.plan.actions.flatMap((a) => [...a.reload, ...a.start].map((c) => c.words[0]!).concat(a.running.slice(0, 1))), ...checkPrograms(h.plan)];
+  const programs = [...h.plan.actions.flatMap((a) => [...a.reload, ...a.start].map((c) => c.words[0]!).concat(a.running.slice(0, 1))), ...checkPrograms(h.plan), ...bundleResourceScripts(h.bundle)];
   for (const path of new Set([...commandsOf(h).map((c) => c.split(' ')[0]!), ...programs])) {
     mkdirSync(join(dir, dirname(path)), { recursive: true });
     writeFileSync(join(dir, path), STUB, { mode: 0o755 });

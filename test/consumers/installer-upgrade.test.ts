@@ -7,7 +7,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFile
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { hostState, scratchRoot, setStandIn, STAND_IN_STATE, standIns } from '../support/host-package.js';
-import { cli, example, installerPrograms, STUB_NOT_RUNNING, requireRoot, requireTools, sh, staticBusybox, tempDir } from '../support/index.js';
+import { bundleResourceScripts, cli, example, installerPrograms, STUB_NOT_RUNNING, requireRoot, requireTools, sh, staticBusybox, tempDir } from '../support/index.js';
 
 // Like a fresh host: no daemon runs (status, is-active; ldirectord's pre-flight, `ldirectord FILE status`, wants that answer).
 const STUB = `#!/bin/sh\n${STUB_NOT_RUNNING}\nexit 0\n`;
@@ -82,7 +82,7 @@ test('an upgrade failing after ldirectord reloaded its new file: ldirectord runs
   const cf = (v: string) => readFileSync(join(v, 'lvs1/etc/ha.d/ldirectord.cf'), 'utf8');
   assert.notEqual(cf(v1), cf(v2));
   const root = scratchRoot(dir, busybox);
-  standIns(root, [...new Set([v1, v2].flatMap((v) => installerPrograms(readFileSync(join(v, 'lvs1/.lvsgen/plan'), 'utf8'))))]);
+  standIns(root, [...new Set([v1, v2].flatMap((v) => [...installerPrograms(readFileSync(join(v, 'lvs1/.lvsgen/plan'), 'utf8')), ...bundleResourceScripts(join(v, 'lvs1'))]))]);
   // Heartbeat runs ldirectord on the active node: it runs (with no file of lvsgen's yet).
   setStandIn(root, 'ldirectord.active', 'yes');
   const install = (v: string) => sh(join(v, 'lvs1/.lvsgen/install.sh'), ['--root', root, '--no-restart'], { input: '' });

@@ -15,7 +15,7 @@ import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync,
 import { dirname, join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { type Merge, mergeFile, parsePlan } from '../../src/render/plan.js';
-import { bundlesOf, checkPrograms, STUB_NOT_RUNNING, DISTROS, EXAMPLES, type InstallerCommand, installerCommands, installerStateReads, ok, type Ran, read, render, requireRoot, requireTools, sh, tempDir } from '../support/index.js';
+import { bundleResourceScripts, bundlesOf, checkPrograms, STUB_NOT_RUNNING, DISTROS, EXAMPLES, type InstallerCommand, installerCommands, installerStateReads, ok, type Ran, read, render, requireRoot, requireTools, sh, tempDir } from '../support/index.js';
 
 const STUB_LOG = 'lvsgen-stub.log';
 const STUB = `#!/bin/sh
@@ -142,7 +142,7 @@ async function hostOf(t: TestContext, ex: string, distro: string, host: string):
   const undoing = new Set(
     [...p.actions.flatMap((a) => [...a.undo, ...a.reapply].map((c) => c.words.join(' '))), ...p.services.flatMap((s) => Object.values(s.commands).map((w) => w.join(' '))), ...reads].filter((c) => stubbed.has(c.split(' ')[0]!)),
   );
-  return { ex, distro, host, bundle, script, installer, commands, firstRun, reads, undoing, files, block, secret: new Set(files.filter((f) => f.sha256 === '-').map((f) => f.path)), checks: checkPrograms(p) };
+  return { ex, distro, host, bundle, script, installer, commands, firstRun, reads, undoing, files, block, secret: new Set(files.filter((f) => f.sha256 === '-').map((f) => f.path)), checks: [...checkPrograms(p), ...bundleResourceScripts(bundle)] };
 }
 
 interface Root {

@@ -14,7 +14,7 @@ import yargs from 'yargs';
 import { packageCommand } from '../../src/cli/commands/package.js';
 import { DEFAULT_SOURCE_DATE_EPOCH } from '../../src/package/host-package.js';
 import { parsePlan } from '../../src/render/plan.js';
-import { cli, example, EXAMPLES, generateFile, installerPrograms, type NodeFacts, REPO, requireRoot, requireTools, run, runBytes, snapshotTree, staticBusybox, tempDir } from '../support/index.js';
+import { cli, example, EXAMPLES, generateFile, installerPrograms, resourceScripts, type NodeFacts, REPO, requireRoot, requireTools, run, runBytes, snapshotTree, staticBusybox, tempDir } from '../support/index.js';
 import {
   fileAt,
   hostFiles,
@@ -300,7 +300,8 @@ describe('lvsgen package: one bundle, three artifacts', () => {
     const g = generateFile(example('ha-cidr'));
     const node1 = g.bundles.find((b) => b.host === 'node1')!;
     const root = scratchRoot(out, busybox);
-    stubCommands(root, installerPrograms(node1.files.find((f) => f.path === '.lvsgen/plan')!.content));
+    const haresources = node1.files.find((f) => f.path === 'etc/ha.d/haresources')?.content;
+    stubCommands(root, [...installerPrograms(node1.files.find((f) => f.path === '.lvsgen/plan')!.content), ...resourceScripts(haresources, node1.files.map((f) => `/${f.path}`))]);
     plant(root, 'etc/sysconfig/network', 'NETWORKING=yes\nHOSTNAME=node1\n');
     const unpacked = path.join(out, 'unpacked');
     fs.mkdirSync(unpacked);

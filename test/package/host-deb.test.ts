@@ -12,7 +12,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { debDocPaths } from '../../src/package/deb.js';
 import { parsePlan } from '../../src/render/plan.js';
-import { example, EXAMPLES, generateFile, requireRoot, requireTools, run, sourceFile, staticBusybox, tempDir } from '../support/index.js';
+import { example, EXAMPLES, generateFile, requireRoot, resourceScripts, requireTools, run, sourceFile, staticBusybox, tempDir } from '../support/index.js';
 import {
   dpkgRoot,
   fileAt,
@@ -216,6 +216,12 @@ describe('host .deb: dpkg --root', () => {
     const g = generateFile(example('ha-cidr'), 'debian');
     const plan = g.bundles.find((b) => b.host === 'node1')!.files.find((f) => f.path === '.lvsgen/plan')!.content;
     const root = dpkgRoot(work, busybox, [plan]);
+    // What heartbeat's package gives node1 (the resource scripts its haresources names), and
+    // its name as heartbeat reads it (/etc/ha.d/nodeinfo, before uname -n: this machine's):
+    // the postinst's pre-flight (install.sh check_heartbeat) takes the heartbeat files then.
+    const bundle = g.bundles.find((b) => b.host === 'node1')!;
+    stubCommands(root, resourceScripts(bundle.files.find((f) => f.path === 'etc/ha.d/haresources')?.content, bundle.files.map((f) => `/${f.path}`)));
+    plant(root, 'etc/ha.d/nodeinfo', 'node1\n');
     const name = packageName('ha-cidr', 'node1');
     const dpkg = (...args: string[]): string => run('dpkg', [`--root=${root}`, `--log=${path.join(root, 'var/log/dpkg.log')}`, ...args]).stdout;
     const original = 'auto lo\niface lo inet loopback\n';

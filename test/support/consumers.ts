@@ -118,6 +118,34 @@ export function checkPrograms(plan: Plan): string[] {
 }
 
 /**
+ * The resource scripts a haresources file names, where heartbeat's
+ * ResourceManager looks first (/etc/ha.d/resource.d/NAME; an address alone is
+ * IPaddr's, ResourceManager's isip): the heartbeat and ldirectord packages'
+ * IPaddr, IPaddr2, ldirectord ..., which a scratch root stubs as it stubs the
+ * checks' programs, or the pre-flight (install.sh check_heartbeat) refuses the
+ * file. Those the bundle installs itself (`bundled`: lvsgen-ipvs-sync) are left out.
+ */
+export function resourceScripts(haresources: string | undefined, bundled: readonly string[] = []): string[] {
+  if (haresources === undefined) return [];
+  const resources = haresources
+    .replace(/#.*/g, '')
+    .replace(/\\\n/g, '')
+    .split('\n')
+    .flatMap((l) => l.trim().split(/\s+/).slice(1))
+    .filter((r) => r !== '');
+  const scripts = resources.map((r) => `/etc/ha.d/resource.d/${/^[0-9].*\.[0-9].*\.[0-9].*\.[0-9]/.test(r) ? 'IPaddr' : r.split('::')[0]!}`);
+  return [...new Set(scripts)].filter((p) => !bundled.includes(p)).sort();
+}
+
+/** resourceScripts of the bundle in folder BUNDLE (its etc/ha.d/haresources, if it has one). */
+export function bundleResourceScripts(bundle: string): string[] {
+  const at = join(bundle, 'etc/ha.d/haresources');
+  if (!existsSync(at)) return [];
+  const text = readFileSync(at, 'utf8');
+  return resourceScripts(text).filter((p) => !existsSync(join(bundle, p)));
+}
+
+/**
  * The program a check record's words ask, as install.sh's consumer_of names it:
  * the first word, or the one after @stdin, or the one after @confdir's folder;
  * `sysctl` for the installer's own reading (@sysctl).

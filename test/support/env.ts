@@ -56,6 +56,7 @@ const DEBIAN_PACKAGE: Record<string, string> = {
   '/usr/sbin/sshd': 'openssh-server',
   'ssh-keygen': 'openssh-client',
   '/usr/bin/time': 'time',
+  '/usr/libexec/heartbeat/heartbeat': 'heartbeat',
 };
 
 function executable(file: string): boolean {

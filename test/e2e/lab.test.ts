@@ -210,9 +210,10 @@ interface Case { title: string; file: string; text: string; distro?: string }
  * (resource-agents, heartbeat/IPv6addr.c, is_addr6_available(): recvmsg with
  * MSG_DONTWAIT, no check of what arrived). The node's log says "IPv6addr ...
  * Running OK" for an address it does not hold, and it is on neither node.
- * Seen on both runs of ha-lb-ipv6 (redhat and debian nodes), on the hand-back
- * only; which packet was queued is not identified (a neighbour entry pointing
- * at the other node, tried by hand, was not it).
+ * Seen in 3 of 4 runs of ha-lb-ipv6 (redhat and debian nodes), on the
+ * hand-back only (a TODO that passes does not fail the run); which packet was
+ * queued is not identified (a neighbour entry pointing at the other node,
+ * tried by hand, was not it).
  */
 function knownFailures(plan: LabPlan): Record<string, string> {
   const v6 = plan.checks.find((c) => c.run[0] === 'ha-restore' && c.run[3] === 'heartbeat' && c.run.slice(5).some((a) => a.includes(':')));

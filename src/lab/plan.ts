@@ -430,8 +430,10 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
     return router?.devices.filter((d) => d !== via).map((d) => clientOn(lanOf.get(d.networkCidr))).find((c) => c !== undefined);
   };
 
-  // --- install order: routers, real servers, directors. A heartbeat pair's
-  // nodes side by side (heartbeat gives the resources to the preferred node
+  // --- install order: routers, real servers, directors; the hosts of one
+  // rank that are in no pair side by side (they share nothing: each has its
+  // own namespaces and root, and in the VM two installers use both CPUs).
+  // A heartbeat pair's nodes side by side (heartbeat gives the resources to the preferred node
   // when both start within initdead); a VRRP pair's preferred node first: with
   // nopreempt (auto_failback off) the node that becomes master first keeps the
   // addresses, so an operator starts the preferred one first. Several pairs:
@@ -441,7 +443,8 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
   const installOrder: string[][] = [];
   for (const r of [0, 1, 2]) {
     const group = hosts.filter((h) => rank(h) === r);
-    for (const h of group) if (!pairNodes.includes(h.name)) installOrder.push([h.name]);
+    const single = group.filter((h) => !pairNodes.includes(h.name)).map((h) => h.name);
+    if (single.length) installOrder.push(single);
     for (const p of pairs) {
       const nodes = p.spec.nodes.filter((n) => group.some((h) => h.name === n));
       if (nodes.length && p.kind === 'vrrp') for (const n of nodes) installOrder.push([n]);

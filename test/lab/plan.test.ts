@@ -71,7 +71,7 @@ test('NAT: a LAN per network, clients at the top of the networks the director fa
     { name: 'c1', lan: 'lan1', address: '172.20.0.62', prefix: 26, gateway: '172.20.0.10', address6: [] },
   ]);
   // real servers first (their services answer when ldirectord starts), the director last
-  assert.deepEqual(p.installOrder, [['web-a'], ['web-b'], ['web-c'], ['lb']]);
+  assert.deepEqual(p.installOrder, [['web-a', 'web-b', 'web-c'], ['lb']]);
   assert.deepEqual(p.directors, ['lb']);
 });
 
@@ -216,7 +216,7 @@ test('the plan as lab.sh reads it: tab-separated records, no install check as a 
   const text = planText(p);
   assert.match(text, /^lan\tlan0\t10\.9\.9\.0\/24\n/);
   assert.ok(text.includes('client\tc1\tlan1\t172.20.0.62/26\t172.20.0.10\n'));
-  assert.ok(text.includes('install\tweb-a\n'));
+  assert.ok(text.includes('install\tweb-a\tweb-b\tweb-c\n'));
   assert.ok(text.includes('server\tweb-a\tdns\tudp\t53\tshop.example=192.0.2.7\n'));
   assert.ok(!/^check\tinstall\./m.test(text));
   const without = planText(p, (c) => c.needs !== NEEDS_IPVS);
@@ -298,7 +298,7 @@ test('a pair of directors: the floating addresses first, the services through th
   assert.equal(labNeedsKernel(g.model, { ipvs: false, ipip: false }), undefined, 'heartbeat and ldirectord: no kernel IPVS needed');
   // the clients' gateway is the pair's floating address on their network: it moves with the active director
   assert.deepEqual(p.clients.map((c) => `${c.name} ${c.address} ${c.gateway}`), ['c0 10.5.0.254 10.5.0.100', 'c1 10.6.0.254 10.6.0.1']);
-  assert.deepEqual(p.installOrder, [['r1'], ['r2'], ['d1', 'd2']]);
+  assert.deepEqual(p.installOrder, [['r1', 'r2'], ['d1', 'd2']]);
   assert.deepEqual(p.directors, ['d1', 'd2']);
   const ids = p.checks.map((c) => c.id);
   const at = (id: string) => { const i = ids.indexOf(id); assert.ok(i >= 0, `no check ${id}; have ${ids.join(' ')}`); return i; };
@@ -317,7 +317,7 @@ test('a pair of directors: the floating addresses first, the services through th
   assert.deepEqual(check(p, 'ha.answer.d2.10.6.0.1').run, ['answer', 'c1', '10.6.0.1', '8080', 'd2']);
   // VRRP (keepalived holds the table on both nodes, through netlink: not run without IPVS)
   const v = plan(TWIN('debian12'));
-  assert.deepEqual(v.installOrder, [['r1'], ['r2'], ['d1'], ['d2']]);
+  assert.deepEqual(v.installOrder, [['r1', 'r2'], ['d1'], ['d2']]);
   assert.equal(check(v, 'table.d2').needs, NEEDS_IPVS);
   assert.deepEqual(v.needs, ['distro:debian12', 'keepalived', 'vrrp']);
 });
@@ -440,7 +440,7 @@ test('two pairs of directors: each pair installed together, one after the other;
   const g = plan2model(DUET);
   assert.equal(labNeedsKernel(g.model, { ipvs: false, ipip: false }), undefined);
   const p = plan(DUET);
-  assert.deepEqual(p.installOrder, [['s1'], ['s2'], ['p1', 'p2'], ['q1', 'q2']]);
+  assert.deepEqual(p.installOrder, [['s1', 's2'], ['p1', 'p2'], ['q1', 'q2']]);
   // the gateway on each network: the floating address of the pair that floats there
   assert.deepEqual(p.clients.map((c) => `${c.name} ${c.address} ${c.gateway}`), ['c0 10.70.0.254 10.70.0.80', 'c1 10.71.0.254 10.71.0.1']);
   assert.deepEqual(p.servers.filter((s) => s.kind === 'whoami').map((s) => `${s.host}:${s.port}`), ['p2:8080', 'p1:8080', 'q1:8080', 'q2:8080']);

@@ -45,13 +45,21 @@ build: npm-deps
 	tmp=$$(mktemp -d) && LVSGEN_WRITE_CODE_CACHE=$(CURDIR)/$(BUNDLE).cache bin/lvsgen render examples/lb-nat.yaml -o $$tmp/out >/dev/null; \
 	  status=$$?; rm -rf $$tmp; exit $$status
 
-# Everything: unit, golden, consumer, package and end-to-end tests.
+# Everything: unit, golden, consumer, package and end-to-end tests. The VM
+# labs (dist/test/vm: lvsgen lab --vm, minutes each under emulation, the VM
+# isolated from this machine's namespaces) run beside the rest, which runs a
+# file at a time as before; their report follows the rest's.
 test: deps build
-	$(NODE_TEST) dist/test/
+	@vm_log=$$(mktemp); \
+	{ $(NODE_TEST) dist/test/vm/ >"$$vm_log" 2>&1; echo $$? >"$$vm_log.status"; } & \
+	$(NODE_TEST) $$(ls -d dist/test/*/ dist/test/*.test.js | grep -vx 'dist/test/vm/'); rest=$$?; \
+	wait; echo "# the VM labs (dist/test/vm), run beside the tests above:"; cat "$$vm_log"; \
+	vm=$$(cat "$$vm_log.status"); rm -f "$$vm_log" "$$vm_log.status"; \
+	echo "# make test: the tests above exit $$rest, the VM labs exit $$vm"; [ "$$rest" = 0 ] && [ "$$vm" = 0 ]
 
-# End-to-end proof only: namespaces (tier 1) and real IPVS in a VM (tier 2).
+# End-to-end proof only: the labs in namespaces and under real IPVS in a VM.
 e2e: deps build
-	$(NODE_TEST) dist/test/e2e/
+	$(NODE_TEST) dist/test/e2e/ dist/test/vm/
 
 # Benchmarks at fleet scale, side by side with an Ansible playbook (about an hour):
 # writes docs/benchmarks.md and docs/benchmarks.json. BENCH_ARGS='--sizes 10,100 ...' narrows it.

@@ -63,7 +63,7 @@ test('every sysctl.d drop-in applies in a scratch namespace (net.* keys only, so
       const peer = netns(t, 'lvq');
       for (const dev of new Set(entries.map(([k]) => /^net\.ipv4\.conf\.([^.]+)\./.exec(k)?.[1]).filter((d) => d !== undefined && d !== 'all' && d !== 'default'))) link(ns, dev!, peer, dev!);
       // net.ipv4.vs.* exist only with IPVS (ip_vs loaded), which a test kernel may
-      // lack: then they are left out here (the VM tier, tier2-vm, sets them for real).
+      // lack: then they are left out here (the VM labs, test/vm, set them for real).
       const ipvs = existsSync('/proc/sys/net/ipv4/vs');
       // tunl0's keys exist once ipip is loaded (its fallback device in every namespace).
       const tunl0 = ns.exec('ip', ['link', 'show', 'tunl0']).status === 0;

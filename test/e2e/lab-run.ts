@@ -60,16 +60,16 @@ export interface LabRun {
 }
 
 /**
- * `lvsgen lab FILE ARGS --report ...`, bounded: at the limit it gets SIGINT
- * (the lab cleans up: namespaces, processes, mounts), 30 s later SIGKILL for
- * its process group.
+ * `lvsgen lab FILE --no-vm (or --vm) ARGS --report ...`, bounded: at the
+ * limit it gets SIGINT (the lab cleans up: namespaces, processes, mounts, the
+ * VM), 30 s later SIGKILL for its process group.
  */
-export function runLab(t: TestContext, file: string, args: string[], limitMs: number): Promise<LabRun> {
+export function runLab(t: TestContext, file: string, args: string[], limitMs: number, mode: 'namespaces' | 'vm' = 'namespaces'): Promise<LabRun> {
   const dir = tempDir(t, 'lvsgen-e2e-lab-');
   const report = join(dir, 'report.json');
   return new Promise((resolve) => {
     const started = Date.now();
-    const child = spawn(process.execPath, [LVSGEN, 'lab', file, '--no-vm', '--report', report, ...args], {
+    const child = spawn(process.execPath, [LVSGEN, 'lab', file, mode === 'vm' ? '--vm' : '--no-vm', '--report', report, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
       env: { ...process.env, TMPDIR: dir },

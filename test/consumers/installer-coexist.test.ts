@@ -237,6 +237,27 @@ function assertKept(root: string, files: Record<string, AdminFile>, merged: bool
   }
 }
 
+/**
+ * debian12's /etc/network/interfaces after an install on `root`: a reinstall
+ * has nothing to do and uninstall gives the administrator's files back byte
+ * for byte; on a second root whose file is edited after the install,
+ * uninstall keeps the edit (the file reads `before` and then the edit).
+ */
+function reinstallUninstallInterfaces(t: TestContext, h: Host, root: string, admin: Record<string, AdminFile>, before: string): void {
+  assert.match(ok(install(h, root, ['--yes']), 'reinstall').stdout, /nothing to do/);
+  assert.equal(install(h, root, ['--check']).status, 0, '--check after install');
+  ok(install(h, root, ['--uninstall']), '--uninstall');
+  assertKept(root, admin, false, '--uninstall');
+  const edited = scratchRoot(t, h, admin);
+  ok(install(h, edited, ['--yes']), 'install');
+  const MAIN = '/etc/network/interfaces';
+  const edit = '\nauto eth7\niface eth7 inet dhcp\n';
+  writeFileSync(join(edited, MAIN), `${read(join(edited, MAIN))}${edit}`);
+  assert.match(ok(install(h, edited, ['--yes']), 'reinstall after the edit').stdout, /nothing to do/);
+  ok(install(h, edited, ['--uninstall']), '--uninstall after the edit');
+  assertKept(edited, { [MAIN]: { text: `${before}${edit}`, mode: 0o644 } }, false, '--uninstall after the edit');
+}
+
 /** The host file with every include of /etc/... pointed into the scratch root, for a consumer run outside it. */
 function rooted(root: string, path: string): string {
   const out = join(root, `${path}.rooted`);
@@ -814,20 +835,9 @@ test("lb-nat/debian12/director: the administrator's /etc/network/interfaces is k
   assert.match(ok(ns.exec('ip', ['-4', '-o', 'addr', 'show', 'dev', 'eth0']), 'ip addr').stdout, /inet 10\.1\.3\.1\/24 /);
   assert.match(ok(ns.exec('ip', ['-4', '-o', 'addr', 'show', 'dev', 'eth4']), 'ip addr').stdout, /inet 198\.51\.100\.9\/24 /);
 
-  // Reinstall: nothing to do; uninstall: the administrator's file byte for byte.
-  assert.match(ok(install(h, root, ['--yes']), 'reinstall').stdout, /nothing to do/);
-  assert.equal(install(h, root, ['--check']).status, 0, '--check after install');
-  ok(install(h, root, ['--uninstall']), '--uninstall');
-  assertKept(root, admin, false, '--uninstall');
-
-  // Edited after the install: uninstall keeps the edit, lvsgen's block out and the disabled lines back.
-  const edited = scratchRoot(t, h, admin);
-  ok(install(h, edited, ['--yes']), 'install');
-  const edit = '\nauto eth7\niface eth7 inet dhcp\n';
-  writeFileSync(join(edited, MAIN), `${read(join(edited, MAIN))}${edit}`);
-  assert.match(ok(install(h, edited, ['--yes']), 'reinstall after the edit').stdout, /nothing to do/);
-  ok(install(h, edited, ['--uninstall']), '--uninstall after the edit');
-  assertKept(edited, { [MAIN]: { text: `${MAIN_ADMIN}${edit}`, mode: 0o644 } }, false, '--uninstall after the edit');
+  // Reinstall: nothing to do; uninstall: the administrator's file byte for byte
+  // (edited after the install: the edit kept, lvsgen's block out and the disabled lines back).
+  reinstallUninstallInterfaces(t, h, root, admin, MAIN_ADMIN);
 });
 
 /** Main interfaces files the installer must merge as the oracle does, and put back byte for byte. */
@@ -944,20 +954,9 @@ test("lb-nat/debian12/director: a mapping naming lvsgen's eth1 and the administr
   assert.equal(main, mapped, 'the mapping lines');
   assert.equal(main, mergeFile('interfaces', text, read(join(h.bundle, MAIN)), devices), 'as the oracle merges it');
 
-  // Reinstall: nothing to do; uninstall: the administrator's file byte for byte.
-  assert.match(ok(install(h, root, ['--yes']), 'reinstall').stdout, /nothing to do/);
-  assert.equal(install(h, root, ['--check']).status, 0, '--check after install');
-  ok(install(h, root, ['--uninstall']), '--uninstall');
-  assertKept(root, admin, false, '--uninstall');
-
-  // Edited after the install: uninstall keeps the edit, puts the mapping line back and takes lvsgen's out.
-  const edited = scratchRoot(t, h, admin);
-  ok(install(h, edited, ['--yes']), 'install');
-  const edit = '\nauto eth7\niface eth7 inet dhcp\n';
-  writeFileSync(join(edited, MAIN), `${read(join(edited, MAIN))}${edit}`);
-  assert.match(ok(install(h, edited, ['--yes']), 'reinstall after the edit').stdout, /nothing to do/);
-  ok(install(h, edited, ['--uninstall']), '--uninstall after the edit');
-  assertKept(edited, { [MAIN]: { text: `${text}${edit}`, mode: 0o644 } }, false, '--uninstall after the edit');
+  // Reinstall: nothing to do; uninstall: the administrator's file byte for byte
+  // (edited after the install: the edit kept, the mapping line back and lvsgen's out).
+  reinstallUninstallInterfaces(t, h, root, admin, text);
 });
 
 // The profile an administrator (or the installer of RHEL, or cloud-init) made for eth0.

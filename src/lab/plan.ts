@@ -487,8 +487,14 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
     const [lo, hi] = m.dport.split(':').map(Number) as [number, number | undefined];
     return port >= lo && port <= (hi ?? lo);
   }));
-  let probePort = 8080;
-  while (ports.has(probePort) || marked(probePort)) probePort++;
+  // Nor a port IPVS gives to an FTP service: with a TCP service on port 21,
+  // IPVS sends port 20 and every unprivileged port (1024 and up) of that
+  // virtual address to it, as passive FTP data (ip_vs_service_find in the
+  // kernel's net/netfilter/ipvs/ip_vs_ctl.c; found in the VM, where ha-lb's
+  // 10.1.3.61:8080 was refused by a real server): then a port below 1024.
+  const ftp = services.some((s) => s.protocol === 'tcp' && s.port === 21);
+  let probePort = ftp ? 1023 : 8080;
+  while (ports.has(probePort) || marked(probePort)) probePort += ftp ? -1 : 1;
   for (const p of pairs) {
     for (const n of p.spec.nodes) {
       if (!seen.has(`${n} tcp ${probePort}`)) servers.push({ host: n, kind: 'whoami', protocol: 'tcp', port: probePort });

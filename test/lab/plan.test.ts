@@ -322,6 +322,18 @@ test('a pair of directors: the floating addresses first, the services through th
   assert.deepEqual(v.needs, ['distro:debian12', 'keepalived', 'vrrp']);
 });
 
+test('an FTP service through a pair: the pair\'s "who am I" port is below 1024, where IPVS does not take it for FTP data', () => {
+  // IPVS gives port 20 and every port from 1024 of a virtual address with a
+  // TCP service on port 21 to that service (passive FTP data): under real
+  // IPVS ha-lb's 10.1.3.61:8080 reached a real server, not the active node
+  const p = plan(readFileSync(example('ha-lb'), 'utf8'), 'debian12');
+  const answers = p.checks.filter((c) => c.id.startsWith('ha.answer.'));
+  assert.ok(answers.length > 0);
+  for (const c of answers) assert.equal(c.run[3], '1023', c.id);
+  // without FTP, 8080 as before
+  assert.equal(check(plan(TWIN('debian')), 'ha.answer.d2.10.6.0.1').run[3], '8080');
+});
+
 test('a streamline pair: the standby holds the address on lo and answers as a real server; after the failover the roles swap', () => {
   const p = plan(readFileSync(example('streamline'), 'utf8'), 'debian');
   const ids = p.checks.map((c) => c.id);

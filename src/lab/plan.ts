@@ -220,6 +220,14 @@ function fromLdirectord(director: string, v: VirtualBlock, ds: DirectorService):
 
 const LB_KIND = { NAT: 'masq', DR: 'gate', TUN: 'ipip' } as const;
 
+/** The forwarding methods a director's virtual services use, in either backend (masq, gate, ipip). */
+export function forwardMethods(h: DerivedHost): Set<'masq' | 'gate' | 'ipip'> {
+  const out = new Set<'masq' | 'gate' | 'ipip'>();
+  for (const v of h.ldirectord?.virtuals ?? []) for (const r of v.reals) out.add(r.forward);
+  for (const v of h.keepalived?.virtualServers ?? []) out.add(LB_KIND[v.lbKind]);
+  return out;
+}
+
 function fromKeepalived(director: string, v: KeepalivedVirtualServer, ds: DirectorService): Service {
   const protocol = v.protocol === 'UDP' ? 'udp' : 'tcp';
   const first = v.realServers.find((r) => r.check !== undefined)?.check;
@@ -298,7 +306,7 @@ export function labNeedsKernel(model: DerivedModel, kernel: LabKernel): string |
   if (k.length && !kernel.ipvs) {
     why.push(`keepalived on director ${k.join(', ')} needs IPVS in the kernel, which this one lacks (keepalived exits when it cannot initialise IPVS, and talks to it over netlink, where the lab has no stand-in)`);
   }
-  const tun = model.hosts.filter((h) => h.ldirectord?.virtuals.some((v) => v.reals.some((r) => r.forward === 'ipip')) || h.keepalived?.virtualServers.some((v) => v.lbKind === 'TUN'));
+  const tun = model.hosts.filter((h) => forwardMethods(h).has('ipip'));
   if (tun.length && !kernel.ipip) {
     why.push(`tunnelling (forward: ipip, director ${tun.map((h) => h.name).join(', ')}) needs the kernel's ipip module, which this one lacks (the real servers' tunl0 exists only with it)`);
   }

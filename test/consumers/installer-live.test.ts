@@ -28,12 +28,13 @@
 // ruleset, the plan's kernel keys, every service's state and every file of
 // the root are exactly what they were before; nothing of lvsgen is left.
 import assert from 'node:assert/strict';
-import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
 import { parsePlan, type Plan } from '../../src/render/plan.js';
 import { ADMIN_FILTER, netns, type Netns, ok, read, render, requireRoot, requireTools, sh, snapshotTree, staticBusybox, consumerOf } from '../support/index.js';
+import { copyProgram, realPath } from '../support/host-package.js';
 
 const STUB_LOG = 'lvsgen-stub.log';
 const SERVICES = '/var/lib/lvsgen-stub-services';
@@ -184,23 +185,6 @@ const CASES: Case[] = [
 
 /** The real programs the root runs, as `/real/NAME`, with the libraries they load. */
 const REAL = ['nft', 'sysctl', 'ip', 'iptables'];
-
-function realPath(tool: string): string {
-  return ok(sh('readlink', ['-f', ok(sh('sh', ['-c', `command -v ${tool}`]), tool).stdout.trim()]), tool).stdout.trim();
-}
-
-/** Copies a program and every library ldd names to the same paths in the root (the loader finds them there). */
-function copyProgram(root: string, real: string): void {
-  mkdirSync(join(root, 'real'), { recursive: true });
-  copyFileSync(real, join(root, 'real', basename(real)));
-  chmodSync(join(root, 'real', basename(real)), 0o755);
-  for (const m of ok(sh('ldd', [real]), `ldd ${real}`).stdout.matchAll(/(\/\S+) \(0x/g)) {
-    const lib = m[1]!;
-    if (existsSync(join(root, lib))) continue;
-    mkdirSync(join(root, dirname(lib)), { recursive: true });
-    copyFileSync(lib, join(root, lib));
-  }
-}
 
 interface Host {
   plan: Plan;

@@ -22,9 +22,14 @@ const DISTROS = loadDistros();
 /** The examples: every examples/*.yaml. */
 export const EXAMPLE_FILES = readdirSync(join(REPO, 'examples')).filter((f) => f.endsWith('.yaml')).sort().map((f) => join(REPO, 'examples', f));
 
+/** The pipeline's result for a topology of the examples or held in a test (no key files), on one distro or each host's own. */
+export function pipeline(text: string, distro?: string) {
+  return runPipeline(text, { distros: DISTROS, env: {}, readKeyFile: () => { throw new Error('no key file in these topologies'); }, ...(distro ? { distro } : {}) });
+}
+
 /** The plan lvsgen lab will run (the same pure call as the command), or the problem that refuses the topology. */
 export function labPlan(text: string, distro?: string): LabPlan {
-  const g = runPipeline(text, { distros: DISTROS, env: {}, readKeyFile: () => { throw new Error('no key file in these topologies'); }, ...(distro ? { distro } : {}) });
+  const g = pipeline(text, distro);
   const verifying = hostsWithVerify(g.bundles);
   return planLab(g.model, g.topology, {
     distro: (name) => labDistro(DISTROS.get(name)!),
@@ -37,14 +42,14 @@ export function labPlan(text: string, distro?: string): LabPlan {
  * kernel (tunnelling without ipip; a keepalived director without IPVS), or undefined.
  */
 export function labRefusal(text: string, distro?: string): string | undefined {
-  const g = runPipeline(text, { distros: DISTROS, env: {}, readKeyFile: () => { throw new Error('no key file in these topologies'); }, ...(distro ? { distro } : {}) });
+  const g = pipeline(text, distro);
   return labNeedsKernel(g.model, { ipvs: kernelHasIpvs(), ipip: kernelHasIpip() });
 }
 
 /** Whether the pipeline accepts the topology for that distro (lb-nat's ldirectord is refused on rhel9). */
 export function accepts(text: string, distro: string): boolean {
   try {
-    runPipeline(text, { distros: DISTROS, env: {}, readKeyFile: () => { throw new Error('no key file in these topologies'); }, distro });
+    pipeline(text, distro);
     return true;
   } catch {
     return false;

@@ -15,10 +15,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, it } from 'node:test';
-import { runPipeline } from '../../src/pipeline.js';
-import { loadDistros } from '../../src/render/distros.js';
+import { forwardMethods } from '../../src/lab/plan.js';
 import { REPO } from '../support/index.js';
-import { labAvailable, labPlan, runLab } from '../e2e/lab-run.js';
+import { labAvailable, labPlan, pipeline, runLab } from '../e2e/lab-run.js';
 import type { CheckResult } from '../../src/lab/report.js';
 
 /**
@@ -42,13 +41,7 @@ function labs(spec: string[]): Lab[] {
 
 /** What a lab proves under real IPVS: its forwarding methods and the kinds of pair that fail over through a checked table. */
 function covers(lab: Lab): { forward: Set<string>; pairs: Set<string> } {
-  const distros = loadDistros();
-  const g = runPipeline(lab.text, { distros, env: {}, readKeyFile: () => { throw new Error('no key file in the examples'); }, distro: lab.distro });
-  const forward = new Set<string>();
-  for (const h of g.model.hosts) {
-    for (const v of h.ldirectord?.virtuals ?? []) for (const r of v.reals) forward.add(r.forward);
-    for (const v of h.keepalived?.virtualServers ?? []) forward.add(({ NAT: 'masq', DR: 'gate', TUN: 'ipip' } as Record<string, string>)[v.lbKind] ?? v.lbKind);
-  }
+  const forward = new Set(pipeline(lab.text, lab.distro).model.hosts.flatMap((h) => [...forwardMethods(h)]));
   const plan = labPlan(lab.text, lab.distro);
   const pairs = new Set<string>();
   for (const c of plan.checks.filter((x) => x.id.startsWith('ha.failover'))) {

@@ -55,13 +55,13 @@ admin_file() {
 # admin_record KEEP FIELD...: a record of the manifest being written.
 admin_record() { local k=$1; shift; local IFS=$'\t'; echo "$*" >>"$k/manifest.new"; }
 
-# admin_seed HOST DISTRO UPPER DEV [PROTO/PORT...]: DEV is a device of the
-# topology on HOST (one lvsgen manages: the administrator's DNS servers are on
-# it); the ports are those of the services HOST runs (the lab's servers there:
-# a rhel9 administrator opens them in firewalld's zone).
+# admin_seed HOST DISTRO UPPER DEV: DEV is a device of the topology on HOST
+# (one lvsgen manages: the administrator's DNS servers are on it). A rhel9
+# administrator's firewalld zone opens SSH only, as RHEL's installer leaves it:
+# the ports of the host's services are lvsgen's policy to open (the lab's
+# servers there are reached only through it).
 admin_seed() {
-  local h=$1 d=$2 u=$3 dev=$4 k pp
-  shift 4
+  local h=$1 d=$2 u=$3 dev=$4 k
   k=$(admin_keep "$h")
   rm -rf "$k"
   mkdir -p "$k/files"
@@ -220,18 +220,16 @@ method=auto
 [proxy]
 EOF
     # firewalld's public zone (the default one), the administrator's copy: SSH
-    # and the services this host runs, opened; the rest rejected
-    {
-      cat <<'EOF'
+    # opened, the rest rejected (lvsgen's policy opens the host's services)
+    admin_file "$u" "$k" 0644 /etc/firewalld/zones/public.xml <<'EOF'
 <?xml version="1.0" encoding="utf-8"?>
 <zone>
   <short>Public</short>
-  <description>The administrator's: SSH and the services this host runs.</description>
+  <description>The administrator's: SSH only.</description>
   <service name="ssh"/>
+  <forward/>
+</zone>
 EOF
-      for pp in "$@"; do printf '  <port protocol="%s" port="%s"/>\n' "${pp%/*}" "${pp#*/}"; done
-      printf '  <forward/>\n</zone>\n'
-    } | admin_file "$u" "$k" 0644 /etc/firewalld/zones/public.xml
     admin_file "$u" "$k" 0644 /etc/sysctl.d/60-admin.conf <<'EOF'
 # The administrator's: idle TCP connections given up after 5 unanswered probes
 net.ipv4.tcp_keepalive_probes = 5

@@ -268,9 +268,7 @@ cluster_up() {
       LAB_ROOT[$a]=$base/root
       lab_seed_root "$a" "$b" "$base/upper"
       # the administrator's configuration (lib/admin.sh), on the host's first device
-      # shellcheck disable=SC2046 # one PROTO/PORT a word
-      admin_seed "$a" "$b" "$base/upper" "$(awk -F'\t' -v h="$a" '$1 == "link" && $2 == h { print $3; exit }' "$plan")" \
-        $(awk -F'\t' -v h="$a" '$1 == "server" && $2 == h { print $4 "/" $5 }' "$plan")
+      admin_seed "$a" "$b" "$base/upper" "$(awk -F'\t' -v h="$a" '$1 == "link" && $2 == h { print $3; exit }' "$plan")"
       ;;
     link)
       local port="p$RANDOM$RANDOM"

@@ -9,6 +9,7 @@ import { ROLES, type DirectorBackend, type Role, type Topology, type VirtualServ
 import { vrrpPassword } from '../model/targets.js';
 import { defaultRouterId, directorPairs, floating4, floating6, floatingAddress, pairsOf, serviceDirectors, type PairSpec } from '../model/pairs.js';
 import { impliedDns } from '../model/validate.js';
+import { portRanges } from './ports.js';
 import type {
   Alias,
   CheckPage,
@@ -26,6 +27,7 @@ import type {
   MarkRule,
   NetAddress,
   PairView,
+  PortRange,
   RealServerLine,
   Route,
   ServiceView,
@@ -426,6 +428,10 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
       }
     }
 
+    // What the host's services take from the network: a director's virtual
+    // ports, a real server's (README, "rhel9 and firewalld").
+    const accepts = portRanges([...(isDirector ? runServices(name) : []).flatMap(servicePorts), ...myServices.flatMap((vs) => realServerPorts(vs, name))]);
+
     return {
       name,
       distro: opts.distro ?? spec.distro ?? t.defaults.distro,
@@ -440,6 +446,7 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
       ...(gateway6 !== undefined ? { gateway6 } : {}),
       arpSuppression,
       ...(tunnel ? { tunnel: { device: 'tunl0' as const } } : {}),
+      accepts,
       modules: [...modules].sort(),
       moduleLoads: [...modules].sort().map((module) => ({ module, options: module === 'ip_vs_ftp' ? ftpPortsOption(ftpPorts) : '' })),
       moduleSysctls,
@@ -535,6 +542,31 @@ function vipOf(vs: VirtualServiceSpec): { address: string; port: number } {
   if (vs.virtual !== undefined) return splitEndpoint(vs.virtual);
   const first = parseMatch(vs.fwmark!.match[0]!);
   return { address: first.cidr.address, port: first.from };
+}
+
+/** The ports a service takes at its virtual address: its virtual port, or every port its firewall mark covers. */
+function servicePorts(vs: VirtualServiceSpec): PortRange[] {
+  if (vs.fwmark !== undefined) return vs.fwmark.match.map((text) => parseMatch(text)).map((m) => ({ protocol: vs.protocol, from: m.from, to: m.to }));
+  const { port } = vipOf(vs);
+  return [{ protocol: vs.protocol, from: port, to: port }];
+}
+
+/**
+ * The ports real server `host` takes for a service: where its directors send
+ * the clients' packets (NAT: the real port IPVS rewrites them to; direct
+ * routing and tunnelling keep the virtual port; a firewall-mark service keeps
+ * each packet's port, so every port the mark covers), and the port of a check
+ * that connects to a port of its own (`check.port`: ldirectord's checkport,
+ * keepalived's connect_port), over the service's protocol as both backends'
+ * checks speak it. A check that connects nowhere (ping, on, off, negotiate of
+ * service none) adds no port.
+ */
+function realServerPorts(vs: VirtualServiceSpec, host: string): PortRange[] {
+  const out = vs.fwmark !== undefined ? servicePorts(vs) : realServersOf(vs).filter((r) => r.host === host).map((r) => r.port ?? vipOf(vs).port).map((p) => ({ protocol: vs.protocol, from: p, to: p }));
+  const c = vs.check;
+  const connects = c.type === 'connect' || (c.type === 'negotiate' && serviceOf(vs) !== 'none');
+  if (c.port !== undefined && connects) out.push({ protocol: vs.protocol, from: c.port, to: c.port });
+  return out;
 }
 
 /** A service as the files' comments name it: `tcp 10.1.3.61:80`, or `fwmark 1: tcp 10.1.3.61:80, 10.1.3.61:443`. */

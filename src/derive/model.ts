@@ -21,6 +21,13 @@ export interface Address6 {
   purpose: string | null;
 }
 
+/** Ports of one protocol, `from` to `to` (one port: the two equal). */
+export interface PortRange {
+  protocol: 'tcp' | 'udp';
+  from: number;
+  to: number;
+}
+
 /** An interface of the host, with what hangs off it. */
 export interface Device extends NetAddress {
   device: string;
@@ -330,6 +337,15 @@ export interface DerivedHost {
   moduleSysctls: Array<{ comment: string; keys: Array<{ key: string; value: string }> }>;
   /** A real server of tunnelling: the ipip fallback device (tunl0) that receives the encapsulated packets, up. */
   tunnel?: { device: 'tunl0' };
+  /**
+   * The ports the host's services take from the network (derive/ports.ts
+   * portRanges: each once, sorted): a director's virtual ports; a real
+   * server's ports its directors send to (NAT: its real port; direct routing
+   * and tunnelling: the virtual port) and the port of a check that connects
+   * elsewhere (`check.port`); every port a firewall mark covers. rhel9 opens
+   * them in firewalld (render/kinds.ts firewalld).
+   */
+  accepts: PortRange[];
   /** A director: its services, whichever backend runs them. */
   director?: DirectorView;
   /** A director with director_backend ldirectord. */

@@ -5,7 +5,8 @@
 // the kind table of docs/distros.md (`make docs` writes it from here, and
 // test/render/docs-kinds.test.ts fails when the two differ).
 import { createHash } from 'node:crypto';
-import type { Alias, CheckPage, DerivedHost, Device, HeartbeatView, KeepalivedView, LdirectordView, MarkRule, Route } from '../derive/model.js';
+import type { Alias, CheckPage, DerivedHost, Device, HeartbeatView, KeepalivedView, LdirectordView, MarkRule, PortRange, Route } from '../derive/model.js';
+import { portRanges, portText } from '../derive/ports.js';
 
 /** What every context of every kind also holds (render.ts adds it): templates may use these anywhere. */
 export interface BaseContext {
@@ -130,16 +131,21 @@ export interface MasqueradeContext {
   marks: MarkRule[];
 }
 
-/** What firewalld must let reach a host (rhel9): the virtual services' ports, VRRP, IPVS connection sync. */
+/** What firewalld must let reach a host (rhel9): its services' ports, VRRP, IPVS connection sync, IP-in-IP. */
 export interface FirewalldContext {
   /**
-   * Each protocol and port once, sorted: the director's virtual services, and
-   * UDP 8848 where keepalived runs lvs_sync_daemon (the IPVS sync messages'
-   * default port: ipvsadm(8), --mcast-port, "The default value is 8848").
+   * Each protocol and port or range once, sorted (derive/ports.ts portRanges):
+   * what the host's services take (DerivedHost.accepts: a director's virtual
+   * ports, a real server's ports and check ports, every port a firewall mark
+   * covers), and UDP 8848 where keepalived runs lvs_sync_daemon (the IPVS sync
+   * messages' default port: ipvsadm(8), --mcast-port, "The default value is
+   * 8848"). `port` as firewalld writes it: `80`, `10000-10100`.
    */
-  ports: Array<{ port: number; protocol: 'tcp' | 'udp' }>;
+  ports: Array<{ port: string; protocol: 'tcp' | 'udp' }>;
   /** A VRRP instance (keepalived): protocol 112 (vrrp) from the peer. */
   vrrp: boolean;
+  /** A real server of tunnelling: the directors' IP-in-IP packets (IP protocol 4) to its own address. */
+  ipip: boolean;
 }
 
 export type LdirectordContext = LdirectordView;
@@ -220,12 +226,11 @@ function masquerade(host: DerivedHost): MasqueradeContext[] {
 }
 
 function firewalld(host: DerivedHost): FirewalldContext[] {
-  const seen = new Map<string, { port: number; protocol: 'tcp' | 'udp' }>();
-  for (const s of host.director?.services ?? []) seen.set(`${s.protocol}/${s.port}`, { port: s.port, protocol: s.protocol });
   const vrrp = host.keepalived?.vrrp;
-  if (vrrp?.syncInterface !== undefined) seen.set('udp/8848', { port: 8848, protocol: 'udp' });
-  const ports = [...seen.values()].sort((a, b) => a.port - b.port || (a.protocol < b.protocol ? -1 : a.protocol > b.protocol ? 1 : 0));
-  return one(ports.length > 0 || vrrp !== undefined, { ports, vrrp: vrrp !== undefined });
+  const sync: PortRange[] = vrrp?.syncInterface !== undefined ? [{ protocol: 'udp', from: 8848, to: 8848 }] : [];
+  const ports = portRanges([...host.accepts, ...sync]).map((r) => ({ port: portText(r), protocol: r.protocol }));
+  const ipip = host.tunnel !== undefined;
+  return one(ports.length > 0 || vrrp !== undefined || ipip, { ports, vrrp: vrrp !== undefined, ipip });
 }
 
 function heartbeat(host: DerivedHost): HeartbeatContext[] {
@@ -307,7 +312,7 @@ export const KINDS = {
     contexts: masquerade,
   },
   firewalld: {
-    per: 'director or VRRP node (`ports`: the virtual services\' and IPVS sync\'s, `vrrp`)',
+    per: 'director, real server or VRRP node (`ports`: the virtual services\', the real servers\' and their checks\', IPVS sync\'s; `vrrp`; `ipip`: a tunnelling real server)',
     usedFor: 'a firewalld policy letting them reach the host',
     contexts: firewalld,
   },

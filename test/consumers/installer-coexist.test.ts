@@ -22,6 +22,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, test, type TestContext } from 'node:test';
+import { portText } from '../../src/derive/ports.js';
 import { BLOCK_BEGIN, BLOCK_END, interfacesDevices, mergeFile, parsePlan, type Plan } from '../../src/render/plan.js';
 import { bareNetns, bundleResourceScripts, bundlesOf, checkPrograms, consumerOf, link, netns, type Netns, ok, type Ran, read, render, requireRoot, requireTools, sh, snapshotTree, STUB_NOT_RUNNING, tempDir, bootLvsgenProfiles } from '../support/index.js';
 
@@ -455,8 +456,9 @@ function offline(root: string, ...args: string[]): Ran {
   return sh('unshare', ['-m', 'sh', '-c', 'mount --bind "$0/etc/firewalld" /etc/firewalld && exec firewall-offline-cmd "$@"', root, ...args]);
 }
 
-for (const [ex, host] of [['lb-nat', 'director'], ['ha-lb', 'lvs1'], ['ha-cidr', 'node1']] as const) {
-  test(`${ex}/rhel9/${host}: firewalld stays; firewall-offline-cmd reads lvsgen's policies beside the administrator's zone: the services' ports, VRRP, the server network masqueraded`, async (t) => {
+// Directors, a VRRP pair, and real servers (NAT; direct routing of firewall marks, port ranges; tunnelling, IP protocol 4).
+for (const [ex, host] of [['lb-nat', 'director'], ['ha-lb', 'lvs1'], ['ha-cidr', 'node1'], ['lb-nat', 'real1'], ['fwmark', 'real1'], ['lb-tun', 'real1']] as const) {
+  test(`${ex}/rhel9/${host}: firewalld stays; firewall-offline-cmd reads lvsgen's policies beside the administrator's zone: the services' ports, VRRP, IP-in-IP, the server network masqueraded`, async (t) => {
     if (!canRun(t, 'unshare', 'mount', 'firewall-offline-cmd')) return;
     const h = await hostOf(t, 'rhel9', host, ex);
     const commands = commandsOf(h);
@@ -475,9 +477,11 @@ for (const [ex, host] of [['lb-nat', 'director'], ['ha-lb', 'lvs1'], ['ha-cidr',
     const field = (text: string, name: string) => (new RegExp(`^\\s*${name}: ?(.*)$`, 'm').exec(text)?.[1] ?? '').trim().split(/\s+/).filter((x) => x !== '');
     assert.deepEqual(field(hostPolicy, 'egress-zones'), ['HOST']);
     const plan = await bundlesAndHost(ex, host);
-    const wantPorts = [...new Set([...(plan.director?.services ?? []).map((s) => `${s.port}/${s.protocol}`), ...(plan.keepalived?.vrrp?.syncInterface ? ['8848/udp'] : [])])].sort();
+    // A director's virtual ports, a real server's (its real ports, every port a mark covers): the derived model's, as firewalld lists them.
+    const wantPorts = [...new Set([...plan.accepts.map((r) => `${portText(r)}/${r.protocol}`), ...(plan.keepalived?.vrrp?.syncInterface ? ['8848/udp'] : [])])].sort();
+    if (plan.keepalived?.vrrp === undefined) assert.ok(wantPorts.length > 0, `${host} accepts no port`);
     assert.deepEqual(field(hostPolicy, 'ports').sort(), wantPorts, hostPolicy);
-    assert.deepEqual(field(hostPolicy, 'protocols'), plan.keepalived?.vrrp ? ['vrrp'] : [], hostPolicy);
+    assert.deepEqual(field(hostPolicy, 'protocols'), [...(plan.keepalived?.vrrp ? ['vrrp'] : []), ...(plan.tunnel ? ['4'] : [])], hostPolicy);
     const masquerade = plan.devices.flatMap((d) => d.masquerade);
     assert.equal(policies.includes('lvsgen-nat'), masquerade.length > 0, policies.join(' '));
     if (masquerade.length > 0) {

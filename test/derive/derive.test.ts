@@ -216,3 +216,57 @@ test('--distro is checked against the distro set passed in', () => {
   assert.deepEqual(refused(NAT('masq'), { distro: 'no-such-distro' }), [': invalid-value']);
   assert.equal(run(NAT('masq'), { distro: 'redhat' }).bundles.every((b) => b.distro === 'redhat'), true);
 });
+
+// A real server's ports (DerivedHost.accepts), which a rhel9 host opens in its
+// firewalld policy: the real port under NAT, the check's own port, UDP beside
+// TCP, every port a firewall mark covers; sorted by port as numbers, tcp before
+// udp, each once, a port a range covers dropped.
+const PORTS = `name: ports
+defaults: { distro: rhel9 }
+hosts:
+  lb: { roles: [director], distro: debian, interfaces: { eth0: 10.1.0.1/24, eth1: 10.2.0.1/24 } }
+  web: { roles: [real-server], interfaces: { eth0: 10.2.0.11/24 } }
+  dr: { roles: [real-server], interfaces: { eth0: 10.1.0.12/24 } }
+virtual_services:
+  - virtual: 10.1.0.50:443
+    forward: masq
+    check: { type: connect, port: 8443 }
+    real_servers: [{ host: web, port: 8080 }]
+  - virtual: 10.1.0.50:53
+    protocol: udp
+    forward: masq
+    check: { type: negotiate, service: dns, request: www.example.com, receive: 192.0.2.1 }
+    real_servers: [web]
+  - virtual: 10.1.0.50:53
+    forward: masq
+    check: { type: connect }
+    real_servers: [web]
+  - virtual: 10.1.0.51:25
+    forward: masq
+    check: { type: ping, port: 2525 }
+    real_servers: [web]
+  - fwmark: { match: [10.1.0.60:10000-10100, 10.1.0.60:80] }
+    forward: gate
+    check: { type: connect, port: 10050 }
+    real_servers: [dr]
+`;
+
+test('a real server accepts its real ports, its checks\' own ports and every port a mark covers: sorted as numbers, tcp before udp, each once', () => {
+  const g = run(PORTS);
+  const text = (h: string) => host(g, h).accepts.map((r) => `${r.from === r.to ? r.from : `${r.from}-${r.to}`}/${r.protocol}`);
+  // NAT: the real port 8080, not the virtual 443; the connect check's 8443; a ping check's port is no connection
+  assert.deepEqual(text('web'), ['25/tcp', '53/tcp', '53/udp', '8080/tcp', '8443/tcp']);
+  // direct routing of a mark: 80 before the range (numbers, not text); the check's 10050 is in the range
+  assert.deepEqual(text('dr'), ['80/tcp', '10000-10100/tcp']);
+  // the director: its virtual ports, every port of the mark
+  assert.deepEqual(text('lb'), ['25/tcp', '53/tcp', '53/udp', '80/tcp', '443/tcp', '10000-10100/tcp']);
+  const policy = file(g, 'web', 'etc/firewalld/policies/lvsgen-host.xml');
+  assert.deepEqual(policy.split('\n').filter((l) => l.includes('<port ')).map((l) => l.trim()), [
+    '<port port="25" protocol="tcp"/>',
+    '<port port="53" protocol="tcp"/>',
+    '<port port="53" protocol="udp"/>',
+    '<port port="8080" protocol="tcp"/>',
+    '<port port="8443" protocol="tcp"/>',
+  ]);
+  assert.match(file(g, 'dr', 'etc/firewalld/policies/lvsgen-host.xml'), /<port port="80" protocol="tcp"\/>\n {2}<port port="10000-10100" protocol="tcp"\/>\n<\/policy>\n$/);
+});

@@ -586,7 +586,7 @@ test('rhel9 hosts: NetworkManager is checked to hold lvsgen\'s profile of each d
   assert.deepEqual(p.needs, ['distro:debian', 'distro:rhel9', 'ldirectord']);
   const tools = labTools(p).map((x) => x.tool);
   for (const t of ['NetworkManager', 'nmcli', 'dbus-daemon', 'dbus-send', 'firewalld', 'firewall-cmd', 'systemctl']) assert.ok(tools.includes(t), t);
-  // the rhel9 real servers' servers (firewalld's zone opens their ports: lab/lib/admin.sh)
+  // the rhel9 real servers' servers (reached through lvsgen's firewalld policy: the administrator's zone opens SSH only, lab/lib/admin.sh)
   assert.deepEqual(p.servers.map((x) => `${x.host} ${x.kind} ${x.protocol}/${x.port} ${x.root ?? ''}`), ['app-a http tcp/80 /var/www/html', 'app-c banner tcp/8443 ']);
   assert.equal(labNeedsKernel(plan2model(RHEL).model, { ipvs: false, ipip: false }), undefined, 'an ldirectord director: no kernel IPVS needed');
 });

@@ -1,0 +1,203 @@
+// rhel9 real servers behind firewalld (RHEL 9's default firewall): the
+// administrator's zone opens SSH only, as RHEL's installer leaves it, so the
+// directors' packets to a real server's service ports are rejected until
+// lvsgen's policy (/etc/firewalld/policies/lvsgen-host.xml, ingress ANY,
+// egress HOST) lets them in. Proven with the real firewalld, run in the real
+// server's network namespace (a private mount namespace puts a scratch
+// /etc/firewalld in place, with a system bus of its own), and a director's
+// namespace beside it that connects to every port of the policy (a range:
+// both ends), at every address its packets go to:
+// - NAT (lb-nat real1): the real server's own address;
+// - direct routing (fwmark real1): each virtual address on lo and a host of
+//   the network of virtual addresses on lo, routed to the real server as IPVS
+//   direct routing sends them (to its link-layer address);
+// - tunnelling (lb-tun real1): the IP-in-IP packet (IP protocol 4) to the
+//   real server's own address, sent from a raw socket: the kernel behind
+//   firewalld answers it (protocol or port unreachable where no tunnel takes
+//   it) once it passes firewalld, which drops it without the policy. This
+//   machine's kernel has no ipip, so the decapsulated packet on tunl0 is shown
+//   by firewalld's own ruleset instead: the policy's chain is entered from
+//   INPUT with no interface match, so whatever device a packet comes in on.
+// Each connection is refused under the zone alone, answered once the policy
+// is in place and `firewall-cmd --reload` (the plan's firewalld action) has
+// run, refused again once it is removed and firewalld reloaded (uninstall);
+// a port the policy does not name stays refused throughout.
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { DerivedHost } from '../../src/derive/model.js';
+import { bundlesOf, link, netns, ok, requireRoot, requireTools, sh, tempDir } from '../support/index.js';
+
+// The administrator's public zone: SSH only (RHEL's stock zone adds cockpit and dhcpv6-client).
+const ZONE = `<?xml version="1.0" encoding="utf-8"?>
+<zone>
+  <short>Public</short>
+  <description>The administrator's zone: SSH only.</description>
+  <service name="ssh"/>
+  <forward/>
+</zone>
+`;
+
+// Runs in the real server's network namespace, in a mount namespace of its own:
+// $1 the scratch /etc/firewalld, $2 a folder for the director's namespace path, $3 the script.
+const RUN = `set -u
+mkdir -p "$2"
+mount --rbind /run/netns "$2"
+mount -t tmpfs lvsgen-fw-run /run
+mkdir -p /run/dbus
+mount --bind "$1" /etc/firewalld
+dbus=$(dbus-daemon --system --fork --print-pid) || exit 91
+firewalld --nofork --nopid >/run/firewalld.log 2>&1 &
+fw=$!
+trap 'kill $fw; wait $fw; kill $dbus' EXIT
+i=0
+until firewall-cmd --state >/dev/null 2>&1; do
+	i=$((i + 1)); [ $i -gt 120 ] && { cat /run/firewalld.log; exit 92; }
+	sleep 0.25
+done
+. "$3"
+`;
+
+// One IP-in-IP packet (protocol 4) to argv[1], carrying a TCP SYN from argv[2] to argv[3]:80;
+// prints the ICMP destination-unreachable answer (type/code) or "none".
+const PROBE = `import socket, struct, sys
+dst, src, vip = sys.argv[1:4]
+def csum(b):
+    s = sum(struct.unpack('!%dH' % (len(b) // 2), b)); s = (s >> 16) + (s & 0xffff); s += s >> 16
+    return ~s & 0xffff
+tcp = struct.pack('!HHIIBBHHH', 40000, 80, 1, 0, 5 << 4, 0x02, 1024, 0, 0)
+ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 40, 1, 0, 64, 6, 0, socket.inet_aton(src), socket.inet_aton(vip))
+ip = ip[:10] + struct.pack('!H', csum(ip)) + ip[12:]
+out = socket.socket(socket.AF_INET, socket.SOCK_RAW, 4)
+icmp = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+icmp.settimeout(2)
+out.sendto(ip + tcp, (dst, 0))
+try:
+    while True:
+        data, addr = icmp.recvfrom(2048)
+        h = (data[0] & 15) * 4
+        if data[h] == 3 and addr[0] == dst:
+            print('icmp %d/%d' % (data[h], data[h + 1])); break
+except socket.timeout:
+    print('none')
+`;
+
+interface Case {
+  example: string;
+  host: string;
+  /** What the policy must hold beyond ports: IP protocol 4 for a tunnelling real server. */
+  ipip: boolean;
+}
+
+const CASES: Case[] = [
+  { example: 'lb-nat', host: 'real1', ipip: false },
+  { example: 'fwmark', host: 'real1', ipip: false },
+  { example: 'lb-tun', host: 'real1', ipip: true },
+];
+
+/** The policy's ports, each range by its ends: `80`, `10000`, `10100`. */
+function policyPorts(policy: string): Array<{ port: number; protocol: string }> {
+  const out: Array<{ port: number; protocol: string }> = [];
+  for (const m of policy.matchAll(/<port port="(\d+)(?:-(\d+))?" protocol="(tcp|udp)"\/>/g)) {
+    out.push({ port: Number(m[1]), protocol: m[3]! });
+    if (m[2] !== undefined) out.push({ port: Number(m[2]), protocol: m[3]! });
+  }
+  return out;
+}
+
+/** Where a director's packets for the host's services go: its own address, and each virtual address (a network: one host in it) it holds on lo. */
+function destinations(h: DerivedHost): string[] {
+  const own = h.devices[0]!.address;
+  const vips = h.loopbackAliases.map((a) => (a.prefix === 32 ? a.address : a.network.replace(/\.0$/, '.77')));
+  return [own, ...vips];
+}
+
+for (const c of CASES) {
+  test(`${c.example}/rhel9/${c.host}: the real firewalld with the administrator's zone (SSH only) rejects the directors' packets to the real server's ports; lvsgen's policy lets them in after firewall-cmd --reload, and removed, no longer`, (t) => {
+    if (!requireRoot(t) || !requireTools(t, 'ip', 'unshare', 'mount', 'busybox', 'firewalld', 'firewall-cmd', 'dbus-daemon', 'nft', 'python3')) return;
+    const g = bundlesOf(c.example, 'rhel9');
+    const h = g.model.hosts.find((x) => x.name === c.host)!;
+    const bundle = g.bundles.find((b) => b.host === c.host)!;
+    const policy = bundle.files.find((f) => f.path === 'etc/firewalld/policies/lvsgen-host.xml')?.content.toString();
+    assert.ok(policy !== undefined, `${c.host} has no firewalld policy`);
+    const plan = bundle.files.find((f) => f.path === '.lvsgen/plan')!.content.toString();
+    assert.match(plan, /^when firewalld \/etc\/firewalld\/policies\/lvsgen-host\.xml$/m, 'the policy triggers the firewalld action');
+    assert.match(plan, /^run firewalld may \/usr\/bin\/firewall-cmd --reload$/m, 'the firewalld action reloads firewalld');
+    assert.equal(policy.includes('<protocol value="4"/>'), c.ipip, policy);
+    const ports = policyPorts(policy);
+    assert.ok(ports.length > 0, policy);
+    // A port no service of the host has: refused throughout (the zone's reject, not a missing listener).
+    const closed = 8081;
+    assert.ok(!ports.some((p) => p.port === closed));
+
+    const dir = tempDir(t, 'lvsgen-fw-');
+    const etc = join(dir, 'etc-firewalld');
+    ok(sh('cp', ['-a', '/etc/firewalld/.', `${etc}/`]), "a copy of this machine's /etc/firewalld");
+    mkdirSync(join(etc, 'zones'), { recursive: true });
+    mkdirSync(join(etc, 'policies'), { recursive: true });
+    writeFileSync(join(etc, 'zones/public.xml'), ZONE);
+    writeFileSync(join(etc, 'firewalld.conf'), 'DefaultZone=public\nFirewallBackend=nftables\n');
+    writeFileSync(join(dir, 'policy.xml'), policy);
+    writeFileSync(join(dir, 'probe.py'), PROBE);
+
+    // The real server's addresses as its profiles give them; the director on its network.
+    const rs = netns(t, 'lvfr');
+    const dr = netns(t, 'lvfd');
+    link(rs, 'eth0', dr, 'eth0');
+    const dev = h.devices[0]!;
+    ok(rs.ip('addr', 'add', `${dev.address}/${dev.prefix}`, 'dev', 'eth0'), 'real server address');
+    for (const a of h.loopbackAliases) ok(rs.ip('addr', 'add', `${a.address}/${a.prefix}`, 'dev', 'lo'), `lo ${a.address}/${a.prefix}`);
+    const director = dev.network.replace(/\d+$/, (x) => String(Number(x) + 200));
+    ok(dr.ip('addr', 'add', `${director}/${dev.prefix}`, 'dev', 'eth0'), 'director address');
+    const dests = destinations(h);
+    // Direct routing: the virtual addresses go to the real server's link-layer address.
+    for (const a of h.loopbackAliases) ok(dr.ip('route', 'add', `${a.networkCidr}`, 'via', dev.address), `route ${a.networkCidr}`);
+
+    const nsDir = join(dir, 'netns');
+    const tries = [...ports, { port: closed, protocol: 'tcp' }].filter((p) => p.protocol === 'tcp');
+    const listeners = [...new Set(tries.map((p) => p.port))].map((p) => `busybox nc -ll -p ${p} -e /bin/echo lvsgen-${p} & pids="$pids $!"`).join('\n');
+    const connect = (tag: string) =>
+      dests.flatMap((d) => tries.map((p) => `printf '${tag} ${d}:${p.port} %s\\n' "$(nsenter --net=${nsDir}/${dr.name} busybox timeout 5 busybox nc -w 2 ${d} ${p.port} </dev/null 2>&1 | head -1)"`)).join('\n') +
+      (c.ipip ? `\nprintf '${tag} ipip %s\\n' "$(nsenter --net=${nsDir}/${dr.name} python3 ${dir}/probe.py ${dev.address} ${director} ${dests[1]})"` : '');
+    const script = `pids=
+${listeners}
+trap 'kill $pids; kill $fw; wait $fw; kill $dbus' EXIT
+sleep 0.5
+${connect('zone')}
+cp ${dir}/policy.xml /etc/firewalld/policies/lvsgen-host.xml
+firewall-cmd --reload >/dev/null || echo 'reload failed'
+${connect('policy')}
+echo "ruleset $(nft list chain inet firewalld filter_INPUT_POLICIES_pre 2>&1 | grep -c 'jump filter_IN_policy_lvsgen-host$') $(nft list ruleset | grep -c 'iifname.*jump filter_IN_policy_lvsgen-host')"
+rm /etc/firewalld/policies/lvsgen-host.xml
+firewall-cmd --reload >/dev/null || echo 'reload failed'
+${connect('removed')}
+`;
+    writeFileSync(join(dir, 'run.sh'), RUN);
+    writeFileSync(join(dir, 'script.sh'), script);
+    const r = sh('ip', ['netns', 'exec', rs.name, 'unshare', '--mount', '--propagation', 'private', 'sh', join(dir, 'run.sh'), etc, nsDir, join(dir, 'script.sh')], { timeout: 120_000 });
+    const out = `${r.stdout}\n${r.stderr}`;
+    assert.equal(r.status, 0, out);
+    assert.doesNotMatch(out, /reload failed/, out);
+    const seen = (tag: string, d: string, port: number) => new RegExp(`^${tag} ${d.replace(/\./g, '\\.')}:${port} (.*)$`, 'm').exec(r.stdout)?.[1] ?? '(not tried)';
+    for (const d of dests) {
+      for (const p of tries) {
+        const open = p.port !== closed;
+        assert.match(seen('zone', d, p.port), /No route to host/, `zone only: ${d}:${p.port}\n${out}`);
+        if (open) assert.equal(seen('policy', d, p.port), `lvsgen-${p.port}`, `with lvsgen's policy: ${d}:${p.port}\n${out}`);
+        else assert.match(seen('policy', d, p.port), /No route to host/, `with lvsgen's policy, a port it does not name: ${d}:${p.port}\n${out}`);
+        assert.match(seen('removed', d, p.port), /No route to host/, `policy removed: ${d}:${p.port}\n${out}`);
+      }
+    }
+    if (c.ipip) {
+      const probe = (tag: string) => new RegExp(`^${tag} ipip (.*)$`, 'm').exec(r.stdout)?.[1];
+      // Past firewalld the stack answers (no tunnel here: protocol 2 or port 3 unreachable); firewalld drops it, or rejects it as admin-prohibited (13).
+      assert.match(probe('zone') ?? '', /^(none|icmp 3\/13)$/, out);
+      assert.match(probe('policy') ?? '', /^icmp 3\/[23]$/, out);
+      assert.match(probe('removed') ?? '', /^(none|icmp 3\/13)$/, out);
+    }
+    // The policy's chain is entered once from INPUT, with no interface match: packets from tunl0 (or any device) reach it.
+    assert.match(r.stdout, /^ruleset 1 0$/m, out);
+  });
+}
+

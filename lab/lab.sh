@@ -334,12 +334,14 @@ run_check() {
     ;;
   dr)
     # the director's forwarding by hand: the client's packet for the virtual
-    # address goes to the real server's MAC address (a route via its address)
-    local c=$1 h=$2 rip=$3 proto=$4 a=$5 p=$6 k=$7
-    client "$c" ip route replace "$a/32" via "$rip"
+    # address goes to the real server's MAC address (a host route via its
+    # address: /32, or /128 for an IPv6 one, via its address of that family)
+    local c=$1 h=$2 rip=$3 proto=$4 a=$5 p=$6 k=$7 len=32
+    case $a in *:*) len=128 ;; esac
+    client "$c" ip route replace "$a/$len" via "$rip"
     if wait_for 10 asked_by "$c" "$proto" "$a" "$p" "$k" "$h"; then pass "$id" "answered by $h"
     else fail "$id" "got: $(ask "$c" "$proto" "$a" "$p" "$k" 2>&1 | head -1)"; fi
-    client "$c" ip route del "$a/32" via "$rip"
+    client "$c" ip route del "$a/$len" via "$rip"
     ;;
   persist)
     local c=$1 proto=$2 n=$3 e a p k who seen=

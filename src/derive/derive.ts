@@ -24,6 +24,7 @@ import type {
   KeepalivedView,
   KeepalivedVirtualServer,
   LdirectordView,
+  Loopback6,
   MarkRule,
   NetAddress,
   PairView,
@@ -313,9 +314,15 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
     // not hold on a device, so both nodes keep it on lo as any real server does.
     const pairReal = directorPair && isHaNode && isDirector;
     const drServices = myServices.filter((vs) => vs.forward !== 'masq');
-    const drVips = [
+    const drAll = [
       ...new Set(drServices.flatMap((vs) => serviceDestinations(vs).addresses).filter((a) => !isDirector || (pairReal && floating.includes(a)))),
     ];
+    // IPv6 ones go on lo as /128 addresses (loopback6): they need no ARP keys,
+    // as Linux answers neighbour solicitations only for addresses of the device
+    // asked on (ndisc_recv_ns in the kernel's net/ipv6/ndisc.c looks the target
+    // up with ipv6_get_ifaddr(..., dev, 1), strict to that device).
+    const drVips = drAll.filter((a) => !a.includes(':'));
+    const drVips6 = drAll.filter((a) => a.includes(':')).sort(compareAddresses);
     // Networks of virtual addresses (firewall-mark services): local as a whole on
     // the director, which takes their packets, and on direct-routing and tunnelling
     // real servers, which answer for every address in them (a loopback alias holding
@@ -384,6 +391,12 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
         ...(pairReal ? { floating: true } : {}),
       });
     }
+    const loopback6: Loopback6[] = drVips6.map((address, i) => ({
+      device: `lo:${loopbackAliases.length + i}`,
+      address,
+      prefix: 128,
+      purpose: `virtual address ${address} (direct routing)`,
+    }));
     // Streamline under keepalived: both nodes load the virtual servers, so the
     // standby's IPVS would schedule again the packets the active director
     // forwards to it (and could send them back: a loop). backup_only turns
@@ -439,6 +452,7 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
       roles,
       devices,
       loopbackAliases,
+      loopback6,
       ...(gateway !== undefined && gwDevice ? { gateway: { address: gateway, device: gwDevice.device } } : {}),
       ...(gatewayDevice !== undefined ? { gatewayDevice } : {}),
       forwarding: isDirector || roles.router,

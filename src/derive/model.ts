@@ -69,6 +69,21 @@ export interface Alias extends NetAddress {
   floating?: boolean;
 }
 
+/**
+ * An IPv6 virtual address of direct routing held on lo (/128) by a real
+ * server. IPv6 has no lo:N aliases: `device` is only the logical name the
+ * ifupdown stanza and its ifup/ifdown go by, numbered after the IPv4 aliases.
+ * Nothing suppresses neighbour discovery for it: Linux answers a neighbour
+ * solicitation only for an address of the device it came in on
+ * (README, "Neighbour discovery and direct routing").
+ */
+export interface Loopback6 {
+  device: string;
+  address: string;
+  prefix: 128;
+  purpose: string;
+}
+
 /** A real server of a director service, as that director reaches it. */
 export interface DirectorReal {
   host: string;
@@ -316,6 +331,8 @@ export interface DerivedHost {
   devices: Device[];
   /** lo:N aliases: a virtual network, or virtual addresses of direct routing. */
   loopbackAliases: Alias[];
+  /** IPv6 virtual addresses of direct routing on lo, each a /128. */
+  loopback6: Loopback6[];
   gateway?: { address: string; device: string };
   /** Device heartbeat and initscripts' GATEWAYDEV should use. */
   gatewayDevice?: string;

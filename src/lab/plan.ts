@@ -538,6 +538,10 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
         add({ id: `local.${h.name}.${a.device}`, name: `every address of ${a.networkCidr} is local on ${h.name}`, expected: `ip route get ${last}: local ${last} dev lo`, run: ['local', h.name, last] });
       }
     }
+    // IPv6 virtual addresses of direct routing: /128s on lo (no lo:N label in IPv6)
+    for (const a of h.loopback6) {
+      add({ id: `addr6.${h.name}.lo.${a.address}`, name: `lo of ${h.name} holds ${a.address}/${a.prefix}`, expected: `inet6 ${a.address}/${a.prefix} on lo (${a.purpose})`, run: ['addr', h.name, 'lo', `${a.address}/${a.prefix}`] });
+    }
     if (h.gateway) {
       add({ id: `gw.${h.name}`, name: `ip route show 0/0 on ${h.name}`, expected: `default via ${h.gateway.address} dev ${h.gateway.device}`, run: ['gateway', h.name, h.gateway.address, h.gateway.device] });
     }
@@ -546,7 +550,7 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
     }
     // NetworkManager's own view: lvsgen's profile is the one active on the device
     if (opts.distro(h.distro).networkManager) {
-      const devs = [...h.devices.map((d) => d.device), ...(h.loopbackAliases.length > 0 ? ['lo'] : [])];
+      const devs = [...h.devices.map((d) => d.device), ...(h.loopbackAliases.length > 0 || h.loopback6.length > 0 ? ['lo'] : [])];
       for (const dev of devs) {
         add({ id: `nm.${h.name}.${dev}`, name: `NetworkManager on ${h.name} has lvsgen-${dev} active on ${dev}`, expected: `nmcli: ${dev}'s connection is lvsgen-${dev}, activated`, run: ['nm-active', h.name, dev, `lvsgen-${dev}`] });
       }

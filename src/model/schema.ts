@@ -200,7 +200,7 @@ export function makeTopologySchema(distros: readonly string[]) {
       match: z
         .array(
           z.string().refine(isMatch, {
-            message: 'must be ADDRESS:PORT, ADDRESS/PREFIX:PORT (a network of virtual addresses, prefix 8-32) or either with a port range PORT-PORT, such as 10.1.3.61:443 or 10.1.4.0/24:10000-20000',
+            message: 'must be ADDRESS:PORT, ADDRESS/PREFIX:PORT (a network of virtual addresses, prefix 8-32) or either with a port range PORT-PORT, such as 10.1.3.61:443 or 10.1.4.0/24:10000-20000; IPv4 only: lvsgen does not write IPv6 firewall-mark services yet (ip6tables/nft ip6 marks and an IPv6 fwmark service in IPVS)',
             ...code('invalid-address'),
           }),
         )
@@ -210,7 +210,7 @@ export function makeTopologySchema(distros: readonly string[]) {
     .describe('A firewall-mark service: several addresses, networks and ports balanced as one (shared persistence across them). Instead of virtual.');
 
   const virtualService = z.strictObject({
-    virtual: endpoint.optional().describe('Virtual address and port, e.g. 10.1.3.61:80, or an IPv6 one in brackets, e.g. [2001:db8:3::61]:80 (NAT only). Exactly one of virtual and fwmark.'),
+    virtual: endpoint.optional().describe('Virtual address and port, e.g. 10.1.3.61:80, or an IPv6 one in brackets, e.g. [2001:db8:3::61]:80 (NAT or direct routing). Exactly one of virtual and fwmark.'),
     fwmark: fwmark.optional(),
     protocol: z.enum(['tcp', 'udp']).default('tcp'),
     scheduler: z

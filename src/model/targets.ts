@@ -150,7 +150,7 @@ export function checkTargets(t: Topology, opts: TargetOptions): RawProblem[] {
       }
       const streamline = hb.nodes.some((n) => (t.hosts[n]!.roles as string[]).includes('real-server'));
       for (const [i, f] of streamline ? hb.floating.entries() : []) {
-        if (f.includes(':')) continue; // no streamline service is IPv6 (NAT only): an IPv6 address names the device where the nodes agree
+        if (f.includes(':')) continue; // no streamline service is IPv6 (validate refuses a pair node as an IPv6 real server): an IPv6 address names the device where the nodes agree
         const address = parseCidr(f).address;
         const d0 = devOn(n0, address);
         const d1 = devOn(n1, address);

@@ -199,8 +199,8 @@ export function validateTopology(t: Topology): RawProblem[] {
       }
     }
     const vip = vs.virtual !== undefined ? splitEndpoint(vs.virtual) : undefined;
-    // An IPv6 virtual service (README, "IPv6"): NAT only, its real servers
-    // reached over IPv6; what it cannot have yet is refused with the reason.
+    // An IPv6 virtual service (README, "IPv6"): NAT or direct routing, its real
+    // servers reached over IPv6; what it cannot have yet is refused with the reason.
     const v6 = vip !== undefined && vip.address.includes(':');
     if (v6) for (const p of ipv6ServiceProblems(vs, at)) add(p);
     if (vip !== undefined && !v6) {
@@ -307,19 +307,28 @@ export function validateTopology(t: Topology): RawProblem[] {
         add({ code: 'unsupported', path: rsAt, message: `${name} is a node of the director pair: a pair node is a real server (streamline) only by direct routing (forward: gate), not ${vs.forward}` });
         continue;
       }
+      // A pair node as a real server (streamline) of an IPv6 service would hold the
+      // IPv6 floating address on lo while VRRP adds it to a device: not written yet.
+      if (haDirectors.includes(name) && v6) {
+        add({ code: 'unsupported', path: rsAt, message: `${name} is a node of the director pair: lvsgen does not write a pair node as a real server of an IPv6 service yet (streamline is IPv4 only)` });
+        continue;
+      }
       if (haDirectors.includes(name) && owner !== undefined && !owner.spec.nodes.includes(name)) {
         add({ code: 'unsupported', path: rsAt, message: `${name} is a node of another director pair than ${pathText(owner)}, which runs this service: a pair node is a real server (streamline) only of its own pair's services` });
         continue;
       }
       if (vs.forward === 'ipip' || directors.includes(name)) continue;
       if (v6) {
-        // NAT over IPv6: the director reaches the real server on a network of its
-        // own, and is the server's IPv6 default gateway there (derived); through a
-        // pair of directors, the pair's IPv6 floating address on that network is.
-        if (directorPair && gateway6Checked.has(name) && owner !== undefined && gateway6Checked.get(name) !== undefined && gateway6Checked.get(name) !== owner) {
+        // Over IPv6 the director reaches the real server on a network of its own,
+        // for NAT and direct routing alike. NAT: the director is the server's IPv6
+        // default gateway there (derived); through a pair of directors, the pair's
+        // IPv6 floating address on that network is. Direct routing needs no gateway
+        // of the director's: the server answers the clients from the virtual
+        // address it holds on lo, by whatever route it has.
+        if (vs.forward === 'masq' && directorPair && gateway6Checked.has(name) && owner !== undefined && gateway6Checked.get(name) !== undefined && gateway6Checked.get(name) !== owner) {
           add({ code: 'unsupported', path: rsAt, message: `real server ${name} is already an IPv6 NAT real server of ${pathText(gateway6Checked.get(name)!)}: its one IPv6 default gateway can be the floating address of one director pair only` });
         }
-        if (directorPair && owner !== undefined && !gateway6Checked.has(name)) {
+        if (vs.forward === 'masq' && directorPair && owner !== undefined && !gateway6Checked.has(name)) {
           gateway6Checked.set(name, owner);
           const mine = ifaces6Of(name);
           if (!floating6(owner.spec).some((f) => mine.some((r) => contains6(r.cidr, parseCidr6(f).address)))) {
@@ -329,7 +338,7 @@ export function validateTopology(t: Topology): RawProblem[] {
         }
         for (const d of runners) {
           if (!ifaces6Of(name).some((r) => ifaces6Of(d).some((x) => contains6(x.cidr, r.cidr.address)))) {
-            add({ code: 'unreachable-real-server', path: rsAt, message: `real server ${name} has no IPv6 address on a network of director ${d}: an IPv6 service reaches its real servers over IPv6, through NAT (give both an IPv6 address on one network)` });
+            add({ code: 'unreachable-real-server', path: rsAt, message: `real server ${name} has no IPv6 address on a network of director ${d}: an IPv6 service reaches its real servers over IPv6, through ${vs.forward === 'masq' ? 'NAT' : 'direct routing'} (give both an IPv6 address on one network)` });
           }
         }
         continue;
@@ -578,9 +587,11 @@ function realServerOptionProblems(
 }
 
 /**
- * What an IPv6 virtual service cannot have yet. Direct routing and tunnelling
- * would need the virtual address on the real servers' loopback (and ip6ip6
- * for tunnelling), which lvsgen writes for IPv4 only; ip_vs_ftp and
+ * What an IPv6 virtual service cannot have yet. Tunnelling would need an
+ * IPv6 tunnel device on each real server (IPVS encapsulates an IPv6 packet
+ * in IPv6: ip6tnl's ip6tnl0, with its own reverse-path and MTU questions),
+ * which lvsgen does not write; direct routing is written (the virtual address
+ * on the real servers' lo, a /128). ip_vs_ftp and
  * the sorry server are written for IPv4; a persistence netmask is an IPv4
  * mask (ldirectord.cf(5) wants a prefix length for IPv6). An IPv4 sorry
  * server behind an IPv6 service would mix the families in one IPVS service,
@@ -588,8 +599,8 @@ function realServerOptionProblems(
  */
 function ipv6ServiceProblems(vs: Topology['virtual_services'][number], at: Array<string | number>): RawProblem[] {
   const out: RawProblem[] = [];
-  if (vs.forward !== 'masq') out.push({ code: 'unsupported', path: [...at, 'forward'], message: `an IPv6 virtual service is balanced through NAT (masq) only: lvsgen does not write IPv6 ${vs.forward === 'gate' ? 'direct routing' : 'tunnelling'} yet (the virtual address on the real servers' loopback)` });
-  if (isFtp(vs)) out.push({ code: 'unsupported', path: [...at, 'virtual'], message: 'FTP over IPv6 through NAT is not supported yet (lvsgen writes ip_vs_ftp for IPv4 services)' });
+  if (vs.forward === 'ipip') out.push({ code: 'unsupported', path: [...at, 'forward'], message: 'an IPv6 virtual service is balanced through NAT (masq) or direct routing (gate): lvsgen does not write IPv6 tunnelling yet (IPVS would encapsulate in IPv6, for an ip6tnl device on each real server)' });
+  if (isFtp(vs)) out.push({ code: 'unsupported', path: [...at, 'virtual'], message: 'FTP over IPv6 is not supported yet (lvsgen writes ip_vs_ftp for IPv4 services)' });
   if (vs.netmask !== undefined) out.push({ code: 'unsupported', path: [...at, 'netmask'], message: 'netmask is an IPv4 mask: an IPv6 service\'s persistence is per client address (no netmask)' });
   if (vs.fallback !== undefined) out.push({ code: 'invalid-value', path: [...at, 'fallback'], message: 'an IPv6 service cannot fall back to an IPv4 sorry server: one IPVS service holds one address family' });
   return out;

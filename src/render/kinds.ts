@@ -5,7 +5,7 @@
 // the kind table of docs/distros.md (`make docs` writes it from here, and
 // test/render/docs-kinds.test.ts fails when the two differ).
 import { createHash } from 'node:crypto';
-import type { Alias, CheckPage, DerivedHost, Device, HeartbeatView, KeepalivedView, LdirectordView, MarkRule, PortRange, Route } from '../derive/model.js';
+import type { Alias, CheckPage, DerivedHost, Device, HeartbeatView, KeepalivedView, LdirectordView, Loopback6, MarkRule, PortRange, Route } from '../derive/model.js';
 import { portRanges, portText } from '../derive/ports.js';
 
 /** What every context of every kind also holds (render.ts adds it): templates may use these anywhere. */
@@ -23,10 +23,20 @@ export interface BaseContext {
 export interface InterfacesContext {
   devices: Device[];
   loopbackAliases: Alias[];
+  loopback6: Loopback6[];
 }
 
-/** One Red Hat ifcfg file: `type` says which of the three it is, the rest is the device or alias. */
-export type IfcfgContext = ({ type: 'ethernet'; ipv6Init: Ipv6Init | null } & Device) | ({ type: 'alias' } & Alias) | ({ type: 'loopback' } & Alias);
+/**
+ * One Red Hat ifcfg file: `type` says which of the four it is, the rest is the
+ * device or alias; `lo` is ifcfg-lo itself, written where lo holds IPv6 virtual
+ * addresses of direct routing (ifup-ipv6 reads IPV6ADDR from the device's own
+ * file, never from an alias's).
+ */
+export type IfcfgContext =
+  | ({ type: 'ethernet'; ipv6Init: Ipv6Init | null } & Device)
+  | ({ type: 'alias' } & Alias)
+  | ({ type: 'loopback' } & Alias)
+  | { type: 'lo'; device: 'lo'; ipv6Init: Ipv6Init; addresses6: Loopback6[] };
 
 /**
  * A device's IPv6 as initscripts' ifup-ipv6 reads it (sysconfig.txt of
@@ -67,6 +77,10 @@ export interface DeviceContext extends Device {
 export interface LoopbackContext {
   device: 'lo';
   aliases: Alias[];
+  /** IPv6 virtual addresses of direct routing, each a /128 on lo. */
+  loopback6: Loopback6[];
+  /** The same, numbered as a keyfile's [ipv6] section numbers them. */
+  addresses6: NumberedAddress[];
   arpSuppression: boolean;
   uuid: string;
   addresses: NumberedAddress[];
@@ -190,6 +204,10 @@ function ifcfg(host: DerivedHost): IfcfgContext[] {
     for (const a of d.aliases) out.push({ type: 'alias', ...a });
   }
   for (const a of host.loopbackAliases) out.push({ type: 'loopback', ...a });
+  const [first, ...rest] = host.loopback6;
+  if (first !== undefined) {
+    out.push({ type: 'lo', device: 'lo', ipv6Init: { address: `${first.address}/${first.prefix}`, secondaries: rest.map((a) => `${a.address}/${a.prefix}`).join(' '), gateway: null }, addresses6: host.loopback6 });
+  }
   return out;
 }
 
@@ -208,9 +226,11 @@ function device(host: DerivedHost): DeviceContext[] {
 /** The loopback's extra addresses (virtual network, direct-routing VIPs), when there are any. */
 function loopback(host: DerivedHost): LoopbackContext[] {
   const aliases = host.loopbackAliases;
-  return one(aliases.length > 0, {
+  return one(aliases.length > 0 || host.loopback6.length > 0, {
     device: 'lo',
     aliases,
+    loopback6: host.loopback6,
+    addresses6: host.loopback6.map((a, i) => ({ n: i + 1, address: a.address, prefix: a.prefix, purpose: a.purpose })),
     arpSuppression: host.arpSuppression,
     uuid: nameUuid(`${host.name}/lo`),
     addresses: aliases.map((a, i) => ({ n: i + 1, address: a.address, prefix: a.prefix, purpose: a.purpose })),
@@ -242,10 +262,10 @@ export const KINDS = {
   interfaces: {
     per: 'host',
     usedFor: 'a whole interfaces file',
-    contexts: (h): InterfacesContext[] => [{ devices: h.devices, loopbackAliases: h.loopbackAliases }],
+    contexts: (h): InterfacesContext[] => [{ devices: h.devices, loopbackAliases: h.loopbackAliases, loopback6: h.loopback6 }],
   },
   ifcfg: {
-    per: 'device, alias, loopback alias (`type` ethernet, alias, loopback)',
+    per: 'device, alias, loopback alias, and lo itself where it holds IPv6 virtual addresses (`type` ethernet, alias, loopback, lo)',
     usedFor: 'Red Hat ifcfg files',
     contexts: ifcfg,
   },
@@ -255,7 +275,7 @@ export const KINDS = {
     contexts: device,
   },
   loopback: {
-    per: 'host with loopback aliases (`addresses`, `localRoutes`, `uuid`)',
+    per: 'host with loopback aliases or IPv6 virtual addresses on lo (`addresses`, `addresses6`, `localRoutes`, `uuid`)',
     usedFor: 'lo drop-ins and profiles',
     contexts: loopback,
   },

@@ -46,7 +46,6 @@ const REFUSED: Array<[name: string, hosts: string, services: string, want: Array
   ['two addresses of one IPv6 network on one interface', '  web2: { roles: [real-server], interfaces: { eth0: [192.168.6.5/24, "2001:db8:6::5/64", "2001:db8:6::6/64"] } }\n', WEB, [['overlapping-networks', 'hosts.web2.interfaces.eth0']]],
   ['a multicast virtual address', '', WEB.replace('2001:db8:3::61', 'ff02::61'), [['invalid-address', 'virtual_services[0].virtual']]],
   ['an IPv6 virtual address off the director\'s IPv6 networks', '', WEB.replace('2001:db8:3::61', '2001:db8:9::61'), [['virtual-address-off-network', 'virtual_services[0].virtual']]],
-  ['IPv6 direct routing', '', WEB.replace('forward: masq', 'forward: gate'), [['unsupported', 'virtual_services[0].forward']]],
   ['IPv6 tunnelling', '', WEB.replace('forward: masq', 'forward: ipip'), [['unsupported', 'virtual_services[0].forward']]],
   ['an IPv4 sorry server behind an IPv6 service (mixed families)', '', WEB.replace('forward: masq', 'forward: masq\n    fallback: 127.0.0.1'), [['invalid-value', 'virtual_services[0].fallback']]],
   ['an IPv4 netmask for an IPv6 service\'s persistence', '', WEB.replace('forward: masq', 'forward: masq\n    persistent: 60\n    netmask: 255.255.255.0'), [['unsupported', 'virtual_services[0].netmask']]],
@@ -133,6 +132,9 @@ test('services in ipvsadm\'s order (IPv4 before IPv6, then protocol, address, po
     'TCP  [2001:db8:3::61]:443 wlc persistent 300',
     '  -> [2001:db8:6::4]:443          Masq    1      0          0         ',
     '  -> [2001:db8:6::5]:443          Masq    2      0          0         ',
+    'TCP  [2001:db8:3::62]:80 rr',
+    '  -> [2001:db8:6::4]:80           Route   1      0          0         ',
+    '  -> [2001:db8:6::5]:80           Route   1      0          0         ',
     '',
   ].join('\n'));
   // install.sh --verify looks for the same words in ipvsadm -L -n.
@@ -146,6 +148,8 @@ test('keepalived.conf: IPv6 virtual_server and real_server addresses; keepalived
   const conf = fileOf('rhel9', 'director', 'etc/keepalived/keepalived.conf');
   assert.match(conf, /^virtual_server 2001:db8:3::61 443 \{\n/m);
   assert.match(conf, /\treal_server 2001:db8:6::5 443 \{\n\t\tweight 2\n/);
+  // Direct routing over IPv6 (ipv6-dr.test.ts): lb_kind DR.
+  assert.match(conf, /^virtual_server 2001:db8:3::62 80 \{\n\tdelay_loop 2\n\tlb_algo rr\n\tlb_kind DR\n/m);
   if (!requireTools(t, 'keepalived')) return;
   assertKeepalivedReads(tempDir(t), conf, conf.replace('real_server 2001:db8:6::5 443', 'real_server 2001:db8:6::5x 443'), 'a bad IPv6 address');
 });
@@ -156,6 +160,7 @@ describe('in scratch namespaces', { concurrency: 2, timeout: 400_000 }, () => {
     const cf = fileOf('debian12', 'director', 'etc/ha.d/ldirectord.cf');
     assert.match(cf, /^virtual6=\[2001:db8:3::61\]:80\n\treal6=\[2001:db8:6::4\]:80 masq\n\treal6=\[2001:db8:6::5\]:80 masq\n/m);
     assert.match(cf, /^virtual=10\.1\.3\.61:80\n\treal=192\.168\.6\.4:80 masq\n/m);
+    assert.match(cf, /^virtual6=\[2001:db8:3::62\]:80\n\treal6=\[2001:db8:6::4\]:80 gate\n\treal6=\[2001:db8:6::5\]:80 gate\n/m);
     assert.match(fileOf('debian12', 'director', '.lvsgen/plan'), /^needs libnet-inet6glue-perl$/m, 'the http check over IPv6 needs Net::INET6Glue');
     if (!requireTools(t, 'ldirectord')) return;
     const dir = tempDir(t);
@@ -190,7 +195,7 @@ describe('in scratch namespaces', { concurrency: 2, timeout: 400_000 }, () => {
     assert.match(ld.output(), /check_http: http:\/\/192\.168\.6\.4:80\/check\.html is down/, 'the control: an IPv4 real server without its address is down');
     assert.doesNotMatch(ld.output(), /INET6Glue/, 'Net::INET6Glue is there');
     const commands = ld.commands().map((c) => c.replace(/ -[xy] \d+/g, ''));
-    for (const w of ['-A -t [2001:db8:3::61]:80 -s rr', '-A -t [2001:db8:3::61]:443 -s wlc -p 300', '-a -t [2001:db8:3::61]:80 -r [2001:db8:6::4]:80 -m -w 1', '-a -t [2001:db8:3::61]:443 -r [2001:db8:6::5]:443 -m -w 2']) {
+    for (const w of ['-A -t [2001:db8:3::61]:80 -s rr', '-A -t [2001:db8:3::61]:443 -s wlc -p 300', '-a -t [2001:db8:3::61]:80 -r [2001:db8:6::4]:80 -m -w 1', '-a -t [2001:db8:3::61]:443 -r [2001:db8:6::5]:443 -m -w 2', '-A -t [2001:db8:3::62]:80 -s rr', '-a -t [2001:db8:3::62]:80 -r [2001:db8:6::4]:80 -g -w 1']) {
       assert.ok(commands.includes(w), `ldirectord issued ${w}:\n${commands.join('\n')}`);
     }
     assert.ok(ld.running(), `ldirectord exited:\n${ld.output().slice(-3000)}`);
@@ -251,7 +256,7 @@ test('redhat: ifcfg as initscripts source it (IPV6INIT, IPV6ADDR, IPV6ADDR_SECON
   const eth0 = vars('director', 'etc/sysconfig/network-scripts/ifcfg-eth0');
   assert.equal(eth0.IPV6INIT, 'yes');
   assert.equal(eth0.IPV6ADDR, '2001:db8:3::1/64');
-  assert.equal(eth0.IPV6ADDR_SECONDARIES, '2001:db8:3::61/64');
+  assert.equal(eth0.IPV6ADDR_SECONDARIES, '2001:db8:3::61/64 2001:db8:3::62/64');
   assert.equal(eth0.IPV6_DEFAULTGW, undefined);
   const real = vars('real1', 'etc/sysconfig/network-scripts/ifcfg-eth0');
   assert.equal(real.IPV6_DEFAULTGW, '2001:db8:6::1');

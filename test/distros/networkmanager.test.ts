@@ -49,7 +49,7 @@ function sections(out: string): Map<string, string> {
 }
 
 /** The profiles (ids) lvsgen writes for a host. */
-const profiles = (h: DerivedHost) => [...h.devices.map((d) => `lvsgen-${d.device}`), ...(h.loopbackAliases.length > 0 ? ['lvsgen-lo'] : [])];
+const profiles = (h: DerivedHost) => [...h.devices.map((d) => `lvsgen-${d.device}`), ...(h.loopbackAliases.length > 0 || h.loopback6.length > 0 ? ['lvsgen-lo'] : [])];
 
 /** Wait (in the script) until NetworkManager has activated every lvsgen profile on its own. */
 const AUTOCONNECT = (ids: string[]) => `
@@ -105,10 +105,13 @@ for (const c of TODAY_CASES.filter((x) => x.distro === 'rhel9')) {
         assert.ok(show.includes(`ipv6.addresses:${d.ipv6.map((a) => `${a.address}/${a.prefix}`).join(', ')}\n`), `${d.device} IPv6 addresses: ${why}`);
         assert.ok(show.includes(`ipv6.gateway:${d.gateway6 ?? ''}\n`), `${d.device} IPv6 gateway: ${why}`);
       }
-      if (h.loopbackAliases.length > 0) {
+      if (h.loopbackAliases.length > 0 || h.loopback6.length > 0) {
         const show = s.get('show lvsgen-lo')!;
         assert.match(show, /^connection.type:loopback$/m, why);
-        assert.ok(show.includes(`ipv4.addresses:${h.loopbackAliases.map((a) => `${a.address}/${a.prefix}`).join(', ')}\n`), why);
+        // without IPv4 aliases lo's own 127.0.0.1/8 (method=manual wants an address)
+        assert.ok(show.includes(`ipv4.addresses:${h.loopbackAliases.map((a) => `${a.address}/${a.prefix}`).join(', ') || '127.0.0.1/8'}\n`), why);
+        // IPv6 virtual addresses of direct routing: manual /128s; none: no [ipv6] written (NetworkManager's default)
+        if (h.loopback6.length > 0) assert.ok(show.includes(`ipv6.addresses:${h.loopback6.map((a) => `${a.address}/${a.prefix}`).join(', ')}\n`), why);
       }
 
       // Applied: NetworkManager gave the kernel the seeds' state; the installer's command works as well.
@@ -123,6 +126,7 @@ for (const c of TODAY_CASES.filter((x) => x.distro === 'rhel9')) {
       if (h.gateway) assert.match(main, new RegExp(`^default via ${h.gateway.address} dev ${h.gateway.device} `, 'm'), why);
       else assert.doesNotMatch(main, /^default /m, why);
       for (const d of h.devices) for (const x of d.routes) assert.match(main, new RegExp(`^${x.networkCidr} via ${x.via} dev ${x.device} `, 'm'), why);
+      for (const a of h.loopback6) assert.match(s.get('addr6')!, new RegExp(`\\d+: lo\\s+inet6 ${a.address}/${a.prefix} `), why);
       for (const a of h.loopbackAliases) {
         assert.match(addr, new RegExp(`\\d+: lo\\s+inet ${a.address}/${a.prefix} `), why);
         // The whole virtual network is local (ip route get of any address in it would say `local`).

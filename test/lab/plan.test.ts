@@ -598,3 +598,13 @@ test('--distro rhel9: every example with a director needs IPVS (keepalived is rh
     assert.equal(labNeedsKernel(g.model, { ipvs: true, ipip: true }), undefined, name);
   }
 });
+
+test('IPv6 direct routing (examples/lb-ipv6.yaml): the real servers\' /128 on lo, and the dr. check sends the IPv6 virtual address to each real server\'s own IPv6 address from a client on its network; rhel9 checks NetworkManager\'s lvsgen-lo', () => {
+  const text = readFileSync(example('lb-ipv6'), 'utf8');
+  const p = plan(text);
+  assert.deepEqual(check(p, 'addr6.real1.lo.2001:db8:3::62').run, ['addr', 'real1', 'lo', '2001:db8:3::62/128']);
+  const c1 = p.clients.find((c) => c.address6.some((a) => a.startsWith('2001:db8:6:')))!;
+  assert.deepEqual(check(p, 'dr.real2.tcp.2001:db8:3::62.80').run, ['dr', c1.name, 'real2', '2001:db8:6::5', 'tcp', '2001:db8:3::62', '80', 'http']);
+  assert.ok(!p.checks.some((c) => c.id.startsWith('dr.') && c.run[5] === '2001:db8:3::61'), 'no dr. check of a NAT service');
+  assert.deepEqual(check(plan(text, 'rhel9'), 'nm.real1.lo').run, ['nm-active', 'real1', 'lo', 'lvsgen-lo']);
+});

@@ -559,3 +559,32 @@ nm-generated=true
 volatile=true
 external=true
 `;
+
+test("lb-ipv6/redhat/real1 (IPv6 direct routing): lvsgen's ifcfg-lo carries the virtual address (IPV6ADDR) with the stock loopback keys; the host's ifcfg-lo keeps its comments and its other variables; `ifup lo` applies it; reinstall is a no-op; --uninstall puts every byte back", async (t) => {
+  if (!(requireRoot(t) && requireTools(t, 'busybox', 'chroot', 'sed'))) return;
+  if (!rendered.has('lb-ipv6/redhat')) rendered.set('lb-ipv6/redhat', render(fileScope, 'lb-ipv6', 'redhat'));
+  const bundle = join((await rendered.get('lb-ipv6/redhat')!).dir, 'real1');
+  const h: Host = { bundle, installer: join(bundle, '.lvsgen/install.sh'), plan: parsePlan(read(join(bundle, '.lvsgen/plan'))) };
+  // The stock file with its comment (initscripts' ifcfg-lo), and a variable of the administrator's.
+  const stock = LO.replace('BROADCAST=', '# If you\'re having problems with gated making 127.0.0.0/8 a martian,\n# you can change this to something else (255.255.255.255, for example)\nBROADCAST=') + 'USERCTL=no\n';
+  const admin: Record<string, AdminFile> = { [`${SCRIPTS}/ifcfg-lo`]: { text: stock, mode: 0o644 } };
+  const root = scratchRoot(t, h, admin);
+  // scratchRoot stubs what the actions run; --uninstall's undo commands too
+  for (const p of new Set(h.plan.actions.flatMap((a) => a.undo.map((c) => c.words[0]!)))) {
+    mkdirSync(join(root, dirname(p)), { recursive: true });
+    writeFileSync(join(root, p), STUB, { mode: 0o755 });
+  }
+  ok(install(h, root, ['--yes']), 'install');
+  const lo = join(root, SCRIPTS, 'ifcfg-lo');
+  const v = sourced(lo, ['DEVICE', 'IPADDR', 'NETMASK', 'ONBOOT', 'IPV6INIT', 'IPV6ADDR', 'USERCTL']);
+  assert.deepEqual(v, { DEVICE: 'lo', IPADDR: '127.0.0.1', NETMASK: '255.0.0.0', ONBOOT: 'yes', IPV6INIT: 'yes', IPV6ADDR: '2001:db8:3::62/128', USERCTL: 'no' });
+  assert.ok(read(lo).startsWith(read(join(bundle, SCRIPTS, 'ifcfg-lo'))), 'lvsgen\'s file first');
+  assert.match(read(lo), /^# If you're having problems with gated/m, 'the host\'s comment kept');
+  assert.match(read(join(root, STUB_LOG)), /^\/sbin\/ifup lo$/m, 'the loopback action ran ifup lo');
+  // The network service brings lo up by name (ifup ifcfg-lo), never from its selection of files.
+  assert.ok(!bootSelection(root).some((l) => l.startsWith('ifcfg-lo ')), 'ifcfg-lo is not among the files the network service selects');
+  assert.match(ok(install(h, root, ['--yes']), 'reinstall').stdout, /nothing to do/);
+  ok(install(h, root, ['--uninstall']), '--uninstall');
+  assertKept(root, admin, '--uninstall');
+  assert.match(read(join(root, STUB_LOG)), /^\/sbin\/ip -6 addr del 2001:db8:3::62\/128 dev lo$/m, '--uninstall takes the address off lo');
+});

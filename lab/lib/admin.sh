@@ -55,13 +55,23 @@ admin_file() {
 # admin_record KEEP FIELD...: a record of the manifest being written.
 admin_record() { local k=$1; shift; local IFS=$'\t'; echo "$*" >>"$k/manifest.new"; }
 
-# admin_seed HOST DISTRO UPPER DEV: DEV is a device of the topology on HOST
-# (one lvsgen manages: the administrator's DNS servers are on it). A rhel9
-# administrator's firewalld zone opens SSH only, as RHEL's installer leaves it:
-# the ports of the host's services are lvsgen's policy to open (the lab's
-# servers there are reached only through it).
+# admin_ports PLAN HOST: the PROTO/PORT of each server the lab runs on HOST
+# that no virtual service of the topology names (the pair's "who am I" page),
+# one a line: the administrator's own applications, which a rhel9
+# administrator opens in firewalld's zone. The servers behind the virtual
+# services are left out: lvsgen's firewalld policy opens their ports (and the
+# lab's checks through them prove it).
+admin_ports() {
+  awk -F'\t' -v h="$2" '$1 == "server" && $2 == h && $3 == "whoami" { print $4 "/" $5 }' "$1"
+}
+
+# admin_seed HOST DISTRO UPPER DEV [PROTO/PORT...]: DEV is a device of the
+# topology on HOST (one lvsgen manages: the administrator's DNS servers are on
+# it); the ports are those of the administrator's own applications on HOST
+# (admin_ports: a rhel9 administrator opens them in firewalld's zone, beside SSH).
 admin_seed() {
-  local h=$1 d=$2 u=$3 dev=$4 k
+  local h=$1 d=$2 u=$3 dev=$4 k pp
+  shift 4
   k=$(admin_keep "$h")
   rm -rf "$k"
   mkdir -p "$k/files"
@@ -220,16 +230,19 @@ method=auto
 [proxy]
 EOF
     # firewalld's public zone (the default one), the administrator's copy: SSH
-    # opened, the rest rejected (lvsgen's policy opens the host's services)
-    admin_file "$u" "$k" 0644 /etc/firewalld/zones/public.xml <<'EOF'
+    # and the administrator's own applications opened; the rest rejected (the
+    # virtual services' ports are lvsgen's policy to open)
+    {
+      cat <<'EOF'
 <?xml version="1.0" encoding="utf-8"?>
 <zone>
   <short>Public</short>
-  <description>The administrator's: SSH only.</description>
+  <description>The administrator's: SSH and the applications it runs itself.</description>
   <service name="ssh"/>
-  <forward/>
-</zone>
 EOF
+      for pp in "$@"; do printf '  <port protocol="%s" port="%s"/>\n' "${pp%/*}" "${pp#*/}"; done
+      printf '  <forward/>\n</zone>\n'
+    } | admin_file "$u" "$k" 0644 /etc/firewalld/zones/public.xml
     admin_file "$u" "$k" 0644 /etc/sysctl.d/60-admin.conf <<'EOF'
 # The administrator's: idle TCP connections given up after 5 unanswered probes
 net.ipv4.tcp_keepalive_probes = 5

@@ -267,8 +267,11 @@ cluster_up() {
       mkdir -p "$base/upper" "$base/work" "$base/root"
       LAB_ROOT[$a]=$base/root
       lab_seed_root "$a" "$b" "$base/upper"
-      # the administrator's configuration (lib/admin.sh), on the host's first device
-      admin_seed "$a" "$b" "$base/upper" "$(awk -F'\t' -v h="$a" '$1 == "link" && $2 == h { print $3; exit }' "$plan")"
+      # the administrator's configuration (lib/admin.sh), on the host's first device,
+      # with the ports of its own applications there (not the virtual services')
+      # shellcheck disable=SC2046 # one PROTO/PORT a word
+      admin_seed "$a" "$b" "$base/upper" "$(awk -F'\t' -v h="$a" '$1 == "link" && $2 == h { print $3; exit }' "$plan")" \
+        $(admin_ports "$plan" "$a")
       ;;
     link)
       local port="p$RANDOM$RANDOM"

@@ -8,8 +8,11 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test, type TestContext } from 'node:test';
+import { hostsWithVerify, labDistro, planLab, planText } from '../../src/lab/plan.js';
+import { runPipeline } from '../../src/pipeline.js';
+import { loadDistros } from '../../src/render/distros.js';
 import { mergeFile } from '../../src/render/plan.js';
-import { netns, REPO, requireRoot, requireTools, sh, tempDir } from '../support/index.js';
+import { example, netns, REPO, requireRoot, requireTools, sh, tempDir } from '../support/index.js';
 
 const ADMIN = join(REPO, 'lab', 'lib', 'admin.sh');
 const BEGIN = '# BEGIN lvsgen: install.sh rewrites the lines up to END lvsgen; edit outside them';
@@ -85,15 +88,56 @@ test('admin_seed: per distro, the administrator\'s files in the root and a copy 
   }
 });
 
-test('admin_seed, rhel9: firewalld\'s zone opens SSH and nothing else (the host\'s services are lvsgen\'s policy to open)', (t) => {
+test('admin_seed, rhel9: firewalld\'s zone opens SSH and the ports it is given (the administrator\'s own applications: admin_ports), and nothing else', (t) => {
   const s = setup(t, []);
   if (!s) return;
-  // ports given as the lab once passed them (its servers' PROTO/PORT) open nothing either
   const r = bash(s.dir, s.ns, 'admin_seed h rhel9 "$ROOT" eth0 tcp/80 udp/53');
   assert.equal(r.status, 0, r.stderr);
   const zone = readFileSync(join(s.dir, 'root/etc/firewalld/zones/public.xml'), 'utf8');
-  assert.deepEqual(zone.split('\n').filter((l) => /<(service|port)/.test(l)).map((l) => l.trim()), ['<service name="ssh"/>']);
+  assert.deepEqual(zone.split('\n').filter((l) => /<(service|port)/.test(l)).map((l) => l.trim()), ['<service name="ssh"/>', '<port protocol="tcp" port="80"/>', '<port protocol="udp" port="53"/>']);
   assert.match(zone, /<forward\/>\n<\/zone>\n$/);
+});
+
+/** The lab's plan text of a topology (lab.sh reads it), as `lvsgen lab` writes it. */
+function labPlanText(text: string, distro?: string): string {
+  const distros = loadDistros();
+  const g = runPipeline(text, { distros, env: {}, readKeyFile: () => { throw new Error('no key file'); }, ...(distro ? { distro } : {}) });
+  const verifying = hostsWithVerify(g.bundles);
+  return planText(planLab(g.model, g.topology, { distro: (name) => labDistro(distros.get(name)!), verifies: (h) => verifying.has(h) }));
+}
+
+test('admin_ports: the administrator\'s zone opens the lab\'s own probe of a pair, never a virtual service\'s servers (lvsgen\'s firewalld policy opens those)', (t) => {
+  if (!requireTools(t, 'bash', 'awk')) return;
+  const dir = tempDir(t, 'lvsgen-admin-ports-');
+  const ports = (text: string, host: string, distro?: string) => {
+    writeFileSync(join(dir, 'plan'), labPlanText(text, distro));
+    const r = sh('bash', ['-c', `. '${ADMIN}'; admin_ports "$0" "$1"`, join(dir, 'plan'), host]);
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout.split('\n').filter((l) => l !== '');
+  };
+  // rhel9 real servers behind a director: the lab's servers there are the services' (http on 80, a banner on 8443): none opened
+  const mix = `name: rhel-mix
+defaults: { distro: rhel9 }
+hosts:
+  lb: { roles: [director], distro: debian, interfaces: { eth0: 10.70.0.10/24, eth1: 10.71.0.1/24 } }
+  app-a: { roles: [real-server], interfaces: { eth0: 10.71.0.21/24 } }
+  app-c: { roles: [real-server], interfaces: { eth0: 10.70.0.23/24 } }
+virtual_services:
+  - virtual: 10.70.0.50:80
+    forward: masq
+    check: { type: negotiate, service: http, request: alive.txt, receive: up }
+    real_servers: [app-a]
+  - virtual: 10.70.0.51:8443
+    forward: gate
+    check: { type: connect }
+    real_servers: [app-c]
+`;
+  assert.match(labPlanText(mix), /^server\tapp-a\thttp\ttcp\t80\t/m);
+  assert.deepEqual(ports(mix, 'app-a'), []);
+  assert.deepEqual(ports(mix, 'app-c'), []);
+  // a VRRP pair of real servers (ha-cidr on rhel9): the lab's "who am I" page is the administrator's application
+  const hacidr = readFileSync(example('ha-cidr'), 'utf8');
+  assert.deepEqual(ports(hacidr, 'node1', 'rhel9'), ['tcp/8080']);
 });
 
 test('admin_check, debian12: the installer\'s merges pass; a replaced file, a stanza left on, a missing backup, a flushed table fail', (t) => {

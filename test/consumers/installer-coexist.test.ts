@@ -134,10 +134,23 @@ const OTHER_TABLE = `table ip podman {
 interface Case {
   distro: string;
   host: string;
+  /** The example the host is of (unset: lb-nat). */
+  example?: string;
   admin: Record<string, AdminFile>;
   /** Files of the host's configuration lvsgen does not manage (the test checks they are never touched). */
   untouched?: Record<string, AdminFile>;
 }
+
+// A Red Hat /etc/sysconfig/network with lines of the administrator's: some lvsgen also
+// sets (HOSTNAME as the installer wrote it, another GATEWAYDEV), the rest its own.
+const NETWORK = `NETWORKING=yes
+HOSTNAME=node1.example.org
+NETWORKING_IPV6=yes
+NOZEROCONF=yes
+# the administrator's: the NIS domain and the default route's device
+NISDOMAIN=lab.example
+GATEWAYDEV=eth1
+`;
 
 const CASES: Case[] = [
   {
@@ -163,6 +176,13 @@ const CASES: Case[] = [
       '/etc/firewalld/firewalld.conf': { text: FIREWALLD_CONF, mode: 0o644 },
       '/etc/firewalld/zones/public.xml': { text: FIREWALLD_ZONE, mode: 0o644 },
     },
+  },
+  // A heartbeat node: lvsgen's /etc/sysconfig/network keys (HOSTNAME, GATEWAYDEV) merged into the host's.
+  {
+    distro: 'redhat',
+    host: 'node1',
+    example: 'ha-cidr',
+    admin: { '/etc/sysconfig/network': { text: NETWORK, mode: 0o644 } },
   },
 ];
 
@@ -290,11 +310,13 @@ function canRun(t: TestContext, ...tools: string[]): boolean {
 }
 
 for (const c of CASES) {
-  const id = `lb-nat/${c.distro}/${c.host}`;
+  const ex = c.example ?? 'lb-nat';
+  const id = `${ex}/${c.distro}/${c.host}`;
   test(`${id}: install, reinstall and uninstall keep every byte of the administrator's files; their consumers accept the merged files`, async (t) => {
-    const tools = c.distro === 'redhat' ? ['iptables-restore', 'iptables-save', 'sysctl'] : ['nft'];
+    const has = (path: string) => c.admin[path] !== undefined;
+    const tools = c.distro === 'redhat' ? [...(has('/etc/sysconfig/iptables') ? ['iptables-restore', 'iptables-save'] : []), ...(has('/etc/sysctl.conf') ? ['sysctl'] : [])] : ['nft'];
     if (!canRun(t, ...tools)) return;
-    const h = await hostOf(t, c.distro, c.host);
+    const h = await hostOf(t, c.distro, c.host, ex);
     const all = { ...c.admin, ...c.untouched };
     const root = scratchRoot(t, h, all);
     const merged = h.plan.files.filter((f) => c.admin[f.path] !== undefined);
@@ -307,7 +329,13 @@ for (const c of CASES) {
     for (const f of merged) assert.equal(read(join(root, f.path)), mergeFile(f.merge, c.admin[f.path]!.text, read(join(h.bundle, f.path))), `${f.path}: as the oracle merges it`);
 
     // The real consumers read the merged files.
-    if (c.distro === 'redhat') {
+    if (has('/etc/sysconfig/network')) {
+      // Sourced as initscripts source it (`. /etc/sysconfig/network`, sh): lvsgen's keys win, the administrator's others stay.
+      const show = '. "$0"; for v in NETWORKING HOSTNAME NETWORKING_IPV6 NOZEROCONF NISDOMAIN GATEWAYDEV; do eval "echo $v=\\${$v-unset}"; done';
+      const vars = ok(sh('env', ['-i', 'PATH=/usr/bin:/bin', 'sh', '-euc', show, join(root, '/etc/sysconfig/network')]), 'sh: . /etc/sysconfig/network').stdout;
+      assert.equal(vars, 'NETWORKING=yes\nHOSTNAME=node1\nNETWORKING_IPV6=yes\nNOZEROCONF=yes\nNISDOMAIN=lab.example\nGATEWAYDEV=eth0\n', vars);
+    }
+    if (has('/etc/sysconfig/iptables')) {
       const ns = bareNetns(t, 'lvcx');
       ok(ns.exec('iptables-restore', ['--test', join(root, '/etc/sysconfig/iptables')]), 'iptables-restore --test of the merged file');
       ok(ns.exec('sh', ['-n', join(root, '/etc/rc.d/rc.local')]), 'sh -n rc.local');
@@ -316,7 +344,7 @@ for (const c of CASES) {
       ns.exec('sysctl', ['-p', join(root, '/etc/sysctl.conf')]);
       assert.equal(ok(ns.exec('sysctl', ['-n', 'net.ipv4.conf.all.log_martians']), 'sysctl').stdout.trim(), '1', "the administrator's sysctl line applies");
       assert.equal(ok(ns.exec('sysctl', ['-n', 'net.ipv4.ip_forward']), 'sysctl').stdout.trim(), '1', "lvsgen's block applies");
-    } else {
+    } else if (c.distro !== 'redhat') {
       const ns = bareNetns(t, 'lvcx');
       const conf = Object.keys(c.admin)[0]!;
       ok(ns.exec('nft', ['-c', '-f', rooted(root, conf)]), `nft -c -f ${conf} (merged, its includes read from the root)`);
@@ -339,10 +367,10 @@ for (const c of CASES) {
 
   test(`${id}: a failure injected in each action of the install leaves the administrator's files as they were`, async (t) => {
     if (!canRun(t)) return;
-    const h = await hostOf(t, c.distro, c.host);
+    const h = await hostOf(t, c.distro, c.host, ex);
     // The last command that can fail, of each action: everything before it ran.
     const failing = h.plan.actions.flatMap((a) => a.commands.filter((x) => !x.tolerant).slice(-1).map((x) => x.words.join(' ')));
-    assert.ok(failing.length > 3, 'several actions can fail');
+    assert.ok(failing.length > (c.host === 'director' ? 3 : 0), 'several actions can fail (a director\'s), one at least');
     for (const cmd of failing) {
       const root = scratchRoot(t, h, c.admin);
       const r = install(h, root, ['--yes'], cmd);
@@ -441,6 +469,19 @@ test('lb-nat/debian12/director: upgrading from an lvsgen that replaced /etc/nfta
   ok(install(h, root, ['--uninstall']), '--uninstall');
   assertKept(root, { '/etc/nftables.conf': original }, false, '--uninstall after the upgrade');
   assert.ok(!readFileSync(join(root, 'etc/nftables.conf'), 'utf8').includes('lvsgen'));
+});
+
+test('ha-cidr/redhat/node1: upgrading from an lvsgen that replaced /etc/sysconfig/network whole brings back the original with lvsgen\'s block; uninstall gives every byte back', async (t) => {
+  if (!canRun(t)) return;
+  const h = await hostOf(t, 'redhat', 'node1', 'ha-cidr');
+  const original = { text: NETWORK, mode: 0o644 };
+  const oldWhole = read(join(h.bundle, 'etc/sysconfig/network'));
+  assert.match(oldWhole, /^# Generated by lvsgen .* Do not edit/, 'the file an earlier lvsgen wrote whole');
+  const root = scratchRoot(t, h, { '/etc/sysconfig/network': { text: oldWhole, mode: 0o644 }, '/var/lib/lvsgen/backup/etc/sysconfig/network': original });
+  ok(install(h, root, ['--yes']), 'install');
+  assertKept(root, { '/etc/sysconfig/network': original }, true, 'upgrade');
+  ok(install(h, root, ['--uninstall']), '--uninstall');
+  assertKept(root, { '/etc/sysconfig/network': original }, false, '--uninstall after the upgrade');
 });
 
 /** The derived host of an example on rhel9. */

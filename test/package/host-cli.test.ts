@@ -302,7 +302,9 @@ describe('lvsgen package: one bundle, three artifacts', () => {
     const root = scratchRoot(out, busybox);
     const haresources = node1.files.find((f) => f.path === 'etc/ha.d/haresources')?.content;
     stubCommands(root, [...installerPrograms(node1.files.find((f) => f.path === '.lvsgen/plan')!.content), ...resourceScripts(haresources, node1.files.map((f) => `/${f.path}`))]);
-    plant(root, 'etc/sysconfig/network', 'NETWORKING=yes\nHOSTNAME=node1\n');
+    // The host's own /etc/sysconfig/network: lvsgen's keys are merged into it (a block), uninstall takes them out again.
+    const network = 'NETWORKING=yes\nHOSTNAME=node1\n';
+    plant(root, 'etc/sysconfig/network', network);
     const unpacked = path.join(out, 'unpacked');
     fs.mkdirSync(unpacked);
     const tarball = expectedNames('ha-cidr', ['tar']).find((n) => n.startsWith(`${packageName('ha-cidr', 'node1')}-`))!;
@@ -316,7 +318,7 @@ describe('lvsgen package: one bundle, three artifacts', () => {
     assert.ok(check.stdout.split('\n').includes('+1 sha1 ********'), check.stdout);
     assert.ok(!check.stdout.includes('example-only-change-me'), 'the key was shown');
     run(installer, ['--root', root, '--no-restart']);
-    for (const [p, f] of hostFiles(g, 'node1')) assert.deepEqual(fileAt(root, p), f, p);
+    for (const [p, f] of hostFiles(g, 'node1', { 'etc/sysconfig/network': network })) assert.deepEqual(fileAt(root, p), f, p);
     assert.ok(takeStubLog(root).some((l) => l.includes('heartbeat')));
     // Every file is in place; the network restart --no-restart skipped is pending until it has run.
     const pending = run(installer, ['--check', '--root', root], { allowFailure: true });
@@ -324,7 +326,7 @@ describe('lvsgen package: one bundle, three artifacts', () => {
     run(installer, ['--root', root, '--yes']);
     assert.equal(run(installer, ['--check', '--root', root]).status, 0, 'up to date');
     run(installer, ['--uninstall', '--root', root]);
-    assert.equal(fileAt(root, 'etc/sysconfig/network')?.content, 'NETWORKING=yes\nHOSTNAME=node1\n');
+    assert.equal(fileAt(root, 'etc/sysconfig/network')?.content, network);
     assert.equal(fileAt(root, 'etc/ha.d/authkeys'), undefined);
   });
 });

@@ -32,7 +32,9 @@
 #   readd NAME SVC must|may WORD...       then these, when SVC ran before this run
 #                                         (the new backend adds what the old deleted)
 #   undo NAME must|may WORD...            what takes its live effect down, run by
-#                                         --uninstall and a rollback (its files in place)
+#                                         --uninstall and a rollback (its files in place);
+#                                         kept, and run by a later install whose plan
+#                                         no longer has it (stale_undo)
 #   reapply NAME must|may WORD...         what re-reads the restored files
 #   changes NAME SVC                      a service it may enable, disable, start,
 #   enables NAME SVC                        stop (or only enable or disable)
@@ -144,6 +146,10 @@ services_orig=$state/services
 # Which of the plan's probes (modules, booleans, links, routes) were on: what
 # --uninstall turns back off.
 probes_orig=$state/probes
+# The undo records of the last install that ran to its end: how to take down
+# what it turned on. A later install runs those its plan no longer has
+# (stale_undo).
+undo_kept=$state/undo
 work=$(mktemp -d "${TMPDIR:-/tmp}/lvsgen-install.XXXXXX")
 changed=' '
 differ=0
@@ -254,6 +260,35 @@ had_earlier() { # had_earlier NAME
 run_records() { # run_records KIND NAME
 	sed -n "s/^$1 $2 [a-z]* //p" "$plan" >"$work/records-$1"
 	while IFS= read -r words <&4; do run_ok "$words"; done 4<"$work/records-$1"
+}
+
+# Writes to OUT the words of the undo records of action NAME (any action:
+# NAME empty) that the last install kept and this plan no longer has: how to
+# take down what an earlier topology turned on and this one does not. An IPv6
+# virtual address that left the topology stays on lo otherwise: redhat's
+# `ifup lo` only adds the addresses ifcfg-lo lists (ifup-ipv6), and no
+# `before` record can name the old address, which only the old file had.
+stale_undo() { # stale_undo NAME OUT
+	: >"$2"
+	[ -f "$undo_kept" ] || return 0
+	pre="undo $1 "
+	[ -n "$1" ] || pre='undo '
+	while IFS= read -r line <&4; do
+		case $line in "$pre"*) ;; *) continue ;; esac
+		grep -qxF -- "$line" "$plan" || printf '%s\n' "${line#undo * * }" >>"$2"
+	done 4<"$undo_kept"
+}
+
+# Keeps the plan's undo records as the last install's (stale_undo).
+keep_undo() {
+	grep '^undo ' "$plan" >"$work/undo-now" || true
+	if [ -s "$work/undo-now" ]; then
+		cmp -s "$work/undo-now" "$undo_kept" && return 0
+		mkdirs "$state"
+		cp "$work/undo-now" "$undo_kept.lvsgen-new" && mv -f "$undo_kept.lvsgen-new" "$undo_kept"
+	else
+		rm -f "$undo_kept"
+	fi
 }
 
 # Runs a program with the given arguments as they are (a value may hold
@@ -1808,6 +1843,10 @@ uninstall)
 		put_back_services "$services_orig"
 		records action | sed 's/ .*//' | reverse >"$work/undo-order"
 		while IFS= read -r name <&3; do run_records undo "$name"; done 3<"$work/undo-order"
+		# What the last install turned on that this bundle's plan does not name
+		# (the last install was another bundle's).
+		stale_undo '' "$work/stale"
+		while IFS= read -r words <&3; do run_ok "$words"; done 3<"$work/stale"
 		put_back_sysctls "$sysctl_orig"
 		put_back_probes "$probes_orig"
 	fi
@@ -1820,7 +1859,7 @@ uninstall)
 		records action | sed 's/ .*//' >"$work/reapply-order"
 		while IFS= read -r name <&3; do run_records reapply "$name"; done 3<"$work/reapply-order"
 	fi
-	rm -f "$pending" "$sysctl_orig" "$services_orig" "$probes_orig"
+	rm -f "$pending" "$sysctl_orig" "$services_orig" "$probes_orig" "$undo_kept"
 	# Nothing left to restore: remove the state directory with its empty folders.
 	if [ -d "$state" ] && [ -z "$(find "$state" ! -type d | head -n 1)" ]; then rm -rf "$state"; fi
 	exit 0
@@ -1849,6 +1888,18 @@ if [ -s "$work/changing" ]; then
 			;;
 		esac
 	done 3<"$work/before"
+	# Then, for each of those actions that runs without asking, the undo
+	# records of the last install this plan no longer has (stale_undo): the
+	# address that left the topology goes before `ifup lo` brings up the rest.
+	# An action that asks (a network restart) takes its devices' addresses
+	# down itself.
+	records action >"$work/action-list"
+	while IFS=' ' read -r name ask <&3; do
+		case $due in *" $name "*) ;; *) continue ;; esac
+		[ "$ask" = now ] || continue
+		stale_undo "$name" "$work/stale"
+		while IFS= read -r words <&4; do run_ok "$words"; done 4<"$work/stale"
+	done 3<"$work/action-list"
 fi
 
 while IFS=' ' read -r mode merge secrecy path <&3; do
@@ -1858,6 +1909,8 @@ done 3<"$work/files"
 restore_unmanaged
 
 if [ "$changed" = ' ' ] && [ ! -s "$pending" ]; then
+	# An earlier installer kept no undo records: keep them now.
+	[ -d "$state" ] && keep_undo
 	say "$host: every file is up to date; nothing to do."
 	exit 0
 fi
@@ -1952,6 +2005,7 @@ done 3<"$work/actions"
 keep_originals "$work/sysctl" "$sysctl_orig" 2
 keep_originals "$work/services" "$services_orig" 1
 keep_originals "$work/probes" "$probes_orig" 1
+keep_undo
 if [ -s "$work/pending" ]; then
 	mkdirs "$state"
 	cp "$work/pending" "$pending.lvsgen-new" && mv -f "$pending.lvsgen-new" "$pending"

@@ -51,7 +51,10 @@
 //   undo NAME must|may WORD...             ... takes its live effect down (its
 //                                          table, chain, addresses), lvsgen's
 //                                          files still in place: --uninstall
-//                                          and a rollback run it
+//                                          and a rollback run it; a later
+//                                          install whose plan no longer has
+//                                          it runs it too (an address that
+//                                          left the topology)
 //   reapply NAME must|may WORD...          ... re-reads the files once they are
 //                                          restored (sysctl -p, a reload)
 //   service SVC QUERY WORD...              how to read and set a service an

@@ -22,11 +22,12 @@
 // runtime profiles under /run/NetworkManager, each with a control that fails
 // without the installer's handling.
 import assert from 'node:assert/strict';
-import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { after, test, type TestContext } from 'node:test';
 import { ifcfgAsKeyfile, mergeFile, parsePlan, type Plan } from '../../src/render/plan.js';
-import { checkPrograms, ok, type Ran, read, render, requireRoot, requireTools, sh, STUB_NOT_RUNNING, tempDir, bootLvsgenProfiles } from '../support/index.js';
+import { copyProgram, realPath } from '../support/host-package.js';
+import { checkPrograms, example, netns, type Netns, ok, type Ran, read, render, renderText, requireRoot, requireTools, run, sh, sourceFile, staticBusybox, STUB_NOT_RUNNING, tempDir, bootLvsgenProfiles } from '../support/index.js';
 
 const STUB_LOG = 'lvsgen-stub.log';
 const STUB = `#!/bin/sh
@@ -587,4 +588,99 @@ test("lb-ipv6/redhat/real1 (IPv6 direct routing): lvsgen's ifcfg-lo carries the 
   ok(install(h, root, ['--uninstall']), '--uninstall');
   assertKept(root, admin, '--uninstall');
   assert.match(read(join(root, STUB_LOG)), /^\/sbin\/ip -6 addr del 2001:db8:3::62\/128 dev lo$/m, '--uninstall takes the address off lo');
+});
+
+// lb-ipv6 with a second IPv6 virtual address by direct routing: real1 holds both on lo.
+const LB_IPV6_TWO_DR = `${read(example('lb-ipv6'))}
+  - virtual: "[2001:db8:3::63]:80"
+    scheduler: rr
+    forward: gate
+    check: { type: connect }
+    real_servers: [real1, real2]
+`;
+
+/** The global IPv6 addresses on lo in NS, sorted. */
+const lo6 = (ns: Netns) =>
+  ok(ns.ip('-6', '-o', 'addr', 'show', 'dev', 'lo', 'scope', 'global'), 'ip -6 addr show dev lo').stdout.split('\n').flatMap((l) => /inet6 (\S+)/.exec(l)?.[1] ?? []).sort();
+
+test("lb-ipv6/redhat/real1: a reinstall after an IPv6 virtual address left the topology takes it off lo (the last install's undo record, run before `ifup lo`), the initscripts kit's ifup in a namespace; reinstall is a no-op; --uninstall, of this bundle or of another, takes the rest off and puts every byte back; without the kept records the address stays", async (t) => {
+  if (!(requireRoot(t) && requireTools(t, 'ip', 'bash', 'grep', 'mkdir', 'chroot', 'ldd'))) return;
+  const busybox = staticBusybox(t);
+  if (busybox === undefined) return;
+  const hostIn = (dir: string): Host => {
+    const bundle = join(dir, 'real1');
+    return { bundle, installer: join(bundle, '.lvsgen/install.sh'), plan: parsePlan(read(join(bundle, '.lvsgen/plan'))) };
+  };
+  const two = hostIn((await renderText(t, LB_IPV6_TWO_DR, 'redhat')).dir);
+  const one = hostIn((await render(t, 'lb-ipv6', 'redhat')).dir);
+  const undo = (h: Host) => h.plan.actions.find((a) => a.name === 'loopback')!.undo.map((c) => c.words.join(' '));
+  assert.deepEqual(undo(two), ['/sbin/ip -6 addr del 2001:db8:3::62/128 dev lo', '/sbin/ip -6 addr del 2001:db8:3::63/128 dev lo']);
+  assert.deepEqual(undo(one), ['/sbin/ip -6 addr del 2001:db8:3::62/128 dev lo']);
+  const ifup = two.plan.actions.find((a) => a.name === 'loopback')!.commands.map((c) => c.words.join(' '));
+  assert.deepEqual(ifup, ['/sbin/ifup lo']);
+
+  const admin: Record<string, AdminFile> = {
+    [`${SCRIPTS}/ifcfg-lo`]: { text: LO, mode: 0o644 },
+    '/etc/sysconfig/network': { text: 'NETWORKING=yes\nHOSTNAME=real1\n', mode: 0o644 },
+  };
+  // A root where /sbin/ifup is the lab's initscripts kit (lab/kit/redhat: ifup-eth then
+  // ifup-ipv6 replayed with iproute2; it adds IPV6ADDR and IPV6ADDR_SECONDARIES and deletes
+  // nothing, as ifup-ipv6 does), run by the real bash with the real ip, grep and mkdir;
+  // /sbin/ip is the real ip (the undo records); busybox is /bin/sh (the checks' `sh -n`);
+  // the network restart is a stub.
+  const hostRoot = () => {
+    const root = tempDir(t, 'lvsgen-v6lo-');
+    for (const d of ['bin', 'sbin', 'dev', 'tmp', 'etc/init.d', 'sys/class/net/lo']) mkdirSync(join(root, d), { recursive: true });
+    writeFileSync(join(root, 'bin/sh'), busybox, { mode: 0o755 });
+    run('mknod', ['-m', '666', join(root, 'dev/null'), 'c', '1', '3']);
+    for (const [tool, at] of [['bash', '/bin/bash'], ['grep', '/bin/grep'], ['mkdir', '/bin/mkdir'], ['ip', '/sbin/ip']] as const) {
+      const real = realPath(tool);
+      copyProgram(root, real);
+      symlinkSync(`/real/${basename(real)}`, join(root, at));
+    }
+    copyFileSync(sourceFile('lab/kit/redhat/usr/sbin/ifup'), join(root, 'sbin/ifup'));
+    chmodSync(join(root, 'sbin/ifup'), 0o755);
+    writeFileSync(join(root, 'etc/init.d/network'), STUB, { mode: 0o755 });
+    for (const [p, f] of Object.entries(admin)) {
+      mkdirSync(join(root, dirname(p)), { recursive: true });
+      writeFileSync(join(root, p), f.text, { mode: f.mode });
+    }
+    return root;
+  };
+  const ns = netns(t, 'lv6lo');
+  const inNs = (h: Host, root: string, ...args: string[]) =>
+    sh('ip', ['netns', 'exec', ns.name, 'env', 'PATH=/usr/sbin:/usr/bin:/sbin:/bin', h.installer, '--root', root, ...args], { input: '', timeout: 120_000 });
+  const both = ['2001:db8:3::62/128', '2001:db8:3::63/128'];
+
+  const root = hostRoot();
+  ok(inNs(two, root, '--yes'), 'install (two virtual addresses)');
+  assert.deepEqual(lo6(ns), both, 'the kit\'s ifup lo added both');
+  const again = ok(inNs(one, root, '--yes'), 'install (one left)');
+  assert.deepEqual(lo6(ns), ['2001:db8:3::62/128'], `ip -6 addr show dev lo after the reinstall:\n${again.stdout}${again.stderr}`);
+  assert.match(again.stdout, /^\+ \/sbin\/ip -6 addr del 2001:db8:3::63\/128 dev lo$/m, again.stdout);
+  assert.ok(again.stdout.indexOf('ip -6 addr del') < again.stdout.indexOf('/sbin/ifup lo'), `the address goes before ifup lo:\n${again.stdout}`);
+  assert.match(ok(inNs(one, root, '--yes'), 'reinstall').stdout, /nothing to do/);
+  assert.equal(inNs(one, root, '--check').status, 0, '--check after install');
+  assert.deepEqual(lo6(ns), ['2001:db8:3::62/128']);
+  ok(inNs(one, root, '--uninstall'), '--uninstall');
+  assert.deepEqual(lo6(ns), [], '--uninstall left an address on lo');
+  assertKept(root, admin, '--uninstall');
+  assert.ok(!existsSync(join(root, 'var/lib/lvsgen')), '--uninstall left its state');
+
+  // --uninstall from another bundle than the one installed: the kept records take the address it does not name off too.
+  const other = hostRoot();
+  ok(inNs(two, other, '--yes'), 'install (two virtual addresses)');
+  assert.deepEqual(lo6(ns), both);
+  ok(inNs(one, other, '--uninstall'), '--uninstall with the bundle of one');
+  assert.deepEqual(lo6(ns), [], '--uninstall left an address on lo');
+  assertKept(other, admin, '--uninstall');
+
+  // Negative control: the same reinstall without the kept records (an installer that keeps
+  // none): the kit's ifup lo leaves the address that left the topology on lo.
+  const control = hostRoot();
+  ok(inNs(two, control, '--yes'), 'install (two virtual addresses)');
+  rmSync(join(control, 'var/lib/lvsgen/undo'));
+  ok(inNs(one, control, '--yes'), 'install (one left), no kept records');
+  assert.deepEqual(lo6(ns), both, 'without the kept records the address stays');
+  for (const a of both) ok(ns.ip('-6', 'addr', 'del', a, 'dev', 'lo'), `ip -6 addr del ${a}`);
 });

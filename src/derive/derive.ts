@@ -442,8 +442,12 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
     }
 
     // What the host's services take from the network: a director's virtual
-    // ports, a real server's (README, "rhel9 and firewalld").
-    const accepts = portRanges([...(isDirector ? runServices(name) : []).flatMap(servicePorts), ...myServices.flatMap((vs) => realServerPorts(vs, name))]);
+    // ports, a real server's, a sorry server's (README, "rhel9 and firewalld").
+    const accepts = portRanges([
+      ...(isDirector ? runServices(name) : []).flatMap(servicePorts),
+      ...myServices.flatMap((vs) => realServerPorts(vs, name)),
+      ...services.flatMap((vs) => sorryServerPorts(t, vs, own, runnersOf.get(vs)!.filter((d) => d !== name))),
+    ]);
 
     return {
       name,
@@ -581,6 +585,26 @@ function realServerPorts(vs: VirtualServiceSpec, host: string): PortRange[] {
   const connects = c.type === 'connect' || (c.type === 'negotiate' && serviceOf(vs) !== 'none');
   if (c.port !== undefined && connects) out.push({ protocol: vs.protocol, from: c.port, to: c.port });
   return out;
+}
+
+/**
+ * The port a sorry server takes for a service when it is this host (its
+ * fallback, `fallback` or `ldirectord.fallback`, at one of the host's
+ * addresses): a director sends it the clients' packets as to a real server,
+ * with the service's method, so NAT to the fallback's port and direct routing
+ * and tunnelling to the virtual port, which validation has made the
+ * fallback's port too. `others` are the service's directors other than the
+ * host: a director that is its own service's fallback and runs it alone
+ * delivers to itself inside IPVS, after the INPUT filter has taken the
+ * virtual port (ip_vs_nat_xmit: a local destination continues up the stack
+ * rather than through LOCAL_OUT), so only another director's packets need
+ * the port. A fallback at no host's address (127.0.0.1, an outside server)
+ * opens nothing here.
+ */
+function sorryServerPorts(t: Topology, vs: VirtualServiceSpec, own: readonly HostIface[], others: readonly string[]): PortRange[] {
+  const fb = fallbackOf(t, vs);
+  if (fb === undefined || others.length === 0 || !own.some((i) => i.cidr.address === fb.address)) return [];
+  return [{ protocol: vs.protocol, from: fb.port, to: fb.port }];
 }
 
 /** A service as the files' comments name it: `tcp 10.1.3.61:80`, or `fwmark 1: tcp 10.1.3.61:80, 10.1.3.61:443`. */

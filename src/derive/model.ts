@@ -359,8 +359,10 @@ export interface DerivedHost {
    * portRanges: each once, sorted): a director's virtual ports; a real
    * server's ports its directors send to (NAT: its real port; direct routing
    * and tunnelling: the virtual port) and the port of a check that connects
-   * elsewhere (`check.port`); every port a firewall mark covers. rhel9 opens
-   * them in firewalld (render/kinds.ts firewalld).
+   * elsewhere (`check.port`); every port a firewall mark covers; a sorry
+   * server's (a fallback at one of its addresses: NAT the fallback's port,
+   * direct routing and tunnelling the virtual port). rhel9 opens them in
+   * firewalld (render/kinds.ts firewalld).
    */
   accepts: PortRange[];
   /** A director: its services, whichever backend runs them. */

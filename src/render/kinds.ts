@@ -332,7 +332,7 @@ export const KINDS = {
     contexts: masquerade,
   },
   firewalld: {
-    per: 'director, real server or VRRP node (`ports`: the virtual services\', the real servers\' and their checks\', IPVS sync\'s; `vrrp`; `ipip`: a tunnelling real server)',
+    per: 'director, real server, sorry server or VRRP node (`ports`: the virtual services\', the real and sorry servers\' and the checks\', IPVS sync\'s; `vrrp`; `ipip`: a tunnelling real server)',
     usedFor: 'a firewalld policy letting them reach the host',
     contexts: firewalld,
   },

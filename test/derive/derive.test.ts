@@ -270,3 +270,61 @@ test('a real server accepts its real ports, its checks\' own ports and every por
   ]);
   assert.match(file(g, 'dr', 'etc/firewalld/policies/lvsgen-host.xml'), /<port port="80" protocol="tcp"\/>\n {2}<port port="10000-10100" protocol="tcp"\/>\n<\/policy>\n$/);
 });
+
+// A sorry server that is a host of the topology takes the port its directors
+// send it the clients' packets on, as a real server does: NAT the fallback's
+// port, direct routing the virtual port (`fallback` without a port, and the
+// cluster default where it fits), over the service's protocol. A fallback at
+// no host's address (127.0.0.1) opens nothing; nor does a lone director that
+// is its own service's fallback (IPVS delivers to itself past INPUT).
+const SORRY = `name: sorry
+defaults: { distro: rhel9 }
+hosts:
+  lb: { roles: [director], distro: debian, interfaces: { eth0: 10.1.0.1/24, eth1: 10.2.0.1/24 } }
+  web: { roles: [real-server], interfaces: { eth0: 10.2.0.11/24 } }
+  sorry: { roles: [real-server], interfaces: { eth0: 10.2.0.9/24 } }
+  sorrydr: { roles: [real-server], interfaces: { eth0: 10.1.0.9/24 } }
+  dr: { roles: [real-server], interfaces: { eth0: 10.1.0.12/24 } }
+ldirectord: { fallback: 10.2.0.9:53 }
+virtual_services:
+  - virtual: 10.1.0.50:80
+    forward: masq
+    check: { type: connect }
+    fallback: 10.2.0.9:8080
+    real_servers: [web]
+  - virtual: 10.1.0.50:53
+    protocol: udp
+    forward: masq
+    check: { request: www.example.com, receive: 192.0.2.1 }
+    real_servers: [web]
+  - virtual: 10.1.0.50:443
+    forward: gate
+    check: { type: connect }
+    fallback: 10.1.0.9
+    real_servers: [dr]
+  - virtual: 10.1.0.50:25
+    forward: masq
+    check: { type: connect }
+    fallback: 127.0.0.1:2525
+    real_servers: [web]
+  - virtual: 10.1.0.50:110
+    forward: masq
+    check: { type: connect }
+    fallback: 10.2.0.1:8110
+    real_servers: [web]
+`;
+
+test('a sorry server that is a host of the topology accepts the port its directors send to: the fallback\'s under NAT, the virtual port under direct routing, the default\'s where it fits', () => {
+  const g = run(SORRY);
+  const text = (h: string) => host(g, h).accepts.map((r) => `${r.from === r.to ? r.from : `${r.from}-${r.to}`}/${r.protocol}`);
+  // NAT: 8080 (its own fallback of 80), udp 53 (the cluster default, which fits the udp DNS service)
+  assert.deepEqual(text('sorry'), ['53/udp', '8080/tcp']);
+  // direct routing: the virtual port 443 (a real server of no service)
+  assert.deepEqual(text('sorrydr'), ['443/tcp']);
+  assert.deepEqual(text('dr'), ['443/tcp']);
+  // the director that is its own fallback (10.2.0.1:8110) and the 127.0.0.1 fallback: no port beyond the virtual ones
+  assert.deepEqual(text('lb'), ['25/tcp', '53/udp', '80/tcp', '110/tcp', '443/tcp']);
+  assert.deepEqual(text('web'), ['25/tcp', '53/udp', '80/tcp', '110/tcp']);
+  const policy = file(g, 'sorry', 'etc/firewalld/policies/lvsgen-host.xml');
+  assert.deepEqual(policy.split('\n').filter((l) => l.includes('<port ')).map((l) => l.trim()), ['<port port="53" protocol="udp"/>', '<port port="8080" protocol="tcp"/>']);
+});

@@ -11,6 +11,8 @@
 // - direct routing (fwmark real1): each virtual address on lo and a host of
 //   the network of virtual addresses on lo, routed to the real server as IPVS
 //   direct routing sends them (to its link-layer address);
+// - a sorry server (lb-nat with a host of its own as the web service's
+//   fallback, 192.168.6.9:8080 under NAT): its own address, the fallback's port;
 // - tunnelling (lb-tun real1): the IP-in-IP packet (IP protocol 4) to the
 //   real server's own address, sent from a raw socket: the kernel behind
 //   firewalld answers it (protocol or port unreachable where no tunnel takes
@@ -27,7 +29,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { DerivedHost } from '../../src/derive/model.js';
-import { bundlesOf, link, netns, ok, requireRoot, requireTools, sh, tempDir } from '../support/index.js';
+import { bundlesOf, exampleWith, generateText, link, netns, ok, requireRoot, requireTools, sh, tempDir } from '../support/index.js';
 
 // The administrator's public zone: SSH only (RHEL's stock zone adds cockpit and dhcpv6-client).
 const ZONE = `<?xml version="1.0" encoding="utf-8"?>
@@ -84,14 +86,26 @@ except socket.timeout:
 `;
 
 interface Case {
+  /** An example's name, or a topology held here (`name` then names it in the test's title). */
   example: string;
+  topology?: string;
   host: string;
   /** What the policy must hold beyond ports: IP protocol 4 for a tunnelling real server. */
   ipip: boolean;
+  /** Ports the policy must name (TCP), where the case is about one. */
+  names?: number[];
 }
+
+// lb-nat's web service with a sorry server of its own on the server network:
+// a host that is a real server of no service, reached only as the fallback.
+const SORRY = exampleWith('lb-nat')
+  .replace('name: lb-nat', 'name: lb-nat-sorry')
+  .replace('  real2:\n', '  sorry:\n    roles: [real-server]\n    interfaces:\n      eth0: 192.168.6.9/24\n  real2:\n')
+  .replace('    check: { type: negotiate, service: http,', '    fallback: 192.168.6.9:8080\n    check: { type: negotiate, service: http,');
 
 const CASES: Case[] = [
   { example: 'lb-nat', host: 'real1', ipip: false },
+  { example: 'lb-nat-sorry', topology: SORRY, host: 'sorry', ipip: false, names: [8080] },
   { example: 'fwmark', host: 'real1', ipip: false },
   { example: 'lb-tun', host: 'real1', ipip: true },
 ];
@@ -116,7 +130,7 @@ function destinations(h: DerivedHost): string[] {
 for (const c of CASES) {
   test(`${c.example}/rhel9/${c.host}: the real firewalld with the administrator's zone (SSH only) rejects the directors' packets to the real server's ports; lvsgen's policy lets them in after firewall-cmd --reload, and removed, no longer`, (t) => {
     if (!requireRoot(t) || !requireTools(t, 'ip', 'unshare', 'mount', 'busybox', 'firewalld', 'firewall-cmd', 'dbus-daemon', 'nft', 'python3')) return;
-    const g = bundlesOf(c.example, 'rhel9');
+    const g = c.topology !== undefined ? generateText(c.topology, 'rhel9') : bundlesOf(c.example, 'rhel9');
     const h = g.model.hosts.find((x) => x.name === c.host)!;
     const bundle = g.bundles.find((b) => b.host === c.host)!;
     const policy = bundle.files.find((f) => f.path === 'etc/firewalld/policies/lvsgen-host.xml')?.content.toString();
@@ -127,6 +141,7 @@ for (const c of CASES) {
     assert.equal(policy.includes('<protocol value="4"/>'), c.ipip, policy);
     const ports = policyPorts(policy);
     assert.ok(ports.length > 0, policy);
+    for (const n of c.names ?? []) assert.ok(ports.some((p) => p.port === n && p.protocol === 'tcp'), `${n}/tcp in ${policy}`);
     // A port no service of the host has: refused throughout (the zone's reject, not a missing listener).
     const closed = 8081;
     assert.ok(!ports.some((p) => p.port === closed));

@@ -603,12 +603,58 @@ merge_ifupdown() {
 		}' "$mb" "$@" >"$mo"
 }
 
-# off_ifupdown FILE DEVICES: FILE with its `iface DEV inet` stanzas commented out.
+# interfaces(5) MAPPING: the first line of a mapping stanza names patterns in
+# shell glob syntax, and ifup of a device one of them matches runs the
+# stanza's script and configures the logical interface it prints instead of
+# the device's own `iface` (ifupdown matches with fnmatch(3), no flags: `*`
+# matches any name, `eth*` eth0 and eth0:0). mapping() reads the mapping line
+# in $0 against devs (" eth0 eth1 "): hit, whether a pattern matches one of
+# them, and others, the patterns that match none (" eth3 wlan*"). A glob that
+# matches one of lvsgen's devices goes whole: a pattern cannot leave names out.
+# shellcheck disable=SC2016 # awk's program: its $ are awk's
+MAPPING_AWK='
+	function glob(p,  r, i, n, c, j, cls) {
+		r = "^"; n = length(p)
+		for (i = 1; i <= n; i++) {
+			c = substr(p, i, 1)
+			if (c == "*") r = r ".*"
+			else if (c == "?") r = r "."
+			else if (c == "[" && (j = index(substr(p, i + 2), "]")) > 0) {
+				cls = substr(p, i + 1, j)
+				if (substr(cls, 1, 1) == "!") cls = "^" substr(cls, 2)
+				r = r "[" cls "]"; i += j + 1
+			} else {
+				if (c == "\\" && i < n) c = substr(p, ++i, 1)
+				r = r (c ~ /[][\\.+(){}|^$*?]/ ? "\\" c : c)
+			}
+		}
+		return r "$"
+	}
+	function mapping(  i, k, n, ds, re, m) {
+		hit = 0; others = ""; n = split(devs, ds, " ")
+		for (i = 2; i <= NF; i++) {
+			m = 0; re = glob($i)
+			for (k = 1; k <= n; k++) if (ds[k] ~ re) m = 1
+			if (m) hit = 1; else others = others " " $i
+		}
+	}
+'
+
+# off_ifupdown FILE DEVICES: FILE with its `iface DEV inet` stanzas and its
+# mapping stanzas of those devices commented out (a mapping line that also
+# names others is followed by one of the others, as in merge_interfaces).
 off_ifupdown() {
-	awk -v kws=" $IFUPDOWN_KW " -v devs=" $2 " '
+	awk -v kws=" $IFUPDOWN_KW " -v devs=" $2 " -v pre="#lvsgen-disabled# " "$MAPPING_AWK"'
 		function kw(w) { return index(kws, " " w " ") > 0 || w ~ /^allow-/ }
-		kw($1) { off = $1 == "iface" && $3 == "inet" && index(devs, " " $2 " ") > 0 }
-		off && $0 != "" { print "#lvsgen-disabled# " $0; next }
+		kw($1) {
+			off = $1 == "iface" && $3 == "inet" && index(devs, " " $2 " ") > 0
+			if ($1 == "mapping") {
+				mapping()
+				if (hit && others == "") off = 1
+				else if (hit) { match($0, /^[ \t]*/); print pre $0; print substr($0, 1, RLENGTH) "mapping" others; next }
+			}
+		}
+		off && $0 != "" { print pre $0; next }
 		{ print }' "$1"
 }
 
@@ -635,7 +681,7 @@ merge_interfaces() {
 		cp "$2" "$3"
 		return 0
 	fi
-	awk -v kws=" $IFUPDOWN_KW " -v devs=" $(tr '\n' ' ' <"$work/ifupdown.devs" 2>/dev/null) " -v begin="$BEGIN_MARK" -v end="$END_MARK" -v bundled="$2" -v pre="#lvsgen-disabled# " '
+	awk -v kws=" $IFUPDOWN_KW " -v devs=" $(tr '\n' ' ' <"$work/ifupdown.devs" 2>/dev/null) " -v begin="$BEGIN_MARK" -v end="$END_MARK" -v bundled="$2" -v pre="#lvsgen-disabled# " "$MAPPING_AWK"'
 		function kw(w) { return index(kws, " " w " ") > 0 || w ~ /^allow-/ }
 		function mine(d) { return index(devs, " " d " ") > 0 }
 		# The block, once the first pass has read the whole file.
@@ -664,8 +710,7 @@ merge_interfaces() {
 			# A mapping naming lvsgen'"'"'s devices and others keeps its stanza for the
 			# others: the line disabled, then lvsgen'"'"'s mapping line of the others.
 			if ($1 == "mapping") {
-				hit = 0; others = ""
-				for (i = 2; i <= NF; i++) if (mine($i)) hit = 1; else others = others " " $i
+				mapping()
 				if (hit && others == "") off = 1
 				else if (hit) {
 					if (pass == 2) { match(out, /^[ \t]*/); print pre out; print substr(out, 1, RLENGTH) "mapping" others }

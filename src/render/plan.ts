@@ -307,16 +307,40 @@ export function hostInterfaces(text: string): string[] {
 }
 
 /**
+ * An interfaces(5) mapping pattern as a RegExp: shell glob syntax, as ifupdown
+ * matches it (fnmatch(3) without flags: `*` and `?` match any character,
+ * `[...]` a class, `[!...]` its complement, a backslash quotes). install.sh's
+ * MAPPING_AWK reads patterns the same way.
+ */
+export function mappingPattern(p: string): RegExp {
+  let r = '';
+  for (let i = 0; i < p.length; i++) {
+    const c = p[i]!;
+    const close = c === '[' ? p.indexOf(']', i + 2) : -1;
+    if (c === '*') r += '.*';
+    else if (c === '?') r += '.';
+    else if (close > 0) {
+      const cls = p.slice(i + 1, close).replace(/^!/, '^').replace(/\\/g, '\\\\').replace(/^(\^?)\]/, '$1\\]');
+      r += `[${cls}]`;
+      i = close;
+    } else r += (c === '\\' && i + 1 < p.length ? p[++i]! : c).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  }
+  return new RegExp(`^${r}$`, 's');
+}
+
+/**
  * The test oracle of install.sh's merge_interfaces: the host's main
  * interfaces(5) file (undefined: absent, then lvsgen's stock file whole) with
  * `devices` (those lvsgen's drop-ins configure: their `iface DEV inet`
  * stanzas) taken out of it. The host's lines stay byte for byte but for:
  * - every stanza of one of `devices`, `iface DEV` of any family or a `mapping`
- *   naming only such devices, has its lines that are neither blank nor a
+ *   whose patterns each match one of them (shell globs: mappingPattern), has its lines that are neither blank nor a
  *   comment commented out with DISABLED (merge_ifupdown takes their options over
  *   into lvsgen's drop-in, and an inet6 stanza whole);
- * - a `mapping` line naming one of `devices` and others is commented out the
- *   same way and followed by lvsgen's `mapping` line of the others alone: the
+ * - a `mapping` line with a pattern that matches one of `devices` and others
+ *   that match none is commented out the same way and followed by lvsgen's
+ *   `mapping` line of the others alone (a glob that matches one of `devices`
+ *   goes whole, with it the administrator's devices it also matched): the
  *   stanza (its `script`, `map` lines) stays the administrator's mapping of
  *   their devices, and ifup of lvsgen's device no longer runs it (ifup maps a
  *   device named by a mapping's patterns before it looks for its `iface`,
@@ -335,6 +359,11 @@ export function hostInterfaces(text: string): string[] {
 export function mergeInterfaces(host: string | undefined, bundled: string, devices: readonly string[] = []): string {
   if (host === undefined) return bundled;
   const managed = new Set(devices);
+  // A mapping pattern that matches one of `devices` (a glob goes whole: it cannot leave names out).
+  const maps = (p: string) => {
+    const re = mappingPattern(p);
+    return devices.some((d) => re.test(d));
+  };
   const have = hostInterfaces(host);
   const rest: string[] = [];
   let reads = false;
@@ -353,9 +382,9 @@ export function mergeInterfaces(host: string | undefined, bundled: string, devic
     }
     const [w0, ...ws] = words(l);
     if (ifupdownKeyword(w0)) {
-      off = (w0 === 'iface' && managed.has(ws[0]!)) || (w0 === 'mapping' && ws.length > 0 && ws.every((d) => managed.has(d)));
-      if (w0 === 'mapping' && !off && ws.some((d) => managed.has(d))) {
-        out.push(`${DISABLED}${l}`, `${/^\s*/.exec(l)![0]}mapping ${ws.filter((d) => !managed.has(d)).join(' ')}`);
+      off = (w0 === 'iface' && managed.has(ws[0]!)) || (w0 === 'mapping' && ws.length > 0 && ws.every(maps));
+      if (w0 === 'mapping' && !off && ws.some(maps)) {
+        out.push(`${DISABLED}${l}`, `${/^\s*/.exec(l)![0]}mapping ${ws.filter((d) => !maps(d)).join(' ')}`);
         continue;
       }
       if (deviceList(w0) && ws.some((d) => managed.has(d))) {

@@ -824,7 +824,14 @@ iface eth3.100 inet static
 `;
 
 /** The main file installed: the administrator's bytes with lvsgen's block out and the disabled lines back. */
-const unmerged = (text: string) => withoutBlock(text).split(DISABLED).join('');
+/** The administrator's lines: lvsgen's block out, the disabled prefixes off, lvsgen's `mapping` line after a disabled one out. */
+const unmerged = (text: string) =>
+  withoutBlock(text)
+    .split('\n')
+    .filter((l, i, all) => !(i > 0 && /^\s*mapping\s/.test(l) && all[i - 1]!.startsWith(`${DISABLED}`) && /^\s*mapping\s/.test(all[i - 1]!.slice(DISABLED.length))))
+    .join('\n')
+    .split(DISABLED)
+    .join('');
 
 test("lb-nat/debian12/director: the administrator's /etc/network/interfaces is kept (other devices, comments, DNS on lo); only its stanzas of lvsgen's devices are disabled, their options taken over; ifquery and ifup read each device once; reinstall is a no-op, uninstall restores every byte", async (t) => {
   if (!canRun(t, 'ifquery', 'ifup')) return;
@@ -889,6 +896,7 @@ test("lb-nat/debian12/director: the administrator's /etc/network/interfaces is k
 const MAIN_VARIANTS: Array<[string, string]> = [
   ['the stock file with a source-directory line', '# stock\nsource-directory /etc/network/interfaces.d\n\nauto lo\niface lo inet loopback\n'],
   ['a mapping of eth1, no-auto-down and allow-hotplug naming several devices, no final newline', 'mapping eth1\n\tscript /usr/local/sbin/map-eth1\n\tmap home eth1-home\n\nno-auto-down eth0 eth9\nallow-hotplug eth1 eth8\n# eth8\niface eth8 inet manual\n\tup ip link set eth8 up'],
+  ['mappings by glob pattern: one matching lvsgen\'s eth0 and eth0:0, one matching eth1 beside eth3, one matching none', 'mapping eth0*\n\tscript /usr/local/sbin/map\n\nmapping eth[13] eth3 wlan?\n\tscript /usr/local/sbin/map\n\tmap eth3 office\n\nmapping e[!t]*\n\tscript /usr/local/sbin/map\n'],
   ['an empty file', ''],
   ['lvsgen-like lines that are not lvsgen\'s: an indented source of another folder, a comment in a managed stanza', 'source /etc/network/interfaces.d/*.cfg\n\n  auto eth0\n  iface eth0 inet static\n# kept as it is\n\taddress 10.1.3.1/24\n\n\tpost-up true\n'],
 ];
@@ -904,6 +912,10 @@ test('lb-nat/debian12/director: install.sh merges main interfaces files as merge
     const main = read(join(root, MAIN));
     assert.equal(main, mergeFile('interfaces', text, read(join(h.bundle, MAIN)), devices), `${what}: as the oracle merges it`);
     assert.equal(unmerged(main), text.endsWith('\n') || text === '' ? text : `${text}\n`, `${what}: the administrator's lines`);
+    // Glob patterns (interfaces(5) MAPPING): eth0* names lvsgen's eth0 and eth0:0, eth[13] its eth1; e[!t]* none of them.
+    if (text.includes('mapping eth0*')) {
+      for (const l of [`${DISABLED}mapping eth0*`, `${DISABLED}\tscript /usr/local/sbin/map`, `${DISABLED}mapping eth[13] eth3 wlan?`, 'mapping eth3 wlan?', '\tmap eth3 office', 'mapping e[!t]*']) assert.ok(main.split('\n').includes(l), `${what}: no line ${l}:\n${main}`);
+    }
     assert.equal(main.split('\n').filter((l) => l === 'source /etc/network/interfaces.d/*' || l === 'source-directory /etc/network/interfaces.d').length, 1, `${what}: one line reads the drop-ins:\n${main}`);
     ok(sh('ifquery', ['-i', join(root, MAIN), '--list']), `${what}: ifquery reads it`);
     if (!text.endsWith('\n')) assert.match(ok(install(h, root, ['--yes']), `${what}: reinstall`).stdout, /nothing to do/, what);
@@ -1002,6 +1014,92 @@ test("lb-nat/debian12/director: a mapping naming lvsgen's eth1 and the administr
   // Reinstall: nothing to do; uninstall: the administrator's file byte for byte
   // (edited after the install: the edit kept, the mapping line back and lvsgen's out).
   reinstallUninstallInterfaces(t, h, root, admin, text);
+});
+
+/** A drop-in of the administrator's mapping devices by shell glob patterns (interfaces(5) MAPPING): eth0 and eth0:0 (lvsgen's) by `eth0*`; eth1 (lvsgen's) by `e*1` and eth3 (theirs) on one line; wlan0 by `wlan*`. */
+const mappingDropIn = (script: string) => `# The administrator's mappings, by pattern
+mapping eth0*
+	script ${script}
+	map eth0 lan
+
+mapping e*1 eth3
+	script ${script}
+	map eth1 home
+	map eth3 office
+
+mapping wlan*
+	script ${script}
+	map wlan0 wifi
+
+iface lan inet dhcp
+
+iface home inet dhcp
+
+iface office inet static
+	address 198.51.100.3/24
+
+iface wifi inet manual
+`;
+
+test("lb-nat/debian12/director: a mapping stanza in another interfaces.d file whose glob patterns match lvsgen's devices is disabled (eth0*), one that also names another device keeps mapping it (e*1 eth3: lvsgen's `mapping eth3` after it), one of no device of lvsgen's stays (wlan*); ifup -n configures eth0 and eth1 as lvsgen's and eth3 as its mapping says; reinstall is a no-op; --uninstall restores every byte", async (t) => {
+  if (!canRun(t, 'ifquery', 'ifup')) return;
+  const h = await hostOf(t, 'debian12', 'director');
+  const MAIN = '/etc/network/interfaces';
+  const DROP_IN = '/etc/network/interfaces.d/60-mappings';
+  const work = tempDir(t, 'lvsgen-dropin-mapping-');
+  const script = join(work, 'map-by-name');
+  writeFileSync(script, MAP_SCRIPT, { mode: 0o755 });
+  const text = mappingDropIn(script);
+  const admin: Record<string, AdminFile> = {
+    [MAIN]: { text: 'source /etc/network/interfaces.d/*\n\nauto lo\niface lo inet loopback\n', mode: 0o644 },
+    [DROP_IN]: { text, mode: 0o644 },
+  };
+  /** ifup -n of eth0, eth1 and eth3 on ROOT's files (the main file's source line pointed into ROOT). */
+  const planned = (root: string, name: string) => {
+    const main = join(work, `${name}-interfaces`);
+    writeFileSync(main, read(join(root, MAIN)).replace('source /etc/network/interfaces.d/*', `source ${root}/etc/network/interfaces.d/*`));
+    mkdirSync(join(work, `${name}-state`));
+    const r = ok(sh('ifup', ['-n', '-v', '-i', main, '--state-dir', join(work, `${name}-state`), '--no-scripts', 'eth0', 'eth1', 'eth3']), `ifup -n (${name})`);
+    return { main, out: `${r.stdout}\n${r.stderr}` };
+  };
+
+  // Negative control: lvsgen's drop-ins beside the administrator's left as it is: ifup maps eth0 to lan and eth1 to home (DHCP), lvsgen's stanzas unused.
+  const left = scratchRoot(t, h, admin);
+  for (const f of h.plan.files.filter((x) => x.merge === 'ifupdown')) writeFileSync(join(left, f.path), read(join(h.bundle, f.path)));
+  const control = planned(left, 'control').out;
+  assert.match(control, new RegExp(`running mapping script ${script} on eth0\\n`), control);
+  assert.match(control, /configuring interface eth0=lan \(inet\)/, control);
+  assert.match(control, /configuring interface eth1=home \(inet\)/, control);
+
+  const root = scratchRoot(t, h, admin);
+  ok(install(h, root, ['--yes']), 'install');
+  // The drop-in: eth0*'s stanza disabled; the e*1 eth3 line disabled and followed by lvsgen's of eth3; every other byte kept.
+  const expected = text
+    .replace(`mapping eth0*\n\tscript ${script}\n\tmap eth0 lan\n`, `${DISABLED}mapping eth0*\n${DISABLED}\tscript ${script}\n${DISABLED}\tmap eth0 lan\n`)
+    .replace('mapping e*1 eth3\n', `${DISABLED}mapping e*1 eth3\nmapping eth3\n`);
+  assert.notEqual(expected, text);
+  assert.equal(read(join(root, DROP_IN)), expected, 'the drop-in');
+  assert.equal(modeOf(join(root, DROP_IN)), 0o644);
+
+  // ifupdown reads the installed files: eth3 still goes through the administrator's mapping, eth0 and eth1 do not.
+  const { main, out } = planned(root, 'installed');
+  assert.equal(out.split(`running mapping script ${script} on eth3`).length - 1, 1, `eth3 is mapped:\n${out}`);
+  assert.equal(out.split('configuring interface eth3=office (inet)').length - 1, 1, `eth3 configured as office:\n${out}`);
+  for (const d of ['eth0', 'eth1']) {
+    assert.doesNotMatch(out, new RegExp(`mapping script .* on ${d}\\n`), `${d} is mapped:\n${out}`);
+    assert.equal(out.split(`configuring interface ${d}=`).length - 1, 1, `${d} configured once:\n${out}`);
+    assert.equal(out.split(`configuring interface ${d}=${d} (inet)`).length - 1, 1, `${d} configured as lvsgen's ${d}:\n${out}`);
+  }
+  assert.match(out, /ip addr add 10\.1\.3\.1\/255\.255\.255\.0 .*dev eth0/, out);
+  assert.match(out, /ip addr add 192\.168\.6\.1\/255\.255\.255\.0 .*dev eth1/, out);
+  assert.match(ok(sh('ifquery', ['-i', main, 'eth3']), 'ifquery eth3').stdout, /^address: 198\.51\.100\.3$/m);
+  assert.match(ok(sh('ifquery', ['-i', main, 'eth1']), 'ifquery eth1').stdout, /^address: 192\.168\.6\.1$/m);
+
+  assert.match(ok(install(h, root, ['--yes']), 'reinstall').stdout, /nothing to do/);
+  assert.equal(install(h, root, ['--check']).status, 0, '--check after install');
+  ok(install(h, root, ['--uninstall']), '--uninstall');
+  assertKept(root, admin, false, '--uninstall');
+  for (const f of h.plan.files.filter((x) => x.merge === 'ifupdown')) assert.ok(!existsSync(join(root, f.path)), `--uninstall left ${f.path}`);
 });
 
 // The profile an administrator (or the installer of RHEL, or cloud-init) made for eth0.

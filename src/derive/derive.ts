@@ -176,6 +176,7 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
       ...net(i.cidr),
       ipv6: i.cidr6.map((c) => ({ address: c.address, prefix: c.prefix, networkCidr: c.networkCidr, purpose: null })),
       masquerade: [],
+      servers6: [],
       routes: [],
       aliases: [],
     }));
@@ -269,8 +270,17 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
       for (const [i, vs] of services.entries()) {
         if (vs.forward !== 'masq') continue;
         for (const r of director.services[i]!.reals) {
+          if (r.local) continue;
           // IPv6 is not masqueraded: IPVS rewrites the replies of its NAT services itself.
-          if (r.local || r.address.includes(':')) continue;
+          if (r.address.includes(':')) {
+            // Its network among this director's own (validated: a real server of an IPv6 NAT service has an address on one).
+            for (const i of own) {
+              const n = i.cidr6.find((c) => contains6(c, r.address))?.networkCidr;
+              const dev = devices.find((x) => x.device === i.device)!;
+              if (n !== undefined && !dev.servers6.includes(n)) dev.servers6.push(n);
+            }
+            continue;
+          }
           const dev = deviceFor(r.address);
           if (dev && !dev.masquerade.includes(dev.networkCidr)) dev.masquerade.push(dev.networkCidr);
         }

@@ -43,6 +43,14 @@ export interface Device extends NetAddress {
   gateway?: string;
   /** Networks this host masquerades, attached to the device that faces them. */
   masquerade: string[];
+  /**
+   * A NAT director: the IPv6 networks on this device that hold real servers of
+   * its IPv6 NAT services. Not masqueraded (IPVS rewrites its services'
+   * replies itself, and the real servers' own IPv6 connections keep their
+   * addresses), but a forward filter that names its sources (rhel9's
+   * firewalld policy) must name these beside `masquerade`.
+   */
+  servers6: string[];
   /** Static routes through this device. */
   routes: Route[];
   /** Aliases (eth0:0 ...) that carry virtual addresses on this device. */

@@ -141,6 +141,8 @@ export interface ModuleOptionsContext {
 /** A director's firewall (iptables and nftables alike): the networks it masquerades, the packets it marks. */
 export interface MasqueradeContext {
   masquerade: string[];
+  /** The IPv6 networks of its IPv6 NAT services' real servers (Device.servers6): accepted, never masqueraded. */
+  servers6: string[];
   /** Mangle PREROUTING rules of its firewall-mark services. */
   marks: MarkRule[];
 }
@@ -242,7 +244,7 @@ function loopback(host: DerivedHost): LoopbackContext[] {
 function masquerade(host: DerivedHost): MasqueradeContext[] {
   const networks = host.devices.flatMap((d) => d.masquerade);
   const marks = host.director?.marks ?? [];
-  return one(networks.length > 0 || marks.length > 0, { masquerade: networks, marks });
+  return one(networks.length > 0 || marks.length > 0, { masquerade: networks, servers6: host.devices.flatMap((d) => d.servers6), marks });
 }
 
 function firewalld(host: DerivedHost): FirewalldContext[] {

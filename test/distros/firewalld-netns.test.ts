@@ -216,3 +216,150 @@ ${connect('removed')}
   });
 }
 
+
+// One TCP segment from argv[2]:80 to argv[3]:argv[4] (flags S or SA), sent three times
+// from a raw socket: a real server's connection out (SYN), or a reply the director's
+// conntrack has no entry for (SYN-ACK), as IPVS NAT leaves its replies by default.
+const SEGMENT = `import socket, struct, sys
+fam, src, dst, port, flags = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
+tcp = struct.pack('!HHIIBBHHH', 80, port, 1, 1 if flags == 'SA' else 0, 5 << 4, {'S': 0x02, 'SA': 0x12}[flags], 1024, 0, 0)
+af = socket.AF_INET if fam == '4' else socket.AF_INET6
+raw = lambda a: socket.inet_pton(af, a)
+pseudo = raw(src) + raw(dst) + (struct.pack('!BBH', 0, 6, len(tcp)) if fam == '4' else struct.pack('!I3xB', len(tcp), 6))
+b = pseudo + tcp
+s = sum(struct.unpack('!%dH' % (len(b) // 2), b)); s = (s >> 16) + (s & 0xffff); s += s >> 16
+tcp = tcp[:16] + struct.pack('!H', ~s & 0xffff) + tcp[18:]
+out = socket.socket(af, socket.SOCK_RAW, socket.IPPROTO_TCP)
+out.bind((src, 0))
+for _ in range(3): out.sendto(tcp, (dst, 0))
+`;
+
+// A NAT director's forward filter (lb-ipv6's director: IPv4 and IPv6 NAT services on
+// one server network). firewalld runs in the director's namespace with the
+// administrator's zone; a real server's namespace behind it and a client's in front.
+// Each probe is a TCP segment from the real server to the client on a port of its
+// own, counted as the client receives it:
+// - its connections out (SYN), IPv4 and IPv6: rejected under the zone alone; with
+//   lvsgen's policies, IPv4 arrives masqueraded (from the director's address) and
+//   IPv6 from the real server's own address (the family="ipv6" rule; not
+//   masqueraded); policies removed, rejected again;
+// - a SYN-ACK the director's conntrack has no entry for, as an IPVS NAT reply is
+//   when IPVS does not keep conntrack entries (net.ipv4.vs.conntrack=0, the
+//   default: ip_vs_nat_send_or_cont untracks the forwarded packet): dropped as
+//   invalid by firewalld's forward filter, before any zone or policy, even with
+//   lvsgen's policies (docs/distros.md, firewalld on rhel9).
+// And firewalld's ruleset as the docs read it: INPUT accepts established and
+// related packets first (FTP's passive data connections, related through
+// ip_vs_ftp's expectation), FORWARD drops invalid ones before the zones.
+test('lb-ipv6/rhel9/director: the real firewalld forwards the server network\'s new connections, IPv4 masqueraded and IPv6 by its family="ipv6" rule, only with lvsgen\'s policies; replies without a conntrack entry are dropped as invalid before any policy', (t) => {
+  if (!requireRoot(t) || !requireTools(t, 'ip', 'unshare', 'mount', 'nsenter', 'firewalld', 'firewall-cmd', 'dbus-daemon', 'nft', 'python3')) return;
+  const g = bundlesOf('lb-ipv6', 'rhel9');
+  const d = g.model.hosts.find((x) => x.name === 'director')!;
+  const real = g.model.hosts.find((x) => x.name === 'real1')!;
+  const files = g.bundles.find((b) => b.host === 'director')!.files;
+  const policy = (name: string) => files.find((f) => f.path === `etc/firewalld/policies/${name}`)!.content.toString();
+  const nat = policy('lvsgen-nat.xml');
+  assert.match(nat, /<rule family="ipv6">\n {4}<source address="2001:db8:6::\/64"\/>\n {4}<accept\/>\n {2}<\/rule>/, nat);
+  assert.doesNotMatch(nat, /family="ipv6">\n[^\n]*\n {4}<masquerade\/>/, 'IPv6 is never masqueraded');
+
+  const dir = tempDir(t, 'lvsgen-fw-');
+  const etc = join(dir, 'etc-firewalld');
+  ok(sh('cp', ['-a', '/etc/firewalld/.', `${etc}/`]), "a copy of this machine's /etc/firewalld");
+  mkdirSync(join(etc, 'zones'), { recursive: true });
+  mkdirSync(join(etc, 'policies'), { recursive: true });
+  writeFileSync(join(etc, 'zones/public.xml'), ZONE);
+  writeFileSync(join(etc, 'firewalld.conf'), 'DefaultZone=public\nFirewallBackend=nftables\n');
+  writeFileSync(join(dir, 'lvsgen-host.xml'), policy('lvsgen-host.xml'));
+  writeFileSync(join(dir, 'lvsgen-nat.xml'), nat);
+  writeFileSync(join(dir, 'segment.py'), SEGMENT);
+
+  const dr = netns(t, 'lvfd');
+  const rs = netns(t, 'lvfr');
+  const cl = netns(t, 'lvfc');
+  const [front, back] = [d.devices[0]!, d.devices[1]!];
+  link(dr, front.device, cl, 'eth0');
+  link(dr, back.device, rs, 'eth0');
+  for (const dev of [front, back]) {
+    ok(dr.ip('addr', 'add', `${dev.address}/${dev.prefix}`, 'dev', dev.device), `director ${dev.address}`);
+    for (const a of dev.ipv6.filter((x) => x.purpose === null)) ok(dr.ip('-6', 'addr', 'add', `${a.address}/${a.prefix}`, 'dev', dev.device, 'nodad'), `director ${a.address}`);
+  }
+  const rdev = real.devices[0]!;
+  const rs4 = rdev.address;
+  const rs6 = rdev.ipv6[0]!.address;
+  ok(rs.ip('addr', 'add', `${rs4}/${rdev.prefix}`, 'dev', 'eth0'), 'real server address');
+  ok(rs.ip('-6', 'addr', 'add', `${rs6}/${rdev.ipv6[0]!.prefix}`, 'dev', 'eth0', 'nodad'), 'real server IPv6 address');
+  ok(rs.ip('route', 'add', 'default', 'via', back.address), 'real server gateway');
+  ok(rs.ip('-6', 'route', 'add', 'default', 'via', back.ipv6[0]!.address), 'real server IPv6 gateway');
+  const cl4 = front.network.replace(/\d+$/, '100');
+  const cl6 = front.ipv6[0]!.address.replace(/::1$/, '::100');
+  ok(cl.ip('addr', 'add', `${cl4}/${front.prefix}`, 'dev', 'eth0'), 'client address');
+  ok(cl.ip('-6', 'addr', 'add', `${cl6}/${front.ipv6[0]!.prefix}`, 'dev', 'eth0', 'nodad'), 'client IPv6 address');
+  ok(dr.exec('sysctl', ['-qw', 'net.ipv4.ip_forward=1', 'net.ipv6.conf.all.forwarding=1']), 'director forwards');
+
+  // Probes: [tag, family, flags, port]; the client counts each port, and from which source.
+  const probes = [
+    ['zone', '4', 'S', 40001], ['zone', '6', 'S', 40002],
+    ['policy', '4', 'S', 40003], ['policy', '6', 'S', 40004],
+    ['policy', '4', 'SA', 40005], ['policy', '6', 'SA', 40006],
+    ['removed', '4', 'S', 40007], ['removed', '6', 'S', 40008],
+  ] as const;
+  // Each port counted twice: from the director's front address (masqueraded), and from it or the real server itself.
+  const rule = (fam: string, from: string, port: number, comment: string) => `    ${fam === '4' ? 'ip' : 'ip6'} saddr ${from} tcp dport ${port} counter${comment}`;
+  const table = `table inet lvsgen_count {
+  chain in {
+    type filter hook input priority -300; policy accept;
+${probes.map(([, fam, , port]) => rule(fam, fam === '4' ? front.address : front.ipv6[0]!.address, port, ` comment "masqueraded"`)).join('\n')}
+${probes.map(([, fam, , port]) => rule(fam, fam === '4' ? `{ ${rs4}, ${front.address} }` : `{ ${rs6}, ${front.ipv6[0]!.address} }`, port, '')).join('\n')}
+  }
+}
+`;
+  ok(cl.exec('nft', ['-f', '-'], table), 'the client counts what it receives');
+  const nsDir = join(dir, 'netns');
+  const send = (tag: string) =>
+    probes
+      .filter((p) => p[0] === tag)
+      .map(([, fam, flags, port]) => `nsenter --net=${nsDir}/${rs.name} python3 ${dir}/segment.py ${fam} ${fam === '4' ? rs4 : rs6} ${fam === '4' ? cl4 : cl6} ${port} ${flags}`)
+      .join('\n');
+  const script = `${send('zone')}
+cp ${dir}/lvsgen-host.xml ${dir}/lvsgen-nat.xml /etc/firewalld/policies/
+firewall-cmd --reload >/dev/null || echo 'reload failed'
+${send('policy')}
+nft list chain inet firewalld filter_INPUT | sed -n 's/^\\t\\t/INPUT /p'
+nft list chain inet firewalld filter_FORWARD | sed -n 's/^\\t\\t/FORWARD /p'
+nft list chain inet firewalld filter_FWD_policy_lvsgen-nat_allow | sed -n 's/^\\t\\t/NAT /p'
+rm /etc/firewalld/policies/lvsgen-host.xml /etc/firewalld/policies/lvsgen-nat.xml
+firewall-cmd --reload >/dev/null || echo 'reload failed'
+${send('removed')}
+sleep 0.5
+`;
+  writeFileSync(join(dir, 'run.sh'), RUN);
+  writeFileSync(join(dir, 'script.sh'), script);
+  const r = sh('ip', ['netns', 'exec', dr.name, 'unshare', '--mount', '--propagation', 'private', 'sh', join(dir, 'run.sh'), etc, nsDir, join(dir, 'script.sh')], { timeout: 120_000 });
+  const out = `${r.stdout}\n${r.stderr}`;
+  assert.equal(r.status, 0, out);
+  assert.doesNotMatch(out, /reload failed/, out);
+  const listed = ok(cl.exec('nft', ['list', 'table', 'inet', 'lvsgen_count']), 'counters').stdout;
+  const count = (port: number, masqueraded: boolean) => {
+    const line = listed.split('\n').find((l) => l.includes(`dport ${port} counter`) && l.includes('comment') === masqueraded);
+    return Number(/packets (\d+)/.exec(line ?? '')?.[1] ?? NaN);
+  };
+  const got = Object.fromEntries(probes.map(([tag, fam, flags, port]) => [`${tag} ${fam} ${flags}`, `${count(port, true)} masqueraded, ${count(port, false)} in all`]));
+  assert.deepEqual(got, {
+    'zone 4 S': '0 masqueraded, 0 in all',
+    'zone 6 S': '0 masqueraded, 0 in all',
+    'policy 4 S': '3 masqueraded, 3 in all',
+    'policy 6 S': '0 masqueraded, 3 in all',
+    'policy 4 SA': '0 masqueraded, 0 in all',
+    'policy 6 SA': '0 masqueraded, 0 in all',
+    'removed 4 S': '0 masqueraded, 0 in all',
+    'removed 6 S': '0 masqueraded, 0 in all',
+  }, `${listed}\n${out}`);
+  const rules = (chain: string) => r.stdout.split('\n').filter((l) => l.startsWith(`${chain} `) && !l.startsWith(`${chain} type `)).map((l) => l.slice(chain.length + 1));
+  // INPUT: established and related first, before any zone or policy (FTP's passive data connection is related).
+  assert.equal(rules('INPUT')[0], 'ct state { established, related } accept', out);
+  // FORWARD: established and related accepted, invalid dropped, both before the zones and their policies.
+  const fwd = rules('FORWARD');
+  assert.equal(fwd[0], 'ct state { established, related } accept', out);
+  assert.ok(fwd.indexOf('ct state invalid drop') > 0 && fwd.indexOf('ct state invalid drop') < fwd.indexOf('jump filter_FORWARD_ZONES'), out);
+  assert.deepEqual(rules('NAT'), ['ip saddr 192.168.6.0/24 accept', 'ip6 saddr 2001:db8:6::/64 accept'], out);
+});

@@ -39,7 +39,7 @@ else exec 3>&1 1>>"$OUT/lab.log" 2>&1; fi
 LAB_MODE=${LAB_MODE:-run}
 LAB_TIER=${LAB_TIER:-host}
 LAB_PREFIX=${LAB_PREFIX:-lab$$}
-lab_log() { echo "[$(date +%T)] $*"; }
+lab_log() { printf '[%(%T)T] %s\n' -1 "$*"; }
 # shellcheck source=lib/checks.sh
 . "$HERE/lib/checks.sh"
 # shellcheck source=lib/cluster.sh

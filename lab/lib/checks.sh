@@ -8,10 +8,14 @@
 # ID is a check of the plan; a check with parts (install.sh --verify: one per
 # line) reports each part under the same ID. Seen texts are kept on one line.
 
-oneline() { printf '%s' "$1" | tr '\n\t' '| ' | cut -c1-1500; }
+# A text on one line (newlines as |, tabs as spaces), at most 1500 characters,
+# in the variable named by $1 (no subshell: under emulation each costs).
+oneline() { local -n _o=$1; _o=${2//$'\n'/|}; _o=${_o//$'\t'/ }; _o=${_o:0:1500}; }
 result() { # result KIND ID SEEN [PART]
-  if [ -n "${4:-}" ]; then printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$(oneline "$3")" "$(oneline "$4")" >&3
-  else printf '%s\t%s\t%s\n' "$1" "$2" "$(oneline "$3")" >&3; fi
+  local seen part
+  oneline seen "$3"
+  if [ -n "${4:-}" ]; then oneline part "$4"; printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$seen" "$part" >&3
+  else printf '%s\t%s\t%s\n' "$1" "$2" "$seen" >&3; fi
   lab_log "$1 $2 ${4:-}: $3"
 }
 pass() { result PASS "$@"; }

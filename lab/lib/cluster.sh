@@ -21,7 +21,7 @@
 #     that never writes global keys). In the VM (LAB_TIER=vm) the real ones run.
 #   - syslogd (busybox) writing the host's /var/log/messages, as the seeds tell
 #     operators to read ldirectord's and heartbeat's logs there.
-# Commands run "on" a host through nsenter into those namespaces and chroot.
+# Commands run "on" a host through nsenter into those namespaces and root.
 #
 # Cleanup (cluster_down, also from an EXIT trap): every process in the test's
 # network namespaces is ended by its pid (ip netns pids), then the namespaces
@@ -41,25 +41,36 @@ LAB_NS=()
 LAB_LANS=()
 LAB_BG=()
 
-lab_log() { echo "[$(date +%T)] $*" >&2; }
+lab_log() { printf '[%(%T)T] %s\n' -1 "$*" >&2; }
 
 ns_of() { echo "$LAB_PREFIX-$1"; }
 
 # --- running things on hosts ------------------------------------------------
-# on HOST CMD...: run CMD inside HOST's namespaces, chrooted into its root.
+# on HOST CMD...: run CMD inside HOST's namespaces and root (the keeper's,
+# which it chrooted into: nsenter -r -w), with a clean environment. One exec
+# besides CMD's own: under emulation (the VM) each costs 50-200 ms, and the lab
+# runs thousands of these.
+LAB_ONPATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 on() {
   local h=$1; shift
-  nsenter -t "${LAB_KEEPER[$h]}" -m -u -i -n -- chroot "${LAB_ROOT[$h]}" \
-    /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-    HOME=/root TERM=dumb LANG=C.UTF-8 ${LAB_ONENV:-} "$@"
+  (
+    # shellcheck disable=SC2046 # one exported name a word
+    export -n $(compgen -e)
+    # shellcheck disable=SC2086 # LAB_ONENV: NAME=VALUE words
+    export PATH=$LAB_ONPATH HOME=/root TERM=dumb LANG=C.UTF-8 ${LAB_ONENV:-}
+    exec nsenter -t "${LAB_KEEPER[$h]}" -m -u -i -n -r -w -- "$@"
+  )
 }
-# on_bg HOST CMD...: same, in the background; the pid is appended to LAB_BG
-# and left in LAB_LAST_PID.
+# on_bg HOST CMD...: same, in the background; the pid (CMD's own: nsenter
+# execs it) is appended to LAB_BG and left in LAB_LAST_PID.
 on_bg() {
   local h=$1; shift
-  nsenter -t "${LAB_KEEPER[$h]}" -m -u -i -n -- chroot "${LAB_ROOT[$h]}" \
-    /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-    HOME=/root TERM=dumb LANG=C.UTF-8 "$@" &
+  (
+    # shellcheck disable=SC2046
+    export -n $(compgen -e)
+    export PATH=$LAB_ONPATH HOME=/root TERM=dumb LANG=C.UTF-8
+    exec nsenter -t "${LAB_KEEPER[$h]}" -m -u -i -n -r -w -- "$@"
+  ) &
   LAB_LAST_PID=$!
   LAB_BG+=("$LAB_LAST_PID")
 }
@@ -173,11 +184,12 @@ lab_seed_root() { # lab_seed_root HOST DISTRO UPPER
 }
 
 # The keeper: enters the netns, unshares mount+UTS+IPC, mounts HOST's root and
-# sleeps; its pid is the handle for nsenter.
+# sleeps chrooted there; its pid is the handle for nsenter. Started in the
+# background: lab_keeper_ready waits for it.
 lab_keeper() { # lab_keeper HOST
   local h=$1 ns; ns=$(ns_of "$1")
   local base=$LAB_WORK/hosts/$h
-  local r=$base/root ready=$base/ready
+  local r=$base/root
   local ro_sys=0 nm=0
   [ "$LAB_TIER" = host ] && ro_sys=1
   # NetworkManager waits for udev to announce every device unless /sys is
@@ -218,15 +230,20 @@ lab_keeper() { # lab_keeper HOST
         mount --bind "/lib/modules/$kver" "$r/lib/modules/$kver"
       fi
       hostname "$h"
-      echo ok >"$base/ready"
-      exec sleep "${6:-7200}"
+      # its root is the host'"'"'s (`on` enters it: nsenter -r -w); ready once there
+      exec 9>"$base/ready"
+      exec chroot "$r" sh -c '"'"'echo ok >&9; exec 9>&-; exec sleep "$1"'"'"' keeper "${6:-7200}"
     ' keeper "$base" "$r" "$h" "$ro_sys" "${LAB_LOWER:-/}" "${LAB_KEEPER_SLEEP:-7200}" "$nm" \
     >"$base/keeper.log" 2>&1 &
   LAB_KEEPER[$h]=$!
-  if ! wait_for 60 test -s "$ready"; then
-    lab_log "host $h: root did not come up: $(cat "$base/keeper.log")"
-    return 1
-  fi
+}
+# lab_keeper_ready HOST: its keeper has mounted the root (the keepers start
+# side by side: each takes seconds under emulation).
+lab_keeper_ready() {
+  local base=$LAB_WORK/hosts/$1
+  wait_for 60 test -s "$base/ready" && return 0
+  lab_log "host $1: root did not come up: $(cat "$base/keeper.log")"
+  return 1
 }
 
 # cluster_up PLAN BUNDLES: build every LAN, host and client of the plan
@@ -303,8 +320,9 @@ cluster_up() {
     esac
   done <"$plan"
   local h
+  for h in "${LAB_HOSTS[@]}"; do lab_keeper "$h"; done
   for h in "${LAB_HOSTS[@]}"; do
-    lab_keeper "$h" || return 1
+    lab_keeper_ready "$h" || return 1
     # a booted host: loopback up, its own syslog
     on "$h" ip link set lo up
     on_bg "$h" busybox syslogd -n -O /var/log/messages

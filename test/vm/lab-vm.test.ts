@@ -1,16 +1,17 @@
 // `lvsgen lab --vm`: whole clusters under real IPVS, each lab inside one qemu
 // VM booting Debian's kernel (docs/lab.md, "The VM mode"), run exactly as a
 // user runs it. Between them the labs cover every forwarding method (masq,
-// gate, ipip) and VRRP pairs, each pair failing over while its virtual
-// services are checked through the standby's real IPVS table. In the VM every
-// check runs: one reported "not run" fails here. A heartbeat pair of
+// gate, ipip), firewall-mark services and VRRP pairs, each pair failing over
+// while its virtual services are checked through the standby's real IPVS
+// table. In the VM every check runs: one reported "not run" fails here. A heartbeat pair of
 // directors is not among them: in the VM its floating addresses have not come
 // up yet (docs/lab.md, "The VM mode").
 //
 // The VM emulates its CPU (TCG), so these labs take minutes: `make test` runs
 // this directory beside the rest of the tests (see the Makefile), and the
 // labs here one after the other. LVSGEN_LAB_VM="example:distro ..." runs other
-// labs instead (the coverage test then judges the default set only).
+// labs instead (an example's name, or a topology file's path; the coverage
+// test then judges the default set only).
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -23,25 +24,30 @@ import type { CheckResult } from '../../src/lab/report.js';
 /**
  * ha-lb on debian12: a VRRP pair of keepalived directors moves a NAT
  * service's virtual address and the real servers' gateway together (masq);
- * high-capacity on debian12: two VRRP pairs of keepalived directors, one
- * forwarding by direct routing (gate), the other by tunnelling (ipip).
+ * test/vm/dr-tun-fwmark.yaml: one VRRP pair of keepalived directors
+ * forwarding by direct routing (gate), by tunnelling (ipip) and a
+ * firewall-mark service (high-capacity's methods, at half its hosts: under
+ * emulation each host's build and install takes a minute or more).
  */
-const DEFAULT = ['ha-lb:debian12', 'high-capacity:debian12'];
+const DEFAULT = ['ha-lb:debian12', 'test/vm/dr-tun-fwmark.yaml:debian12'];
 
 interface Lab { example: string; distro: string; file: string; text: string }
 
 function labs(spec: string[]): Lab[] {
   return spec.map((s) => {
-    const [example, distro] = s.split(':') as [string, string | undefined];
-    assert.ok(distro, `LVSGEN_LAB_VM: "${s}" is not example:distro`);
-    const file = join(REPO, 'examples', `${example}.yaml`);
-    return { example, distro, file, text: readFileSync(file, 'utf8') };
+    const at = s.lastIndexOf(':');
+    assert.ok(at > 0, `LVSGEN_LAB_VM: "${s}" is not example:distro (or topology.yaml:distro)`);
+    const [example, distro] = [s.slice(0, at), s.slice(at + 1)];
+    const file = example.endsWith('.yaml') ? join(REPO, example) : join(REPO, 'examples', `${example}.yaml`);
+    return { example: basename(file, '.yaml'), distro, file, text: readFileSync(file, 'utf8') };
   });
 }
 
-/** What a lab proves under real IPVS: its forwarding methods and the kinds of pair that fail over through a checked table. */
+/** What a lab proves under real IPVS: its forwarding methods (and firewall marks) and the kinds of pair that fail over through a checked table. */
 function covers(lab: Lab): { forward: Set<string>; pairs: Set<string> } {
-  const forward = new Set(pipeline(lab.text, lab.distro).model.hosts.flatMap((h) => [...forwardMethods(h)]));
+  const hosts = pipeline(lab.text, lab.distro).model.hosts;
+  const forward = new Set<string>(hosts.flatMap((h) => [...forwardMethods(h)]));
+  if (hosts.some((h) => h.director?.services.some((s) => s.fwmark !== undefined))) forward.add('fwmark');
   const plan = labPlan(lab.text, lab.distro);
   const pairs = new Set<string>();
   for (const c of plan.checks.filter((x) => x.id.startsWith('ha.failover'))) {
@@ -55,14 +61,14 @@ function covers(lab: Lab): { forward: Set<string>; pairs: Set<string> } {
 const chosen = process.env.LVSGEN_LAB_VM ? process.env.LVSGEN_LAB_VM.split(/[\s,]+/).filter(Boolean) : DEFAULT;
 
 describe('lvsgen lab --vm (real IPVS in a VM)', () => {
-  it('the default labs cover masq, gate and ipip, and VRRP failovers through a checked table', () => {
+  it('the default labs cover masq, gate, ipip and firewall marks, and VRRP failovers through a checked table', () => {
     const all = labs(DEFAULT).map(covers);
-    assert.deepEqual([...new Set(all.flatMap((c) => [...c.forward]))].sort(), ['gate', 'ipip', 'masq']);
+    assert.deepEqual([...new Set(all.flatMap((c) => [...c.forward]))].sort(), ['fwmark', 'gate', 'ipip', 'masq']);
     assert.deepEqual([...new Set(all.flatMap((c) => [...c.pairs]))].sort(), ['vrrp']);
   });
 
   for (const lab of labs(chosen)) {
-    it(`${basename(lab.file, '.yaml')} on ${lab.distro}`, { timeout: 3_700_000 }, async (t) => {
+    it(`${lab.example} on ${lab.distro}`, { timeout: 3_700_000 }, async (t) => {
       const plan = labPlan(lab.text, lab.distro);
       if (!labAvailable(t, plan)) return;
       const run = await runLab(t, lab.file, ['--distro', lab.distro], 3_600_000, 'vm');

@@ -203,7 +203,7 @@ finish() {
 		fi
 		if [ -s "$work/dropped-backups" ]; then
 			while IFS= read -r b; do
-				{ mkdirs "$(dirname "$backup$b")" && cp -p "$work/dropped$b" "$backup$b"; } || say "cannot restore $backup$b" >&2
+				{ mkparents "$backup$b" && cp -p "$work/dropped$b" "$backup$b"; } || say "cannot restore $backup$b" >&2
 			done <"$work/dropped-backups"
 		fi
 	fi
@@ -239,6 +239,21 @@ fail() {
 }
 
 mkdirs() { (umask 022 && mkdir -p "$1"); }
+# The directory each PATH (absolute) is in, made where it is missing: with
+# mkdir -p (mkparent) or mkdirs (mkparents). Nothing runs where it exists
+# (dirname and mkdir for every file cost seconds on a slow machine).
+mkparent() {
+	for mk_p in "$@"; do
+		mk_d=${mk_p%/*}
+		[ -z "$mk_d" ] || [ -d "$mk_d" ] || mkdir -p "$mk_d" || return 1
+	done
+}
+mkparents() {
+	for mk_p in "$@"; do
+		mk_d=${mk_p%/*}
+		[ -z "$mk_d" ] || [ -d "$mk_d" ] || mkdirs "$mk_d" || return 1
+	done
+}
 
 reverse() { awk '{ l[NR] = $0 } END { for (i = NR; i > 0; i--) print l[i] }'; }
 
@@ -1014,7 +1029,7 @@ for kind in ifupdown keyfile ifcfg; do
 		case $kind:$f in
 		keyfile:/run/*)
 			e=/etc${f#/run}
-			mkdir -p "$(dirname "$work/off$e")"
+			mkparent "$work/off$e"
 			off_keyfile "$o" "$devs" "$f" >"$work/off$e"
 			cmp -s "$o" "$work/off$e" && continue
 			if [ -e "$root$e" ] && [ ! -e "$backup$e.lvsgen-absent" ] && ! grep -qxF -- "$e" "$work/managed"; then
@@ -1028,7 +1043,7 @@ for kind in ifupdown keyfile ifcfg; do
 			continue
 			;;
 		esac
-		mkdir -p "$(dirname "$work/off$f")"
+		mkparent "$work/off$f"
 		off_$fk "$o" "$devs" "$f" >"$work/off$f"
 		cmp -s "$o" "$work/off$f" && continue
 		printf '0%s off-%s plain %s\n' "$(stat -c %a "$o")" "$fk" "$f" >>"$work/extra"
@@ -1046,7 +1061,7 @@ merge_iface() { # merge_iface KIND PATH OUT: lvsgen's PATH with the host's own s
 		[ "$o" = /dev/null ] && continue
 		case $1:$f in
 		keyfile:*/ifcfg-*)
-			mkdir -p "$(dirname "$work/as-keyfile$f")"
+			mkparent "$work/as-keyfile$f"
 			ifcfg_as_keyfile "$o" "$f" >"$work/as-keyfile$f"
 			o=$work/as-keyfile$f
 			;;
@@ -1173,17 +1188,17 @@ host_side() { # host_side PATH
 source_of() { # source_of MERGE PATH
 	case $1 in
 	block | iptables)
-		mkdir -p "$(dirname "$work/merged$2")"
+		mkparent "$work/merged$2"
 		merge_"$1" "$(host_side "$2")" "$bundle$2" "$work/merged$2"
 		src=$work/merged$2
 		;;
 	ifupdown | keyfile | ifcfg)
-		mkdir -p "$(dirname "$work/merged$2")"
+		mkparent "$work/merged$2"
 		merge_iface "$1" "$2" "$work/merged$2"
 		src=$work/merged$2
 		;;
 	interfaces)
-		mkdir -p "$(dirname "$work/merged$2")"
+		mkparent "$work/merged$2"
 		merge_interfaces "$(host_side "$2")" "$bundle$2" "$work/merged$2"
 		src=$work/merged$2
 		;;
@@ -1207,7 +1222,7 @@ install_file() { # install_file MODE PATH
 	dst=$root$2
 	# The original, once: kept across runs and upgrades, restored by --uninstall.
 	if [ ! -e "$backup$2" ] && [ ! -e "$backup$2.lvsgen-absent" ]; then
-		mkdirs "$(dirname "$backup$2")"
+		mkparents "$backup$2"
 		if [ -e "$dst" ]; then
 			cp -p "$dst" "$backup$2" || fail "cannot back up $2"
 			printf '%s\n' "$backup$2" >>"$work/new-backups"
@@ -1217,7 +1232,7 @@ install_file() { # install_file MODE PATH
 		fi
 	fi
 	# This run's copy, for rollback.
-	mkdir -p "$(dirname "$work/prev$2")" "$(dirname "$work/absent$2")"
+	mkparent "$work/prev$2" "$work/absent$2"
 	if [ -e "$dst" ]; then cp -p "$dst" "$work/prev$2"; else : >"$work/absent$2"; fi
 	printf '%s\n' "$2" >>"$work/journal"
 	if [ "$src" = "$work/gone" ]; then
@@ -1226,7 +1241,7 @@ install_file() { # install_file MODE PATH
 		say "removed $2 (a runtime profile; its copy in /etc is disabled)"
 		return 0
 	fi
-	mkdirs "$(dirname "$dst")" || fail "cannot create the directory of $2"
+	mkparents "$dst" || fail "cannot create the directory of $2"
 	{ cp "$src" "$dst.lvsgen-new" && chmod "$1" "$dst.lvsgen-new" && mv -f "$dst.lvsgen-new" "$dst"; } ||
 		{ rm -f "$dst.lvsgen-new"; fail "cannot install $2"; }
 	changed="$changed$2 "
@@ -1351,7 +1366,7 @@ restore_unmanaged() {
 	unmanaged "$work/unmanaged"
 	while IFS= read -r p <&3; do
 		if [ "$action" = install ]; then
-			mkdir -p "$(dirname "$work/prev$p")" "$(dirname "$work/absent$p")" "$(dirname "$work/dropped$p")"
+			mkparent "$work/prev$p" "$work/absent$p" "$work/dropped$p"
 			if [ -e "$root$p" ]; then cp -p "$root$p" "$work/prev$p" || fail "cannot keep $p"; else : >"$work/absent$p"; fi
 			printf '%s\n' "$p" >>"$work/journal"
 			for b in "$p" "$p.lvsgen-absent"; do
@@ -1465,7 +1480,7 @@ consult() {
 		c_copy=$stage/confdir
 		rm -rf "$c_copy" && mkdir -p "$c_copy" || return 1
 		if [ -d "$root$c_dir" ]; then cp -pR "$root$c_dir/." "$c_copy/" || return 1; fi
-		mkdir -p "$(dirname "$c_copy${path#"$c_dir"}")" && cp "$root$c_file" "$c_copy${path#"$c_dir"}" || return 1
+		mkparent "$c_copy${path#"$c_dir"}" && cp "$root$c_file" "$c_copy${path#"$c_dir"}" || return 1
 		c_cmd=
 		set -f
 		for w in ${c_words#* }; do
@@ -1800,7 +1815,7 @@ preflight() {
 				"$work/masked" "$src" >"$work/secret-values"
 		fi
 		staged=$stage$path.lvsgen-preflight
-		mkdir -p "$(dirname "$staged")"
+		mkparent "$staged"
 		cp "$src" "$staged" || fail "pre-flight: cannot stage $path"
 		seen=${staged#"$root"}
 		cmd=

@@ -24,7 +24,7 @@ import { dirname, join } from 'node:path';
 import { after, test, type TestContext } from 'node:test';
 import { portText } from '../../src/derive/ports.js';
 import { BLOCK_BEGIN, BLOCK_END, interfacesDevices, mergeFile, parsePlan, type Plan } from '../../src/render/plan.js';
-import { bareNetns, bundleResourceScripts, bundlesOf, checkPrograms, consumerOf, link, netns, type Netns, ok, type Ran, read, render, requireRoot, requireTools, sh, snapshotTree, STUB_NOT_RUNNING, tempDir, bootLvsgenProfiles } from '../support/index.js';
+import { ADMIN_FIREWALLD_CONF, ADMIN_FIREWALLD_ZONE, bareNetns, bundleResourceScripts, bundlesOf, checkPrograms, consumerOf, link, netns, type Netns, ok, type Ran, read, render, requireRoot, requireTools, sh, snapshotTree, STUB_NOT_RUNNING, tempDir, bootLvsgenProfiles } from '../support/index.js';
 
 const STUB_LOG = 'lvsgen-stub.log';
 const STUB = `#!/bin/sh
@@ -109,19 +109,6 @@ const NFT_RHEL_ADMIN = `table inet admin {
 	}
 }
 `;
-// RHEL 9's firewalld with the administrator's public zone: SSH only (the stock zone has cockpit and dhcpv6-client too).
-const FIREWALLD_CONF = `# firewalld config file
-DefaultZone=public
-FirewallBackend=nftables
-`;
-const FIREWALLD_ZONE = `<?xml version="1.0" encoding="utf-8"?>
-<zone>
-  <short>Public</short>
-  <description>The administrator's zone: SSH only.</description>
-  <service name="ssh"/>
-  <forward/>
-</zone>
-`;
 // Another program's table, made at run time (podman, libvirt): a reload that flushes the ruleset loses it.
 const OTHER_TABLE = `table ip podman {
 	chain nat {
@@ -173,8 +160,8 @@ const CASES: Case[] = [
     admin: { '/etc/sysconfig/nftables.conf': { text: NFT_RHEL, mode: 0o600 } },
     untouched: {
       '/etc/nftables/admin.nft': { text: NFT_RHEL_ADMIN, mode: 0o600 },
-      '/etc/firewalld/firewalld.conf': { text: FIREWALLD_CONF, mode: 0o644 },
-      '/etc/firewalld/zones/public.xml': { text: FIREWALLD_ZONE, mode: 0o644 },
+      '/etc/firewalld/firewalld.conf': { text: ADMIN_FIREWALLD_CONF, mode: 0o644 },
+      '/etc/firewalld/zones/public.xml': { text: ADMIN_FIREWALLD_ZONE, mode: 0o644 },
     },
   },
   // A heartbeat node: lvsgen's /etc/sysconfig/network keys (HOSTNAME, GATEWAYDEV) merged into the host's.

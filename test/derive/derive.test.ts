@@ -29,6 +29,11 @@ function file(g: Generated, hostName: string, path: string): string {
   return f.content;
 }
 
+/** A host's accepted ports (DerivedHost.accepts) as `80/tcp` or `10000-10100/tcp`, in the model's order. */
+function accepted(g: Generated, name: string): string[] {
+  return host(g, name).accepts.map((r) => `${r.from === r.to ? r.from : `${r.from}-${r.to}`}/${r.protocol}`);
+}
+
 /** The problems a topology is refused with, as `path: code`. */
 function refused(text: string, opts: Partial<PipelineOptions> = {}): string[] {
   try {
@@ -253,13 +258,12 @@ virtual_services:
 
 test('a real server accepts its real ports, its checks\' own ports and every port a mark covers: sorted as numbers, tcp before udp, each once', () => {
   const g = run(PORTS);
-  const text = (h: string) => host(g, h).accepts.map((r) => `${r.from === r.to ? r.from : `${r.from}-${r.to}`}/${r.protocol}`);
   // NAT: the real port 8080, not the virtual 443; the connect check's 8443; a ping check's port is no connection
-  assert.deepEqual(text('web'), ['25/tcp', '53/tcp', '53/udp', '8080/tcp', '8443/tcp']);
+  assert.deepEqual(accepted(g, 'web'), ['25/tcp', '53/tcp', '53/udp', '8080/tcp', '8443/tcp']);
   // direct routing of a mark: 80 before the range (numbers, not text); the check's 10050 is in the range
-  assert.deepEqual(text('dr'), ['80/tcp', '10000-10100/tcp']);
+  assert.deepEqual(accepted(g, 'dr'), ['80/tcp', '10000-10100/tcp']);
   // the director: its virtual ports, every port of the mark
-  assert.deepEqual(text('lb'), ['25/tcp', '53/tcp', '53/udp', '80/tcp', '443/tcp', '10000-10100/tcp']);
+  assert.deepEqual(accepted(g, 'lb'), ['25/tcp', '53/tcp', '53/udp', '80/tcp', '443/tcp', '10000-10100/tcp']);
   const policy = file(g, 'web', 'etc/firewalld/policies/lvsgen-host.xml');
   assert.deepEqual(policy.split('\n').filter((l) => l.includes('<port ')).map((l) => l.trim()), [
     '<port port="25" protocol="tcp"/>',
@@ -316,15 +320,14 @@ virtual_services:
 
 test('a sorry server that is a host of the topology accepts the port its directors send to: the fallback\'s under NAT, the virtual port under direct routing, the default\'s where it fits', () => {
   const g = run(SORRY);
-  const text = (h: string) => host(g, h).accepts.map((r) => `${r.from === r.to ? r.from : `${r.from}-${r.to}`}/${r.protocol}`);
   // NAT: 8080 (its own fallback of 80), udp 53 (the cluster default, which fits the udp DNS service)
-  assert.deepEqual(text('sorry'), ['53/udp', '8080/tcp']);
+  assert.deepEqual(accepted(g, 'sorry'), ['53/udp', '8080/tcp']);
   // direct routing: the virtual port 443 (a real server of no service)
-  assert.deepEqual(text('sorrydr'), ['443/tcp']);
-  assert.deepEqual(text('dr'), ['443/tcp']);
+  assert.deepEqual(accepted(g, 'sorrydr'), ['443/tcp']);
+  assert.deepEqual(accepted(g, 'dr'), ['443/tcp']);
   // the director that is its own fallback (10.2.0.1:8110) and the 127.0.0.1 fallback: no port beyond the virtual ones
-  assert.deepEqual(text('lb'), ['25/tcp', '53/udp', '80/tcp', '110/tcp', '443/tcp']);
-  assert.deepEqual(text('web'), ['25/tcp', '53/udp', '80/tcp', '110/tcp']);
+  assert.deepEqual(accepted(g, 'lb'), ['25/tcp', '53/udp', '80/tcp', '110/tcp', '443/tcp']);
+  assert.deepEqual(accepted(g, 'web'), ['25/tcp', '53/udp', '80/tcp', '110/tcp']);
   const policy = file(g, 'sorry', 'etc/firewalld/policies/lvsgen-host.xml');
   assert.deepEqual(policy.split('\n').filter((l) => l.includes('<port ')).map((l) => l.trim()), ['<port port="53" protocol="udp"/>', '<port port="8080" protocol="tcp"/>']);
 });

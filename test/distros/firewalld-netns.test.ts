@@ -27,19 +27,9 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import type { DerivedHost } from '../../src/derive/model.js';
-import { bundlesOf, exampleWith, generateText, link, netns, ok, requireRoot, requireTools, sh, tempDir } from '../support/index.js';
-
-// The administrator's public zone: SSH only (RHEL's stock zone adds cockpit and dhcpv6-client).
-const ZONE = `<?xml version="1.0" encoding="utf-8"?>
-<zone>
-  <short>Public</short>
-  <description>The administrator's zone: SSH only.</description>
-  <service name="ssh"/>
-  <forward/>
-</zone>
-`;
+import { ADMIN_FIREWALLD_CONF, ADMIN_FIREWALLD_ZONE, bundlesOf, exampleWith, generateText, link, netns, type Netns, ok, requireRoot, requireTools, sh, tempDir } from '../support/index.js';
 
 // Runs in the real server's network namespace, in a mount namespace of its own:
 // $1 the scratch /etc/firewalld, $2 a folder for the director's namespace path, $3 the script.
@@ -60,6 +50,36 @@ until firewall-cmd --state >/dev/null 2>&1; do
 done
 . "$3"
 `;
+
+/** A test's scratch firewalld: its temp dir, the stand-in for /etc/firewalld in it, and a folder for namespace paths. */
+interface Scratch {
+  dir: string;
+  etc: string;
+  nsDir: string;
+}
+
+/** A fresh temp dir holding a scratch /etc/firewalld: this machine's, with the administrator's zone (SSH only) as the default. */
+function scratchFirewalld(t: TestContext): Scratch {
+  const dir = tempDir(t, 'lvsgen-fw-');
+  const etc = join(dir, 'etc-firewalld');
+  ok(sh('cp', ['-a', '/etc/firewalld/.', `${etc}/`]), "a copy of this machine's /etc/firewalld");
+  mkdirSync(join(etc, 'zones'), { recursive: true });
+  mkdirSync(join(etc, 'policies'), { recursive: true });
+  writeFileSync(join(etc, 'zones/public.xml'), ADMIN_FIREWALLD_ZONE);
+  writeFileSync(join(etc, 'firewalld.conf'), ADMIN_FIREWALLD_CONF);
+  return { dir, etc, nsDir: join(dir, 'netns') };
+}
+
+/** Runs `script` under firewalld (RUN) in `ns`; the test fails unless it exits 0 and every reload succeeded. Returns its stdout, and stdout and stderr together for messages. */
+function underFirewalld(s: Scratch, ns: Netns, script: string): { stdout: string; out: string } {
+  writeFileSync(join(s.dir, 'run.sh'), RUN);
+  writeFileSync(join(s.dir, 'script.sh'), script);
+  const r = sh('ip', ['netns', 'exec', ns.name, 'unshare', '--mount', '--propagation', 'private', 'sh', join(s.dir, 'run.sh'), s.etc, s.nsDir, join(s.dir, 'script.sh')], { timeout: 120_000 });
+  const out = `${r.stdout}\n${r.stderr}`;
+  assert.equal(r.status, 0, out);
+  assert.doesNotMatch(out, /reload failed/, out);
+  return { stdout: r.stdout, out };
+}
 
 // One IP-in-IP packet (protocol 4) to argv[1], carrying a TCP SYN from argv[2] to argv[3]:80;
 // prints the ICMP destination-unreachable answer (type/code) or "none".
@@ -146,13 +166,8 @@ for (const c of CASES) {
     const closed = 8081;
     assert.ok(!ports.some((p) => p.port === closed));
 
-    const dir = tempDir(t, 'lvsgen-fw-');
-    const etc = join(dir, 'etc-firewalld');
-    ok(sh('cp', ['-a', '/etc/firewalld/.', `${etc}/`]), "a copy of this machine's /etc/firewalld");
-    mkdirSync(join(etc, 'zones'), { recursive: true });
-    mkdirSync(join(etc, 'policies'), { recursive: true });
-    writeFileSync(join(etc, 'zones/public.xml'), ZONE);
-    writeFileSync(join(etc, 'firewalld.conf'), 'DefaultZone=public\nFirewallBackend=nftables\n');
+    const s = scratchFirewalld(t);
+    const { dir, nsDir } = s;
     writeFileSync(join(dir, 'policy.xml'), policy);
     writeFileSync(join(dir, 'probe.py'), PROBE);
 
@@ -169,7 +184,6 @@ for (const c of CASES) {
     // Direct routing: the virtual addresses go to the real server's link-layer address.
     for (const a of h.loopbackAliases) ok(dr.ip('route', 'add', `${a.networkCidr}`, 'via', dev.address), `route ${a.networkCidr}`);
 
-    const nsDir = join(dir, 'netns');
     const tries = [...ports, { port: closed, protocol: 'tcp' }].filter((p) => p.protocol === 'tcp');
     const listeners = [...new Set(tries.map((p) => p.port))].map((p) => `busybox nc -ll -p ${p} -e /bin/echo lvsgen-${p} & pids="$pids $!"`).join('\n');
     const connect = (tag: string) =>
@@ -188,12 +202,8 @@ rm /etc/firewalld/policies/lvsgen-host.xml
 firewall-cmd --reload >/dev/null || echo 'reload failed'
 ${connect('removed')}
 `;
-    writeFileSync(join(dir, 'run.sh'), RUN);
-    writeFileSync(join(dir, 'script.sh'), script);
-    const r = sh('ip', ['netns', 'exec', rs.name, 'unshare', '--mount', '--propagation', 'private', 'sh', join(dir, 'run.sh'), etc, nsDir, join(dir, 'script.sh')], { timeout: 120_000 });
-    const out = `${r.stdout}\n${r.stderr}`;
-    assert.equal(r.status, 0, out);
-    assert.doesNotMatch(out, /reload failed/, out);
+    const r = underFirewalld(s, rs, script);
+    const { out } = r;
     const seen = (tag: string, d: string, port: number) => new RegExp(`^${tag} ${d.replace(/\./g, '\\.')}:${port} (.*)$`, 'm').exec(r.stdout)?.[1] ?? '(not tried)';
     for (const d of dests) {
       for (const p of tries) {
@@ -262,13 +272,8 @@ test('lb-ipv6/rhel9/director: the real firewalld forwards the server network\'s 
   assert.match(nat, /<rule family="ipv6">\n {4}<source address="2001:db8:6::\/64"\/>\n {4}<accept\/>\n {2}<\/rule>/, nat);
   assert.doesNotMatch(nat, /family="ipv6">\n[^\n]*\n {4}<masquerade\/>/, 'IPv6 is never masqueraded');
 
-  const dir = tempDir(t, 'lvsgen-fw-');
-  const etc = join(dir, 'etc-firewalld');
-  ok(sh('cp', ['-a', '/etc/firewalld/.', `${etc}/`]), "a copy of this machine's /etc/firewalld");
-  mkdirSync(join(etc, 'zones'), { recursive: true });
-  mkdirSync(join(etc, 'policies'), { recursive: true });
-  writeFileSync(join(etc, 'zones/public.xml'), ZONE);
-  writeFileSync(join(etc, 'firewalld.conf'), 'DefaultZone=public\nFirewallBackend=nftables\n');
+  const s = scratchFirewalld(t);
+  const { dir, nsDir } = s;
   writeFileSync(join(dir, 'lvsgen-host.xml'), policy('lvsgen-host.xml'));
   writeFileSync(join(dir, 'lvsgen-nat.xml'), nat);
   writeFileSync(join(dir, 'segment.py'), SEGMENT);
@@ -314,7 +319,6 @@ ${probes.map(([, fam, , port]) => rule(fam, fam === '4' ? `{ ${rs4}, ${front.add
 }
 `;
   ok(cl.exec('nft', ['-f', '-'], table), 'the client counts what it receives');
-  const nsDir = join(dir, 'netns');
   const send = (tag: string) =>
     probes
       .filter((p) => p[0] === tag)
@@ -332,12 +336,8 @@ firewall-cmd --reload >/dev/null || echo 'reload failed'
 ${send('removed')}
 sleep 0.5
 `;
-  writeFileSync(join(dir, 'run.sh'), RUN);
-  writeFileSync(join(dir, 'script.sh'), script);
-  const r = sh('ip', ['netns', 'exec', dr.name, 'unshare', '--mount', '--propagation', 'private', 'sh', join(dir, 'run.sh'), etc, nsDir, join(dir, 'script.sh')], { timeout: 120_000 });
-  const out = `${r.stdout}\n${r.stderr}`;
-  assert.equal(r.status, 0, out);
-  assert.doesNotMatch(out, /reload failed/, out);
+  const r = underFirewalld(s, dr, script);
+  const { out } = r;
   const listed = ok(cl.exec('nft', ['list', 'table', 'inet', 'lvsgen_count']), 'counters').stdout;
   const count = (port: number, masqueraded: boolean) => {
     const line = listed.split('\n').find((l) => l.includes(`dport ${port} counter`) && l.includes('comment') === masqueraded);

@@ -12,14 +12,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { renderIpvsadmTable } from '../../src/render/ipvsadm-table.js';
-import { bundlesOf, generateText, assertKeepalivedReads, netns, ok, problemsOf, requireRoot, requireTools, sh, tempDir, unique } from '../support/index.js';
+import { bundlesOf, exampleFile, generateText, assertKeepalivedReads, netns, ok, problemsOf, requireRoot, requireTools, sh, tempDir, unique } from '../support/index.js';
 import { ldirectordCommands } from '../support/ldirectord-run.js';
 
-const fileOf = (distro: string, host: string, path: string) => {
-  const f = bundlesOf('fwmark', distro).bundles.find((b) => b.host === host)!.files.find((x) => x.path === path);
-  assert.ok(f, `fwmark/${distro}: ${host} has no ${path}`);
-  return f.content.toString();
-};
+const fileOf = (distro: string, host: string, path: string) => exampleFile('fwmark', distro, host, path);
 
 const base = (services: string) => `name: fw
 defaults: { distro: debian }

@@ -14,15 +14,11 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it, test } from 'node:test';
-import { bundlesOf, generateText, ifupAll, interfacesOf, link, netns, ok, problemsOf, renderCase, requireRoot, requireTools, sourced, tempDir, type Netns } from '../support/index.js';
+import { bundlesOf, exampleFile, generateText, ifupAll, interfacesOf, link, netns, ok, problemsOf, renderCase, requireRoot, requireTools, sourced, tempDir, type Netns } from '../support/index.js';
 
 const VIP = '2001:db8:3::62';
 
-const fileOf = (distro: string, host: string, path: string) => {
-  const f = bundlesOf('lb-ipv6', distro).bundles.find((b) => b.host === host)!.files.find((x) => x.path === path);
-  assert.ok(f, `lb-ipv6/${distro}: ${host} has no ${path}`);
-  return f.content.toString();
-};
+const fileOf = (distro: string, host: string, path: string) => exampleFile('lb-ipv6', distro, host, path);
 
 const base = (hosts: string, services: string) => `name: six
 defaults: { distro: debian12 }

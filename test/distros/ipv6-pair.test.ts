@@ -22,16 +22,12 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { bundlesOf, ifupAll, interfacesOf, keepalivedVrrp, lan, netns, vrrpOnlyConf, type Netns, ok, renderCase, requireRoot, requireTools, stop, tempDir, TODAY_CASES, until } from '../support/index.js';
+import { bundlesOf, exampleFile, ifupAll, interfacesOf, keepalivedVrrp, lan, netns, vrrpOnlyConf, type Netns, ok, renderCase, requireRoot, requireTools, stop, tempDir, TODAY_CASES, until } from '../support/index.js';
 
 const EXAMPLE = 'ha-lb-ipv6';
 const FLOATING = { eth0: ['10.1.3.61', '2001:db8:3::61'], eth1: ['192.168.6.1', '2001:db8:6::1'] } as const;
 const KEY = 'example-only-change-me';
-const fileOf = (distro: string, host: string, path: string) => {
-  const f = bundlesOf(EXAMPLE, distro).bundles.find((b) => b.host === host)!.files.find((x) => x.path === path);
-  assert.ok(f, `${EXAMPLE}/${distro}: ${host} has no ${path}`);
-  return f.content.toString();
-};
+const fileOf = (distro: string, host: string, path: string) => exampleFile(EXAMPLE, distro, host, path);
 /** One vrrp_instance block of a keepalived.conf, by name. */
 const instance = (conf: string, name: string) => new RegExp(`^vrrp_instance ${name} \\{\\n[^]*?\\n\\}$`, 'm').exec(conf)?.[0];
 

@@ -16,14 +16,10 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it, test } from 'node:test';
 import { renderIpvsadmTable } from '../../src/render/ipvsadm-table.js';
-import { bundlesOf, generateText, ifupAll, interfacesOf, assertKeepalivedReads, link, netns, ok, problemsOf, renderCase, requireRoot, requireTools, sh, sourced, spawnIn, tempDir, until } from '../support/index.js';
+import { bundlesOf, exampleFile, generateText, ifupAll, interfacesOf, assertKeepalivedReads, link, netns, ok, problemsOf, renderCase, requireRoot, requireTools, sh, sourced, spawnIn, tempDir, until } from '../support/index.js';
 import { startLdirectord } from '../support/ldirectord-run.js';
 
-const fileOf = (distro: string, host: string, path: string) => {
-  const f = bundlesOf('lb-ipv6', distro).bundles.find((b) => b.host === host)!.files.find((x) => x.path === path);
-  assert.ok(f, `lb-ipv6/${distro}: ${host} has no ${path}`);
-  return f.content.toString();
-};
+const fileOf = (distro: string, host: string, path: string) => exampleFile('lb-ipv6', distro, host, path);
 
 const base = (hosts: string, services: string) => `name: six
 defaults: { distro: debian12 }

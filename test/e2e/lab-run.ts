@@ -7,49 +7,35 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { hostsWithVerify, labDistro, labNeedsKernel, NEEDS_IPVS, planLab, type LabPlan } from '../../src/lab/plan.js';
+import { labNeedsKernel, NEEDS_IPVS, type LabPlan } from '../../src/lab/plan.js';
 import type { CheckResult } from '../../src/lab/report.js';
 import { exitStatus, summarize } from '../../src/lab/report.js';
 import { labTools } from '../../src/lab/tools.js';
 import { kernelHasIpip, kernelHasIpvs } from '../../src/cli/commands/lab.js';
-import { runPipeline } from '../../src/pipeline.js';
-import { loadDistros } from '../../src/render/distros.js';
 import { REPO, requireRoot, requireTools, sh, tempDir } from '../support/index.js';
+import { labPipeline, labPlan } from '../support/lab.js';
 
 export const LVSGEN = join(REPO, 'bin', 'lvsgen');
-const DISTROS = loadDistros();
 
 /** The examples: every examples/*.yaml. */
 export const EXAMPLE_FILES = readdirSync(join(REPO, 'examples')).filter((f) => f.endsWith('.yaml')).sort().map((f) => join(REPO, 'examples', f));
 
-/** The pipeline's result for a topology of the examples or held in a test (no key files), on one distro or each host's own. */
-export function pipeline(text: string, distro?: string) {
-  return runPipeline(text, { distros: DISTROS, env: {}, readKeyFile: () => { throw new Error('no key file in these topologies'); }, ...(distro ? { distro } : {}) });
-}
-
-/** The plan lvsgen lab will run (the same pure call as the command), or the problem that refuses the topology. */
-export function labPlan(text: string, distro?: string): LabPlan {
-  const g = pipeline(text, distro);
-  const verifying = hostsWithVerify(g.bundles);
-  return planLab(g.model, g.topology, {
-    distro: (name) => labDistro(DISTROS.get(name)!),
-    verifies: (h) => verifying.has(h),
-  });
-}
+// The pipeline and the lab's plan of a topology: test/support/lab.ts, exported here too for the lab's tests.
+export { labPipeline as pipeline, labPlan };
 
 /**
  * What the namespace mode refuses to build in this topology on this machine's
  * kernel (tunnelling without ipip; a keepalived director without IPVS), or undefined.
  */
 export function labRefusal(text: string, distro?: string): string | undefined {
-  const g = pipeline(text, distro);
+  const g = labPipeline(text, distro);
   return labNeedsKernel(g.model, { ipvs: kernelHasIpvs(), ipip: kernelHasIpip() });
 }
 
 /** Whether the pipeline accepts the topology for that distro (lb-nat's ldirectord is refused on rhel9). */
 export function accepts(text: string, distro: string): boolean {
   try {
-    pipeline(text, distro);
+    labPipeline(text, distro);
     return true;
   } catch {
     return false;

@@ -8,11 +8,10 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { hostsWithVerify, labDistro, planLab, planText } from '../../src/lab/plan.js';
-import { runPipeline } from '../../src/pipeline.js';
-import { loadDistros } from '../../src/render/distros.js';
+import { planText } from '../../src/lab/plan.js';
 import { mergeFile } from '../../src/render/plan.js';
 import { example, netns, REPO, requireRoot, requireTools, sh, tempDir } from '../support/index.js';
+import { labPlan } from '../support/lab.js';
 
 const ADMIN = join(REPO, 'lab', 'lib', 'admin.sh');
 const BEGIN = '# BEGIN lvsgen: install.sh rewrites the lines up to END lvsgen; edit outside them';
@@ -100,10 +99,7 @@ test('admin_seed, rhel9: firewalld\'s zone opens SSH and the ports it is given (
 
 /** The lab's plan text of a topology (lab.sh reads it), as `lvsgen lab` writes it. */
 function labPlanText(text: string, distro?: string): string {
-  const distros = loadDistros();
-  const g = runPipeline(text, { distros, env: {}, readKeyFile: () => { throw new Error('no key file'); }, ...(distro ? { distro } : {}) });
-  const verifying = hostsWithVerify(g.bundles);
-  return planText(planLab(g.model, g.topology, { distro: (name) => labDistro(distros.get(name)!), verifies: (h) => verifying.has(h) }));
+  return planText(labPlan(text, distro));
 }
 
 test('admin_ports: the administrator\'s zone opens the lab\'s own probe of a pair, never a virtual service\'s servers (lvsgen\'s firewalld policy opens those)', (t) => {

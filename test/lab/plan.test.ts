@@ -5,23 +5,15 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { hostsWithVerify, labDistro, labNeedsKernel, planLab, planText, NEEDS_IPVS, type LabPlan } from '../../src/lab/plan.js';
+import { labDistro, labNeedsKernel, planLab, planText, NEEDS_IPVS, type LabPlan } from '../../src/lab/plan.js';
 import { exitStatus, LAB_EXIT, LabResults, parseLabLine, resultOf, summarize, unreported } from '../../src/lab/report.js';
 import { labTools, missingMessage } from '../../src/lab/tools.js';
-import { runPipeline } from '../../src/pipeline.js';
 import { loadDistros } from '../../src/render/distros.js';
 import { example, exampleWith, generateText } from '../support/index.js';
+import { labPipeline as plan2model, labPlan as plan } from '../support/lab.js';
 
 const DISTROS = loadDistros();
 
-function plan(text: string, distro?: string): LabPlan {
-  const g = runPipeline(text, { distros: DISTROS, env: {}, readKeyFile: () => { throw new Error('no key file'); }, ...(distro ? { distro } : {}) });
-  const verifying = hostsWithVerify(g.bundles);
-  return planLab(g.model, g.topology, {
-    distro: (name) => labDistro(DISTROS.get(name)!),
-    verifies: (h) => verifying.has(h),
-  });
-}
 const check = (p: LabPlan, id: string) => {
   const c = p.checks.find((x) => x.id === id);
   assert.ok(c, `no check ${id}; have ${p.checks.map((x) => x.id).join(' ')}`);
@@ -401,9 +393,6 @@ virtual_services:
   assert.equal(labNeedsKernel(v.model, { ipvs: true, ipip: false }), undefined);
 });
 
-function plan2model(text: string, distro?: string) {
-  return runPipeline(text, { distros: DISTROS, env: {}, readKeyFile: () => { throw new Error('no key file'); }, ...(distro ? { distro } : {}) });
-}
 
 test('several pairs (high capacity): the lab plans them (only the kernel may stop it: tunnelling); one pair given as pairs: is planned as heartbeat: is', () => {
   const g = generateText(exampleWith('high-capacity'), 'debian');

@@ -44,3 +44,19 @@ export const ADMIN_FILTER = `*filter
 -A INPUT -p tcp -m tcp --dport 22 -j ACCEPT
 COMMIT
 `;
+
+/** An administrator's firewalld (RHEL 9, the nftables backend): firewalld.conf with the public zone as the default. */
+export const ADMIN_FIREWALLD_CONF = `# firewalld config file
+DefaultZone=public
+FirewallBackend=nftables
+`;
+
+/** An administrator's public zone for firewalld: SSH only (RHEL 9's stock zone adds cockpit and dhcpv6-client). */
+export const ADMIN_FIREWALLD_ZONE = `<?xml version="1.0" encoding="utf-8"?>
+<zone>
+  <short>Public</short>
+  <description>The administrator's zone: SSH only.</description>
+  <service name="ssh"/>
+  <forward/>
+</zone>
+`;

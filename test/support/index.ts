@@ -17,14 +17,16 @@
 //   cases.ts     EXAMPLES, ALL_EXAMPLES, DISTROS, TODAY_DISTROS; GOLDEN_CASES, the one table
 //                of golden cases (TODAY_CASES is its today's-distros part),
 //                caseName; PAIR
-//   files.ts     read, snapshotTree, ADMIN_FILTER (an administrator's filter table)
+//   files.ts     read, snapshotTree; an administrator's files: ADMIN_FILTER (a filter
+//                table), ADMIN_FIREWALLD_CONF and ADMIN_FIREWALLD_ZONE (firewalld, SSH only)
 //   consumers.ts norm, lines, sysctlEntries, sourced, installerCommands, assertKeepalivedReads,
 //                installerPrograms, kernelConfig
 // Fixtures, imported from their own file (not re-exported here, to keep their
 // dependencies out of the other tests): scale.ts (scaledTopology),
 // arbitrary.ts (fast-check topologies), package-fixture.ts (the synthetic
 // package), host-package.ts (scratch roots and stubs for the host packages),
-// ldirectord-run.ts (ldirectord run in a namespace, its ipvsadm commands logged).
+// ldirectord-run.ts (ldirectord run in a namespace, its ipvsadm commands logged),
+// lab.ts (labPipeline, labPlan: the plan `lvsgen lab` runs, without running it).
 export * from './cases.js';
 export * from './consumers.js';
 export * from './env.js';

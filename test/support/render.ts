@@ -23,6 +23,13 @@ export function bundlesOf(name: string, distro?: string): Generated {
   return generateFile(example(name), distro);
 }
 
+/** A file of an example's bundle for one host (the pipeline in process), as text; the test fails when the host has no such file. */
+export function exampleFile(name: string, distro: string, host: string, path: string): string {
+  const f = bundlesOf(name, distro).bundles.find((b) => b.host === host)?.files.find((x) => x.path === path);
+  assert.ok(f, `${name}/${distro}: ${host} has no ${path}`);
+  return f.content.toString();
+}
+
 /** Topology text through the pipeline: generate reads a file, so it is written to a temp dir (removed again). */
 export function generateText(text: string, distro?: string, env?: Record<string, string>): Generated {
   return withTempDir('lvsgen-text-', (dir) => {

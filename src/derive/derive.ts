@@ -289,6 +289,22 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
           ftpPorts.add(vipOf(vs).port);
         }
       }
+      // IPVS keeps no conntrack entry of its own connections by default
+      // (net.ipv4.vs.conntrack = 0), so a NAT real server's reply (its SYN-ACK
+      // first) comes to the director's forward hook as a packet of no known
+      // connection: conntrack calls it invalid, and a stateful filter there
+      // drops it before IPVS rewrites it (firewalld's `ct state invalid drop`
+      // on RHEL 9, measured with the real firewalld; an administrator's own
+      // FORWARD rules the same). With 1, IPVS keeps the entry and its replies
+      // are established (the kernel's Documentation/networking/ipvs-sysctl.rst,
+      // conntrack: "needed ... to use netfilter's stateful firewall with IPVS").
+      if (services.some((vs, i) => vs.forward === 'masq' && director!.services[i]!.reals.some((r) => !r.local))) {
+        moduleSysctls.push({
+          comment: 'NAT: IPVS keeps conntrack entries of its connections, so that a stateful\nfilter here (firewalld, the administrator\'s) takes the real servers\'\nreplies as established.',
+          keys: [{ key: 'net.ipv4.vs.conntrack', value: '1' }],
+        });
+        modules.add('ip_vs');
+      }
       // A failed real server is quiesced (weight 0) by default in both backends,
       // and a persistent client keeps going to it until its template expires:
       // expire_quiescent_template drops the template of a quiesced server, and

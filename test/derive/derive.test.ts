@@ -133,10 +133,18 @@ test('a NAT director masquerades each server network on the device facing it, an
 test('ip_vs_ftp is loaded for FTP (port 21) through NAT, not for direct routing', () => {
   const ftp = (forward: string) => NAT(forward).replace('10.1.3.61:80', '10.1.3.61:21');
   const g = run(ftp('masq'));
-  assert.deepEqual(host(g, 'director').modules, ['ip_vs_ftp']);
+  // ip_vs itself for the NAT sysctl below (its keys exist once the module is loaded)
+  assert.deepEqual(host(g, 'director').modules, ['ip_vs', 'ip_vs_ftp']);
   assert.match(file(g, 'director', 'etc/modules-load.d/lvsgen.conf'), /^ip_vs_ftp$/m);
   assert.deepEqual(host(run(ftp('gate')), 'director').modules, []);
-  assert.deepEqual(host(run(NAT('masq')), 'director').modules, [], 'port 80 needs no helper');
+  assert.deepEqual(host(run(NAT('masq')), 'director').modules, ['ip_vs'], 'port 80 needs no helper');
+});
+
+test('a NAT director has IPVS keep conntrack entries (net.ipv4.vs.conntrack = 1), so that a stateful filter takes the replies as established; direct routing does not', () => {
+  const keys = (forward: string) => host(run(NAT(forward)), 'director').moduleSysctls.flatMap((s) => s.keys.map((k) => `${k.key}=${k.value}`));
+  assert.ok(keys('masq').includes('net.ipv4.vs.conntrack=1'), keys('masq').join(' '));
+  assert.ok(!keys('gate').some((k) => k.startsWith('net.ipv4.vs.conntrack')), keys('gate').join(' '));
+  assert.match(file(run(NAT('masq')), 'director', 'etc/sysctl.d/90-lvsgen.conf'), /^net\.ipv4\.vs\.conntrack = 1$/m);
 });
 
 test('virtual addresses become aliases eth0:0, eth0:1 ... of the device on their network', () => {

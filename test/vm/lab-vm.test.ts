@@ -3,9 +3,10 @@
 // user runs it. Between them the labs cover every forwarding method (masq,
 // gate, ipip), firewall-mark services and VRRP pairs, each pair failing over
 // while its virtual services are checked through the standby's real IPVS
-// table. In the VM every check runs: one reported "not run" fails here. A heartbeat pair of
-// directors is not among them: in the VM its floating addresses have not come
-// up yet (docs/lab.md, "The VM mode").
+// table. In the VM every check runs: one reported "not run" fails here. A
+// heartbeat pair of directors is not among them, for time: ha-lb on debian
+// passed in the VM by hand (LVSGEN_LAB_VM=ha-lb:debian; docs/lab.md, "The VM
+// mode"), in 16 minutes.
 //
 // The VM emulates its CPU (TCG), so these labs take minutes: `make test` runs
 // this directory beside the rest of the tests (see the Makefile), and the

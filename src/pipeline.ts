@@ -105,6 +105,6 @@ export function runPipeline(topology: string | Uint8Array, opts: PipelineOptions
     ...(keys.some((k) => k !== undefined) ? { pairKeys: keys } : {}),
   };
   const backends = directorBackends(t, { ...(opts.distro !== undefined ? { distro: opts.distro } : {}), capabilities: (d) => set.get(d)!.capabilities });
-  const model = deriveModel(t, { ...(opts.distro !== undefined ? { distro: opts.distro } : {}), secrets, backends, vrrp: (d) => set.get(d)!.capabilities.vrrp });
+  const model = deriveModel(t, { ...(opts.distro !== undefined ? { distro: opts.distro } : {}), secrets, backends, vrrp: (d) => set.get(d)!.capabilities.vrrp, ipvsConntrack: (d) => set.get(d)!.capabilities.ipvsConntrack });
   return { topology: t, model, bundles: renderModel(model, set), warnings, ...(keyStandIn !== undefined ? { keyStandIn } : {}) };
 }

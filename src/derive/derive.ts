@@ -45,6 +45,8 @@ export interface DeriveOptions {
   backends?: ReadonlyMap<string, DirectorBackend>;
   /** Whether keepalived (VRRP) carries a pair on a distro (capabilities.vrrp); unset: heartbeat everywhere. */
   vrrp?: (distro: string) => boolean;
+  /** Whether a distro's kernel has net.ipv4.vs.conntrack (capabilities.ipvs_conntrack); unset: none has. */
+  ipvsConntrack?: (distro: string) => boolean;
 }
 
 const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
@@ -298,7 +300,8 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
       // FORWARD rules the same). With 1, IPVS keeps the entry and its replies
       // are established (the kernel's Documentation/networking/ipvs-sysctl.rst,
       // conntrack: "needed ... to use netfilter's stateful firewall with IPVS").
-      if (services.some((vs, i) => vs.forward === 'masq' && director!.services[i]!.reals.some((r) => !r.local))) {
+      // A distro whose kernel has the key (capabilities.ipvs_conntrack: Linux 2.6.37 on).
+      if (opts.ipvsConntrack?.(opts.distro ?? spec.distro ?? t.defaults.distro) === true && services.some((vs, i) => vs.forward === 'masq' && director!.services[i]!.reals.some((r) => !r.local))) {
         moduleSysctls.push({
           comment: 'NAT: IPVS keeps conntrack entries of its connections, so that a stateful\nfilter here (firewalld, the administrator\'s) takes the real servers\'\nreplies as established.',
           keys: [{ key: 'net.ipv4.vs.conntrack', value: '1' }],

@@ -129,6 +129,11 @@ const capabilitiesSchema = z.strictObject({
   heartbeat_pair: z.enum(['heartbeat', 'vrrp']),
   /** The firewall a NAT director's masquerading is written for. */
   firewall: z.enum(['iptables', 'nftables']),
+  /**
+   * The kernel has net.ipv4.vs.conntrack (Linux 2.6.37 on): a NAT director sets it to 1
+   * (derive.ts). Unset: false (the 2005 distros' kernels lack the key).
+   */
+  ipvs_conntrack: z.boolean().optional(),
 });
 /**
  * Package names (Handlebars over the host, one or more per line: a name that
@@ -155,6 +160,7 @@ const distroSchema = z.strictObject({
 export interface Capabilities extends DistroCapabilities {
   heartbeatPair: 'heartbeat' | 'vrrp';
   firewall: 'iptables' | 'nftables';
+  ipvsConntrack: boolean;
 }
 
 export interface FileRule {
@@ -337,6 +343,7 @@ function buildDistro(files: DistroFiles, dir: string, name: string, engine: Temp
     vrrp: d.capabilities.heartbeat_pair === 'vrrp',
     heartbeatPair: d.capabilities.heartbeat_pair,
     firewall: d.capabilities.firewall,
+    ipvsConntrack: d.capabilities.ipvs_conntrack ?? false,
   };
   const inconsistent = capabilityProblems(capabilities, new Set(d.files.map((r) => r.kind)));
   if (inconsistent.length > 0) throw new Error(`${file}: ${inconsistent.join('; ')}`);

@@ -10,16 +10,21 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { CI, generateText, installerCommands, sh, sysctlEntries } from '../support/index.js';
 
-const KEYS: Array<[string, string]> = [['net.ipv4.vs.expire_nodest_conn', '1'], ['net.ipv4.vs.expire_quiescent_template', '1']];
+const PERSISTENCE_KEYS: Array<[string, string]> = [['net.ipv4.vs.expire_nodest_conn', '1'], ['net.ipv4.vs.expire_quiescent_template', '1']];
+// The topology's service is NAT: a NAT director of debian12 or rhel9 also gets
+// net.ipv4.vs.conntrack (README, "What lvsgen derives"), applied the same way;
+// the 2005 distros' kernels have no such key.
+const CONNTRACK = new Set(['debian12', 'rhel9']);
+const NAT_KEYS = (distro: string): Array<[string, string]> => (CONNTRACK.has(distro) ? [['net.ipv4.vs.conntrack', '1']] : []);
 
-const topology = (distro: string, extra: string, quiescent = '') => `name: q
+const topology = (distro: string, extra: string, quiescent = '', forward = 'masq') => `name: q
 defaults: { distro: ${distro} }
 ${distro === 'rhel9' ? 'director_backend: keepalived\n' : ''}hosts:
   lb: { roles: [director], interfaces: { eth0: 10.0.0.1/24, eth1: 192.168.6.1/24 } }
   web1: { roles: [real-server], interfaces: { eth0: 192.168.6.4/24 } }
 ${quiescent}virtual_services:
   - virtual: 10.0.0.100:80
-    forward: masq
+    forward: ${forward}
     check: { type: connect }
 ${extra}    real_servers: [web1]
 `;
@@ -40,6 +45,7 @@ const modulesOf = (text: string | undefined) =>
 for (const distro of ['redhat', 'debian', 'debian12', 'rhel9']) {
   test(`${distro}: a persistent service gets both IPVS keys, ip_vs at boot before them, and the installer loads ip_vs before it applies them`, () => {
     const f = files(topology(distro, PERSISTENT));
+    const KEYS = [...NAT_KEYS(distro), ...PERSISTENCE_KEYS];
     const sysctl = SYSCTL_FILE[distro];
     const modules = f.get(MODULES_FILE[distro]!);
     assert.ok(modulesOf(modules).includes('ip_vs'), `${MODULES_FILE[distro]} loads ip_vs:\n${modules}`);
@@ -63,8 +69,18 @@ for (const distro of ['redhat', 'debian', 'debian12', 'rhel9']) {
     assert.ok(modprobe >= 0 && applies.length > 0 && applies.every((i) => i > modprobe), `modprobe ip_vs runs before the keys are applied:\n${cmds.join('\n')}`);
   });
 
-  test(`${distro}: without a persistent service, no IPVS keys and no ip_vs`, () => {
-    const f = files(topology(distro, ''));
+  test(`${distro}: without a persistent service, ${CONNTRACK.has(distro) ? 'the NAT key alone (with ip_vs at boot)' : 'no IPVS keys and no ip_vs'}; without NAT either, none`, () => {
+    const nat = files(topology(distro, ''));
+    const sysctl = SYSCTL_FILE[distro];
+    if (CONNTRACK.has(distro)) {
+      assert.deepEqual(ipvsKeys(nat.get(sysctl!)), NAT_KEYS(distro));
+      assert.ok(modulesOf(nat.get(MODULES_FILE[distro]!)).includes('ip_vs'));
+    } else {
+      assert.deepEqual(ipvsKeys(nat.get(sysctl ?? 'etc/sysctl.conf')), []);
+      assert.ok(!modulesOf(nat.get(MODULES_FILE[distro]!)).includes('ip_vs'));
+      assert.doesNotMatch(nat.get('.lvsgen/plan')!, /net\.ipv4\.vs\./);
+    }
+    const f = files(topology(distro, '', '', 'gate'));
     assert.deepEqual(ipvsKeys(f.get(SYSCTL_FILE[distro] ?? 'etc/sysctl.conf')), []);
     assert.ok(!modulesOf(f.get(MODULES_FILE[distro]!)).includes('ip_vs'));
     assert.doesNotMatch(f.get('.lvsgen/plan')!, /net\.ipv4\.vs\./);

@@ -102,7 +102,7 @@ test('every debian12 interfaces file with its drop-ins parses (ifquery) and ifup
   }
 });
 
-test('modules-load.d: one module name a line, ip_vs (a persistent service\'s IPVS keys) and ip_vs_ftp on the FTP directors (seed 000, both of ha-lb\'s pair), ip_vs on streamline nodes (backup_only) and high-capacity\'s persistent pair, ipip on tunnelling real servers, nothing elsewhere', async (t) => {
+test('modules-load.d: one module name a line, ip_vs (a persistent service\'s IPVS keys, a NAT director\'s conntrack key) and ip_vs_ftp on the FTP directors (seed 000, both of ha-lb\'s pair), ip_vs on streamline nodes (backup_only) and high-capacity\'s persistent pair, ipip on tunnelling real servers, nothing elsewhere', async (t) => {
   for (const { name, r } of await everything(t)) {
     for (const h of hostsOf(r)) {
       const present = has(r, h, '/etc/modules-load.d/lvsgen.conf');
@@ -113,8 +113,10 @@ test('modules-load.d: one module name a line, ip_vs (a persistent service\'s IPV
       const fwmarkDirector = (name.startsWith('fwmark/') || name.startsWith('lb-ipv6/')) && h === 'director';
       // high-capacity: pair web's directors (lvs1, lvs2) have the persistent service; every real server tunnels for pair tun.
       const hicapPersistent = name.startsWith('high-capacity/') && (h === 'lvs1' || h === 'lvs2');
+      // ha-lb-ipv6's pair on debian12 and rhel9: NAT, so ip_vs before net.ipv4.vs.conntrack.
+      const natDirector = /^ha-lb-ipv6\/(debian12|rhel9)$/.test(name) && (h === 'lvs1' || h === 'lvs2');
       const tunnelling = (name.startsWith('lb-tun/') || name.startsWith('high-capacity/')) && h.startsWith('real');
-      const want = ftpDirector ? ['ip_vs', 'ip_vs_ftp'] : streamline || fwmarkDirector || hicapPersistent ? ['ip_vs'] : tunnelling ? ['ipip'] : undefined;
+      const want = ftpDirector ? ['ip_vs', 'ip_vs_ftp'] : streamline || fwmarkDirector || hicapPersistent || natDirector ? ['ip_vs'] : tunnelling ? ['ipip'] : undefined;
       if (want !== undefined) {
         assert.ok(present, `${name}/${h}: loads ${want.join(', ')}`);
         const lines = sh('cat', [r.file(h, '/etc/modules-load.d/lvsgen.conf')]).stdout.split('\n').filter((l) => l !== '' && !l.startsWith('#'));

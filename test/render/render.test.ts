@@ -83,10 +83,10 @@ test("what a distro can run is read from its distro.yaml's capabilities", () => 
   assert.deepEqual(
     [...set.values()].map((d) => [d.name, d.capabilities]),
     [
-      ['debian', { directorBackends: ['ldirectord'], vrrp: false, heartbeatPair: 'heartbeat', firewall: 'iptables' }],
-      ['debian12', { directorBackends: ['ldirectord', 'keepalived'], vrrp: true, heartbeatPair: 'vrrp', firewall: 'nftables' }],
-      ['redhat', { directorBackends: ['ldirectord'], vrrp: false, heartbeatPair: 'heartbeat', firewall: 'iptables' }],
-      ['rhel9', { directorBackends: ['keepalived'], vrrp: true, heartbeatPair: 'vrrp', firewall: 'nftables' }],
+      ['debian', { directorBackends: ['ldirectord'], vrrp: false, heartbeatPair: 'heartbeat', firewall: 'iptables', ipvsConntrack: false }],
+      ['debian12', { directorBackends: ['ldirectord', 'keepalived'], vrrp: true, heartbeatPair: 'vrrp', firewall: 'nftables', ipvsConntrack: true }],
+      ['redhat', { directorBackends: ['ldirectord'], vrrp: false, heartbeatPair: 'heartbeat', firewall: 'iptables', ipvsConntrack: false }],
+      ['rhel9', { directorBackends: ['keepalived'], vrrp: true, heartbeatPair: 'vrrp', firewall: 'nftables', ipvsConntrack: true }],
     ],
   );
   assert.match(file(render(KEEPALIVED, set), 'director', 'etc/keepalived/keepalived.conf'), /virtual_server 10\.1\.3\.61 80/);

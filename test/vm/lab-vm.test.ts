@@ -23,14 +23,17 @@ import { labAvailable, labPlan, pipeline, runLab } from '../e2e/lab-run.js';
 import type { CheckResult } from '../../src/lab/report.js';
 
 /**
- * ha-lb on debian12: a VRRP pair of keepalived directors moves a NAT
- * service's virtual address and the real servers' gateway together (masq);
- * test/vm/dr-tun-fwmark.yaml: one VRRP pair of keepalived directors
- * forwarding by direct routing (gate), by tunnelling (ipip) and a
+ * ha-lb on rhel9: a VRRP pair of keepalived directors moves a NAT service's
+ * virtual address and the real servers' gateway together (masq), under
+ * NetworkManager and firewalld, whose forward filter drops the real servers'
+ * replies unless IPVS keeps conntrack entries (net.ipv4.vs.conntrack; without
+ * it no HTTP request through the director was answered);
+ * test/vm/dr-tun-fwmark.yaml on debian12: one VRRP pair of keepalived
+ * directors forwarding by direct routing (gate), by tunnelling (ipip) and a
  * firewall-mark service (high-capacity's methods, at half its hosts: under
  * emulation each host's build and install takes a minute or more).
  */
-const DEFAULT = ['ha-lb:debian12', 'test/vm/dr-tun-fwmark.yaml:debian12'];
+const DEFAULT = ['ha-lb:rhel9', 'test/vm/dr-tun-fwmark.yaml:debian12'];
 
 interface Lab { example: string; distro: string; file: string; text: string }
 

@@ -171,6 +171,7 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
 
   const hosts = names.map((name): DerivedHost => {
     const spec = t.hosts[name]!;
+    const distro = opts.distro ?? spec.distro ?? t.defaults.distro;
     const roles = Object.fromEntries(ROLES.map((r) => [r, hasRole(name, r)])) as Record<Role, boolean>;
     const own = ifaces.get(name)!;
     const devices: Device[] = own.map((i) => ({
@@ -269,16 +270,19 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
         const alias = `${dev.device}:${dev.aliases.length}`;
         dev.aliases.push({ ...net(parseCidr(`${vip}/${dev.prefix}`)), device: alias, parent: dev.device, purpose: `virtual address ${vip}` });
       }
+      // Whether a NAT service of this director reaches a real server other than itself.
+      let natReals = false;
       for (const [i, vs] of services.entries()) {
         if (vs.forward !== 'masq') continue;
         for (const r of director.services[i]!.reals) {
           if (r.local) continue;
+          natReals = true;
           // IPv6 is not masqueraded: IPVS rewrites the replies of its NAT services itself.
           if (r.address.includes(':')) {
             // Its network among this director's own (validated: a real server of an IPv6 NAT service has an address on one).
-            for (const i of own) {
-              const n = i.cidr6.find((c) => contains6(c, r.address))?.networkCidr;
-              const dev = devices.find((x) => x.device === i.device)!;
+            for (const o of own) {
+              const n = o.cidr6.find((c) => contains6(c, r.address))?.networkCidr;
+              const dev = devices.find((x) => x.device === o.device)!;
               if (n !== undefined && !dev.servers6.includes(n)) dev.servers6.push(n);
             }
             continue;
@@ -301,7 +305,7 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
       // are established (the kernel's Documentation/networking/ipvs-sysctl.rst,
       // conntrack: "needed ... to use netfilter's stateful firewall with IPVS").
       // A distro whose kernel has the key (capabilities.ipvs_conntrack: Linux 2.6.37 on).
-      if (opts.ipvsConntrack?.(opts.distro ?? spec.distro ?? t.defaults.distro) === true && services.some((vs, i) => vs.forward === 'masq' && director!.services[i]!.reals.some((r) => !r.local))) {
+      if (natReals && opts.ipvsConntrack?.(distro) === true) {
         moduleSysctls.push({
           comment: 'NAT: IPVS keeps conntrack entries of its connections, so that a stateful\nfilter here (firewalld, the administrator\'s) takes the real servers\'\nreplies as established.',
           keys: [{ key: 'net.ipv4.vs.conntrack', value: '1' }],
@@ -392,7 +396,7 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
       // interface starts it when it comes up at boot (ipvsadm loads ip_vs
       // itself), and lvsgen-ipvs-sync's `boot` leaves a running master alone.
       const sync = heartbeat.sync;
-      if (sync !== undefined && isDirector && !(opts.vrrp?.(opts.distro ?? spec.distro ?? t.defaults.distro) ?? false)) {
+      if (sync !== undefined && isDirector && !(opts.vrrp?.(distro) ?? false)) {
         const dev = devices.find((d) => d.device === sync.interface);
         if (dev) dev.syncBackup = { syncid: sync.syncid };
       }
@@ -480,7 +484,7 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
 
     return {
       name,
-      distro: opts.distro ?? spec.distro ?? t.defaults.distro,
+      distro,
       manageAddress: spec.manage_address ?? devices[0]!.address,
       roles,
       devices,

@@ -196,20 +196,22 @@ export function nameUuid(name: string): string {
   return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
 }
 
+/** A device's IPv6 addresses as ifup-ipv6 reads them: the first IPV6ADDR, the rest IPV6ADDR_SECONDARIES; none: null. */
+function ipv6InitOf(addresses: ReadonlyArray<{ address: string; prefix: number }>, gateway: string | null): Ipv6Init | null {
+  const [first, ...rest] = addresses;
+  return first === undefined ? null : { address: `${first.address}/${first.prefix}`, secondaries: rest.map((a) => `${a.address}/${a.prefix}`).join(' '), gateway };
+}
+
 /** Red Hat ifcfg-*: one file per device, per alias, per loopback alias. */
 function ifcfg(host: DerivedHost): IfcfgContext[] {
   const out: IfcfgContext[] = [];
   for (const d of host.devices) {
-    const [first, ...rest] = d.ipv6;
-    const ipv6Init = first === undefined ? null : { address: `${first.address}/${first.prefix}`, secondaries: rest.map((a) => `${a.address}/${a.prefix}`).join(' '), gateway: d.gateway6 ?? null };
-    out.push({ type: 'ethernet', ipv6Init, ...d });
+    out.push({ type: 'ethernet', ipv6Init: ipv6InitOf(d.ipv6, d.gateway6 ?? null), ...d });
     for (const a of d.aliases) out.push({ type: 'alias', ...a });
   }
   for (const a of host.loopbackAliases) out.push({ type: 'loopback', ...a });
-  const [first, ...rest] = host.loopback6;
-  if (first !== undefined) {
-    out.push({ type: 'lo', device: 'lo', ipv6Init: { address: `${first.address}/${first.prefix}`, secondaries: rest.map((a) => `${a.address}/${a.prefix}`).join(' '), gateway: null }, addresses6: host.loopback6 });
-  }
+  const lo6 = ipv6InitOf(host.loopback6, null);
+  if (lo6 !== null) out.push({ type: 'lo', device: 'lo', ipv6Init: lo6, addresses6: host.loopback6 });
   return out;
 }
 

@@ -50,7 +50,7 @@ export function inTopologyFile<T>(file: string, f: () => T): T {
   }
 }
 
-/** Warnings of a run that went on (validate, diff): one line each on stderr, as problems are printed. */
+/** Warnings of a run that went on (validate, diff, render, package ...): one line each on stderr, as problems are printed. */
 export function printWarnings(io: Io, file: string, warnings: readonly Problem[]): void {
   for (const w of warnings) io.err(`${formatProblem(file, w)}\n`);
 }

@@ -346,7 +346,13 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
     // server (streamline): the standby answers for a floating address it does
     // not hold on a device, so both nodes keep it on lo as any real server does.
     const pairReal = directorPair && isHaNode && isDirector;
-    const drServices = myServices.filter((vs) => vs.forward !== 'masq');
+    // A sorry server (a fallback at one of this host's addresses) of a
+    // direct-routing or tunnelling service is sent the clients' packets by
+    // the same method as a real server, addressed to the virtual address: it
+    // needs what a real server of that method needs (the address on a
+    // non-ARPing lo, tunl0), or the kernel drops them as not its own.
+    const sorryDr = services.filter((vs) => vs.forward !== 'masq' && !myServices.includes(vs) && isSorryServer(t, vs, own));
+    const drServices = [...myServices.filter((vs) => vs.forward !== 'masq'), ...sorryDr];
     const drAll = [
       ...new Set(drServices.flatMap((vs) => serviceDestinations(vs).addresses).filter((a) => !isDirector || (pairReal && floating.includes(a)))),
     ];
@@ -372,7 +378,7 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
     // address (found under real IPVS by lvsgen lab --vm on high-capacity). The virtual addresses stay on lo:N
     // (any local address accepts the decapsulated packet), non-ARPing as for
     // direct routing.
-    const tunnel = !isDirector && myServices.some((vs) => vs.forward === 'ipip');
+    const tunnel = !isDirector && drServices.some((vs) => vs.forward === 'ipip');
     if (tunnel) {
       modules.add('ipip');
       moduleSysctls.push({
@@ -635,9 +641,15 @@ function realServerPorts(vs: VirtualServiceSpec, host: string): PortRange[] {
  * opens nothing here.
  */
 function sorryServerPorts(t: Topology, vs: VirtualServiceSpec, own: readonly HostIface[], others: readonly string[]): PortRange[] {
-  const fb = fallbackOf(t, vs);
-  if (fb === undefined || others.length === 0 || !own.some((i) => i.cidr.address === fb.address)) return [];
+  if (others.length === 0 || !isSorryServer(t, vs, own)) return [];
+  const fb = fallbackOf(t, vs)!;
   return [{ protocol: vs.protocol, from: fb.port, to: fb.port }];
+}
+
+/** Whether the host of interfaces OWN is the service's sorry server: its fallback is one of the host's addresses. */
+function isSorryServer(t: Topology, vs: VirtualServiceSpec, own: readonly HostIface[]): boolean {
+  const fb = fallbackOf(t, vs);
+  return fb !== undefined && own.some((i) => i.cidr.address === fb.address);
 }
 
 /** A service as the files' comments name it: `tcp 10.1.3.61:80`, or `fwmark 1: tcp 10.1.3.61:80, 10.1.3.61:443`. */

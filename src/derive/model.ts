@@ -349,7 +349,7 @@ export interface DerivedHost {
   forwarding6: boolean;
   /** The IPv6 default gateway, where one is derived (a NAT real server of an IPv6 service). */
   gateway6?: { address: string; device: string };
-  /** Real server of direct routing or tunnelling: must not answer ARP for the VIPs. */
+  /** Real server of direct routing or tunnelling (or a sorry server of such a service): must not answer ARP for the VIPs. */
   arpSuppression: boolean;
   modules: string[];
   /** The same modules, each with its options ('' for none): what a boot script or the installer passes to modprobe. */
@@ -360,7 +360,7 @@ export interface DerivedHost {
    * then holds the module, loaded at boot before the keys are applied.
    */
   moduleSysctls: Array<{ comment: string; keys: Array<{ key: string; value: string }> }>;
-  /** A real server of tunnelling: the ipip fallback device (tunl0) that receives the encapsulated packets, up. */
+  /** A real server of tunnelling, or a sorry server of a tunnelled service: the ipip fallback device (tunl0) that receives the encapsulated packets, up. */
   tunnel?: { device: 'tunl0' };
   /**
    * The ports the host's services take from the network (derive/ports.ts

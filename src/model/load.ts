@@ -4,7 +4,7 @@
 // reads the file and hands over bytes.
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
-import { formatPath, sortProblems, TopologyError, type PathSegments, type Position, type Problem, type ProblemCode, type RawProblem } from './problems.js';
+import { formatPath, isWarning, sortProblems, TopologyError, type PathSegments, type Position, type Problem, type ProblemCode, type RawProblem } from './problems.js';
 import { isPlainObject, knownKeys, remap, salvage, startsWith } from './salvage.js';
 import { makeTopologySchema, type Topology, type TopologySchema } from './schema.js';
 import { didYouMean, suggest } from './suggest.js';
@@ -54,10 +54,10 @@ export interface CheckedTopology {
   damaged(path: PathSegments): boolean;
 }
 
-/** Throws TopologyError with every problem of the schema and the cross-field rules. */
+/** Throws TopologyError with every problem of the schema and the cross-field rules (warnings alone do not stop it). */
 export function loadTopology(bytes: Uint8Array, distros: readonly string[]): LoadedTopology {
   const c = checkTopology(bytes, distros);
-  if (c.problems.length > 0 || c.understood === undefined) throw new TopologyError(c.problems);
+  if (c.problems.some((p) => !isWarning(p)) || c.understood === undefined) throw new TopologyError(c.problems);
   return { topology: c.understood, positionOf: c.positionOf };
 }
 

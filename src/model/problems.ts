@@ -36,7 +36,8 @@ export type ProblemCode =
   | 'virtual-network-overlap'
   | 'missing-check-field'
   | 'unsupported'
-  | 'secret-source';
+  | 'secret-source'
+  | 'outside-sorry-server';
 
 export interface Position {
   line: number;

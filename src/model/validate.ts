@@ -269,6 +269,14 @@ export function validateTopology(t: Topology): RawProblem[] {
         const message = `fallback ${fb.address} is on no network of director ${d} (${vs.forward === 'masq' ? 'NAT' : 'direct routing'} reaches a sorry server only there, or on the director itself such as 127.0.0.1)`;
         if (!problems.some((p) => p.message === message && p.path.join('.') === fbAt.join('.'))) add({ code: 'unreachable-real-server', path: fbAt, message });
       }
+      // Direct routing and tunnelling send the sorry server the packets
+      // addressed to the virtual address: a host of the topology gets the
+      // address on a non-ARPing lo (and tunl0) as a real server does
+      // (derive.ts); a machine outside it is the operator's to set up.
+      if (vs.forward !== 'masq' && !local && !hostNames.some((n) => ifacesOf(n).some((a) => a.cidr.address === fb.address))) {
+        const message = `fallback ${fb.address} is no host of the topology: lvsgen cannot configure it; it must hold ${vip.address} on a non-ARPing loopback alias (arp_ignore 1, arp_announce 2)${vs.forward === 'ipip' ? ', load ipip with tunl0 up and rp_filter 0 on tunl0 and all' : ''} and serve port ${vip.port}, or the packets ${vs.forward === 'ipip' ? 'tunnelled' : 'routed'} to it are dropped (README, "fallback")`;
+        if (!problems.some((p) => p.message === message && p.path.join('.') === fbAt.join('.'))) add({ code: 'outside-sorry-server', path: fbAt, message, severity: 'warning' });
+      }
     }
     if (haDirectors.length > 0 && vip !== undefined && owner === undefined) {
       add({ code: 'unsupported', path: [...at, 'virtual'], message: `virtual address ${vip.address} must be ${floatingWhere}: with a pair of directors, heartbeat or VRRP moves it to the active one` });

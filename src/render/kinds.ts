@@ -160,7 +160,7 @@ export interface FirewalldContext {
   ports: Array<{ port: string; protocol: 'tcp' | 'udp' }>;
   /** A VRRP instance (keepalived): protocol 112 (vrrp) from the peer. */
   vrrp: boolean;
-  /** A real server of tunnelling: the directors' IP-in-IP packets (IP protocol 4) to its own address. */
+  /** A real or sorry server of tunnelling: the directors' IP-in-IP packets (IP protocol 4) to its own address. */
   ipip: boolean;
 }
 
@@ -313,7 +313,7 @@ export const KINDS = {
     contexts: (h): BootModulesContext[] => one(h.modules.length > 0 || h.devices.some((d) => d.syncBackup !== undefined), bootContext(h)),
   },
   tunnel: {
-    per: 'real server of tunnelling (`device`: tunl0, brought up)',
+    per: 'real or sorry server of tunnelling (`device`: tunl0, brought up)',
     usedFor: 'an ifupdown stanza or a boot script that brings tunl0 up',
     contexts: (h): TunnelContext[] => (h.tunnel ? [{ device: h.tunnel.device }] : []),
   },
@@ -336,7 +336,7 @@ export const KINDS = {
     contexts: masquerade,
   },
   firewalld: {
-    per: 'director, real server, sorry server or VRRP node (`ports`: the virtual services\', the real and sorry servers\' and the checks\', IPVS sync\'s; `vrrp`; `ipip`: a tunnelling real server)',
+    per: 'director, real server, sorry server or VRRP node (`ports`: the virtual services\', the real and sorry servers\' and the checks\', IPVS sync\'s; `vrrp`; `ipip`: a tunnelling real or sorry server)',
     usedFor: 'a firewalld policy letting them reach the host',
     contexts: firewalld,
   },

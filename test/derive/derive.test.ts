@@ -339,3 +339,73 @@ test('a sorry server that is a host of the topology accepts the port its directo
   const policy = file(g, 'sorry', 'etc/firewalld/policies/lvsgen-host.xml');
   assert.deepEqual(policy.split('\n').filter((l) => l.includes('<port ')).map((l) => l.trim()), ['<port port="53" protocol="udp"/>', '<port port="8080" protocol="tcp"/>']);
 });
+
+// A sorry server of a direct-routing or tunnelling service is sent the
+// clients' packets as a real server of that method is, addressed to the
+// virtual address: a host of the topology gets what such a real server gets
+// (the virtual address on a non-ARPing lo alias; under tunnelling ipip, tunl0
+// and its rp_filter), whether it is a real server of another service only or
+// of none. A fallback on the director itself (127.0.0.1) or at no host's
+// address changes no host.
+const SORRY_DR = `name: sorry-dr
+defaults: { distro: debian12 }
+hosts:
+  lb: { roles: [director], interfaces: { eth0: 10.1.0.1/24, eth1: 10.2.0.1/24 } }
+  dr: { roles: [real-server], interfaces: { eth0: 10.1.0.11/24 } }
+  web: { roles: [real-server], interfaces: { eth0: 10.2.0.11/24 } }
+  sorry: { roles: [real-server], interfaces: { eth0: 10.1.0.9/24 } }
+  sorrytun: { roles: [real-server], interfaces: { eth0: 10.2.0.9/24 } }
+virtual_services:
+  - virtual: 10.1.0.50:443
+    forward: gate
+    check: { type: connect }
+    fallback: 10.1.0.9
+    real_servers: [dr]
+  - virtual: 10.1.0.51:80
+    forward: ipip
+    check: { type: connect }
+    fallback: 10.2.0.9:80
+    real_servers: [dr]
+  - virtual: 10.1.0.50:80
+    forward: masq
+    check: { type: connect }
+    real_servers: [sorrytun]
+  - virtual: 10.1.0.52:25
+    forward: gate
+    check: { type: connect }
+    fallback: 127.0.0.1
+    real_servers: [dr]
+`;
+
+test('a sorry server of direct routing or tunnelling that is a host of the topology holds the virtual address on a non-ARPing lo alias, and under tunnelling loads ipip and brings tunl0 up, as a real server does', () => {
+  const g = run(SORRY_DR);
+  const los = (name: string) => host(g, name).loopbackAliases.map((a) => `${a.device} ${a.networkCidr === `${a.address}/32` ? a.address : a.networkCidr}`);
+  // a dedicated sorry host (a real server of no service): direct routing
+  const sorry = host(g, 'sorry');
+  assert.deepEqual(los('sorry'), ['lo:0 10.1.0.50']);
+  assert.equal(sorry.arpSuppression, true);
+  assert.equal(sorry.tunnel, undefined);
+  assert.deepEqual(sorry.modules, []);
+  // a NAT real server of another service, the tunnelled service's sorry server
+  const tun = host(g, 'sorrytun');
+  assert.deepEqual(los('sorrytun'), ['lo:0 10.1.0.51']);
+  assert.equal(tun.arpSuppression, true);
+  assert.deepEqual(tun.tunnel, { device: 'tunl0' });
+  assert.deepEqual(tun.modules, ['ipip']);
+  assert.deepEqual(tun.moduleSysctls.flatMap((s) => s.keys), [{ key: 'net.ipv4.conf.tunl0.rp_filter', value: '0' }]);
+  assert.equal(tun.gateway?.address, '10.2.0.1', 'still the NAT real server it is');
+  // the real server of every direct-routing and tunnelled service, for comparison; the director holds its addresses itself
+  assert.deepEqual(los('dr'), ['lo:0 10.1.0.50', 'lo:1 10.1.0.51', 'lo:2 10.1.0.52']);
+  assert.deepEqual(los('lb'), []);
+  assert.deepEqual(los('web'), []);
+  // the files: the lo stanza, the ARP keys, tunl0 and rp_filter
+  assert.match(file(g, 'sorry', 'etc/network/interfaces.d/lo'), /^auto lo:0\niface lo:0 inet static\n\taddress 10\.1\.0\.50\/32$/m);
+  assert.match(file(g, 'sorry', 'etc/sysctl.d/90-lvsgen.conf'), /^net\.ipv4\.conf\.all\.arp_ignore = 1\nnet\.ipv4\.conf\.all\.arp_announce = 2$/m);
+  assert.match(file(g, 'sorrytun', 'etc/network/interfaces.d/lo'), /^auto lo:0\niface lo:0 inet static\n\taddress 10\.1\.0\.51\/32$/m);
+  assert.match(file(g, 'sorrytun', 'etc/network/interfaces.d/tunl0'), /^iface tunl0 inet manual$/m);
+  assert.match(file(g, 'sorrytun', 'etc/sysctl.d/90-lvsgen.conf'), /^net\.ipv4\.conf\.all\.rp_filter = 0$[^]*^net\.ipv4\.conf\.tunl0\.rp_filter = 0$/m);
+  // rhel9: firewalld lets the sorry servers' ports and the IP-in-IP packets in
+  const r9 = run(SORRY_DR, { distro: 'rhel9' });
+  assert.match(file(r9, 'sorrytun', 'etc/firewalld/policies/lvsgen-host.xml'), /<protocol value="4"\/>/);
+  assert.match(file(r9, 'sorry', 'etc/firewalld/policies/lvsgen-host.xml'), /<port port="443" protocol="tcp"\/>/);
+});

@@ -8,11 +8,11 @@
 // ldirectord's parser and ldirectord itself (its ipvsadm commands when every
 // real server is down) and keepalived --config-test.
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Problem } from '../../src/model/problems.js';
-import { generateText, assertKeepalivedReads, problemsOf, requireRoot, requireTools, sh, tempDir, unique } from '../support/index.js';
+import { cli, generateText, assertKeepalivedReads, ifupAll, interfacesOf, link, netns, ok, problemsOf, renderText, requireRoot, requireTools, sh, tempDir, unique } from '../support/index.js';
 import { ldirectordCommands } from '../support/ldirectord-run.js';
 
 const DISTROS = ['debian', 'redhat', 'debian12', 'rhel9'];
@@ -90,10 +90,35 @@ for (const [name, text, want] of REFUSED) {
   });
 }
 
-test('accepted: both backends, and a tunnelled service may fall back to any address', () => {
+test('accepted: both backends, and a tunnelled service may fall back to any address (one outside the topology with a warning)', () => {
   assert.deepEqual(problems(topology('ldirectord')), []);
   assert.deepEqual(problems(topology('keepalived')), []);
-  assert.deepEqual(problems(topology('ldirectord').replace(/virtual: 10\.0\.0\.100:443\n    forward: gate/, 'virtual: 10.0.0.100:443\n    forward: ipip').replace('fallback: 127.0.0.1\n', 'fallback: 172.16.0.9\n')), []);
+  const ps = problems(topology('ldirectord').replace(/virtual: 10\.0\.0\.100:443\n    forward: gate/, 'virtual: 10.0.0.100:443\n    forward: ipip').replace('fallback: 127.0.0.1\n', 'fallback: 172.16.0.9\n'));
+  assert.deepEqual(ps.map((p) => [p.severity, p.code, p.path]), [['warning', 'outside-sorry-server', 'virtual_services[3].fallback']]);
+});
+
+// A direct-routing or tunnelling sorry server outside the topology must be set
+// up by hand (README, "fallback"): a warning names it, with its line, and the
+// command goes on; 127.0.0.1 (the director) and a host of the topology draw none.
+test('a direct-routing sorry server outside the topology: validate and render warn on stderr with its path and line, exit 0 and write the files; none for 127.0.0.1 or a host of the topology', async (t) => {
+  const dir = tempDir(t);
+  const outside = join(dir, 'outside.yaml');
+  writeFileSync(outside, topology('ldirectord').replace('fallback: 127.0.0.1\n', 'fallback: 10.0.0.200\n'));
+  const want = /^.*outside\.yaml:\d+:\d+: warning \[outside-sorry-server\] virtual_services\[3\]\.fallback: fallback 10\.0\.0\.200 is no host of the topology: .*10\.0\.0\.100 on a non-ARPing loopback alias.*\n/m;
+  const v = await cli('validate', outside);
+  assert.equal(v.status, 0, v.stderr);
+  assert.match(v.stderr, want);
+  const r = await cli('render', outside, '-o', join(dir, 'out'));
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, want);
+  assert.equal(r.stderr.split('\n').filter((l) => l !== '').length, 1, r.stderr);
+  assert.match(readFileSync(join(dir, 'out', 'lb', 'etc/ha.d/ldirectord.cf'), 'utf8'), /^\tfallback=10\.0\.0\.200:443 gate$/m);
+  for (const [name, fallback] of [['director', '127.0.0.1'], ['host', '10.0.0.11']] as const) {
+    const f = join(dir, `${name}.yaml`);
+    writeFileSync(f, topology('ldirectord').replace('fallback: 127.0.0.1\n', `fallback: ${fallback}\n`));
+    const quiet = await cli('render', f, '-o', join(dir, `out-${name}`));
+    assert.deepEqual([quiet.status, quiet.stderr], [0, ''], `fallback ${fallback}`);
+  }
 });
 
 test('ldirectord.cf: a fallback in each block it fits, with the service\'s method; no global fallback=; ldirectord parses it', (t) => {
@@ -143,4 +168,77 @@ test('keepalived.conf: sorry_server with sorry_server_lvs_method per service whe
   assert.match(vs(443), /\tsorry_server 127\.0\.0\.1 443\n\tsorry_server_lvs_method DR\n/);
   if (!requireTools(t, 'keepalived')) return;
   assertKeepalivedReads(tempDir(t), conf, conf.replace('sorry_server_lvs_method NAT', 'sorry_server_lvs_method MASQ'), 'an unknown method');
+});
+
+// A sorry server of direct routing or tunnelling that is a host of the
+// topology (here a real server of no service, and a NAT real server of
+// another service) is sent the clients' packets as a real server of that
+// method is: addressed to the virtual address, at its own MAC (direct
+// routing) or inside IP-in-IP to its own address (tunnelling). Proven with
+// ifupdown and the kernel on the sorry host's debian12 files: ifup brings
+// its lo alias up, its sysctl drop-in applies, and then it answers a packet
+// for the virtual address sent to its MAC address but no ARP request for
+// it; ifupdown plans ipip and tunl0 for the tunnelling one (this machine's
+// kernel has no ipip: tunnel.test.ts brings tunl0 up where it has).
+const SORRY_HOSTS = `name: sorry-hosts
+defaults: { distro: debian12 }
+hosts:
+  lb: { roles: [director], interfaces: { eth0: 10.1.0.1/24, eth1: 10.2.0.1/24 } }
+  dr: { roles: [real-server], interfaces: { eth0: 10.1.0.11/24 } }
+  sorry: { roles: [real-server], interfaces: { eth0: 10.1.0.9/24 } }
+  sorrytun: { roles: [real-server], interfaces: { eth0: 10.2.0.9/24 } }
+virtual_services:
+  - virtual: 10.1.0.50:443
+    forward: gate
+    check: { type: connect }
+    fallback: 10.1.0.9
+    real_servers: [dr]
+  - virtual: 10.1.0.51:80
+    forward: ipip
+    check: { type: connect }
+    fallback: 10.2.0.9
+    real_servers: [dr]
+  - virtual: 10.1.0.50:80
+    forward: masq
+    check: { type: connect }
+    real_servers: [sorrytun]
+`;
+
+test('debian12 sorry servers: ifup brings the direct-routing one\'s lo alias up and, its ARP keys applied, it answers the virtual address sent to its MAC address but no ARP for it; ifupdown plans ipip and tunl0 for the tunnelling one', async (t) => {
+  if (!requireRoot(t) || !requireTools(t, 'ip', 'ifup', 'ifquery', 'sysctl', 'busybox')) return;
+  const r = await renderText(t, SORRY_HOSTS, 'debian12');
+  const work = tempDir(t, 'lvsgen-sorry-');
+  const vip = '10.1.0.50';
+
+  const sorry = netns(t, 'lvsy');
+  const lb = netns(t, 'lvsl');
+  link(sorry, 'eth0', lb, 'eth0');
+  ok(lb.ip('addr', 'add', '10.1.0.1/24', 'dev', 'eth0'), 'director address');
+  ok(sorry.exec('sysctl', ['-p', r.file('sorry', '/etc/sysctl.d/90-lvsgen.conf')]), 'sysctl -p');
+  const state = join(work, 'sorry-state');
+  mkdirSync(state);
+  ifupAll(sorry, interfacesOf(r, 'sorry', work), state);
+  assert.match(ok(sorry.ip('-4', 'addr', 'show', 'dev', 'lo'), 'lo').stdout, /inet 10\.1\.0\.50\/32 .*lo:0/, 'the virtual address on lo:0');
+  const mac = /link\/ether (\S+)/.exec(ok(sorry.ip('link', 'show', 'dev', 'eth0'), 'link').stdout)![1]!;
+  // Direct routing: the director sends the packet for the virtual address to the sorry server's MAC address.
+  ok(lb.ip('neigh', 'replace', vip, 'lladdr', mac, 'dev', 'eth0', 'nud', 'permanent'), 'neigh');
+  const answered = lb.exec('busybox', ['ping', '-c', '1', '-W', '2', vip]);
+  assert.equal(answered.status, 0, `the sorry server answers ${vip} sent to its MAC address:\n${answered.stdout}${answered.stderr}`);
+  ok(lb.ip('neigh', 'del', vip, 'dev', 'eth0'), 'neigh del');
+  // It does not answer ARP for it (the active director does).
+  const arp = lb.exec('busybox', ['arping', '-c', '1', '-w', '2', '-I', 'eth0', vip]);
+  assert.doesNotMatch(arp.stdout, /\[[0-9a-f:]{17}\]/i, `nobody answers ARP for ${vip}:\n${arp.stdout}`);
+
+  // Tunnelling: ifupdown lists tunl0 and lo:0 and plans ipip before tunl0 up.
+  const file = interfacesOf(r, 'sorrytun', work);
+  const listed = ok(sh('ifquery', ['-i', file, '--list']), 'ifquery --list').stdout.split('\n');
+  assert.ok(listed.includes('tunl0') && listed.includes('lo:0'), listed.join(' '));
+  assert.match(ok(sh('ifquery', ['-i', file, 'lo:0']), 'ifquery lo:0').stdout, /^address: 10\.1\.0\.51\nbroadcast: 10\.1\.0\.51\nnetmask: 255\.255\.255\.255$/m);
+  const tunState = join(work, 'sorrytun-state');
+  mkdirSync(tunState);
+  const plan = ok(sh('ifup', ['-n', '-v', '-i', file, '--state-dir', tunState, '--no-scripts', 'tunl0']), 'ifup -n tunl0');
+  assert.match(`${plan.stdout}${plan.stderr}`, /modprobe ipip[^]*ip link set tunl0 up/);
+  const keys = r.read('sorrytun', '/etc/sysctl.d/90-lvsgen.conf');
+  assert.match(keys, /^net\.ipv4\.conf\.all\.rp_filter = 0$/m);
+  assert.match(keys, /^net\.ipv4\.conf\.tunl0\.rp_filter = 0$/m);
 });

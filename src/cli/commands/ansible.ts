@@ -11,7 +11,7 @@ import { OutputError } from '../../bundle/write.js';
 import { DEFAULT_MAINTAINER, DEFAULT_SOURCE_DATE_EPOCH, DEFAULT_VERSION, hostPackage, packHost } from '../../package/host-package.js';
 import { LVSGEN_ROOT } from '../../render/distros.js';
 import { distros, generate } from '../generate.js';
-import { count, inTopologyFile, type Io } from '../io.js';
+import { count, inTopologyFile, printWarnings, type Io } from '../io.js';
 import { writeFileWhole } from '../write-file.js';
 
 interface AnsibleArgs {
@@ -32,6 +32,7 @@ export function ansibleCommand(io: Io): CommandModule<object, AnsibleArgs> {
     handler: async (a) => {
       // The bundles hold the heartbeat key: it must be available, as for render.
       const g = inTopologyFile(a.topology, () => generate(a.topology, a.distro !== undefined ? { distro: a.distro } : {}));
+      printWarnings(io, a.topology, g.warnings);
       const files = new Map<string, string>([['inventory.yml', renderInventory(g.model)]]);
       for (const f of PLAYBOOK_FILES) files.set(f, readFileSync(join(LVSGEN_ROOT, 'ansible', f), 'utf8'));
       const tarballs = new Map<string, { bytes: Buffer; mode: number }>();

@@ -21,7 +21,7 @@ import {
 import type { HostPackage, PackageFormat } from '../../package/host-package.js';
 import { PackageSpecError } from '../../package/types.js';
 import { distros, generate } from '../generate.js';
-import { count, inTopologyFile, TopologyFileError, UsageError, type Io } from '../io.js';
+import { count, inTopologyFile, printWarnings, TopologyFileError, UsageError, type Io } from '../io.js';
 
 interface PackageArgs {
   topology: string;
@@ -167,6 +167,7 @@ export function packageCommand(io: Io, progress?: NodeJS.WriteStream): CommandMo
       if (problems.length > 0) throw new UsageError(problems.join('\n'));
 
       const g = inTopologyFile(a.topology, () => generate(a.topology, a.distro !== undefined ? { distro: a.distro } : {}));
+      printWarnings(io, a.topology, g.warnings);
       const total = g.bundles.length * formats.length;
       const bar = progress !== undefined && g.bundles.length > 1
         ? new SingleBar({ stream: progress, format: 'packaging {bar} {value}/{total} {artifact}', hideCursor: null }, Presets.shades_classic)

@@ -3,7 +3,7 @@ import type { CommandModule } from 'yargs';
 import { treeOf } from '../../bundle/tree.js';
 import { writeTree } from '../../bundle/write.js';
 import { distros, generate } from '../generate.js';
-import { count, inTopologyFile, type Io } from '../io.js';
+import { count, inTopologyFile, printWarnings, type Io } from '../io.js';
 
 interface RenderArgs {
   topology: string;
@@ -22,6 +22,7 @@ export function renderCommand(io: Io): CommandModule<object, RenderArgs> {
         .option('distro', { type: 'string', choices: [...distros().keys()], describe: 'Override every host\'s distro' }),
     handler: (a) => {
       const g = inTopologyFile(a.topology, () => generate(a.topology, a.distro !== undefined ? { distro: a.distro } : {}));
+      printWarnings(io, a.topology, g.warnings);
       const result = writeTree(treeOf(g.bundles), a.out);
       const what = `${count(g.bundles.length, 'host')}, ${count(g.bundles.reduce((n, b) => n + b.files.length, 0), 'file')}`;
       const changes = `${result.changed.length} written, ${result.removed.length} removed`;

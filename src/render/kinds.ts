@@ -141,10 +141,19 @@ export interface ModuleOptionsContext {
 /** A director's firewall (iptables and nftables alike): the networks it masquerades, the packets it marks. */
 export interface MasqueradeContext {
   masquerade: string[];
-  /** The IPv6 networks of its IPv6 NAT services' real servers (Device.servers6): accepted, never masqueraded. */
-  servers6: string[];
   /** Mangle PREROUTING rules of its firewall-mark services. */
   marks: MarkRule[];
+}
+
+/**
+ * What a NAT director's forward filter must let through from its server
+ * networks (rhel9's firewalld policy): the IPv4 ones, masqueraded, and the
+ * IPv6 ones (Device.servers6), never masqueraded. A director whose NAT
+ * services are all IPv6 has only the latter, and needs the policy as much.
+ */
+export interface FirewalldNatContext {
+  masquerade: string[];
+  servers6: string[];
 }
 
 /** What firewalld must let reach a host (rhel9): its services' ports, VRRP, IPVS connection sync, IP-in-IP. */
@@ -246,7 +255,13 @@ function loopback(host: DerivedHost): LoopbackContext[] {
 function masquerade(host: DerivedHost): MasqueradeContext[] {
   const networks = host.devices.flatMap((d) => d.masquerade);
   const marks = host.director?.marks ?? [];
-  return one(networks.length > 0 || marks.length > 0, { masquerade: networks, servers6: host.devices.flatMap((d) => d.servers6), marks });
+  return one(networks.length > 0 || marks.length > 0, { masquerade: networks, marks });
+}
+
+function firewalldNat(host: DerivedHost): FirewalldNatContext[] {
+  const masquerade = host.devices.flatMap((d) => d.masquerade);
+  const servers6 = host.devices.flatMap((d) => d.servers6);
+  return one(masquerade.length > 0 || servers6.length > 0, { masquerade, servers6 });
 }
 
 function firewalld(host: DerivedHost): FirewalldContext[] {
@@ -334,6 +349,11 @@ export const KINDS = {
     per: 'NAT director or director of firewall-mark services (`masquerade`: its networks; `marks`: mangle rules)',
     usedFor: 'an nftables ruleset (the same facts as `iptables`)',
     contexts: masquerade,
+  },
+  'firewalld-nat': {
+    per: 'NAT director (`masquerade`: its IPv4 server networks; `servers6`: its IPv6 ones, IPv6 NAT services\' real servers)',
+    usedFor: 'a firewalld policy forwarding the server networks\' traffic, the IPv4 networks masqueraded',
+    contexts: firewalldNat,
   },
   firewalld: {
     per: 'director, real server, sorry server or VRRP node (`ports`: the virtual services\', the real and sorry servers\' and the checks\', IPVS sync\'s; `vrrp`; `ipip`: a tunnelling real or sorry server)',

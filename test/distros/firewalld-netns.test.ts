@@ -29,7 +29,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import type { DerivedHost } from '../../src/derive/model.js';
-import { ADMIN_FIREWALLD_CONF, ADMIN_FIREWALLD_ZONE, bundlesOf, exampleWith, generateText, link, netns, type Netns, ok, requireRoot, requireTools, sh, tempDir } from '../support/index.js';
+import { ADMIN_FIREWALLD_CONF, ADMIN_FIREWALLD_ZONE, bundlesOf, exampleWith, generateText, link, netns, type Netns, ok, requireRoot, requireTools, sh, spawnIn, tempDir, until } from '../support/index.js';
 
 // Runs in the real server's network namespace, in a mount namespace of its own:
 // $1 the scratch /etc/firewalld, $2 a folder for the director's namespace path, $3 the script.
@@ -362,4 +362,113 @@ sleep 0.5
   assert.equal(fwd[0], 'ct state { established, related } accept', out);
   assert.ok(fwd.indexOf('ct state invalid drop') > 0 && fwd.indexOf('ct state invalid drop') < fwd.indexOf('jump filter_FORWARD_ZONES'), out);
   assert.deepEqual(rules('NAT'), ['ip saddr 192.168.6.0/24 accept', 'ip6 saddr 2001:db8:6::/64 accept'], out);
+});
+
+// A TCP listener on IPv6 port argv[1] that answers each connection with the
+// address it came from (so the test sees whether it was masqueraded).
+const ANSWER6 = `import socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('::', int(sys.argv[1])))
+s.listen(8)
+while True:
+    c, a = s.accept()
+    c.sendall(('answered %s\\n' % a[0]).encode())
+    c.close()
+`;
+// A TCP connection to argv[1] port argv[2]: the line the listener answers, or why there was none.
+const CONNECT6 = `import socket, sys
+try:
+    s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=3)
+    print(s.recv(200).decode().strip() or 'closed')
+except OSError as e:
+    print('failed: %s' % (e.strerror or type(e).__name__))
+`;
+
+// A director whose NAT services are all IPv6: no IPv4 server network to
+// masquerade, no firewall mark. It gets lvsgen-nat all the same, with the
+// IPv6 server network's family="ipv6" accept rule alone (before, it got no
+// policy, and its real servers' own IPv6 connections out stayed the zone's to
+// reject). What the policy decides is those connections: the IPVS path
+// (clients to the virtual address, the replies) is decided by conntrack
+// before any zone or policy (the test above; docs/distros.md). Proven with the
+// real firewalld in the director's namespace, the administrator's zone: a
+// real server behind it opens a TCP connection to a host in front and gets
+// the answer back, from its own address (not masqueraded), only while
+// lvsgen's policies are in place.
+const SIX_ONLY = `name: six-only
+defaults: { distro: rhel9 }
+hosts:
+  lb: { roles: [director], interfaces: { eth0: [10.1.3.1/24, "2001:db8:3::1/64"], eth1: [192.168.6.1/24, "2001:db8:6::1/64"] } }
+  web1: { roles: [real-server], interfaces: { eth0: [192.168.6.4/24, "2001:db8:6::4/64"] } }
+virtual_services:
+  - virtual: "[2001:db8:3::61]:80"
+    forward: masq
+    check: { type: connect }
+    real_servers: [web1]
+`;
+
+test('an IPv6-only NAT director on rhel9: lvsgen-nat holds the IPv6 server network\'s accept rule alone, and the real firewalld forwards a real server\'s IPv6 connection out and its answer back only with lvsgen\'s policies', async (t) => {
+  if (!requireRoot(t) || !requireTools(t, 'ip', 'unshare', 'mount', 'nsenter', 'firewalld', 'firewall-cmd', 'dbus-daemon', 'nft', 'python3', 'ss')) return;
+  const g = generateText(SIX_ONLY, 'rhel9');
+  const d = g.model.hosts.find((x) => x.name === 'lb')!;
+  const files = g.bundles.find((b) => b.host === 'lb')!.files;
+  const policy = (name: string) => {
+    const f = files.find((x) => x.path === `etc/firewalld/policies/${name}`);
+    assert.ok(f, `the IPv6-only NAT director has no ${name}`);
+    return f.content.toString();
+  };
+  const nat = policy('lvsgen-nat.xml');
+  assert.deepEqual([...nat.matchAll(/<rule family="(ipv[46])">\n {4}<source address="([^"]+)"\/>\n {4}<(\w+)\/>/g)].map((m) => `${m[1]} ${m[2]} ${m[3]}`), ['ipv6 2001:db8:6::/64 accept'], nat);
+  assert.match(files.find((x) => x.path === '.lvsgen/plan')!.content.toString(), /^when firewalld \/etc\/firewalld\/policies\/lvsgen-nat\.xml$/m, 'the policy triggers firewall-cmd --reload');
+
+  const s = scratchFirewalld(t);
+  const { dir, nsDir } = s;
+  writeFileSync(join(dir, 'lvsgen-host.xml'), policy('lvsgen-host.xml'));
+  writeFileSync(join(dir, 'lvsgen-nat.xml'), nat);
+  writeFileSync(join(dir, 'answer6.py'), ANSWER6);
+  writeFileSync(join(dir, 'connect6.py'), CONNECT6);
+
+  const dr = netns(t, 'lvfd');
+  const rs = netns(t, 'lvfr');
+  const cl = netns(t, 'lvfc');
+  const [front, back] = [d.devices[0]!, d.devices[1]!];
+  link(dr, front.device, cl, 'eth0');
+  link(dr, back.device, rs, 'eth0');
+  for (const dev of [front, back]) {
+    ok(dr.ip('addr', 'add', `${dev.address}/${dev.prefix}`, 'dev', dev.device), `director ${dev.address}`);
+    for (const a of dev.ipv6.filter((x) => x.purpose === null)) ok(dr.ip('-6', 'addr', 'add', `${a.address}/${a.prefix}`, 'dev', dev.device, 'nodad'), `director ${a.address}`);
+  }
+  const real = g.model.hosts.find((x) => x.name === 'web1')!;
+  const rs6 = real.devices[0]!.ipv6[0]!;
+  ok(rs.ip('-6', 'addr', 'add', `${rs6.address}/${rs6.prefix}`, 'dev', 'eth0', 'nodad'), 'real server IPv6 address');
+  // The real server's IPv6 gateway as lvsgen derives it: the director.
+  assert.deepEqual(real.gateway6, { address: back.ipv6[0]!.address, device: 'eth0' });
+  ok(rs.ip('-6', 'route', 'add', 'default', 'via', real.gateway6!.address), 'real server IPv6 gateway');
+  const cl6 = front.ipv6[0]!.address.replace(/::1$/, '::100');
+  ok(cl.ip('-6', 'addr', 'add', `${cl6}/${front.ipv6[0]!.prefix}`, 'dev', 'eth0', 'nodad'), 'client IPv6 address');
+  ok(cl.ip('-6', 'route', 'add', 'default', 'via', front.ipv6[0]!.address), 'client route back');
+  ok(dr.exec('sysctl', ['-qw', 'net.ipv6.conf.all.forwarding=1']), 'director forwards IPv6');
+  const port = 8080;
+  spawnIn(t, cl, 'python3', [join(dir, 'answer6.py'), String(port)]);
+  await until('the client\'s listener', () => cl.exec('ss', ['-Hltn', `sport = :${port}`]).stdout.includes(`:${port}`), 10_000);
+
+  const connect = (tag: string) => `printf '${tag} %s\\n' "$(nsenter --net=${nsDir}/${rs.name} python3 ${dir}/connect6.py ${cl6} ${port})"`;
+  const script = `${connect('zone')}
+cp ${dir}/lvsgen-host.xml ${dir}/lvsgen-nat.xml /etc/firewalld/policies/
+firewall-cmd --reload >/dev/null || echo 'reload failed'
+${connect('policy')}
+nft list chain inet firewalld filter_FWD_policy_lvsgen-nat_allow | sed -n 's/^\\t\\t/NAT /p'
+rm /etc/firewalld/policies/lvsgen-host.xml /etc/firewalld/policies/lvsgen-nat.xml
+firewall-cmd --reload >/dev/null || echo 'reload failed'
+${connect('removed')}
+`;
+  const r = underFirewalld(s, dr, script);
+  const { out } = r;
+  const seen = (tag: string) => new RegExp(`^${tag} (.*)$`, 'm').exec(r.stdout)?.[1] ?? '(not tried)';
+  assert.match(seen('zone'), /^failed: /, `the zone alone rejects the real server's connection out:\n${out}`);
+  assert.equal(seen('policy'), `answered ${rs6.address}`, `with lvsgen's policies: answered, from the real server's own address:\n${out}`);
+  assert.match(seen('removed'), /^failed: /, `policies removed:\n${out}`);
+  const rules = r.stdout.split('\n').filter((l) => l.startsWith('NAT ')).map((l) => l.slice(4));
+  assert.deepEqual(rules, ['ip6 saddr 2001:db8:6::/64 accept'], out);
 });

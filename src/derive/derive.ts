@@ -205,9 +205,11 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
     const floating = (hb?.floating ?? []).map(floatingAddress);
 
     // Default gateway: explicit; else for NAT the director, or the director pair's
-    // floating address on our network; else a router beside us.
+    // floating address on our network; else a router beside us. A NAT service's
+    // sorry server at one of our addresses is a NAT real server too: IPVS
+    // rewrites its replies only if they come back through the director.
     let gateway: string | undefined = spec.gateway;
-    const natService = myServices.find((vs) => vs.forward === 'masq');
+    const natService = myServices.find((vs) => vs.forward === 'masq') ?? services.find((vs) => vs.forward === 'masq' && isSorryServer(t, vs, own));
     if (gateway === undefined && natService !== undefined && !isDirector) {
       const d = directors[0];
       // The pair that runs the server's NAT services (validation keeps it to one).

@@ -340,6 +340,14 @@ test('a sorry server that is a host of the topology accepts the port its directo
   assert.deepEqual(policy.split('\n').filter((l) => l.includes('<port ')).map((l) => l.trim()), ['<port port="53" protocol="udp"/>', '<port port="8080" protocol="tcp"/>']);
 });
 
+test('a NAT sorry server that is a host of the topology takes the director as its default gateway, as a NAT real server does; a direct-routing one does not', () => {
+  const g = run(SORRY);
+  assert.deepEqual(host(g, 'sorry').gateway, { address: '10.2.0.1', device: 'eth0' });
+  assert.deepEqual(host(g, 'web').gateway, { address: '10.2.0.1', device: 'eth0' });
+  assert.equal(host(g, 'sorrydr').gateway, undefined);
+  assert.match(file(g, 'sorry', 'etc/NetworkManager/system-connections/lvsgen-eth0.nmconnection'), /^gateway=10\.2\.0\.1$/m);
+});
+
 // A sorry server of a direct-routing or tunnelling service is sent the
 // clients' packets as a real server of that method is, addressed to the
 // virtual address: a host of the topology gets what such a real server gets

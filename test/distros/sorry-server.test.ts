@@ -187,6 +187,7 @@ hosts:
   dr: { roles: [real-server], interfaces: { eth0: 10.1.0.11/24 } }
   sorry: { roles: [real-server], interfaces: { eth0: 10.1.0.9/24 } }
   sorrytun: { roles: [real-server], interfaces: { eth0: 10.2.0.9/24 } }
+  sorrynat: { roles: [real-server], interfaces: { eth0: 10.2.0.8/24 } }
 virtual_services:
   - virtual: 10.1.0.50:443
     forward: gate
@@ -201,6 +202,7 @@ virtual_services:
   - virtual: 10.1.0.50:80
     forward: masq
     check: { type: connect }
+    fallback: 10.2.0.8:8080
     real_servers: [sorrytun]
 `;
 
@@ -241,4 +243,35 @@ test('debian12 sorry servers: ifup brings the direct-routing one\'s lo alias up 
   const keys = r.read('sorrytun', '/etc/sysctl.d/90-lvsgen.conf');
   assert.match(keys, /^net\.ipv4\.conf\.all\.rp_filter = 0$/m);
   assert.match(keys, /^net\.ipv4\.conf\.tunl0\.rp_filter = 0$/m);
+});
+
+// A NAT sorry server is sent the clients' packets with their own source
+// addresses, as a NAT real server is, and IPVS rewrites its replies only if
+// they come back through the director: a host of the topology takes the
+// director as its default gateway, as a NAT real server does. Proven with
+// ifupdown and the kernel: the sorry host's debian12 files brought up in a
+// namespace behind a forwarding director, a client in front reaches it and
+// the answer comes back (routed here: no IPVS in this kernel).
+test('debian12 NAT sorry server: its default gateway is the director (ifup sets it), so its answers to a client in front of the director come back through it', async (t) => {
+  if (!requireRoot(t) || !requireTools(t, 'ip', 'ifup', 'busybox', 'sysctl')) return;
+  const r = await renderText(t, SORRY_HOSTS, 'debian12');
+  const work = tempDir(t, 'lvsgen-sorry-nat-');
+  const nat = r.bundles.find((b) => b.host === 'sorrynat')!;
+  assert.ok(nat.files.some((f) => f.path === 'etc/network/interfaces.d/eth0'), 'sorrynat has its eth0 stanza');
+  const sorry = netns(t, 'lvsn');
+  const lb = netns(t, 'lvsl');
+  const client = netns(t, 'lvsc');
+  link(lb, 'eth0', client, 'eth0');
+  link(lb, 'eth1', sorry, 'eth0');
+  ok(lb.ip('addr', 'add', '10.1.0.1/24', 'dev', 'eth0'), 'director front');
+  ok(lb.ip('addr', 'add', '10.2.0.1/24', 'dev', 'eth1'), 'director back');
+  ok(lb.exec('sysctl', ['-qw', 'net.ipv4.ip_forward=1']), 'director forwards');
+  ok(client.ip('addr', 'add', '10.1.0.100/24', 'dev', 'eth0'), 'client address');
+  ok(client.ip('route', 'add', 'default', 'via', '10.1.0.1'), 'client route');
+  const state = join(work, 'state');
+  mkdirSync(state);
+  ifupAll(sorry, interfacesOf(r, 'sorrynat', work), state);
+  assert.match(ok(sorry.ip('route', 'show', 'default'), 'route').stdout, /^default via 10\.2\.0\.1 dev eth0/m, 'ifup set the director as the default gateway');
+  const ping = client.exec('busybox', ['ping', '-c', '1', '-W', '2', '10.2.0.8']);
+  assert.equal(ping.status, 0, `the sorry server's answer comes back through the director:\n${ping.stdout}${ping.stderr}`);
 });

@@ -207,6 +207,8 @@ finish() {
 			done <"$work/dropped-backups"
 		fi
 	fi
+	# What this run's stale records took down comes back (redo_stale).
+	if [ "$status" -ne 0 ]; then redo_stale; fi
 	if [ "$status" -ne 0 ] && [ -s "$work/started" ]; then
 		while IFS= read -r name <&3; do
 			if ! had_earlier "$name"; then
@@ -266,6 +268,13 @@ had_earlier() { # had_earlier NAME
 		changed "$p" || continue
 		[ -e "$work/prev$p" ] || continue
 		awk -v p="$p" '$2 == "replace" && $4 == p { found = 1 } END { exit !found }' "$work/files" && return 0
+		# A merged file whose original lvsgen kept before this run (the backups
+		# this run took are gone once it is rolled back): what this run replaced
+		# was lvsgen's earlier merge (the loopback aliases of the last install).
+		if [ -e "$backup$p" ] || [ -e "$backup$p.lvsgen-absent" ]; then
+			[ -s "$work/new-backups" ] && grep -qxF -e "$backup$p" -e "$backup$p.lvsgen-absent" "$work/new-backups" && continue
+			return 0
+		fi
 	done 4<"$work/had"
 	return 1
 }
@@ -294,15 +303,162 @@ stale_undo() { # stale_undo NAME OUT
 	done 4<"$undo_kept"
 }
 
-# Keeps the plan's undo records as the last install's (stale_undo).
+# Keeps the plan's undo records as the last install's (stale_undo), with
+# what a later install needs to take down what its plan no longer has and to
+# put it back if that install fails: the actions (action NAME now|ask), their
+# run records, and the probe and revert records (stale_reverts, redo_stale).
 keep_undo() {
-	grep '^undo ' "$plan" >"$work/undo-now" || true
+	grep -E '^(action|run|undo|probe|revert) ' "$plan" >"$work/undo-now" || true
 	if [ -s "$work/undo-now" ]; then
 		cmp -s "$work/undo-now" "$undo_kept" && return 0
 		mkdirs "$state"
 		cp "$work/undo-now" "$undo_kept.lvsgen-new" && mv -f "$undo_kept.lvsgen-new" "$undo_kept"
 	else
 		rm -f "$undo_kept"
+	fi
+}
+
+# The words of the kept records KIND (run, revert ...) of action or probe NAME.
+kept_records() { # kept_records KIND NAME OUT
+	: >"$3"
+	[ -f "$undo_kept" ] || return 0
+	awk -v k="$1" -v n="$2" '$1 == k && $2 == n { sub(/^[^ ]+ [^ ]+ [^ ]+ /, ""); print }' "$undo_kept" >"$3"
+}
+
+# Writes to OUT the actions of the last install that this plan no longer has
+# at all and that ran without asking (the tunnel action of a real server that
+# no longer tunnels): their undo records are stale whole.
+gone_actions() { # gone_actions OUT
+	: >"$1"
+	[ -f "$undo_kept" ] || return 0
+	awk '$1 == "action" && $3 != "now" { ask[$2] = 1 } $1 == "action" || $1 == "undo" { if (!($2 in seen)) { seen[$2] = 1; order[++n] = $2 } }
+		END { for (i = 1; i <= n; i++) if (!(order[i] in ask)) print order[i] }' "$undo_kept" >"$work/kept-actions"
+	while IFS= read -r name <&5; do
+		grep -q "^action $name " "$plan" || printf '%s\n' "$name" >>"$1"
+	done 5<"$work/kept-actions"
+}
+
+# Turns back, newest first, each item the last install probed and this plan
+# no longer probes (tunl0 of a real server that no longer tunnels: redhat and
+# rhel9 bring it up with no undo record): where it was off before lvsgen's
+# first install (the originals) and is on now, its kept revert record runs.
+# Each one is noted in $work/stale-reverted (a rollback brings it back).
+stale_reverts() {
+	{ [ -f "$undo_kept" ] && [ -f "$probes_orig" ]; } || return 0
+	awk '$1 == "probe" { print $2 }' "$undo_kept" | reverse >"$work/kept-probes"
+	while IFS= read -r id <&5; do
+		grep -q "^probe $id " "$plan" && continue
+		grep -qxF -- "$id no" "$probes_orig" || continue
+		words=$(sed -n "s/^probe $id //p" "$undo_kept" | head -n 1)
+		{ out=$(invoke "$words" 2>/dev/null) && [ -n "$out" ]; } || continue
+		kept_records revert "$id" "$work/kept-revert"
+		words=$(head -n 1 "$work/kept-revert")
+		[ -n "$words" ] || continue
+		run_ok "$words"
+		printf '%s\n' "$id" >>"$work/stale-reverted"
+	done 5<"$work/kept-probes"
+}
+
+# An install over an installer that kept no undo records (an lvsgen before
+# them: its state folder is here, its undo file is not) cannot run the last
+# install's records; what left the topology is found in the files instead.
+# An address live on lo (where a real server holds its virtual addresses)
+# or on a device of the due actions' undo records (`dev DEV`, `ifdown
+# DEV:N`) that the files as they are now name (lvsgen's
+# earlier files, and those of an earlier bundle this plan no longer has) and
+# the files as this run leaves them do not is taken down with `ip addr del`,
+# as the earlier install's undo record would have. The address is matched as
+# a word of the files' text (10.1.3.62 in IPADDR=10.1.3.62 or address
+# 10.1.3.62/32; IPv6 as ip prints it, which is how lvsgen writes it). Each is
+# noted in $work/stale-addresses ("ADDRESS/PREFIX DEV LABEL"): a rollback adds
+# it again. Without an `ip` on the host it only says what stays until reboot,
+# and so it does of an item the earlier install turned on (its kept probes,
+# /var/lib/lvsgen/probes) that this plan no longer probes: how to turn it off
+# was in that install's plan only.
+stale_addresses() { # stale_addresses ACTIONS (" NAME NAME ", the due now-actions)
+	{ [ -d "$backup" ] && [ ! -f "$undo_kept" ]; } || return 0
+	if [ -f "$probes_orig" ]; then
+		while IFS=' ' read -r id was <&5; do
+			[ "$was" = no ] || continue
+			grep -q "^probe $id " "$plan" && continue
+			case $id in
+			link-*) how="ip link set ${id#link-} down" ;;
+			module-*) how="modprobe -r ${id#module-}" ;;
+			*) how="turn it off by hand" ;;
+			esac
+			say "install.sh: note: $id, which an earlier lvsgen turned on here, is no longer in this topology; that install kept no undo records, so it stays until reboot: run \`$how\`" >&2
+		done 5<"$probes_orig"
+	fi
+	awk -v due="$1" '$1 == "undo" && index(due, " " $2 " ") {
+			for (i = 5; i <= NF; i++) {
+				if ($(i - 1) == "dev") print $i
+				else if (i == 5 && $4 ~ /\/ifdown$/) { d = $i; sub(/:.*/, "", d); print d }
+			}
+		}
+		END { print "lo" }' "$plan" | sort -u >"$work/undo-devices"
+	: >"$work/old-text"
+	: >"$work/new-text"
+	while IFS=' ' read -r mode merge secrecy path <&5; do
+		[ -f "$root$path" ] && cat "$root$path" >>"$work/old-text"
+		source_of "$merge" "$path"
+		[ -f "$src" ] && cat "$src" >>"$work/new-text"
+	done 5<"$work/files"
+	while IFS= read -r p <&5; do
+		[ -f "$root$p" ] && cat "$root$p" >>"$work/old-text"
+		[ -f "$backup$p" ] && cat "$backup$p" >>"$work/new-text"
+	done 5<"$work/unmanaged-before"
+	: >"$work/live-addresses"
+	while IFS= read -r dev <&5; do
+		if ! out=$(invoke "ip -o addr show dev $dev" 2>/dev/null); then
+			say "install.sh: note: the last install here kept no undo records (an earlier lvsgen): an address on $dev that left the topology stays until reboot (no ip here to read them): run \`ip addr del ADDRESS dev $dev\` for each" >&2
+			continue
+		fi
+		# "1: lo    inet 10.1.3.62/32 scope global lo:1\       valid_lft ...": the
+		# label (IPv4) ends in that backslash; an IPv6 line has none.
+		printf '%s\n' "$out" | awk -v dev="$dev" '$3 == "inet" || $3 == "inet6" {
+				for (i = 5; i < NF; i++) if ($i == "scope" && $(i + 1) == "global") {
+					label = $(i + 2); sub(/\\$/, "", label)
+					if ($3 == "inet6" || label == "") label = dev
+					print $4, dev, label
+				}
+			}' >>"$work/live-addresses"
+	done 5<"$work/undo-devices"
+	while IFS=' ' read -r cidr dev label <&5; do
+		a=${cidr%/*}
+		grep -qwF -- "$a" "$work/old-text" || continue
+		grep -qwF -- "$a" "$work/new-text" && continue
+		say "install.sh: the last install here kept no undo records (an earlier lvsgen): $a left the topology; taking it off $dev"
+		run_ok "ip addr del $cidr dev $dev"
+		printf '%s %s %s\n' "$cidr" "$dev" "$label" >>"$work/stale-addresses"
+	done 5<"$work/live-addresses"
+}
+
+# A rollback puts back what this run's stale records took down: the last
+# install's actions whose undo records ran (or that this plan no longer has,
+# when a kept revert ran) run again from their restored files (their kept run
+# records, in that install's order), and the addresses stale_addresses took
+# off are added again.
+redo_stale() {
+	: >"$work/redo"
+	[ -s "$work/stale-actions" ] && cat "$work/stale-actions" >>"$work/redo"
+	if [ -s "$work/stale-reverted" ]; then
+		gone_actions "$work/gone-actions"
+		cat "$work/gone-actions" >>"$work/redo"
+	fi
+	if [ -s "$work/redo" ] && [ -f "$undo_kept" ]; then
+		awk '$1 == "action" && $3 == "now" { print $2 }' "$undo_kept" >"$work/redo-order"
+		while IFS= read -r name <&5; do
+			grep -qxF -- "$name" "$work/redo" || continue
+			kept_records run "$name" "$work/redo-run"
+			[ -s "$work/redo-run" ] || continue
+			say "$name: the last install's commands again, from its restored files" >&2
+			while IFS= read -r words <&6; do run_ok "$words"; done 6<"$work/redo-run"
+		done 5<"$work/redo-order"
+	fi
+	if [ -s "$work/stale-addresses" ]; then
+		while IFS=' ' read -r cidr dev label <&5; do
+			if [ "$label" = "$dev" ]; then run_ok "ip addr add $cidr dev $dev"; else run_ok "ip addr add $cidr dev $dev label $label"; fi
+		done 5<"$work/stale-addresses"
 	fi
 }
 
@@ -1909,6 +2065,7 @@ uninstall)
 		while IFS= read -r words <&3; do run_ok "$words"; done 3<"$work/stale"
 		put_back_sysctls "$sysctl_orig"
 		put_back_probes "$probes_orig"
+		stale_reverts
 	fi
 	while IFS=' ' read -r mode merge secrecy path <&3; do
 		restore_file "$path"
@@ -1948,18 +2105,38 @@ if [ -s "$work/changing" ]; then
 			;;
 		esac
 	done 3<"$work/before"
-	# Then, for each of those actions that runs without asking, the undo
-	# records of the last install this plan no longer has (stale_undo): the
-	# address that left the topology goes before `ifup lo` brings up the rest.
-	# An action that asks (a network restart) takes its devices' addresses
-	# down itself.
+	records action >"$work/action-list"
+	due_now=' '
+	while IFS=' ' read -r name ask <&3; do
+		case $due in *" $name "*) [ "$ask" = now ] && due_now="$due_now$name " ;; esac
+	done 3<"$work/action-list"
+fi
+# Then, when a file changes or one of an earlier bundle goes (redhat's
+# ifcfg-lo:1 of an alias that left), for each action that runs without asking,
+# the undo records of the last install this plan no longer has (stale_undo):
+# the address that left the topology goes before `ifup lo` brings up the
+# rest. An action that asks (a network restart) takes its devices' addresses
+# down itself. Then the last install's actions this plan no longer has at all
+# (a real server that no longer tunnels: ifdown tunl0, its old stanza still in
+# place), and the items it probed that this plan no longer probes (tunl0 up).
+unmanaged "$work/unmanaged-before"
+if [ -s "$work/changing" ] || [ -s "$work/unmanaged-before" ]; then
 	records action >"$work/action-list"
 	while IFS=' ' read -r name ask <&3; do
-		case $due in *" $name "*) ;; *) continue ;; esac
 		[ "$ask" = now ] || continue
 		stale_undo "$name" "$work/stale"
+		[ -s "$work/stale" ] && printf '%s\n' "$name" >>"$work/stale-actions"
 		while IFS= read -r words <&4; do run_ok "$words"; done 4<"$work/stale"
 	done 3<"$work/action-list"
+	gone_actions "$work/gone-actions"
+	while IFS= read -r name <&3; do
+		stale_undo "$name" "$work/stale"
+		[ -s "$work/stale" ] && printf '%s\n' "$name" >>"$work/stale-actions"
+		while IFS= read -r words <&4; do run_ok "$words"; done 4<"$work/stale"
+	done 3<"$work/gone-actions"
+	stale_reverts
+	# No kept records (an earlier lvsgen's install): the addresses that left, from the files.
+	stale_addresses "${due_now:- }"
 fi
 
 while IFS=' ' read -r mode merge secrecy path <&3; do

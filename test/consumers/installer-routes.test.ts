@@ -32,8 +32,8 @@
 // same uninstall leaves lvsgen's route behind (the comparison above catches
 // it).
 //
-// Not shown: tunl0's revert (`ip link set tunl0 down`): tunl0 needs the ipip
-// module, which this machine's kernel lacks.
+// tunl0's revert (`ip link set tunl0 down`) is shown in installer-undo.test.ts,
+// on a stand-in tunl0 (this machine's kernel lacks the ipip module).
 import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

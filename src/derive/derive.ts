@@ -260,7 +260,7 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
       // An IPv6 virtual address: a further address of the device on its network (IPv6 has no eth0:N aliases).
       for (const vip of allVips.filter((a) => a.includes(':'))) {
         const dev = devices.find((x) => x.ipv6.some((m) => contains6(parseCidr6(`${m.address}/${m.prefix}`), vip)));
-        // A floating address of a pair is VRRP's (or heartbeat's IPv6addr) to add.
+        // A floating address of a pair is VRRP's (or heartbeat's resource scripts) to add.
         if (!dev || dev.ipv6.some((m) => m.address === vip) || (isHaNode && floating.includes(vip))) continue;
         const on = dev.ipv6.find((m) => contains6(parseCidr6(`${m.address}/${m.prefix}`), vip))!;
         dev.ipv6.push({ address: vip, prefix: on.prefix, networkCidr: on.networkCidr, purpose: `virtual address ${vip}` });
@@ -773,18 +773,22 @@ function heartbeatView(
   // device it must name that the nodes call differently, model/targets.ts).
   const bcast = hb.interface ?? devOn(node, first.address) ?? ifaces.get(node)![0]!.device;
   const ipaddr = pairBackend !== undefined ? 'IPaddr2' : 'IPaddr';
-  // An IPv6 address is heartbeat's IPv6addr resource (resource.d/IPv6addr:
-  // ADDRESS/PREFIX/DEVICE, handed to the OCF agent as ipv6addr, cidr_netmask and
-  // nic), written in full: ResourceManager splits a resource's arguments at
-  // every `::`, so a compressed address (2001:db8::1) would reach it in pieces.
+  // An IPv6 address is lvsgen's resource script lvsgen-ipv6addr
+  // (ADDRESS/PREFIX/DEVICE, as heartbeat's resource.d/IPv6addr takes it, which
+  // the script runs for start and stop; its status is its own, as IPv6addr's
+  // takes any ICMPv6 packet for the address answering: see the template),
+  // written in full: ResourceManager splits a resource's arguments at every
+  // `::`, so a compressed address (2001:db8::1) would reach it in pieces.
+  const ipv6: string[] = [];
   const addresses = hb.floating.map((f) => {
     const v6 = f.includes(':');
     const c = v6 ? parseCidr6(f) : parseCidr(f);
     const d0 = devOn(n0, c.address);
     const d1 = devOn(n1, c.address);
-    const agent = v6 ? 'IPv6addr' : ipaddr;
     const address = v6 ? expandedIPv6(c.address) : c.address;
-    return d0 !== undefined && d0 === d1 ? `${agent}::${address}/${c.prefix}/${d0}` : `${agent}::${address}/${c.prefix}`;
+    const arg = d0 !== undefined && d0 === d1 ? `${address}/${c.prefix}/${d0}` : `${address}/${c.prefix}`;
+    if (v6) ipv6.push(arg);
+    return `${v6 ? 'lvsgen-ipv6addr' : ipaddr}::${arg}`;
   });
   // Started left to right, stopped right to left: the IPVS table and the sync
   // daemon's master role are in place before the addresses arrive, and the
@@ -811,6 +815,7 @@ function heartbeatView(
     autoFailback: hb.auto_failback,
     resources,
     ...(sync ? { sync } : {}),
+    ...(ipv6.length > 0 ? { ipv6 } : {}),
     authMethod: hb.auth.method,
     ...(key !== undefined ? { key } : {}),
   };

@@ -231,6 +231,12 @@ export interface HeartbeatView {
    * interface and sync id, the arguments haresources gives lvsgen-ipvs-sync.
    */
   sync?: { interface: string; syncid: number };
+  /**
+   * The IPv6 floating addresses, each as haresources gives it to
+   * lvsgen-ipv6addr: ADDRESS/PREFIX/DEVICE (the device when both nodes name it
+   * alike), the address in full. Absent without any.
+   */
+  ipv6?: string[];
   authMethod: 'sha1' | 'md5' | 'crc';
   /** The key; the only place a secret lives in the model. */
   key?: string;

@@ -239,7 +239,7 @@ export function makeTopologySchema(distros: readonly string[]) {
     floating: z
       .array(interfaceCidr)
       .min(1)
-      .describe('Addresses (with prefix) that move to the active node: IPv4 and IPv6 (at least one IPv4). Each lies on a network of both nodes. With keepalived the IPv6 ones move in a VRRP version 3 instance of their own, synchronised with the IPv4 one; with heartbeat they are IPv6addr resources.'),
+      .describe('Addresses (with prefix) that move to the active node: IPv4 and IPv6 (at least one IPv4). Each lies on a network of both nodes. With keepalived the IPv6 ones move in a VRRP version 3 instance of their own, synchronised with the IPv4 one; with heartbeat they are resources of lvsgen\'s script lvsgen-ipv6addr (heartbeat\'s IPv6addr for start and stop, a status of its own).'),
     virtual_network: cidr.optional().describe('A CIDR network of virtual addresses every node accepts as local (loopback alias); the router routes it via the first floating address.'),
     interface: z.string().regex(IFNAME_RE).optional().describe('Interface heartbeat talks on; default: the one on the floating address network.'),
     keepalive: positiveInt.default(2),

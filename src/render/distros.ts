@@ -423,7 +423,7 @@ const CLAIMS: ReadonlyArray<{ claim: string; holds: (c: Capabilities) => boolean
   { claim: 'director_backends: ldirectord', holds: (c) => c.directorBackends.includes('ldirectord'), requires: ['ldirectord'] },
   { claim: 'director_backends: keepalived', holds: (c) => c.directorBackends.includes('keepalived'), requires: ['keepalived'] },
   { claim: 'heartbeat_pair: vrrp', holds: (c) => c.heartbeatPair === 'vrrp', requires: ['keepalived'] },
-  { claim: 'heartbeat_pair: heartbeat', holds: (c) => c.heartbeatPair === 'heartbeat', requires: ['ha-cf', 'haresources', 'authkeys', 'ipvs-sync'] },
+  { claim: 'heartbeat_pair: heartbeat', holds: (c) => c.heartbeatPair === 'heartbeat', requires: ['ha-cf', 'haresources', 'authkeys', 'ipvs-sync', 'ipv6addr'] },
   { claim: 'firewall: nftables', holds: (c) => c.firewall === 'nftables', requires: ['masquerade'] },
   { claim: 'firewall: iptables', holds: (c) => c.firewall === 'iptables', requires: [], allows: ['iptables'] },
 ];

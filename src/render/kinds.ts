@@ -180,6 +180,11 @@ export type HeartbeatContext = HeartbeatView;
 export type CheckPageContext = CheckPage;
 /** lvsgen-ipvs-sync: the script takes both from haresources; the context says the file is due. */
 export type IpvsSyncContext = NonNullable<HeartbeatView['sync']>;
+/** lvsgen-ipv6addr: the script takes its argument from haresources; the context says the file is due. */
+export interface Ipv6addrContext {
+  /** Its arguments in haresources (ADDRESS/PREFIX/DEVICE). */
+  addresses: string[];
+}
 
 /** A kind: its contexts from a host, and the words the docs' kind table shows for it. */
 export interface Kind<C extends object> {
@@ -384,6 +389,11 @@ export const KINDS = {
     per: 'heartbeat director of a pair with connection_sync (`interface`, `syncid`)',
     usedFor: "heartbeat's resource script for the IPVS connection sync daemon",
     contexts: (h): IpvsSyncContext[] => (h.heartbeat?.sync ? [{ ...h.heartbeat.sync }] : []),
+  },
+  ipv6addr: {
+    per: 'heartbeat node with IPv6 floating addresses (`addresses`)',
+    usedFor: "heartbeat's resource script for an IPv6 floating address (IPv6addr's start and stop, a status of its own)",
+    contexts: (h): Ipv6addrContext[] => (h.heartbeat?.ipv6 ? [{ addresses: [...h.heartbeat.ipv6] }] : []),
   },
   authkeys: {
     per: 'heartbeat node (`key`: a secret)',

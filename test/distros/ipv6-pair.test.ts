@@ -10,14 +10,9 @@
 //   The preferred node takes all four floating addresses (IPv4 and IPv6) and
 //   the real server reaches its IPv6 gateway there; when it stops, the other
 //   node takes all four and the real server's gateway moves with them. Before
-//   keepalived runs, nobody holds any and the gateway does not answer;
-// - heartbeat (redhat, debian): each IPv6addr resource of haresources, read by
-//   heartbeat's own ResourceManager (`status RESOURCE`: its argument split as
-//   heartbeat splits it, handed to resource.d/IPv6addr), is stopped, then (the
-//   server network's, the real servers' IPv6 gateway),
-//   once the agent has started it with that argument in a namespace, running
-//   with the address on the device; the compressed spelling (2001:db8:6::1),
-//   which ResourceManager splits at `::`, never reads as running.
+//   keepalived runs, nobody holds any and the gateway does not answer.
+// heartbeat's (redhat, debian) resource script for them, lvsgen-ipv6addr, is
+// proven with heartbeat's own scripts in ipv6addr.test.ts.
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -123,41 +118,4 @@ test('ha-lb-ipv6/debian12 in namespaces: the preferred director holds the IPv4 a
   await until(`lvs2 to take all four over:\n${logs(k2)}`, () => held('lvs2').length === ALL.length, 60_000);
   assert.deepEqual([held('lvs1'), held('lvs2')], [[], ALL], 'all four moved together');
   await until(`the real server's IPv6 gateway to answer at lvs2:\n${logs(k2)}`, () => gateway() && realSees() === macOf('lvs2'), 30_000);
-});
-
-test('haresources (redhat, debian): heartbeat\'s ResourceManager hands each IPv6addr resource whole to resource.d/IPv6addr, which holds the address on its device; the compressed spelling never reads as running', { timeout: 120_000 }, (t) => {
-  if (!requireRoot(t) || !requireTools(t, 'ip', '/usr/share/heartbeat/ResourceManager', '/etc/ha.d/resource.d/IPv6addr')) return;
-  const RM = '/usr/share/heartbeat/ResourceManager';
-  const lines = ['redhat', 'debian'].flatMap((d) => ['lvs1', 'lvs2'].map((h) => fileOf(d, h, 'etc/ha.d/haresources').split('\n').filter((l) => l && !l.startsWith('#'))[0]!));
-  assert.equal(new Set(lines).size, 1, 'haresources is byte for byte the same on every node');
-  const resources = lines[0]!.split(' ').filter((x) => x.startsWith('IPv6addr::'));
-  assert.deepEqual(resources, ['IPv6addr::2001:db8:3:0:0:0:0:61/64/eth0', 'IPv6addr::2001:db8:6:0:0:0:0:1/64/eth1']);
-  assert.match(lines[0]!, /IPaddr2::10\.1\.3\.61\/24\/eth0 IPaddr2::192\.168\.6\.1\/24\/eth1 IPv6addr::/);
-  const ns = netns(t, 'lv6h');
-  const own = { eth0: '2001:db8:3::2/64', eth1: '2001:db8:6::2/64' } as const;
-  for (const dev of ['eth0', 'eth1'] as const) {
-    ns.veth(dev);
-    ok(ns.ip('link', 'set', dev, 'up'), 'up');
-    ok(ns.ip('-6', 'addr', 'add', own[dev], 'dev', dev, 'nodad'), 'address');
-  }
-  // Every IPv6addr resource has the one form (no `::` after the agent's name); the
-  // agent takes some 7 s to start one (its unsolicited neighbour adverts), so one runs.
-  for (const res of resources) assert.match(res, /^IPv6addr::[0-9a-f]+(:[0-9a-f]+){7}\/\d+\/eth\d$/);
-  for (const res of resources.slice(1)) {
-    const arg = res.slice('IPv6addr::'.length);
-    const [address, prefix, dev] = arg.split('/') as [string, string, 'eth0' | 'eth1'];
-    const short = res.replace(/(:0)+:/, '::'); // 2001:db8:6::1/64/eth1
-    const status = (r: string) => ns.exec(RM, ['status', r]).status;
-    assert.equal(status(res), 3, `${res}: stopped before`);
-    ok(ns.exec('/etc/ha.d/resource.d/IPv6addr', [arg, 'start']), `IPv6addr ${arg} start`);
-    const canonical = short.slice('IPv6addr::'.length).split('/')[0]!;
-    assert.notEqual(canonical, address);
-    assert.match(ok(ns.ip('-6', 'addr', 'show', 'dev', dev), 'addr').stdout, new RegExp(`inet6 ${canonical}/${prefix} `), `${res}: the agent holds it on ${dev}`);
-    assert.equal(status(res), 0, `${res}: ResourceManager reads it as running`);
-    // The negative control: the compressed spelling reaches the agent in pieces.
-    assert.ok(short.split('::').length > 2, short);
-    assert.equal(status(short), 3, `${short}: split at '::', never running`);
-    ok(ns.exec('/etc/ha.d/resource.d/IPv6addr', [arg, 'stop']), `IPv6addr ${arg} stop`);
-    assert.equal(status(res), 3, `${res}: stopped after`);
-  }
 });

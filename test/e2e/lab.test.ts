@@ -12,7 +12,6 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, it } from 'node:test';
-import type { LabPlan } from '../../src/lab/plan.js';
 import { LAB_DISTROS } from '../../src/lab/tools.js';
 import { requireTools, sh, tempDir } from '../support/index.js';
 import { accepts, EXAMPLE_FILES, labAvailable, labPlan, labRefusal, LVSGEN, namespacesLeft, reportLab, runLab } from './lab-run.js';
@@ -199,28 +198,6 @@ virtual_services:
 interface Case { title: string; file: string; text: string; distro?: string }
 
 /**
- * A defect the lab found outside lvsgen's files, reported as a TODO (never a
- * pass) until lvsgen works around it: heartbeat hands the floating IPv6
- * addresses back (ha.restore: heartbeat stopped on the node that holds them)
- * and the preferred node skips the second one. Heartbeat asks a resource's
- * status before it starts it; the v1 wrapper maps status to the agent's
- * monitor (/etc/ha.d/resource.d/hto-mapfuncs: "Mapping this to monitor is a
- * bug"), and IPv6addr's monitor sends an echo request to the address and takes
- * any ICMPv6 packet already queued on its raw socket for the answer
- * (resource-agents, heartbeat/IPv6addr.c, is_addr6_available(): recvmsg with
- * MSG_DONTWAIT, no check of what arrived). The node's log says "IPv6addr ...
- * Running OK" for an address it does not hold, and it is on neither node.
- * Seen in 3 of 4 runs of ha-lb-ipv6 (redhat and debian nodes), on the
- * hand-back only (a TODO that passes does not fail the run); which packet was
- * queued is not identified (a neighbour entry pointing at the other node,
- * tried by hand, was not it).
- */
-function knownFailures(plan: LabPlan): Record<string, string> {
-  const v6 = plan.checks.find((c) => c.run[0] === 'ha-restore' && c.run[3] === 'heartbeat' && c.run.slice(5).some((a) => a.includes(':')));
-  return v6 ? { [v6.id]: 'heartbeat\'s IPv6addr status (its monitor) takes any ICMPv6 packet for an answer: an address is skipped on the hand-back' } : {};
-}
-
-/**
  * Each example once, on the distro the lab builds that the examples so far
  * have used least (ties: LAB_DISTROS order), so that every distro's files run
  * in some lab; every distro that refuses an example is still asked, which
@@ -270,7 +247,7 @@ describe('lvsgen lab, namespace mode', { concurrency: 6 }, () => {
       }
       const run = await runLab(t, file, c.distro ? ['--distro', c.distro] : [], 840_000);
       t.diagnostic(`lvsgen lab ${c.title}: ${(run.ms / 1000).toFixed(0)} s, exit ${run.status}`);
-      await reportLab(t, plan, run, knownFailures(plan));
+      await reportLab(t, plan, run);
     });
   }
 

@@ -102,7 +102,7 @@ test('a distro.yaml claiming what its files cannot do is refused when loaded, na
   const cases: Array<[string, (t: string) => string, RegExp]> = [
     ['redhat/distro.yaml', (t) => t.replace('director_backends: [ldirectord]', 'director_backends: [ldirectord, keepalived]'), /director_backends: keepalived, but files list no keepalived kind/],
     ['rhel9/distro.yaml', (t) => t.replace('director_backends: [keepalived]', 'director_backends: [keepalived, ldirectord]'), /director_backends: ldirectord, but files list no ldirectord kind/],
-    ['debian12/distro.yaml', (t) => t.replace('heartbeat_pair: vrrp', 'heartbeat_pair: heartbeat'), /heartbeat_pair: heartbeat, but files list no ha-cf, haresources, authkeys, ipvs-sync kind.*keepalived kind, which writes a heartbeat pair's VRRP instance/],
+    ['debian12/distro.yaml', (t) => t.replace('heartbeat_pair: vrrp', 'heartbeat_pair: heartbeat'), /heartbeat_pair: heartbeat, but files list no ha-cf, haresources, authkeys, ipvs-sync, ipv6addr kind.*keepalived kind, which writes a heartbeat pair's VRRP instance/],
     ['debian/distro.yaml', (t) => t.replace('heartbeat_pair: heartbeat', 'heartbeat_pair: vrrp'), /heartbeat_pair: vrrp, but files list no keepalived kind.*the ha-cf kind, but capabilities claim none of heartbeat_pair: heartbeat/],
     ['rhel9/distro.yaml', (t) => t.replace('firewall: nftables', 'firewall: iptables'), /the masquerade kind, but capabilities claim none of firewall: nftables/],
     ['redhat/distro.yaml', (t) => t.replace('director_backends: [ldirectord]', 'director_backends: []'), /the ldirectord kind, but capabilities claim none of director_backends: ldirectord/],

@@ -73,7 +73,7 @@ export const GOLDEN_CASES: readonly GoldenCase[] = [
   { example: 'lb-ipv6', distro: 'debian', tree: 'debian' },
   { example: 'lb-ipv6', distro: 'debian12', tree: 'debian12' },
   { example: 'lb-ipv6', distro: 'rhel9', tree: 'rhel9' },
-  // IPv6 through a pair (issue 14): IPv4 and IPv6 floating addresses; keepalived (VRRPv2 and v3 in a sync group) or heartbeat (IPaddr2, IPv6addr).
+  // IPv6 through a pair (issue 14): IPv4 and IPv6 floating addresses; keepalived (VRRPv2 and v3 in a sync group) or heartbeat (IPaddr2, lvsgen-ipv6addr).
   { example: 'ha-lb-ipv6', distro: 'redhat', tree: 'redhat' },
   { example: 'ha-lb-ipv6', distro: 'debian', tree: 'debian' },
   { example: 'ha-lb-ipv6', distro: 'debian12', tree: 'debian12' },

@@ -123,7 +123,7 @@ export function checkPrograms(plan: Plan): string[] {
  * IPaddr's, ResourceManager's isip): the heartbeat and ldirectord packages'
  * IPaddr, IPaddr2, ldirectord ..., which a scratch root stubs as it stubs the
  * checks' programs, or the pre-flight (install.sh check_heartbeat) refuses the
- * file. Those the bundle installs itself (`bundled`: lvsgen-ipvs-sync) are left out.
+ * file. Those the bundle installs itself (`bundled`: lvsgen-ipvs-sync, lvsgen-ipv6addr) are left out.
  */
 export function resourceScripts(haresources: string | undefined, bundled: readonly string[] = []): string[] {
   if (haresources === undefined) return [];

@@ -1797,7 +1797,9 @@ HB_MSEC='
 # - haresources: a line whose node is not one of ha.cf's; and, what heartbeat
 #   only finds when it takes the group over (ResourceManager's scriptpath,
 #   which then gives the whole group up), a resource whose script is neither
-#   in /etc/ha.d/resource.d nor in /etc/init.d (an address alone is IPaddr's).
+#   in /etc/ha.d/resource.d nor in /etc/init.d (an address alone is IPaddr's),
+#   nor resource.d/IPv6addr where haresources names lvsgen's lvsgen-ipv6addr,
+#   which runs it to start and stop an address.
 # Not checked: the media's own options (bcast's device exists only at start,
 # and may not be up yet), other directives' values, Pacemaker's (crm on).
 check_heartbeat() { # check_heartbeat FILE
@@ -1914,19 +1916,27 @@ check_heartbeat() { # check_heartbeat FILE
 			}
 			END { exit bad }' "$hb_file" || return 1
 		# The scripts of every resource, as ResourceManager reads the file (ipres:
-		# comments out, continued lines joined), each line's first word the node.
+		# comments out, continued lines joined), each line's first word the node;
+		# and, after a script of lvsgen's that runs another, that one with its
+		# runner (lvsgen-ipv6addr execs resource.d/IPv6addr for start and stop).
 		sed -e 's%#.*%%' -e :a -e '/\\$/N; s/\\\n//; ta' "$hb_file" |
-			awk '{ for (i = 2; i <= NF; i++) { s = $i; sub(/::.*/, "", s); if ($i ~ /^[0-9].*\.[0-9].*\.[0-9].*\.[0-9]/) s = "IPaddr"; print s } }' |
+			awk '{ for (i = 2; i <= NF; i++) { s = $i; sub(/::.*/, "", s); if ($i ~ /^[0-9].*\.[0-9].*\.[0-9].*\.[0-9]/) s = "IPaddr"; print s; if (s == "lvsgen-ipv6addr") print "IPv6addr lvsgen-ipv6addr" } }' |
 			sort -u >"$work/hb-scripts"
 		hb_bad=0
-		while IFS= read -r hb_script <&4; do
+		while IFS=' ' read -r hb_script hb_by <&4; do
 			hb_found=
 			for hb_in in "$hb_dir/resource.d" /etc/init.d; do
+				# Run by a script of lvsgen's: by its path in resource.d.
+				[ -n "$hb_by" ] && [ "$hb_in" = /etc/init.d ] && continue
 				will_be "$hb_in/$hb_script"
 				case $wb_mode in *[1357] | *[1357]? | *[1357]??) [ -n "$wb_file" ] && hb_found=yes ;; esac
 			done
 			[ -n "$hb_found" ] && continue
-			say "$path: Cannot locate resource script $hb_script (in $hb_dir/resource.d or /etc/init.d): heartbeat would start, then give up the whole resource group when it takes it over"
+			if [ -n "$hb_by" ]; then
+				say "$path: Cannot locate resource script $hb_script (in $hb_dir/resource.d), which $hb_by runs: heartbeat would start, then give up the whole resource group when it takes it over"
+			else
+				say "$path: Cannot locate resource script $hb_script (in $hb_dir/resource.d or /etc/init.d): heartbeat would start, then give up the whole resource group when it takes it over"
+			fi
 			hb_bad=1
 		done 4<"$work/hb-scripts"
 		return "$hb_bad"

@@ -108,10 +108,10 @@ interface Preflight {
  * ha-lb's lvs1 bundle (a copy) with FILES as its heartbeat files and its plan
  * giving authkeys AUTHKEYS_MODE, installed into a scratch root (busybox, silent
  * stubs for the plan's programs and the resource scripts heartbeat's package
- * ships, /etc/hostname NODE): the installer's output, and the root is asserted
- * unchanged when the install fails.
+ * ships, but those in WITHOUT; /etc/hostname NODE): the installer's output, and
+ * the root is asserted unchanged when the install fails.
  */
-function install(t: TestContext, r: Rendered, files: HbFiles, node: string): Preflight {
+function install(t: TestContext, r: Rendered, files: HbFiles, node: string, without: readonly string[] = []): Preflight {
   const busybox = staticBusybox(t)!;
   const dir = tempDir(t, 'lvsgen-heartbeat-install-');
   const bundle = join(dir, 'bundle');
@@ -122,7 +122,7 @@ function install(t: TestContext, r: Rendered, files: HbFiles, node: string): Pre
   writeFileSync(plan, readFileSync(plan, 'utf8').replace(/^file 0600 replace secret \/etc\/ha\.d\/authkeys$/m, `file ${mode} replace secret /etc/ha.d/authkeys`));
   assert.ok(readFileSync(plan, 'utf8').includes(`file ${mode} replace secret /etc/ha.d/authkeys`));
   const root = scratchRoot(dir, busybox);
-  for (const p of [...installerPrograms(readFileSync(plan, 'utf8')), ...bundleResourceScripts(join(r.dir, 'lvs1'))]) {
+  for (const p of [...installerPrograms(readFileSync(plan, 'utf8')), ...bundleResourceScripts(join(r.dir, 'lvs1'))].filter((x) => !without.includes(x))) {
     mkdirSync(join(root, p, '..'), { recursive: true });
     writeFileSync(join(root, p), `#!/bin/sh\n${STUB_NOT_RUNNING}\nexit 0\n`, { mode: 0o755 });
   }
@@ -224,6 +224,24 @@ test('ha-lb/debian, a haresources resource script that does not exist: heartbeat
   const pf = install(t, r, files, 'lvs1');
   assert.equal(pf.status, 1, pf.out);
   assert.match(pf.out, /\/etc\/ha\.d\/haresources: Cannot locate resource script nosuchagent/);
+});
+
+// lvsgen-ipv6addr (ha-lb-ipv6's IPv6 floating addresses) starts and stops an
+// address with heartbeat's resource.d/IPv6addr, which haresources does not
+// name: without it the script's start fails when heartbeat takes the group
+// over, so the pre-flight asks for it as for a script haresources names.
+test('ha-lb-ipv6/debian: the pre-flight refuses haresources naming lvsgen-ipv6addr where resource.d/IPv6addr, which it runs, is missing; with it the install goes through', async (t) => {
+  if (!canRun(t)) return;
+  const r = await render(fileScope, 'ha-lb-ipv6', 'debian');
+  const files = generated(r);
+  assert.match(files.haresources.text, / lvsgen-ipv6addr::/);
+  assert.doesNotMatch(files.haresources.text, /IPv6addr::/);
+  assert.ok(bundleResourceScripts(join(r.dir, 'lvs1')).includes('/etc/ha.d/resource.d/IPv6addr'), 'the stand-ins include IPv6addr');
+  const missing = install(t, r, files, 'lvs1', ['/etc/ha.d/resource.d/IPv6addr']);
+  assert.equal(missing.status, 1, missing.out);
+  assert.match(missing.out, /\/etc\/ha\.d\/haresources: Cannot locate resource script IPv6addr \(in \/etc\/ha\.d\/resource\.d\), which lvsgen-ipv6addr runs/);
+  const present = install(t, r, files, 'lvs1');
+  assert.equal(present.status, 0, present.out);
 });
 
 // Where the two differ. heartbeat lower-cases the node names (and its own):

@@ -123,7 +123,9 @@ export function checkPrograms(plan: Plan): string[] {
  * IPaddr's, ResourceManager's isip): the heartbeat and ldirectord packages'
  * IPaddr, IPaddr2, ldirectord ..., which a scratch root stubs as it stubs the
  * checks' programs, or the pre-flight (install.sh check_heartbeat) refuses the
- * file. Those the bundle installs itself (`bundled`: lvsgen-ipvs-sync, lvsgen-ipv6addr) are left out.
+ * file; and heartbeat's IPv6addr where lvsgen-ipv6addr, which runs it, is
+ * named (the pre-flight asks for it too). Those the bundle installs itself
+ * (`bundled`: lvsgen-ipvs-sync, lvsgen-ipv6addr) are left out.
  */
 export function resourceScripts(haresources: string | undefined, bundled: readonly string[] = []): string[] {
   if (haresources === undefined) return [];
@@ -133,7 +135,8 @@ export function resourceScripts(haresources: string | undefined, bundled: readon
     .split('\n')
     .flatMap((l) => l.trim().split(/\s+/).slice(1))
     .filter((r) => r !== '');
-  const scripts = resources.map((r) => `/etc/ha.d/resource.d/${/^[0-9].*\.[0-9].*\.[0-9].*\.[0-9]/.test(r) ? 'IPaddr' : r.split('::')[0]!}`);
+  const names = resources.map((r) => (/^[0-9].*\.[0-9].*\.[0-9].*\.[0-9]/.test(r) ? 'IPaddr' : r.split('::')[0]!));
+  const scripts = [...names, ...(names.includes('lvsgen-ipv6addr') ? ['IPv6addr'] : [])].map((n) => `/etc/ha.d/resource.d/${n}`);
   return [...new Set(scripts)].filter((p) => !bundled.includes(p)).sort();
 }
 

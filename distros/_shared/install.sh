@@ -781,9 +781,27 @@ merge_ifupdown() {
 # matches any name, `eth*` eth0 and eth0:0). mapping() reads the mapping line
 # in $0 against devs (" eth0 eth1 "): hit, whether a pattern matches one of
 # them, and others, the patterns that match none (" eth3 wlan*"). A glob that
-# matches one of lvsgen's devices goes whole: a pattern cannot leave names out.
+# matches one of lvsgen's devices goes whole, since a pattern cannot leave
+# names out; the administrator's devices it also matches (admins, " eth3
+# wlan0 ": ifupdown_admins) join others by name, so that ifup of those still
+# runs the stanza's script. A glob that goes so is told on stderr (warn: the
+# warnings file, FILE the file it is in; say_warnings prints each once).
+# within(S) says whether the mapping line in $0 names only what the disabled
+# line of words S (" eth* wlan0 ") names or matches: lvsgen's line after it.
 # shellcheck disable=SC2016 # awk's program: its $ are awk's
 MAPPING_AWK='
+	function isglob(p) { return p ~ /[][*?]/ }
+	function within(s,  i, k, n, w, ok) {
+		if (NF < 2) return 0
+		n = split(s, w, " ")
+		for (i = 2; i <= NF; i++) {
+			if (index(s, " " $i " ")) continue
+			ok = 0
+			for (k = 1; k <= n; k++) if (isglob(w[k]) && $i ~ glob(w[k])) ok = 1
+			if (!ok) return 0
+		}
+		return 1
+	}
 	function glob(p,  r, i, n, c, j, cls) {
 		r = "^"; n = length(p)
 		for (i = 1; i <= n; i++) {
@@ -801,13 +819,24 @@ MAPPING_AWK='
 		}
 		return r "$"
 	}
-	function mapping(  i, k, n, ds, re, m) {
-		hit = 0; others = ""; n = split(devs, ds, " ")
+	function mapping(  i, k, n, na, ds, as, re, m, globs, mine, kept) {
+		hit = 0; others = ""; globs = ""; mine = ""; kept = ""
+		n = split(devs, ds, " "); na = split(admins, as, " ")
 		for (i = 2; i <= NF; i++) {
 			m = 0; re = glob($i)
-			for (k = 1; k <= n; k++) if (ds[k] ~ re) m = 1
-			if (m) hit = 1; else others = others " " $i
+			for (k = 1; k <= n; k++) if (ds[k] ~ re) { m = 1; if (!index(mine " ", " " ds[k] " ")) mine = mine " " ds[k] }
+			if (!m) { others = others " " $i; continue }
+			hit = 1
+			if (!isglob($i)) continue
+			globs = globs " " $i
+			for (k = 1; k <= na; k++) if (as[k] ~ re && !index(kept " ", " " as[k] " ")) kept = kept " " as[k]
 		}
+		n = split(kept, as, " ")
+		for (k = 1; k <= n; k++) if (!index(others " ", " " as[k] " ")) others = others " " as[k]
+		if (globs == "" || warnings == "") return
+		if (kept != "") tell = "the line is disabled and followed by `mapping" others "`: your" kept " (up now, or named on an auto or allow- line) stay mapped; a device of yours it would match that is neither is no longer mapped"
+		else tell = (others == "" ? "the stanza is disabled whole" : "the line is disabled and followed by `mapping" others "`") "; it matches no device of yours that is up now or named on an auto or allow- line, and one it would match is no longer mapped"
+		print "install.sh: warning: " file ": `" substr($0, match($0, /mapping/)) "`: the pattern" globs " matches lvsgen'"'"'s" mine ", which lvsgen configures: " tell >>warnings
 	}
 '
 
@@ -815,7 +844,7 @@ MAPPING_AWK='
 # mapping stanzas of those devices commented out (a mapping line that also
 # names others is followed by one of the others, as in merge_interfaces).
 off_ifupdown() {
-	awk -v kws=" $IFUPDOWN_KW " -v devs=" $2 " -v pre="#lvsgen-disabled# " "$MAPPING_AWK"'
+	awk -v kws=" $IFUPDOWN_KW " -v devs=" $2 " -v admins="$ifupdown_admins" -v file="$3" -v warnings="$work/warnings" -v pre="#lvsgen-disabled# " "$MAPPING_AWK"'
 		function kw(w) { return index(kws, " " w " ") > 0 || w ~ /^allow-/ }
 		kw($1) {
 			off = $1 == "iface" && $3 == "inet" && index(devs, " " $2 " ") > 0
@@ -852,7 +881,8 @@ merge_interfaces() {
 		cp "$2" "$3"
 		return 0
 	fi
-	awk -v kws=" $IFUPDOWN_KW " -v devs=" $(tr '\n' ' ' <"$work/ifupdown.devs" 2>/dev/null) " -v begin="$BEGIN_MARK" -v end="$END_MARK" -v bundled="$2" -v pre="#lvsgen-disabled# " "$MAPPING_AWK"'
+	awk -v kws=" $IFUPDOWN_KW " -v devs=" $(tr '\n' ' ' <"$work/ifupdown.devs" 2>/dev/null) " -v admins="$ifupdown_admins" -v file="${4:-}" -v warnings="${4:+$work/warnings}" \
+		-v begin="$BEGIN_MARK" -v end="$END_MARK" -v bundled="$2" -v pre="#lvsgen-disabled# " "$MAPPING_AWK"'
 		function kw(w) { return index(kws, " " w " ") > 0 || w ~ /^allow-/ }
 		function mine(d) { return index(devs, " " d " ") > 0 }
 		# The block, once the first pass has read the whole file.
@@ -866,7 +896,6 @@ merge_interfaces() {
 		# The devices of a disabled mapping line (" eth1 eth3 ") and whether a
 		# mapping line names only devices of those: lvsgen'"'"'s line after it.
 		function mapped(  i, s) { s = " "; for (i = 2; i <= NF; i++) s = s $i " "; return s }
-		function within(s,  i) { if (NF < 2) return 0; for (i = 2; i <= NF; i++) if (!index(s, " " $i " ")) return 0; return 1 }
 		FNR == 1 { pass++; if (pass == 2) prepare(); was = "" }
 		{ prev = was; was = "" }
 		# The host as it had the file: lvsgen'"'"'s block out, its disabled lines
@@ -881,7 +910,9 @@ merge_interfaces() {
 			# A mapping naming lvsgen'"'"'s devices and others keeps its stanza for the
 			# others: the line disabled, then lvsgen'"'"'s mapping line of the others.
 			if ($1 == "mapping") {
+				if (pass == 1) { w = warnings; warnings = "" }
 				mapping()
+				if (pass == 1) warnings = w
 				if (hit && others == "") off = 1
 				else if (hit) {
 					if (pass == 2) { match(out, /^[ \t]*/); print pre out; print substr(out, 1, RLENGTH) "mapping" others }
@@ -907,9 +938,8 @@ merge_interfaces() {
 # unmerge_interfaces FILE OUT: the host's main interfaces file as it was before
 # merge_interfaces: lvsgen's block out, the lines it disabled back.
 unmerge_interfaces() {
-	awk -v begin="$BEGIN_MARK" -v end="$END_MARK" -v pre="#lvsgen-disabled# " '
+	awk -v begin="$BEGIN_MARK" -v end="$END_MARK" -v pre="#lvsgen-disabled# " "$MAPPING_AWK"'
 		function mapped(  i, s) { s = " "; for (i = 2; i <= NF; i++) s = s $i " "; return s }
-		function within(s,  i) { if (NF < 2) return 0; for (i = 2; i <= NF; i++) if (!index(s, " " $i " ")) return 0; return 1 }
 		{ prev = was; was = "" }
 		$0 == begin { inblock = 1; next }
 		inblock { if ($0 == end) inblock = 0; next }
@@ -959,6 +989,20 @@ MAC_AWK='
 	function unknown(file, m, taken) {
 		print "install.sh: warning: " file " is bound to the device of address " m " alone, and the address of one of lvsgen'"'"'s devices cannot be read (no /sys/class/net/DEV/address under the root): " taken | "cat >&2"
 	}'
+
+# The administrator's devices a mapping glob may match (MAPPING_AWK's admins):
+# those the originals of the files ifupdown reads name on an `auto` or
+# `allow-CLASS` line (the names ifup -a and hotplug hand to ifup), and those
+# that exist (ROOT/sys/class/net), but for lvsgen's DEVICES; sorted, " a b ".
+ifupdown_admins=
+ifupdown_admins_of() { # ifupdown_admins_of DEVICES (reads $work/ifupdown.family)
+	{
+		while IFS= read -r f <&5; do
+			awk '{ sub(/^[ \t]+/, "") } $1 == "auto" || $1 ~ /^allow-/ { for (i = 2; i <= NF; i++) print $i }' "$(original_of "$f")"
+		done 5<"$work/ifupdown.family"
+		for d in "$root"/sys/class/net/*; do [ -e "$d" ] && printf '%s\n' "${d##*/}"; done
+	} | LC_ALL=C sort -u | awk -v devs=" $1 " '!index(devs, " " $0 " ") { printf " %s", $0 } END { print " " }'
+}
 
 # merge_keyfile BUNDLE OUT PLANNED SOURCE...: the sources are keyfiles; those
 # bound to another device are ignored.
@@ -1176,6 +1220,7 @@ for kind in ifupdown keyfile ifcfg; do
 	{ grep '^/run/' "$work/$kind.family-sorted" || true; grep -v '^/run/' "$work/$kind.family-sorted" || true; } >"$work/$kind.family"
 	devs=$(tr '\n' ' ' <"$work/$kind.devs")
 	macs="$macs$(macs_of "$devs")"
+	[ "$kind" = ifupdown ] && ifupdown_admins=$(ifupdown_admins_of "$devs")
 	while IFS= read -r f <&3; do
 		grep -qxF -- "$f" "$work/managed" && continue
 		o=$(original_of "$f")
@@ -1208,6 +1253,12 @@ for kind in ifupdown keyfile ifcfg; do
 	done 3<"$work/$kind.family"
 done
 [ -s "$work/extra" ] && cat "$work/extra" >>"$work/files"
+
+# Prints the warnings the merges wrote ($work/warnings) that it has not printed yet, on stderr.
+say_warnings() {
+	[ -s "$work/warnings" ] || return 0
+	awk -v told="$work/told" 'BEGIN { while ((getline l < told) > 0) seen[l] = 1 } !($0 in seen) { seen[$0] = 1; print; print >>told }' "$work/warnings" >&2
+}
 
 merge_iface() { # merge_iface KIND PATH OUT: lvsgen's PATH with the host's own settings
 	: >"$work/sources"
@@ -1355,7 +1406,7 @@ source_of() { # source_of MERGE PATH
 		;;
 	interfaces)
 		mkparent "$work/merged$2"
-		merge_interfaces "$(host_side "$2")" "$bundle$2" "$work/merged$2"
+		merge_interfaces "$(host_side "$2")" "$bundle$2" "$work/merged$2" "$2"
 		src=$work/merged$2
 		;;
 	off-gone) : >"$work/gone" && src=$work/gone ;;
@@ -2024,6 +2075,7 @@ check)
 		check_file "$mode" "$path" "$secrecy"
 		same "$mode" "$path" || printf '%s\n' "$path" >>"$work/changing"
 	done 3<"$work/files"
+	say_warnings
 	if [ -s "$work/changing" ] && ! preflight "$work/changing"; then
 		say "pre-flight: a file's consumer refuses it: an install would change nothing."
 		differ=1
@@ -2100,6 +2152,7 @@ while IFS=' ' read -r mode merge secrecy path <&3; do
 	source_of "$merge" "$path"
 	same "$mode" "$path" || printf '%s\n' "$path" >>"$work/changing"
 done 3<"$work/files"
+say_warnings
 if [ -s "$work/changing" ] && ! preflight "$work/changing"; then
 	fail "pre-flight: a file's consumer refuses it; nothing was changed"
 fi

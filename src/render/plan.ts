@@ -283,8 +283,9 @@ const deviceList = (w: string | undefined) => w === 'auto' || w === 'no-auto-dow
 /**
  * A main interfaces file as the host had it before merge_interfaces, but for
  * lvsgen's block: its disabled lines back, and out the `mapping` line lvsgen
- * wrote right after a disabled `mapping` line (one naming only devices that
- * line names). install.sh's merge_interfaces and unmerge_interfaces read it so.
+ * wrote right after a disabled `mapping` line (one naming only what that
+ * line names or its globs match). install.sh's merge_interfaces and
+ * unmerge_interfaces read it so.
  */
 export function hostInterfaces(text: string): string[] {
   const out: string[] = [];
@@ -300,11 +301,14 @@ export function hostInterfaces(text: string): string[] {
       continue;
     }
     const [w0, ...ws] = words(l);
-    if (was !== undefined && w0 === 'mapping' && ws.length > 0 && ws.every((d) => was.includes(d))) continue;
+    if (was !== undefined && w0 === 'mapping' && ws.length > 0 && ws.every((d) => was.some((p) => p === d || (isGlob(p) && mappingPattern(p).test(d))))) continue;
     out.push(l);
   }
   return out;
 }
+
+/** A mapping pattern with glob characters (`*`, `?`, `[`): it may match names the line does not spell out. */
+const isGlob = (p: string) => /[[*?\]]/.test(p);
 
 /**
  * An interfaces(5) mapping pattern as a RegExp: shell glob syntax, as ifupdown
@@ -340,7 +344,10 @@ export function mappingPattern(p: string): RegExp {
  * - a `mapping` line with a pattern that matches one of `devices` and others
  *   that match none is commented out the same way and followed by lvsgen's
  *   `mapping` line of the others alone (a glob that matches one of `devices`
- *   goes whole, with it the administrator's devices it also matched): the
+ *   goes whole, and the administrator's devices it also matches join the
+ *   others by name: those the host's file names on an `auto` or `allow-*`
+ *   line, and `adminDevices`, install.sh's from its other files and
+ *   /sys/class/net): the
  *   stanza (its `script`, `map` lines) stays the administrator's mapping of
  *   their devices, and ifup of lvsgen's device no longer runs it (ifup maps a
  *   device named by a mapping's patterns before it looks for its `iface`,
@@ -356,7 +363,7 @@ export function mappingPattern(p: string): RegExp {
  * disabled lines back, the `mapping` line it wrote after a disabled one out
  * (see hostInterfaces). --uninstall does the same.
  */
-export function mergeInterfaces(host: string | undefined, bundled: string, devices: readonly string[] = []): string {
+export function mergeInterfaces(host: string | undefined, bundled: string, devices: readonly string[] = [], adminDevices: readonly string[] = []): string {
   if (host === undefined) return bundled;
   const managed = new Set(devices);
   // A mapping pattern that matches one of `devices` (a glob goes whole: it cannot leave names out).
@@ -365,6 +372,9 @@ export function mergeInterfaces(host: string | undefined, bundled: string, devic
     return devices.some((d) => re.test(d));
   };
   const have = hostInterfaces(host);
+  const admins = [...new Set([...have.map(words).filter((w) => w[0] === 'auto' || (w[0]?.startsWith('allow-') ?? false)).flatMap((w) => w.slice(1)), ...adminDevices])]
+    .filter((d) => !managed.has(d))
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const rest: string[] = [];
   let reads = false;
   let off = false;
@@ -383,9 +393,14 @@ export function mergeInterfaces(host: string | undefined, bundled: string, devic
     const [w0, ...ws] = words(l);
     if (ifupdownKeyword(w0)) {
       off = (w0 === 'iface' && managed.has(ws[0]!)) || (w0 === 'mapping' && ws.length > 0 && ws.every(maps));
-      if (w0 === 'mapping' && !off && ws.some(maps)) {
-        out.push(`${DISABLED}${l}`, `${/^\s*/.exec(l)![0]}mapping ${ws.filter((d) => !maps(d)).join(' ')}`);
-        continue;
+      if (w0 === 'mapping' && ws.some(maps)) {
+        const others = ws.filter((d) => !maps(d));
+        for (const d of admins) if (ws.some((p) => isGlob(p) && maps(p) && mappingPattern(p).test(d)) && !others.includes(d)) others.push(d);
+        off = others.length === 0;
+        if (!off) {
+          out.push(`${DISABLED}${l}`, `${/^\s*/.exec(l)![0]}mapping ${others.join(' ')}`);
+          continue;
+        }
       }
       if (deviceList(w0) && ws.some((d) => managed.has(d))) {
         const others = ws.filter((d) => !managed.has(d));

@@ -23,7 +23,7 @@ import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync
 import { dirname, join } from 'node:path';
 import { after, test, type TestContext } from 'node:test';
 import { portText } from '../../src/derive/ports.js';
-import { BLOCK_BEGIN, BLOCK_END, interfacesDevices, mergeFile, parsePlan, type Plan } from '../../src/render/plan.js';
+import { BLOCK_BEGIN, BLOCK_END, interfacesDevices, mergeFile, mergeInterfaces, parsePlan, type Plan } from '../../src/render/plan.js';
 import { ADMIN_FIREWALLD_CONF, ADMIN_FIREWALLD_ZONE, bareNetns, bundleResourceScripts, bundlesOf, checkPrograms, consumerOf, link, netns, type Netns, ok, type Ran, read, render, requireRoot, requireTools, sh, snapshotTree, STUB_NOT_RUNNING, tempDir, bootLvsgenProfiles } from '../support/index.js';
 
 const STUB_LOG = 'lvsgen-stub.log';
@@ -1087,6 +1087,66 @@ test("lb-nat/debian12/director: a mapping stanza in another interfaces.d file wh
   ok(install(h, root, ['--uninstall']), '--uninstall');
   assertKept(root, admin, false, '--uninstall');
   for (const f of h.plan.files.filter((x) => x.merge === 'ifupdown')) assert.ok(!existsSync(join(root, f.path)), `--uninstall left ${f.path}`);
+});
+
+/** The administrator's main file mapping every ethN by one glob: lvsgen's eth0, eth0:0 and eth1 match it, and so do their eth3 (on an auto line) and eth5 (up, on no line). */
+const mappingGlobAdmin = (script: string) => `# The administrator's /etc/network/interfaces: every ethN by one pattern
+source /etc/network/interfaces.d/*
+
+auto lo
+iface lo inet loopback
+
+auto eth3
+mapping eth*
+	script ${script}
+	map eth0 lan
+	map eth3 office
+	map eth5 lab
+
+iface lan inet dhcp
+
+iface office inet static
+	address 198.51.100.3/24
+
+iface lab inet static
+	address 203.0.113.5/24
+`;
+
+test("lb-nat/debian12/director: a mapping glob (eth*) matching lvsgen's devices and the administrator's eth3 (on an auto line) and eth5 (up: /sys/class/net) is disabled and followed by `mapping eth3 eth5`, with a warning on stderr naming the file, the stanza and those devices; ifquery reads eth3 and eth5 through the administrator's mapping and eth0, eth1 as lvsgen's; reinstall is a no-op; --uninstall restores every byte", async (t) => {
+  if (!canRun(t, 'ifquery', 'ifup')) return;
+  const h = await hostOf(t, 'debian12', 'director');
+  const MAIN = '/etc/network/interfaces';
+  const devices = interfacesDevices(h.plan.files.filter((f) => f.merge === 'ifupdown').map((f) => ({ merge: f.merge, content: read(join(h.bundle, f.path)) })));
+  const work = tempDir(t, 'lvsgen-glob-mapping-');
+  const script = join(work, 'map-by-name');
+  writeFileSync(script, MAP_SCRIPT, { mode: 0o755 });
+  const text = mappingGlobAdmin(script);
+  const admin: Record<string, AdminFile> = { [MAIN]: { text, mode: 0o644 } };
+  const root = scratchRoot(t, h, admin);
+  // eth5 is up on the host (named on no line of its files): its /sys entry under the root.
+  mkdirSync(join(root, 'sys/class/net/eth5'), { recursive: true });
+
+  const done = ok(install(h, root, ['--yes']), 'install');
+  const warnings = done.stderr.split('\n').filter((l) => l.includes('mapping eth*'));
+  assert.equal(warnings.length, 1, `one warning:\n${done.stderr}`);
+  assert.match(warnings[0]!, /^install\.sh: warning: \/etc\/network\/interfaces: `mapping eth\*`: the pattern eth\* matches lvsgen's eth0 eth0:0 eth1, .*followed by `mapping eth3 eth5`: your eth3 eth5 .*stay mapped/, warnings[0]);
+  const main = read(join(root, MAIN));
+  assert.equal(main, text.replace('mapping eth*\n', `${DISABLED}mapping eth*\nmapping eth3 eth5\n`), 'the mapping line disabled, lvsgen\'s of eth3 and eth5 after it');
+  assert.equal(main, mergeInterfaces(text, read(join(h.bundle, MAIN)), devices, ['eth5']), 'as the oracle merges it');
+
+  // ifupdown reads the installed files: eth3 and eth5 still go through the administrator's mapping, eth0 and eth1 are lvsgen's.
+  const rootedMain = join(work, 'interfaces');
+  writeFileSync(rootedMain, main.replace('source /etc/network/interfaces.d/*', `source ${root}/etc/network/interfaces.d/*`));
+  const query = (dev: string) => ok(sh('ifquery', ['-i', rootedMain, dev]), `ifquery ${dev}`).stdout;
+  assert.match(query('eth3'), /^address: 198\.51\.100\.3$/m);
+  assert.match(query('eth5'), /^address: 203\.0\.113\.5$/m);
+  assert.match(query('eth0'), /^address: 10\.1\.3\.1/m);
+  assert.match(query('eth1'), /^address: 192\.168\.6\.1/m);
+
+  assert.match(ok(install(h, root, ['--yes']), 'reinstall').stdout, /nothing to do/);
+  assert.equal(install(h, root, ['--check']).status, 0, '--check after install');
+  ok(install(h, root, ['--uninstall']), '--uninstall');
+  assertKept(root, admin, false, '--uninstall');
 });
 
 // The profile an administrator (or the installer of RHEL, or cloud-init) made for eth0.

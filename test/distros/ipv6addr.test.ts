@@ -22,7 +22,11 @@
 //   adds the address;
 // - status is "running" only for the address with its prefix, neither
 //   tentative nor dadfailed; start replaces a copy whose DAD failed (IPv6addr's
-//   own start does nothing then).
+//   own start does nothing then);
+// - IPv6addr's start fails when its ping of the address it has just added goes
+//   unanswered (here ICMPv6 echo dropped on lo), the address left in place:
+//   lvsgen-ipv6addr's start succeeds then, the address held, and fails when
+//   the agent could not add it.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
@@ -261,4 +265,35 @@ test('status while the other node holds the address (its echo reply queued at on
   assert.equal(status(), 0, 'held: running');
   ok(wrapper('stop'), 'stop');
   assert.deepEqual(addrLines(a, 'eth0', FLOATING), []);
+});
+
+test('IPv6addr\'s start fails when its ping of the address it added goes unanswered (ICMPv6 echo dropped on lo), the address left on the device; lvsgen-ipv6addr\'s start then succeeds with the address held, and fails where it is not held', { timeout: 120_000 }, (t) => {
+  if (!requireRoot(t) || !requireTools(t, ...TOOLS, 'ip6tables')) return;
+  const { script, resources } = generated('debian');
+  const res = resources[0]!;
+  const arg = res.slice('lvsgen-ipv6addr::'.length);
+  const FLOATING = '2001:db8:3::61';
+  const ns = netns(t, 'lv6f');
+  ns.veth('eth0');
+  ok(ns.ip('link', 'set', 'eth0', 'up'), 'up');
+  ok(ns.ip('-6', 'addr', 'add', '2001:db8:3::2/64', 'dev', 'eth0', 'nodad'), 'address');
+  const hb = heartbeatIn(t, ns, script, `lvs1 ${res}`);
+  ok(ns.exec('ip6tables', ['-A', 'OUTPUT', '-o', 'lo', '-p', 'ipv6-icmp', '--icmpv6-type', 'echo-request', '-j', 'DROP']), 'ip6tables');
+  // The control: heartbeat's IPv6addr fails its start (heartbeat would give the group up).
+  const plain = hb.run(IPV6ADDR, arg, 'start');
+  assert.notEqual(plain.status, 0, `IPv6addr start failed: ${plain.stdout}${plain.stderr}`);
+  assert.equal(addrLines(ns, 'eth0', FLOATING).length, 1, 'and left the address on eth0');
+  ok(hb.run(IPV6ADDR, arg, 'stop'), 'IPv6addr stop');
+  assert.deepEqual(addrLines(ns, 'eth0', FLOATING), []);
+  const ours = hb.run('/etc/ha.d/resource.d/lvsgen-ipv6addr', arg, 'start');
+  assert.equal(ours.status, 0, ours.stdout + ours.stderr);
+  assert.match(ours.stderr, /IPv6addr's start failed \(exit \d+\), but 2001:db8:3:0:0:0:0:61 is held/);
+  assert.equal(hb.status(res), 0, 'running');
+  ok(hb.run('/etc/ha.d/resource.d/lvsgen-ipv6addr', arg, 'stop'), 'stop');
+  assert.deepEqual(addrLines(ns, 'eth0', FLOATING), []);
+  // An address the agent cannot add (its device does not exist): the failure stands.
+  const nowhere = hb.run('/etc/ha.d/resource.d/lvsgen-ipv6addr', `${FLOATING.replace('::', ':0:0:0:0:')}/64/eth9`, 'start');
+  assert.notEqual(nowhere.status, 0, `no eth9: start fails\n${nowhere.stdout}${nowhere.stderr}`);
+  assert.doesNotMatch(nowhere.stderr, /is held/);
+  assert.deepEqual(addrLines(ns, 'eth0', FLOATING), []);
 });

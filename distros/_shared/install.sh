@@ -2208,7 +2208,7 @@ while IFS=' ' read -r mode merge secrecy path <&3; do
 done 3<"$work/files"
 restore_unmanaged
 
-if [ "$changed" = ' ' ] && [ ! -s "$pending" ]; then
+if [ "$changed" = ' ' ] && [ ! -s "$pending" ] && [ ! -s "$work/stale-actions" ]; then
 	# An earlier installer kept no undo records: keep them now.
 	[ -d "$state" ] && keep_undo
 	say "$host: every file is up to date; nothing to do."
@@ -2240,6 +2240,10 @@ while IFS=' ' read -r kind name rest <&3; do
 		if is_pending "$name"; then
 			due=yes
 			say "$name: left to run by an earlier install"
+		elif [ -s "$work/stale-actions" ] && grep -qxF -- "$name" "$work/stale-actions"; then
+			# Its stale undo records ran: it brings up again what its files still
+			# name (an undo record the last install worded otherwise took it down too).
+			due=yes
 		fi
 		;;
 	when)

@@ -256,17 +256,25 @@ describe('a virtual address that left the topology: the reinstall takes it off l
     };
     const kept = (root: string) => join(root, 'var/lib/lvsgen/undo');
 
-    test(`${what}: the reinstall takes it off lo, over an installer that kept no undo records (an earlier lvsgen's) and with kept records; reinstall is a no-op; --uninstall takes the rest`, async (t) => {
+    test(`${what}: the reinstall takes it off lo, over an installer that kept no undo records (an earlier lvsgen's), with kept records, and with kept records worded otherwise (the address that stays comes back); reinstall is a no-op; --uninstall takes the rest`, async (t) => {
       const s = await setUp(t);
       if (s === undefined) return;
       // An earlier lvsgen's install is this installer's state without the undo records.
-      for (const withRecords of [false, true]) {
+      // Records worded otherwise (an earlier lvsgen's template, say): every kept
+      // loopback record is stale then, and takes its address down, the one that stays too.
+      for (const records of ['none', 'kept', 'worded otherwise'] as const) {
         const root = s.fresh();
         ok(install(s.ns, s.two, root, ['--yes']), 'install (two virtual addresses)');
         assert.deepEqual(onLo(s.ns), c.both, 'both on lo');
-        if (!withRecords) rmSync(kept(root));
+        if (records === 'none') rmSync(kept(root));
+        if (records === 'worded otherwise') {
+          const text = read(kept(root));
+          const reworded = text.replace(/^(undo loopback .*) addr del /gm, '$1 address del ').replace(/^(undo loopback .*)\/ifdown lo:/gm, '$1/ifdown --force lo:');
+          assert.notEqual(reworded, text);
+          writeFileSync(kept(root), reworded);
+        }
         const up = ok(install(s.ns, s.one, root, ['--yes']), 'install (one left)');
-        assert.deepEqual(onLo(s.ns), c.both.filter((a) => a !== c.gone), `lo after the reinstall (${withRecords ? 'kept records' : 'over an installer without undo records'}):\n${said(up)}`);
+        assert.deepEqual(onLo(s.ns), c.both.filter((a) => a !== c.gone), `lo after the reinstall (records: ${records}):\n${said(up)}`);
         assert.ok(existsSync(kept(root)), 'the records are kept now');
         assert.match(ok(install(s.ns, s.one, root, ['--yes']), 'reinstall').stdout, /nothing to do/);
         ok(install(s.ns, s.one, root, ['--uninstall']), '--uninstall');

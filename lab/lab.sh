@@ -230,6 +230,14 @@ ha_settled() {
   else grep -c 'Keepalived_vrrp.*Entering BACKUP STATE' "$log"; fi
 }
 settled_more() { [ "$(ha_settled "$1" "$2")" -gt "$3" ]; }
+# The IPVS connection entries of HOST (ipvsadm -L -n -c: pro expire state
+# source virtual destination): conn_dest HOST SOURCE VIRTUAL prints the
+# destination of the entry, conn_state its state; conn_is HOST SOURCE VIRTUAL
+# DEST: that entry exists.
+conn_dest() { on "$1" ipvsadm -L -n -c 2>/dev/null | awk -v s="$2" -v v="$3" '$4 == s && $5 == v { print $6; exit }'; }
+conn_state() { on "$1" ipvsadm -L -n -c 2>/dev/null | awk -v s="$2" -v v="$3" '$4 == s && $5 == v { print $3; exit }'; }
+conn_is() { [ "$(conn_dest "$1" "$2" "$3")" = "$4" ]; }
+declare -A HELD_DIR=() HELD_NAME=()
 answer() { client "$1" "${CURL[@]}" "http://$(url_host "$2"):$3/" 2>&1; }
 answer_is() { [ "$(answer "$1" "$2" "$3")" = "$4" ]; }
 # asked_by CLIENT PROTO ADDR PORT KIND HOST: HOST answered one request
@@ -469,6 +477,53 @@ run_check() {
       if holds_all "$n1" "$@" && holds_none "$n2" "$@"; then pass "$id" "on $n1 after $took s; $n2 started again, settled as backup"
       else fail "$id" "$n1: $(addrs_of "$n1"); $n2: $(addrs_of "$n2")"; fi
     else fail "$id" "$n2 never settled: $(tail -5 "$(upper_of "$n2")/var/log/messages" | tr '\n' ' ')"; fi
+    ;;
+  ha-sync)
+    # A connection through N1, held open (lab/kit/lab/held-conn), learned by
+    # N2's sync daemon: ipvsadm -L -n -c on N2 lists it with the real server
+    # N1 gave it. One scheduled to a real server on N1 itself (a streamline
+    # pair: AVOID, comma-separated) is finished and another opened.
+    local c=$1 a=$2 p=$3 n1=$4 n2=$5 avoid=,$6, try d me dest seen
+    shift 6
+    local vip; vip=$(url_host "$a"):$p
+    for try in 1 2 3 4 5 6; do
+      d=$LAB_WORK/held/$id.$try
+      mkdir -p "$d"
+      client "$c" perl "$LAB_KIT/lab/held-conn" "$a" "$p" "$d" >"$OUT/$id.$try.held" 2>&1 &
+      LAB_BG+=($!)
+      wait_for 20 test -s "$d/me" || { fail "$id" "no connection to $vip from $c: $(cat "$d/out" 2>/dev/null)"; return; }
+      me=$(cat "$d/me")
+      dest=
+      t=$SECONDS
+      while [ -z "$dest" ] && [ $((SECONDS - t)) -lt $((10 * ${LAB_SLOW:-1})) ]; do dest=$(conn_dest "$n1" "$me" "$vip"); [ -n "$dest" ] || sleep 0.3; done
+      [ -n "$dest" ] || { fail "$id" "$n1 lists no connection $me -> $vip: $(on "$n1" ipvsadm -L -n -c 2>&1 | sed 1,2d | tr '\n' '|')"; touch "$d/go"; return; }
+      case $avoid in *",$dest,"*) touch "$d/go"; continue ;; esac
+      # held for ha-carried whatever N2 shows: it finds out what becomes of it
+      HELD_DIR[$c]=$d
+      for e in "$@"; do [ "${e%%=*}" = "$dest" ] && HELD_NAME[$c]=${e#*=}; done
+      t=$SECONDS
+      if wait_for 30 conn_is "$n2" "$me" "$vip" "$dest"; then
+        pass "$id" "$n2 lists $me -> $vip -> $dest ($(conn_state "$n2" "$me" "$vip")) after $((SECONDS - t)) s"
+      else
+        seen=$(on "$n2" ipvsadm -L -n -c 2>&1 | sed 1,2d | tr '\n' '|')
+        fail "$id" "$n1 has $me -> $vip -> $dest; $n2 lists ${seen:-no connection}"
+      fi
+      return
+    done
+    fail "$id" "6 connections, each scheduled to a real server on $n1 itself (${avoid//,/ }): none can outlive its failure"
+    ;;
+  ha-carried)
+    # the connection ha-sync held open: finished now, answered by the real
+    # server it had (through N2, which took over)
+    local c=$1 n2=$2 d=${HELD_DIR[$1]:-}
+    [ -n "$d" ] || { fail "$id" "not tried: no connection held (see ha.sync)"; return; }
+    touch "$d/go"
+    if wait_for 90 test -s "$d/out"; then
+      got=$(cat "$d/out")
+      if [ "$got" = "${HELD_NAME[$c]:-?}" ]; then pass "$id" "finished through $n2: answered by $got"
+      else fail "$id" "expected an answer by ${HELD_NAME[$c]:-?}; got: $got"; fi
+    else fail "$id" "no answer: $(cat "$OUT/$id"*.held 2>/dev/null | tail -3 | tr '\n' ' ')"; fi
+    unset "HELD_DIR[$c]"
     ;;
   admin-kept)
     # the administrator's files and live state, as seeded (lib/admin.sh)

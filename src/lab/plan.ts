@@ -713,6 +713,28 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
       });
     }
   };
+  // Connection synchronisation (a pair of directors, connection_sync): one
+  // HTTP connection through the active director, its request begun and held
+  // open (lab.sh sends a header line every 2 s), is learned by the standby's
+  // sync daemon and finished through the standby after the failover. Without
+  // the connection entry the standby would answer the connection's next
+  // segment with a reset (IPVS schedules only a SYN). A real server on the
+  // failing node itself (a streamline pair) cannot carry it: avoided.
+  const carriedConnection = (n1: string, floating: readonly string[]) => {
+    for (const s of services) {
+      if (s.director !== n1 || s.protocol !== 'tcp' || s.kind !== 'http') continue;
+      const live = s.reals.filter((r) => r.weight > 0);
+      const avoid = live.filter((r) => r.local || hostOf(r.address)?.name === n1).map((r) => hostPort(r.address, r.port));
+      if (live.length === avoid.length) continue;
+      for (const t of s.targets) {
+        const c = clientFor(t.address);
+        if (!c || !floating.includes(t.address)) continue;
+        const reals = live.map((r) => `${hostPort(r.address, r.port)}=${r.local ? s.director : hostOf(r.address)?.name ?? r.address}`);
+        return { client: c.name, address: t.address, port: t.port, avoid, reals };
+      }
+    }
+    return undefined;
+  };
   for (const s of services) {
     if (!activeFirst(s.director)) continue;
     serviceCheck(s);
@@ -740,12 +762,31 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
     // Repaired, it comes back as a rebooted node would before its daemon
     // starts: the daemon stopped (what it held, released), the links back.
     const ifaces = links.filter((l) => l.host === n1).map((l) => l.iface).join(',');
+    const carry = standby !== undefined && pair.connection_sync ? carriedConnection(n1, floating) : undefined;
+    if (carry) {
+      add({
+        id: pairId('ha.sync', hp),
+        name: `a connection of client ${carry.client} to ${endpoint('tcp', carry.address, carry.port)} through ${n1}, held open: ${n2} learns it from ${n1}'s sync daemon`,
+        expected: `ipvsadm -L -n -c on ${n2} lists it, to the same real server as on ${n1}`,
+        needs: NEEDS_IPVS,
+        run: ['ha-sync', carry.client, carry.address, String(carry.port), n1, n2, carry.avoid.join(',') || '-', ...carry.reals],
+      });
+    }
     add({
       id: pairId('ha.failover', hp),
       name: `${n1} fails (its links cut): ${floating.join(', ')} ${floating.length === 1 ? 'moves' : 'move'} to ${n2}`,
       expected: `on ${n2} within the dead time (${deadtime} s) and a margin; ${n1}, repaired (links back, ${daemon} not started), holds none`,
       run: ['ha-failover', n1, n2, kind, String(deadtime), ifaces, ...floating],
     });
+    if (carry) {
+      add({
+        id: pairId('ha.carried', hp),
+        name: `the connection client ${carry.client} held open through ${n1} goes on through ${n2} after the failover`,
+        expected: `its request, finished after the failover, answered by the real server it had before (the sync daemon's connection entry)`,
+        needs: NEEDS_IPVS,
+        run: ['ha-carried', carry.client, n2],
+      });
+    }
     // the other pairs, each on its preferred node (the lab hands every pair
     // back before the next one's failover), are not moved by this one's
     for (const o of has) {

@@ -314,6 +314,28 @@ test('a pair of directors: the floating addresses first, the services through th
   assert.deepEqual(v.needs, ['distro:debian12', 'keepalived', 'vrrp']);
 });
 
+test('connection synchronisation: a connection held open through the active director, learned by the standby, finished through it after the failover; none without connection_sync', () => {
+  for (const distro of ['debian', 'debian12']) {
+    const p = plan(TWIN(distro));
+    const ids = p.checks.map((c) => c.id);
+    // opened just before the failover, finished just after it (nothing between: the held request waits)
+    assert.equal(ids[ids.indexOf('ha.failover') - 1], 'ha.sync', distro);
+    assert.equal(ids[ids.indexOf('ha.failover') + 1], 'ha.carried', distro);
+    assert.deepEqual(check(p, 'ha.sync').run, ['ha-sync', 'c0', '10.5.0.100', '80', 'd1', 'd2', '-', '10.6.0.10:80=r1', '10.6.0.11:80=r2']);
+    assert.deepEqual(check(p, 'ha.carried').run, ['ha-carried', 'c0', 'd2']);
+    // the sync daemon and IPVS's connection entries are the kernel's: the VM runs them
+    for (const id of ['ha.sync', 'ha.carried']) assert.equal(check(p, id).needs, NEEDS_IPVS, `${distro} ${id}`);
+  }
+  // connection_sync: false: nothing to carry a connection over, no such check
+  const off = plan(TWIN('debian').replace('  auth: { method: crc }', '  auth: { method: crc }\n  connection_sync: false'));
+  assert.ok(!off.checks.some((c) => /^ha\.(sync|carried)/.test(c.id)));
+  // a streamline pair: a connection to the active node's own share cannot outlive it (avoided)
+  const s = plan(readFileSync(example('streamline'), 'utf8'), 'debian12');
+  assert.deepEqual(check(s, 'ha.sync').run, ['ha-sync', 'c1', '192.168.6.240', '80', 'node1', 'node2', '192.168.6.2:80', '192.168.6.2:80=node1', '192.168.6.3:80=node2']);
+  // a pair of heartbeat nodes that are not directors carries no connection
+  assert.ok(!plan(readFileSync(example('ha-cidr'), 'utf8'), 'debian').checks.some((c) => /^ha\.(sync|carried)/.test(c.id)));
+});
+
 test('an FTP service through a pair: the pair\'s "who am I" port is below 1024, where IPVS does not take it for FTP data', () => {
   // IPVS gives port 20 and every port from 1024 of a virtual address with a
   // TCP service on port 21 to that service (passive FTP data): under real
@@ -453,8 +475,9 @@ test('two pairs of directors: each pair installed together, one after the other;
     'ha.runs.p2', 'ha.runs.p1', 'ha.holds.p2', 'ha.runs.q1', 'ha.runs.q2', 'ha.holds.q1',
     'table.p2', 'table.q1', 'svc.p2.tcp.10.70.0.80.80', 'svc.q1.tcp.10.70.0.90.8000',
     // pair p: p2 preferred, fails over to p1 (q's addresses stay on q1), comes back (auto_failback)
-    'ha.answer.p2.10.70.0.80', 'ha.failover.p2', 'ha.stays.q1.p2', 'ha.answer.p1.10.70.0.80', 'table.p1', 'svc.p1.tcp.10.70.0.80.80', 'ha.failback.p2',
+    'ha.answer.p2.10.70.0.80', 'ha.sync.p2', 'ha.failover.p2', 'ha.carried.p2', 'ha.stays.q1.p2', 'ha.answer.p1.10.70.0.80', 'table.p1', 'svc.p1.tcp.10.70.0.80.80', 'ha.failback.p2',
     // then pair q: its two addresses, each on its network; p's stay on p2; handed back (auto_failback off)
+    // (q's service on port 8000 is no HTTP one: no connection held over its failover)
     'ha.answer.q1.10.70.0.90', 'ha.answer.q1.10.71.0.1', 'ha.failover.q1', 'ha.stays.p2.q1', 'ha.answer.q2.10.70.0.90', 'ha.answer.q2.10.71.0.1',
     'table.q2', 'svc.q2.tcp.10.70.0.90.8000', 'ha.failback.q1', 'ha.restore.q1',
   ]);

@@ -3,7 +3,7 @@
 // user runs it. Between them the labs cover every forwarding method (masq,
 // gate, ipip), firewall-mark services and VRRP pairs, each pair failing over
 // while its virtual services are checked through the standby's real IPVS
-// table. In the VM every check runs: one reported "not run" fails here. A
+// table, and a connection held open across a failover (the sync daemon). In the VM every check runs: one reported "not run" fails here. A
 // heartbeat pair of directors is not among them, for time: ha-lb on debian
 // passed in the VM by hand (LVSGEN_LAB_VM=ha-lb:debian; docs/lab.md, "The VM
 // mode"), in 16 minutes.
@@ -48,7 +48,7 @@ function labs(spec: string[]): Lab[] {
 }
 
 /** What a lab proves under real IPVS: its forwarding methods (and firewall marks) and the kinds of pair that fail over through a checked table. */
-function covers(lab: Lab): { forward: Set<string>; pairs: Set<string> } {
+function covers(lab: Lab): { forward: Set<string>; pairs: Set<string>; carried: boolean } {
   const hosts = pipeline(lab.text, lab.distro).model.hosts;
   const forward = new Set<string>(hosts.flatMap((h) => [...forwardMethods(h)]));
   if (hosts.some((h) => h.director?.services.some((s) => s.fwmark !== undefined))) forward.add('fwmark');
@@ -59,16 +59,19 @@ function covers(lab: Lab): { forward: Set<string>; pairs: Set<string> } {
     // the standby's table is compared with lvsgen ipvsadm's prediction after the failover
     if (plan.checks.some((x) => x.id === `table.${standby}`) && kind) pairs.add(kind);
   }
-  return { forward, pairs };
+  // a connection held open through the failover (the sync daemon's entry on the standby)
+  const carried = plan.checks.some((x) => x.id.startsWith('ha.carried'));
+  return { forward, pairs, carried };
 }
 
 const chosen = process.env.LVSGEN_LAB_VM ? process.env.LVSGEN_LAB_VM.split(/[\s,]+/).filter(Boolean) : DEFAULT;
 
 describe('lvsgen lab --vm (real IPVS in a VM)', () => {
-  it('the default labs cover masq, gate, ipip and firewall marks, and VRRP failovers through a checked table', () => {
+  it('the default labs cover masq, gate, ipip and firewall marks, VRRP failovers through a checked table, and a connection carried over a failover', () => {
     const all = labs(DEFAULT).map(covers);
     assert.deepEqual([...new Set(all.flatMap((c) => [...c.forward]))].sort(), ['fwmark', 'gate', 'ipip', 'masq']);
     assert.deepEqual([...new Set(all.flatMap((c) => [...c.pairs]))].sort(), ['vrrp']);
+    assert.ok(all.some((c) => c.carried), 'no default lab holds a connection over a failover (ha.carried)');
   });
 
   for (const lab of labs(chosen)) {

@@ -209,7 +209,7 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
     // sorry server at one of our addresses is a NAT real server too: IPVS
     // rewrites its replies only if they come back through the director.
     let gateway: string | undefined = spec.gateway;
-    const natService = myServices.find((vs) => vs.forward === 'masq') ?? services.find((vs) => vs.forward === 'masq' && isSorryServer(t, vs, own));
+    const natService = myServices.find((vs) => vs.forward === 'masq') ?? services.find((vs) => vs.forward === 'masq' && isSorryServer(t, vs, own) && !vipOf(vs).address.includes(':'));
     if (gateway === undefined && natService !== undefined && !isDirector) {
       const d = directors[0];
       // The pair that runs the server's NAT services (validation keeps it to one).
@@ -230,10 +230,12 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
     if (gwDevice && gateway !== undefined) gwDevice.gateway = gateway;
     // IPv6 default gateway of a NAT real server of an IPv6 service: the director's
     // IPv6 address on the server's network (IPVS NAT needs the replies back through it);
-    // through a pair of directors, the pair's IPv6 floating address there.
+    // through a pair of directors, the pair's IPv6 floating address there. A
+    // sorry server of an IPv6 NAT service at one of our addresses likewise.
     let gateway6: { address: string; device: string } | undefined;
     const d6 = directors[0];
-    const natService6 = myServices.find((vs) => vs.forward === 'masq' && vipOf(vs).address.includes(':'));
+    const nat6 = (vs: VirtualServiceSpec) => vs.forward === 'masq' && vipOf(vs).address.includes(':');
+    const natService6 = myServices.find(nat6) ?? services.find((vs) => nat6(vs) && isSorryServer(t, vs, own));
     const natPair6 = natService6 !== undefined ? dPairs.find((p) => runnersOf.get(natService6)!.every((r) => p.spec.nodes.includes(r))) : undefined;
     // The addresses the server may route through: the pair's IPv6 floating ones, else the director's.
     const gateways6 = isDirector || natService6 === undefined ? [] : natPair6 !== undefined ? floating6(natPair6.spec).map((f) => parseCidr6(f)) : d6 !== undefined ? ifaces.get(d6)!.flatMap((x) => x.cidr6) : [];
@@ -648,10 +650,10 @@ function sorryServerPorts(t: Topology, vs: VirtualServiceSpec, own: readonly Hos
   return [{ protocol: vs.protocol, from: fb.port, to: fb.port }];
 }
 
-/** Whether the host of interfaces OWN is the service's sorry server: its fallback is one of the host's addresses. */
+/** Whether the host of interfaces OWN is the service's sorry server: its fallback is one of the host's addresses (IPv4, or IPv6 for an IPv6 service). */
 function isSorryServer(t: Topology, vs: VirtualServiceSpec, own: readonly HostIface[]): boolean {
   const fb = fallbackOf(t, vs);
-  return fb !== undefined && own.some((i) => i.cidr.address === fb.address);
+  return fb !== undefined && own.some((i) => i.cidr.address === fb.address || i.cidr6.some((c) => c.address === fb.address));
 }
 
 /** A service as the files' comments name it: `tcp 10.1.3.61:80`, or `fwmark 1: tcp 10.1.3.61:80, 10.1.3.61:443`. */
@@ -739,7 +741,11 @@ function virtualBlock(t: Topology, vs: VirtualServiceSpec, ds: DirectorService):
   if (c.port !== undefined || ds.fwmark !== undefined) block.checkport = c.port ?? servicePort(vs);
   if (c.timeout !== undefined) block.checktimeout = c.timeout;
   const fb = fallbackOf(t, vs);
-  if (fb !== undefined) block.fallback = { address: fb.address, port: fb.port, forward: vs.forward };
+  // ldirectord(8), "IPv6": inside a virtual6= block the sorry server is
+  // fallback6= (fallback= there is a configuration error), bracketed: its
+  // parse_fallback takes a trailing `:WORD` as the port, so a bare IPv6
+  // address would lose its last group.
+  if (fb !== undefined) block.fallback = { key: ds.ipv6 ? 'fallback6' : 'fallback', target: hostPort(fb.address, fb.port), address: fb.address, port: fb.port, forward: vs.forward };
   return block;
 }
 

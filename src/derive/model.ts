@@ -199,7 +199,7 @@ export interface VirtualBlock {
   checkport?: number;
   checktimeout?: number;
   /** The sorry server, with the service's forwarding method (ldirectord's default, gate, is wrong under NAT). */
-  fallback?: { address: string; port: number; forward: 'masq' | 'gate' | 'ipip' };
+  fallback?: { key: 'fallback' | 'fallback6'; target: string; address: string; port: number; forward: 'masq' | 'gate' | 'ipip' };
   reals: RealServerLine[];
 }
 

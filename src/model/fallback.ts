@@ -10,7 +10,7 @@
 // method (its protocol is the service's: ldirectord and keepalived add the
 // sorry server to that service), and takes the cluster default
 // (`ldirectord.fallback`) only for services it fits.
-import { splitEndpoint } from './net.js';
+import { canonicalIPv6, isIPv6, splitEndpoint } from './net.js';
 import type { Topology, VirtualServiceSpec } from './schema.js';
 
 export interface Fallback {
@@ -20,9 +20,18 @@ export interface Fallback {
   from: 'service' | 'default';
 }
 
-/** `ADDRESS` or `ADDRESS:PORT`; without a port, the virtual port. */
+/**
+ * `ADDRESS` or `ADDRESS:PORT`, an IPv6 address bare or `[ADDRESS]:PORT`
+ * (canonical, as the model keeps IPv6 addresses); without a port, the virtual port.
+ */
 export function splitFallback(text: string, virtualPort: number): { address: string; port: number } {
+  if (isIPv6(text)) return { address: canonicalIPv6(text), port: virtualPort };
   return text.includes(':') ? splitEndpoint(text) : { address: text, port: virtualPort };
+}
+
+/** Whether a fallback, as written, is an IPv6 sorry server. */
+export function isIPv6Fallback(text: string): boolean {
+  return text.startsWith('[') || isIPv6(text);
 }
 
 /**
@@ -38,8 +47,9 @@ export function fallbackOf(t: Topology, vs: VirtualServiceSpec): Fallback | unde
   const vport = splitEndpoint(vs.virtual).port;
   if (vs.fallback !== undefined) return { ...splitFallback(vs.fallback, vport), from: 'service' };
   const d = t.ldirectord.fallback;
-  // The default is an IPv4 address: it fits no IPv6 service (one IPVS service, one family).
-  if (d === undefined || vs.virtual.startsWith('[')) return undefined;
+  // The default fits the services of its family only: one IPVS service holds
+  // one address family (ldirectord likewise keeps fallback= and fallback6= apart).
+  if (d === undefined || isIPv6Fallback(d) !== vs.virtual.startsWith('[')) return undefined;
   const f = splitFallback(d, vport);
   return f.port === vport ? { ...f, from: 'default' } : undefined;
 }

@@ -89,13 +89,19 @@ const interfaceCidr = z.string().refine((s) => isIPv4Cidr(s) || isIPv6Cidr(s), {
   ...code('invalid-cidr'),
 });
 
-/** A sorry server: `ADDRESS` (the virtual port) or `ADDRESS:PORT`. */
+/**
+ * A sorry server: `ADDRESS` (the virtual port) or `ADDRESS:PORT`; IPv6 as a
+ * bare address or `[ADDRESS]:PORT` (a bare one cannot carry a port: its last
+ * group would read as one), for an IPv6 service.
+ */
 export const fallbackEndpoint = z.string().refine(
   (s) => {
-    const m = /^([^:]+)(?::(\d{1,5}))?$/.exec(s);
-    return m !== null && isIPv4(m[1]!) && (m[2] === undefined || (Number(m[2]) >= 1 && Number(m[2]) <= 65535));
+    if (isUsableIPv6(s)) return true;
+    const m = /^(?:([^:[\]]+)|\[([^\]]+)\]):(\d{1,5})$/.exec(s) ?? /^([^:[\]]+)$/.exec(s);
+    if (m === null || (m[3] !== undefined && (Number(m[3]) < 1 || Number(m[3]) > 65535))) return false;
+    return m[1] !== undefined ? isIPv4(m[1]) : isUsableIPv6(m[2]!);
   },
-  { message: 'must be an IPv4 address, with :port or without (then the virtual port), such as 127.0.0.1:80', ...code('invalid-address') },
+  { message: 'must be an IPv4 address, with :port or without (then the virtual port), such as 127.0.0.1:80, or an IPv6 one, [ADDRESS]:PORT or bare, such as [2001:db8::9]:80 or 2001:db8::9', ...code('invalid-address') },
 );
 
 export function makeTopologySchema(distros: readonly string[]) {
@@ -223,7 +229,7 @@ export function makeTopologySchema(distros: readonly string[]) {
     check: check.default({ type: 'negotiate' }),
     fallback: fallbackEndpoint
       .optional()
-      .describe('Sorry server when every real server is down, e.g. 127.0.0.1:8080 or 10.1.3.9 (then the virtual port); added with this service\'s protocol and forwarding method (ldirectord `fallback=ip:port METHOD`, keepalived `sorry_server` and `sorry_server_lvs_method`). Overrides ldirectord.fallback. Direct routing and tunnelling keep the virtual port.'),
+      .describe('Sorry server when every real server is down, e.g. 127.0.0.1:8080 or 10.1.3.9 (then the virtual port); for an IPv6 service an IPv6 one, e.g. [2001:db8::9]:8080 or 2001:db8::9 (then the virtual port): one IPVS service holds one address family. Added with this service\'s protocol and forwarding method (ldirectord `fallback=ip:port METHOD`, `fallback6=[ip]:port METHOD` for IPv6, keepalived `sorry_server` and `sorry_server_lvs_method`). Overrides ldirectord.fallback. Direct routing and tunnelling keep the virtual port.'),
     real_servers: z.array(realServer).min(1, { message: 'a virtual service needs at least one real server' }),
   });
 
@@ -280,7 +286,7 @@ export function makeTopologySchema(distros: readonly string[]) {
       quiescent: z.boolean().optional(),
       fallback: fallbackEndpoint
         .optional()
-        .describe('Default sorry server, for the virtual services it fits: those without a fallback of their own whose virtual port is its port (all of them when it has no port, e.g. 127.0.0.1). Each service gets it with its own protocol and forwarding method.'),
+        .describe('Default sorry server, for the virtual services it fits: those of its address family (an IPv4 one, e.g. 127.0.0.1, for IPv4 services; an IPv6 one, e.g. [2001:db8::9]:80 or 2001:db8::9, for IPv6 services) without a fallback of their own whose virtual port is its port (all of them when it has no port). Each service gets it with its own protocol and forwarding method.'),
     })
     .describe('Global ldirectord.cf directives; unset ones are left to ldirectord\'s defaults.');
 

@@ -2,7 +2,7 @@
 // Runs on a schema-valid topology and returns every problem it finds.
 import type { RawProblem } from './problems.js';
 import { contains, contains6, facing, floatingGateway, interfaceAddresses, overlaps, overlaps6, parseCidr, parseCidr6, splitEndpoint, type Cidr, type Cidr6 } from './net.js';
-import { fallbackOf } from './fallback.js';
+import { fallbackOf, isIPv6Fallback } from './fallback.js';
 import { IP_VS_FTP_MAX_PORTS, isFtp } from './ftp.js';
 import { isIPv4, type Topology } from './schema.js';
 import { isMatch, parseMatch, serviceDestinations, servicePort } from './fwmark.js';
@@ -253,28 +253,37 @@ export function validateTopology(t: Topology): RawProblem[] {
         message: 'check type off activates no real server (ldirectord then adds neither the real servers nor the fallback; keepalived has no such checker): use on (always in, unchecked), connect, ping or negotiate',
       });
     }
+    // The sorry server is of the service's family (one IPVS service, one
+    // family): the other family's is refused in ipv6ServiceProblems or here.
+    if (vip !== undefined && !v6 && vs.fallback !== undefined && isIPv6Fallback(vs.fallback)) {
+      add({ code: 'invalid-value', path: [...at, 'fallback'], message: 'an IPv4 service cannot fall back to an IPv6 sorry server: one IPVS service holds one address family' });
+    }
     const fb = fallbackOf(t, vs);
-    if (fb !== undefined && vip !== undefined && !v6) {
+    if (fb !== undefined && vip !== undefined && fb.address.includes(':') === v6) {
       const fbAt = fb.from === 'service' ? [...at, 'fallback'] : ['ldirectord', 'fallback'];
       // Validated per service: the default is written into each block it fits.
       if (vs.forward !== 'masq' && fb.port !== vip.port) {
         add({ code: 'invalid-port', path: fbAt, message: `fallback port ${fb.port} differs from the virtual port ${vip.port}: IPVS direct routing and tunnelling keep the port; only NAT (masq) maps ports` });
       }
       // NAT and direct routing reach a server only on a network the director is
-      // on (or on the director itself: 127.0.0.0/8, its own addresses); tunnelling reaches any.
+      // on (or on the director itself: 127.0.0.0/8, its own addresses); tunnelling
+      // reaches any. An IPv6 sorry server is on one of the director's IPv6 networks.
       const local = fb.address.startsWith('127.');
+      const onNetwork = (d: string) =>
+        v6 ? ifaces6Of(d).some((a) => a.cidr.address === fb.address || contains6(a.cidr, fb.address)) : ifacesOf(d).some((a) => a.cidr.address === fb.address || contains(a.cidr, fb.address));
       for (const d of vs.forward === 'ipip' || local ? [] : runners) {
-        const dIfs = ifacesOf(d);
-        if (dIfs.some((a) => a.cidr.address === fb.address) || dIfs.some((a) => contains(a.cidr, fb.address))) continue;
-        const message = `fallback ${fb.address} is on no network of director ${d} (${vs.forward === 'masq' ? 'NAT' : 'direct routing'} reaches a sorry server only there, or on the director itself such as 127.0.0.1)`;
+        if (onNetwork(d)) continue;
+        const message = `fallback ${fb.address} is on no ${v6 ? 'IPv6 ' : ''}network of director ${d} (${vs.forward === 'masq' ? 'NAT' : 'direct routing'} reaches a sorry server only there, or on the director itself${v6 ? '' : ' such as 127.0.0.1'})`;
         if (!problems.some((p) => p.message === message && p.path.join('.') === fbAt.join('.'))) add({ code: 'unreachable-real-server', path: fbAt, message });
       }
       // Direct routing and tunnelling send the sorry server the packets
       // addressed to the virtual address: a host of the topology gets the
-      // address on a non-ARPing lo (and tunl0) as a real server does
-      // (derive.ts); a machine outside it is the operator's to set up.
-      if (vs.forward !== 'masq' && !local && !hostNames.some((n) => ifacesOf(n).some((a) => a.cidr.address === fb.address))) {
-        const message = `fallback ${fb.address} is no host of the topology: lvsgen cannot configure it; it must hold ${vip.address} on a non-ARPing loopback alias (arp_ignore 1, arp_announce 2)${vs.forward === 'ipip' ? ', load ipip with tunl0 up and rp_filter 0 on tunl0 and all' : ''} and serve port ${vip.port}, or the packets ${vs.forward === 'ipip' ? 'tunnelled' : 'routed'} to it are dropped (README, "fallback")`;
+      // address on a non-ARPing lo (and tunl0) as a real server does, an IPv6
+      // one as a /128 on lo (derive.ts); a machine outside it is the operator's to set up.
+      const isHost = (n: string) => (v6 ? ifaces6Of(n).some((a) => a.cidr.address === fb.address) : ifacesOf(n).some((a) => a.cidr.address === fb.address));
+      if (vs.forward !== 'masq' && !local && !hostNames.some(isHost)) {
+        const hold = v6 ? `${vip.address} on lo as a /128` : `${vip.address} on a non-ARPing loopback alias (arp_ignore 1, arp_announce 2)`;
+        const message = `fallback ${fb.address} is no host of the topology: lvsgen cannot configure it; it must hold ${hold}${vs.forward === 'ipip' ? ', load ipip with tunl0 up and rp_filter 0 on tunl0 and all' : ''} and serve port ${vip.port}, or the packets ${vs.forward === 'ipip' ? 'tunnelled' : 'routed'} to it are dropped (README, "fallback")`;
         if (!problems.some((p) => p.message === message && p.path.join('.') === fbAt.join('.'))) add({ code: 'outside-sorry-server', path: fbAt, message, severity: 'warning' });
       }
     }
@@ -599,18 +608,17 @@ function realServerOptionProblems(
  * IPv6 tunnel device on each real server (IPVS encapsulates an IPv6 packet
  * in IPv6: ip6tnl's ip6tnl0, with its own reverse-path and MTU questions),
  * which lvsgen does not write; direct routing is written (the virtual address
- * on the real servers' lo, a /128). ip_vs_ftp and
- * the sorry server are written for IPv4; a persistence netmask is an IPv4
- * mask (ldirectord.cf(5) wants a prefix length for IPv6). An IPv4 sorry
- * server behind an IPv6 service would mix the families in one IPVS service,
- * which IPVS refuses for NAT.
+ * on the real servers' lo, a /128). ip_vs_ftp is written for IPv4;
+ * a persistence netmask is an IPv4 mask (ldirectord.cf(5) wants a prefix
+ * length for IPv6). An IPv4 sorry server behind an IPv6 service would mix
+ * the families in one IPVS service, which IPVS refuses for NAT.
  */
 function ipv6ServiceProblems(vs: Topology['virtual_services'][number], at: Array<string | number>): RawProblem[] {
   const out: RawProblem[] = [];
   if (vs.forward === 'ipip') out.push({ code: 'unsupported', path: [...at, 'forward'], message: 'an IPv6 virtual service is balanced through NAT (masq) or direct routing (gate): lvsgen does not write IPv6 tunnelling yet (IPVS would encapsulate in IPv6, for an ip6tnl device on each real server)' });
   if (isFtp(vs)) out.push({ code: 'unsupported', path: [...at, 'virtual'], message: 'FTP over IPv6 is not supported yet (lvsgen writes ip_vs_ftp for IPv4 services)' });
   if (vs.netmask !== undefined) out.push({ code: 'unsupported', path: [...at, 'netmask'], message: 'netmask is an IPv4 mask: an IPv6 service\'s persistence is per client address (no netmask)' });
-  if (vs.fallback !== undefined) out.push({ code: 'invalid-value', path: [...at, 'fallback'], message: 'an IPv6 service cannot fall back to an IPv4 sorry server: one IPVS service holds one address family' });
+  if (vs.fallback !== undefined && !isIPv6Fallback(vs.fallback)) out.push({ code: 'invalid-value', path: [...at, 'fallback'], message: 'an IPv6 service cannot fall back to an IPv4 sorry server: one IPVS service holds one address family' });
   return out;
 }
 

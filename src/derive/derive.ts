@@ -209,7 +209,9 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
     // sorry server at one of our addresses is a NAT real server too: IPVS
     // rewrites its replies only if they come back through the director.
     let gateway: string | undefined = spec.gateway;
-    const natService = myServices.find((vs) => vs.forward === 'masq') ?? services.find((vs) => vs.forward === 'masq' && isSorryServer(t, vs, own) && !vipOf(vs).address.includes(':'));
+    // (IPv4 ones only: an IPv6 service's replies take the IPv6 gateway below)
+    const nat4 = (vs: VirtualServiceSpec) => vs.forward === 'masq' && !vipOf(vs).address.includes(':');
+    const natService = myServices.find(nat4) ?? services.find((vs) => nat4(vs) && isSorryServer(t, vs, own));
     if (gateway === undefined && natService !== undefined && !isDirector) {
       const d = directors[0];
       // The pair that runs the server's NAT services (validation keeps it to one).

@@ -89,6 +89,17 @@ for (const [name, text, want] of PAIR_REFUSED) {
   });
 }
 
+test('a real server of IPv6 NAT services only: its IPv6 default gateway is the director (or the pair\'s floating address), and its IPv4 routing is left as it is (no IPv4 default gateway through the director)', () => {
+  for (const [text, via] of [[base('', WEB), '2001:db8:6::1'], [pair(PAIR_OK), '2001:db8:6::1']] as const) {
+    const web1 = generateText(text).model.hosts.find((h) => h.name === 'web1')!;
+    assert.deepEqual(web1.gateway6, { address: via, device: 'eth0' });
+    assert.equal(web1.gateway, undefined);
+  }
+  // an IPv4 NAT service beside it still gives the IPv4 gateway
+  const both = generateText(base('', `${WEB}  - virtual: 10.1.3.61:80\n    forward: masq\n    check: { type: connect }\n    real_servers: [web1]\n`)).model.hosts.find((h) => h.name === 'web1')!;
+  assert.deepEqual(both.gateway, { address: '192.168.6.1', device: 'eth0' });
+});
+
 test('accepted through a pair: IPv4 and IPv6 floating addresses, the IPv6 service on one of them (any spelling), the real server\'s IPv6 gateway the pair\'s floating address', () => {
   assert.deepEqual(problemsOf(pair(PAIR_OK)), []);
   assert.deepEqual(problemsOf(pair(PAIR_OK, '2001:DB8:3:0:0:0:0:61')), []);

@@ -7,6 +7,7 @@ import type { DerivedHost } from '../../src/derive/model.js';
 import { TopologyError } from '../../src/model/problems.js';
 import { runPipeline, type Generated, type PipelineOptions } from '../../src/pipeline.js';
 import { loadDistros } from '../../src/render/distros.js';
+import { SORRY_HOSTS } from '../support/index.js';
 
 const DISTROS = loadDistros();
 const noKeyFile = (p: string): string => {
@@ -354,39 +355,9 @@ test('a NAT sorry server that is a host of the topology takes the director as it
 // (the virtual address on a non-ARPing lo alias; under tunnelling ipip, tunl0
 // and its rp_filter), whether it is a real server of another service only or
 // of none. A fallback on the director itself (127.0.0.1) or at no host's
-// address changes no host.
-const SORRY_DR = `name: sorry-dr
-defaults: { distro: debian12 }
-hosts:
-  lb: { roles: [director], interfaces: { eth0: 10.1.0.1/24, eth1: 10.2.0.1/24 } }
-  dr: { roles: [real-server], interfaces: { eth0: 10.1.0.11/24 } }
-  web: { roles: [real-server], interfaces: { eth0: 10.2.0.11/24 } }
-  sorry: { roles: [real-server], interfaces: { eth0: 10.1.0.9/24 } }
-  sorrytun: { roles: [real-server], interfaces: { eth0: 10.2.0.9/24 } }
-virtual_services:
-  - virtual: 10.1.0.50:443
-    forward: gate
-    check: { type: connect }
-    fallback: 10.1.0.9
-    real_servers: [dr]
-  - virtual: 10.1.0.51:80
-    forward: ipip
-    check: { type: connect }
-    fallback: 10.2.0.9:80
-    real_servers: [dr]
-  - virtual: 10.1.0.50:80
-    forward: masq
-    check: { type: connect }
-    real_servers: [sorrytun]
-  - virtual: 10.1.0.52:25
-    forward: gate
-    check: { type: connect }
-    fallback: 127.0.0.1
-    real_servers: [dr]
-`;
-
+// address changes no host. The topology is SORRY_HOSTS (test/support/cases.ts).
 test('a sorry server of direct routing or tunnelling that is a host of the topology holds the virtual address on a non-ARPing lo alias, and under tunnelling loads ipip and brings tunl0 up, as a real server does', () => {
-  const g = run(SORRY_DR);
+  const g = run(SORRY_HOSTS);
   const los = (name: string) => host(g, name).loopbackAliases.map((a) => `${a.device} ${a.networkCidr === `${a.address}/32` ? a.address : a.networkCidr}`);
   // a dedicated sorry host (a real server of no service): direct routing
   const sorry = host(g, 'sorry');
@@ -413,7 +384,7 @@ test('a sorry server of direct routing or tunnelling that is a host of the topol
   assert.match(file(g, 'sorrytun', 'etc/network/interfaces.d/tunl0'), /^iface tunl0 inet manual$/m);
   assert.match(file(g, 'sorrytun', 'etc/sysctl.d/90-lvsgen.conf'), /^net\.ipv4\.conf\.all\.rp_filter = 0$[^]*^net\.ipv4\.conf\.tunl0\.rp_filter = 0$/m);
   // rhel9: firewalld lets the sorry servers' ports and the IP-in-IP packets in
-  const r9 = run(SORRY_DR, { distro: 'rhel9' });
+  const r9 = run(SORRY_HOSTS, { distro: 'rhel9' });
   assert.match(file(r9, 'sorrytun', 'etc/firewalld/policies/lvsgen-host.xml'), /<protocol value="4"\/>/);
   assert.match(file(r9, 'sorry', 'etc/firewalld/policies/lvsgen-host.xml'), /<port port="443" protocol="tcp"\/>/);
 });

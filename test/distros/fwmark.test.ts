@@ -12,7 +12,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { renderIpvsadmTable } from '../../src/render/ipvsadm-table.js';
-import { bundlesOf, exampleFile, generateText, assertKeepalivedReads, netns, ok, problemsOf, requireRoot, requireTools, sh, tempDir, unique } from '../support/index.js';
+import { bundlesOf, exampleFile, generateText, assertKeepalivedReads, netns, ok, problemsOf, requireRoot, requireTools, sh, tempDir, unique, assertRefused } from '../support/index.js';
 import { ldirectordCommands } from '../support/ldirectord-run.js';
 
 const fileOf = (distro: string, host: string, path: string) => exampleFile('fwmark', distro, host, path);
@@ -45,9 +45,7 @@ const REFUSED: Array<[name: string, services: string, want: Array<[string, strin
 ];
 for (const [name, services, want] of REFUSED) {
   test(`refused, with its path and line: ${name}`, () => {
-    const ps = problemsOf(base(services));
-    assert.deepEqual(ps.map((p) => [p.code, p.path]), want, ps.map((p) => `${p.path}: ${p.message}`).join('\n'));
-    for (const p of ps) assert.ok(p.pos, `${p.path} has its line`);
+    assertRefused(base(services), want);
   });
 }
 

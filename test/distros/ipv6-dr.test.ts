@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it, test } from 'node:test';
-import { bundlesOf, exampleFile, generateText, ifupAll, interfacesOf, link, netns, ok, problemsOf, renderCase, requireRoot, requireTools, sourced, tempDir, type Netns } from '../support/index.js';
+import { bundlesOf, exampleFile, generateText, ifupAll, interfacesOf, link, netns, ok, problemsOf, renderCase, requireRoot, requireTools, sourced, tempDir, type Netns, assertRefused } from '../support/index.js';
 
 const VIP = '2001:db8:3::62';
 
@@ -89,9 +89,7 @@ const REFUSED: Array<[name: string, text: string, want: Array<[string, string]>]
 ];
 for (const [name, text, want] of REFUSED) {
   test(`refused, with its path and line: ${name}`, () => {
-    const ps = problemsOf(text);
-    assert.deepEqual(ps.map((p) => [p.code, p.path]), want, ps.map((p) => `${p.path}: ${p.message}`).join('\n'));
-    for (const p of ps) assert.ok(p.pos, `${p.path} has its line`);
+    assertRefused(text, want);
   });
 }
 

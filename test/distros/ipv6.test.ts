@@ -16,7 +16,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it, test } from 'node:test';
 import { renderIpvsadmTable } from '../../src/render/ipvsadm-table.js';
-import { bundlesOf, exampleFile, generateText, ifupAll, interfacesOf, assertKeepalivedReads, link, netns, ok, problemsOf, renderCase, requireRoot, requireTools, sh, sourced, spawnIn, tempDir, until } from '../support/index.js';
+import { bundlesOf, exampleFile, generateText, ifupAll, interfacesOf, assertKeepalivedReads, link, netns, ok, problemsOf, renderCase, requireRoot, requireTools, sh, sourced, spawnIn, tempDir, until, assertRefused } from '../support/index.js';
 import { startLdirectord } from '../support/ldirectord-run.js';
 
 const fileOf = (distro: string, host: string, path: string) => exampleFile('lb-ipv6', distro, host, path);
@@ -51,9 +51,7 @@ const REFUSED: Array<[name: string, hosts: string, services: string, want: Array
 ];
 for (const [name, hosts, services, want] of REFUSED) {
   test(`refused, with its path and line: ${name}`, () => {
-    const ps = problemsOf(base(hosts, services));
-    assert.deepEqual(ps.map((p) => [p.code, p.path]), want, ps.map((p) => `${p.path}: ${p.message}`).join('\n'));
-    for (const p of ps) assert.ok(p.pos, `${p.path} has its line`);
+    assertRefused(base(hosts, services), want);
   });
 }
 
@@ -83,9 +81,7 @@ const PAIR_REFUSED: Array<[name: string, text: string, want: Array<[string, stri
 ];
 for (const [name, text, want] of PAIR_REFUSED) {
   test(`refused through a pair, with its path and line: ${name}`, () => {
-    const ps = problemsOf(text);
-    assert.deepEqual(ps.map((p) => [p.code, p.path]), want, ps.map((p) => `${p.path}: ${p.message}`).join('\n'));
-    for (const p of ps) assert.ok(p.pos, `${p.path} has its line`);
+    assertRefused(text, want);
   });
 }
 

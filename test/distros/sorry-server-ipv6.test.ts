@@ -16,11 +16,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it, test } from 'node:test';
-import type { Problem } from '../../src/model/problems.js';
-import { assertKeepalivedReads, generateText, ifupAll, interfacesOf, link, netns, ok, problemsOf, renderText, requireRoot, requireTools, sh, tempDir, unique } from '../support/index.js';
+import { assertKeepalivedReads, generateText, ifupAll, interfacesOf, link, netns, ok, problemsOf, renderText, requireRoot, requireTools, sh, tempDir, unique, assertRefused, serviceBlock, textFile } from '../support/index.js';
 import { ldirectordCommands } from '../support/ldirectord-run.js';
-
-const DISTROS = ['debian', 'redhat', 'debian12', 'rhel9'];
 
 /**
  * IPv6 NAT on 80 (the IPv6 default fits), IPv6 NAT on 8080 (its own, bracketed
@@ -59,21 +56,6 @@ virtual_services:
 `;
 const LD = topology('ldirectord');
 
-const problems = (text: string): Problem[] => problemsOf(text, DISTROS);
-const lbFile = (text: string, path: string) => {
-  const f = generateText(text).bundles.find((b) => b.host === 'lb')!.files.find((x) => x.path === path);
-  assert.ok(f, `lb has no ${path}`);
-  return f.content.toString();
-};
-/** One block of ldirectord.cf (from its virtual line) or keepalived.conf (from its virtual_server line). */
-const block = (text: string, start: RegExp) => {
-  const m = start.exec(text);
-  assert.ok(m, `no ${start} in\n${text}`);
-  const rest = text.slice(m.index + m[0].length);
-  const end = rest.search(/\n(?:# Virtual Service|virtual6?=|virtual_server )/);
-  return end < 0 ? rest : rest.slice(0, end);
-};
-
 const REFUSED: Array<[name: string, text: string, problems: Array<[string, string]>]> = [
   ['an IPv6 sorry server behind an IPv4 service (mixed families)', LD.replace(/(virtual: 10\.0\.0\.100:80\n)/, '$1    fallback: "[2001:db8:6::9]:80"\n'), [['invalid-value', 'virtual_services[3].fallback']]],
   ['an IPv4 sorry server behind an IPv6 service (mixed families)', LD.replace('fallback: "[2001:db8:6::9]:8080"', 'fallback: 192.168.6.9:8080'), [['invalid-value', 'virtual_services[1].fallback']]],
@@ -85,17 +67,15 @@ const REFUSED: Array<[name: string, text: string, problems: Array<[string, strin
 ];
 for (const [name, text, want] of REFUSED) {
   test(`refused, with its path and line: ${name}`, () => {
-    const ps = problems(text);
-    assert.deepEqual(ps.map((p) => [p.code, p.path]), want, ps.map((p) => `${p.path}: ${p.message}`).join('\n'));
-    for (const p of ps) assert.ok(p.pos, `${p.path} has its line`);
+    assertRefused(text, want);
   });
 }
 
 test('accepted: both backends; an IPv4 default beside IPv6 services; a direct-routing IPv6 sorry server outside the topology draws a warning naming the /128 on lo', () => {
-  assert.deepEqual(problems(LD), []);
-  assert.deepEqual(problems(topology('keepalived')), []);
-  assert.deepEqual(problems(LD.replace('fallback: "[2001:db8:6::9]:80" }', 'fallback: 192.168.6.9:80 }')), []);
-  const ps = problems(LD.replace('fallback: "2001:db8:3::9"', 'fallback: "2001:db8:3::200"'));
+  assert.deepEqual(problemsOf(LD), []);
+  assert.deepEqual(problemsOf(topology('keepalived')), []);
+  assert.deepEqual(problemsOf(LD.replace('fallback: "[2001:db8:6::9]:80" }', 'fallback: 192.168.6.9:80 }')), []);
+  const ps = problemsOf(LD.replace('fallback: "2001:db8:3::9"', 'fallback: "2001:db8:3::200"'));
   assert.deepEqual(ps.map((p) => [p.severity, p.code, p.path]), [['warning', 'outside-sorry-server', 'virtual_services[2].fallback']]);
   assert.match(ps[0]!.message, /must hold 2001:db8:3::100 on lo as a \/128 and serve port 443/);
 });
@@ -115,12 +95,12 @@ test('the cluster default goes to the services of its family: an IPv6 one to the
 });
 
 test('ldirectord.cf: fallback6=[ADDRESS]:PORT with the service\'s method in each IPv6 block; ldirectord parses it, and refuses fallback= or a bare address there', (t) => {
-  const cf = lbFile(LD, 'etc/ha.d/ldirectord.cf');
+  const cf = textFile(LD, 'lb', 'etc/ha.d/ldirectord.cf');
   assert.doesNotMatch(cf, /^fallback6?=/m, 'no global fallback');
-  assert.match(block(cf, /^virtual6=\[2001:db8:3::100\]:80\n/m), /^\tfallback6=\[2001:db8:6::9\]:80 masq$/m);
-  assert.match(block(cf, /^virtual6=\[2001:db8:3::100\]:8080\n/m), /^\tfallback6=\[2001:db8:6::9\]:8080 masq$/m);
-  assert.match(block(cf, /^virtual6=\[2001:db8:3::100\]:443\n/m), /^\tfallback6=\[2001:db8:3::9\]:443 gate$/m);
-  assert.doesNotMatch(block(cf, /^virtual=10\.0\.0\.100:80\n/m), /fallback/, 'the IPv6 default does not fit an IPv4 service');
+  assert.match(serviceBlock(cf, /^virtual6=\[2001:db8:3::100\]:80\n/m), /^\tfallback6=\[2001:db8:6::9\]:80 masq$/m);
+  assert.match(serviceBlock(cf, /^virtual6=\[2001:db8:3::100\]:8080\n/m), /^\tfallback6=\[2001:db8:6::9\]:8080 masq$/m);
+  assert.match(serviceBlock(cf, /^virtual6=\[2001:db8:3::100\]:443\n/m), /^\tfallback6=\[2001:db8:3::9\]:443 gate$/m);
+  assert.doesNotMatch(serviceBlock(cf, /^virtual=10\.0\.0\.100:80\n/m), /fallback/, 'the IPv6 default does not fit an IPv4 service');
   if (!requireTools(t, 'ldirectord')) return;
   const f = join(tempDir(t), `${unique('lvsgen-sorry6-')}.cf`);
   const parse = (text: string) => {
@@ -140,7 +120,7 @@ test('ldirectord.cf: fallback6=[ADDRESS]:PORT with the service\'s method in each
 
 test('ldirectord itself, every real server down: adds each IPv6 service\'s sorry server with the service\'s method, and none to the IPv4 service', async (t) => {
   if (!requireRoot(t) || !requireTools(t, 'ldirectord', 'ip', 'timeout')) return;
-  const cf = lbFile(LD, 'etc/ha.d/ldirectord.cf');
+  const cf = textFile(LD, 'lb', 'etc/ha.d/ldirectord.cf');
   const want = ['-a -t [2001:db8:3::100]:80 -r [2001:db8:6::9]:80 -m -w 1', '-a -t [2001:db8:3::100]:8080 -r [2001:db8:6::9]:8080 -m -w 1', '-a -t [2001:db8:3::100]:443 -r [2001:db8:3::9]:443 -g -w 1'];
   // ldirectord 4.12 also passes its thresholds (-x 0 -y 0): not what is proven here.
   const strip = (c: string[]) => c.map((x) => x.replace(/ -x \d+ -y \d+/, ''));
@@ -153,8 +133,8 @@ test('ldirectord itself, every real server down: adds each IPv6 service\'s sorry
 });
 
 test('keepalived.conf: sorry_server with an IPv6 address in the IPv6 virtual_servers; keepalived --config-test accepts it, and refuses an IPv4 one there', (t) => {
-  const conf = lbFile(topology('keepalived'), 'etc/keepalived/keepalived.conf');
-  const vs = (head: string) => block(conf, new RegExp(`^virtual_server ${head} \\{\\n`, 'm'));
+  const conf = textFile(topology('keepalived'), 'lb', 'etc/keepalived/keepalived.conf');
+  const vs = (head: string) => serviceBlock(conf, new RegExp(`^virtual_server ${head} \\{\\n`, 'm'));
   assert.match(vs('2001:db8:3::100 80'), /\tsorry_server 2001:db8:6::9 80\n\tsorry_server_lvs_method NAT\n/);
   assert.match(vs('2001:db8:3::100 8080'), /\tsorry_server 2001:db8:6::9 8080\n\tsorry_server_lvs_method NAT\n/);
   assert.match(vs('2001:db8:3::100 443'), /\tsorry_server 2001:db8:3::9 443\n\tsorry_server_lvs_method DR\n/);

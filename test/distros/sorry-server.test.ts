@@ -11,11 +11,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { Problem } from '../../src/model/problems.js';
-import { cli, generateText, assertKeepalivedReads, ifupAll, interfacesOf, link, netns, ok, problemsOf, renderText, requireRoot, requireTools, sh, tempDir, unique } from '../support/index.js';
+import { cli, assertKeepalivedReads, ifupAll, interfacesOf, link, netns, ok, problemsOf, renderText, requireRoot, requireTools, sh, SORRY_HOSTS, tempDir, unique, assertRefused, serviceBlock, textFile } from '../support/index.js';
 import { ldirectordCommands } from '../support/ldirectord-run.js';
-
-const DISTROS = ['debian', 'redhat', 'debian12', 'rhel9'];
 
 /** NAT on 80 (the default fits), NAT on 8080 (its own, another port), DNS over udp (the default does not fit), direct routing on 443 (its own, no port). */
 const topology = (backend: string) => `name: sorry
@@ -49,21 +46,6 @@ virtual_services:
     real_servers: [dr1]
 `;
 
-const problems = (text: string): Problem[] => problemsOf(text, DISTROS);
-const fileOf = (text: string, path: string) => {
-  const f = generateText(text).bundles.find((b) => b.host === 'lb')!.files.find((x) => x.path === path);
-  assert.ok(f, `lb has no ${path}`);
-  return f.content.toString();
-};
-/** A virtual block of ldirectord.cf, or a virtual_server of keepalived.conf, by its port. */
-const block = (text: string, start: RegExp) => {
-  const m = start.exec(text);
-  assert.ok(m, `no ${start} in\n${text}`);
-  const rest = text.slice(m.index + m[0].length);
-  const end = rest.search(/\n(?:# Virtual Service|virtual=)/);
-  return end < 0 ? rest : rest.slice(0, end);
-};
-
 const REFUSED: Array<[name: string, text: string, problems: Array<[string, string]>]> = [
   [
     'its own fallback on another port under direct routing',
@@ -84,16 +66,14 @@ const REFUSED: Array<[name: string, text: string, problems: Array<[string, strin
 ];
 for (const [name, text, want] of REFUSED) {
   test(`refused, with its path and line: ${name}`, () => {
-    const ps = problems(text);
-    assert.deepEqual(ps.map((p) => [p.code, p.path]), want, ps.map((p) => `${p.path}: ${p.message}`).join('\n'));
-    for (const p of ps) assert.ok(p.pos, `${p.path} has its line`);
+    assertRefused(text, want);
   });
 }
 
 test('accepted: both backends, and a tunnelled service may fall back to any address (one outside the topology with a warning)', () => {
-  assert.deepEqual(problems(topology('ldirectord')), []);
-  assert.deepEqual(problems(topology('keepalived')), []);
-  const ps = problems(topology('ldirectord').replace(/virtual: 10\.0\.0\.100:443\n    forward: gate/, 'virtual: 10.0.0.100:443\n    forward: ipip').replace('fallback: 127.0.0.1\n', 'fallback: 172.16.0.9\n'));
+  assert.deepEqual(problemsOf(topology('ldirectord')), []);
+  assert.deepEqual(problemsOf(topology('keepalived')), []);
+  const ps = problemsOf(topology('ldirectord').replace(/virtual: 10\.0\.0\.100:443\n    forward: gate/, 'virtual: 10.0.0.100:443\n    forward: ipip').replace('fallback: 127.0.0.1\n', 'fallback: 172.16.0.9\n'));
   assert.deepEqual(ps.map((p) => [p.severity, p.code, p.path]), [['warning', 'outside-sorry-server', 'virtual_services[3].fallback']]);
 });
 
@@ -122,12 +102,12 @@ test('a direct-routing sorry server outside the topology: validate and render wa
 });
 
 test('ldirectord.cf: a fallback in each block it fits, with the service\'s method; no global fallback=; ldirectord parses it', (t) => {
-  const cf = fileOf(topology('ldirectord'), 'etc/ha.d/ldirectord.cf');
+  const cf = textFile(topology('ldirectord'), 'lb', 'etc/ha.d/ldirectord.cf');
   assert.doesNotMatch(cf, /^fallback=/m, 'no global fallback (ldirectord gives it to every service, with gate)');
-  assert.match(block(cf, /^virtual=10\.0\.0\.100:80\n/m), /^\tfallback=127\.0\.0\.1:80 masq$/m);
-  assert.match(block(cf, /^virtual=10\.0\.0\.100:8080\n/m), /^\tfallback=192\.168\.6\.9:80 masq$/m);
-  assert.doesNotMatch(block(cf, /^virtual=10\.0\.0\.100:53\n/m), /fallback/, 'the default (port 80) does not fit a DNS service');
-  assert.match(block(cf, /^virtual=10\.0\.0\.100:443\n/m), /^\tfallback=127\.0\.0\.1:443 gate$/m);
+  assert.match(serviceBlock(cf, /^virtual=10\.0\.0\.100:80\n/m), /^\tfallback=127\.0\.0\.1:80 masq$/m);
+  assert.match(serviceBlock(cf, /^virtual=10\.0\.0\.100:8080\n/m), /^\tfallback=192\.168\.6\.9:80 masq$/m);
+  assert.doesNotMatch(serviceBlock(cf, /^virtual=10\.0\.0\.100:53\n/m), /fallback/, 'the default (port 80) does not fit a DNS service');
+  assert.match(serviceBlock(cf, /^virtual=10\.0\.0\.100:443\n/m), /^\tfallback=127\.0\.0\.1:443 gate$/m);
   if (!requireTools(t, 'ldirectord')) return;
   const f = join(tempDir(t), `${unique('lvsgen-sorry-')}.cf`);
   writeFileSync(f, cf);
@@ -142,7 +122,7 @@ test('ldirectord.cf: a fallback in each block it fits, with the service\'s metho
 
 test('ldirectord itself, every real server down: adds each service\'s sorry server with the service\'s method, and none to the DNS service ', async (t) => {
   if (!requireRoot(t) || !requireTools(t, 'ldirectord', 'ip', 'timeout')) return;
-  const cf = fileOf(topology('ldirectord'), 'etc/ha.d/ldirectord.cf');
+  const cf = textFile(topology('ldirectord'), 'lb', 'etc/ha.d/ldirectord.cf');
   const want = ['-a -t 10.0.0.100:80 -r 127.0.0.1:80 -m -w 1', '-a -t 10.0.0.100:8080 -r 192.168.6.9:80 -m -w 1', '-a -t 10.0.0.100:443 -r 127.0.0.1:443 -g -w 1'];
   // ldirectord 4.12 also passes its thresholds (-x 0 -y 0): not what is proven here.
   const strip = (c: string[]) => c.map((x) => x.replace(/ -x \d+ -y \d+/, ''));
@@ -160,8 +140,8 @@ test('ldirectord itself, every real server down: adds each service\'s sorry serv
 });
 
 test('keepalived.conf: sorry_server with sorry_server_lvs_method per service where it fits; keepalived --config-test accepts it', (t) => {
-  const conf = fileOf(topology('keepalived'), 'etc/keepalived/keepalived.conf');
-  const vs = (port: number) => block(conf, new RegExp(`^virtual_server 10\\.0\\.0\\.100 ${port} \\{\\n`, 'm'));
+  const conf = textFile(topology('keepalived'), 'lb', 'etc/keepalived/keepalived.conf');
+  const vs = (port: number) => serviceBlock(conf, new RegExp(`^virtual_server 10\\.0\\.0\\.100 ${port} \\{\\n`, 'm'));
   assert.match(vs(80), /\tsorry_server 127\.0\.0\.1 80\n\tsorry_server_lvs_method NAT\n/);
   assert.match(vs(8080), /\tsorry_server 192\.168\.6\.9 80\n\tsorry_server_lvs_method NAT\n/);
   assert.doesNotMatch(vs(53), /sorry_server/);
@@ -179,33 +159,8 @@ test('keepalived.conf: sorry_server with sorry_server_lvs_method per service whe
 // its lo alias up, its sysctl drop-in applies, and then it answers a packet
 // for the virtual address sent to its MAC address but no ARP request for
 // it; ifupdown plans ipip and tunl0 for the tunnelling one (this machine's
-// kernel has no ipip: tunnel.test.ts brings tunl0 up where it has).
-const SORRY_HOSTS = `name: sorry-hosts
-defaults: { distro: debian12 }
-hosts:
-  lb: { roles: [director], interfaces: { eth0: 10.1.0.1/24, eth1: 10.2.0.1/24 } }
-  dr: { roles: [real-server], interfaces: { eth0: 10.1.0.11/24 } }
-  sorry: { roles: [real-server], interfaces: { eth0: 10.1.0.9/24 } }
-  sorrytun: { roles: [real-server], interfaces: { eth0: 10.2.0.9/24 } }
-  sorrynat: { roles: [real-server], interfaces: { eth0: 10.2.0.8/24 } }
-virtual_services:
-  - virtual: 10.1.0.50:443
-    forward: gate
-    check: { type: connect }
-    fallback: 10.1.0.9
-    real_servers: [dr]
-  - virtual: 10.1.0.51:80
-    forward: ipip
-    check: { type: connect }
-    fallback: 10.2.0.9
-    real_servers: [dr]
-  - virtual: 10.1.0.50:80
-    forward: masq
-    check: { type: connect }
-    fallback: 10.2.0.8:8080
-    real_servers: [sorrytun]
-`;
-
+// kernel has no ipip: tunnel.test.ts brings tunl0 up where it has). The
+// topology is SORRY_HOSTS (test/support/cases.ts).
 test('debian12 sorry servers: ifup brings the direct-routing one\'s lo alias up and, its ARP keys applied, it answers the virtual address sent to its MAC address but no ARP for it; ifupdown plans ipip and tunl0 for the tunnelling one', async (t) => {
   if (!requireRoot(t) || !requireTools(t, 'ip', 'ifup', 'ifquery', 'sysctl', 'busybox')) return;
   const r = await renderText(t, SORRY_HOSTS, 'debian12');

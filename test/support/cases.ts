@@ -109,6 +109,47 @@ heartbeat:
   auth: { method: sha1, key: pair-secret-0123 }
 `;
 
+/**
+ * Sorry servers that are hosts of the topology (issue 14), on debian12: `sorry`
+ * (a real server of no service) is 10.1.0.50:443's under direct routing;
+ * `sorrytun` (a NAT real server of 10.1.0.50:80) is 10.1.0.51:80's under
+ * tunnelling; `sorrynat` (a real server of no service) is 10.1.0.50:80's under
+ * NAT, on port 8080. `dr` is the real server of the direct-routing and
+ * tunnelled services; `web` serves none. 10.1.0.52:25 falls back to the
+ * director itself (127.0.0.1), which changes no host.
+ */
+export const SORRY_HOSTS = `name: sorry-hosts
+defaults: { distro: debian12 }
+hosts:
+  lb: { roles: [director], interfaces: { eth0: 10.1.0.1/24, eth1: 10.2.0.1/24 } }
+  dr: { roles: [real-server], interfaces: { eth0: 10.1.0.11/24 } }
+  web: { roles: [real-server], interfaces: { eth0: 10.2.0.11/24 } }
+  sorry: { roles: [real-server], interfaces: { eth0: 10.1.0.9/24 } }
+  sorrytun: { roles: [real-server], interfaces: { eth0: 10.2.0.9/24 } }
+  sorrynat: { roles: [real-server], interfaces: { eth0: 10.2.0.8/24 } }
+virtual_services:
+  - virtual: 10.1.0.50:443
+    forward: gate
+    check: { type: connect }
+    fallback: 10.1.0.9
+    real_servers: [dr]
+  - virtual: 10.1.0.51:80
+    forward: ipip
+    check: { type: connect }
+    fallback: 10.2.0.9
+    real_servers: [dr]
+  - virtual: 10.1.0.50:80
+    forward: masq
+    check: { type: connect }
+    fallback: 10.2.0.8:8080
+    real_servers: [sorrytun]
+  - virtual: 10.1.0.52:25
+    forward: gate
+    check: { type: connect }
+    fallback: 127.0.0.1
+    real_servers: [dr]
+`;
+
 /** A streamline cluster the project has never seen: other names, addresses, numbers, and one more real server that is no director. */
 export const STREAMLINE_VARIANT = `name: web-pair
 defaults: { distro: debian }

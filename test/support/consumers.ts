@@ -11,6 +11,19 @@ import { ok, sh, unique } from './proc.js';
 export const norm = (s: string) => s.replace(/[ \t]+/g, ' ').trim();
 export const lines = (s: string) => s.split('\n').map(norm).filter((l) => l !== '');
 
+/**
+ * One virtual service of ldirectord.cf (from its virtual= or virtual6= line) or
+ * of keepalived.conf (from its virtual_server line), found by `start`: up to the
+ * next service's comment or first line. The test fails when `start` is not there.
+ */
+export function serviceBlock(text: string, start: RegExp): string {
+  const m = start.exec(text);
+  assert.ok(m, `no ${start} in\n${text}`);
+  const rest = text.slice(m.index + m[0].length);
+  const end = rest.search(/\n(?:# Virtual Service|virtual6?=|virtual_server )/);
+  return end < 0 ? rest : rest.slice(0, end);
+}
+
 /** The kernel's own configuration, when it publishes it (/proc/config.gz). */
 export function kernelConfig(): string | undefined {
   if (!existsSync('/proc/config.gz')) return undefined;

@@ -16,7 +16,7 @@
 //                into a temp dir) and their one Rendered type
 //   cases.ts     EXAMPLES, ALL_EXAMPLES, DISTROS, TODAY_DISTROS; GOLDEN_CASES, the one table
 //                of golden cases (TODAY_CASES is its today's-distros part),
-//                caseName; PAIR
+//                caseName; PAIR, SORRY_HOSTS (sorry servers that are hosts)
 //   files.ts     read, snapshotTree; an administrator's files: ADMIN_FILTER (a filter
 //                table), ADMIN_FIREWALLD_CONF and ADMIN_FIREWALLD_ZONE (firewalld, SSH only)
 //   consumers.ts norm, lines, sysctlEntries, sourced, installerCommands, assertKeepalivedReads,

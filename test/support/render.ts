@@ -30,6 +30,13 @@ export function exampleFile(name: string, distro: string, host: string, path: st
   return f.content.toString();
 }
 
+/** A file of topology text's bundle for one host (the pipeline in process), as text; the test fails when the host has no such file. */
+export function textFile(text: string, host: string, path: string): string {
+  const f = generateText(text).bundles.find((b) => b.host === host)?.files.find((x) => x.path === path);
+  assert.ok(f, `${host} has no ${path}`);
+  return f.content.toString();
+}
+
 /** Topology text through the pipeline: generate reads a file, so it is written to a temp dir (removed again). */
 export function generateText(text: string, distro?: string, env?: Record<string, string>): Generated {
   return withTempDir('lvsgen-text-', (dir) => {
@@ -112,4 +119,11 @@ export const renderCase = (t: TestContext, c: GoldenCase) => renderText(t, examp
 export function problemsOf(text: string, distros: readonly string[] = ['debian', 'redhat', 'debian12', 'rhel9']): Problem[] {
   // What loadTopology throws, or, for a valid file, its warnings.
   return checkTopology(new TextEncoder().encode(text), [...distros]).problems;
+}
+
+/** Checking topology text reports exactly `want` ([code, path] each, in order; the message is free), and each problem with its line. */
+export function assertRefused(text: string, want: ReadonlyArray<readonly [code: string, path: string]>): void {
+  const ps = problemsOf(text);
+  assert.deepEqual(ps.map((p) => [p.code, p.path]), want, ps.map((p) => `${p.path}: ${p.message}`).join('\n'));
+  for (const p of ps) assert.ok(p.pos, `${p.path} has its line`);
 }

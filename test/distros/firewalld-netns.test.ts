@@ -28,7 +28,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import type { DerivedHost } from '../../src/derive/model.js';
+import type { DerivedHost, Device } from '../../src/derive/model.js';
 import { ADMIN_FIREWALLD_CONF, ADMIN_FIREWALLD_ZONE, bundlesOf, exampleWith, generateText, link, netns, type Netns, ok, requireRoot, requireTools, sh, spawnIn, tempDir, until } from '../support/index.js';
 
 // Runs in the real server's network namespace, in a mount namespace of its own:
@@ -145,6 +145,26 @@ function destinations(h: DerivedHost): string[] {
   const own = h.devices[0]!.address;
   const vips = h.loopbackAliases.map((a) => (a.prefix === 32 ? a.address : a.network.replace(/\.0$/, '.77')));
   return [own, ...vips];
+}
+
+/**
+ * A NAT director's namespace between a client's (on its first device, the
+ * front) and a real server's (on its second, the back), the director holding
+ * the derived addresses of both devices, IPv4 and its own IPv6 ones (no
+ * virtual address); the client and the real server get no address here.
+ */
+function natDirector(t: TestContext, d: DerivedHost): { dr: Netns; rs: Netns; cl: Netns; front: Device; back: Device } {
+  const dr = netns(t, 'lvfd');
+  const rs = netns(t, 'lvfr');
+  const cl = netns(t, 'lvfc');
+  const [front, back] = [d.devices[0]!, d.devices[1]!];
+  link(dr, front.device, cl, 'eth0');
+  link(dr, back.device, rs, 'eth0');
+  for (const dev of [front, back]) {
+    ok(dr.ip('addr', 'add', `${dev.address}/${dev.prefix}`, 'dev', dev.device), `director ${dev.address}`);
+    for (const a of dev.ipv6.filter((x) => x.purpose === null)) ok(dr.ip('-6', 'addr', 'add', `${a.address}/${a.prefix}`, 'dev', dev.device, 'nodad'), `director ${a.address}`);
+  }
+  return { dr, rs, cl, front, back };
 }
 
 for (const c of CASES) {
@@ -278,16 +298,7 @@ test('lb-ipv6/rhel9/director: the real firewalld forwards the server network\'s 
   writeFileSync(join(dir, 'lvsgen-nat.xml'), nat);
   writeFileSync(join(dir, 'segment.py'), SEGMENT);
 
-  const dr = netns(t, 'lvfd');
-  const rs = netns(t, 'lvfr');
-  const cl = netns(t, 'lvfc');
-  const [front, back] = [d.devices[0]!, d.devices[1]!];
-  link(dr, front.device, cl, 'eth0');
-  link(dr, back.device, rs, 'eth0');
-  for (const dev of [front, back]) {
-    ok(dr.ip('addr', 'add', `${dev.address}/${dev.prefix}`, 'dev', dev.device), `director ${dev.address}`);
-    for (const a of dev.ipv6.filter((x) => x.purpose === null)) ok(dr.ip('-6', 'addr', 'add', `${a.address}/${a.prefix}`, 'dev', dev.device, 'nodad'), `director ${a.address}`);
-  }
+  const { dr, rs, cl, front, back } = natDirector(t, d);
   const rdev = real.devices[0]!;
   const rs4 = rdev.address;
   const rs6 = rdev.ipv6[0]!.address;
@@ -429,16 +440,7 @@ test('an IPv6-only NAT director on rhel9: lvsgen-nat holds the IPv6 server netwo
   writeFileSync(join(dir, 'answer6.py'), ANSWER6);
   writeFileSync(join(dir, 'connect6.py'), CONNECT6);
 
-  const dr = netns(t, 'lvfd');
-  const rs = netns(t, 'lvfr');
-  const cl = netns(t, 'lvfc');
-  const [front, back] = [d.devices[0]!, d.devices[1]!];
-  link(dr, front.device, cl, 'eth0');
-  link(dr, back.device, rs, 'eth0');
-  for (const dev of [front, back]) {
-    ok(dr.ip('addr', 'add', `${dev.address}/${dev.prefix}`, 'dev', dev.device), `director ${dev.address}`);
-    for (const a of dev.ipv6.filter((x) => x.purpose === null)) ok(dr.ip('-6', 'addr', 'add', `${a.address}/${a.prefix}`, 'dev', dev.device, 'nodad'), `director ${a.address}`);
-  }
+  const { dr, rs, cl, front, back } = natDirector(t, d);
   const real = g.model.hosts.find((x) => x.name === 'web1')!;
   const rs6 = real.devices[0]!.ipv6[0]!;
   ok(rs.ip('-6', 'addr', 'add', `${rs6.address}/${rs6.prefix}`, 'dev', 'eth0', 'nodad'), 'real server IPv6 address');

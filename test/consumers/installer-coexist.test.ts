@@ -24,20 +24,7 @@ import { dirname, join } from 'node:path';
 import { after, test, type TestContext } from 'node:test';
 import { portText } from '../../src/derive/ports.js';
 import { BLOCK_BEGIN, BLOCK_END, interfacesDevices, mergeFile, mergeInterfaces, parsePlan, type Plan } from '../../src/render/plan.js';
-import { ADMIN_FIREWALLD_CONF, ADMIN_FIREWALLD_ZONE, bareNetns, bundleResourceScripts, bundlesOf, checkPrograms, consumerOf, link, netns, type Netns, ok, type Ran, read, render, requireRoot, requireTools, sh, snapshotTree, STUB_NOT_RUNNING, tempDir, bootLvsgenProfiles } from '../support/index.js';
-
-const STUB_LOG = 'lvsgen-stub.log';
-const STUB = `#!/bin/sh
-# lvsgen consumer-test stub: log argv; fail when asked to
-printf '%s\\n' "$0 $*" >>/${STUB_LOG}
-# like a fresh host: no daemon runs yet (status, is-active)
-${STUB_NOT_RUNNING}
-if [ "$0 $*" = "\${LVSGEN_STUB_FAIL-}" ]; then
-	echo "stub: $0 fails on purpose" >&2
-	exit 1
-fi
-exit 0
-`;
+import { ADMIN_FIREWALLD_CONF, ADMIN_FIREWALLD_ZONE, bareNetns, bundleResourceScripts, bundlesOf, checkPrograms, consumerOf, link, netns, type Netns, ok, type Ran, read, render, requireRoot, requireTools, sh, snapshotTree, tempDir, bootLvsgenProfiles, LOGGING_STUB, LOGGING_STUB_LOG } from '../support/index.js';
 
 /** An administrator's file: its bytes and mode (the plan's mode, so a merge keeps it). */
 interface AdminFile {
@@ -195,6 +182,13 @@ async function hostOf(_t: TestContext, distro: string, host: string, ex = 'lb-na
 
 const modeOf = (p: string) => lstatSync(p).mode & 0o7777;
 const commandsOf = (h: Host) => h.plan.actions.flatMap((a) => [...a.before, ...a.commands].map((c) => c.words.join(' ')));
+/** The devices lvsgen's ifupdown drop-ins on the host configure (interfacesDevices, as install.sh finds them). */
+const lvsgenDevices = (h: Host) => interfacesDevices(h.plan.files.filter((f) => f.merge === 'ifupdown').map((f) => ({ merge: f.merge, content: read(join(h.bundle, f.path)) })));
+/** The root's installed /etc/network/interfaces as ifupdown run outside the root reads it: written to `file`, its source line naming the root's interfaces.d. Returns `file`. */
+function rootedInterfaces(root: string, file: string): string {
+  writeFileSync(file, read(join(root, 'etc/network/interfaces')).replace('source /etc/network/interfaces.d/*', `source ${root}/etc/network/interfaces.d/*`));
+  return file;
+}
 
 /** A scratch root: busybox as /bin/sh, a stub per command path of the plan, the given files. */
 function scratchRoot(t: TestContext, h: Host, files: Record<string, AdminFile>): string {
@@ -205,7 +199,7 @@ function scratchRoot(t: TestContext, h: Host, files: Record<string, AdminFile>):
   const programs = [...h.plan.actions.flatMap((a) => [...a.reload, ...a.start].map((c) => c.words[0]!).concat(a.running.slice(0, 1))), ...checkPrograms(h.plan), ...bundleResourceScripts(h.bundle)];
   for (const path of new Set([...commandsOf(h).map((c) => c.split(' ')[0]!), ...programs])) {
     mkdirSync(join(dir, dirname(path)), { recursive: true });
-    writeFileSync(join(dir, path), STUB, { mode: 0o755 });
+    writeFileSync(join(dir, path), LOGGING_STUB, { mode: 0o755 });
   }
   for (const [path, f] of Object.entries(files)) {
     mkdirSync(join(dir, dirname(path)), { recursive: true });
@@ -564,7 +558,7 @@ function realRoot(t: TestContext, h: Host, files: Record<string, AdminFile>): { 
   ok(sh('cp', ['-a', '/etc/alternatives', join(dir, 'etc/')]), 'copy /etc/alternatives');
   // netbase's names, as on every host: firewalld resolves the protocols its policies name (esp, ...).
   for (const f of ['protocols', 'services']) copyFileSync(`/etc/${f}`, join(dir, 'etc', f));
-  writeFileSync(join(dir, 'lvsgen-stub'), STUB, { mode: 0o755 });
+  writeFileSync(join(dir, 'lvsgen-stub'), LOGGING_STUB, { mode: 0o755 });
   const checkers = new Set([...checkPrograms(h.plan), '/bin/sh']);
   const programs = h.plan.actions.flatMap((a) => [...a.before, ...a.commands, ...a.reload, ...a.start].map((c) => c.words[0]!).concat(a.running.slice(0, 1)));
   const bound: string[] = [];
@@ -573,7 +567,7 @@ function realRoot(t: TestContext, h: Host, files: Record<string, AdminFile>): { 
       if (existsSync(p)) bound.push(p); // this machine's program: a stub bound over it; one it lacks stays absent (the command fails)
     } else {
       mkdirSync(join(dir, dirname(p)), { recursive: true });
-      writeFileSync(join(dir, p), STUB, { mode: 0o755 });
+      writeFileSync(join(dir, p), LOGGING_STUB, { mode: 0o755 });
     }
   }
   for (const [path, f] of Object.entries(files)) {
@@ -742,8 +736,7 @@ test("lb-nat/debian12/director: lvsgen's stanzas keep the host's gateway, DNS, M
 
   // ifupdown reads the host's files as installed: one inet stanza per device, with the kept options.
   const work = tempDir(t, 'lvsgen-coexist-');
-  const main = join(work, 'interfaces');
-  writeFileSync(main, read(join(root, 'etc/network/interfaces')).replace('source /etc/network/interfaces.d/*', `source ${root}/etc/network/interfaces.d/*`));
+  const main = rootedInterfaces(root, join(work, 'interfaces'));
   const listed = ok(sh('ifquery', ['-i', main, '--list']), 'ifquery --list').stdout.split('\n').filter((l) => l !== '');
   assert.deepEqual([...listed].sort(), ['eth0', 'eth0:0', 'eth1', 'eth2', 'lo'], listed.join(' '));
   const q = ok(sh('ifquery', ['-i', main, 'eth0']), 'ifquery eth0').stdout;
@@ -826,8 +819,7 @@ test("lb-nat/debian12/director: the administrator's /etc/network/interfaces is k
   const MAIN = '/etc/network/interfaces';
   assert.equal(h.plan.files.find((f) => f.path === MAIN)?.merge, 'interfaces', 'the plan merges the main interfaces file');
   const admin: Record<string, AdminFile> = { [MAIN]: { text: MAIN_ADMIN, mode: 0o644 } };
-  const dropIns = h.plan.files.filter((f) => f.merge === 'ifupdown').map((f) => ({ merge: f.merge, content: read(join(h.bundle, f.path)) }));
-  const devices = interfacesDevices(dropIns);
+  const devices = lvsgenDevices(h);
   assert.deepEqual([...devices].sort(), ['eth0', 'eth0:0', 'eth1'], 'lvsgen manages eth0, eth0:0 and eth1');
 
   const root = scratchRoot(t, h, admin);
@@ -849,8 +841,7 @@ test("lb-nat/debian12/director: the administrator's /etc/network/interfaces is k
 
   // ifupdown reads the installed files: the administrator's devices and lvsgen's, each once.
   const work = tempDir(t, 'lvsgen-coexist-');
-  const rootedMain = join(work, 'interfaces');
-  writeFileSync(rootedMain, main.replace('source /etc/network/interfaces.d/*', `source ${root}/etc/network/interfaces.d/*`));
+  const rootedMain = rootedInterfaces(root, join(work, 'interfaces'));
   const listed = ok(sh('ifquery', ['-i', rootedMain, '--list']), 'ifquery --list').stdout.split('\n').filter((l) => l !== '');
   assert.deepEqual([...listed].sort(), ['bond0', 'eth0', 'eth0:0', 'eth1', 'eth3', 'eth3.100', 'eth4', 'lo'], listed.join(' '));
   assert.match(ok(sh('ifquery', ['-i', rootedMain, 'lo']), 'ifquery lo').stdout, /^dns-nameservers: 10\.1\.3\.53$/m);
@@ -892,7 +883,7 @@ test('lb-nat/debian12/director: install.sh merges main interfaces files as merge
   if (!canRun(t, 'ifquery')) return;
   const h = await hostOf(t, 'debian12', 'director');
   const MAIN = '/etc/network/interfaces';
-  const devices = interfacesDevices(h.plan.files.filter((f) => f.merge === 'ifupdown').map((f) => ({ merge: f.merge, content: read(join(h.bundle, f.path)) })));
+  const devices = lvsgenDevices(h);
   for (const [what, text] of MAIN_VARIANTS) {
     const root = scratchRoot(t, h, { [MAIN]: { text, mode: 0o644 } });
     ok(install(h, root, ['--yes']), `${what}: install`);
@@ -932,6 +923,12 @@ const MAP_SCRIPT = `#!/bin/sh
 while read -r dev logical; do [ "$dev" = "$1" ] && { echo "$logical"; exit 0; }; done
 exit 1
 `;
+/** MAP_SCRIPT as an executable file in `dir`: its path. */
+function mapScript(dir: string): string {
+  const script = join(dir, 'map-by-name');
+  writeFileSync(script, MAP_SCRIPT, { mode: 0o755 });
+  return script;
+}
 /** The administrator's main file: eth0 (lvsgen's) mapped alone, eth1 (lvsgen's) and eth3 (theirs) mapped together. */
 const mappingAdmin = (script: string) => `# The administrator's /etc/network/interfaces: devices mapped by name
 source /etc/network/interfaces.d/*
@@ -960,11 +957,10 @@ test("lb-nat/debian12/director: a mapping naming lvsgen's eth1 and the administr
   if (!canRun(t, 'ifquery', 'ifup')) return;
   const h = await hostOf(t, 'debian12', 'director');
   const MAIN = '/etc/network/interfaces';
-  const devices = interfacesDevices(h.plan.files.filter((f) => f.merge === 'ifupdown').map((f) => ({ merge: f.merge, content: read(join(h.bundle, f.path)) })));
+  const devices = lvsgenDevices(h);
   assert.deepEqual([...devices].sort(), ['eth0', 'eth0:0', 'eth1'], 'lvsgen manages eth0, eth0:0 and eth1');
   const work = tempDir(t, 'lvsgen-mapping-');
-  const script = join(work, 'map-by-name');
-  writeFileSync(script, MAP_SCRIPT, { mode: 0o755 });
+  const script = mapScript(work);
   const text = mappingAdmin(script);
   const admin: Record<string, AdminFile> = { [MAIN]: { text, mode: 0o644 } };
 
@@ -973,8 +969,7 @@ test("lb-nat/debian12/director: a mapping naming lvsgen's eth1 and the administr
   const main = read(join(root, MAIN));
 
   // ifupdown reads the installed files: eth3 still goes through the administrator's mapping, eth1 and eth0 do not.
-  const rootedMain = join(work, 'interfaces');
-  writeFileSync(rootedMain, main.replace('source /etc/network/interfaces.d/*', `source ${root}/etc/network/interfaces.d/*`));
+  const rootedMain = rootedInterfaces(root, join(work, 'interfaces'));
   mkdirSync(join(work, 'state'));
   const plan = ok(sh('ifup', ['-n', '-v', '-i', rootedMain, '--state-dir', join(work, 'state'), '--no-scripts', 'eth0', 'eth1', 'eth3']), 'ifup -n');
   const planned = `${plan.stdout}\n${plan.stderr}`;
@@ -1034,8 +1029,7 @@ test("lb-nat/debian12/director: a mapping stanza in another interfaces.d file wh
   const MAIN = '/etc/network/interfaces';
   const DROP_IN = '/etc/network/interfaces.d/60-mappings';
   const work = tempDir(t, 'lvsgen-dropin-mapping-');
-  const script = join(work, 'map-by-name');
-  writeFileSync(script, MAP_SCRIPT, { mode: 0o755 });
+  const script = mapScript(work);
   const text = mappingDropIn(script);
   const admin: Record<string, AdminFile> = {
     [MAIN]: { text: 'source /etc/network/interfaces.d/*\n\nauto lo\niface lo inet loopback\n', mode: 0o644 },
@@ -1043,8 +1037,7 @@ test("lb-nat/debian12/director: a mapping stanza in another interfaces.d file wh
   };
   /** ifup -n of eth0, eth1 and eth3 on ROOT's files (the main file's source line pointed into ROOT). */
   const planned = (root: string, name: string) => {
-    const main = join(work, `${name}-interfaces`);
-    writeFileSync(main, read(join(root, MAIN)).replace('source /etc/network/interfaces.d/*', `source ${root}/etc/network/interfaces.d/*`));
+    const main = rootedInterfaces(root, join(work, `${name}-interfaces`));
     mkdirSync(join(work, `${name}-state`));
     const r = ok(sh('ifup', ['-n', '-v', '-i', main, '--state-dir', join(work, `${name}-state`), '--no-scripts', 'eth0', 'eth1', 'eth3']), `ifup -n (${name})`);
     return { main, out: `${r.stdout}\n${r.stderr}` };
@@ -1116,10 +1109,9 @@ test("lb-nat/debian12/director: a mapping glob (eth*) matching lvsgen's devices 
   if (!canRun(t, 'ifquery', 'ifup')) return;
   const h = await hostOf(t, 'debian12', 'director');
   const MAIN = '/etc/network/interfaces';
-  const devices = interfacesDevices(h.plan.files.filter((f) => f.merge === 'ifupdown').map((f) => ({ merge: f.merge, content: read(join(h.bundle, f.path)) })));
+  const devices = lvsgenDevices(h);
   const work = tempDir(t, 'lvsgen-glob-mapping-');
-  const script = join(work, 'map-by-name');
-  writeFileSync(script, MAP_SCRIPT, { mode: 0o755 });
+  const script = mapScript(work);
   const text = mappingGlobAdmin(script);
   const admin: Record<string, AdminFile> = { [MAIN]: { text, mode: 0o644 } };
   const root = scratchRoot(t, h, admin);
@@ -1135,8 +1127,7 @@ test("lb-nat/debian12/director: a mapping glob (eth*) matching lvsgen's devices 
   assert.equal(main, mergeInterfaces(text, read(join(h.bundle, MAIN)), devices, ['eth5']), 'as the oracle merges it');
 
   // ifupdown reads the installed files: eth3 and eth5 still go through the administrator's mapping, eth0 and eth1 are lvsgen's.
-  const rootedMain = join(work, 'interfaces');
-  writeFileSync(rootedMain, main.replace('source /etc/network/interfaces.d/*', `source ${root}/etc/network/interfaces.d/*`));
+  const rootedMain = rootedInterfaces(root, join(work, 'interfaces'));
   const query = (dev: string) => ok(sh('ifquery', ['-i', rootedMain, dev]), `ifquery ${dev}`).stdout;
   assert.match(query('eth3'), /^address: 198\.51\.100\.3$/m);
   assert.match(query('eth5'), /^address: 203\.0\.113\.5$/m);

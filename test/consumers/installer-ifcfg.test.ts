@@ -27,19 +27,7 @@ import { basename, dirname, join } from 'node:path';
 import { after, test, type TestContext } from 'node:test';
 import { ifcfgAsKeyfile, mergeFile, parsePlan, type Plan } from '../../src/render/plan.js';
 import { copyProgram, realPath } from '../support/host-package.js';
-import { checkPrograms, example, netns, type Netns, ok, type Ran, read, render, renderText, requireRoot, requireTools, run, sh, sourceFile, staticBusybox, STUB_NOT_RUNNING, tempDir, bootLvsgenProfiles } from '../support/index.js';
-
-const STUB_LOG = 'lvsgen-stub.log';
-const STUB = `#!/bin/sh
-# lvsgen consumer-test stub: log argv; fail when asked to
-printf '%s\\n' "$0 $*" >>/${STUB_LOG}
-${STUB_NOT_RUNNING}
-if [ "$0 $*" = "\${LVSGEN_STUB_FAIL-}" ]; then
-	echo "stub: $0 fails on purpose" >&2
-	exit 1
-fi
-exit 0
-`;
+import { checkPrograms, example, netns, type Netns, ok, type Ran, read, render, renderText, requireRoot, requireTools, run, sh, sourceFile, staticBusybox, tempDir, bootLvsgenProfiles, LOGGING_STUB, LOGGING_STUB_LOG } from '../support/index.js';
 
 const SCRIPTS = '/etc/sysconfig/network-scripts';
 
@@ -131,7 +119,7 @@ function scratchRoot(t: TestContext, h: Host, files: Record<string, AdminFile>):
   const programs = h.plan.actions.flatMap((a) => [...a.before, ...a.commands, ...a.reload, ...a.start].map((c) => c.words[0]!).concat(a.running.slice(0, 1)));
   for (const p of new Set([...programs, ...checkPrograms(h.plan)])) {
     mkdirSync(join(dir, dirname(p)), { recursive: true });
-    writeFileSync(join(dir, p), STUB, { mode: 0o755 });
+    writeFileSync(join(dir, p), LOGGING_STUB, { mode: 0o755 });
   }
   for (const [p, f] of Object.entries(files)) {
     mkdirSync(join(dir, dirname(p)), { recursive: true });
@@ -573,7 +561,7 @@ test("lb-ipv6/redhat/real1 (IPv6 direct routing): lvsgen's ifcfg-lo carries the 
   // scratchRoot stubs what the actions run; --uninstall's undo commands too
   for (const p of new Set(h.plan.actions.flatMap((a) => a.undo.map((c) => c.words[0]!)))) {
     mkdirSync(join(root, dirname(p)), { recursive: true });
-    writeFileSync(join(root, p), STUB, { mode: 0o755 });
+    writeFileSync(join(root, p), LOGGING_STUB, { mode: 0o755 });
   }
   ok(install(h, root, ['--yes']), 'install');
   const lo = join(root, SCRIPTS, 'ifcfg-lo');
@@ -581,13 +569,13 @@ test("lb-ipv6/redhat/real1 (IPv6 direct routing): lvsgen's ifcfg-lo carries the 
   assert.deepEqual(v, { DEVICE: 'lo', IPADDR: '127.0.0.1', NETMASK: '255.0.0.0', ONBOOT: 'yes', IPV6INIT: 'yes', IPV6ADDR: '2001:db8:3::62/128', USERCTL: 'no' });
   assert.ok(read(lo).startsWith(read(join(bundle, SCRIPTS, 'ifcfg-lo'))), 'lvsgen\'s file first');
   assert.match(read(lo), /^# If you're having problems with gated/m, 'the host\'s comment kept');
-  assert.match(read(join(root, STUB_LOG)), /^\/sbin\/ifup lo$/m, 'the loopback action ran ifup lo');
+  assert.match(read(join(root, LOGGING_STUB_LOG)), /^\/sbin\/ifup lo$/m, 'the loopback action ran ifup lo');
   // The network service brings lo up by name (ifup ifcfg-lo), never from its selection of files.
   assert.ok(!bootSelection(root).some((l) => l.startsWith('ifcfg-lo ')), 'ifcfg-lo is not among the files the network service selects');
   assert.match(ok(install(h, root, ['--yes']), 'reinstall').stdout, /nothing to do/);
   ok(install(h, root, ['--uninstall']), '--uninstall');
   assertKept(root, admin, '--uninstall');
-  assert.match(read(join(root, STUB_LOG)), /^\/sbin\/ip -6 addr del 2001:db8:3::62\/128 dev lo$/m, '--uninstall takes the address off lo');
+  assert.match(read(join(root, LOGGING_STUB_LOG)), /^\/sbin\/ip -6 addr del 2001:db8:3::62\/128 dev lo$/m, '--uninstall takes the address off lo');
 });
 
 // lb-ipv6 with a second IPv6 virtual address by direct routing: real1 holds both on lo.
@@ -640,7 +628,7 @@ test("lb-ipv6/redhat/real1: a reinstall after an IPv6 virtual address left the t
     }
     copyFileSync(sourceFile('lab/kit/redhat/usr/sbin/ifup'), join(root, 'sbin/ifup'));
     chmodSync(join(root, 'sbin/ifup'), 0o755);
-    writeFileSync(join(root, 'etc/init.d/network'), STUB, { mode: 0o755 });
+    writeFileSync(join(root, 'etc/init.d/network'), LOGGING_STUB, { mode: 0o755 });
     for (const [p, f] of Object.entries(admin)) {
       mkdirSync(join(root, dirname(p)), { recursive: true });
       writeFileSync(join(root, p), f.text, { mode: f.mode });

@@ -33,24 +33,12 @@ import { basename, dirname, join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
 import { parsePlan, type Plan } from '../../src/render/plan.js';
 import { copyProgram, realPath } from '../support/host-package.js';
-import { checkPrograms, example, netns, type Netns, ok, type Ran, read, renderText, requireRoot, requireTools, run, sh, sourceFile, staticBusybox, STUB_NOT_RUNNING, tempDir } from '../support/index.js';
+import { checkPrograms, example, netns, type Netns, ok, type Ran, read, renderText, requireRoot, requireTools, run, sh, sourceFile, staticBusybox, tempDir, LOGGING_STUB, LOGGING_STUB_LOG } from '../support/index.js';
 
 const PATH = '/usr/sbin:/usr/bin:/sbin:/bin';
-const STUB_LOG = 'lvsgen-stub.log';
-const STUB = `#!/bin/sh
-# lvsgen consumer-test stub: log argv; fail when asked to
-printf '%s\\n' "$0 $*" >>/${STUB_LOG}
-${STUB_NOT_RUNNING}
-if [ "$0 $*" = "\${LVSGEN_STUB_FAIL-}" ]; then
-	echo "stub: $0 fails on purpose" >&2
-	exit 1
-fi
-exit 0
-`;
-
 /** Debian's network restart: networking's stop then start, with the real ifupdown. */
 const IFUPDOWN_RESTART = (ifup: string) => `#!/bin/sh
-printf '%s\\n' "$0 $*" >>/${STUB_LOG}
+printf '%s\\n' "$0 $*" >>/${LOGGING_STUB_LOG}
 case "$*" in *restart*) ;; *) exit 0 ;; esac
 ${dirname(ifup)}/ifdown -a --exclude=lo
 exec ${ifup} -a
@@ -114,7 +102,7 @@ function hostRoot(t: TestContext, distro: string, plans: Plan[], busybox: Buffer
     writeFileSync(join(root, p), text, { mode: 0o755 });
   };
   const all = [...new Set(plans.flatMap(programs))];
-  for (const p of all) place(p, STUB);
+  for (const p of all) place(p, LOGGING_STUB);
   const link = (tool: string, at: string) => {
     const real = realPath(tool);
     copyProgram(root, real);

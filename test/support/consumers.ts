@@ -104,6 +104,27 @@ export function installerStateReads(planText: string): string[] {
 /** What a test stub answers when asked whether a service runs (`status`, `is-active`): 3, not running, as on a fresh host. */
 export const STUB_NOT_RUNNING = 'case " $* " in *" status "* | *" is-active "*) exit 3 ;; esac';
 
+/** Where LOGGING_STUB logs, relative to the root it runs in: `<program> <args>` a line. */
+export const LOGGING_STUB_LOG = 'lvsgen-stub.log';
+
+/**
+ * A stub for each program an installer runs in a scratch root: it logs its
+ * command line to /LOGGING_STUB_LOG, says no daemon runs (status, is-active:
+ * exit 3, as on a fresh host), fails (exit 1) when LVSGEN_STUB_FAIL is its
+ * command line, and otherwise succeeds.
+ */
+export const LOGGING_STUB = `#!/bin/sh
+# lvsgen consumer-test stub: log argv; fail when asked to
+printf '%s\\n' "$0 $*" >>/${LOGGING_STUB_LOG}
+# like a fresh host: no daemon runs yet (status, is-active)
+${STUB_NOT_RUNNING}
+if [ "$0 $*" = "\${LVSGEN_STUB_FAIL-}" ]; then
+	echo "stub: $0 fails on purpose" >&2
+	exit 1
+fi
+exit 0
+`;
+
 /**
  * The absolute programs a plan has the installer run (the first word of each
  * command, the network restart it offers included, and what --uninstall and a

@@ -40,6 +40,10 @@ const SCRIPT = 'etc/ha.d/resource.d/lvsgen-ipv6addr';
 const RM = '/usr/share/heartbeat/ResourceManager';
 const IPV6ADDR = '/etc/ha.d/resource.d/IPv6addr';
 const TOOLS = ['ip', 'unshare', 'mount', 'awk', RM, IPV6ADDR] as const;
+/** The floating address of EXAMPLE's first lvsgen-ipv6addr resource (lvsgen-ipv6addr::2001:db8:3:0:0:0:0:61/64/eth0), as ip prints it. */
+const FLOATING = '2001:db8:3::61';
+/** A resource's argument, what heartbeat passes the script: ADDRESS/PREFIX/DEVICE. */
+const argOf = (resource: string) => resource.slice('lvsgen-ipv6addr::'.length);
 
 /** The script and haresources' first line of EXAMPLE on DISTRO, asserted the same on both nodes. */
 function generated(distro: string): { script: string; haresources: string; resources: string[] } {
@@ -54,7 +58,7 @@ function generated(distro: string): { script: string; haresources: string; resou
   const line = hr.split('\n').filter((l) => l && !l.startsWith('#'))[0]!;
   const lvs1 = g.model.hosts.find((h) => h.name === 'lvs1')!;
   const resources = line.split(' ').filter((x) => x.startsWith('lvsgen-ipv6addr::'));
-  assert.deepEqual(KINDS.ipv6addr.contexts(lvs1), [{ addresses: resources.map((r) => r.slice('lvsgen-ipv6addr::'.length)) }], 'the kind applies to a node with IPv6 floating addresses');
+  assert.deepEqual(KINDS.ipv6addr.contexts(lvs1), [{ addresses: resources.map(argOf) }], 'the kind applies to a node with IPv6 floating addresses');
   return { script: f.content, haresources: line, resources };
 }
 
@@ -147,7 +151,7 @@ test('haresources (redhat, debian): ResourceManager takegroup starts both IPv6 f
   const hb = heartbeatIn(t, ns, script, `lvs1 ${resources.join(' ')}`);
   const held = () =>
     resources.map((r) => {
-      const [address, prefix, dev] = r.slice('lvsgen-ipv6addr::'.length).split('/') as [string, string, string];
+      const [address, prefix, dev] = argOf(r).split('/') as [string, string, string];
       const short = address.replace(/(:0)+:/, '::');
       return addrLines(ns, dev, short).some((l) => l.includes(`/${prefix} `) && !/tentative|dadfailed/.test(l));
     });
@@ -168,7 +172,7 @@ test('haresources (redhat, debian): ResourceManager takegroup starts both IPv6 f
   assert.deepEqual(held(), [false, false], `both gone after givegroup:\n${hb.log()}`);
   for (const r of resources) assert.equal(hb.status(r), 3, `${r}: stopped after`);
   // A stop of an address not held succeeds (heartbeat reboots a node whose stop fails while it holds the resource).
-  const arg = resources[1]!.slice('lvsgen-ipv6addr::'.length);
+  const arg = argOf(resources[1]!);
   ok(hb.run('/etc/ha.d/resource.d/lvsgen-ipv6addr', arg, 'stop'), 'stop when stopped');
 });
 
@@ -177,7 +181,6 @@ test('the hand-back (issues 12, 13): the other director has just given the addre
   const { script, resources } = generated('debian');
   const res = resources[0]!; // lvsgen-ipv6addr::2001:db8:3:0:0:0:0:61/64/eth0
   const plain = res.replace(/^lvsgen-ipv6addr::/, 'IPv6addr::');
-  const FLOATING = '2001:db8:3::61';
   const { a, b, macB } = pair(t);
   const hbPlain = heartbeatIn(t, a, script, `lvs1 ${plain}`);
   const hb = heartbeatIn(t, a, script, `lvs1 ${res}`);
@@ -213,8 +216,7 @@ test('status while the other node holds the address (its echo reply queued at on
   if (!requireRoot(t) || !requireTools(t, ...TOOLS, 'sysctl')) return;
   const { script, resources } = generated('redhat');
   const res = resources[0]!;
-  const arg = res.slice('lvsgen-ipv6addr::'.length);
-  const FLOATING = '2001:db8:3::61';
+  const arg = argOf(res);
   const { a, b, macB } = pair(t);
   const hb = heartbeatIn(t, a, script, `lvs1 ${res}`);
   const wrapper = (action: string) => hb.run('/etc/ha.d/resource.d/lvsgen-ipv6addr', arg, action);
@@ -271,8 +273,7 @@ test('IPv6addr\'s start fails when its ping of the address it added goes unanswe
   if (!requireRoot(t) || !requireTools(t, ...TOOLS, 'ip6tables')) return;
   const { script, resources } = generated('debian');
   const res = resources[0]!;
-  const arg = res.slice('lvsgen-ipv6addr::'.length);
-  const FLOATING = '2001:db8:3::61';
+  const arg = argOf(res);
   const ns = netns(t, 'lv6f');
   ns.veth('eth0');
   ok(ns.ip('link', 'set', 'eth0', 'up'), 'up');

@@ -13,14 +13,16 @@
 //   networkmanager.ts withNetworkManager: NetworkManager run in a namespace
 //   render.ts    generateFile/bundlesOf/generateText/bundlesOfCase (the
 //                pipeline in process); render/renderText/renderCase (the CLI
-//                into a temp dir) and their one Rendered type
+//                into a temp dir) and their one Rendered type; textFile (a host's
+//                file of topology text), problemsOf, assertRefused
 //   cases.ts     EXAMPLES, ALL_EXAMPLES, DISTROS, TODAY_DISTROS; GOLDEN_CASES, the one table
 //                of golden cases (TODAY_CASES is its today's-distros part),
 //                caseName; PAIR, SORRY_HOSTS (sorry servers that are hosts)
 //   files.ts     read, snapshotTree; an administrator's files: ADMIN_FILTER (a filter
 //                table), ADMIN_FIREWALLD_CONF and ADMIN_FIREWALLD_ZONE (firewalld, SSH only)
 //   consumers.ts norm, lines, sysctlEntries, sourced, installerCommands, assertKeepalivedReads,
-//                installerPrograms, kernelConfig
+//                installerPrograms, kernelConfig, serviceBlock (one service of
+//                ldirectord.cf or keepalived.conf), LOGGING_STUB (a scratch root's stub)
 // Fixtures, imported from their own file (not re-exported here, to keep their
 // dependencies out of the other tests): scale.ts (scaledTopology),
 // arbitrary.ts (fast-check topologies), package-fixture.ts (the synthetic

@@ -182,11 +182,13 @@ async function hostOf(_t: TestContext, distro: string, host: string, ex = 'lb-na
 
 const modeOf = (p: string) => lstatSync(p).mode & 0o7777;
 const commandsOf = (h: Host) => h.plan.actions.flatMap((a) => [...a.before, ...a.commands].map((c) => c.words.join(' ')));
+/** ifupdown's main file, interfaces(5). */
+const MAIN = '/etc/network/interfaces';
 /** The devices lvsgen's ifupdown drop-ins on the host configure (interfacesDevices, as install.sh finds them). */
 const lvsgenDevices = (h: Host) => interfacesDevices(h.plan.files.filter((f) => f.merge === 'ifupdown').map((f) => ({ merge: f.merge, content: read(join(h.bundle, f.path)) })));
 /** The root's installed /etc/network/interfaces as ifupdown run outside the root reads it: written to `file`, its source line naming the root's interfaces.d. Returns `file`. */
 function rootedInterfaces(root: string, file: string): string {
-  writeFileSync(file, read(join(root, 'etc/network/interfaces')).replace('source /etc/network/interfaces.d/*', `source ${root}/etc/network/interfaces.d/*`));
+  writeFileSync(file, read(join(root, MAIN)).replace('source /etc/network/interfaces.d/*', `source ${root}/etc/network/interfaces.d/*`));
   return file;
 }
 
@@ -252,7 +254,6 @@ function reinstallUninstallInterfaces(t: TestContext, h: Host, root: string, adm
   assertKept(root, admin, false, '--uninstall');
   const edited = scratchRoot(t, h, admin);
   ok(install(h, edited, ['--yes']), 'install');
-  const MAIN = '/etc/network/interfaces';
   const edit = '\nauto eth7\niface eth7 inet dhcp\n';
   writeFileSync(join(edited, MAIN), `${read(join(edited, MAIN))}${edit}`);
   assert.match(ok(install(h, edited, ['--yes']), 'reinstall after the edit').stdout, /nothing to do/);
@@ -816,7 +817,6 @@ const unmerged = (text: string) =>
 test("lb-nat/debian12/director: the administrator's /etc/network/interfaces is kept (other devices, comments, DNS on lo); only its stanzas of lvsgen's devices are disabled, their options taken over; ifquery and ifup read each device once; reinstall is a no-op, uninstall restores every byte", async (t) => {
   if (!canRun(t, 'ifquery', 'ifup')) return;
   const h = await hostOf(t, 'debian12', 'director');
-  const MAIN = '/etc/network/interfaces';
   assert.equal(h.plan.files.find((f) => f.path === MAIN)?.merge, 'interfaces', 'the plan merges the main interfaces file');
   const admin: Record<string, AdminFile> = { [MAIN]: { text: MAIN_ADMIN, mode: 0o644 } };
   const devices = lvsgenDevices(h);
@@ -882,7 +882,6 @@ const MAIN_VARIANTS: Array<[string, string]> = [
 test('lb-nat/debian12/director: install.sh merges main interfaces files as mergeInterfaces does (mappings, no-auto-down, allow-* with several devices, source-directory, an empty file, no final newline, an upgrade from the whole stock file, no file) and --uninstall puts each back byte for byte', async (t) => {
   if (!canRun(t, 'ifquery')) return;
   const h = await hostOf(t, 'debian12', 'director');
-  const MAIN = '/etc/network/interfaces';
   const devices = lvsgenDevices(h);
   for (const [what, text] of MAIN_VARIANTS) {
     const root = scratchRoot(t, h, { [MAIN]: { text, mode: 0o644 } });
@@ -956,7 +955,6 @@ iface office inet static
 test("lb-nat/debian12/director: a mapping naming lvsgen's eth1 and the administrator's eth3 keeps mapping eth3 (script and map lines kept), eth1 leaves it; a mapping of eth0 alone is disabled; ifup -n configures eth1 once and eth3 as its mapping says; --uninstall restores every byte", async (t) => {
   if (!canRun(t, 'ifquery', 'ifup')) return;
   const h = await hostOf(t, 'debian12', 'director');
-  const MAIN = '/etc/network/interfaces';
   const devices = lvsgenDevices(h);
   assert.deepEqual([...devices].sort(), ['eth0', 'eth0:0', 'eth1'], 'lvsgen manages eth0, eth0:0 and eth1');
   const work = tempDir(t, 'lvsgen-mapping-');
@@ -1026,7 +1024,6 @@ iface wifi inet manual
 test("lb-nat/debian12/director: a mapping stanza in another interfaces.d file whose glob patterns match lvsgen's devices is disabled (eth0*), one that also names another device keeps mapping it (e*1 eth3: lvsgen's `mapping eth3` after it), one of no device of lvsgen's stays (wlan*); ifup -n configures eth0 and eth1 as lvsgen's and eth3 as its mapping says; reinstall is a no-op; --uninstall restores every byte", async (t) => {
   if (!canRun(t, 'ifquery', 'ifup')) return;
   const h = await hostOf(t, 'debian12', 'director');
-  const MAIN = '/etc/network/interfaces';
   const DROP_IN = '/etc/network/interfaces.d/60-mappings';
   const work = tempDir(t, 'lvsgen-dropin-mapping-');
   const script = mapScript(work);
@@ -1108,7 +1105,6 @@ iface lab inet static
 test("lb-nat/debian12/director: a mapping glob (eth*) matching lvsgen's devices and the administrator's eth3 (on an auto line) and eth5 (up: /sys/class/net) is disabled and followed by `mapping eth3 eth5`, with a warning on stderr naming the file, the stanza and those devices; ifquery reads eth3 and eth5 through the administrator's mapping and eth0, eth1 as lvsgen's; reinstall is a no-op; --uninstall restores every byte", async (t) => {
   if (!canRun(t, 'ifquery', 'ifup')) return;
   const h = await hostOf(t, 'debian12', 'director');
-  const MAIN = '/etc/network/interfaces';
   const devices = lvsgenDevices(h);
   const work = tempDir(t, 'lvsgen-glob-mapping-');
   const script = mapScript(work);

@@ -481,7 +481,9 @@ run_check() {
     else fail "$id" "$n2 never settled: $(tail -5 "$(upper_of "$n2")/var/log/messages" | tr '\n' ' ')"; fi
     ;;
   ha-sync)
-    # A connection through N1, held open (lab/kit/lab/held-conn), learned by
+    # A connection through N1, held open (lab/kit/lab/held-conn: a POST whose
+    # body comes a byte every 2 s, to the lab's CGI script on the real
+    # servers, lib/hosts.sh held_cgi), learned by
     # N2's sync daemon: ipvsadm -L -n -c on N2 lists it with the real server
     # N1 gave it. One scheduled to a real server on N1 itself (a streamline
     # pair: AVOID, comma-separated) is finished and another opened.
@@ -523,9 +525,6 @@ run_check() {
     if wait_for 90 test -s "$d/out"; then
       got=$(cat "$d/out")
       if [ "$got" = "${HELD_NAME[$c]:-?}" ]; then pass "$id" "finished through $n2: answered by $got (the failover took ${HA_TOOK:-?} s)"
-      elif [ "${HA_TOOK:-0}" -ge 55 ]; then
-        # busybox httpd answers 408 and closes a request whose next line is 60 s late
-        fail "$id" "expected an answer by ${HELD_NAME[$c]:-?}; got: $got; the failover took $HA_TOOK s, longer than the real server's HTTP server waits for a request's next line (60 s): this says nothing of the sync daemon"
       else fail "$id" "expected an answer by ${HELD_NAME[$c]:-?}; got: $got (the failover took ${HA_TOOK:-?} s)"; fi
     else fail "$id" "no answer: $(cat "$OUT/$id"*.held 2>/dev/null | tail -3 | tr '\n' ' ')"; fi
     unset "HELD_DIR[$c]"

@@ -22,8 +22,11 @@ start_server() {
   LAB_SERVER_SPEC[$h/$proto/$port]="$kind $arg"
   case $kind in
   http)
-    # the check page is the installer's (under the web root); lvsgen-lab-host.txt says who answered
-    on "$h" sh -c "mkdir -p '$arg' && echo $h >'$arg/lvsgen-lab-host.txt'"
+    # the check page is the installer's (under the web root); lvsgen-lab-host.txt
+    # says who answered, and so does cgi-bin/lvsgen-lab-held once it has read a
+    # POST's whole body (a connection held open: lab/kit/lab/held-conn)
+    held_cgi "$h" | on "$h" sh -c "mkdir -p '$arg/cgi-bin' && echo $h >'$arg/lvsgen-lab-host.txt' &&
+      cat >'$arg/cgi-bin/lvsgen-lab-held' && chmod 755 '$arg/cgi-bin/lvsgen-lab-held'"
     on_bg "$h" busybox httpd -f -p "$port" -h "$arg"
     ;;
   https)
@@ -41,6 +44,13 @@ start_server() {
   dns) on_bg "$h" /usr/lib/lvsgen-lab/udp-server dns "$port" "$h" "${arg%%=*}" "${arg#*=}" ;;
   esac
   LAB_SERVER[$h/$proto/$port]=$LAB_LAST_PID
+}
+# The CGI script of an http server answering as HOST (busybox httpd runs it
+# for /cgi-bin/lvsgen-lab-held): the whole body read (busybox relays it with
+# no timeout), the name.
+held_cgi() {
+  printf '#!/bin/sh\n# lvsgen lab: the connection held open (lab/kit/lab/held-conn)\n'
+  printf 'printf "Content-Type: text/plain\\r\\n\\r\\n"\nhead -c "${CONTENT_LENGTH:-0}" >/dev/null\necho %s\n' "$1"
 }
 # stop_server HOST PROTO PORT, and start it again with restart_server.
 stop_server() {

@@ -715,8 +715,9 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
   };
   // Connection synchronisation (a pair of directors, connection_sync): one
   // HTTP connection through the active director, its request begun and held
-  // open (lab.sh sends a header line every 2 s), is learned by the standby's
-  // sync daemon and finished through the standby after the failover. Without
+  // open (lab/kit/lab/held-conn: a POST whose body comes a byte every 2 s),
+  // is learned by the standby's sync daemon and finished through the
+  // standby after the failover. Without
   // the connection entry the standby would answer the connection's next
   // segment with a reset (IPVS schedules only a SYN). A real server on the
   // failing node itself (a streamline pair) cannot carry it: avoided.

@@ -230,13 +230,12 @@ ha_settled() {
   else grep -c 'Keepalived_vrrp.*Entering BACKUP STATE' "$log"; fi
 }
 settled_more() { [ "$(ha_settled "$1" "$2")" -gt "$3" ]; }
-# The IPVS connection entries of HOST (ipvsadm -L -n -c: pro expire state
-# source virtual destination): conn_dest HOST SOURCE VIRTUAL prints the
-# destination of the entry, conn_state its state; conn_is HOST SOURCE VIRTUAL
-# DEST: that entry exists.
-conn_dest() { on "$1" ipvsadm -L -n -c 2>/dev/null | awk -v s="$2" -v v="$3" '$4 == s && $5 == v { print $6; exit }'; }
-conn_state() { on "$1" ipvsadm -L -n -c 2>/dev/null | awk -v s="$2" -v v="$3" '$4 == s && $5 == v { print $3; exit }'; }
-conn_is() { [ "$(conn_dest "$1" "$2" "$3")" = "$4" ]; }
+# The IPVS connection entry of HOST (ipvsadm -L -n -c: pro expire state
+# source virtual destination) from SOURCE to VIRTUAL: conn_entry HOST SOURCE
+# VIRTUAL prints its destination and state, and fails when there is none;
+# conn_is HOST SOURCE VIRTUAL DEST: it exists, to DEST.
+conn_entry() { on "$1" ipvsadm -L -n -c 2>/dev/null | awk -v s="$2" -v v="$3" '!found && $4 == s && $5 == v { print $6, $3; found = 1 } END { exit !found }'; }
+conn_is() { local e; e=$(conn_entry "$1" "$2" "$3") && [ "${e%% *}" = "$4" ]; }
 declare -A HELD_DIR=() HELD_NAME=()
 HA_TOOK=
 answer() { client "$1" "${CURL[@]}" "http://$(url_host "$2"):$3/" 2>&1; }
@@ -487,7 +486,7 @@ run_check() {
     # N2's sync daemon: ipvsadm -L -n -c on N2 lists it with the real server
     # N1 gave it. One scheduled to a real server on N1 itself (a streamline
     # pair: AVOID, comma-separated) is finished and another opened.
-    local c=$1 a=$2 p=$3 n1=$4 n2=$5 avoid=,$6, try d me dest seen
+    local c=$1 a=$2 p=$3 n1=$4 n2=$5 avoid=,$6, try d me dest seen e
     shift 6
     local vip; vip=$(url_host "$a"):$p
     for try in 1 2 3 4 5 6; do
@@ -497,9 +496,8 @@ run_check() {
       LAB_BG+=($!)
       wait_for 20 test -s "$d/me" || { fail "$id" "no connection to $vip from $c: $(cat "$d/out" 2>/dev/null)"; return; }
       me=$(cat "$d/me")
-      dest=
-      t=$SECONDS
-      while [ -z "$dest" ] && [ $((SECONDS - t)) -lt $((10 * ${LAB_SLOW:-1})) ]; do dest=$(conn_dest "$n1" "$me" "$vip"); [ -n "$dest" ] || sleep 0.3; done
+      wait_for 10 conn_entry "$n1" "$me" "$vip"
+      dest=$(conn_entry "$n1" "$me" "$vip") && dest=${dest%% *}
       [ -n "$dest" ] || { fail "$id" "$n1 lists no connection $me -> $vip: $(on "$n1" ipvsadm -L -n -c 2>&1 | sed 1,2d | tr '\n' '|')"; touch "$d/go"; return; }
       case $avoid in *",$dest,"*) touch "$d/go"; continue ;; esac
       # held for ha-carried whatever N2 shows: it finds out what becomes of it
@@ -507,7 +505,8 @@ run_check() {
       for e in "$@"; do [ "${e%%=*}" = "$dest" ] && HELD_NAME[$c]=${e#*=}; done
       t=$SECONDS
       if wait_for 30 conn_is "$n2" "$me" "$vip" "$dest"; then
-        pass "$id" "$n2 lists $me -> $vip -> $dest ($(conn_state "$n2" "$me" "$vip")) after $((SECONDS - t)) s"
+        e=$(conn_entry "$n2" "$me" "$vip")
+        pass "$id" "$n2 lists $me -> $vip -> $dest (${e#* }) after $((SECONDS - t)) s"
       else
         seen=$(on "$n2" ipvsadm -L -n -c 2>&1 | sed 1,2d | tr '\n' '|')
         fail "$id" "$n1 has $me -> $vip -> $dest; $n2 lists ${seen:-no connection}"

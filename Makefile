@@ -48,13 +48,15 @@ build: npm-deps
 # Everything: unit, golden, consumer, package and end-to-end tests. The VM
 # labs (dist/test/vm: lvsgen lab --vm, minutes each under emulation, the VM
 # isolated from this machine's namespaces) run beside the rest, which runs a
-# file at a time as before; their report follows the rest's.
+# file at a time as before; their report follows the rest's, and the rest's
+# failures, if any, are printed again at the end (where a log's tail shows them).
 test: deps build
-	@vm_log=$$(mktemp); \
+	@vm_log=$$(mktemp); rest_log=$$(mktemp); \
 	{ $(NODE_TEST) dist/test/vm/ >"$$vm_log" 2>&1; echo $$? >"$$vm_log.status"; } & \
-	$(NODE_TEST) $$(ls -d dist/test/*/ dist/test/*.test.js | grep -vx 'dist/test/vm/'); rest=$$?; \
+	$(NODE_TEST) $$(ls -d dist/test/*/ dist/test/*.test.js | grep -vx 'dist/test/vm/') 2>&1 | tee "$$rest_log"; rest=$${PIPESTATUS[0]}; \
 	wait; echo "# the VM labs (dist/test/vm), run beside the tests above:"; cat "$$vm_log"; \
 	vm=$$(cat "$$vm_log.status"); rm -f "$$vm_log" "$$vm_log.status"; \
+	if [ "$$rest" != 0 ]; then echo "# the failures of the tests above, again:"; sed -n '/^✖ failing tests:/,$$p' "$$rest_log"; fi; rm -f "$$rest_log"; \
 	echo "# make test: the tests above exit $$rest, the VM labs exit $$vm"; [ "$$rest" = 0 ] && [ "$$vm" = 0 ]
 
 # End-to-end proof only: the labs in namespaces and under real IPVS in a VM.

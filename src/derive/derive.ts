@@ -634,7 +634,7 @@ function realServerPorts(vs: VirtualServiceSpec, host: string): PortRange[] {
 
 /**
  * The port a sorry server takes for a service when it is this host (its
- * fallback, `fallback` or `ldirectord.fallback`, at one of the host's
+ * fallback, `fallback` or `ldirectord.fallback` (`fallback6`), at one of the host's
  * addresses): a director sends it the clients' packets as to a real server,
  * with the service's method, so NAT to the fallback's port and direct routing
  * and tunnelling to the virtual port, which validation has made the
@@ -686,8 +686,9 @@ function ldirectordGlobals(t: Topology): LdirectordView['globals'] {
   if (l.negotiatetimeout !== undefined) out.push({ key: 'negotiatetimeout', value: String(l.negotiatetimeout), quoted: false });
   if (l.checkinterval !== undefined) out.push({ key: 'checkinterval', value: String(l.checkinterval), quoted: false });
   if (l.autoreload !== undefined) out.push({ key: 'autoreload', value: yn(l.autoreload), quoted: false });
-  // No global fallback= line: ldirectord would give it to every service, tcp and
-  // udp, with method gate; each block that it fits carries its own (fallbackOf).
+  // No global fallback= or fallback6= line: ldirectord would give it to every
+  // service of its family, tcp and udp, with method gate; each block that it
+  // fits carries its own (fallbackOf).
   if (l.logfile !== undefined) out.push({ key: 'logfile', value: l.logfile, quoted: true });
   if (l.quiescent !== undefined) out.push({ key: 'quiescent', value: yn(l.quiescent), quoted: false });
   return out;

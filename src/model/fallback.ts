@@ -9,7 +9,17 @@
 // therefore writes a fallback in each service's own block, with the service's
 // method (its protocol is the service's: ldirectord and keepalived add the
 // sorry server to that service), and takes the cluster default
-// (`ldirectord.fallback`) only for services it fits.
+// (`ldirectord.fallback`, `ldirectord.fallback6`) only for services it fits.
+//
+// One default per address family, as ldirectord has: its global line
+// `fallback(6)?=` sets $FALLBACK (resolved as AF_INET) or $FALLBACK6 (AF_INET6),
+// and fallback_find gives a virtual6= service $FALLBACK6 and a virtual= one
+// $FALLBACK (ldirectord/ldirectord.in in ClusterLabs/resource-agents,
+// _ld_read_config and fallback_find; ldirectord 4.12 refuses a global
+// `fallback=[2001:db8::9]:80` with "invalid IPv4 address ... for fallback
+// server" and `fallback6=192.168.6.9:80` with "invalid IPv6 address").
+// lvsgen likewise refuses an IPv6 `ldirectord.fallback` and an IPv4
+// `ldirectord.fallback6` (validate.ts).
 import { canonicalIPv6, isIPv6, splitEndpoint } from './net.js';
 import type { Topology, VirtualServiceSpec } from './schema.js';
 
@@ -18,6 +28,11 @@ export interface Fallback {
   port: number;
   /** Where it was written: the service's own `fallback`, or the cluster default. */
   from: 'service' | 'default';
+}
+
+/** The cluster default's key for a service of the family: `fallback` (IPv4) or `fallback6` (IPv6). */
+export function defaultKey(ipv6: boolean): 'fallback' | 'fallback6' {
+  return ipv6 ? 'fallback6' : 'fallback';
 }
 
 /**
@@ -46,10 +61,12 @@ export function fallbackOf(t: Topology, vs: VirtualServiceSpec): Fallback | unde
   if (vs.virtual === undefined) return undefined;
   const vport = splitEndpoint(vs.virtual).port;
   if (vs.fallback !== undefined) return { ...splitFallback(vs.fallback, vport), from: 'service' };
-  const d = t.ldirectord.fallback;
-  // The default fits the services of its family only: one IPVS service holds
-  // one address family (ldirectord likewise keeps fallback= and fallback6= apart).
-  if (d === undefined || isIPv6Fallback(d) !== vs.virtual.startsWith('[')) return undefined;
+  // The default of the service's family: one IPVS service holds one address
+  // family (ldirectord likewise keeps fallback= and fallback6= apart). One of
+  // the other family there is refused by validation, and fits nothing.
+  const v6 = vs.virtual.startsWith('[');
+  const d = t.ldirectord[defaultKey(v6)];
+  if (d === undefined || isIPv6Fallback(d) !== v6) return undefined;
   const f = splitFallback(d, vport);
   return f.port === vport ? { ...f, from: 'default' } : undefined;
 }

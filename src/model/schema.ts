@@ -229,7 +229,7 @@ export function makeTopologySchema(distros: readonly string[]) {
     check: check.default({ type: 'negotiate' }),
     fallback: fallbackEndpoint
       .optional()
-      .describe('Sorry server when every real server is down, e.g. 127.0.0.1:8080 or 10.1.3.9 (then the virtual port); for an IPv6 service an IPv6 one, e.g. [2001:db8::9]:8080 or 2001:db8::9 (then the virtual port): one IPVS service holds one address family. Added with this service\'s protocol and forwarding method (ldirectord `fallback=ip:port METHOD`, `fallback6=[ip]:port METHOD` for IPv6, keepalived `sorry_server` and `sorry_server_lvs_method`). Overrides ldirectord.fallback. Direct routing and tunnelling keep the virtual port.'),
+      .describe('Sorry server when every real server is down, e.g. 127.0.0.1:8080 or 10.1.3.9 (then the virtual port); for an IPv6 service an IPv6 one, e.g. [2001:db8::9]:8080 or 2001:db8::9 (then the virtual port): one IPVS service holds one address family. Added with this service\'s protocol and forwarding method (ldirectord `fallback=ip:port METHOD`, `fallback6=[ip]:port METHOD` for IPv6, keepalived `sorry_server` and `sorry_server_lvs_method`). Overrides ldirectord.fallback (ldirectord.fallback6 for an IPv6 service). Direct routing and tunnelling keep the virtual port.'),
     real_servers: z.array(realServer).min(1, { message: 'a virtual service needs at least one real server' }),
   });
 
@@ -286,7 +286,10 @@ export function makeTopologySchema(distros: readonly string[]) {
       quiescent: z.boolean().optional(),
       fallback: fallbackEndpoint
         .optional()
-        .describe('Default sorry server, for the virtual services it fits: those of its address family (an IPv4 one, e.g. 127.0.0.1, for IPv4 services; an IPv6 one, e.g. [2001:db8::9]:80 or 2001:db8::9, for IPv6 services) without a fallback of their own whose virtual port is its port (all of them when it has no port). Each service gets it with its own protocol and forwarding method.'),
+        .describe('Default sorry server of the IPv4 virtual services (an IPv4 address, e.g. 127.0.0.1 or 10.1.3.9:8080; an IPv6 one is refused: see fallback6), for those without a fallback of their own whose virtual port is its port (all of them when it has no port). Each service gets it with its own protocol and forwarding method.'),
+      fallback6: fallbackEndpoint
+        .optional()
+        .describe('Default sorry server of the IPv6 virtual services (an IPv6 address, [ADDRESS]:PORT or bare, e.g. [2001:db8::9]:80 or 2001:db8::9; an IPv4 one is refused: see fallback), for those without a fallback of their own whose virtual port is its port (all of them when it has no port). Each service gets it with its own protocol and forwarding method, as fallback6= in its virtual6= block.'),
     })
     .describe('Global ldirectord.cf directives; unset ones are left to ldirectord\'s defaults.');
 

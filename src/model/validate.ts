@@ -2,7 +2,7 @@
 // Runs on a schema-valid topology and returns every problem it finds.
 import type { RawProblem } from './problems.js';
 import { contains, contains6, facing, floatingGateway, interfaceAddresses, overlaps, overlaps6, parseCidr, parseCidr6, splitEndpoint, type Cidr, type Cidr6 } from './net.js';
-import { fallbackOf, isIPv6Fallback } from './fallback.js';
+import { defaultKey, fallbackOf, isIPv6Fallback } from './fallback.js';
 import { IP_VS_FTP_MAX_PORTS, isFtp } from './ftp.js';
 import { isIPv4, type Topology } from './schema.js';
 import { isMatch, parseMatch, serviceDestinations, servicePort } from './fwmark.js';
@@ -132,6 +132,19 @@ export function validateTopology(t: Topology): RawProblem[] {
   /** The same for the IPv6 gateway of the real servers of IPv6 services. */
   const gateway6Checked = new Map<string, PairSpec | undefined>();
 
+  // The cluster's default sorry servers, one per address family, as
+  // ldirectord's own global fallback= (IPv4) and fallback6= (IPv6), each of
+  // which refuses the other family's address (model/fallback.ts).
+  for (const key of ['fallback', 'fallback6'] as const) {
+    const d = t.ldirectord[key];
+    if (d === undefined || isIPv6Fallback(d) === (key === 'fallback6')) continue;
+    add({
+      code: 'invalid-value',
+      path: ['ldirectord', key],
+      message: key === 'fallback' ? `${d} is an IPv6 sorry server: the IPv6 services' default is ldirectord.fallback6 (ldirectord.fallback is the IPv4 services')` : `${d} is an IPv4 sorry server: the IPv4 services' default is ldirectord.fallback (ldirectord.fallback6 is the IPv6 services')`,
+    });
+  }
+
   // Virtual services.
   if (t.virtual_services.length > 0 && directors.length === 0) {
     add({ code: 'no-director', path: ['virtual_services'], message: 'virtual services need a host with the director role' });
@@ -260,7 +273,7 @@ export function validateTopology(t: Topology): RawProblem[] {
     }
     const fb = fallbackOf(t, vs);
     if (fb !== undefined && vip !== undefined && fb.address.includes(':') === v6) {
-      const fbAt = fb.from === 'service' ? [...at, 'fallback'] : ['ldirectord', 'fallback'];
+      const fbAt = fb.from === 'service' ? [...at, 'fallback'] : ['ldirectord', defaultKey(v6)];
       // Validated per service: the default is written into each block it fits.
       if (vs.forward !== 'masq' && fb.port !== vip.port) {
         add({ code: 'invalid-port', path: fbAt, message: `fallback port ${fb.port} differs from the virtual port ${vip.port}: IPVS direct routing and tunnelling keep the port; only NAT (masq) maps ports` });

@@ -1,8 +1,9 @@
 // A sorry server for an IPv6 virtual service (issue 14). One IPVS service
 // holds one address family, so an IPv6 service's sorry server is IPv6
 // (`[ADDRESS]:PORT`, or a bare address meaning the virtual port) and the
-// cluster default (ldirectord.fallback) goes to the services of its own family
-// only; a service's own fallback of the other family is refused (keepalived
+// cluster default is one per family, as ldirectord's own global fallback= and
+// fallback6= (ldirectord.fallback for the IPv4 services, ldirectord.fallback6 for
+// the IPv6 ones, each refusing the other family's address); a service's own fallback of the other family is refused (keepalived
 // itself skips it: "Address family of virtual server and sorry server ...
 // don't match"). ldirectord(8) reads it as `fallback6=` inside a virtual6=
 // block (`fallback=` there is a configuration error) and bracketed (its
@@ -33,7 +34,7 @@ hosts:
   dr1: { roles: [real-server], interfaces: { eth0: [10.0.0.11/24, "2001:db8:3::11/64"] } }
   sorry: { roles: [real-server], interfaces: { eth0: [192.168.6.9/24, "2001:db8:6::9/64"] } }
   sorrydr: { roles: [real-server], interfaces: { eth0: [10.0.0.9/24, "2001:db8:3::9/64"] } }
-ldirectord: { checktimeout: 1, checkinterval: 1, fallback: "[2001:db8:6::9]:80" }
+ldirectord: { checktimeout: 1, checkinterval: 1, fallback6: "[2001:db8:6::9]:80" }
 virtual_services:
   - virtual: "[2001:db8:3::100]:80"
     forward: masq
@@ -55,6 +56,8 @@ virtual_services:
     real_servers: [web1]
 `;
 const LD = topology('ldirectord');
+/** Both defaults: the IPv4 one (192.168.6.9, host sorry) for the IPv4 service, the IPv6 one for the IPv6 services on port 80. */
+const both = (backend: string) => topology(backend).replace('fallback6: "[2001:db8:6::9]:80" }', 'fallback: 192.168.6.9:80, fallback6: "[2001:db8:6::9]:80" }');
 
 const REFUSED: Array<[name: string, text: string, problems: Array<[string, string]>]> = [
   ['an IPv6 sorry server behind an IPv4 service (mixed families)', LD.replace(/(virtual: 10\.0\.0\.100:80\n)/, '$1    fallback: "[2001:db8:6::9]:80"\n'), [['invalid-value', 'virtual_services[3].fallback']]],
@@ -62,7 +65,11 @@ const REFUSED: Array<[name: string, text: string, problems: Array<[string, strin
   ['a bracketed IPv6 address without a port', LD.replace('fallback: "[2001:db8:6::9]:8080"', 'fallback: "[2001:db8:6::9]"'), [['invalid-address', 'virtual_services[1].fallback']]],
   ['the IPv6 loopback address', LD.replace('fallback: "[2001:db8:6::9]:8080"', 'fallback: "[::1]:8080"'), [['invalid-address', 'virtual_services[1].fallback']]],
   ['a NAT fallback on no IPv6 network of the director', LD.replace('fallback: "[2001:db8:6::9]:8080"', 'fallback: "[2001:db8:9::9]:8080"'), [['unreachable-real-server', 'virtual_services[1].fallback']]],
-  ['the IPv6 default, where it fits, on no IPv6 network of the director', LD.replace('fallback: "[2001:db8:6::9]:80" }', 'fallback: "[2001:db8:9::9]:80" }'), [['unreachable-real-server', 'ldirectord.fallback']]],
+  ['the IPv6 default, where it fits, on no IPv6 network of the director', LD.replace('fallback6: "[2001:db8:6::9]:80" }', 'fallback6: "[2001:db8:9::9]:80" }'), [['unreachable-real-server', 'ldirectord.fallback6']]],
+  ['an IPv6 address as the IPv4 default (ldirectord.fallback)', LD.replace('fallback6: "[2001:db8:6::9]:80" }', 'fallback: "[2001:db8:6::9]:80" }'), [['invalid-value', 'ldirectord.fallback']]],
+  ['a bare IPv6 address as the IPv4 default', LD.replace('fallback6: "[2001:db8:6::9]:80" }', 'fallback: "2001:db8:6::9" }'), [['invalid-value', 'ldirectord.fallback']]],
+  ['an IPv4 address as the IPv6 default (ldirectord.fallback6)', LD.replace('fallback6: "[2001:db8:6::9]:80" }', 'fallback6: 192.168.6.9:80 }'), [['invalid-value', 'ldirectord.fallback6']]],
+  ['an IPv6 default that is no address', LD.replace('fallback6: "[2001:db8:6::9]:80" }', 'fallback6: "[2001:db8:6::9]" }'), [['invalid-address', 'ldirectord.fallback6']]],
   ['its own fallback on another port under direct routing', LD.replace('fallback: "2001:db8:3::9"', 'fallback: "[2001:db8:3::9]:8443"'), [['invalid-port', 'virtual_services[2].fallback']]],
 ];
 for (const [name, text, want] of REFUSED) {
@@ -71,20 +78,31 @@ for (const [name, text, want] of REFUSED) {
   });
 }
 
-test('accepted: both backends; an IPv4 default beside IPv6 services; a direct-routing IPv6 sorry server outside the topology draws a warning naming the /128 on lo', () => {
+test('accepted: both backends; an IPv4 default beside IPv6 services; both defaults; a direct-routing IPv6 sorry server outside the topology draws a warning naming the /128 on lo', () => {
   assert.deepEqual(problemsOf(LD), []);
   assert.deepEqual(problemsOf(topology('keepalived')), []);
-  assert.deepEqual(problemsOf(LD.replace('fallback: "[2001:db8:6::9]:80" }', 'fallback: 192.168.6.9:80 }')), []);
+  assert.deepEqual(problemsOf(LD.replace('fallback6: "[2001:db8:6::9]:80" }', 'fallback: 192.168.6.9:80 }')), []);
+  assert.deepEqual(problemsOf(both('ldirectord')), []);
+  assert.deepEqual(problemsOf(both('keepalived')), []);
   const ps = problemsOf(LD.replace('fallback: "2001:db8:3::9"', 'fallback: "2001:db8:3::200"'));
   assert.deepEqual(ps.map((p) => [p.severity, p.code, p.path]), [['warning', 'outside-sorry-server', 'virtual_services[2].fallback']]);
   assert.match(ps[0]!.message, /must hold 2001:db8:3::100 on lo as a \/128 and serve port 443/);
+  // The same from the IPv6 default, at its own path.
+  const pd = problemsOf(LD.replace('    fallback: "2001:db8:3::9"\n', '').replace('fallback6: "[2001:db8:6::9]:80" }', 'fallback6: "[2001:db8:3::200]:443" }'));
+  assert.deepEqual(pd.map((p) => [p.severity, p.code, p.path, p.pos !== undefined]), [['warning', 'outside-sorry-server', 'ldirectord.fallback6', true]]);
+  assert.match(pd[0]!.message, /fallback 2001:db8:3::200 is no host of the topology: .*must hold 2001:db8:3::100 on lo as a \/128/);
 });
 
-test('the cluster default goes to the services of its family: an IPv6 one to the IPv6 services on its port, an IPv4 one to the IPv4 services', () => {
+test('the cluster defaults go to the services of their family: fallback6 to the IPv6 services on its port, fallback to the IPv4 services, both at once', () => {
   const fallbacks = (text: string) =>
     generateText(text).model.hosts.find((h) => h.name === 'lb')!.ldirectord!.virtuals.map((v) => `${v.virtual} ${v.fallback ? `${v.fallback.key}=${v.fallback.target}` : '-'}`);
   assert.deepEqual(fallbacks(LD), ['10.0.0.100:80 -', '[2001:db8:3::100]:80 fallback6=[2001:db8:6::9]:80', '[2001:db8:3::100]:443 fallback6=[2001:db8:3::9]:443', '[2001:db8:3::100]:8080 fallback6=[2001:db8:6::9]:8080']);
-  assert.deepEqual(fallbacks(LD.replace('fallback: "[2001:db8:6::9]:80" }', 'fallback: 192.168.6.9:80 }')), [
+  assert.deepEqual(fallbacks(both('ldirectord')), ['10.0.0.100:80 fallback=192.168.6.9:80', '[2001:db8:3::100]:80 fallback6=[2001:db8:6::9]:80', '[2001:db8:3::100]:443 fallback6=[2001:db8:3::9]:443', '[2001:db8:3::100]:8080 fallback6=[2001:db8:6::9]:8080']);
+  // Without a port the IPv6 default goes to every IPv6 service without its own (the virtual port each); on another port to none.
+  const own = (text: string) => text.replace('    fallback: "[2001:db8:6::9]:8080"\n', '').replace('    fallback: "2001:db8:3::9"\n', '');
+  assert.deepEqual(fallbacks(own(LD).replace('fallback6: "[2001:db8:6::9]:80" }', 'fallback6: "2001:db8:3::9" }')), ['10.0.0.100:80 -', '[2001:db8:3::100]:80 fallback6=[2001:db8:3::9]:80', '[2001:db8:3::100]:443 fallback6=[2001:db8:3::9]:443', '[2001:db8:3::100]:8080 fallback6=[2001:db8:3::9]:8080']);
+  assert.deepEqual(fallbacks(own(LD).replace('fallback6: "[2001:db8:6::9]:80" }', 'fallback6: "[2001:db8:6::9]:8443" }')), ['10.0.0.100:80 -', '[2001:db8:3::100]:80 -', '[2001:db8:3::100]:443 -', '[2001:db8:3::100]:8080 -']);
+  assert.deepEqual(fallbacks(LD.replace('fallback6: "[2001:db8:6::9]:80" }', 'fallback: 192.168.6.9:80 }')), [
     '10.0.0.100:80 fallback=192.168.6.9:80',
     '[2001:db8:3::100]:80 -',
     '[2001:db8:3::100]:443 fallback6=[2001:db8:3::9]:443',
@@ -109,6 +127,21 @@ test('ldirectord.cf: fallback6=[ADDRESS]:PORT with the service\'s method in each
   };
   const s = parse(cf);
   assert.equal(s.status, 3, `${s.stdout}${s.stderr}`);
+  // Both defaults: each family's in its own blocks, and ldirectord reads them.
+  const cf2 = textFile(both('ldirectord'), 'lb', 'etc/ha.d/ldirectord.cf');
+  assert.doesNotMatch(cf2, /^fallback6?=/m, 'no global fallback');
+  assert.match(serviceBlock(cf2, /^virtual=10\.0\.0\.100:80\n/m), /^\tfallback=192\.168\.6\.9:80 masq$/m);
+  assert.match(serviceBlock(cf2, /^virtual6=\[2001:db8:3::100\]:80\n/m), /^\tfallback6=\[2001:db8:6::9\]:80 masq$/m);
+  const s2 = parse(cf2);
+  assert.equal(s2.status, 3, `${s2.stdout}${s2.stderr}`);
+  // ldirectord's own global defaults are one per family, as lvsgen's keys:
+  // it refuses an IPv6 address in fallback= and an IPv4 one in fallback6=.
+  const global6 = parse(`fallback=[2001:db8:6::9]:80\n${cf}`);
+  assert.notEqual(global6.status, 3);
+  assert.match(global6.stderr, /invalid IPv4 address .*fallback server: \[2001:db8:6::9\]$/m);
+  const global4 = parse(`fallback6=192.168.6.9:80\n${cf}`);
+  assert.notEqual(global4.status, 3);
+  assert.match(global4.stderr, /invalid IPv6 address .*fallback server: 192\.168\.6\.9$/m);
   // Negative controls: what lvsgen does not write, ldirectord refuses.
   const plain = parse(cf.replace('fallback6=[2001:db8:6::9]:8080', 'fallback=[2001:db8:6::9]:8080'));
   assert.notEqual(plain.status, 3);
@@ -118,18 +151,17 @@ test('ldirectord.cf: fallback6=[ADDRESS]:PORT with the service\'s method in each
   assert.match(bare.stderr, /invalid IPv6 address .*fallback server: 2001:db8:3:$/m, 'a bare address loses its last group to the port');
 });
 
-test('ldirectord itself, every real server down: adds each IPv6 service\'s sorry server with the service\'s method, and none to the IPv4 service', async (t) => {
+test('ldirectord itself, every real server down, both defaults given: adds each IPv6 service\'s sorry server with the service\'s method, and the IPv4 default to the IPv4 service', async (t) => {
   if (!requireRoot(t) || !requireTools(t, 'ldirectord', 'ip', 'timeout')) return;
-  const cf = textFile(LD, 'lb', 'etc/ha.d/ldirectord.cf');
-  const want = ['-a -t [2001:db8:3::100]:80 -r [2001:db8:6::9]:80 -m -w 1', '-a -t [2001:db8:3::100]:8080 -r [2001:db8:6::9]:8080 -m -w 1', '-a -t [2001:db8:3::100]:443 -r [2001:db8:3::9]:443 -g -w 1'];
+  const cf = textFile(both('ldirectord'), 'lb', 'etc/ha.d/ldirectord.cf');
+  const want = ['-a -t [2001:db8:3::100]:80 -r [2001:db8:6::9]:80 -m -w 1', '-a -t [2001:db8:3::100]:8080 -r [2001:db8:6::9]:8080 -m -w 1', '-a -t [2001:db8:3::100]:443 -r [2001:db8:3::9]:443 -g -w 1', '-a -t 10.0.0.100:80 -r 192.168.6.9:80 -m -w 1'];
   // ldirectord 4.12 also passes its thresholds (-x 0 -y 0): not what is proven here.
   const strip = (c: string[]) => c.map((x) => x.replace(/ -x \d+ -y \d+/, ''));
   const ran = await ldirectordCommands(t, cf, (c) => want.every((w) => strip(c).includes(w)) && c.some((x) => x.startsWith('-A -t 10.0.0.100:80')), 45);
   const commands = strip(ran.commands);
   assert.ok(want.every((w) => commands.includes(w)), `ldirectord ran:\n${commands.join('\n')}\n${ran.stderr.slice(-2000)}`);
-  const sorry = commands.filter((c) => c.startsWith('-a ') && /-r \[2001:db8:(6|3)::9\]:/.test(c));
+  const sorry = commands.filter((c) => c.startsWith('-a ') && /-r (\[2001:db8:(6|3)::9\]|192\.168\.6\.9):/.test(c));
   assert.deepEqual([...new Set(sorry)].sort(), [...want].sort(), 'sorry servers added with their method, and no other');
-  assert.deepEqual(commands.filter((c) => c.startsWith('-a -t 10.0.0.100:80 ') && !c.includes('192.168.6.4')), [], 'no sorry server for the IPv4 service');
 });
 
 test('keepalived.conf: sorry_server with an IPv6 address in the IPv6 virtual_servers; keepalived --config-test accepts it, and refuses an IPv4 one there', (t) => {
@@ -139,8 +171,14 @@ test('keepalived.conf: sorry_server with an IPv6 address in the IPv6 virtual_ser
   assert.match(vs('2001:db8:3::100 8080'), /\tsorry_server 2001:db8:6::9 8080\n\tsorry_server_lvs_method NAT\n/);
   assert.match(vs('2001:db8:3::100 443'), /\tsorry_server 2001:db8:3::9 443\n\tsorry_server_lvs_method DR\n/);
   assert.doesNotMatch(vs('10\\.0\\.0\\.100 80'), /sorry_server/);
+  // Both defaults: the IPv4 one in the IPv4 virtual_server, the IPv6 one where it fits.
+  const conf2 = textFile(both('keepalived'), 'lb', 'etc/keepalived/keepalived.conf');
+  const vs2 = (head: string) => serviceBlock(conf2, new RegExp(`^virtual_server ${head} \\{\\n`, 'm'));
+  assert.match(vs2('10\\.0\\.0\\.100 80'), /\tsorry_server 192\.168\.6\.9 80\n\tsorry_server_lvs_method NAT\n/);
+  assert.match(vs2('2001:db8:3::100 80'), /\tsorry_server 2001:db8:6::9 80\n\tsorry_server_lvs_method NAT\n/);
   if (!requireTools(t, 'keepalived')) return;
   assertKeepalivedReads(tempDir(t), conf, conf.replace('sorry_server 2001:db8:6::9 8080', 'sorry_server 192.168.6.9 8080'), 'an IPv4 sorry server in an IPv6 virtual_server');
+  assertKeepalivedReads(tempDir(t), conf2, conf2.replace('sorry_server 2001:db8:6::9 80\n', 'sorry_server 192.168.6.9 80\n'), 'an IPv4 sorry server in an IPv6 virtual_server');
 });
 
 test('the sorry hosts get what a real server of the method gets: the NAT one the director\'s IPv6 address as its IPv6 gateway (and no IPv4 one), the direct-routing one the virtual address as a /128 on lo (no ARP keys); each its port in firewalld', () => {

@@ -154,6 +154,8 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/lvsgen-install.XXXXXX")
 changed=' '
 differ=0
 failed=
+# What restore_file adds to its "restored PATH" and "removed PATH".
+restore_why=
 
 # Earlier installers kept the originals per host name (/var/lib/lvsgen/<host>/backup):
 # they are this machine's originals.
@@ -306,9 +308,10 @@ stale_undo() { # stale_undo NAME OUT
 # Keeps the plan's undo records as the last install's (stale_undo), with
 # what a later install needs to take down what its plan no longer has and to
 # put it back if that install fails: the actions (action NAME now|ask), their
-# run records, and the probe and revert records (stale_reverts, redo_stale).
+# when and run records (left_actions), and the probe and revert records
+# (stale_reverts, redo_stale).
 keep_undo() {
-	grep -E '^(action|run|undo|probe|revert) ' "$plan" >"$work/undo-now" || true
+	grep -E '^(action|when|run|undo|probe|revert) ' "$plan" >"$work/undo-now" || true
 	if [ -s "$work/undo-now" ]; then
 		cmp -s "$work/undo-now" "$undo_kept" && return 0
 		mkdirs "$state"
@@ -336,6 +339,23 @@ gone_actions() { # gone_actions OUT
 	while IFS= read -r name <&5; do
 		grep -q "^action $name " "$plan" || printf '%s\n' "$name" >>"$1"
 	done 5<"$work/kept-actions"
+}
+
+# Appends to OUT the actions of this plan that run without asking and that
+# the last install ran when one of the files in LIST changed (its kept when
+# records): the files of an earlier bundle this one no longer has. Such an
+# action runs again, so its consumer re-reads what is there now (rhel9's
+# `nmcli connection reload` forgets a profile that left; `sysctl -p` reads the
+# host's own sysctl.conf). An action that asks (a network restart) is not
+# run for it: the stale undo records take the left file's live effect down.
+left_actions() { # left_actions LIST OUT
+	[ -f "$undo_kept" ] && [ -s "$1" ] || return 0
+	awk 'NR == FNR { left[$0] = 1; next } $1 == "when" && ($3 in left) { print $2 }' "$1" "$undo_kept" >"$work/left-names"
+	while IFS= read -r name <&5; do
+		grep -qxF -- "action $name now" "$plan" || continue
+		[ -s "$2" ] && grep -qxF -- "$name" "$2" && continue
+		printf '%s\n' "$name" >>"$2"
+	done 5<"$work/left-names"
 }
 
 # Turns back, newest first, each item the last install probed and this plan
@@ -1518,7 +1538,7 @@ restore_file() { # restore_file PATH
 		fi
 		mv -f "$root$1.lvsgen-new" "$root$1" || fail "cannot restore $1"
 		rm -f "$backup$1"
-		say "restored $1"
+		say "restored $1$restore_why"
 		return 0
 	fi
 	# A merged file: take lvsgen's block out and keep whatever else the file
@@ -1527,7 +1547,7 @@ restore_file() { # restore_file PATH
 		unmerge_block "$root$1" "$root$1.lvsgen-new" || fail "cannot restore $1"
 		if [ -e "$backup$1.lvsgen-absent" ] && nothing_left "$root$1.lvsgen-new"; then
 			rm -f "$root$1" "$root$1.lvsgen-new" "$backup$1.lvsgen-absent"
-			say "removed $1"
+			say "removed $1$restore_why"
 			return 0
 		fi
 		if [ -e "$backup$1" ]; then
@@ -1537,16 +1557,16 @@ restore_file() { # restore_file PATH
 		fi
 		mv -f "$root$1.lvsgen-new" "$root$1" || fail "cannot restore $1"
 		rm -f "$backup$1" "$backup$1.lvsgen-absent"
-		say "restored $1"
+		say "restored $1$restore_why"
 		return 0
 	fi
 	if [ -e "$backup$1" ]; then
 		{ cp -p "$backup$1" "$root$1.lvsgen-new" && mv -f "$root$1.lvsgen-new" "$root$1"; } || fail "cannot restore $1"
 		rm -f "$backup$1"
-		say "restored $1"
+		say "restored $1$restore_why"
 	elif [ -e "$backup$1.lvsgen-absent" ]; then
 		rm -f "$root$1" "$backup$1.lvsgen-absent"
-		say "removed $1"
+		say "removed $1$restore_why"
 	fi
 }
 
@@ -1571,6 +1591,7 @@ unmanaged() { # unmanaged OUT
 # host as this one did.
 restore_unmanaged() {
 	unmanaged "$work/unmanaged"
+	restore_why=' (no longer in this bundle)'
 	while IFS= read -r p <&3; do
 		if [ "$action" = install ]; then
 			mkparent "$work/prev$p" "$work/absent$p" "$work/dropped$p"
@@ -1584,6 +1605,7 @@ restore_unmanaged() {
 		fi
 		restore_file "$p"
 	done 3<"$work/unmanaged"
+	restore_why=
 }
 
 changed() { # changed PATH: did this run replace it?
@@ -2197,6 +2219,10 @@ if [ -s "$work/changing" ] || [ -s "$work/unmanaged-before" ]; then
 		[ -s "$work/stale" ] && printf '%s\n' "$name" >>"$work/stale-actions"
 		while IFS= read -r words <&4; do run_ok "$words"; done 4<"$work/stale"
 	done 3<"$work/gone-actions"
+	# The actions of this plan that the last install ran for a file that goes
+	# now run again, as those whose stale records ran do (and a rollback runs
+	# their kept run records again, from the restored files).
+	left_actions "$work/unmanaged-before" "$work/stale-actions"
 	stale_reverts
 	# No kept records (an earlier lvsgen's install): the addresses that left, from the files.
 	stale_addresses "${due_now:- }"
@@ -2208,7 +2234,9 @@ while IFS=' ' read -r mode merge secrecy path <&3; do
 done 3<"$work/files"
 restore_unmanaged
 
-if [ "$changed" = ' ' ] && [ ! -s "$pending" ] && [ ! -s "$work/stale-actions" ]; then
+# A file of an earlier bundle put back or taken out (restore_unmanaged) is a
+# change: the run goes on and ends with "done", as --check said it would.
+if [ "$changed" = ' ' ] && [ ! -s "$pending" ] && [ ! -s "$work/stale-actions" ] && [ ! -s "$work/unmanaged" ]; then
 	# An earlier installer kept no undo records: keep them now.
 	[ -d "$state" ] && keep_undo
 	say "$host: every file is up to date; nothing to do."
@@ -2243,6 +2271,7 @@ while IFS=' ' read -r kind name rest <&3; do
 		elif [ -s "$work/stale-actions" ] && grep -qxF -- "$name" "$work/stale-actions"; then
 			# Its stale undo records ran: it brings up again what its files still
 			# name (an undo record the last install worded otherwise took it down too).
+			# Or a file it ran for last time goes (left_actions): it re-reads what is there.
 			due=yes
 		fi
 		;;

@@ -299,6 +299,30 @@ export function validateTopology(t: Topology): RawProblem[] {
         const message = `fallback ${fb.address} is no host of the topology: lvsgen cannot configure it; it must hold ${hold}${vs.forward === 'ipip' ? ', load ipip with tunl0 up and rp_filter 0 on tunl0 and all' : ''} and serve port ${vip.port}, or the packets ${vs.forward === 'ipip' ? 'tunnelled' : 'routed'} to it are dropped (README, "fallback")`;
         if (!problems.some((p) => p.message === message && p.path.join('.') === fbAt.join('.'))) add({ code: 'outside-sorry-server', path: fbAt, message, severity: 'warning' });
       }
+      // NAT: IPVS rewrites the sorry server's replies only if they come back
+      // through the director, so its default route is via the director's
+      // address on its network, or through a pair of directors via the pair's
+      // floating address there (what derive.ts gives a host of the topology,
+      // as a NAT real server). A pair without a floating address on that
+      // network has no gateway to give (refused, as for a real server); a
+      // machine outside the topology must be pointed at it by its operator.
+      // A sorry server on no network of the director is refused above; one on
+      // the director (127.0.0.1, a director's own address) needs no route.
+      const runner = runners.find(onNetwork);
+      if (vs.forward === 'masq' && !local && runner !== undefined && !directors.some(isHost)) {
+        const on = (a: { cidr: Cidr | Cidr6 }) => a.cidr.address === fb.address || (v6 ? contains6(a.cidr as Cidr6, fb.address) : contains(a.cidr as Cidr, fb.address));
+        const net = (v6 ? ifaces6Of(runner) : ifacesOf(runner)).find(on)!.cidr;
+        const floating = owner === undefined ? undefined : (v6 ? floating6(owner.spec).map((f) => parseCidr6(f)) : floating4(owner.spec).map((f) => parseCidr(f))).find((f) => f.networkCidr === net.networkCidr);
+        const family = v6 ? 'IPv6 ' : '';
+        if (owner !== undefined && floating === undefined) {
+          const message = `fallback ${fb.address}'s network ${net.networkCidr} holds no ${family}floating address of ${pathText(owner)}: NAT through a pair needs one there in ${pathText(owner)}.floating, as the sorry server's ${family}gateway`;
+          if (!problems.some((p) => p.message === message && p.path.join('.') === fbAt.join('.'))) add({ code: 'floating-off-network', path: fbAt, message });
+        } else if (!hostNames.some(isHost)) {
+          const via = floating !== undefined ? `${floating.address}, the floating address of ${pathText(owner!)} on ${net.networkCidr}` : `${net.address}, director ${runner}'s address on ${net.networkCidr}`;
+          const message = `fallback ${fb.address} is no host of the topology: lvsgen cannot configure it; its ${family}default route must be via ${via}, or its replies bypass the director, which NAT needs to rewrite them (README, "fallback")`;
+          if (!problems.some((p) => p.message === message && p.path.join('.') === fbAt.join('.'))) add({ code: 'outside-sorry-server', path: fbAt, message, severity: 'warning' });
+        }
+      }
     }
     if (haDirectors.length > 0 && vip !== undefined && owner === undefined) {
       add({ code: 'unsupported', path: [...at, 'virtual'], message: `virtual address ${vip.address} must be ${floatingWhere}: with a pair of directors, heartbeat or VRRP moves it to the active one` });

@@ -78,7 +78,7 @@ for (const [name, text, want] of REFUSED) {
   });
 }
 
-test('accepted: both backends; an IPv4 default beside IPv6 services; both defaults; a direct-routing IPv6 sorry server outside the topology draws a warning naming the /128 on lo', () => {
+test('accepted: both backends; an IPv4 default beside IPv6 services; both defaults; an IPv6 sorry server outside the topology draws a warning: direct routing naming the /128 on lo, NAT the IPv6 gateway', () => {
   assert.deepEqual(problemsOf(LD), []);
   assert.deepEqual(problemsOf(topology('keepalived')), []);
   assert.deepEqual(problemsOf(LD.replace('fallback6: "[2001:db8:6::9]:80" }', 'fallback: 192.168.6.9:80 }')), []);
@@ -91,6 +91,10 @@ test('accepted: both backends; an IPv4 default beside IPv6 services; both defaul
   const pd = problemsOf(LD.replace('    fallback: "2001:db8:3::9"\n', '').replace('fallback6: "[2001:db8:6::9]:80" }', 'fallback6: "[2001:db8:3::200]:443" }'));
   assert.deepEqual(pd.map((p) => [p.severity, p.code, p.path, p.pos !== undefined]), [['warning', 'outside-sorry-server', 'ldirectord.fallback6', true]]);
   assert.match(pd[0]!.message, /fallback 2001:db8:3::200 is no host of the topology: .*must hold 2001:db8:3::100 on lo as a \/128/);
+  // A NAT one: the warning names the director's IPv6 address on its network as its IPv6 gateway.
+  const pn = problemsOf(LD.replace('fallback6: "[2001:db8:6::9]:80" }', 'fallback6: "[2001:db8:6::99]:80" }'));
+  assert.deepEqual(pn.map((p) => [p.severity, p.code, p.path, p.pos !== undefined]), [['warning', 'outside-sorry-server', 'ldirectord.fallback6', true]]);
+  assert.match(pn[0]!.message, /^fallback 2001:db8:6::99 is no host of the topology: lvsgen cannot configure it; its IPv6 default route must be via 2001:db8:6::1, director lb's address on 2001:db8:6::\/64, or its replies bypass the director/);
 });
 
 test('the cluster defaults go to the services of their family: fallback6 to the IPv6 services on its port, fallback to the IPv4 services, both at once', () => {

@@ -14,7 +14,7 @@ import { test } from 'node:test';
 import { cli, assertKeepalivedReads, ifupAll, interfacesOf, link, netns, ok, problemsOf, renderText, requireRoot, requireTools, sh, SORRY_HOSTS, tempDir, unique, assertRefused, serviceBlock, textFile } from '../support/index.js';
 import { ldirectordCommands } from '../support/ldirectord-run.js';
 
-/** NAT on 80 (the default fits), NAT on 8080 (its own, another port), DNS over udp (the default does not fit), direct routing on 443 (its own, no port). */
+/** NAT on 80 (the default fits), NAT on 8080 (its own, another port, on host sorry), DNS over udp (the default does not fit), direct routing on 443 (its own, no port). */
 const topology = (backend: string) => `name: sorry
 defaults: { distro: ${backend === 'keepalived' ? 'debian12' : 'debian'} }
 director_backend: ${backend}
@@ -23,6 +23,7 @@ hosts:
   web1: { roles: [real-server], interfaces: { eth0: 192.168.6.4/24 } }
   web2: { roles: [real-server], interfaces: { eth0: 192.168.6.5/24 } }
   dr1: { roles: [real-server], interfaces: { eth0: 10.0.0.11/24 } }
+  sorry: { roles: [real-server], interfaces: { eth0: 192.168.6.9/24 } }
 ldirectord: { checktimeout: 1, checkinterval: 1, fallback: 127.0.0.1:80 }
 virtual_services:
   - virtual: 10.0.0.100:80
@@ -99,6 +100,71 @@ test('a direct-routing sorry server outside the topology: validate and render wa
     const quiet = await cli('render', f, '-o', join(dir, `out-${name}`));
     assert.deepEqual([quiet.status, quiet.stderr], [0, ''], `fallback ${fallback}`);
   }
+});
+
+// A NAT sorry server outside the topology: IPVS rewrites its replies only if
+// they come back through the director, which lvsgen cannot arrange on a
+// machine it does not configure. A warning names the gateway its default
+// route must use (the director's address on its network, or a pair's floating
+// address there), with its line; the command goes on. 127.0.0.1, a director's
+// own address and a host of the topology (derived as a NAT real server) draw none.
+test('a NAT sorry server outside the topology: validate and render warn on stderr with its path and line, naming the director\'s address on its network as its gateway; exit 0 and the files written; none for 127.0.0.1, a director\'s own address or a host of the topology', async (t) => {
+  const dir = tempDir(t);
+  const outside = join(dir, 'outside.yaml');
+  const text = topology('ldirectord').replace('fallback: 192.168.6.9:80', 'fallback: 192.168.6.99:80');
+  writeFileSync(outside, text);
+  const line = text.split('\n').findIndex((l) => l.includes('fallback: 192.168.6.99:80')) + 1;
+  const want = new RegExp(`^.*outside\\.yaml:${line}:\\d+: warning \\[outside-sorry-server\\] virtual_services\\[1\\]\\.fallback: fallback 192\\.168\\.6\\.99 is no host of the topology: lvsgen cannot configure it; its default route must be via 192\\.168\\.6\\.1, director lb's address on 192\\.168\\.6\\.0/24, or its replies bypass the director.*\\n`, 'm');
+  const v = await cli('validate', outside);
+  assert.equal(v.status, 0, v.stderr);
+  assert.match(v.stderr, want);
+  const r = await cli('render', outside, '-o', join(dir, 'out'));
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, want);
+  assert.equal(r.stderr.split('\n').filter((l) => l !== '').length, 1, r.stderr);
+  assert.match(readFileSync(join(dir, 'out', 'lb', 'etc/ha.d/ldirectord.cf'), 'utf8'), /^\tfallback=192\.168\.6\.99:80 masq$/m);
+  // keepalived's sorry_server is the same machine: the same warning.
+  const k = problemsOf(topology('keepalived').replace('fallback: 192.168.6.9:80', 'fallback: 192.168.6.99:80'));
+  assert.deepEqual(k.map((p) => [p.severity, p.code, p.path]), [['warning', 'outside-sorry-server', 'virtual_services[1].fallback']]);
+  // The cluster default, where it fits (NAT on 80), at its own path.
+  const d = problemsOf(topology('ldirectord').replace('fallback: 127.0.0.1:80 }', 'fallback: 192.168.6.99:80 }'));
+  assert.deepEqual(d.map((p) => [p.severity, p.code, p.path, p.pos !== undefined]), [['warning', 'outside-sorry-server', 'ldirectord.fallback', true]]);
+  assert.match(d[0]!.message, /default route must be via 192\.168\.6\.1, director lb's address on 192\.168\.6\.0\/24/);
+  for (const [name, fallback] of [['loopback', '127.0.0.2:8080'], ['director', '192.168.6.1:8080'], ['host', '192.168.6.9:80']] as const) {
+    const f = join(dir, `${name}.yaml`);
+    writeFileSync(f, topology('ldirectord').replace('fallback: 192.168.6.9:80', `fallback: ${fallback}`));
+    const quiet = await cli('render', f, '-o', join(dir, `out-${name}`));
+    assert.deepEqual([quiet.status, quiet.stderr], [0, ''], `fallback ${fallback}`);
+  }
+});
+
+/** NAT through a heartbeat pair of directors; 172.16.0.0/24 holds no floating address. */
+const PAIR_NAT = `name: sorry-pair
+defaults: { distro: debian12 }
+hosts:
+  lb1: { roles: [director], interfaces: { eth0: 10.0.0.2/24, eth1: 192.168.6.2/24, eth2: 172.16.0.2/24 } }
+  lb2: { roles: [director], interfaces: { eth0: 10.0.0.3/24, eth1: 192.168.6.3/24, eth2: 172.16.0.3/24 } }
+  web1: { roles: [real-server], interfaces: { eth0: 192.168.6.4/24 } }
+  sorry: { roles: [real-server], interfaces: { eth0: 172.16.0.9/24 } }
+virtual_services:
+  - virtual: 10.0.0.100:80
+    forward: masq
+    check: { type: connect }
+    fallback: 192.168.6.99:8080
+    real_servers: [web1]
+heartbeat:
+  nodes: [lb1, lb2]
+  floating: [10.0.0.100/24, 192.168.6.1/24]
+  auth: { method: sha1, key: pair-secret-0123 }
+`;
+
+test('a NAT sorry server behind a pair of directors: outside the topology, a warning naming the pair\'s floating address on its network; on a network without one, refused with its path and line, a host of the topology too', () => {
+  const ps = problemsOf(PAIR_NAT);
+  assert.deepEqual(ps.map((p) => [p.severity, p.code, p.path]), [['warning', 'outside-sorry-server', 'virtual_services[0].fallback']]);
+  assert.match(ps[0]!.message, /its default route must be via 192\.168\.6\.1, the floating address of heartbeat on 192\.168\.6\.0\/24/);
+  assertRefused(PAIR_NAT.replace('fallback: 192.168.6.99:8080', 'fallback: 172.16.0.99:8080'), [['floating-off-network', 'virtual_services[0].fallback']]);
+  assertRefused(PAIR_NAT.replace('fallback: 192.168.6.99:8080', 'fallback: 172.16.0.9:8080'), [['floating-off-network', 'virtual_services[0].fallback']]);
+  assert.deepEqual(problemsOf(PAIR_NAT.replace('fallback: 192.168.6.99:8080', 'fallback: 127.0.0.1:8080')), []);
 });
 
 test('ldirectord.cf: a fallback in each block it fits, with the service\'s method; no global fallback=; ldirectord parses it', (t) => {

@@ -502,6 +502,7 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
       devices,
       loopbackAliases,
       loopback6,
+      ...(director !== undefined && director.marks.length > 0 ? { marksDevice: `lo:${loopbackAliases.length + loopback6.length}` } : {}),
       ...(gateway !== undefined && gwDevice ? { gateway: { address: gateway, device: gwDevice.device } } : {}),
       ...(gatewayDevice !== undefined ? { gatewayDevice } : {}),
       forwarding: isDirector || roles.router,
@@ -673,6 +674,7 @@ function markRules(vs: VirtualServiceSpec, mark: number): MarkRule[] {
       destination: m.destination,
       dport: m.from === m.to ? String(m.from) : `${m.from}:${m.to}`,
       nftPorts: m.from === m.to ? String(m.from) : `${m.from}-${m.to}`,
+      listed: `${m.destination.replace(/\/32$/, '')} ${vs.protocol} ${m.from === m.to ? `dpt:${m.from}` : `dpts:${m.from}:${m.to}`} MARK set 0x${mark.toString(16)}`,
       match: text,
     };
   });

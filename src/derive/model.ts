@@ -152,6 +152,8 @@ export interface MarkRule {
   dport: string;
   /** nft's form: `80` or `10000-20000`. */
   nftPorts: string;
+  /** The rule as `iptables -t mangle -L PREROUTING -n` lists it from its destination on: `10.1.3.61 tcp dpt:80 MARK set 0x1`. */
+  listed: string;
   /** The match as the topology gives it, for a comment. */
   match: string;
 }
@@ -347,6 +349,12 @@ export interface DerivedHost {
   loopbackAliases: Alias[];
   /** IPv6 virtual addresses of direct routing on lo, each a /128. */
   loopback6: Loopback6[];
+  /**
+   * A director with firewall marks: the lo:N name after the aliases under which
+   * ifupdown's interfaces file holds the mangle rules (debian), as a stanza of
+   * their own: `ifup lo:N` applies them, while networking restart leaves lo alone.
+   */
+  marksDevice?: string;
   gateway?: { address: string; device: string };
   /** Device heartbeat and initscripts' GATEWAYDEV should use. */
   gatewayDevice?: string;

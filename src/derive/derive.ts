@@ -374,6 +374,11 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
     // the network, as seed 001's lo:0 does for heartbeat's virtual network).
     const vnets = new Map<string, Cidr>();
     for (const vs of isDirector ? runServices(name) : drServices) for (const n of serviceDestinations(vs).networks) vnets.set(n.networkCidr, n);
+    // What the ARP keys are for, as the sysctl file's comment says it: the IPv4
+    // virtual addresses on lo of the services the host is a real server of (or
+    // their networks of virtual addresses), of those it is a sorry server of, or both.
+    const onLo4 = (list: readonly VirtualServiceSpec[]) => drVips.some((a) => list.some((vs) => serviceDestinations(vs).addresses.includes(a)));
+    const arpFor = { realServer: onLo4(myServices.filter((vs) => vs.forward !== 'masq')) || (!isDirector && vnets.size > 0), sorryServer: onLo4(sorryDr) };
     const arpSuppression = drVips.length > 0 || (!isDirector && vnets.size > 0);
     // Tunnelling: the director encapsulates (IP in IP) to the real server's own
     // address; the ipip module's fallback device tunl0 receives the packets
@@ -509,6 +514,7 @@ export function deriveModel(t: Topology, opts: DeriveOptions): DerivedModel {
       forwarding6: (isDirector || roles.router) && devices.some((x) => x.ipv6.length > 0),
       ...(gateway6 !== undefined ? { gateway6 } : {}),
       arpSuppression,
+      arpFor,
       ...(tunnel ? { tunnel: { device: 'tunl0' as const } } : {}),
       accepts,
       modules: [...modules].sort(),

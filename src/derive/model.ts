@@ -365,6 +365,8 @@ export interface DerivedHost {
   gateway6?: { address: string; device: string };
   /** Real server of direct routing or tunnelling (or a sorry server of such a service): must not answer ARP for the VIPs. */
   arpSuppression: boolean;
+  /** Why (with arpSuppression): the host is a real server of such a service, a sorry server of one (a fallback at one of its addresses), or both. */
+  arpFor: { realServer: boolean; sorryServer: boolean };
   modules: string[];
   /** The same modules, each with its options ('' for none): what a boot script or the installer passes to modprobe. */
   moduleLoads: Array<{ module: string; options: string }>;

@@ -104,6 +104,8 @@ export interface SysctlContext {
   /** net.ipv6.conf.all.forwarding: a director or router with IPv6 addresses. */
   forwarding6: boolean;
   arpSuppression: boolean;
+  /** What the host is, for the ARP keys' comment (arpHolder). */
+  arpHolder: string;
   /** Every device, for the per-device ARP keys. */
   arpDevices: string[];
   /** net.ipv4.vs.* keys of a director (ip_vs is then among the boot modules). */
@@ -241,6 +243,14 @@ function device(host: DerivedHost): DeviceContext[] {
   }));
 }
 
+/** What an ARP-suppressing host is, from the derived reasons (DerivedHost.arpFor): the subject of its sysctl comment. */
+function arpHolder(h: DerivedHost): string {
+  if (!h.arpSuppression) return '';
+  const { realServer, sorryServer } = h.arpFor;
+  if (realServer && sorryServer) return 'Real server and sorry server of direct routing or tunnelling';
+  return sorryServer ? 'Sorry server of direct routing or tunnelling' : 'Real server of direct routing or tunnelling';
+}
+
 /** The loopback's extra addresses (virtual network, direct-routing VIPs), when there are any. */
 function loopback(host: DerivedHost): LoopbackContext[] {
   const aliases = host.loopbackAliases;
@@ -320,7 +330,7 @@ export const KINDS = {
     per: 'forwarding or ARP-suppressing host',
     usedFor: 'sysctl.conf or a sysctl.d drop-in',
     contexts: (h): SysctlContext[] =>
-      one(h.forwarding || h.arpSuppression, { forwarding: h.forwarding, forwarding6: h.forwarding6, arpSuppression: h.arpSuppression, arpDevices: h.devices.map((d) => d.device), moduleSysctls: h.moduleSysctls, tunnel: h.tunnel !== undefined }),
+      one(h.forwarding || h.arpSuppression, { forwarding: h.forwarding, forwarding6: h.forwarding6, arpSuppression: h.arpSuppression, arpHolder: arpHolder(h), arpDevices: h.devices.map((d) => d.device), moduleSysctls: h.moduleSysctls, tunnel: h.tunnel !== undefined }),
   },
   'boot-modules': {
     per: 'host that needs modules (`ip_vs_ftp`; `ip_vs` before IPVS sysctls)',

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { cli, assertKeepalivedReads, ifupAll, interfacesOf, link, netns, ok, problemsOf, renderText, requireRoot, requireTools, sh, SORRY_HOSTS, tempDir, unique, assertRefused, serviceBlock, textFile } from '../support/index.js';
+import { cli, assertKeepalivedReads, generateText, ifupAll, interfacesOf, link, netns, ok, problemsOf, renderText, requireRoot, requireTools, sh, SORRY_HOSTS, tempDir, unique, assertRefused, serviceBlock, textFile } from '../support/index.js';
 import { ldirectordCommands } from '../support/ldirectord-run.js';
 
 /** NAT on 80 (the default fits), NAT on 8080 (its own, another port, on host sorry), DNS over udp (the default does not fit), direct routing on 443 (its own, no port). */
@@ -214,6 +214,31 @@ test('keepalived.conf: sorry_server with sorry_server_lvs_method per service whe
   assert.match(vs(443), /\tsorry_server 127\.0\.0\.1 443\n\tsorry_server_lvs_method DR\n/);
   if (!requireTools(t, 'keepalived')) return;
   assertKeepalivedReads(tempDir(t), conf, conf.replace('sorry_server_lvs_method NAT', 'sorry_server_lvs_method MASQ'), 'an unknown method');
+});
+
+// The ARP keys' comment says what the host is, from the derivation: a sorry
+// server only (sorry, sorrytun: a NAT real server, its keys for the tunnelled
+// service it is the sorry server of), a real server (dr), or both (sorry made
+// a real server of 10.1.0.52:25 too), on each distro's sysctl file.
+test('the ARP keys\' comment names what the host is: a sorry server, a real server, or both, on every distro\'s sysctl file', () => {
+  const comment = (text: string, host: string, distro: string) => {
+    const path = distro === 'debian12' || distro === 'rhel9' ? 'etc/sysctl.d/90-lvsgen.conf' : 'etc/sysctl.conf';
+    const lines = textFile(text.replace('defaults: { distro: debian12 }', `defaults: { distro: ${distro} }`), host, path).split('\n');
+    const i = lines.findIndex((l) => l.startsWith('net.ipv4.conf.all.arp_ignore'));
+    assert.ok(i > 1, `${distro} ${host}: ARP keys`);
+    return lines.slice(i - 2, i).join('\n');
+  };
+  const both = SORRY_HOSTS.replace('    fallback: 127.0.0.1\n    real_servers: [dr]', '    fallback: 127.0.0.1\n    real_servers: [dr, sorry]');
+  for (const distro of ['debian12', 'debian', 'redhat', 'rhel9']) {
+    assert.equal(comment(SORRY_HOSTS, 'sorry', distro), '# Sorry server of direct routing or tunnelling: do not answer ARP for the\n# virtual addresses held on the loopback aliases.', distro);
+    assert.equal(comment(SORRY_HOSTS, 'sorrytun', distro), '# Sorry server of direct routing or tunnelling: do not answer ARP for the\n# virtual addresses held on the loopback aliases.', distro);
+    assert.equal(comment(SORRY_HOSTS, 'dr', distro), '# Real server of direct routing or tunnelling: do not answer ARP for the\n# virtual addresses held on the loopback aliases.', distro);
+    assert.equal(comment(both, 'sorry', distro), '# Real server and sorry server of direct routing or tunnelling: do not answer ARP for the\n# virtual addresses held on the loopback aliases.', distro);
+  }
+  const host = (text: string, name: string) => generateText(text).model.hosts.find((h) => h.name === name)!;
+  assert.deepEqual(host(SORRY_HOSTS, 'sorry').arpFor, { realServer: false, sorryServer: true });
+  assert.deepEqual(host(SORRY_HOSTS, 'dr').arpFor, { realServer: true, sorryServer: false });
+  assert.deepEqual(host(both, 'sorry').arpFor, { realServer: true, sorryServer: true });
 });
 
 // A sorry server of direct routing or tunnelling that is a host of the

@@ -137,7 +137,7 @@ test("each kind's contexts: device numbering, loopback routes, and none where a 
   assert.deepEqual(lo!.addresses, [{ n: 1, address: '10.1.3.61', prefix: 32, purpose: 'virtual address 10.1.3.61 (direct routing / tunnelling)' }]);
   assert.deepEqual(lo!.localRoutes, [], 'a single /32 needs no local route');
   assert.deepEqual(KINDS.loopback.contexts(director), []);
-  assert.deepEqual(KINDS.sysctl.contexts(real), [{ forwarding: false, forwarding6: false, arpSuppression: true, arpDevices: ['eth0'], moduleSysctls: [], tunnel: false }]);
+  assert.deepEqual(KINDS.sysctl.contexts(real), [{ forwarding: false, forwarding6: false, arpSuppression: true, arpHolder: 'Real server of direct routing or tunnelling', arpDevices: ['eth0'], moduleSysctls: [], tunnel: false }]);
   assert.deepEqual(KINDS.masquerade.contexts(director), [], 'direct routing masquerades nothing');
   assert.deepEqual(KINDS['boot-modules'].contexts(director), []);
   assert.deepEqual(KINDS['ipvs-sync'].contexts(director), [], 'a single director runs no sync daemon');

@@ -46,6 +46,9 @@
 #                                       is it on? (exit 0 with output)
 #   revert ID must|may WORD...            how to turn it back (run only when it
 #                                         was off before and is on now)
+#   redo ID must|may WORD...              how to turn it on again (kept: the
+#                                         rollback of a later install that
+#                                         reverted it, stale_reverts)
 #   reads PATH ifcfg DIR                PATH's consumer also reads DIR/ifcfg-*
 #                                         (NetworkManager's ifcfg-rh plugin)
 #   check PATH STATUS WORD...           pre-flight: before anything is
@@ -308,10 +311,10 @@ stale_undo() { # stale_undo NAME OUT
 # Keeps the plan's undo records as the last install's (stale_undo), with
 # what a later install needs to take down what its plan no longer has and to
 # put it back if that install fails: the actions (action NAME now|ask), their
-# when and run records (left_actions), and the probe and revert records
+# when and run records (left_actions), and the probe, revert and redo records
 # (stale_reverts, redo_stale).
 keep_undo() {
-	grep -E '^(action|when|run|undo|probe|revert) ' "$plan" >"$work/undo-now" || true
+	grep -E '^(action|when|run|undo|probe|revert|redo) ' "$plan" >"$work/undo-now" || true
 	if [ -s "$work/undo-now" ]; then
 		cmp -s "$work/undo-now" "$undo_kept" && return 0
 		mkdirs "$state"
@@ -453,17 +456,33 @@ stale_addresses() { # stale_addresses ACTIONS (" NAME NAME ", the due now-action
 	done 5<"$work/live-addresses"
 }
 
-# A rollback puts back what this run's stale records took down: the last
-# install's actions whose undo records ran (or that this plan no longer has,
-# when a kept revert ran) run again from their restored files (their kept run
-# records, in that install's order), and the addresses stale_addresses took
-# off are added again.
+# A rollback puts back what this run's stale records took down: each item a
+# kept revert turned off is turned on again by its kept redo record, in the
+# order they were turned on (ipip loaded, then tunl0 up), whether the action
+# that turned it on is gone or stays (its name kept, its probe gone: tunl0 of
+# redhat's modules action); then the last install's actions whose undo records
+# ran run again from their restored files (their kept run records, in that
+# install's order), and the addresses stale_addresses took off are added
+# again. An item whose kept probe has no redo record (kept by an installer
+# before them) comes back only with the actions this plan no longer has,
+# which run again then.
 redo_stale() {
 	: >"$work/redo"
 	[ -s "$work/stale-actions" ] && cat "$work/stale-actions" >>"$work/redo"
 	if [ -s "$work/stale-reverted" ]; then
-		gone_actions "$work/gone-actions"
-		cat "$work/gone-actions" >>"$work/redo"
+		no_redo=
+		reverse <"$work/stale-reverted" >"$work/stale-reverted-order"
+		while IFS= read -r id <&5; do
+			kept_records redo "$id" "$work/kept-redo"
+			words=$(head -n 1 "$work/kept-redo")
+			if [ -z "$words" ]; then no_redo=yes; continue; fi
+			say "$id: turning it on again (this run turned it off)" >&2
+			run_ok "$words"
+		done 5<"$work/stale-reverted-order"
+		if [ -n "$no_redo" ]; then
+			gone_actions "$work/gone-actions"
+			cat "$work/gone-actions" >>"$work/redo"
+		fi
 	fi
 	if [ -s "$work/redo" ] && [ -f "$undo_kept" ]; then
 		awk '$1 == "action" && $3 == "now" { print $2 }' "$undo_kept" >"$work/redo-order"

@@ -94,9 +94,11 @@ const actionSchema = z.strictObject({
    * lines): `id` names it, `probe` says whether it is on (exit 0 with output),
    * `revert` turns it back (a leading `-`: a failure only warns). install.sh
    * probes each before the actions run and reverts, on --uninstall and
-   * rollback, only what was off before and is on now.
+   * rollback, only what was off before and is on now. `redo` (as many lines,
+   * or none) turns it on again: a later install whose plan no longer probes
+   * the item reverts it, and its rollback runs the kept `redo`.
    */
-  states: z.array(z.strictObject({ id: z.string(), probe: z.string(), revert: z.string() })).default([]),
+  states: z.array(z.strictObject({ id: z.string(), probe: z.string(), revert: z.string(), redo: z.string().default('') })).default([]),
 });
 /**
  * How install.sh reads and puts back the live state the actions change:
@@ -191,7 +193,7 @@ export interface ActionRule {
   reapply: Template[];
   services: Template[];
   enables: Template[];
-  states: Array<{ id: Template; probe: Template; revert: Template }>;
+  states: Array<{ id: Template; probe: Template; revert: Template; redo: Template }>;
 }
 
 /** How install.sh reads and sets what the actions change live (distro.yaml's `live`). */
@@ -386,6 +388,7 @@ function buildDistro(files: DistroFiles, dir: string, name: string, engine: Temp
         id: engine.compile(x.id, `${file} action ${n} states id`),
         probe: engine.compile(x.probe, `${file} action ${n} states probe`),
         revert: engine.compile(x.revert, `${file} action ${n} states revert`),
+        redo: engine.compile(x.redo, `${file} action ${n} states redo`),
       })),
     })),
     live: {

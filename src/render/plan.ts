@@ -74,6 +74,10 @@
 //                                          and a rollback when it was off before
 //                                          (lvsgen's first install, this run) and
 //                                          is on now
+//   redo ID must|may WORD...               ... turns it on again: run by a rollback
+//                                          of a later install that reverted it
+//                                          (the plan of that install no longer
+//                                          probes it; this record kept)
 //   verify N WORD...                       --verify runs this command
 //   expect N LINE                          ... whose output must hold LINE
 
@@ -708,6 +712,8 @@ export interface PlanProbe {
   id: string;
   words: string[];
   revert: PlanCommand;
+  /** Turns it on again (the rollback of a later install that reverted it, its plan no longer probing it). */
+  redo?: PlanCommand;
 }
 
 /** The state of a service an action may change, and how to set it: the commands, as words. */
@@ -850,6 +856,10 @@ export function renderPlan(plan: Plan, header: string): string {
     must(p.words.length > 0 && p.words.every((w) => SAFE_WORD.test(w)) && p.revert.words.length > 0 && p.revert.words.every((w) => SAFE_WORD.test(w)), `probe ${p.id}: ${JSON.stringify(p)}`);
     out.push(`probe ${p.id} ${p.words.join(' ')}`);
     out.push(`revert ${p.id} ${p.revert.tolerant ? 'may' : 'must'} ${p.revert.words.join(' ')}`);
+    if (p.redo !== undefined) {
+      must(p.redo.words.length > 0 && p.redo.words.every((w) => SAFE_WORD.test(w)), `redo ${p.id}: ${JSON.stringify(p.redo)}`);
+      out.push(`redo ${p.id} ${p.redo.tolerant ? 'may' : 'must'} ${p.redo.words.join(' ')}`);
+    }
   }
   plan.verify.forEach((v, i) => {
     must(v.words.length > 0 && v.words.every((w) => SAFE_WORD.test(w)), `verify command ${JSON.stringify(v.words)}`);
@@ -960,6 +970,13 @@ export function parsePlan(text: string): Plan {
         if (p === undefined || p.revert.words.length > 0) throw bad('a revert without its probe');
         if (!['must', 'may'].includes(f[1]!) || f.length < 3) throw bad('malformed revert record');
         p.revert = { tolerant: f[1] === 'may', words: f.slice(2) };
+        break;
+      }
+      case 'redo': {
+        const p = plan.probes.find((x) => x.id === f[0]);
+        if (p === undefined || p.redo !== undefined) throw bad('a redo without its probe');
+        if (!['must', 'may'].includes(f[1]!) || f.length < 3) throw bad('malformed redo record');
+        p.redo = { tolerant: f[1] === 'may', words: f.slice(2) };
         break;
       }
       case 'verify':

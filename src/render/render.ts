@@ -127,9 +127,11 @@ export function renderHost(host: DerivedHost, model: DerivedModel, distro: Distr
   for (const a of distro.actions) {
     if (!plan.actions.some((x) => x.name === a.name)) continue;
     for (const s of a.states) {
-      const [ids, probes, reverts] = [renderLines(s.id), renderLines(s.probe), commands([s.revert])];
-      if (probes.length !== ids.length || reverts.length !== ids.length) throw new Error(`internal: action ${a.name}: states render ${ids.length} ids, ${probes.length} probes, ${reverts.length} reverts`);
-      ids.forEach((id, i) => plan.probes.push({ id, words: commandWords(probes[i]!), revert: reverts[i]! }));
+      const [ids, probes, reverts, redos] = [renderLines(s.id), renderLines(s.probe), commands([s.revert]), commands([s.redo])];
+      if (probes.length !== ids.length || reverts.length !== ids.length || (redos.length !== 0 && redos.length !== ids.length)) {
+        throw new Error(`internal: action ${a.name}: states render ${ids.length} ids, ${probes.length} probes, ${reverts.length} reverts, ${redos.length} redos`);
+      }
+      ids.forEach((id, i) => plan.probes.push({ id, words: commandWords(probes[i]!), revert: reverts[i]!, ...(redos.length > 0 ? { redo: redos[i]! } : {}) }));
     }
   }
   const serviceCommands = distro.live.services ?? {};

@@ -26,7 +26,11 @@
 //   IPv6 address on lo);
 // - the same reinstall failing at a later step (an action the test appends to
 //   the plan): the rollback puts the address it took down back, with the kept
-//   records and without them.
+//   records and without them;
+// - redhat's real1 reinstalled with a plan that no longer probes tunl0 while
+//   its modules action stays (the test edits the plan and rc.local), failing
+//   at a later step: the stale revert turned tunl0 down, the rollback turns it
+//   up again (the kept redo record), as it was before the run.
 import assert from 'node:assert/strict';
 import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -205,6 +209,55 @@ describe('a real server taken out of the tunnelling service: tunl0 goes down, li
       assert.ok(!existsSync(join(root, 'var/lib/lvsgen')), '--uninstall left its state');
     });
   }
+});
+
+/**
+ * redhat's real1 of lb-tun no longer bringing tunl0 up while its modules
+ * action stays (it still loads ipip): the plan without tunl0's probe and its
+ * `ip link set tunl0 up` (in rc.local's block and the action's records), and
+ * a later action, appended, that fails when rc.local changes.
+ */
+function tunl0Dropped(t: TestContext, b: Bundle): Bundle {
+  const dir = tempDir(t, 'lvsgen-undo-kept-action-');
+  cpSync(b.bundle, dir, { recursive: true });
+  const plan = join(dir, '.lvsgen/plan');
+  const text = read(plan);
+  const edited = text.replace(/^(probe|revert|redo) link-tunl0 .*\n/gm, '').replace(/^run modules must \/sbin\/ip link set tunl0 up\n/m, '');
+  assert.ok(text.split('\n').length - edited.split('\n').length >= 3, 'tunl0\'s records out');
+  writeFileSync(plan, `${edited}action later now\nwhen later /etc/rc.d/rc.local\nrun later must /usr/local/sbin/later now\n`);
+  const rc = join(dir, 'etc/rc.d/rc.local');
+  const rcText = read(rc);
+  assert.match(rcText, /^\/sbin\/ip link set tunl0 up$/m);
+  writeFileSync(rc, rcText.replace(/^\/sbin\/ip link set tunl0 up\n/m, ''));
+  return { bundle: dir, installer: join(dir, '.lvsgen/install.sh'), plan: parsePlan(read(plan)) };
+}
+
+test('lb-tun/redhat/real1: a reinstall whose plan no longer probes tunl0, its modules action kept, turns tunl0 down; failing at a later step, its rollback brings tunl0 up again', async (t) => {
+  if (!(requireRoot(t) && requireTools(t, 'ip', 'bash', 'ldd', 'chroot', 'mknod'))) return;
+  const busybox = staticBusybox(t);
+  if (busybox === undefined) return;
+  const tun = await real1(t, LB_TUN, 'redhat');
+  const dropped = tunl0Dropped(t, tun);
+  assert.ok(dropped.plan.actions.some((a) => a.name === 'modules') && !dropped.plan.probes.some((p) => p.id === 'link-tunl0'), 'the modules action stays, tunl0\'s probe goes');
+  const ns = host(t);
+  const root = hostRoot(t, 'redhat', [tun.plan, dropped.plan], busybox);
+  const first = ok(install(ns, tun, root, ['--yes']), 'install');
+  assert.ok(tunl0Up(ns), `tunl0 is up after the install:\n${said(first)}`);
+  const files = read(join(root, 'etc/rc.d/rc.local'));
+  const kept = read(join(root, 'var/lib/lvsgen/undo'));
+
+  const failed = install(ns, dropped, root, ['--yes'], LATER);
+  assert.notEqual(failed.status, 0, said(failed));
+  assert.match(failed.stderr, /command failed: \/usr\/local\/sbin\/later now/);
+  assert.match(failed.stdout, /^\+ \/sbin\/ip link set tunl0 down$/m, `the stale revert ran:\n${said(failed)}`);
+  assert.equal(read(join(root, 'etc/rc.d/rc.local')), files, 'rc.local is restored');
+  assert.equal(read(join(root, 'var/lib/lvsgen/undo')), kept, 'the kept records are as before');
+  assert.ok(tunl0Up(ns), `tunl0 is down after the rollback:\n${said(failed)}`);
+  assert.match(failed.stderr, /^link-tunl0: turning it on again \(this run turned it off\)$/m, said(failed));
+
+  // Nothing failing: tunl0 goes down and stays down.
+  const done = ok(install(ns, dropped, root, ['--yes']), 'install, nothing failing');
+  assert.ok(!tunl0Up(ns), `tunl0 is up after the install without it:\n${said(done)}`);
 });
 
 interface DropCase {

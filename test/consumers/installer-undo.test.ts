@@ -27,6 +27,11 @@
 // - the same reinstall failing at a later step (an action the test appends to
 //   the plan): the rollback puts the address it took down back, with the kept
 //   records and without them;
+// - a real server taken out of the tunnelling service, the reinstall failing
+//   at a later step (a new file of the bundle whose action fails): the
+//   rollback brings tunl0 up and lo's virtual address back, on debian12,
+//   debian, redhat and rhel9 (debian's tunl0 is its network restart's, an
+//   action that stays: before the kept redo records tunl0 stayed down);
 // - redhat's real1 reinstalled with a plan that no longer probes tunl0 while
 //   its modules action stays (the test edits the plan and rc.local), failing
 //   at a later step: the stale revert turned tunl0 down, the rollback turns it
@@ -207,6 +212,41 @@ describe('a real server taken out of the tunnelling service: tunl0 goes down, li
       assert.ok(!tunl0Up(ns), `tunl0 is still up after --uninstall:\n${said(un)}`);
       assert.deepEqual(onLo(ns), [], '--uninstall left the virtual address');
       assert.ok(!existsSync(join(root, 'var/lib/lvsgen')), '--uninstall left its state');
+    });
+  }
+});
+
+/** A copy of the bundle with a new file and an action, run when it is installed, that fails (a later step of a run whose other files only leave). */
+function failingOnNewFile(t: TestContext, b: Bundle): Bundle {
+  const dir = tempDir(t, 'lvsgen-undo-new-file-');
+  cpSync(b.bundle, dir, { recursive: true });
+  const plan = join(dir, '.lvsgen/plan');
+  mkdirSync(join(dir, 'etc'), { recursive: true });
+  writeFileSync(join(dir, 'etc/lvsgen-later'), 'later\n');
+  writeFileSync(plan, read(plan).replace(/^(file .*\n)(?!file )/m, '$1file 0644 replace plain /etc/lvsgen-later\n') + 'action later now\nwhen later /etc/lvsgen-later\nrun later must /usr/local/sbin/later now\n');
+  return { bundle: dir, installer: join(dir, '.lvsgen/install.sh'), plan: parsePlan(read(plan)) };
+}
+
+describe('a real server taken out of the tunnelling service, the reinstall failing at a later step: the rollback brings tunl0 and lo\'s virtual address back', { concurrency: true }, () => {
+  for (const distro of TUNL0_DISTROS) {
+    test(`lb-tun/${distro}/real1: tunl0 up and the virtual address on lo after the failed reinstall without the service, as before it`, async (t) => {
+      if (!(requireRoot(t) && requireTools(t, 'ip', 'ifup', 'run-parts', 'bash', 'ldd', 'chroot', 'mknod'))) return;
+      const busybox = staticBusybox(t);
+      if (busybox === undefined) return;
+      const tun = await real1(t, LB_TUN, distro);
+      const out = failingOnNewFile(t, await real1(t, LB_TUN_OUT, distro));
+      assert.ok(out.plan.files.some((f) => f.path === '/etc/lvsgen-later'), 'the new file is in the plan');
+      const vip = distro === 'rhel9' ? [] : ['10.1.3.61/32'];
+      const ns = host(t);
+      const root = hostRoot(t, distro, [tun.plan, out.plan], busybox);
+      ok(install(ns, tun, root, ['--yes']), 'install');
+      assert.ok(tunl0Up(ns), 'tunl0 is up after the install');
+      const failed = install(ns, out, root, ['--yes'], LATER);
+      assert.notEqual(failed.status, 0, said(failed));
+      assert.match(failed.stderr, /command failed: \/usr\/local\/sbin\/later now/);
+      assert.ok(tunl0Up(ns), `tunl0 is down after the rollback:\n${said(failed)}`);
+      assert.deepEqual(onLo(ns), vip, `lo after the rollback:\n${said(failed)}`);
+      assert.ok(!existsSync(join(root, 'etc/lvsgen-later')), 'the new file is gone');
     });
   }
 });

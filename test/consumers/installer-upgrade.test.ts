@@ -95,7 +95,7 @@ test('an upgrade failing after ldirectord reloaded its new file: ldirectord runs
   const up = install(v2);
   assert.notEqual(up.status, 0, up.stdout + up.stderr);
   assert.match(up.stderr, /command failed: \/etc\/init\.d\/heartbeat start/);
-  assert.match(up.stdout, /\+ \/etc\/init\.d\/ldirectord reload/, 'version 2\'s file was reloaded before the failure');
+  assert.match(up.stdout, /\+ \/usr\/sbin\/ldirectord ldirectord\.cf reload/, 'version 2\'s file was reloaded (the ldirectord heartbeat runs, by its name) before the failure');
   assert.ok(!existsSync(join(root, STAND_IN_STATE, 'fail')), 'the injected failure happened');
   const after = hostState(root);
   assert.deepEqual(after.files, installed.files, 'version 1\'s files');

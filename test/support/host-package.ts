@@ -139,7 +139,9 @@ export const STAND_IN_STATE = 'var/lib/lvsgen-stand-in';
  * /etc/sysctl.conf), chkconfig and update-rc.d a service's enablement and the
  * init scripts whether it runs (STAND_IN_STATE/SVC.enabled, SVC.active: yes or
  * no); ldirectord's start and reload copy the ldirectord.cf they read to
- * STAND_IN_STATE/ldirectord.loaded (stop removes it), and fail (exit 1, nothing loaded) on a
+ * STAND_IN_STATE/ldirectord.loaded (stop removes it), as does a reload of
+ * `ldirectord ldirectord.cf` (heartbeat's name for the one it runs, which
+ * shares the init script's state), and fail (exit 1, nothing loaded) on a
  * file holding the text of STAND_IN_STATE/refuse when that exists; systemctl
  * (debian12) keeps the same states for its units, and its start, restart and
  * reload of ldirectord or keepalived copy the file the daemon reads to
@@ -192,6 +194,22 @@ case $0 in
 		put "$s.active" yes ;;
 	stop) put "$s.active" no; rm -f "$d/$s.loaded" ;;
 	status) get "$s.active" || exit 3 ;;
+	esac ;;
+*/ldirectord)
+	# ldirectord itself, named by heartbeat's configuration name (haresources'
+	# ldirectord::ldirectord.cf: a pair's director, redhat): the one running
+	# ldirectord, as the init script's; any other file (the pre-flight's
+	# staged copy) is not running.
+	[ "$1" = ldirectord.cf ] || { ${STUB_NOT_RUNNING}; exit 0; }
+	case $2 in
+	reload)
+		get ldirectord.active || exit 1
+		if [ -f "$d/refuse" ] && read -r refuse <"$d/refuse" && grep -qF -- "$refuse" /etc/ha.d/ldirectord.cf; then
+			echo "ldirectord stand-in: refuses /etc/ha.d/ldirectord.cf ($refuse)" >&2
+			exit 1
+		fi
+		cp /etc/ha.d/ldirectord.cf "$d/ldirectord.loaded" ;;
+	status) get ldirectord.active || exit 3 ;;
 	esac ;;
 */systemctl)
 	# debian12: systemctl keeps each unit's enablement and whether it runs;

@@ -239,6 +239,85 @@ settled_more() { [ "$(ha_settled "$1" "$2")" -gt "$3" ]; }
 # conn_is HOST SOURCE VIRTUAL DEST: it exists, to DEST.
 conn_entry() { on "$1" ipvsadm -L -n -c 2>/dev/null | awk -v s="$2" -v v="$3" '!found && $4 == s && $5 == v { print $6, $3; found = 1 } END { exit !found }'; }
 conn_is() { local e; e=$(conn_entry "$1" "$2" "$3") && [ "${e%% *}" = "$4" ]; }
+# --- the reload check: a configuration change installed while the table is watched
+# The daemon's file in a bundle, by the plan's file record (ldirectord.cf or keepalived.conf).
+reload_file() { awk -v f="/$2" '$1 == "file" && substr($5, length($5) - length(f) + 1) == f { print $5; exit }' "$1/.lvsgen/plan"; }
+# reload_edit FILE DAEMON RIP WEIGHT: the first real server's weight set, as an
+# operator edits it: ldirectord's first `real=` line (real=RIP:PORT METHOD
+# [WEIGHT] ...: ldirectord(8)), keepalived's `weight` in its first
+# `real_server` block (keepalived.conf(5)). Fails, saying why, when that line
+# is not RIP's or there is no weight to set.
+reload_edit() {
+  awk -v daemon="$2" -v rip="$3" -v w="$4" '
+    function bad(why) { print why; err = 1; exit 1 }
+    done { out[++n] = $0; next }
+    daemon == "ldirectord" && /^[ \t]*real[ \t]*=/ {
+      if (index($0, rip) == 0) bad("the first real= line is not " rip "'\''s: " $0)
+      if (!match($0, /^[ \t]*real[ \t]*=[ \t]*[^ \t]+[ \t]+[A-Za-z]+/)) bad("no forwarding method in: " $0)
+      head = substr($0, 1, RLENGTH); tail = substr($0, RLENGTH + 1)
+      if (match(tail, /^[ \t]+[0-9]+/)) tail = substr(tail, RLENGTH + 1)
+      out[++n] = head " " w tail; done = 1; next
+    }
+    daemon == "keepalived" && /^[ \t]*real_server[ \t]/ {
+      if (inrs) bad("no weight in the first real_server block")
+      if (index($0, rip) == 0) bad("the first real_server block is not " rip "'\''s: " $0)
+      inrs = 1
+    }
+    inrs && /^[ \t]*weight[ \t]+[0-9]+/ { match($0, /^[ \t]*weight[ \t]+/); out[++n] = substr($0, 1, RLENGTH) w; done = 1; next }
+    { out[++n] = $0 }
+    END { if (err) exit 1; if (!done) { print "no first real server to change"; exit 1 } for (i = 1; i <= n; i++) print out[i] > FILENAME }
+  ' "$1"
+}
+# The table on stdin with one real server's weight set (LABEL@RIP WEIGHT).
+table_weight() {
+  awk -v label="${1%@*}" -v real="${1#*@}" -v w="$2" '
+    !/^->/ { cur = $1 " " $2 }
+    /^->/ && cur == label && $2 == real { $4 = w }
+    { print }'
+}
+# reload_sample DIRECTOR FILE STOP ADDR...: until STOP exists, every 0.25 s
+# (and the time a look takes), appends to FILE a sample: its time,
+# `ipvsadm -L -n` on DIRECTOR and, given floating addresses, `ip -o addr show`.
+reload_sample() {
+  local d=$1 f=$2 stop=$3 n=0
+  shift 3
+  while [ ! -e "$stop" ]; do
+    n=$((n + 1))
+    {
+      printf '#sample %s %s\n' "$n" "$EPOCHREALTIME"
+      on "$d" ipvsadm -L -n 2>&1
+      if [ $# -gt 0 ]; then echo '#addr'; on "$d" ip -o addr show 2>&1; fi
+    } >>"$f"
+    sleep 0.25
+  done
+}
+# reload_judge FILE SERVICES ADDR...: every sample lists every service line
+# (SERVICES: one a line, single-spaced, as table_body prints them) and holds
+# every ADDR on a device other than lo; prints how many samples over how long,
+# and the first samples that did not; fails on one.
+reload_judge() {
+  local f=$1 svcs=$2
+  shift 2
+  awk -v services="$svcs" -v floating="$*" '
+    BEGIN { nw = split(services, w, "\n"); nf = split(floating, fl, " ") }
+    function judge(  i, miss) {
+      if (n == 0) return
+      miss = ""
+      for (i = 1; i <= nw; i++) if (w[i] != "" && !(w[i] in seen)) miss = miss (miss == "" ? "" : ", ") w[i]
+      for (i = 1; i <= nf; i++) if (!(fl[i] in held)) miss = miss (miss == "" ? "" : ", ") fl[i] " (address)"
+      if (miss != "") { bad++; if (bad <= 3) why = why sprintf("; sample %d (+%.1f s) lacks %s", n, t - t0, miss) }
+    }
+    /^#sample / { judge(); n++; t = $3; if (n == 1) t0 = t; else if (t - last > gap) gap = t - last; last = t; sec = "table"; split("", seen); split("", held); next }
+    /^#addr$/ { sec = "addr"; next }
+    sec == "table" { $1 = $1; seen[$0] = 1; next }
+    sec == "addr" && $2 != "lo" && ($3 == "inet" || $3 == "inet6") { sub(/\/.*/, "", $4); held[$4] = 1 }
+    END {
+      judge()
+      printf "%d samples over %.1f s, at most %.1f s apart", n, last - t0, gap
+      if (bad) printf ", %d without all%s", bad, why
+      exit (bad > 0 || n < 2)
+    }' "$f"
+}
 declare -A HELD_DIR=() HELD_NAME=()
 HA_TOOK=
 answer() { client "$1" "${CURL[@]}" "http://$(url_host "$2"):$3/" 2>&1; }
@@ -543,6 +622,60 @@ run_check() {
       else fail "$id" "expected an answer by ${HELD_NAME[$c]:-?}; got: $got (the failover took ${HA_TOOK:-?} s)"; fi
     else fail "$id" "no answer: $(cat "$OUT/$id"*.held 2>/dev/null | tail -3 | tr '\n' ' ')"; fi
     unset "HELD_DIR[$c]"
+    ;;
+  reload)
+    # A configuration change as an operator makes one, installed with the
+    # installer while the table is watched: the daemon reloaded, not restarted
+    # (a stop deletes every virtual service: docs/installer.md "Reload, not
+    # restart"), then the original bundle installed again.
+    local d=$1 daemon=$2 entry=$3 rip=$4 weight=$5 want changed copy cf svcs rc said took got samples stop sp back
+    shift 5
+    want=$(predicted "$d")
+    if [ "$LAB_MODE" = check ] && ! install_bundle "$d" --check >"$OUT/$d.reload-check" 2>&1; then
+      fail "$id" "not tried: $d does not hold its bundle (install.sh --check: $(tail -3 "$OUT/$d.reload-check")), so the lab installs nothing on it"; return
+    fi
+    # the daemon of a pair's node may have started again just before (ha.restore):
+    # its checks of the real servers settle first, as for the table check
+    if ! wait_for 40 table_is "$d" "$want"; then fail "$id" "not tried: the table is not the predicted one before: $(the_table "$d" | tr '\n' '|')"; return; fi
+    if [ $# -gt 0 ] && ! wait_for 10 holds_all "$d" "$@"; then fail "$id" "not tried: $d does not hold $*: $(addrs_of "$d")"; return; fi
+    copy=$LAB_WORK/reload/$d
+    rm -rf "$copy" && mkdir -p "$LAB_WORK/reload" && cp -a "$LAB_BUNDLES/$d" "$copy"
+    cf=$(reload_file "$copy" "$([ "$daemon" = ldirectord ] && echo ldirectord.cf || echo keepalived.conf)")
+    if [ -z "$cf" ] || ! got=$(reload_edit "$copy$cf" "$daemon" "$rip" "$weight"); then fail "$id" "not tried: ${cf:-the plan of the bundle names no file of $daemon}: $got"; return; fi
+    changed=$(printf '%s\n' "$want" | table_weight "$entry" "$weight")
+    svcs=$(printf '%s\n' "$want" | grep -E '^(TCP|UDP|FWM) ')
+    samples=$OUT/$d.reload-samples stop=$LAB_WORK/reload/$d.stop
+    rm -f "$samples" "$stop"
+    reload_sample "$d" "$samples" "$stop" "$@" &
+    sp=$!
+    LAB_BG+=("$sp")
+    sleep 1
+    t=$SECONDS
+    install_from "$copy" "$d" --yes >"$OUT/$d.reload-install" 2>&1
+    rc=$?
+    local inst=$((SECONDS - t))
+    t=$SECONDS
+    wait_for 40 table_is "$d" "$changed"
+    got=$?
+    took=$((SECONDS - t))
+    # a few looks more: a daemon that reloads in the background
+    sleep 2
+    touch "$stop"
+    wait "$sp"
+    said=$(grep -E "^$daemon is (not )?running" "$OUT/$d.reload-install" | head -1)
+    local seen; seen=$(reload_judge "$samples" "$svcs" "$@")
+    local ok=$?
+    # the original bundle again: the cluster as before for the later checks
+    install_bundle "$d" --yes >"$OUT/$d.reload-back" 2>&1
+    local rc2=$?
+    t=$SECONDS
+    if wait_for 40 table_is "$d" "$want"; then back="the original bundle back (exit $rc2): the predicted table after $((SECONDS - t)) s"
+    else back="the original bundle back (exit $rc2), but not the predicted table: $(the_table "$d" | tr '\n' '|')"; ok=1; fi
+    if [ $rc != 0 ]; then fail "$id" "install.sh of the changed bundle: exit $rc: $(tail -5 "$OUT/$d.reload-install"); $seen; $back"
+    elif [ "$said" != "$daemon is running: reloading it (it keeps its state)" ]; then fail "$id" "the installer did not say it reloaded $daemon: ${said:-nothing about it}; $seen; $back"
+    elif [ $got != 0 ]; then fail "$id" "$said; install.sh took $inst s; weight $weight for ${entry#*@} not in the table $took s after it: $(the_table "$d" | tr '\n' '|'); $seen; $back"
+    elif [ $ok != 0 ]; then fail "$id" "$said; install.sh took $inst s; weight $weight $took s after it; $seen; $back"
+    else pass "$id" "$said; install.sh took $inst s; weight $weight $took s after it; $seen; $back$(ipvsadm_note)"; fi
     ;;
   admin-kept)
     # the administrator's files and live state, as seeded (lib/admin.sh)

@@ -378,11 +378,14 @@ lab_boot_networkmanager() {
 # install_bundle HOST [ARGS...]: run HOST's generated installer against HOST's
 # root (install.sh --root ROOT --yes ...), from HOST's namespaces; its commands
 # run chrooted into that root. Output goes to stdout. Bounded (180 s).
-install_bundle() {
-  local h=$1; shift
+install_bundle() { local h=$1; shift; install_from "$LAB_BUNDLES/$h" "$h" "$@"; }
+# install_from BUNDLE HOST [ARGS...]: the same with the installer of another
+# copy of HOST's bundle (the reload check's changed one).
+install_from() {
+  local b=$1 h=$2; shift 2
   outside "$h" timeout -k 5 "${LAB_INSTALL_TIMEOUT:-180}" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin TMPDIR=/tmp LANG=C.UTF-8 \
     ${LAB_INSTALL_ENV:-} \
-    sh "$LAB_BUNDLES/$h/.lvsgen/install.sh" --root "${LAB_ROOT[$h]}" "$@"
+    sh "$b/.lvsgen/install.sh" --root "${LAB_ROOT[$h]}" "$@"
 }
 
 # End every process in the test's namespaces, by pid, then the namespaces.

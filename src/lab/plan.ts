@@ -839,6 +839,34 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
     }
     standbyLo(n2, 'end', 'at the end');
   }
+  // A configuration change reloads the director's daemon without an outage
+  // (docs/installer.md, "Reload, not restart"): the lab installs a copy of the
+  // director's bundle whose first real server has another weight (the first
+  // `real=` line of ldirectord.cf, the first `real_server` block of
+  // keepalived.conf: services and real servers in director.services' order,
+  // so it is this entry) while it samples the table (and a pair node's
+  // floating addresses), then the original bundle again. Each pair's
+  // preferred node holds its addresses here (ha.failback or ha.restore put
+  // them back): only it, as the standby of a heartbeat pair runs no ldirectord.
+  for (const d of directors) {
+    const p = has.find((x) => x.spec.nodes.includes(d));
+    if (p && p.hp.n1 !== d) continue;
+    const s = services.find((x) => x.director === d)!;
+    const r = s.reals[0];
+    if (!r) continue;
+    const backend = s.backend;
+    const file = backend === 'ldirectord' ? 'ldirectord.cf' : 'keepalived.conf';
+    const entry = `${s.label}@${hostPort(r.address, r.port)}`;
+    const floats = p?.floating ?? [];
+    add({
+      id: `reload.${d}`,
+      name: `${file} changed (${hostPort(r.address, r.port)} in ${s.label} from weight ${r.weight} to ${r.weight + 1}) and installed on ${d}: ${backend} reloaded, no virtual service gone${floats.length ? `, ${floats.join(', ')} kept` : ''}`,
+      expected: `the installer reloads ${backend} (not a restart); every sample of ipvsadm -L -n during it lists every virtual service of lvsgen ipvsadm${floats.length ? ` and ${d} holds ${floats.join(', ')} at each` : ''}; the table ends with weight ${r.weight + 1}; the original bundle installed again gives the predicted table back`,
+      // as the table check: ldirectord drives ipvsadm (the lab's stand-in), keepalived talks netlink to the kernel
+      ...(backend === 'keepalived' ? { needs: NEEDS_IPVS } : {}),
+      run: ['reload', d, backend, entry, String(r.address), String(r.weight + 1), ...floats],
+    });
+  }
   // The administrator's configuration each host started from (lab/lib/admin.sh
   // seeds it per distro): its files kept outside lvsgen's blocks, its firewall
   // rules and sysctl keys still live, a cloud-init stanza for a managed device

@@ -65,8 +65,19 @@ const CASES: Case[] = [
       assert.ok(i >= 0, 'no virtual=10.1.3.61:80 block');
       return text.slice(0, i) + replace(/scheduler=rr/, 'scheduler=wlc')(text.slice(i));
     },
-    // a stopped real server is only tried on the predicted table
-    fail: ['table.director', ...DOWN, 'verify.director'],
+    // a stopped real server and a configuration change are only tried on the predicted table
+    fail: ['table.director', ...DOWN, 'reload.director', 'verify.director'],
+  },
+  {
+    // Reload, not restart (docs/installer.md): a plan that restarts ldirectord
+    // where it reloads it. Its first install starts it as before; the lab's
+    // configuration change then stops it (every virtual service deleted) and
+    // starts it again, which the samples of the table during the install see
+    title: 'lb-nat/debian: the director\'s installer plan restarts ldirectord where it reloads it',
+    example: 'lb-nat', distro: 'debian',
+    file: 'director/.lvsgen/plan',
+    edit: replace(/^reload ldirectord must \/etc\/init\.d\/ldirectord reload$/m, 'reload ldirectord must /etc/init.d/ldirectord restart'),
+    fail: ['reload.director'],
   },
   {
     title: 'ha-cidr/debian: the router\'s interfaces file without its route to the virtual network',

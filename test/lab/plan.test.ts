@@ -111,6 +111,24 @@ test('NAT: the checks, what needs IPVS and what does not', () => {
   assert.deepEqual(p.needs, ['distro:debian', 'ldirectord']);
 });
 
+test('a configuration change reloads the director\'s daemon: its first real server\'s weight changed, after the other checks that change the cluster, before the administrator\'s and --verify', () => {
+  const p = plan(NAT);
+  const r = check(p, 'reload.lb');
+  // the first service's first real server (ldirectord.cf's first real= line), one more weight; no floating address
+  assert.deepEqual(r.run, ['reload', 'lb', 'ldirectord', 'TCP 172.20.0.40:8080@10.9.9.21:8000', '10.9.9.21', '4']);
+  // ldirectord drives ipvsadm, which the namespace mode stands in for: it runs there, as the table check
+  assert.equal(r.needs, undefined);
+  assert.match(r.name, /from weight 3 to 4\) and installed on lb: ldirectord reloaded/);
+  const ids = p.checks.map((c) => c.id);
+  assert.equal(ids.indexOf('reload.lb'), ids.indexOf('admin.lb') - 1);
+  assert.ok(p.checks.slice(0, ids.indexOf('reload.lb')).every((c) => c.id !== 'admin.lb' && !c.id.startsWith('verify.')));
+  assert.match(planText(p), /^check\treload\.lb\treload\tlb\tldirectord\tTCP 172\.20\.0\.40:8080@10\.9\.9\.21:8000\t10\.9\.9\.21\t4$/m);
+  // keepalived's table is the kernel's (netlink): not run without IPVS
+  const k = check(plan(NAT.replace('defaults: { distro: debian }', 'defaults: { distro: debian }\ndirector_backend: keepalived'), 'debian12'), 'reload.lb');
+  assert.equal(k.needs, NEEDS_IPVS);
+  assert.equal(k.run[2], 'keepalived');
+});
+
 const DR_TEXT = `
 name: dr
 hosts:
@@ -312,6 +330,14 @@ test('a pair of directors: the floating addresses first, the services through th
   assert.deepEqual(v.installOrder, [['r1', 'r2'], ['d1'], ['d2']]);
   assert.equal(check(v, 'table.d2').needs, NEEDS_IPVS);
   assert.deepEqual(v.needs, ['distro:debian12', 'keepalived', 'vrrp']);
+  // the reload: on the node holding the addresses once the pair is back (ha.restore), watching them too
+  for (const q of [p, v]) {
+    const qi = q.checks.map((c) => c.id);
+    assert.ok(!qi.includes('reload.d2'), 'the standby: none (a heartbeat standby runs no ldirectord)');
+    assert.deepEqual(check(q, 'reload.d1').run.slice(0, 2).concat(check(q, 'reload.d1').run.slice(5)), ['reload', 'd1', '2', '10.5.0.100', '10.6.0.1']);
+    assert.ok(qi.indexOf('reload.d1') > qi.indexOf('ha.restore') && qi.indexOf('reload.d1') < qi.indexOf('admin.d1'));
+  }
+  assert.equal(check(v, 'reload.d1').needs, NEEDS_IPVS);
 });
 
 test('connection synchronisation: a connection held open through the active director, learned by the standby, finished through it after the failover; none without connection_sync', () => {
@@ -481,6 +507,10 @@ test('two pairs of directors: each pair installed together, one after the other;
     'ha.answer.q1.10.70.0.90', 'ha.answer.q1.10.71.0.1', 'ha.failover.q1', 'ha.stays.p2.q1', 'ha.answer.q2.10.70.0.90', 'ha.answer.q2.10.71.0.1',
     'table.q2', 'svc.q2.tcp.10.70.0.90.8000', 'ha.failback.q1', 'ha.restore.q1',
   ]);
+  // the reload: each pair's preferred node, once every pair is back
+  assert.deepEqual(ids.filter((id) => id.startsWith('reload.')), ['reload.p2', 'reload.q1']);
+  assert.ok(ids.indexOf('reload.p2') > ids.indexOf('ha.restore.q1'));
+  assert.deepEqual(check(p, 'reload.q1').run.slice(6), ['10.70.0.90', '10.71.0.1']);
   // each failover cuts its own node's links only, and moves its own addresses only
   assert.deepEqual(check(p, 'ha.failover.p2').run, ['ha-failover', 'p2', 'p1', 'heartbeat', '10', 'eth0', '10.70.0.80']);
   assert.deepEqual(check(p, 'ha.failover.q1').run, ['ha-failover', 'q1', 'q2', 'heartbeat', '10', 'eth0,eth1', '10.70.0.90', '10.71.0.1']);

@@ -362,17 +362,20 @@ left_actions() { # left_actions LIST OUT
 }
 
 # Turns back, newest first, each item the last install probed and this plan
-# no longer probes (tunl0 of a real server that no longer tunnels: redhat and
-# rhel9 bring it up with no undo record): where it was off before lvsgen's
-# first install (the originals) and is on now, its kept revert record runs.
+# no longer probes, whatever id it gives the probes it has (tunl0 of a real
+# server that no longer tunnels: redhat and rhel9 bring it up with no undo
+# record): where it was off before lvsgen's first install (the originals)
+# and is on now, its kept revert record runs.
 # Each one is noted in $work/stale-reverted (a rollback brings it back).
 stale_reverts() {
 	{ [ -f "$undo_kept" ] && [ -f "$probes_orig" ]; } || return 0
 	awk '$1 == "probe" { print $2 }' "$undo_kept" | reverse >"$work/kept-probes"
 	while IFS= read -r id <&5; do
-		grep -q "^probe $id " "$plan" && continue
-		grep -qxF -- "$id no" "$probes_orig" || continue
+		# Stale by what it probes, not by its id: an id names a position
+		# (route-0-1), and the plan may probe the same item under another.
 		words=$(sed -n "s/^probe $id //p" "$undo_kept" | head -n 1)
+		awk -v w="$words" '$1 == "probe" { sub(/^probe [^ ]+ /, ""); if ($0 == w) found = 1 } END { exit !found }' "$plan" && continue
+		grep -qxF -- "$id no" "$probes_orig" || continue
 		{ out=$(invoke "$words" 2>/dev/null) && [ -n "$out" ]; } || continue
 		kept_records revert "$id" "$work/kept-revert"
 		words=$(head -n 1 "$work/kept-revert")

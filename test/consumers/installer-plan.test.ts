@@ -5,7 +5,7 @@
 // them); `when` decides which actions run; a plan of another format, or a
 // merge this installer does not know, is refused before anything changes.
 import assert from 'node:assert/strict';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { BLOCK_BEGIN, BLOCK_END, mergeBlock } from '../../src/render/plan.js';
@@ -241,4 +241,40 @@ test('install.sh reloads a running daemon and starts one that is not, saying whi
   const second = ok(s.install(), 'install, running');
   assert.deepEqual(s.log().slice(2), ['[/sbin/stub][enable][d]', '[/sbin/stub][reload][d]']);
   assert.match(second.stdout, /^d is running: reloading it \(it keeps its state\)$/m);
+});
+
+test('a probe the plan keeps under another id is not stale; the item whose probe left is reverted, and a rollback turns it on again', (t) => {
+  if (!canRun(t)) return;
+  // Items as files under /items: `has` probes one (prints it when there), `on` and `off` set it.
+  // Ids name a position (route-0-0, route-0-1, as lvsgen's route probes do): the first
+  // bundle's route-0-1 (B) is the second's route-0-0, and the first's route-0-0 (A) left.
+  const plan = (items: string[], extra = '') =>
+    [
+      'lvsgen-plan 1',
+      'host h1',
+      'file 0644 replace plain /etc/routes.conf',
+      'action network now',
+      'when network /etc/routes.conf',
+      ...items.map((i) => `run network must /sbin/on ${i}`),
+      ...items.flatMap((i, n) => [`probe route-0-${n} /sbin/has ${i}`, `revert route-0-${n} may /sbin/off ${i}`, `redo route-0-${n} may /sbin/on ${i}`]),
+      extra,
+    ].join('\n');
+  const s = setup(t, plan(['A', 'B']), { 'etc/routes.conf': 'A\nB\n' });
+  writeFileSync(join(s.root, 'sbin/has'), '#!/bin/sh\n[ -e "/items/$1" ] && echo "$1"\n', { mode: 0o755 });
+  writeFileSync(join(s.root, 'sbin/on'), '#!/bin/sh\nmkdir -p /items && : >"/items/$1" && echo "on $1" >>/stub.log\n', { mode: 0o755 });
+  writeFileSync(join(s.root, 'sbin/off'), '#!/bin/sh\nrm -f "/items/$1" && echo "off $1" >>/stub.log\n', { mode: 0o755 });
+  const items = () => (existsSync(join(s.root, 'items')) ? readdirSync(join(s.root, 'items')).sort() : []);
+  ok(s.install(), 'install (A and B)');
+  assert.deepEqual(items(), ['A', 'B']);
+  // The second bundle, B only, with an action that fails after the network action.
+  writeFileSync(join(s.bundle, '.lvsgen/plan'), plan(['B'], 'action later now\nwhen later /etc/routes.conf\nrun later must /sbin/stub later\n'));
+  writeFileSync(join(s.bundle, 'etc/routes.conf'), 'B\n');
+  writeFileSync(join(s.root, 'sbin/stub'), '#!/bin/sh\nexit 1\n', { mode: 0o755 });
+  const failed = s.install();
+  assert.notEqual(failed.status, 0, failed.stdout + failed.stderr);
+  assert.deepEqual(s.log().filter((l) => l.startsWith('off ')), ['off A'], `only A, whose probe left, is reverted:\n${failed.stdout}${failed.stderr}`);
+  assert.deepEqual(items(), ['A', 'B'], `the rollback leaves both on, as before the run:\n${failed.stdout}${failed.stderr}`);
+  writeFileSync(join(s.root, 'sbin/stub'), STUB, { mode: 0o755 });
+  const done = ok(s.install(), 'install (B only)');
+  assert.deepEqual(items(), ['B'], `A left the plan and is off; B stays on:\n${done.stdout}${done.stderr}`);
 });

@@ -27,7 +27,7 @@ import { basename, dirname, join } from 'node:path';
 import { after, test, type TestContext } from 'node:test';
 import { ifcfgAsKeyfile, mergeFile, parsePlan, type Plan } from '../../src/render/plan.js';
 import { copyProgram, realPath } from '../support/host-package.js';
-import { checkPrograms, example, netns, type Netns, ok, type Ran, read, render, renderText, requireRoot, requireTools, run, sh, sourceFile, staticBusybox, tempDir, bootLvsgenProfiles, LOGGING_STUB, LOGGING_STUB_LOG } from '../support/index.js';
+import { checkPrograms, example, netns, type Netns, ok, type Ran, read, render, renderText, requireRoot, requireTools, run, sh, sourceFile, staticBusybox, tempDir, bootLvsgenProfiles, LOGGING_STUB, LOGGING_STUB_LOG, type AdminFile, installOn, stubbedRoot } from '../support/index.js';
 
 const SCRIPTS = '/etc/sysconfig/network-scripts';
 
@@ -63,10 +63,6 @@ const ETH0_BAK = 'DEVICE=eth0\nONBOOT=yes\nBOOTPROTO=dhcp\n';
 const ETH2 = 'DEVICE=eth2\nONBOOT=yes\nBOOTPROTO=dhcp\n';
 const LO = 'DEVICE=lo\nIPADDR=127.0.0.1\nNETMASK=255.0.0.0\nNETWORK=127.0.0.0\nBROADCAST=127.255.255.255\nONBOOT=yes\nNAME=loopback\n';
 
-interface AdminFile {
-  text: string;
-  mode: number;
-}
 const ADMIN: Record<string, AdminFile> = {
   [`${SCRIPTS}/ifcfg-eth0`]: { text: ETH0, mode: 0o644 },
   [`${SCRIPTS}/ifcfg-System_eth0`]: { text: SYSTEM_ETH0, mode: 0o644 },
@@ -112,25 +108,11 @@ async function director(distro = 'redhat', example = 'lb-nat'): Promise<Host> {
 }
 
 function scratchRoot(t: TestContext, h: Host, files: Record<string, AdminFile>): string {
-  const dir = tempDir(t, 'lvsgen-ifcfg-');
-  mkdirSync(join(dir, 'bin'));
-  copyFileSync(sh('sh', ['-c', 'command -v busybox']).stdout.trim(), join(dir, 'bin/sh'));
-  chmodSync(join(dir, 'bin/sh'), 0o755);
   const programs = h.plan.actions.flatMap((a) => [...a.before, ...a.commands, ...a.reload, ...a.start].map((c) => c.words[0]!).concat(a.running.slice(0, 1)));
-  for (const p of new Set([...programs, ...checkPrograms(h.plan)])) {
-    mkdirSync(join(dir, dirname(p)), { recursive: true });
-    writeFileSync(join(dir, p), LOGGING_STUB, { mode: 0o755 });
-  }
-  for (const [p, f] of Object.entries(files)) {
-    mkdirSync(join(dir, dirname(p)), { recursive: true });
-    writeFileSync(join(dir, p), f.text);
-    chmodSync(join(dir, p), f.mode);
-  }
-  return dir;
+  return stubbedRoot(t, 'lvsgen-ifcfg-', [...programs, ...checkPrograms(h.plan)], files);
 }
 
-const install = (h: Host, root: string, args: string[], fail = ''): Ran =>
-  sh(h.installer, ['--root', root, ...args], { env: { ...process.env, LVSGEN_STUB_FAIL: fail }, input: '' });
+const install = (h: Host, root: string, args: string[], fail = ''): Ran => installOn(h.installer, root, args, fail);
 
 function assertKept(root: string, files: Record<string, AdminFile>, what: string): void {
   for (const [p, f] of Object.entries(files)) {

@@ -18,16 +18,11 @@
 // install.sh runs for real against a scratch root (`--root`, busybox as
 // /bin/sh, a logging stub at every command path of the plan).
 import assert from 'node:assert/strict';
-import { chmodSync, copyFileSync, cpSync, existsSync, lstatSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { cpSync, existsSync, lstatSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, test, type TestContext } from 'node:test';
 import { parsePlan, type Plan } from '../../src/render/plan.js';
-import { bareNetns, checkPrograms, ok, type Ran, read, render, requireRoot, requireTools, sh, tempDir, LOGGING_STUB, LOGGING_STUB_LOG } from '../support/index.js';
-
-interface AdminFile {
-  text: string;
-  mode: number;
-}
+import { bareNetns, checkPrograms, ok, type Ran, read, render, requireRoot, requireTools, sh, tempDir, LOGGING_STUB_LOG, type AdminFile, installOn, stubbedRoot } from '../support/index.js';
 
 const ADMIN: Record<string, AdminFile> = {
   '/etc/sysconfig/iptables': {
@@ -77,10 +72,6 @@ function without(t: TestContext, h: Host, paths: string[], actions: string[]): H
 
 /** A scratch root: busybox as /bin/sh, a logging stub per command path of the plan, the administrator's files. */
 function scratchRoot(t: TestContext, h: Host): string {
-  const dir = tempDir(t, 'lvsgen-leaves-root-');
-  mkdirSync(join(dir, 'bin'));
-  copyFileSync(sh('sh', ['-c', 'command -v busybox']).stdout.trim(), join(dir, 'bin/sh'));
-  chmodSync(join(dir, 'bin/sh'), 0o755);
   const programs = [
     ...h.plan.actions.flatMap((a) => [...a.before, ...a.commands, ...a.reload, ...a.start, ...a.undo, ...a.reapply].map((c) => c.words[0]!).concat(a.running.slice(0, 1))),
     ...h.plan.probes.flatMap((p) => [p.words[0]!, p.revert.words[0]!]),
@@ -88,21 +79,10 @@ function scratchRoot(t: TestContext, h: Host): string {
     ...h.plan.sysctls.map((k) => k.program),
     ...checkPrograms(h.plan),
   ];
-  for (const path of new Set(programs.filter((p) => p.startsWith('/')))) {
-    mkdirSync(join(dir, dirname(path)), { recursive: true });
-    writeFileSync(join(dir, path), LOGGING_STUB, { mode: 0o755 });
-  }
-  for (const [path, f] of Object.entries(ADMIN)) {
-    mkdirSync(join(dir, dirname(path)), { recursive: true });
-    writeFileSync(join(dir, path), f.text);
-    chmodSync(join(dir, path), f.mode);
-  }
-  return dir;
+  return stubbedRoot(t, 'lvsgen-leaves-root-', programs.filter((p) => p.startsWith('/')), ADMIN);
 }
 
-function install(h: Host, root: string, args: string[], fail = ''): Ran {
-  return sh(h.installer, ['--root', root, ...args], { env: { ...process.env, LVSGEN_STUB_FAIL: fail }, input: '' });
-}
+const install = (h: Host, root: string, args: string[], fail = ''): Ran => installOn(h.installer, root, args, fail);
 const log = (root: string): string[] => (existsSync(join(root, LOGGING_STUB_LOG)) ? read(join(root, LOGGING_STUB_LOG)).split('\n').filter((l) => l !== '') : []);
 /** The logged commands that are not reads of the live state (kernel keys, services, probes), which every changing run does. */
 function commandsRun(lines: string[], plan: Plan): string[] {

@@ -2,10 +2,11 @@
 // lines, sysctl.conf entries, shell variable files sourced by bash, the
 // commands an installer runs, the kernel's own configuration.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { parsePlan, type Plan } from '../../src/render/plan.js';
-import { ok, sh, unique } from './proc.js';
+import { ok, type Ran, sh, unique } from './proc.js';
+import { type Owner, tempDir } from './tmp.js';
 
 /** Collapse runs of blanks, drop trailing ones. */
 export const norm = (s: string) => s.replace(/[ \t]+/g, ' ').trim();
@@ -124,6 +125,39 @@ if [ "$0 $*" = "\${LVSGEN_STUB_FAIL-}" ]; then
 fi
 exit 0
 `;
+
+/** A file of the administrator's in a scratch root: its text and mode. */
+export interface AdminFile {
+  text: string;
+  mode: number;
+}
+
+/**
+ * A scratch root for an installer run with --root: busybox as /bin/sh (the
+ * installer's own shell), LOGGING_STUB at each of PROGRAMS' paths, and the
+ * administrator's FILES with their modes.
+ */
+export function stubbedRoot(owner: Owner, prefix: string, programs: Iterable<string>, files: Record<string, AdminFile>): string {
+  const dir = tempDir(owner, prefix);
+  mkdirSync(join(dir, 'bin'));
+  copyFileSync(sh('sh', ['-c', 'command -v busybox']).stdout.trim(), join(dir, 'bin/sh'));
+  chmodSync(join(dir, 'bin/sh'), 0o755);
+  for (const path of new Set(programs)) {
+    mkdirSync(join(dir, dirname(path)), { recursive: true });
+    writeFileSync(join(dir, path), LOGGING_STUB, { mode: 0o755 });
+  }
+  for (const [path, f] of Object.entries(files)) {
+    mkdirSync(join(dir, dirname(path)), { recursive: true });
+    writeFileSync(join(dir, path), f.text);
+    chmodSync(join(dir, path), f.mode);
+  }
+  return dir;
+}
+
+/** INSTALLER run on a scratch root (--root), no terminal, LOGGING_STUB failing at FAIL (a command line) if given. */
+export function installOn(installer: string, root: string, args: string[], fail = ''): Ran {
+  return sh(installer, ['--root', root, ...args], { env: { ...process.env, LVSGEN_STUB_FAIL: fail }, input: '' });
+}
 
 /**
  * The absolute programs a plan has the installer run (the first word of each

@@ -22,7 +22,9 @@
 //                table), ADMIN_FIREWALLD_CONF and ADMIN_FIREWALLD_ZONE (firewalld, SSH only)
 //   consumers.ts norm, lines, sysctlEntries, sourced, installerCommands, assertKeepalivedReads,
 //                installerPrograms, kernelConfig, serviceBlock (one service of
-//                ldirectord.cf or keepalived.conf), LOGGING_STUB (a scratch root's stub)
+//                ldirectord.cf or keepalived.conf), LOGGING_STUB (a scratch root's stub),
+//                stubbedRoot and installOn (a scratch root with the administrator's
+//                files, an installer run on it)
 // Fixtures, imported from their own file (not re-exported here, to keep their
 // dependencies out of the other tests): scale.ts (scaledTopology),
 // arbitrary.ts (fast-check topologies), package-fixture.ts (the synthetic

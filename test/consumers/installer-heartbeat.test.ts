@@ -12,7 +12,7 @@ import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync }
 import { join } from 'node:path';
 import { after, test, type TestContext } from 'node:test';
 import { scratchRoot } from '../support/host-package.js';
-import { bundleResourceScripts, installerPrograms, render, requireRoot, requireTools, type Rendered, sh, snapshotTree, staticBusybox, STUB_NOT_RUNNING, tempDir } from '../support/index.js';
+import { bundleResourceScripts, installerPrograms, render, requireRoot, requireTools, type Rendered, sh, snapshotTree, staticBusybox, STUB_NOT_RUNNING, tempDir, fileScope } from '../support/index.js';
 
 const HEARTBEAT = '/usr/libexec/heartbeat/heartbeat';
 const KEY = 'example-only-change-me';
@@ -21,12 +21,10 @@ type HbFile = (typeof FILES)[number];
 type HbFiles = Record<HbFile, { text: string; mode: number }>;
 
 // One render per distro for the whole file (removed after the last test).
-const cleanups: Array<() => void> = [];
-after(() => cleanups.forEach((fn) => fn()));
-const fileScope = { after: (fn: () => void) => cleanups.push(fn) } as unknown as TestContext;
+const scope = fileScope();
 const rendered = new Map<string, Promise<Rendered>>();
 function haLb(distro: string): Promise<Rendered> {
-  if (!rendered.has(distro)) rendered.set(distro, render(fileScope, 'ha-lb', distro));
+  if (!rendered.has(distro)) rendered.set(distro, render(scope, 'ha-lb', distro));
   return rendered.get(distro)!;
 }
 
@@ -232,7 +230,7 @@ test('ha-lb/debian, a haresources resource script that does not exist: heartbeat
 // over, so the pre-flight asks for it as for a script haresources names.
 test('ha-lb-ipv6/debian: the pre-flight refuses haresources naming lvsgen-ipv6addr where resource.d/IPv6addr, which it runs, is missing; with it the install goes through', async (t) => {
   if (!canRun(t)) return;
-  const r = await render(fileScope, 'ha-lb-ipv6', 'debian');
+  const r = await render(scope, 'ha-lb-ipv6', 'debian');
   const files = generated(r);
   assert.match(files.haresources.text, / lvsgen-ipv6addr::/);
   assert.doesNotMatch(files.haresources.text, /IPv6addr::/);

@@ -24,10 +24,10 @@
 import assert from 'node:assert/strict';
 import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { after, test, type TestContext } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { ifcfgAsKeyfile, mergeFile, parsePlan, type Plan } from '../../src/render/plan.js';
 import { copyProgram, realPath } from '../support/host-package.js';
-import { checkPrograms, example, netns, type Netns, ok, type Ran, read, render, renderText, requireRoot, requireTools, run, sh, sourceFile, staticBusybox, tempDir, bootLvsgenProfiles, LOGGING_STUB, LOGGING_STUB_LOG, type AdminFile, installOn, stubbedRoot } from '../support/index.js';
+import { checkPrograms, example, netns, type Netns, ok, type Ran, read, render, renderText, requireRoot, requireTools, run, sh, sourceFile, staticBusybox, tempDir, bootLvsgenProfiles, LOGGING_STUB, LOGGING_STUB_LOG, type AdminFile, installOn, stubbedRoot, fileScope } from '../support/index.js';
 
 const SCRIPTS = '/etc/sysconfig/network-scripts';
 
@@ -91,9 +91,7 @@ function sourced(file: string, names: string[]): Record<string, string> {
   return Object.fromEntries(r.stdout.split('\n').filter((l) => l !== '').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
 }
 
-const cleanups: Array<() => void> = [];
-after(() => cleanups.forEach((fn) => fn()));
-const fileScope = { after: (fn: () => void) => cleanups.push(fn) } as unknown as TestContext;
+const scope = fileScope();
 const rendered = new Map<string, ReturnType<typeof render>>();
 
 interface Host {
@@ -102,7 +100,7 @@ interface Host {
   plan: Plan;
 }
 async function director(distro = 'redhat', example = 'lb-nat'): Promise<Host> {
-  if (!rendered.has(`${example}/${distro}`)) rendered.set(`${example}/${distro}`, render(fileScope, example, distro));
+  if (!rendered.has(`${example}/${distro}`)) rendered.set(`${example}/${distro}`, render(scope, example, distro));
   const bundle = join((await rendered.get(`${example}/${distro}`)!).dir, 'director');
   return { bundle, installer: join(bundle, '.lvsgen/install.sh'), plan: parsePlan(read(join(bundle, '.lvsgen/plan'))) };
 }
@@ -533,7 +531,7 @@ external=true
 
 test("lb-ipv6/redhat/real1 (IPv6 direct routing): lvsgen's ifcfg-lo carries the virtual address (IPV6ADDR) with the stock loopback keys; the host's ifcfg-lo keeps its comments and its other variables; `ifup lo` applies it; reinstall is a no-op; --uninstall puts every byte back", async (t) => {
   if (!(requireRoot(t) && requireTools(t, 'busybox', 'chroot', 'sed'))) return;
-  if (!rendered.has('lb-ipv6/redhat')) rendered.set('lb-ipv6/redhat', render(fileScope, 'lb-ipv6', 'redhat'));
+  if (!rendered.has('lb-ipv6/redhat')) rendered.set('lb-ipv6/redhat', render(scope, 'lb-ipv6', 'redhat'));
   const bundle = join((await rendered.get('lb-ipv6/redhat')!).dir, 'real1');
   const h: Host = { bundle, installer: join(bundle, '.lvsgen/install.sh'), plan: parsePlan(read(join(bundle, '.lvsgen/plan'))) };
   // The stock file with its comment (initscripts' ifcfg-lo), and a variable of the administrator's.

@@ -20,9 +20,9 @@
 import assert from 'node:assert/strict';
 import { cpSync, existsSync, lstatSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test, type TestContext } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { parsePlan, type Plan } from '../../src/render/plan.js';
-import { bareNetns, checkPrograms, ok, type Ran, read, render, requireRoot, requireTools, sh, tempDir, LOGGING_STUB_LOG, type AdminFile, installOn, stubbedRoot } from '../support/index.js';
+import { bareNetns, checkPrograms, ok, type Ran, read, render, requireRoot, requireTools, sh, tempDir, LOGGING_STUB_LOG, type AdminFile, installOn, stubbedRoot, fileScope } from '../support/index.js';
 
 const ADMIN: Record<string, AdminFile> = {
   '/etc/sysconfig/iptables': {
@@ -39,13 +39,11 @@ interface Host {
   plan: Plan;
 }
 
-const cleanups: Array<() => void> = [];
-after(() => cleanups.forEach((fn) => fn()));
-const fileScope = { after: (fn: () => void) => cleanups.push(fn) } as unknown as TestContext;
+const scope = fileScope();
 let rendered: ReturnType<typeof render> | undefined;
 
 async function director(): Promise<Host> {
-  rendered ??= render(fileScope, 'lb-nat', 'redhat');
+  rendered ??= render(scope, 'lb-nat', 'redhat');
   const bundle = join((await rendered).dir, 'director');
   return { bundle, installer: join(bundle, '.lvsgen/install.sh'), plan: parsePlan(read(join(bundle, '.lvsgen/plan'))) };
 }

@@ -78,6 +78,17 @@ test('accepted: both backends, and a tunnelled service may fall back to any addr
   assert.deepEqual(ps.map((p) => [p.severity, p.code, p.path]), [['warning', 'outside-sorry-server', 'virtual_services[3].fallback']]);
 });
 
+/** `validate` and `render -o OUT` of FILE exit 0, each saying WANT on stderr, render that one line alone. */
+async function warnsOnce(file: string, out: string, want: RegExp): Promise<void> {
+  const v = await cli('validate', file);
+  assert.equal(v.status, 0, v.stderr);
+  assert.match(v.stderr, want);
+  const r = await cli('render', file, '-o', out);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, want);
+  assert.equal(r.stderr.split('\n').filter((l) => l !== '').length, 1, r.stderr);
+}
+
 // A direct-routing or tunnelling sorry server outside the topology must be set
 // up by hand (README, "fallback"): a warning names it, with its line, and the
 // command goes on; 127.0.0.1 (the director) and a host of the topology draw none.
@@ -86,13 +97,7 @@ test('a direct-routing sorry server outside the topology: validate and render wa
   const outside = join(dir, 'outside.yaml');
   writeFileSync(outside, topology('ldirectord').replace('fallback: 127.0.0.1\n', 'fallback: 10.0.0.200\n'));
   const want = /^.*outside\.yaml:\d+:\d+: warning \[outside-sorry-server\] virtual_services\[3\]\.fallback: fallback 10\.0\.0\.200 is no host of the topology: .*10\.0\.0\.100 on a non-ARPing loopback alias.*\n/m;
-  const v = await cli('validate', outside);
-  assert.equal(v.status, 0, v.stderr);
-  assert.match(v.stderr, want);
-  const r = await cli('render', outside, '-o', join(dir, 'out'));
-  assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stderr, want);
-  assert.equal(r.stderr.split('\n').filter((l) => l !== '').length, 1, r.stderr);
+  await warnsOnce(outside, join(dir, 'out'), want);
   assert.match(readFileSync(join(dir, 'out', 'lb', 'etc/ha.d/ldirectord.cf'), 'utf8'), /^\tfallback=10\.0\.0\.200:443 gate$/m);
   for (const [name, fallback] of [['director', '127.0.0.1'], ['host', '10.0.0.11']] as const) {
     const f = join(dir, `${name}.yaml`);
@@ -115,13 +120,7 @@ test('a NAT sorry server outside the topology: validate and render warn on stder
   writeFileSync(outside, text);
   const line = text.split('\n').findIndex((l) => l.includes('fallback: 192.168.6.99:80')) + 1;
   const want = new RegExp(`^.*outside\\.yaml:${line}:\\d+: warning \\[outside-sorry-server\\] virtual_services\\[1\\]\\.fallback: fallback 192\\.168\\.6\\.99 is no host of the topology: lvsgen cannot configure it; its default route must be via 192\\.168\\.6\\.1, director lb's address on 192\\.168\\.6\\.0/24, or its replies bypass the director.*\\n`, 'm');
-  const v = await cli('validate', outside);
-  assert.equal(v.status, 0, v.stderr);
-  assert.match(v.stderr, want);
-  const r = await cli('render', outside, '-o', join(dir, 'out'));
-  assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stderr, want);
-  assert.equal(r.stderr.split('\n').filter((l) => l !== '').length, 1, r.stderr);
+  await warnsOnce(outside, join(dir, 'out'), want);
   assert.match(readFileSync(join(dir, 'out', 'lb', 'etc/ha.d/ldirectord.cf'), 'utf8'), /^\tfallback=192\.168\.6\.99:80 masq$/m);
   // keepalived's sorry_server is the same machine: the same warning.
   const k = problemsOf(topology('keepalived').replace('fallback: 192.168.6.9:80', 'fallback: 192.168.6.99:80'));

@@ -4,7 +4,8 @@
 //   env.ts       REPO, example(), sourceFile(); the CI rule (CI=true or CI=1:
 //                a missing tool, root or static busybox fails instead of
 //                skipping); which/have, requireTools, requireRoot, staticBusybox
-//   tmp.ts       tempDir (removed by t.after or a file's `after`), withTempDir
+//   tmp.ts       tempDir (removed by t.after or a file's `after`), withTempDir,
+//                fileScope (an owner for the whole test file)
 //   proc.ts      sh (returns what happened), run/runBytes (fail unless exit 0),
 //                ok, cli (the CLI in process), unique, stop, sleep, until
 //   netns.ts     netns (lo up) and bareNetns (as `ip netns add` leaves it),

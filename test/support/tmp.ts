@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TestContext } from 'node:test';
+import { after, type TestContext } from 'node:test';
 
 /** Who removes the directory: a test (t.after) or a whole test file (node:test's `after`). */
 export type Owner = Pick<TestContext, 'after'> | ((fn: () => void) => void);
@@ -24,4 +24,15 @@ export function withTempDir<T>(prefix: string, fn: (dir: string) => T): T {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * An owner for what lives as long as the test file (a render its tests
+ * share): what it is given to remove goes after the file's last test. Call it
+ * at the file's top level.
+ */
+export function fileScope(): TestContext {
+  const cleanups: Array<() => void> = [];
+  after(() => cleanups.forEach((fn) => fn()));
+  return { after: (fn: () => void) => cleanups.push(fn) } as unknown as TestContext;
 }

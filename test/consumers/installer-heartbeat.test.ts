@@ -35,11 +35,12 @@ function generated(r: Rendered): HbFiles {
 
 // Inside the namespaces: lo and two veth pairs (eth0, eth1: ha.cf's bcast device
 // must exist), the files over /etc/ha.d, heartbeat started; when it started, it
-// runs SECONDS, then is ended by its pid (its pid file) and waited for. The
+// runs SECONDS (or, given UNTIL, until its log file holds UNTIL, SECONDS at
+// most), then is ended by its pid (its pid file) and waited for. The
 // namespace's pid 1 then exits, which ends whatever a resource script left.
 const RUN_HEARTBEAT = `
 set -u
-d=$1 node=$2 seconds=$3 heartbeat=$4
+d=$1 node=$2 seconds=$3 heartbeat=$4 until=$5
 mount -t proc proc /proc
 hostname "$node"
 ip link set lo up
@@ -59,7 +60,10 @@ echo $status >"$d/status"
 i=0
 while [ $status = 0 ] && [ ! -s /run/heartbeat.pid ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 if [ -s /run/heartbeat.pid ]; then
-  sleep "$seconds"
+  if [ -n "$until" ]; then
+    i=0
+    while ! grep -qF -- "$until" /var/lib/heartbeat/ha-log 2>/dev/null && [ $i -lt $((seconds * 10)) ]; do sleep 0.1; i=$((i + 1)); done
+  else sleep "$seconds"; fi
   ip -o addr show >"$d/addresses"
   cp /var/lib/heartbeat/ha-log "$d/ha-log" 2>/dev/null
   pid=$(cat /run/heartbeat.pid)
@@ -80,7 +84,7 @@ interface HeartbeatRun {
 }
 
 /** The machine's heartbeat on FILES as node NODE, in namespaces of its own. */
-function runHeartbeat(t: TestContext, files: HbFiles, node: string, seconds = 1, scripts: Record<string, string> = {}): HeartbeatRun {
+function runHeartbeat(t: TestContext, files: HbFiles, node: string, seconds = 1, scripts: Record<string, string> = {}, until = ''): HeartbeatRun {
   const d = tempDir(t, 'lvsgen-heartbeat-');
   mkdirSync(join(d, 'upper/resource.d'), { recursive: true });
   mkdirSync(join(d, 'work'));
@@ -89,7 +93,7 @@ function runHeartbeat(t: TestContext, files: HbFiles, node: string, seconds = 1,
     chmodSync(join(d, 'upper', f), files[f].mode);
   }
   for (const [name, text] of Object.entries(scripts)) writeFileSync(join(d, 'upper/resource.d', name), text, { mode: 0o755 });
-  const r = sh('unshare', ['--mount', '--net', '--uts', '--pid', '--fork', '--propagation', 'private', 'sh', '-c', RUN_HEARTBEAT, 'run-heartbeat', d, node, String(seconds), HEARTBEAT], { timeout: 60_000 });
+  const r = sh('unshare', ['--mount', '--net', '--uts', '--pid', '--fork', '--propagation', 'private', 'sh', '-c', RUN_HEARTBEAT, 'run-heartbeat', d, node, String(seconds), HEARTBEAT, until], { timeout: (seconds + 50) * 1000 });
   assert.equal(r.status, 0, `the namespaces: ${r.stdout}${r.stderr}`);
   const text = (f: string) => (existsSync(join(d, f)) ? readFileSync(join(d, f), 'utf8') : '');
   assert.equal(text('not-ended'), '', 'heartbeat did not end on its TERM');
@@ -213,7 +217,8 @@ test('ha-lb/debian, a haresources resource script that does not exist: heartbeat
   const files = edit(generated(r), 'haresources', / ldirectord::/, ' nosuchagent::');
   // Quick timers and a log file, for heartbeat to take the group over within seconds.
   const quick = edit(edit(edit(edit(files, 'ha.cf', /^keepalive 2$/m, 'keepalive 250ms'), 'ha.cf', /^deadtime 10$/m, 'deadtime 1'), 'ha.cf', /^initdead 60$/m, 'initdead 1'), 'ha.cf', /^logfacility local0$/m, 'logfile /var/lib/heartbeat/ha-log');
-  const hb = runHeartbeat(t, quick, 'lvs1', 8, { 'lvsgen-ipvs-sync': r.read('lvs1', 'etc/ha.d/resource.d/lvsgen-ipvs-sync') });
+  // until heartbeat has tried the group (a minute at most: at load it takes its time)
+  const hb = runHeartbeat(t, quick, 'lvs1', 60, { 'lvsgen-ipvs-sync': r.read('lvs1', 'etc/ha.d/resource.d/lvsgen-ipvs-sync') }, 'Cannot locate resource script nosuchagent');
   assert.equal(hb.status, 0, hb.log);
   assert.match(hb.log, /Configuration validated\. Starting heartbeat/);
   assert.match(hb.log, /Acquiring resource group: lvs1 nosuchagent::ldirectord\.cf/);

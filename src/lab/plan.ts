@@ -851,9 +851,9 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
   for (const d of directors) {
     const p = has.find((x) => x.spec.nodes.includes(d));
     if (p && p.hp.n1 !== d) continue;
-    const s = services.find((x) => x.director === d)!;
-    const r = s.reals[0];
-    if (!r) continue;
+    const s = services.find((x) => x.director === d);
+    const r = s?.reals[0];
+    if (!s || !r) continue;
     const backend = s.backend;
     const file = backend === 'ldirectord' ? 'ldirectord.cf' : 'keepalived.conf';
     const entry = `${s.label}@${hostPort(r.address, r.port)}`;

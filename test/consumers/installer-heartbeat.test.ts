@@ -35,8 +35,8 @@ function generated(r: Rendered): HbFiles {
 
 // Inside the namespaces: lo and two veth pairs (eth0, eth1: ha.cf's bcast device
 // must exist), the files over /etc/ha.d, heartbeat started; when it started, it
-// runs SECONDS (or, given UNTIL, until its log file holds UNTIL, SECONDS at
-// most), then is ended by its pid (its pid file) and waited for. The
+// runs SECONDS (or, given UNTIL, until its log file holds each line of UNTIL,
+// SECONDS at most), then is ended by its pid (its pid file) and waited for. The
 // namespace's pid 1 then exits, which ends whatever a resource script left.
 const RUN_HEARTBEAT = `
 set -u
@@ -62,7 +62,8 @@ while [ $status = 0 ] && [ ! -s /run/heartbeat.pid ] && [ $i -lt 100 ]; do sleep
 if [ -s /run/heartbeat.pid ]; then
   if [ -n "$until" ]; then
     i=0
-    while ! grep -qF -- "$until" /var/lib/heartbeat/ha-log 2>/dev/null && [ $i -lt $((seconds * 10)) ]; do sleep 0.1; i=$((i + 1)); done
+    logged() { printf '%s\n' "$until" | while IFS= read -r u; do grep -qF -- "$u" /var/lib/heartbeat/ha-log 2>/dev/null || exit 1; done; }
+    while ! logged && [ $i -lt $((seconds * 10)) ]; do sleep 0.1; i=$((i + 1)); done
   else sleep "$seconds"; fi
   ip -o addr show >"$d/addresses"
   cp /var/lib/heartbeat/ha-log "$d/ha-log" 2>/dev/null
@@ -217,8 +218,9 @@ test('ha-lb/debian, a haresources resource script that does not exist: heartbeat
   const files = edit(generated(r), 'haresources', / ldirectord::/, ' nosuchagent::');
   // Quick timers and a log file, for heartbeat to take the group over within seconds.
   const quick = edit(edit(edit(edit(files, 'ha.cf', /^keepalive 2$/m, 'keepalive 250ms'), 'ha.cf', /^deadtime 10$/m, 'deadtime 1'), 'ha.cf', /^initdead 60$/m, 'initdead 1'), 'ha.cf', /^logfacility local0$/m, 'logfile /var/lib/heartbeat/ha-log');
-  // until heartbeat has tried the group (a minute at most: at load it takes its time)
-  const hb = runHeartbeat(t, quick, 'lvs1', 60, { 'lvsgen-ipvs-sync': r.read('lvs1', 'etc/ha.d/resource.d/lvsgen-ipvs-sync') }, 'Cannot locate resource script nosuchagent');
+  // until heartbeat has tried the group (a minute at most: at load it takes its
+  // time); the error may come first, from an earlier look at the group's status
+  const hb = runHeartbeat(t, quick, 'lvs1', 60, { 'lvsgen-ipvs-sync': r.read('lvs1', 'etc/ha.d/resource.d/lvsgen-ipvs-sync') }, 'Acquiring resource group: lvs1 nosuchagent::ldirectord.cf\nCannot locate resource script nosuchagent');
   assert.equal(hb.status, 0, hb.log);
   assert.match(hb.log, /Configuration validated\. Starting heartbeat/);
   assert.match(hb.log, /Acquiring resource group: lvs1 nosuchagent::ldirectord\.cf/);

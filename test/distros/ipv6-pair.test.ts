@@ -102,9 +102,11 @@ test('ha-lb-ipv6/debian12 in namespaces: the preferred director holds the IPv4 a
   const logs = (...ks: ReturnType<typeof keepalived>[]) => ks.map((k) => k.output().split('\n').slice(-20).join('\n')).join('\n---\n');
   // lvs1 first (both start as BACKUP with nopreempt: the first to time out becomes master).
   const k1 = keepalived('lvs1');
-  await until(`lvs1 to hold all four floating addresses:\n${logs(k1)}`, () => held('lvs1').length === ALL.length, 60_000);
+  // its log line may come after the addresses (read from its output as it comes)
+  const master = new RegExp(`${EXAMPLE}-pair.*MASTER|MASTER.*${EXAMPLE}-pair`);
+  await until(`lvs1 to hold all four floating addresses and say its sync group is MASTER:\n${logs(k1)}`, () => held('lvs1').length === ALL.length && master.test(k1.output()), 60_000);
   assert.deepEqual(held('lvs1'), ALL);
-  assert.match(k1.output(), new RegExp(`${EXAMPLE}-pair.*MASTER|MASTER.*${EXAMPLE}-pair`), 'keepalived moved the sync group to MASTER');
+  assert.match(k1.output(), master, 'keepalived moved the sync group to MASTER');
   const k2 = keepalived('lvs2');
   await until('the real server to reach its IPv6 gateway', gateway, 30_000);
   assert.equal(realSees(), macOf('lvs1'), 'the IPv6 gateway is at lvs1');

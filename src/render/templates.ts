@@ -66,6 +66,8 @@ export function createTemplateEngine(): TemplateEngine {
   hb.registerHelper('octal', (v: unknown) => `0${Number(v).toString(8)}`);
   hb.registerHelper('upper', (v: unknown) => String(v).toUpperCase());
   hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+  // (and A B ...): every argument truthy (the last argument is Handlebars' options).
+  hb.registerHelper('and', (...args: unknown[]) => args.slice(0, -1).every(Boolean));
   hb.registerHelper('lines', (v: unknown) => String(v).split('\n'));
 
   // Compiled once per distinct source: distros share templates (install.sh,

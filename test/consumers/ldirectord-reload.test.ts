@@ -19,7 +19,7 @@ test('a running ldirectord reloaded on a changed ldirectord.cf keeps its virtual
   const cf1 = cfOf(before);
   const cf2 = cfOf(before.replace('  - virtual: 10.1.3.61:443', '  - virtual: 10.1.3.61:8080\n    protocol: tcp\n    scheduler: rr\n    forward: masq\n    check: { type: connect }\n    real_servers: [real1, real2]\n\n  - virtual: 10.1.3.61:443'));
   assert.ok(cf2.includes('virtual=10.1.3.61:8080') && !cf1.includes('8080'));
-  const ld = startLdirectord(t, cf1, { seconds: 90 });
+  const ld = startLdirectord(t, cf1, { seconds: 180 });
   const added = (cmds: string[], vs: string) => cmds.some((c) => c.startsWith(`-A -t ${vs} `));
   assert.ok(await ld.until(() => ['10.1.3.61:21', '10.1.3.61:80', '10.1.3.61:443'].every((v) => added(ld.commands(), v)), 45), `ldirectord did not add its services:\n${ld.commands().join('\n')}\n${ld.output()}`);
   // Settled into its check loop (see ldirectord-run.ts) before the signal.

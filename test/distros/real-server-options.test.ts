@@ -9,8 +9,7 @@
 // --config-test, the ipvsadm prediction and a real ldirectord run checking
 // pages served on the real servers' addresses.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -18,7 +17,7 @@ import { loadTopology } from '../../src/model/load.js';
 import { TopologyError, type Problem } from '../../src/model/problems.js';
 import { renderIpvsadmTable } from '../../src/render/ipvsadm-table.js';
 import { generateText, assertKeepalivedReads, netns, ok, requireRoot, requireTools, sh, spawnIn, tempDir, unique } from '../support/index.js';
-import { FAKE_IPVSADM } from '../support/ldirectord-run.js';
+import { startLdirectord } from '../support/ldirectord-run.js';
 
 const DISTROS = ['debian', 'redhat', 'debian12', 'rhel9'];
 
@@ -163,11 +162,7 @@ test('ldirectord itself checks each real server on its own page and issues its w
     served[address] = Object.fromEntries(pages.map((p) => [`/${p.path.split('/').pop()}`, p.content.toString()]));
   }
   assert.deepEqual(Object.keys(served['10.1.3.11']!), ['/own.html']);
-  const cf = join(dir, `${unique('lvsgen-rs-')}.cf`);
-  writeFileSync(cf, cfText);
-  writeFileSync(join(dir, 'ipvsadm'), FAKE_IPVSADM, { mode: 0o755 });
   writeFileSync(join(dir, 'served.json'), JSON.stringify(served));
-  const log = join(dir, 'ipvsadm.log');
 
   const ns = netns(t, 'lvrs');
   for (const a of Object.keys(served)) ok(ns.ip('addr', 'add', `${a}/32`, 'dev', 'lo'), `real server address ${a}`);
@@ -182,28 +177,16 @@ test('ldirectord itself checks each real server on its own page and issues its w
   for (let i = 0; i < 100 && (server.output().match(/listening/g) ?? []).length < 3; i++) await sleep(100);
   assert.equal((server.output().match(/listening/g) ?? []).length, 3, `server did not start: ${server.output()}`);
 
-  const child = spawn('timeout', ['-k', '2', '60', 'ip', 'netns', 'exec', ns.name, 'ldirectord', '-d', cf, 'start'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (d) => (output += String(d)));
-  child.stderr.on('data', (d) => (output += String(d)));
-  const exited = new Promise<void>((res) => child.on('exit', () => res()));
-  const stopIt = async () => {
-    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
-      process.kill(child.pid, 'SIGTERM');
-      await Promise.race([exited, sleep(5000, undefined, { ref: false })]);
-      if (child.exitCode === null && child.signalCode === null) process.kill(child.pid, 'SIGKILL');
-    }
-  };
-  t.after(stopIt);
-  const commands = () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter((l) => l !== '') : []);
+  const ld = startLdirectord(t, cfText, { ns, seconds: 60 });
   const up = ['http://10.1.3.11:80/own.html', 'http://10.1.3.12:80/health.html', 'http://10.1.3.13:80/health.html'];
-  const checkedUp = () => up.filter((u) => output.includes(`check_http: ${u} is up`)).length;
+  const checkedUp = () => up.filter((u) => ld.output().includes(`check_http: ${u} is up`)).length;
   // Up to 45 s: on a loaded machine ldirectord takes long to start its checks.
-  for (let i = 0; i < 450 && checkedUp() < up.length && child.exitCode === null; i++) await sleep(100);
+  await ld.until(() => checkedUp() === up.length, 45);
   // Two more check rounds (checkinterval 1): the servers stay in.
   await sleep(2500);
-  await stopIt();
-  const seen = commands();
+  await ld.stop();
+  const seen = ld.commands();
+  const output = ld.output();
   for (const u of up) assert.ok(output.includes(`check_http: ${u} is up`), `${u} checked up:\n${output.slice(-3000)}`);
   assert.doesNotMatch(output, /is down/, 'no check failed');
   // The last command ldirectord issued for each real server before it was stopped (its stop removes them).

@@ -66,7 +66,10 @@ export function startLdirectord(t: TestContext, cf: string, opts: { ns?: Netns; 
   // timeout(1)'s -k applies to a signal it forwards too (coreutils timeout.c,
   // cleanup()): with -k 2 our SIGTERM became a SIGKILL 2 s later, before ldirectord,
   // slowed by a loaded machine, had deleted its virtual services (stop's -D).
-  const child = spawn('timeout', ['-k', '30', String(seconds + 5), 'ip', 'netns', 'exec', ns.name, 'ldirectord', '-d', file, 'start'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  // --foreground: without it timeout forwards a signal twice, to ldirectord and
+  // then to its whole process group, and ldirectord's handler, called again while
+  // it stops, dies ("Exit Handler Repeatedly Called") before deleting them.
+  const child = spawn('timeout', ['--foreground', '-k', '30', String(seconds + 5), 'ip', 'netns', 'exec', ns.name, 'ldirectord', '-d', file, 'start'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d) => (output += String(d)));
   child.stderr.on('data', (d) => (output += String(d)));

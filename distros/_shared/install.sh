@@ -43,7 +43,8 @@
 #   sysctl PROGRAM KEY                  a kernel key lvsgen's files set
 #   probe ID WORD...                    something an action turns on (a module,
 #                                       an SELinux boolean, tunl0 up, a route):
-#                                       is it on? (exit 0 with output)
+#                                       is it on? (exit 0 with output); ID
+#                                       names the item (rekey_probes)
 #   revert ID must|may WORD...            how to turn it back (run only when it
 #                                         was off before and is on now)
 #   redo ID must|may WORD...              how to turn it on again (kept: the
@@ -412,7 +413,12 @@ stale_addresses() { # stale_addresses ACTIONS (" NAME NAME ", the due now-action
 			module-*) how="modprobe -r ${id#module-}" ;;
 			*) how="turn it off by hand" ;;
 			esac
-			say "install.sh: note: $id, which an earlier lvsgen turned on here, is no longer in this topology; that install kept no undo records, so it stays until reboot: run \`$how\`" >&2
+			# An id of a route's place in that plan (rekey_probes): which route, only that plan said.
+			if printf '%s\n' "$id" | grep -qx 'route-[0-9][0-9]*-[0-9][0-9]*'; then
+				say "install.sh: note: $id, a route an earlier lvsgen added here (named by its place in that install's plan, which kept no undo records), may have left this topology; if so it stays until reboot: run \`ip route del\` for it" >&2
+			else
+				say "install.sh: note: $id, which an earlier lvsgen turned on here, is no longer in this topology; that install kept no undo records, so it stays until reboot: run \`$how\`" >&2
+			fi
 		done 5<"$probes_orig"
 	fi
 	awk -v due="$1" '$1 == "undo" && index(due, " " $2 " ") {
@@ -659,6 +665,54 @@ keep_originals() { # keep_originals NEW FILE N
 	touch "$2"
 	awk -v n="$3" -v kept="$2" 'BEGIN { while ((getline l < kept) > 0) { split(l, w, " "); have[w[n]] = 1 } } !($n in have)' "$1" >"$work/new-originals"
 	cat "$2" "$work/new-originals" >"$2.lvsgen-new" && mv -f "$2.lvsgen-new" "$2"
+}
+
+# Writes to OUT the originals (/var/lib/lvsgen/probes) under this plan's ids.
+# Their ids are those of the last install's plan (its kept probe records);
+# an item is the same item when it is probed by the same command, whatever
+# its id: a plan may name it otherwise (an earlier lvsgen named a route by
+# its place in the list, route-0-1, which moved when the list changed; lvsgen
+# now names it by itself, route-eth0-10_1_4_0-24-via-10_1_3_1). So a kept id whose probe this
+# plan has under another id takes its line to that id (the item's state
+# before lvsgen's first install, where the item is lvsgen's now and would
+# read "yes"); a kept id this plan gives to another item, whose own item
+# left, is dropped (its state is read when it is first probed); other lines
+# stay as they are (ids of no kept record: an installer before them).
+rekey_probes() { # rekey_probes OUT
+	: >"$1"
+	[ -f "$probes_orig" ] || return 0
+	awk -v kept="$undo_kept" -v plan="$plan" '
+		function probes(file, byid) {
+			while ((getline l <file) > 0) {
+				if (l !~ /^probe /) continue
+				split(l, w, " ")
+				sub(/^probe [^ ]+ /, "", l)
+				if (byid) { if (!(w[2] in was)) was[w[2]] = l }
+				else { probed[w[2]] = 1; if (!(l in now)) now[l] = w[2] }
+			}
+			close(file)
+		}
+		BEGIN { if (kept != "") probes(kept, 1); probes(plan, 0) }
+		NF > 0 {
+			to = $1; moved = 0
+			if ($1 in was) {
+				if (was[$1] in now) { to = now[was[$1]]; moved = 1 }
+				else if ($1 in probed) next
+			}
+			if (!(to in state)) { order[++n] = to; state[to] = $2; by[to] = moved }
+			else if (moved && !by[to]) { state[to] = $2; by[to] = 1 }
+		}
+		END { for (i = 1; i <= n; i++) print order[i], state[order[i]] }' "$probes_orig" >"$1"
+}
+
+# Keeps the originals under this plan's ids (rekey_probes): run where the
+# plan's records are kept as the last install's (keep_undo), whose ids the
+# originals use from then on.
+rekey_originals() {
+	[ -f "$probes_orig" ] || return 0
+	rekey_probes "$work/probes-rekeyed"
+	cmp -s "$work/probes-rekeyed" "$probes_orig" && return 0
+	cp "$work/probes-rekeyed" "$probes_orig.lvsgen-new" && mv -f "$probes_orig.lvsgen-new" "$probes_orig"
 }
 
 # The plan's records of one kind, without the kind: `records file` prints
@@ -2170,7 +2224,9 @@ uninstall)
 		stale_undo '' "$work/stale"
 		while IFS= read -r words <&3; do run_ok "$words"; done 3<"$work/stale"
 		put_back_sysctls "$sysctl_orig"
-		put_back_probes "$probes_orig"
+		# Under this plan's ids: the last install's may name its items otherwise.
+		rekey_probes "$work/probes-orig"
+		put_back_probes "$work/probes-orig"
 		stale_reverts
 	fi
 	while IFS=' ' read -r mode merge secrecy path <&3; do
@@ -2259,8 +2315,9 @@ restore_unmanaged
 # A file of an earlier bundle put back or taken out (restore_unmanaged) is a
 # change: the run goes on and ends with "done", as --check said it would.
 if [ "$changed" = ' ' ] && [ ! -s "$pending" ] && [ ! -s "$work/stale-actions" ] && [ ! -s "$work/unmanaged" ]; then
-	# An earlier installer kept no undo records: keep them now.
-	[ -d "$state" ] && keep_undo
+	# An earlier installer kept no undo records: keep them now (and the
+	# originals under this plan's ids: its files may be the same, its ids not).
+	if [ -d "$state" ]; then rekey_originals; keep_undo; fi
 	say "$host: every file is up to date; nothing to do."
 	exit 0
 fi
@@ -2359,6 +2416,9 @@ done 3<"$work/actions"
 # keys' and services' states before the first install are the originals.
 keep_originals "$work/sysctl" "$sysctl_orig" 2
 keep_originals "$work/services" "$services_orig" 1
+# The originals under this plan's ids first: an item the last install probed
+# under another id keeps the state it had before lvsgen, not the one read now.
+rekey_originals
 keep_originals "$work/probes" "$probes_orig" 1
 keep_undo
 if [ -s "$work/pending" ]; then

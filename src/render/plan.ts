@@ -69,7 +69,9 @@
 //                                          --uninstall
 //   probe ID WORD...                       something an action turns on (a module,
 //                                          an SELinux boolean, tunl0 up, a route):
-//                                          is it on? (exit 0 with output)
+//                                          is it on? (exit 0 with output); ID
+//                                          names the item, not its place (its
+//                                          state before lvsgen is kept under it)
 //   revert ID must|may WORD...             ... turns it back: run by --uninstall
 //                                          and a rollback when it was off before
 //                                          (lvsgen's first install, this run) and
@@ -709,6 +711,7 @@ export interface PlanAction {
  * reverts, on --uninstall and rollback, only what was off before and is on now.
  */
 export interface PlanProbe {
+  /** Names the item itself (`route-eth0-10_1_4_0-24-via-10_1_3_1`), never its place in a list: install.sh keeps its original state under it across installs. */
   id: string;
   words: string[];
   revert: PlanCommand;

@@ -48,6 +48,33 @@ export function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
+/**
+ * An address or a network (IPv4 or IPv6, with or without its /prefix) as part
+ * of a plan id (`probe ID ...`: [a-z0-9_-]). install.sh keeps the state an item
+ * had before lvsgen's first install under its id and reads it back at every
+ * later install and at --uninstall, so an id must name its item (a route by
+ * its network and gateway), not its position, and two items never share one:
+ * the mapping is one to one ('.' -> '_', ':' -> 'x', '/' -> '-'; none of the
+ * three results is a character of an address). lvsgen writes addresses in
+ * lower case (IPv6: RFC 5952), so anything else here is an internal error.
+ */
+export function idAddress(value: string): string {
+  if (!/^[0-9a-f.:]+(\/[0-9]{1,3})?$/.test(value) || !/[.:]/.test(value)) throw new Error(`internal: not an address for a plan id: ${JSON.stringify(value)}`);
+  return value.replace(/[.:/]/g, (c) => (c === '.' ? '_' : c === ':' ? 'x' : '-'));
+}
+
+/**
+ * An interface name (validation: letters, digits, '_', '.', '-') as part of a
+ * plan id, one to one: lower-case letters, digits and '-' as they are, '_' as
+ * '__', '.' as '_d', an upper-case letter as '_u' and the letter in lower case
+ * (Linux names are case-sensitive); no code is the start of another, so two
+ * names never give the same text. Anything else is an internal error.
+ */
+export function idInterface(value: string): string {
+  if (!/^[A-Za-z0-9_.-]+$/.test(value)) throw new Error(`internal: not an interface name for a plan id: ${JSON.stringify(value)}`);
+  return value.replace(/[_.A-Z]/g, (c) => (c === '_' ? '__' : c === '.' ? '_d' : `_u${c.toLowerCase()}`));
+}
+
 export interface TemplateEngine {
   /** Compiles `source` (once per distinct source in this engine); `name` labels its errors. */
   compile(source: string, name: string): Template;
@@ -61,6 +88,8 @@ export function createTemplateEngine(): TemplateEngine {
   hb.registerHelper('ldre', (v: unknown) => ldirectordRegex(String(v)));
   hb.registerHelper('sh', (v: unknown) => shellQuote(String(v)));
   hb.registerHelper('kaq', (v: unknown) => keepalivedQuote(String(v)));
+  hb.registerHelper('idaddr', (v: unknown) => idAddress(String(v)));
+  hb.registerHelper('idif', (v: unknown) => idInterface(String(v)));
   hb.registerHelper('yesno', (v: unknown) => (v ? 'yes' : 'no'));
   hb.registerHelper('onoff', (v: unknown) => (v ? 'on' : 'off'));
   hb.registerHelper('octal', (v: unknown) => `0${Number(v).toString(8)}`);

@@ -278,3 +278,63 @@ test('a probe the plan keeps under another id is not stale; the item whose probe
   const done = ok(s.install(), 'install (B only)');
   assert.deepEqual(items(), ['B'], `A left the plan and is off; B stays on:\n${done.stdout}${done.stderr}`);
 });
+
+// An upgrade from an lvsgen that named routes by position (route-0-1) to one
+// that names them by themselves: the state each item had before the first
+// install carries over to its new id (the kept probe records say which item
+// an old id named), whether the new bundle changes a file (the actions run
+// and read the items, all on by now) or not (nothing to do, but the new ids
+// are kept), and --uninstall with the new bundle right after the first
+// install reads the originals under its ids too. Without that, the new ids
+// read "on" (lvsgen's items are on by then, or no state is kept under them)
+// and --uninstall keeps A and C.
+for (const files of ['the same files', 'a changed file', '--uninstall only'] as const) {
+  test(`an upgrade to ids that name the item (${files}): the state before the first install carries over from the old id, and --uninstall turns back only what lvsgen turned on`, (t) => {
+    if (!canRun(t)) return;
+    const plan = (ids: Record<string, string>) =>
+      [
+        'lvsgen-plan 1',
+        'host h1',
+        'file 0644 replace plain /etc/routes.conf',
+        'action network now',
+        'when network /etc/routes.conf',
+        ...Object.keys(ids).map((i) => `run network must /sbin/on ${i}`),
+        ...Object.entries(ids).flatMap(([i, id]) => [`probe ${id} /sbin/has ${i}`, `revert ${id} may /sbin/off ${i}`, `redo ${id} may /sbin/on ${i}`]),
+        '',
+      ].join('\n');
+    const s = setup(t, plan({ A: 'route-0-0', B: 'route-0-1', C: 'route-0-2' }), { 'etc/routes.conf': 'A\nB\nC\n' });
+    writeFileSync(join(s.root, 'sbin/has'), '#!/bin/sh\n[ -e "/items/$1" ] && echo "$1"\n', { mode: 0o755 });
+    writeFileSync(join(s.root, 'sbin/on'), '#!/bin/sh\nmkdir -p /items && : >"/items/$1" && echo "on $1" >>/stub.log\n', { mode: 0o755 });
+    writeFileSync(join(s.root, 'sbin/off'), '#!/bin/sh\nrm -f "/items/$1" && echo "off $1" >>/stub.log\n', { mode: 0o755 });
+    const items = () => (existsSync(join(s.root, 'items')) ? readdirSync(join(s.root, 'items')).sort() : []);
+    // B is the administrator's, on before lvsgen.
+    mkdirSync(join(s.root, 'items'));
+    writeFileSync(join(s.root, 'items/B'), '');
+    ok(s.install(), 'install (positional ids)');
+    assert.deepEqual(items(), ['A', 'B', 'C']);
+    assert.equal(readFileSync(join(s.root, 'var/lib/lvsgen/probes'), 'utf8'), 'route-0-0 no\nroute-0-1 yes\nroute-0-2 no\n');
+    // The new lvsgen's bundle: the same items, named by themselves.
+    writeFileSync(join(s.bundle, '.lvsgen/plan'), plan({ A: 'route-a', B: 'route-b', C: 'route-c' }));
+    if (files === 'a changed file') writeFileSync(join(s.bundle, 'etc/routes.conf'), 'A\nB\nC\n# v2\n');
+    if (files !== '--uninstall only') {
+      const second = ok(s.install(), 'install (ids that name the item)');
+      assert.match(second.stdout, files === 'a changed file' ? /^h1: done\.$/m : /nothing to do/m);
+      assert.equal(readFileSync(join(s.root, 'var/lib/lvsgen/probes'), 'utf8'), 'route-a no\nroute-b yes\nroute-c no\n', 'the originals under the new ids');
+    }
+    const un = ok(s.install('--uninstall'), 'uninstall');
+    assert.deepEqual(items(), ['B'], `A and C, which lvsgen turned on, are off; the administrator's B stays:\n${un.stdout}${un.stderr}`);
+    assert.deepEqual(s.log().filter((l) => l.startsWith('off ')), ['off C', 'off A'], 'newest first');
+  });
+}
+
+test('over an installer that kept no undo records, a route id of a place in its plan is noted as a route that may have left; another item as one that left', (t) => {
+  if (!canRun(t)) return;
+  const s = setup(t, 'lvsgen-plan 1\nhost h1\nfile 0644 replace plain /etc/routes.conf\nprobe route-eth0-10_1_4_0-24-via-10_1_3_1 /sbin/stub has\nrevert route-eth0-10_1_4_0-24-via-10_1_3_1 may /sbin/stub off\n', { 'etc/routes.conf': 'v2\n' });
+  // The earlier lvsgen's state: a backup folder, its originals, no undo file.
+  mkdirSync(join(s.root, 'var/lib/lvsgen/backup'), { recursive: true });
+  writeFileSync(join(s.root, 'var/lib/lvsgen/probes'), 'route-0-0 no\nlink-tunl0 no\nroute-eth1-0 no\n');
+  const r = ok(s.install(), 'install');
+  assert.match(r.stderr, /^install\.sh: note: route-0-0, a route an earlier lvsgen added here \(named by its place in that install's plan, which kept no undo records\), may have left this topology; if so it stays until reboot: run `ip route del` for it$/m);
+  assert.match(r.stderr, /^install\.sh: note: link-tunl0, which an earlier lvsgen turned on here, is no longer in this topology; that install kept no undo records, so it stays until reboot: run `ip link set tunl0 down`$/m);
+  assert.match(r.stderr, /^install\.sh: note: route-eth1-0, which an earlier lvsgen turned on here, is no longer in this topology/m);
+});

@@ -5,8 +5,9 @@
 // eth0: the director's virtual network), through its distro's own file:
 // an `up ip route add` line of its ifupdown stanza (debian, debian12), a line
 // of /etc/sysconfig/static-routes (redhat). Its plan probes the route before
-// the install (`probe route-0-0 ip route show exact ...`) and deletes it on
-// --uninstall when it was not there before (`revert route-0-0 ...`).
+// the install (`probe route-eth0-10_1_4_0-24-via-10_1_3_1 ip route show exact
+// ...`: the id names the route) and deletes it on --uninstall when it was not
+// there before (`revert route-eth0-... ip route del ...`).
 //
 // install.sh runs for real (`--root`, commands chrooted into a scratch root)
 // in a scratch network namespace whose host already routes as its
@@ -32,6 +33,10 @@
 // same uninstall leaves lvsgen's route behind (the comparison above catches
 // it).
 //
+// The routes reordered between two installs, one added before the others: an
+// id names its route, so the state each had before the first install stays
+// with it, and --uninstall deletes exactly the routes lvsgen added.
+//
 // tunl0's revert (`ip link set tunl0 down`) is shown in installer-undo.test.ts,
 // on a stand-in tunl0 (this machine's kernel lacks the ipip module).
 import assert from 'node:assert/strict';
@@ -41,7 +46,7 @@ import { basename, dirname, join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
 import { parsePlan, type Plan } from '../../src/render/plan.js';
 import { copyProgram, realPath } from '../support/host-package.js';
-import { consumerOf, netns, type Netns, ok, read, render, requireRoot, requireTools, run, sh, staticBusybox } from '../support/index.js';
+import { consumerOf, example, netns, type Netns, ok, read, render, renderText, requireRoot, requireTools, run, sh, staticBusybox } from '../support/index.js';
 
 const STUB_LOG = 'lvsgen-stub.log';
 /** Chrooted commands look programs up here (ifupdown runs `ip` and `run-parts` by name). */
@@ -253,7 +258,7 @@ describe('install.sh --uninstall deletes lvsgen\'s static routes and keeps the a
       const bundle = join(r.dir, 'router');
       const installer = join(bundle, '.lvsgen/install.sh');
       const plan = parsePlan(read(join(bundle, '.lvsgen/plan')));
-      const probe = plan.probes.find((p) => p.id === 'route-0-0');
+      const probe = plan.probes.find((p) => p.id === 'route-eth0-10_1_4_0-24-via-10_1_3_1');
       assert.ok(probe !== undefined, 'the plan probes lvsgen\'s route');
       assert.deepEqual(probe.words.slice(1), ['route', 'show', 'exact', ...LVSGEN_ROUTE.split(' ')]);
       assert.deepEqual(probe.revert.words.slice(1), ['route', 'del', ...LVSGEN_ROUTE.split(' ')]);
@@ -294,6 +299,53 @@ describe('install.sh --uninstall deletes lvsgen\'s static routes and keeps the a
       ok(install(ns, bare, root, '--yes'), 'install (no reverts)');
       ok(install(ns, bare, root, '--uninstall'), '--uninstall (no reverts)');
       assert.deepEqual(live(ns), { ...before, route: [...before.route, LVSGEN_ROUTE].sort() }, 'without the revert records lvsgen\'s route stays');
+    });
+  }
+});
+
+/** fwmark with a firewall-mark service per network: the router routes each to the director, in this order. */
+function routedTopology(networks: string[]): string {
+  const head = read(example('fwmark')).split('\nvirtual_services:\n')[0]!;
+  const service = (net: string) => `  - fwmark:\n      match: [${net}:80]\n    forward: gate\n    check: { type: connect, port: 80 }\n    real_servers: [real1, real2]\n`;
+  return `${head}\nvirtual_services:\n${networks.map(service).join('')}`;
+}
+
+/** The route lvsgen's router adds for a network (to the director, 10.1.3.1, on eth0). */
+const routeTo = (net: string) => `${net} via 10.1.3.1 dev eth0`;
+
+describe('install.sh: routes reordered between installs keep the state they had before lvsgen', { concurrency: true }, () => {
+  for (const c of CASES) {
+    test(`fwmark/${c.distro}/router: a route added before the others and the rest reordered; --uninstall deletes exactly lvsgen's routes and keeps the administrator's own (also in lvsgen's files)`, async (t) => {
+      if (!(requireRoot(t) && requireTools(t, 'ip', 'ifup', 'route', 'run-parts', 'ldd', 'chroot', 'mknod'))) return;
+      const busybox = staticBusybox(t);
+      if (busybox === undefined) return;
+      // First 4, 5, 6; then 2 before them, and 6, 5, 4. The administrator routes 5 already.
+      const first = await renderText(t, routedTopology(['10.1.4.0/24', '10.1.5.0/24', '10.1.6.0/24']), c.distro);
+      const second = await renderText(t, routedTopology(['10.1.2.0/24', '10.1.6.0/24', '10.1.5.0/24', '10.1.4.0/24']), c.distro);
+      const planOf = (r: typeof first) => parsePlan(r.read('router', '.lvsgen/plan'));
+      const routes = (r: typeof first) => planOf(r).probes.filter((p) => p.id.startsWith('route-')).map((p) => p.words.slice(4).join(' '));
+      assert.deepEqual(routes(first), ['10.1.4.0/24', '10.1.5.0/24', '10.1.6.0/24'].map(routeTo));
+      assert.deepEqual(routes(second), ['10.1.2.0/24', '10.1.6.0/24', '10.1.5.0/24', '10.1.4.0/24'].map(routeTo));
+      const installerOf = (r: typeof first) => r.file('router', '.lvsgen/install.sh');
+
+      const ns = netns(t, 'lvro');
+      ns.veth('eth0');
+      ns.veth('eth1');
+      const root = scratchRoot(t, c, planOf(second), busybox);
+      c.boot(ns, root, planOf(first));
+      ok(ns.ip('route', 'add', ...routeTo('10.1.5.0/24').split(' ')), 'the administrator routes 10.1.5.0/24');
+      const before = live(ns);
+      assert.ok(before.route.includes(routeTo('10.1.5.0/24')) && !before.route.includes(routeTo('10.1.4.0/24')));
+
+      const one = install(ns, installerOf(first), root, '--yes');
+      ok(one, 'install (4, 5, 6)');
+      assert.deepEqual(live(ns).route, [...before.route, routeTo('10.1.4.0/24'), routeTo('10.1.6.0/24')].sort(), `first install:\n${one.stdout}${one.stderr}`);
+      const two = install(ns, installerOf(second), root, '--yes');
+      ok(two, 'install (2, 6, 5, 4)');
+      assert.deepEqual(live(ns).route, [...before.route, ...['10.1.2.0/24', '10.1.4.0/24', '10.1.6.0/24'].map(routeTo)].sort(), `second install:\n${two.stdout}${two.stderr}`);
+      const un = install(ns, installerOf(second), root, '--uninstall');
+      ok(un, '--uninstall');
+      assert.deepEqual(live(ns), before, `--uninstall: lvsgen's routes (2, 4, 6) gone, the administrator's 10.1.5.0/24 kept:\n${un.stdout}${un.stderr}`);
     });
   }
 });

@@ -219,6 +219,13 @@ finish() {
 		while IFS= read -r name <&3; do
 			if ! had_earlier "$name"; then
 				run_records reapply "$name"
+				# Due for a file of the last install that left, or for its stale
+				# records: redo_stale ran its kept commands again from the restored
+				# files; a daemon of it that runs re-read this run's: it reloads them.
+				if [ -s "$work/stale-actions" ] && grep -qxF -- "$name" "$work/stale-actions"; then
+					probe=$(sed -n "s/^running $name //p" "$plan" | head -n 1)
+					if [ -n "$probe" ] && invoke "$probe" >/dev/null 2>&1; then run_records reload "$name"; fi
+				fi
 			elif [ "$(sed -n "s/^action $name //p" "$plan")" = ask ]; then
 				say "$name: its restored files take effect when it runs: $(sed -n "s/^run $name [a-z]* //p" "$plan" | tr '\n' ' ')" >&2
 			else

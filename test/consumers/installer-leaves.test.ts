@@ -14,6 +14,8 @@
 //   back (iptables-restore --test takes it), iptables-lvsgen goes, and the
 //   last install's undo records of the action (lvsgen's chain and jump
 //   deleted) run, though no file of the plan changed.
+// And the rollback of the sysctl.conf install (a later action fails): lvsgen's
+// file comes back and `sysctl -p` reads it again.
 //
 // install.sh runs for real against a scratch root (`--root`, busybox as
 // /bin/sh, a logging stub at every command path of the plan).
@@ -161,4 +163,38 @@ test('lb-nat/redhat/director: the iptables files leave the bundle with their act
   const after = install(left, root, ['--check']);
   assert.equal(after.status, 0, said(after));
   assert.match(ok(install(left, root, ['--yes']), 'reinstall').stdout, /nothing to do/);
+});
+
+// A rollback of that install (a later action fails): the action that ran only
+// because sysctl.conf left runs again once lvsgen's sysctl.conf is back, so the
+// kernel re-reads lvsgen's file, not the administrator's it read in the run.
+// The stub of sysctl keeps a copy of the file each `sysctl -p` read.
+test('lb-nat/redhat/director: a rollback of the install that put back the host\'s sysctl.conf (a later action failed) restores lvsgen\'s and runs `sysctl -p` again after it; the next install does it all again', async (t) => {
+  if (!canRun(t)) return;
+  const h = await director();
+  const root = scratchRoot(t, h);
+  writeFileSync(join(root, 'sbin/sysctl'), `#!/bin/sh\nprintf '%s\\n' "$0 $*" >>/${LOGGING_STUB_LOG}\n[ "$1" = -p ] || exit 0\nwhile IFS= read -r l || [ -n "$l" ]; do printf '%s\\n' "$l"; done </etc/sysctl.conf >/sysctl-p.read\n`, { mode: 0o755 });
+  const readBySysctl = () => read(join(root, 'sysctl-p.read'));
+  ok(install(h, root, ['--yes']), 'install');
+  const lvsgens = read(join(root, '/etc/sysctl.conf'));
+  assert.equal(readBySysctl(), lvsgens, 'sysctl -p read lvsgen\'s file');
+  // The second bundle: sysctl.conf leaves (its action stays), ldirectord.cf changes; ldirectord's start fails.
+  const left = without(t, h, ['/etc/sysctl.conf'], []);
+  writeFileSync(join(left.bundle, 'etc/ha.d/ldirectord.cf'), `${read(join(left.bundle, 'etc/ha.d/ldirectord.cf'))}# changed\n`);
+  const n = log(root).length;
+  const failed = install(left, root, ['--yes'], '/etc/init.d/ldirectord start');
+  assert.notEqual(failed.status, 0, said(failed));
+  const ran = commandsRun(log(root).slice(n), left.plan);
+  const failedAt = ran.indexOf('/etc/init.d/ldirectord start');
+  assert.ok(ran.slice(0, failedAt).includes('/sbin/sysctl -p'), `the run re-read the host's own file:\n${ran.join('\n')}`);
+  assert.ok(ran.slice(failedAt + 1).includes('/sbin/sysctl -p'), `the rollback runs sysctl -p again:\n${ran.join('\n')}\n${said(failed)}`);
+  assert.match(failed.stderr, /^restored \/etc\/sysctl\.conf$/m, said(failed));
+  assert.equal(read(join(root, '/etc/sysctl.conf')), lvsgens, 'lvsgen\'s sysctl.conf is back');
+  assert.equal(readBySysctl(), lvsgens, `the rollback's last sysctl -p read lvsgen's file, not the administrator's:\n${said(failed)}`);
+  // As before the failed run: the next install finds the file to put back again, and does.
+  assert.match(install(left, root, ['--check']).stdout, /^--- \/etc\/sysctl\.conf is no longer in this bundle/m);
+  const again = ok(install(left, root, ['--yes']), 'install again');
+  assert.match(again.stdout, /^restored \/etc\/sysctl\.conf \(no longer in this bundle\)$/m, said(again));
+  assertAdmin(root, '/etc/sysctl.conf', 'the install after the rollback');
+  assert.equal(readBySysctl(), ADMIN['/etc/sysctl.conf']!.text, 'sysctl -p read the host\'s own file');
 });

@@ -338,3 +338,40 @@ test('over an installer that kept no undo records, a route id of a place in its 
   assert.match(r.stderr, /^install\.sh: note: link-tunl0, which an earlier lvsgen turned on here, is no longer in this topology; that install kept no undo records, so it stays until reboot: run `ip link set tunl0 down`$/m);
   assert.match(r.stderr, /^install\.sh: note: route-eth1-0, which an earlier lvsgen turned on here, is no longer in this topology/m);
 });
+
+// An action due only because one of its files left the bundle (left_actions)
+// whose daemon runs: the install reloads it (it re-reads what is there now);
+// the rollback of that install, once the file is back, reloads it again, so
+// the daemon does not go on with what the failed run left.
+test('a rollback reloads the running daemon of an action that was due only because one of its files left the bundle, once the file is back', (t) => {
+  if (!canRun(t)) return;
+  const plan = (files: string[], extra = '') =>
+    [
+      'lvsgen-plan 1',
+      'host h1',
+      ...files.map((f) => `file 0644 replace plain ${f}`),
+      'action d now',
+      ...files.filter((f) => f !== '/etc/later.conf').map((f) => `when d ${f}`),
+      'run d must /sbin/stub enable d',
+      'running d /sbin/probe',
+      'reload d must /sbin/stub reload d',
+      'start d must /sbin/stub start d',
+      extra,
+      '',
+    ].join('\n');
+  const s = setup(t, plan(['/etc/d.conf', '/etc/d-extra.conf']), { 'etc/d.conf': 'd\n', 'etc/d-extra.conf': 'extra\n' });
+  writeFileSync(join(s.root, 'sbin/probe'), '#!/bin/sh\n[ -e /running ]\n', { mode: 0o755 });
+  ok(s.install(), 'install');
+  writeFileSync(join(s.root, 'running'), '');
+  // The second bundle: d-extra.conf leaves (d stays); later.conf is new, its action fails.
+  writeFileSync(join(s.bundle, '.lvsgen/plan'), plan(['/etc/d.conf', '/etc/later.conf'], 'action later now\nwhen later /etc/later.conf\nrun later must /sbin/fail later\n'));
+  writeFileSync(join(s.bundle, 'etc/later.conf'), 'later\n');
+  writeFileSync(join(s.root, 'sbin/fail'), '#!/bin/sh\nexit 1\n', { mode: 0o755 });
+  const n = s.log().length;
+  const failed = s.install();
+  assert.notEqual(failed.status, 0, failed.stdout + failed.stderr);
+  assert.equal(readFileSync(join(s.root, 'etc/d-extra.conf'), 'utf8'), 'extra\n', 'the file that left is back');
+  const ran = s.log().slice(n);
+  assert.deepEqual(ran.slice(0, 2), ['[/sbin/stub][enable][d]', '[/sbin/stub][reload][d]'], `the run reloads d without d-extra.conf:\n${failed.stdout}${failed.stderr}`);
+  assert.equal(ran.at(-1), '[/sbin/stub][reload][d]', `the rollback reloads d last, with d-extra.conf back:\n${ran.join('\n')}\n${failed.stdout}${failed.stderr}`);
+});

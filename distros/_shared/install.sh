@@ -379,8 +379,8 @@ stale_reverts() {
 	{ [ -f "$undo_kept" ] && [ -f "$probes_orig" ]; } || return 0
 	awk '$1 == "probe" { print $2 }' "$undo_kept" | reverse >"$work/kept-probes"
 	while IFS= read -r id <&5; do
-		# Stale by what it probes, not by its id: an id names a position
-		# (route-0-1), and the plan may probe the same item under another.
+		# Stale by what it probes, not by its id: an earlier lvsgen's id named
+		# a position (route-0-1), and the plan may probe the same item under another.
 		words=$(sed -n "s/^probe $id //p" "$undo_kept" | head -n 1)
 		awk -v w="$words" '$1 == "probe" { sub(/^probe [^ ]+ /, ""); if ($0 == w) found = 1 } END { exit !found }' "$plan" && continue
 		grep -qxF -- "$id no" "$probes_orig" || continue

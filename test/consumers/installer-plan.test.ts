@@ -246,7 +246,7 @@ test('install.sh reloads a running daemon and starts one that is not, saying whi
 test('a probe the plan keeps under another id is not stale; the item whose probe left is reverted, and a rollback turns it on again', (t) => {
   if (!canRun(t)) return;
   // Items as files under /items: `has` probes one (prints it when there), `on` and `off` set it.
-  // Ids name a position (route-0-0, route-0-1, as lvsgen's route probes do): the first
+  // Ids name a position (route-0-0, route-0-1, as an earlier lvsgen's route probes did): the first
   // bundle's route-0-1 (B) is the second's route-0-0, and the first's route-0-0 (A) left.
   const plan = (items: string[], extra = '') =>
     [

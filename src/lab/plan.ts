@@ -787,6 +787,15 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
         needs: NEEDS_IPVS,
         run: ['ha-carried', carry.client, n2],
       });
+    } else if (standby !== undefined && pair.connection_sync) {
+      // Synchronised, but nothing the lab can hold open: named, never passed.
+      add({
+        id: pairId('ha.carried', hp),
+        name: `a connection held open through ${n1} goes on through ${n2} after the failover`,
+        expected: `a connection's request, finished after the failover, answered by the real server it had before (the sync daemon's connection entry)`,
+        needs: NEEDS_IPVS,
+        run: ['not-run', `the lab holds a connection open only through an HTTP service (TCP) of ${n1} on a floating address, with a client on its network and a real server off ${n1}; this pair has none`],
+      });
     }
     // the other pairs, each on its preferred node (the lab hands every pair
     // back before the next one's failover), are not moved by this one's

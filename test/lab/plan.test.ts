@@ -360,6 +360,16 @@ test('connection synchronisation: a connection held open through the active dire
   assert.deepEqual(check(s, 'ha.sync').run, ['ha-sync', 'c1', '192.168.6.240', '80', 'node1', 'node2', '192.168.6.2:80', '192.168.6.2:80=node1', '192.168.6.3:80=node2']);
   // a pair of heartbeat nodes that are not directors carries no connection
   assert.ok(!plan(readFileSync(example('ha-cidr'), 'utf8'), 'debian').checks.some((c) => /^ha\.(sync|carried)/.test(c.id)));
+  // synchronised, but no HTTP service to hold a connection open through (SMTP only):
+  // the carried connection is named and reported not run, with the reason, never passed
+  for (const distro of ['debian', 'debian12']) {
+    const smtp = plan(TWIN(distro).replace('10.5.0.100:80\n', '10.5.0.100:25\n').replace('check: { type: negotiate, request: hc, receive: ok }', 'check: { type: connect }'));
+    assert.ok(!smtp.checks.some((c) => c.id === 'ha.sync'), distro);
+    const c = check(smtp, 'ha.carried');
+    assert.equal(c.run[0], 'not-run', distro);
+    assert.match(c.run[1]!, /only through an HTTP service \(TCP\) of d1 .*; this pair has none$/);
+    assert.equal(c.needs, NEEDS_IPVS);
+  }
 });
 
 test('an FTP service through a pair: the pair\'s "who am I" port is below 1024, where IPVS does not take it for FTP data', () => {
@@ -503,8 +513,9 @@ test('two pairs of directors: each pair installed together, one after the other;
     // pair p: p2 preferred, fails over to p1 (q's addresses stay on q1), comes back (auto_failback)
     'ha.answer.p2.10.70.0.80', 'ha.sync.p2', 'ha.failover.p2', 'ha.carried.p2', 'ha.stays.q1.p2', 'ha.answer.p1.10.70.0.80', 'table.p1', 'svc.p1.tcp.10.70.0.80.80', 'ha.failback.p2',
     // then pair q: its two addresses, each on its network; p's stay on p2; handed back (auto_failback off)
-    // (q's service on port 8000 is no HTTP one: no connection held over its failover)
-    'ha.answer.q1.10.70.0.90', 'ha.answer.q1.10.71.0.1', 'ha.failover.q1', 'ha.stays.p2.q1', 'ha.answer.q2.10.70.0.90', 'ha.answer.q2.10.71.0.1',
+    // (q's service on port 8000 is no HTTP one: no connection held over its failover,
+    // which the lab names and reports not run)
+    'ha.answer.q1.10.70.0.90', 'ha.answer.q1.10.71.0.1', 'ha.failover.q1', 'ha.carried.q1', 'ha.stays.p2.q1', 'ha.answer.q2.10.70.0.90', 'ha.answer.q2.10.71.0.1',
     'table.q2', 'svc.q2.tcp.10.70.0.90.8000', 'ha.failback.q1', 'ha.restore.q1',
   ]);
   // the reload: each pair's preferred node, once every pair is back

@@ -75,6 +75,11 @@ export function idInterface(value: string): string {
   return value.replace(/[_.A-Z]/g, (c) => (c === '_' ? '__' : c === '.' ? '_d' : `_u${c.toLowerCase()}`));
 }
 
+/** A route's plan id, the same on every distro: `route-eth0-10_1_4_0-24-via-10_1_3_1` (device, network, gateway; one to one). */
+export function routeId(route: { device: string; networkCidr: string; via: string }): string {
+  return `route-${idInterface(route.device)}-${idAddress(route.networkCidr)}-via-${idAddress(route.via)}`;
+}
+
 export interface TemplateEngine {
   /** Compiles `source` (once per distinct source in this engine); `name` labels its errors. */
   compile(source: string, name: string): Template;
@@ -90,6 +95,7 @@ export function createTemplateEngine(): TemplateEngine {
   hb.registerHelper('kaq', (v: unknown) => keepalivedQuote(String(v)));
   hb.registerHelper('idaddr', (v: unknown) => idAddress(String(v)));
   hb.registerHelper('idif', (v: unknown) => idInterface(String(v)));
+  hb.registerHelper('routeid', (r: { device: string; networkCidr: string; via: string }) => routeId(r));
   hb.registerHelper('yesno', (v: unknown) => (v ? 'yes' : 'no'));
   hb.registerHelper('onoff', (v: unknown) => (v ? 'on' : 'off'));
   hb.registerHelper('octal', (v: unknown) => `0${Number(v).toString(8)}`);

@@ -6,12 +6,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { createTemplateEngine, idAddress, idInterface } from '../../src/render/templates.js';
+import { createTemplateEngine, idAddress, idInterface, routeId as routeIdOf } from '../../src/render/templates.js';
 
 /** The plan's NAME (src/render/plan.ts). */
 const NAME = /^[a-z0-9][a-z0-9_-]*$/;
-/** What the distros' route ids are made of (distros/<name>/distro.yaml). */
-const routeId = (device: string, network: string, via: string) => `route-${idInterface(device)}-${idAddress(network)}-via-${idAddress(via)}`;
+/** The distros' route id (distros/<name>/distro.yaml: `{{routeid this}}`). */
+const routeId = (device: string, networkCidr: string, via: string) => routeIdOf({ device, networkCidr, via });
 
 test('idaddr and idif: addresses, networks and interface names as id text', () => {
   assert.equal(idAddress('10.1.4.0/24'), '10_1_4_0-24');

@@ -223,8 +223,7 @@ finish() {
 				# records: redo_stale ran its kept commands again from the restored
 				# files; a daemon of it that runs re-read this run's: it reloads them.
 				if [ -s "$work/stale-actions" ] && grep -qxF -- "$name" "$work/stale-actions"; then
-					probe=$(sed -n "s/^running $name //p" "$plan" | head -n 1)
-					if [ -n "$probe" ] && invoke "$probe" >/dev/null 2>&1; then run_records reload "$name"; fi
+					reload_if_running "$name"
 				fi
 			elif [ "$(sed -n "s/^action $name //p" "$plan")" = ask ]; then
 				say "$name: its restored files take effect when it runs: $(sed -n "s/^run $name [a-z]* //p" "$plan" | tr '\n' ' ')" >&2
@@ -233,8 +232,7 @@ finish() {
 				sed -n "s/^run $name [a-z]* //p" "$plan" >"$work/rerun"
 				while IFS= read -r words <&4; do run_ok "$words"; done 4<"$work/rerun"
 				# A running daemon may have re-read this run's files: it reloads the restored ones.
-				probe=$(sed -n "s/^running $name //p" "$plan" | head -n 1)
-				if [ -n "$probe" ] && invoke "$probe" >/dev/null 2>&1; then run_records reload "$name"; fi
+				reload_if_running "$name"
 			fi
 		done 3<"$work/started"
 		put_back_sysctls "$work/sysctl"
@@ -290,6 +288,14 @@ had_earlier() { # had_earlier NAME
 		fi
 	done 4<"$work/had"
 	return 1
+}
+
+# Runs action NAME's reload records when its `running` probe says its daemon
+# runs (the rollback: a daemon that re-read this run's files re-reads the
+# restored ones).
+reload_if_running() { # reload_if_running NAME
+	probe=$(sed -n "s/^running $1 //p" "$plan" | head -n 1)
+	if [ -n "$probe" ] && invoke "$probe" >/dev/null 2>&1; then run_records reload "$1"; fi
 }
 
 # Runs the plan's records KIND (undo, reapply) of action NAME, in order; a

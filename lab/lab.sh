@@ -57,7 +57,7 @@ lab_exit() {
   # the checks' own servers and clients end with them; the hosts stay
   check)
     local p
-    for p in "${LAB_BG[@]}"; do pkill -TERM -P "$p" 2>/dev/null; kill "$p" 2>/dev/null; done
+    lab_end "${LAB_BG[@]}"
     for p in "${LAB_BG[@]}"; do wait "$p" 2>/dev/null; done
     ;;
   *) cluster_down; [ -n "${LAB_KEEP:-}" ] || rm -rf "$LAB_WORK" ;;

@@ -43,6 +43,27 @@ LAB_BG=()
 
 lab_log() { printf '[%(%T)T] %s\n' -1 "$*" >&2; }
 
+# lab_end PID...: TERM each PID that is still the lab's, and its children.
+# Still the lab's: a running job of this shell, or a process in one of the
+# lab's namespaces. A pid the lab started and the shell has since reaped may by
+# now be another program's (pid_max is 32768 here): the lab never signals it,
+# nor its children.
+lab_end() {
+  local p n ns ours jobs
+  jobs=" $(jobs -rp | xargs) "
+  for p in "$@"; do
+    kill -0 "$p" 2>/dev/null || continue
+    ours=
+    case $jobs in *" $p "*) ours=1 ;; esac
+    if [ -z "$ours" ] && n=$(ip netns identify "$p" 2>/dev/null) && [ -n "$n" ]; then
+      for ns in "${LAB_NS[@]}"; do [ "$n" = "$ns" ] && ours=1; done
+    fi
+    [ -n "$ours" ] || continue
+    pkill -TERM -P "$p" 2>/dev/null
+    kill "$p" 2>/dev/null
+  done
+}
+
 ns_of() { echo "$LAB_PREFIX-$1"; }
 
 # --- running things on hosts ------------------------------------------------
@@ -391,13 +412,13 @@ install_from() {
 # End every process in the test's namespaces, by pid, then the namespaces.
 cluster_down() {
   local ns pids p i
-  for p in "${LAB_BG[@]}"; do kill "$p" 2>/dev/null; done
+  lab_end "${LAB_BG[@]}"
   for i in 1 2; do
     pids=
     for ns in "${LAB_NS[@]}"; do
       pids="$pids $(ip netns pids "$ns" 2>/dev/null)"
     done
-    for p in "${LAB_KEEPER[@]}"; do pids="$pids $p"; done
+    # the keepers are in them (ip netns exec execs the keeper)
     pids=$(echo "$pids" | xargs)
     [ -n "$pids" ] || break
     # shellcheck disable=SC2086

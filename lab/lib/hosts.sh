@@ -57,8 +57,7 @@ stop_server() {
   local p=${LAB_SERVER[$1/$2/$3]:-}
   [ -n "$p" ] || return 1
   # on_bg's pid is nsenter's: its child (the server, after chroot and env) goes too
-  pkill -TERM -P "$p" 2>/dev/null
-  kill "$p" 2>/dev/null
+  lab_end "$p"
   wait "$p" 2>/dev/null
   unset "LAB_SERVER[$1/$2/$3]"
   return 0

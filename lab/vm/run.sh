@@ -65,12 +65,18 @@ t1=$(now)
 
 qemu_pid=
 cleanup() {
-  # $qemu_pid is `timeout` (which forwards TERM to qemu); qemu.pid is qemu itself.
-  local pids p
-  pids="$qemu_pid $(cat "$tmp/qemu.pid" 2>/dev/null || true)"
+  # $qemu_pid is `timeout` (which forwards TERM to qemu), set only while it
+  # runs (interrupted: INT, TERM); qemu.pid is qemu itself, signalled only
+  # while that pid is still a qemu: once ended, a pid may be another program's.
+  local pids="" p q
+  if [ -n "$qemu_pid" ]; then
+    pids=$qemu_pid
+    q=$(cat "$tmp/qemu.pid" 2>/dev/null || true)
+    case $(cat "/proc/$q/comm" 2>/dev/null) in qemu*) pids="$pids $q" ;; esac
+  fi
   for p in $pids; do kill "$p" 2>/dev/null || true; done
   for p in $pids; do
-    for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$p" 2>/dev/null || break; sleep 0.2; done
+    for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$p" 2>/dev/null || continue 2; sleep 0.2; done
     kill -9 "$p" 2>/dev/null || true
   done
   rm -rf "$tmp"

@@ -317,6 +317,16 @@ export function validateTopology(t: Topology): RawProblem[] {
         if (owner !== undefined && floating === undefined) {
           const message = `fallback ${fb.address}'s network ${net.networkCidr} holds no ${family}floating address of ${pathText(owner)}: NAT through a pair needs one there in ${pathText(owner)}.floating, as the sorry server's ${family}gateway`;
           if (!problems.some((p) => p.message === message && p.path.join('.') === fbAt.join('.'))) add({ code: 'floating-off-network', path: fbAt, message });
+        } else if (!v6 && hostNames.some(isHost)) {
+          // a host of the topology gets the gateway derived, as a NAT real
+          // server does; one it sets itself must be that address
+          const name = hostNames.find(isHost)!;
+          const gw = t.hosts[name]!.gateway;
+          const want = floating?.address ?? net.address;
+          const message = `sorry server ${name} sets gateway ${gw}, but NAT needs ${floating !== undefined ? `the pair's floating address ${want}` : `director ${runner}'s ${want}`}, or its replies bypass the director, which NAT needs to rewrite them (hosts.${name}.gateway; leave it unset to have it derived)`;
+          // (a NAT real server's gateway is checked as such, below)
+          const natReal = t.virtual_services.some((o) => o.forward === 'masq' && o.real_servers.some((r) => (typeof r === 'string' ? r : r.host) === name));
+          if (gw !== undefined && gw !== want && !natReal && !problems.some((p) => p.message === message)) add({ code: 'wrong-gateway', path: ['hosts', name, 'gateway'], message });
         } else if (!hostNames.some(isHost)) {
           const via = floating !== undefined ? `${floating.address}, the floating address of ${pathText(owner!)} on ${net.networkCidr}` : `${net.address}, director ${runner}'s address on ${net.networkCidr}`;
           const message = `fallback ${fb.address} is no host of the topology: lvsgen cannot configure it; its ${family}default route must be via ${via}, or its replies bypass the director, which NAT needs to rewrite them (README, "fallback")`;

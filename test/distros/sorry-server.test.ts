@@ -166,6 +166,25 @@ test('a NAT sorry server behind a pair of directors: outside the topology, a war
   assert.deepEqual(problemsOf(PAIR_NAT.replace('fallback: 192.168.6.99:8080', 'fallback: 127.0.0.1:8080')), []);
 });
 
+// A NAT sorry server that is a host of the topology gets its gateway derived
+// (the director, or the pair's floating address on its network); one it sets
+// itself elsewhere is refused as a NAT real server's is: its replies would
+// bypass the director, which NAT needs to rewrite them.
+test('a NAT sorry server that is a host and sets its own gateway away from the director, or the pair\'s floating address, is refused at hosts.NAME.gateway with its line; the right address is accepted', () => {
+  const own = (text: string, gw: string) => text.replace('  sorrynat: { roles: [real-server], interfaces: { eth0: 10.2.0.8/24 } }', `  sorrynat: { roles: [real-server], interfaces: { eth0: 10.2.0.8/24 }, gateway: ${gw} }`);
+  const wrong = own(SORRY_HOSTS, '10.2.0.254');
+  assert.notEqual(wrong, SORRY_HOSTS);
+  assertRefused(wrong, [['wrong-gateway', 'hosts.sorrynat.gateway']]);
+  assert.match(problemsOf(wrong)[0]!.message, /sorry server sorrynat sets gateway 10\.2\.0\.254, but NAT needs director lb's 10\.2\.0\.1/);
+  assert.deepEqual(problemsOf(own(SORRY_HOSTS, '10.2.0.1')), []);
+  // through a pair: the floating address on its network
+  const pair = PAIR_NAT.replace('fallback: 192.168.6.99:8080', 'fallback: 192.168.6.9:8080')
+    .replace('  sorry: { roles: [real-server], interfaces: { eth0: 172.16.0.9/24 } }', '  sorry: { roles: [real-server], interfaces: { eth0: 192.168.6.9/24 }, gateway: GW }');
+  assertRefused(pair.replace('GW', '192.168.6.2'), [['wrong-gateway', 'hosts.sorry.gateway']]);
+  assert.match(problemsOf(pair.replace('GW', '192.168.6.2'))[0]!.message, /the pair's floating address 192\.168\.6\.1/);
+  assert.deepEqual(problemsOf(pair.replace('GW', '192.168.6.1')), []);
+});
+
 test('ldirectord.cf: a fallback in each block it fits, with the service\'s method; no global fallback=; ldirectord parses it', (t) => {
   const cf = textFile(topology('ldirectord'), 'lb', 'etc/ha.d/ldirectord.cf');
   assert.doesNotMatch(cf, /^fallback=/m, 'no global fallback (ldirectord gives it to every service, with gate)');

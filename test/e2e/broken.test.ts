@@ -130,9 +130,20 @@ const CASES: Case[] = [
     // ldirectord's table and checks of the real servers do not depend on it
     fail: ['addr6.director.eth0.2001:db8:3::61', 'ping.2001:db8:3::61', 'verify.director'],
   },
+  {
+    // NetworkManager activates another profile on the device than lvsgen's
+    // (here its own, renamed, with every address right): the addresses, routes
+    // and the cluster all pass; only the check of the active profile fails
+    title: 'ha-cidr/rhel9: the router\'s eth1 profile activated under another name than lvsgen-eth1',
+    example: 'ha-cidr', distro: 'rhel9',
+    file: 'router/etc/NetworkManager/system-connections/lvsgen-eth1.nmconnection',
+    edit: replace(/^(id=|run network must \/usr\/bin\/nmcli connection up )lvsgen-eth1$/gm, '$1lvsgen-eth1x'),
+    also: ['router/.lvsgen/plan'],
+    fail: ['nm.router.eth1'],
+  },
 ];
 
-// Independent labs: four side by side (ten: rounds of 4, 4 and 2).
+// Independent labs: four side by side (eleven: rounds of 4, 4 and 3).
 describe('a broken generated file fails exactly the checks that depend on it', { concurrency: 4 }, () => {
   for (const c of CASES) {
     it(c.title, { timeout: 900_000 }, async (t) => {

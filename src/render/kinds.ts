@@ -279,7 +279,7 @@ function firewalldNat(host: DerivedHost): FirewalldNatContext[] {
   return one(masquerade.length > 0 || servers6.length > 0, { masquerade, servers6 });
 }
 
-function firewalld(host: DerivedHost): FirewalldContext[] {
+export function firewalld(host: DerivedHost): FirewalldContext[] {
   const vrrp = host.keepalived?.vrrp;
   const sync: PortRange[] = vrrp?.syncInterface !== undefined ? [{ protocol: 'udp', from: 8848, to: 8848 }] : [];
   const ports = portRanges([...host.accepts, ...sync]).map((r) => ({ port: portText(r), protocol: r.protocol }));

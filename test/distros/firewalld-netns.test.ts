@@ -215,7 +215,9 @@ trap 'kill $pids; kill $fw; wait $fw; kill $dbus' EXIT
 sleep 0.5
 ${connect('zone')}
 cp ${dir}/policy.xml /etc/firewalld/policies/lvsgen-host.xml
+echo "info-before $(firewall-cmd --info-policy=lvsgen-host 2>&1 | tr -s ' \\n' '  ')"
 firewall-cmd --reload >/dev/null || echo 'reload failed'
+echo "info-after $(firewall-cmd --info-policy=lvsgen-host 2>&1 | tr -s ' \\n' '  ')"
 ${connect('policy')}
 echo "ruleset $(nft list chain inet firewalld filter_INPUT_POLICIES_pre 2>&1 | grep -c 'jump filter_IN_policy_lvsgen-host$') $(nft list ruleset | grep -c 'iifname.*jump filter_IN_policy_lvsgen-host')"
 rm /etc/firewalld/policies/lvsgen-host.xml
@@ -224,6 +226,15 @@ ${connect('removed')}
 `;
     const r = underFirewalld(s, rs, script);
     const { out } = r;
+    // install.sh --verify's look at the running firewalld (the plan's verify
+    // record): its lines only once the reload has read the policy
+    const n = /^verify (\d+) firewall-cmd --info-policy=lvsgen-host$/m.exec(plan)?.[1];
+    assert.ok(n !== undefined, `the plan verifies the running firewalld's policy:\n${plan}`);
+    const expects = [...plan.matchAll(new RegExp(`^expect ${n} (.*)$`, 'gm'))].map((m) => m[1]!);
+    assert.ok(expects.includes('egress-zones: HOST') && expects.some((e) => e.startsWith('ports: ')), expects.join('\n'));
+    const info = (tag: string) => new RegExp(`^info-${tag} (.*)$`, 'm').exec(r.stdout)?.[1] ?? '';
+    for (const e of expects) assert.ok(info('after').includes(e), `after the reload, firewall-cmd --info-policy=lvsgen-host has "${e}": ${info('after')}`);
+    assert.ok(!expects.some((e) => info('before').includes(e)), `before the reload it has none of them: ${info('before')}`);
     const seen = (tag: string, d: string, port: number) => new RegExp(`^${tag} ${d.replace(/\./g, '\\.')}:${port} (.*)$`, 'm').exec(r.stdout)?.[1] ?? '(not tried)';
     for (const d of dests) {
       for (const p of tries) {

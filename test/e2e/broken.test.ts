@@ -143,7 +143,7 @@ const CASES: Case[] = [
   },
 ];
 
-// Independent labs: four side by side (eleven: rounds of 4, 4 and 3).
+// Independent labs: four side by side (twelve: three rounds of 4).
 describe('a broken generated file fails exactly the checks that depend on it', { concurrency: 4 }, () => {
   for (const c of CASES) {
     it(c.title, { timeout: 900_000 }, async (t) => {

@@ -2380,7 +2380,8 @@ while IFS=' ' read -r kind name rest <&3; do
 			say "$name is running: reloading it (it keeps its state)"
 		else
 			alive=no
-			say "$name is not running: starting it"
+			if grep -q "^start $name " "$work/actions"; then say "$name is not running: starting it"
+			else say "$name is not running: it reads its files when it starts"; fi
 		fi
 		;;
 	reload | start)

@@ -48,8 +48,8 @@ const ruleSchema = z.strictObject({
 const actionSchema = z.strictObject({
   /** Ask before running: restarting networking can cut the operator's connection. */
   confirm: z.boolean().default(false),
-  /** Commands (Handlebars over the host). A leading `-` means a failure is only a warning. */
-  run: z.array(z.string()).min(1),
+  /** Commands (Handlebars over the host). A leading `-` means a failure is only a warning. None: a daemon's reload alone (`running`). */
+  run: z.array(z.string()).default([]),
   /**
    * Commands run before the action's files are replaced, with the old files in
    * place (take the old loopback alias down before the new one comes up).
@@ -99,7 +99,7 @@ const actionSchema = z.strictObject({
    * the item reverts it, and its rollback runs the kept `redo`.
    */
   states: z.array(z.strictObject({ id: z.string(), probe: z.string(), revert: z.string(), redo: z.string().default('') })).default([]),
-});
+}).refine((a) => a.run.length > 0 || a.running !== undefined, { message: 'an action runs commands (run), or reloads a daemon (running, reload)' });
 /**
  * How install.sh reads and puts back the live state the actions change:
  * services' commands (Handlebars over the host and `service`), and the

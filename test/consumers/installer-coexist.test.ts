@@ -464,7 +464,8 @@ for (const [ex, host] of [['lb-nat', 'director'], ['ha-lb', 'lvs1'], ['ha-cidr',
     const h = await hostOf(t, 'rhel9', host, ex);
     const commands = commandsOf(h);
     assert.ok(!commands.some((c) => /firewalld/.test(c) && /disable|stop|mask/.test(c)), `the plan stops firewalld:\n${commands.join('\n')}`);
-    assert.ok(commands.includes('/usr/bin/firewall-cmd --reload'), 'the plan reloads firewalld');
+    const fw = h.plan.actions.find((a) => a.name === 'firewalld');
+    assert.deepEqual(fw?.reload.map((c) => c.words.join(' ')), ['/usr/bin/systemctl reload firewalld', '/usr/bin/firewall-cmd --state', '/usr/bin/firewall-cmd --state'], 'the plan reloads a running firewalld (SIGHUP) and waits for it');
     const admin = CASES[2]!.untouched!;
     const root = scratchRoot(t, h, admin);
     ok(install(h, root, ['--yes']), 'install');

@@ -21,7 +21,7 @@
 //   by firewalld's own ruleset instead: the policy's chain is entered from
 //   INPUT with no interface match, so whatever device a packet comes in on.
 // Each connection is refused under the zone alone, answered once the policy
-// is in place and `firewall-cmd --reload` (the plan's firewalld action) has
+// is in place and a reload (the plan's firewalld action: SIGHUP, then `firewall-cmd --state`) has
 // run, refused again once it is removed and firewalld reloaded (uninstall);
 // a port the policy does not name stays refused throughout.
 import assert from 'node:assert/strict';
@@ -43,6 +43,10 @@ dbus=$(dbus-daemon --system --fork --print-pid) || exit 91
 firewalld --nofork --nopid >/run/firewalld.log 2>&1 &
 fw=$!
 trap 'kill $fw; wait $fw; kill $dbus' EXIT
+# the plan's reload of a running firewalld: SIGHUP (what systemctl reload
+# firewalld sends, the unit's ExecReload), then firewall-cmd --state, which
+# firewalld answers once the reload is done ("failed" when it failed)
+reload_fw() { kill -HUP $fw; firewall-cmd --state >/dev/null || firewall-cmd --state >/dev/null || echo 'reload failed'; }
 i=0
 until firewall-cmd --state >/dev/null 2>&1; do
 	i=$((i + 1)); [ $i -gt 120 ] && { cat /run/firewalld.log; exit 92; }
@@ -168,7 +172,7 @@ function natDirector(t: TestContext, d: DerivedHost): { dr: Netns; rs: Netns; cl
 }
 
 for (const c of CASES) {
-  test(`${c.example}/rhel9/${c.host}: the real firewalld with the administrator's zone (SSH only) rejects the directors' packets to the real server's ports; lvsgen's policy lets them in after firewall-cmd --reload, and removed, no longer`, (t) => {
+  test(`${c.example}/rhel9/${c.host}: the real firewalld with the administrator's zone (SSH only) rejects the directors' packets to the real server's ports; lvsgen's policy lets them in after a reload (SIGHUP, then firewall-cmd --state), and removed, no longer`, (t) => {
     if (!requireRoot(t) || !requireTools(t, 'ip', 'unshare', 'mount', 'busybox', 'firewalld', 'firewall-cmd', 'dbus-daemon', 'nft', 'python3')) return;
     const g = c.topology !== undefined ? generateText(c.topology, 'rhel9') : bundlesOf(c.example, 'rhel9');
     const h = g.model.hosts.find((x) => x.name === c.host)!;
@@ -177,7 +181,7 @@ for (const c of CASES) {
     assert.ok(policy !== undefined, `${c.host} has no firewalld policy`);
     const plan = bundle.files.find((f) => f.path === '.lvsgen/plan')!.content.toString();
     assert.match(plan, /^when firewalld \/etc\/firewalld\/policies\/lvsgen-host\.xml$/m, 'the policy triggers the firewalld action');
-    assert.match(plan, /^run firewalld may \/usr\/bin\/firewall-cmd --reload$/m, 'the firewalld action reloads firewalld');
+    assert.match(plan, /^running firewalld \/usr\/bin\/systemctl is-active --quiet firewalld\nreload firewalld must \/usr\/bin\/systemctl reload firewalld\nreload firewalld may \/usr\/bin\/firewall-cmd --state\nreload firewalld must \/usr\/bin\/firewall-cmd --state$/m, 'the firewalld action reloads a running firewalld by SIGHUP and waits for it');
     assert.equal(policy.includes('<protocol value="4"/>'), c.ipip, policy);
     const ports = policyPorts(policy);
     assert.ok(ports.length > 0, policy);
@@ -216,12 +220,12 @@ sleep 0.5
 ${connect('zone')}
 cp ${dir}/policy.xml /etc/firewalld/policies/lvsgen-host.xml
 echo "info-before $(firewall-cmd --info-policy=lvsgen-host 2>&1 | tr -s ' \\n' '  ')"
-firewall-cmd --reload >/dev/null || echo 'reload failed'
+reload_fw
 echo "info-after $(firewall-cmd --info-policy=lvsgen-host 2>&1 | tr -s ' \\n' '  ')"
 ${connect('policy')}
 echo "ruleset $(nft list chain inet firewalld filter_INPUT_POLICIES_pre 2>&1 | grep -c 'jump filter_IN_policy_lvsgen-host$') $(nft list ruleset | grep -c 'iifname.*jump filter_IN_policy_lvsgen-host')"
 rm /etc/firewalld/policies/lvsgen-host.xml
-firewall-cmd --reload >/dev/null || echo 'reload failed'
+reload_fw
 ${connect('removed')}
 `;
     const r = underFirewalld(s, rs, script);
@@ -348,13 +352,13 @@ ${probes.map(([, fam, , port]) => rule(fam, fam === '4' ? `{ ${rs4}, ${front.add
       .join('\n');
   const script = `${send('zone')}
 cp ${dir}/lvsgen-host.xml ${dir}/lvsgen-nat.xml /etc/firewalld/policies/
-firewall-cmd --reload >/dev/null || echo 'reload failed'
+reload_fw
 ${send('policy')}
 nft list chain inet firewalld filter_INPUT | sed -n 's/^\\t\\t/INPUT /p'
 nft list chain inet firewalld filter_FORWARD | sed -n 's/^\\t\\t/FORWARD /p'
 nft list chain inet firewalld filter_FWD_policy_lvsgen-nat_allow | sed -n 's/^\\t\\t/NAT /p'
 rm /etc/firewalld/policies/lvsgen-host.xml /etc/firewalld/policies/lvsgen-nat.xml
-firewall-cmd --reload >/dev/null || echo 'reload failed'
+reload_fw
 ${send('removed')}
 sleep 0.5
 `;
@@ -442,7 +446,7 @@ test('an IPv6-only NAT director on rhel9: lvsgen-nat holds the IPv6 server netwo
   };
   const nat = policy('lvsgen-nat.xml');
   assert.deepEqual([...nat.matchAll(/<rule family="(ipv[46])">\n {4}<source address="([^"]+)"\/>\n {4}<(\w+)\/>/g)].map((m) => `${m[1]} ${m[2]} ${m[3]}`), ['ipv6 2001:db8:6::/64 accept'], nat);
-  assert.match(files.find((x) => x.path === '.lvsgen/plan')!.content.toString(), /^when firewalld \/etc\/firewalld\/policies\/lvsgen-nat\.xml$/m, 'the policy triggers firewall-cmd --reload');
+  assert.match(files.find((x) => x.path === '.lvsgen/plan')!.content.toString(), /^when firewalld \/etc\/firewalld\/policies\/lvsgen-nat\.xml$/m, 'the policy triggers the firewalld action');
 
   const s = scratchFirewalld(t);
   const { dir, nsDir } = s;
@@ -469,11 +473,11 @@ test('an IPv6-only NAT director on rhel9: lvsgen-nat holds the IPv6 server netwo
   const connect = (tag: string) => `printf '${tag} %s\\n' "$(nsenter --net=${nsDir}/${rs.name} python3 ${dir}/connect6.py ${cl6} ${port})"`;
   const script = `${connect('zone')}
 cp ${dir}/lvsgen-host.xml ${dir}/lvsgen-nat.xml /etc/firewalld/policies/
-firewall-cmd --reload >/dev/null || echo 'reload failed'
+reload_fw
 ${connect('policy')}
 nft list chain inet firewalld filter_FWD_policy_lvsgen-nat_allow | sed -n 's/^\\t\\t/NAT /p'
 rm /etc/firewalld/policies/lvsgen-host.xml /etc/firewalld/policies/lvsgen-nat.xml
-firewall-cmd --reload >/dev/null || echo 'reload failed'
+reload_fw
 ${connect('removed')}
 `;
   const r = underFirewalld(s, dr, script);

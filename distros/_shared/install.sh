@@ -2340,6 +2340,8 @@ fi
 # An action left pending by an earlier run is due as well; one whose
 # confirmation is declined is left pending for the next.
 grep -E '^(action|when|run|running|reload|start|after|readd) ' "$plan" >"$work/actions" || true
+# The actions that start their daemon when it does not run (others only reload it).
+sed -n 's/^start \([^ ]*\) .*/\1/p' "$work/actions" | sort -u >"$work/starts"
 # What a rollback sets back: the kernel keys and services as they are now.
 read_sysctls "$work/sysctl"
 read_services "$work/services"
@@ -2380,7 +2382,7 @@ while IFS=' ' read -r kind name rest <&3; do
 			say "$name is running: reloading it (it keeps its state)"
 		else
 			alive=no
-			if grep -q "^start $name " "$work/actions"; then say "$name is not running: starting it"
+			if grep -qxF -- "$name" "$work/starts"; then say "$name is not running: starting it"
 			else say "$name is not running: it reads its files when it starts"; fi
 		fi
 		;;

@@ -15,7 +15,7 @@ const alive = (pid: number): boolean => {
   try { process.kill(pid, 0); return true; } catch { return false; }
 };
 
-test('lab_end ends its own jobs and the processes of its namespaces with their children, and leaves a pid that is no longer its own', (t) => {
+test('lab_end ends its own jobs and the processes of its namespaces with their children, and leaves a pid that is no longer its own', { timeout: 60_000 }, (t) => {
   if (!requireRoot(t) || !requireTools(t, 'ip', 'pkill')) return;
   const ns = bareNetns(t, 'lvsgen-le');
   // another program's: a process with a child, as node's test runner has its

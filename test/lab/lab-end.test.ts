@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { REPO, bareNetns, requireRoot, requireTools, sh } from '../support/index.js';
+import { REPO, bareNetns, requireRoot, requireTools, sh, tempDir } from '../support/index.js';
 
 const alive = (pid: number): boolean => {
   try { process.kill(pid, 0); return true; } catch { return false; }
@@ -50,8 +50,7 @@ test('lab_end ends its own jobs and the processes of its namespaces with their c
           kill -9 "$child" 2>/dev/null
           wait
         `;
-        const dir = sh('mktemp', ['-d']).stdout.trim();
-        t.after(() => sh('rm', ['-rf', dir]));
+        const dir = tempDir(t, 'lvsgen-lab-end-');
         const r = sh('bash', ['-c', script, 'le', REPO, ns.name, String(foreign.pid), String(inNs.pid)], {
           env: { ...process.env, LAB_PREFIX: 'le', LAB_WORK: dir, LAB_TIER: 'host', TMPDIR_LE: dir },
         });

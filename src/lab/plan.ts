@@ -317,8 +317,14 @@ export function labNeedsKernel(model: DerivedModel, kernel: LabKernel): string |
 const STAYS_WATCH = 5;
 
 /** A heartbeat or VRRP pair as the checks see it: the nodes, the daemon, its times. */
-function haPair(pair: NonNullable<Topology['heartbeat']>, kind: 'heartbeat' | 'vrrp') {
+function haPair(pair: NonNullable<Topology['heartbeat']>, kind: 'heartbeat' | 'vrrp', byName: Map<string, DerivedHost>) {
   const [n1, n2] = pair.nodes as [string, string];
+  // heartbeat takes over by starting haresources' resources one after another
+  // (ResourceManager: a status and a start each, IPaddr2 a script of many
+  // processes, ldirectord a Perl program), so its takeover grows with their
+  // number; keepalived adds its addresses itself. In the VM under emulation
+  // and load, dr-tun-fwmark's five took over 150 s (docs/lab.md).
+  const resources = kind === 'heartbeat' ? (byName.get(n1)?.heartbeat?.resources.length ?? 0) : 0;
   return {
     n1,
     n2,
@@ -327,7 +333,19 @@ function haPair(pair: NonNullable<Topology['heartbeat']>, kind: 'heartbeat' | 'v
     // keepalived's VRRP: a backup declares the master down after 3 adverts (advert_int = keepalive) and its skew
     deadtime: kind === 'heartbeat' ? pair.deadtime : 3 * pair.keepalive + 1,
     initdead: kind === 'heartbeat' ? pair.initdead : 3 * pair.keepalive + 1,
+    resources,
+    /** Seconds on top of the dead time (initdead) before the addresses must be held: the lab scales them with LAB_SLOW. */
+    margin: { failover: 60 + TAKEOVER_PER_RESOURCE * resources, holds: 30 + TAKEOVER_PER_RESOURCE * resources },
   };
+}
+
+/** The lab's margin for each resource a heartbeat node starts when it takes over (haPair). */
+const TAKEOVER_PER_RESOURCE = 20;
+
+/** The margin's words in a check's expectation: heartbeat's resources named where they count. */
+function marginWords(hp: { kind: string; resources: number }): string {
+  if (hp.kind !== 'heartbeat' || hp.resources === 0) return 'a margin';
+  return hp.resources === 1 ? 'a margin (more for the resource heartbeat starts)' : `a margin (more for each of the ${hp.resources} resources heartbeat starts one after another)`;
 }
 
 export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptions): LabPlan {
@@ -562,7 +580,7 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
   // first, as a pair of directors' virtual addresses and tables are there.
   // One pair's checks are ha.holds, ha.failover, ...; several pairs' carry
   // the pair's preferred node (ha.holds.NODE, ...), so that ids stay unique.
-  const has = pairs.map((p) => ({ ...p, hp: haPair(p.spec, p.kind) }));
+  const has = pairs.map((p) => ({ ...p, hp: haPair(p.spec, p.kind, byName) }));
   const pairId = (base: string, hp: { n1: string }) => (has.length === 1 ? base : `${base}.${hp.n1}`);
   // A streamline node (director and real server) that is the standby holds
   // the floating addresses on lo, as any direct-routing real server: heartbeat's
@@ -574,7 +592,7 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
   };
   for (const { hp, floating } of has) {
     for (const n of [hp.n1, hp.n2]) add({ id: `ha.runs.${n}`, name: `${hp.daemon} runs on ${n}`, expected: `${hp.daemon} running after install.sh`, run: ['ha-runs', n, hp.kind] });
-    add({ id: pairId('ha.holds', hp), name: `${floating.join(', ')} on ${hp.n1} (the preferred node), not on ${hp.n2}`, expected: `within initdead (${hp.initdead} s) and a margin (on a device other than lo)`, run: ['ha-holds', hp.n1, hp.n2, String(hp.initdead), ...floating] });
+    add({ id: pairId('ha.holds', hp), name: `${floating.join(', ')} on ${hp.n1} (the preferred node), not on ${hp.n2}`, expected: `within initdead (${hp.initdead} s) and ${marginWords(hp)} (on a device other than lo)`, run: ['ha-holds', hp.n1, hp.n2, String(hp.initdead), String(hp.margin.holds), ...floating] });
     standbyLo(hp.n2, 'first', 'first');
   }
   // every virtual address answers ARP and ping on its network (a sample of a marked network)
@@ -776,8 +794,8 @@ export function planLab(model: DerivedModel, topology: Topology, opts: PlanOptio
     add({
       id: pairId('ha.failover', hp),
       name: `${n1} fails (its links cut): ${floating.join(', ')} ${floating.length === 1 ? 'moves' : 'move'} to ${n2}`,
-      expected: `on ${n2} within the dead time (${deadtime} s) and a margin; ${n1}, repaired (links back, ${daemon} not started), holds none`,
-      run: ['ha-failover', n1, n2, kind, String(deadtime), ifaces, ...floating],
+      expected: `on ${n2} within the dead time (${deadtime} s) and ${marginWords(hp)}; ${n1}, repaired (links back, ${daemon} not started), holds none`,
+      run: ['ha-failover', n1, n2, kind, String(deadtime), String(hp.margin.failover), ifaces, ...floating],
     });
     if (carry) {
       add({

@@ -192,13 +192,16 @@ test('a heartbeat pair behind a router: clients on both sides, the preferred nod
   assert.deepEqual(ha, [
     'ha-runs ha-y heartbeat',
     'ha-runs ha-x heartbeat',
-    'ha-holds ha-y ha-x 60 10.40.9.9 10.40.9.10',
+    // initdead 60 s and a margin: 30 s, and 20 s for each resource heartbeat
+    // starts one after another (IPaddr2 for each address)
+    'ha-holds ha-y ha-x 60 70 10.40.9.9 10.40.9.10',
     'answer c0 10.40.9.9 8080 ha-y',
     'answer c0 10.40.9.10 8080 ha-y',
     'answer c1 100.64.8.1 8080 ha-y',
     'answer c1 100.64.11.254 8080 ha-y',
     // the preferred node fails: its links cut (eth0), then repaired
-    'ha-failover ha-y ha-x heartbeat 7 eth0 10.40.9.9 10.40.9.10',
+    // (the margin: 60 s and 20 s for each resource)
+    'ha-failover ha-y ha-x heartbeat 7 100 eth0 10.40.9.9 10.40.9.10',
     'answer c0 10.40.9.9 8080 ha-x',
     'answer c0 10.40.9.10 8080 ha-x',
     'answer c1 100.64.8.1 8080 ha-x',
@@ -208,13 +211,16 @@ test('a heartbeat pair behind a router: clients on both sides, the preferred nod
     'ha-restore ha-y ha-x heartbeat 1 10.40.9.9 10.40.9.10',
   ]);
   assert.deepEqual(p.needs, ['distro:redhat', 'heartbeat']);
+  assert.equal(check(p, 'ha.holds').expected, 'within initdead (60 s) and a margin (more for each of the 2 resources heartbeat starts one after another) (on a device other than lo)');
 });
 
 test('the pair as VRRP on debian12, auto_failback on: the addresses come back', () => {
   const p = plan(PAIR(true), 'debian12');
   // the preferred node first: with nopreempt the first master keeps the addresses
   assert.deepEqual(p.installOrder, [['gw'], ['ha-y'], ['ha-x']]);
-  assert.equal(check(p, 'ha.failover').run.join(' '), 'ha-failover ha-y ha-x vrrp 7 eth0 10.40.9.9 10.40.9.10');
+  // keepalived adds the addresses itself: the margin is the same for any number
+  assert.equal(check(p, 'ha.failover').run.join(' '), 'ha-failover ha-y ha-x vrrp 7 60 eth0 10.40.9.9 10.40.9.10');
+  assert.equal(check(p, 'ha.failover').expected, 'on ha-x within the dead time (7 s) and a margin; ha-y, repaired (links back, keepalived not started), holds none');
   // auto_failback on: the pair is back as the lab found it without handing it back
   assert.ok(!p.checks.some((c) => c.id === 'ha.restore'));
   assert.equal(check(p, 'ha.failback').run.slice(0, 6).join(' '), 'ha-failback ha-y ha-x vrrp back 8');
@@ -359,7 +365,11 @@ test('connection synchronisation: a connection held open through the active dire
   const s = plan(readFileSync(example('streamline'), 'utf8'), 'debian12');
   assert.deepEqual(check(s, 'ha.sync').run, ['ha-sync', 'c1', '192.168.6.240', '80', 'node1', 'node2', '192.168.6.2:80', '192.168.6.2:80=node1', '192.168.6.3:80=node2']);
   // a pair of heartbeat nodes that are not directors carries no connection
-  assert.ok(!plan(readFileSync(example('ha-cidr'), 'utf8'), 'debian').checks.some((c) => /^ha\.(sync|carried)/.test(c.id)));
+  const cidr = plan(readFileSync(example('ha-cidr'), 'utf8'), 'debian');
+  assert.ok(!cidr.checks.some((c) => /^ha\.(sync|carried)/.test(c.id)));
+  // its one resource (the virtual network's IPaddr2): one step of margin
+  assert.equal(check(cidr, 'ha.failover').run[5], '80');
+  assert.match(check(cidr, 'ha.failover').expected, /and a margin \(more for the resource heartbeat starts\);/);
   // synchronised, but no HTTP service to hold a connection open through (SMTP only):
   // the carried connection is named and reported not run, with the reason, never passed
   for (const distro of ['debian', 'debian12']) {
@@ -523,9 +533,9 @@ test('two pairs of directors: each pair installed together, one after the other;
   assert.ok(ids.indexOf('reload.p2') > ids.indexOf('ha.restore.q1'));
   assert.deepEqual(check(p, 'reload.q1').run.slice(6), ['10.70.0.90', '10.71.0.1']);
   // each failover cuts its own node's links only, and moves its own addresses only
-  assert.deepEqual(check(p, 'ha.failover.p2').run, ['ha-failover', 'p2', 'p1', 'heartbeat', '10', 'eth0', '10.70.0.80']);
-  assert.deepEqual(check(p, 'ha.failover.q1').run, ['ha-failover', 'q1', 'q2', 'heartbeat', '10', 'eth0,eth1', '10.70.0.90', '10.71.0.1']);
-  assert.deepEqual(check(p, 'ha.holds.q1').run, ['ha-holds', 'q1', 'q2', '60', '10.70.0.90', '10.71.0.1']);
+  assert.deepEqual(check(p, 'ha.failover.p2').run, ['ha-failover', 'p2', 'p1', 'heartbeat', '10', '120', 'eth0', '10.70.0.80']);
+  assert.deepEqual(check(p, 'ha.failover.q1').run, ['ha-failover', 'q1', 'q2', 'heartbeat', '10', '140', 'eth0,eth1', '10.70.0.90', '10.71.0.1']);
+  assert.deepEqual(check(p, 'ha.holds.q1').run, ['ha-holds', 'q1', 'q2', '60', '110', '10.70.0.90', '10.71.0.1']);
   // the other pair: on its preferred node, not on the other, for the whole watch
   assert.deepEqual(check(p, 'ha.stays.q1.p2').run, ['ha-stays', 'q1', 'q2', '5', '10.70.0.90', '10.71.0.1']);
   assert.deepEqual(check(p, 'ha.stays.p2.q1').run, ['ha-stays', 'p2', 'p1', '5', '10.70.0.80']);
@@ -585,8 +595,11 @@ test('IPv6: one LAN per link with both prefixes, clients at the top of each pref
   assert.ok(!p.checks.some((c) => c.id === 'fwd6.s1'), 'a real server does not forward');
   // the floating addresses canonical, as ip(8) prints them, in every pair check
   const floating = ['10.50.0.80', '10.51.0.1', 'fd50:0:0:a0::80', 'fd51::ff01'];
-  assert.deepEqual(check(p, 'ha.holds').run.slice(4), floating);
-  assert.deepEqual(check(p, 'ha.failover').run.slice(6), floating);
+  assert.deepEqual(check(p, 'ha.holds').run.slice(5), floating);
+  assert.deepEqual(check(p, 'ha.failover').run.slice(7), floating);
+  // six resources (ldirectord, the sync daemon, two IPaddr2, two lvsgen-ipv6addr): a margin for each
+  assert.deepEqual([check(p, 'ha.holds').run[4], check(p, 'ha.failover').run[5]], ['150', '180']);
+  assert.match(check(p, 'ha.failover').expected, /and a margin \(more for each of the 6 resources heartbeat starts one after another\)/);
   assert.deepEqual(check(p, 'ha.answer.n2.fd51::ff01').run, ['answer', 'c1', 'fd51::ff01', '8080', 'n2']);
   assert.deepEqual(check(p, 'ha.answer.n1.fd50:0:0:a0::80').run, ['answer', 'c0', 'fd50:0:0:a0::80', '8080', 'n1']);
   // routed through the active node, then through the other after the failover

@@ -323,7 +323,7 @@ function haPair(pair: NonNullable<Topology['heartbeat']>, kind: 'heartbeat' | 'v
   // (ResourceManager: a status and a start each, IPaddr2 a script of many
   // processes, ldirectord a Perl program), so its takeover grows with their
   // number; keepalived adds its addresses itself. In the VM under emulation
-  // and load, dr-tun-fwmark's five took over 150 s (docs/lab.md).
+  // and load, dr-tun-fwmark's five took more than 200 s (docs/lab.md).
   const resources = kind === 'heartbeat' ? (byName.get(n1)?.heartbeat?.resources.length ?? 0) : 0;
   return {
     n1,

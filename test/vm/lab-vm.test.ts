@@ -97,6 +97,8 @@ describe('lvsgen lab --vm (real IPVS in a VM)', () => {
       if (!labAvailable(t, plan)) return;
       const run = await runLab(t, lab.file, lab.distro ? ['--distro', lab.distro] : [], 3_600_000, 'vm');
       t.diagnostic(`lvsgen lab --vm ${lab.example} on ${on}: ${(run.ms / 1000).toFixed(0)} s, exit ${run.status}`);
+      // how long each pair took, so that a run's log shows the margins' room
+      for (const r of run.results.filter((x) => /^ha\.(holds|failover)/.test(x.id))) t.diagnostic(`${r.name}: ${r.seen}`);
       const tail = run.output.split('\n').slice(-40).join('\n');
       for (const r of run.results) await t.test(r.name, () => assert.equal(r.status, 'pass', `${r.status}: expected ${r.expected}; seen ${r.seen}`));
       await t.test('every check of the plan ran and passed; exit 0', () => {

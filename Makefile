@@ -50,8 +50,8 @@ build: npm-deps
 # isolated from this machine's namespaces) run beside the rest, which runs a
 # file at a time as before; their report follows the rest's, and the rest's
 # failures, if any, are printed again at the end (where a log's tail shows them).
-# The VMs get one virtual CPU: beside the rest, a VM of two under emulation took
-# 944 s of CPU and over 16 minutes for what one did in 548 s and 10 (docs/lab.md).
+# The VMs get one virtual CPU: beside a busy core, a lab that one did in 10 minutes
+# (548 s of CPU) had run two thirds of its checks after 16 with two (944 s; docs/lab.md).
 test: deps build
 	@vm_log=$$(mktemp); rest_log=$$(mktemp); \
 	{ LVSGEN_VM_CPUS=$${LVSGEN_VM_CPUS:-1} $(NODE_TEST) dist/test/vm/ >"$$vm_log" 2>&1; echo $$? >"$$vm_log.status"; } & \

@@ -30,7 +30,8 @@
 # failure: see console.log); 2 on usage errors.
 #
 # Env: LVSGEN_CACHE (kernel + initramfs cache, default <repo>/.cache/vm),
-#      LVSGEN_VM_MEM (MiB, default 1024), LVSGEN_VM_CPUS (default 2),
+#      LVSGEN_VM_MEM (MiB, default 1024), LVSGEN_VM_CPUS (default 2; make test
+#      gives 1: on a loaded machine two wait on each other, docs/lab.md),
 #      LVSGEN_VM_CPU (qemu's -cpu model, default max),
 #      LVSGEN_VM_QUIET=1 (do not print the tail of the logs on failure),
 #      LVSGEN_VM_APPEND (extra kernel command line, e.g. "loglevel=7" to see

@@ -219,11 +219,16 @@ test('ha-lb/debian, a haresources resource script that does not exist: heartbeat
   // Quick timers and a log file, for heartbeat to take the group over within seconds.
   const quick = edit(edit(edit(edit(files, 'ha.cf', /^keepalive 2$/m, 'keepalive 250ms'), 'ha.cf', /^deadtime 10$/m, 'deadtime 1'), 'ha.cf', /^initdead 60$/m, 'initdead 1'), 'ha.cf', /^logfacility local0$/m, 'logfile /var/lib/heartbeat/ha-log');
   // until heartbeat has tried the group (a minute at most: at load it takes its
-  // time); the error may come first, from an earlier look at the group's status
-  const hb = runHeartbeat(t, quick, 'lvs1', 60, { 'lvsgen-ipvs-sync': r.read('lvs1', 'etc/ha.d/resource.d/lvsgen-ipvs-sync') }, 'Acquiring resource group: lvs1 nosuchagent::ldirectord.cf\nCannot locate resource script nosuchagent');
+  // time); the error may come first, from an earlier look at the group's status.
+  // It takes the group one of two ways: as its own after initdead ("Acquiring
+  // resource group"), or, when it has declared the peer dead first, through
+  // mach_down ("foreign resources acquired"; a CI run of 2026-12-07); either
+  // way heartbeat logs "Local Resource acquisition completed." after it.
+  const hb = runHeartbeat(t, quick, 'lvs1', 60, { 'lvsgen-ipvs-sync': r.read('lvs1', 'etc/ha.d/resource.d/lvsgen-ipvs-sync') }, 'Cannot locate resource script nosuchagent\nLocal Resource acquisition completed.');
   assert.equal(hb.status, 0, hb.log);
   assert.match(hb.log, /Configuration validated\. Starting heartbeat/);
-  assert.match(hb.log, /Acquiring resource group: lvs1 nosuchagent::ldirectord\.cf/);
+  assert.match(hb.log, /Acquiring resource group: lvs1 nosuchagent::ldirectord\.cf|mach_down takeover complete for node lvs2/);
+  assert.match(hb.log, /Local Resource acquisition completed\./);
   assert.match(hb.log, /ERROR: Cannot locate resource script nosuchagent/);
   assert.ok(hb.addresses.includes('10.9.0.2/24') && !hb.addresses.includes('10.1.3.61'), `the floating address came up:\n${hb.addresses}`);
   const pf = install(t, r, files, 'lvs1');

@@ -222,12 +222,13 @@ test('ha-lb/debian, a haresources resource script that does not exist: heartbeat
   // time); the error may come first, from an earlier look at the group's status.
   // It takes the group one of two ways: as its own after initdead ("Acquiring
   // resource group"), or, when it has declared the peer dead first, through
-  // mach_down ("foreign resources acquired"; a CI run of 2026-12-07); either
-  // way heartbeat logs "Local Resource acquisition completed." after it.
+  // mach_down ("Resources being acquired from lvs2", logged before it; a CI run
+  // of 2026-12-07); either way heartbeat logs "Local Resource acquisition
+  // completed." after the error (mach_down's own lines may come later).
   const hb = runHeartbeat(t, quick, 'lvs1', 60, { 'lvsgen-ipvs-sync': r.read('lvs1', 'etc/ha.d/resource.d/lvsgen-ipvs-sync') }, 'Cannot locate resource script nosuchagent\nLocal Resource acquisition completed.');
   assert.equal(hb.status, 0, hb.log);
   assert.match(hb.log, /Configuration validated\. Starting heartbeat/);
-  assert.match(hb.log, /Acquiring resource group: lvs1 nosuchagent::ldirectord\.cf|mach_down takeover complete for node lvs2/);
+  assert.match(hb.log, /Acquiring resource group: lvs1 nosuchagent::ldirectord\.cf|Resources being acquired from lvs2\./);
   assert.match(hb.log, /Local Resource acquisition completed\./);
   assert.match(hb.log, /ERROR: Cannot locate resource script nosuchagent/);
   assert.ok(hb.addresses.includes('10.9.0.2/24') && !hb.addresses.includes('10.1.3.61'), `the floating address came up:\n${hb.addresses}`);

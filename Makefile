@@ -55,7 +55,7 @@ build: npm-deps
 test: deps build
 	@vm_log=$$(mktemp); rest_log=$$(mktemp); \
 	{ LVSGEN_VM_CPUS=$${LVSGEN_VM_CPUS:-1} $(NODE_TEST) dist/test/vm/ >"$$vm_log" 2>&1; echo $$? >"$$vm_log.status"; } & \
-	$(NODE_TEST) $$(ls -d dist/test/*/ dist/test/*.test.js | grep -vx 'dist/test/vm/') 2>&1 | tee "$$rest_log"; rest=$${PIPESTATUS[0]}; \
+	$(NODE_TEST) --test-concurrency=2 $$(ls -d dist/test/*/ dist/test/*.test.js | grep -vx 'dist/test/vm/') 2>&1 | tee "$$rest_log"; rest=$${PIPESTATUS[0]}; \
 	wait; echo "# the VM labs (dist/test/vm), run beside the tests above:"; cat "$$vm_log"; \
 	vm=$$(cat "$$vm_log.status"); rm -f "$$vm_log" "$$vm_log.status"; \
 	if [ "$$rest" != 0 ]; then echo "# the failures of the tests above, again:"; sed -n '/^✖ failing tests:/,$$p' "$$rest_log"; fi; rm -f "$$rest_log"; \

@@ -352,7 +352,9 @@ ${probes.map(([, fam, , port]) => rule(fam, fam === '4' ? `{ ${rs4}, ${front.add
       .join('\n');
   const script = `${send('zone')}
 cp ${dir}/lvsgen-host.xml ${dir}/lvsgen-nat.xml /etc/firewalld/policies/
+echo "nat-before $(firewall-cmd --info-policy=lvsgen-nat 2>&1 | tr -s ' \\n\\t' '   ')"
 reload_fw
+echo "nat-after $(firewall-cmd --info-policy=lvsgen-nat 2>&1 | tr -s ' \\n\\t' '   ')"
 ${send('policy')}
 nft list chain inet firewalld filter_INPUT | sed -n 's/^\\t\\t/INPUT /p'
 nft list chain inet firewalld filter_FORWARD | sed -n 's/^\\t\\t/FORWARD /p'
@@ -364,6 +366,21 @@ sleep 0.5
 `;
   const r = underFirewalld(s, dr, script);
   const { out } = r;
+  // install.sh --verify's look at the running firewalld's NAT policy (the
+  // plan's verify record): its rich rules as firewall-cmd prints them, only
+  // once the reload has read the policy
+  const plan = files.find((f) => f.path === '.lvsgen/plan')!.content.toString();
+  const n = /^verify (\d+) firewall-cmd --info-policy=lvsgen-nat$/m.exec(plan)?.[1];
+  assert.ok(n !== undefined, `the plan verifies the running firewalld's NAT policy:\n${plan}`);
+  const expects = [...plan.matchAll(new RegExp(`^expect ${n} (.*)$`, 'gm'))].map((m) => m[1]!);
+  assert.deepEqual(expects, [
+    'rule family="ipv4" source address="192.168.6.0/24" masquerade',
+    'rule family="ipv4" source address="192.168.6.0/24" accept',
+    'rule family="ipv6" source address="2001:db8:6::/64" accept',
+  ]);
+  const info = (tag: string) => new RegExp(`^nat-${tag} (.*)$`, 'm').exec(r.stdout)?.[1] ?? '';
+  for (const e of expects) assert.ok(info('after').includes(e), `after the reload, firewall-cmd --info-policy=lvsgen-nat has "${e}": ${info('after')}`);
+  assert.ok(!expects.some((e) => info('before').includes(e)), `before the reload it has none of them: ${info('before')}`);
   const listed = ok(cl.exec('nft', ['list', 'table', 'inet', 'lvsgen_count']), 'counters').stdout;
   const count = (port: number, masqueraded: boolean) => {
     const line = listed.split('\n').find((l) => l.includes(`dport ${port} counter`) && l.includes('comment') === masqueraded);

@@ -273,7 +273,7 @@ function masquerade(host: DerivedHost): MasqueradeContext[] {
   return one(networks.length > 0 || marks.length > 0, { masquerade: networks, marks });
 }
 
-function firewalldNat(host: DerivedHost): FirewalldNatContext[] {
+export function firewalldNat(host: DerivedHost): FirewalldNatContext[] {
   const masquerade = host.devices.flatMap((d) => d.masquerade);
   const servers6 = host.devices.flatMap((d) => d.servers6);
   return one(masquerade.length > 0 || servers6.length > 0, { masquerade, servers6 });

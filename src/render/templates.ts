@@ -8,7 +8,7 @@
 // other's partials, and nothing is registered on Handlebars itself.
 import Handlebars from 'handlebars';
 import type { DerivedHost } from '../derive/model.js';
-import { firewalld } from './kinds.js';
+import { firewalld, firewalldNat } from './kinds.js';
 
 export type Template = (context: unknown) => string;
 
@@ -98,8 +98,9 @@ export function createTemplateEngine(): TemplateEngine {
   hb.registerHelper('idaddr', (v: unknown) => idAddress(String(v)));
   hb.registerHelper('idif', (v: unknown) => idInterface(String(v)));
   hb.registerHelper('routeid', (r: { device: string; networkCidr: string; via: string }) => routeId(r));
-  // the host's firewalld policy (lvsgen-host.xml's context), or nothing: for what --verify expects of the running firewalld
+  // the host's firewalld policies (lvsgen-host.xml's, lvsgen-nat.xml's context), or nothing: for what --verify expects of the running firewalld
   hb.registerHelper('firewalldhost', (h: DerivedHost) => firewalld(h)[0]);
+  hb.registerHelper('firewalldnat', (h: DerivedHost) => firewalldNat(h)[0]);
   hb.registerHelper('yesno', (v: unknown) => (v ? 'yes' : 'no'));
   hb.registerHelper('onoff', (v: unknown) => (v ? 'on' : 'off'));
   hb.registerHelper('octal', (v: unknown) => `0${Number(v).toString(8)}`);
